@@ -1,0 +1,138 @@
+/**
+ * What the engine tells the outside world about a run. Reporters (Ink view, plain lines, NDJSON,
+ * run.json, JUnit) implement the optional hooks of `Reporter`; the engine knows nothing of them.
+ * `specs/events.schema.json` describes the NDJSON form of these events.
+ */
+import type { CancellationType } from "../spec/model.js";
+import type { ExecutionKind, FailureInfo } from "../temporal/types.js";
+
+export type StepStatus =
+  | "pending"
+  | "running"
+  | "completed"
+  | "failed"
+  | "timedOut"
+  | "canceled"
+  | "terminated"
+  | "skipped"
+  | "abandoned";
+
+export type RunStatus = "running" | "completed" | "failed" | "canceled" | "timedOut";
+
+/** One execution on Temporal that a step (or one forEach item, or a compensation) owns. */
+export interface ExecutionRef {
+  kind: ExecutionKind;
+  executionId: string;
+  runId?: string;
+}
+
+export interface StepError {
+  message: string;
+  type?: string;
+  nonRetryable?: boolean;
+  cause?: StepError;
+}
+
+export interface StepRecord {
+  id: string;
+  section: "steps" | "finally" | "compensate";
+  kind: "activity" | "nexus" | "confirm";
+  status: StepStatus;
+  /** Single execution steps; forEach steps list theirs in `items`. */
+  execution?: ExecutionRef;
+  attempt?: number;
+  startedAt?: string;
+  closedAt?: string;
+  output?: unknown;
+  error?: StepError;
+  /** forEach only, in input order. */
+  items?: ItemRecord[];
+  /** True when the result was reused from an earlier attempt of this run (resume). */
+  reused?: boolean;
+  summary?: string;
+}
+
+export interface ItemRecord {
+  index: number;
+  status: StepStatus;
+  execution?: ExecutionRef;
+  output?: unknown;
+  error?: StepError;
+  startedAt?: string;
+  closedAt?: string;
+}
+
+export interface RunRecord {
+  runId: string;
+  pipeline: string;
+  file: string;
+  address: string;
+  namespace: string;
+  status: RunStatus;
+  startedAt: string;
+  closedAt?: string;
+  /** Secrets redacted. */
+  inputs: Record<string, unknown>;
+  steps: StepRecord[];
+  outputs?: Record<string, unknown>;
+  error?: StepError;
+}
+
+export interface RunStartEvent {
+  runId: string;
+  pipeline: string;
+  file: string;
+  address: string;
+  namespace: string;
+  resumed: boolean;
+  /** Steps in plan order with their dependencies, for views that draw the plan. */
+  plan: Array<{
+    id: string;
+    section: "steps" | "finally";
+    kind: "activity" | "nexus" | "confirm";
+    dependsOn: string[];
+    forEach: boolean;
+  }>;
+}
+
+export interface StepUpdate {
+  stepId: string;
+  record: StepRecord;
+}
+
+export interface ItemEvent {
+  stepId: string;
+  item: ItemRecord;
+}
+
+export interface CancelEvent {
+  reason: "signal" | "timeout" | "failure" | "remote";
+  /** What each in-flight step is now doing about it. */
+  steps: Array<{ stepId: string; cancellation: CancellationType; action: string }>;
+}
+
+export interface ConfirmRequest {
+  stepId: string;
+  prompt: string;
+  /** The reporter answers; the engine waits. */
+  answer(approved: boolean): void;
+}
+
+/** Hooks a reporter may implement. Each is optional; the engine calls them synchronously, in order. */
+export interface Reporter {
+  onRunStart?(event: RunStartEvent): void;
+  onStepStart?(event: StepUpdate): void;
+  onStepUpdate?(event: StepUpdate): void;
+  onStepEnd?(event: StepUpdate): void;
+  onItemStart?(event: ItemEvent): void;
+  onItemEnd?(event: ItemEvent): void;
+  onCancelling?(event: CancelEvent): void;
+  onTerminating?(event: { executions: ExecutionRef[] }): void;
+  /** Confirm gates: a reporter that can ask a person returns true and calls `answer` later. */
+  onConfirm?(request: ConfirmRequest): boolean;
+  onRunEnd?(record: RunRecord): void;
+  /** Reporters that write files flush here; the process exits after. */
+  close?(): Promise<void> | void;
+}
+
+export type { FailureInfo };

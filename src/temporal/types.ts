@@ -1,0 +1,148 @@
+/**
+ * The contract of the client layer over Temporal's standalone-execution RPCs. The engine talks to
+ * Temporal only through these types; `src/temporal/*.ts` implements them over @grpc/grpc-js +
+ * @temporalio/proto. Durations are milliseconds. Values in and out are plain JSON-able data:
+ * payload encoding and decoding happen inside this layer.
+ */
+
+export type ExecutionKind = "activity" | "nexus";
+
+export type ExecutionStatus = "running" | "completed" | "failed" | "canceled" | "terminated" | "timedOut" | "paused";
+
+export type IdReusePolicy = "allowDuplicate" | "allowDuplicateFailedOnly" | "rejectDuplicate";
+export type IdConflictPolicy = "fail" | "useExisting";
+
+export interface RetryPolicyOptions {
+  initialInterval?: number;
+  backoffCoefficient?: number;
+  maximumInterval?: number;
+  maximumAttempts?: number;
+  nonRetryableErrorTypes?: readonly string[];
+}
+
+interface CommonStartOptions {
+  /** Required by the server: the execution ID (activity ID / operation ID). */
+  id: string;
+  /** Idempotency key of this start request; generated when absent. */
+  requestId?: string;
+  scheduleToClose?: number;
+  scheduleToStart?: number;
+  startToClose?: number;
+  idReusePolicy?: IdReusePolicy;
+  idConflictPolicy?: IdConflictPolicy;
+  /** Sent as user metadata (shown in Temporal's UI). */
+  summary?: string;
+}
+
+export interface StartActivityOptions extends CommonStartOptions {
+  activityType: string;
+  taskQueue: string;
+  /** Positional arguments, each encoded as one payload. */
+  args: readonly unknown[];
+  heartbeat?: number;
+  retry?: RetryPolicyOptions;
+  priority?: { priorityKey?: number; fairnessKey?: string; fairnessWeight?: number };
+  /** Temporal headers (encoded as JSON payloads). */
+  headers?: Readonly<Record<string, unknown>>;
+}
+
+export interface StartNexusOperationOptions extends CommonStartOptions {
+  endpoint: string;
+  service: string;
+  operation: string;
+  /** The single input, encoded as one payload; undefined means binary/null. */
+  input?: unknown;
+  /** Nexus headers (strings). */
+  headers?: Readonly<Record<string, string>>;
+}
+
+export interface Started {
+  runId: string;
+  /** False when an existing execution was used (conflict policy useExisting). */
+  started: boolean;
+}
+
+/** A decoded `temporal.api.failure.v1.Failure`, cause chain included. */
+export interface FailureInfo {
+  message: string;
+  /** Application error type, Nexus handler error type, or the failure's kind (e.g. "TimeoutFailure"). */
+  type?: string;
+  nonRetryable?: boolean;
+  /** For timeouts: SCHEDULE_TO_CLOSE, START_TO_CLOSE, ... */
+  timeoutType?: string;
+  /** Details payloads, decoded. */
+  details?: unknown[];
+  stackTrace?: string;
+  cause?: FailureInfo;
+}
+
+export type Outcome =
+  | { status: "completed"; result: unknown }
+  | { status: "failed" | "canceled" | "terminated" | "timedOut"; failure: FailureInfo };
+
+export interface AwaitOptions {
+  /** Aborting stops waiting (it does not cancel the execution). */
+  signal?: AbortSignal;
+  /** Nexus only: called once when the operation is known to have started (async operations). */
+  onStarted?: (operationToken: string | undefined) => void;
+}
+
+export interface ExecutionDescription {
+  kind: ExecutionKind;
+  id: string;
+  runId: string;
+  status: ExecutionStatus;
+  /** activity type, or `endpoint/service/operation`. */
+  type: string;
+  taskQueue?: string;
+  attempt?: number;
+  startTime?: Date;
+  closeTime?: Date;
+  lastFailure?: FailureInfo;
+  /** Nexus: the cancellation state, e.g. "scheduled" | "backingOff" | "succeeded" | "failed" | "timedOut" | "blocked". */
+  cancellationState?: string;
+  /** Activity: a cancel request has been recorded. */
+  cancelRequested?: boolean;
+  outcome?: Outcome;
+}
+
+export interface ExecutionListEntry {
+  kind: ExecutionKind;
+  id: string;
+  runId: string;
+  status: ExecutionStatus;
+  type: string;
+  taskQueue?: string;
+  startTime?: Date;
+  closeTime?: Date;
+}
+
+export interface CountResult {
+  count: number;
+  groups: Array<{ values: unknown[]; count: number }>;
+}
+
+/** One kind of standalone execution; the same shape for activities and Nexus operations. */
+export interface ExecutionClient<StartOptions> {
+  readonly kind: ExecutionKind;
+  start(options: StartOptions): Promise<Started>;
+  /** Long-polls until the execution closes; a poll that returns with no outcome is repeated. */
+  awaitOutcome(id: string, runId: string | undefined, options?: AwaitOptions): Promise<Outcome>;
+  describe(id: string, runId?: string): Promise<ExecutionDescription>;
+  requestCancel(id: string, runId: string | undefined, reason: string): Promise<void>;
+  terminate(id: string, runId: string | undefined, reason: string): Promise<void>;
+  list(query?: string, options?: { pageSize?: number }): AsyncIterable<ExecutionListEntry>;
+  count(query?: string): Promise<CountResult>;
+}
+
+export type ActivityExecutions = ExecutionClient<StartActivityOptions>;
+export type NexusOperations = ExecutionClient<StartNexusOperationOptions>;
+
+/** What the engine needs of Temporal. */
+export interface TemporalClient {
+  readonly address: string;
+  readonly namespace: string;
+  readonly activities: ActivityExecutions;
+  readonly nexus: NexusOperations;
+  close(): void;
+}
