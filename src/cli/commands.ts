@@ -1,10 +1,160 @@
 /**
- * The command table. Each command's action imports its implementation lazily.
- * Add a command here with its options; put its behaviour in `src/cli/<command>.ts`.
+ * The command table: names, arguments and options. Each action imports its implementation lazily
+ * (`src/cli/<command>.ts`), which returns the exit code.
  */
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
+
+/** Options of every command that talks to a server, spelled as the `temporal` CLI spells them. */
+export interface ConnectionFlags {
+  address?: string;
+  namespace?: string;
+  profile?: string;
+  configFile?: string;
+  apiKey?: string;
+  tls?: boolean;
+  tlsCaPath?: string;
+  tlsCaData?: string;
+  tlsCertPath?: string;
+  tlsCertData?: string;
+  tlsKeyPath?: string;
+  tlsKeyData?: string;
+  tlsServerName?: string;
+  tlsDisableHostVerification?: boolean;
+  grpcMeta?: string[];
+}
+
+export interface RunFlags extends ConnectionFlags {
+  input?: string[];
+  inputs?: string;
+  runId?: string;
+  resume?: string;
+  yes?: boolean;
+  dryRun?: boolean;
+  concurrency?: number;
+  output?: "tui" | "plain" | "json";
+  report?: string;
+  junit?: string;
+  compensate?: boolean;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+const positiveInt = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`expected a positive whole number, got "${value}"`);
+  return n;
+};
+
+function connectionOptions(command: Command): Command {
+  return command
+    .option("--address <host:port>", "Temporal frontend address (env TEMPORAL_ADDRESS)")
+    .option("-n, --namespace <namespace>", "namespace (env TEMPORAL_NAMESPACE)")
+    .option("--profile <name>", "profile from the Temporal config file (env TEMPORAL_PROFILE)")
+    .option("--config-file <path>", "Temporal TOML config file (env TEMPORAL_CONFIG_FILE)")
+    .option("--api-key <key>", "API key, sent as a bearer token; implies TLS (env TEMPORAL_API_KEY)")
+    .option("--tls", "connect with TLS (env TEMPORAL_TLS)")
+    .option("--tls-ca-path <path>", "CA certificate to verify the server with")
+    .option("--tls-ca-data <pem>", "CA certificate, inline PEM")
+    .option("--tls-cert-path <path>", "client certificate for mTLS")
+    .option("--tls-cert-data <pem>", "client certificate, inline PEM")
+    .option("--tls-key-path <path>", "client private key for mTLS")
+    .option("--tls-key-data <pem>", "client private key, inline PEM")
+    .option("--tls-server-name <name>", "server name to verify the certificate against")
+    .option("--tls-disable-host-verification", "do not verify the server's host name")
+    .option("--grpc-meta <key=value>", "extra gRPC metadata (repeatable)", collect);
+}
 
 export function registerCommands(program: Command, setExit: (code: number) => void): void {
-  void program;
-  void setExit;
+  const run = program
+    .command("run", { isDefault: false })
+    .description("run a pipeline (also: nxrun pipeline.yaml)")
+    .argument("<pipeline>", "the pipeline file")
+    .option("-i, --input <key=value>", "an input; value is parsed as JSON when it is valid JSON (repeatable)", collect)
+    .option("--inputs <file>", "inputs from a JSON or YAML file")
+    .option("--run-id <id>", "the run's ID (default: <name>-<utc time>-<random>)")
+    .option("--resume <id>", "re-attach to a run: await what runs, reuse what completed, start only what is missing")
+    .option("-y, --yes", "approve every confirm step")
+    .option("--dry-run", "print the plan with what can be resolved; start nothing")
+    .option("--concurrency <n>", "most executions in flight at once (overrides the pipeline)", positiveInt)
+    .addOption(
+      new Option("-o, --output <mode>", "tui on a terminal, plain otherwise").choices(["tui", "plain", "json"]),
+    )
+    .option("--report <file>", "write the run's record as JSON")
+    .option("--junit <file>", "write a JUnit XML report")
+    .option("--no-compensate", "skip compensation after a failure or cancellation");
+  connectionOptions(run).action(async (file: string, flags: RunFlags) => {
+    setExit(await (await import("./run.js")).runCommand(file, flags));
+  });
+
+  const check = program
+    .command("check")
+    .description("check pipelines without running them; exit 0 when clean, 2 otherwise")
+    .argument("<pipelines...>", "pipeline files")
+    .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+    .option("--preflight", "also ask the server: namespace, Nexus endpoints, task queue pollers");
+  connectionOptions(check).action(
+    async (files: string[], flags: ConnectionFlags & { format: "text" | "json"; preflight?: boolean }) => {
+      setExit(await (await import("./check.js")).checkCommand(files, flags));
+    },
+  );
+
+  program
+    .command("graph")
+    .description("print a pipeline's plan as a graph")
+    .argument("<pipeline>", "the pipeline file")
+    .addOption(new Option("--format <format>", "graph format").choices(["mermaid", "dot"]).default("mermaid"))
+    .action(async (file: string, flags: { format: "mermaid" | "dot" }) => {
+      setExit(await (await import("./graph.js")).graphCommand(file, flags));
+    });
+
+  program
+    .command("eval")
+    .description("evaluate a JSONata expression in the scope a step would see")
+    .argument("<expression>", "the expression, with or without {% %}")
+    .option("--pipeline <file>", "the pipeline whose scope to use")
+    .option("--step <id>", "the step whose scope to use")
+    .option("--data <file>", "mocked step outputs, inputs and vars (JSON or YAML)")
+    .option("-i, --input <key=value>", "an input (repeatable)", collect)
+    .action(
+      async (expression: string, flags: { pipeline?: string; step?: string; data?: string; input?: string[] }) => {
+        setExit(await (await import("./eval.js")).evalCommand(expression, flags));
+      },
+    );
+
+  const status = program
+    .command("status")
+    .description("list a run's executions and their state")
+    .argument("<run-id>", "the run's ID")
+    .addOption(new Option("-o, --output <mode>", "output format").choices(["text", "json"]).default("text"));
+  connectionOptions(status).action(async (runId: string, flags: ConnectionFlags & { output: "text" | "json" }) => {
+    setExit(await (await import("./status.js")).statusCommand(runId, flags));
+  });
+
+  const cancel = program
+    .command("cancel")
+    .description("request cancellation of every running execution of a run")
+    .argument("<run-id>", "the run's ID")
+    .option("--terminate", "terminate instead of requesting cancellation")
+    .option("--reason <text>", "reason recorded on the server");
+  connectionOptions(cancel).action(
+    async (runId: string, flags: ConnectionFlags & { terminate?: boolean; reason?: string }) => {
+      setExit(await (await import("./cancel.js")).cancelCommand(runId, flags));
+    },
+  );
+
+  for (const name of ["list", "count"] as const) {
+    const command = program
+      .command(name)
+      .description(
+        name === "list" ? "list standalone executions (visibility query)" : "count standalone executions",
+      )
+      .addOption(new Option("--kind <kind>", "activity or nexus").choices(["activity", "nexus"]).default("activity"))
+      .option("-q, --query <query>", "Temporal visibility query")
+      .addOption(new Option("-o, --output <mode>", "output format").choices(["text", "json"]).default("text"));
+    if (name === "list") command.option("--limit <n>", "at most this many", positiveInt);
+    else command.option("--group-by <field>", "group counts by a field, e.g. ExecutionStatus");
+    connectionOptions(command).action(async (flags: ConnectionFlags & Record<string, unknown>) => {
+      const mod = await import("./list-count.js");
+      setExit(await (name === "list" ? mod.listCommand(flags) : mod.countCommand(flags)));
+    });
+  }
 }
