@@ -1,0 +1,97 @@
+/** Text shared by the plain lines, the Ink view and JUnit: durations, errors, statuses, IDs. */
+import type { StepError, StepStatus } from "../engine/events.js";
+
+/** `850ms`, `12.3s`, `4m05s`, `2h03m`. */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return "0ms";
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  const totalSeconds = Math.floor(ms / 1000);
+  if (totalSeconds < 3600) {
+    return `${Math.floor(totalSeconds / 60)}m${String(totalSeconds % 60).padStart(2, "0")}s`;
+  }
+  const totalMinutes = Math.floor(totalSeconds / 60);
+  return `${Math.floor(totalMinutes / 60)}h${String(totalMinutes % 60).padStart(2, "0")}m`;
+}
+
+/** Milliseconds between two ISO times; `until` defaults to `now`. Undefined when not started. */
+export function elapsedMs(
+  startedAt: string | undefined,
+  closedAt: string | undefined,
+  now: number,
+): number | undefined {
+  if (startedAt === undefined) return undefined;
+  const start = Date.parse(startedAt);
+  const end = closedAt === undefined ? now : Date.parse(closedAt);
+  if (Number.isNaN(start) || Number.isNaN(end)) return undefined;
+  return Math.max(0, end - start);
+}
+
+/** The error and its causes, outermost first. Stops at a depth of 20 in case of a cycle. */
+export function causeChain(error: StepError): StepError[] {
+  const chain: StepError[] = [];
+  for (let current: StepError | undefined = error; current && chain.length < 20; current = current.cause) {
+    chain.push(current);
+  }
+  return chain;
+}
+
+/** `PaymentDeclined (non-retryable): card declined`. */
+export function describeError(error: StepError): string {
+  const retry = error.nonRetryable === true ? " (non-retryable)" : error.nonRetryable === false ? " (retryable)" : "";
+  const type = error.type ?? "Error";
+  return `${type}${retry}: ${error.message}`;
+}
+
+/** One line: the error, then `← caused by` each cause. */
+export function describeErrorChain(error: StepError): string {
+  return causeChain(error).map(describeError).join(" ← caused by ");
+}
+
+/** True for statuses a step or item does not leave. */
+export function isFinal(status: StepStatus): boolean {
+  switch (status) {
+    case "pending":
+    case "running":
+      return false;
+    case "completed":
+    case "failed":
+    case "timedOut":
+    case "canceled":
+    case "terminated":
+    case "skipped":
+    case "abandoned":
+      return true;
+    default: {
+      const unknown: never = status;
+      throw new Error(`unknown step status ${String(unknown)}`);
+    }
+  }
+}
+
+/** True for statuses that count as a failure of the run. */
+export function isFailure(status: StepStatus): boolean {
+  return status === "failed" || status === "timedOut" || status === "terminated";
+}
+
+/**
+ * Execution IDs are `<runId>.<stepId>[.<index>]`; the run ID is in the header, so a step line shows
+ * only the run ID's last 4 characters (its random suffix) and what follows it.
+ */
+export function shortExecutionId(executionId: string, runId: string): string {
+  if (runId.length > 4 && executionId.startsWith(`${runId}.`)) {
+    return `…${runId.slice(-4)}${executionId.slice(runId.length)}`;
+  }
+  return executionId.length > 40 ? `…${executionId.slice(-39)}` : executionId;
+}
+
+/** A value as one line of JSON, cut to `max` characters. */
+export function oneLineJson(value: unknown, max = 200): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? "undefined";
+  } catch {
+    text = String(value);
+  }
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}

@@ -1,0 +1,106 @@
+/**
+ * Reporter wiring: picks the output mode and fans every engine event out to the chosen reporters
+ * (one of tui | plain | json on stdout, plus optional run.json and JUnit files).
+ */
+import type { ConfirmRequest, Reporter } from "../engine/events.js";
+import { createJsonReporter } from "./json.js";
+import { createPlainReporter } from "./plain.js";
+
+export type OutputMode = "tui" | "plain" | "json";
+
+export interface ReporterOptions {
+  output: OutputMode;
+  /** Path of the run.json report to write in close(). */
+  report?: string;
+  /** Path of the JUnit XML file to write in close(). */
+  junit?: string;
+  /** Declared secret values; never printed or written. */
+  secrets: string[];
+  stdout?: NodeJS.WriteStream;
+  /** Overrides colour detection (TTY and NO_COLOR). */
+  color?: boolean;
+  header: { address: string; namespace: string };
+}
+
+/** `tui` only when asked for (or by default) on a TTY outside CI; otherwise `plain` unless `json` was asked for. */
+export function chooseOutput(options: {
+  requested?: OutputMode;
+  isTTY: boolean;
+  env: Readonly<Record<string, string | undefined>>;
+}): OutputMode {
+  const interactive = options.isTTY && !isCi(options.env);
+  if (options.requested === "json" || options.requested === "plain") return options.requested;
+  return interactive ? "tui" : "plain";
+}
+
+/** CI services set CI (to "true", "1", ...); "false" and "0" mean not CI, as in vitest's std-env. */
+function isCi(env: Readonly<Record<string, string | undefined>>): boolean {
+  const ci = env.CI;
+  return ci !== undefined && ci !== "" && ci !== "false" && ci !== "0";
+}
+
+/** NO_COLOR (https://no-color.org): present and not empty disables colour. */
+export function colorEnabled(stream: { isTTY?: boolean }, env: Readonly<Record<string, string | undefined>>): boolean {
+  const noColor = env.NO_COLOR;
+  return stream.isTTY === true && (noColor === undefined || noColor === "");
+}
+
+/** Builds the reporters the options ask for and returns one Reporter that calls each in turn. */
+export function createReporters(options: ReporterOptions): Reporter {
+  const stdout = options.stdout ?? process.stdout;
+  const color = options.color ?? colorEnabled(stdout, process.env);
+  const reporters: Reporter[] = [];
+  switch (options.output) {
+    case "json":
+      reporters.push(createJsonReporter({ stream: stdout, secrets: options.secrets }));
+      break;
+    case "plain":
+      reporters.push(createPlainReporter({ stream: stdout, color, secrets: options.secrets }));
+      break;
+    case "tui":
+      // Until the Ink view lands, the TUI mode prints plain lines.
+      reporters.push(createPlainReporter({ stream: stdout, color, secrets: options.secrets }));
+      break;
+    default: {
+      const unknown: never = options.output;
+      throw new Error(`unknown output mode ${String(unknown)}`);
+    }
+  }
+  return fanOut(reporters);
+}
+
+type EventHook = Exclude<keyof Reporter, "onConfirm" | "close">;
+
+/** One Reporter calling each of `reporters` in order; a confirm goes to the first that can ask a person. */
+export function fanOut(reporters: readonly Reporter[]): Reporter {
+  const each =
+    <K extends EventHook>(hook: K) =>
+    (event: Parameters<NonNullable<Reporter[K]>>[0]): void => {
+      for (const reporter of reporters) {
+        (reporter[hook] as ((event: unknown) => void) | undefined)?.call(reporter, event);
+      }
+    };
+  return {
+    onRunStart: each("onRunStart"),
+    onStepStart: each("onStepStart"),
+    onStepUpdate: each("onStepUpdate"),
+    onStepEnd: each("onStepEnd"),
+    onItemStart: each("onItemStart"),
+    onItemEnd: each("onItemEnd"),
+    onCancelling: each("onCancelling"),
+    onTerminating: each("onTerminating"),
+    onConfirm(request: ConfirmRequest): boolean {
+      for (const reporter of reporters) if (reporter.onConfirm?.(request) === true) return true;
+      return false;
+    },
+    onRunEnd: each("onRunEnd"),
+    async close() {
+      // Every reporter gets to flush even when one fails; the first failure is then rethrown.
+      const results = await Promise.allSettled(reporters.map(async (r) => r.close?.()));
+      const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
+      if (failed) throw failed.reason;
+    },
+  };
+}
+
+export { containsSecret, REDACTED, redact } from "./redact.js";

@@ -1,0 +1,201 @@
+/**
+ * `--output plain`: one line per state change, each with a UTC time stamp, for CI logs and pipes.
+ * Colour only when stdout is a TTY and NO_COLOR is not set (https://no-color.org).
+ */
+import { styleText } from "node:util";
+import type {
+  CancelEvent,
+  ConfirmRequest,
+  ExecutionRef,
+  ItemEvent,
+  Reporter,
+  RunRecord,
+  RunStartEvent,
+  StepRecord,
+  StepStatus,
+  StepUpdate,
+} from "../engine/events.js";
+import { describeErrorChain, elapsedMs, formatDuration, oneLineJson, shortExecutionId } from "./format.js";
+import { maskSecrets, redact } from "./redact.js";
+
+export interface PlainReporterOptions {
+  stream: { write(chunk: string): unknown };
+  color: boolean;
+  secrets: readonly string[];
+  /** Clock, for tests. */
+  now?: () => number;
+}
+
+type Style = Parameters<typeof styleText>[0];
+
+/** Creates the line reporter. */
+export function createPlainReporter(options: PlainReporterOptions): Reporter {
+  const now = options.now ?? Date.now;
+  const secrets = options.secrets;
+  let runId = "";
+  // The last status and attempt printed per step, so an update that changes nothing prints nothing.
+  const lastSeen = new Map<string, { status: StepStatus; attempt: number | undefined }>();
+
+  const paint = (style: Style, text: string): string =>
+    // The colour decision is ours (TTY, NO_COLOR, --color), so styleText must not second-guess it.
+    options.color ? styleText(style, text, { validateStream: false }) : text;
+  const write = (label: string, style: Style, text: string): void => {
+    const stamp = new Date(now()).toISOString().slice(11);
+    const line = `${paint("dim", stamp)} ${paint(style, label.padEnd(9))} ${maskSecrets(text, secrets)}\n`;
+    options.stream.write(line);
+  };
+  const stepName = (record: StepRecord): string =>
+    record.section === "steps" ? record.id : `${record.id} (${record.section})`;
+  const execution = (ref: ExecutionRef | undefined): string =>
+    ref === undefined ? "" : ` ${shortExecutionId(ref.executionId, runId)}`;
+
+  const stepLine = (record: StepRecord): void => {
+    const elapsed = elapsedMs(record.startedAt, record.closedAt, now());
+    const took = elapsed === undefined ? "" : ` in ${formatDuration(elapsed)}`;
+    const attempt = record.attempt !== undefined && record.attempt > 1 ? ` attempt ${record.attempt}` : "";
+    const items = record.items === undefined ? "" : ` ${itemCounts(record)}`;
+    const reused = record.reused ? " (reused from an earlier attempt of this run)" : "";
+    const name = stepName(record);
+    switch (record.status) {
+      case "pending":
+        write("pending", "dim", name);
+        return;
+      case "running":
+        write("running", "cyan", `${name}${execution(record.execution)}${attempt}${items}${summaryOf(record)}`);
+        return;
+      case "completed":
+        write("ok", "green", `${name}${took}${attempt}${items}${reused}`);
+        return;
+      case "failed":
+      case "timedOut":
+      case "terminated":
+        write(
+          record.status === "failed" ? "FAILED" : record.status === "timedOut" ? "TIMED OUT" : "TERMINATED",
+          "red",
+          `${name}${took}${attempt}${items}${record.error ? `: ${describeErrorChain(record.error)}` : ""}`,
+        );
+        return;
+      case "canceled":
+        write("canceled", "yellow", `${name}${took}`);
+        return;
+      case "abandoned":
+        write("abandoned", "yellow", `${name} (its execution keeps running on Temporal)`);
+        return;
+      case "skipped":
+        write("skipped", "dim", name);
+        return;
+      default: {
+        const unknown: never = record.status;
+        throw new Error(`unknown step status ${String(unknown)}`);
+      }
+    }
+  };
+
+  const onStepChange = (event: StepUpdate): void => {
+    const record = redact(event.record, secrets);
+    const key = `${record.section}:${record.id}`;
+    const previous = lastSeen.get(key);
+    if (previous && previous.status === record.status && previous.attempt === record.attempt) return;
+    lastSeen.set(key, { status: record.status, attempt: record.attempt });
+    if (previous?.status === "running" && record.status === "running") {
+      // Still running with a new attempt: Temporal is retrying after a failure; say why when known.
+      const why = record.error ? `: ${describeErrorChain(record.error)}` : "";
+      write("retrying", "yellow", `${stepName(record)} attempt ${record.attempt ?? "?"}${why}`);
+      return;
+    }
+    stepLine(record);
+  };
+
+  return {
+    onRunStart(raw: RunStartEvent) {
+      const event = redact(raw, secrets);
+      runId = event.runId;
+      const resumed = event.resumed ? " (resumed)" : "";
+      write(
+        "run",
+        "bold",
+        `${event.pipeline} ${event.runId}${resumed} from ${event.file} on ${event.address} namespace ${event.namespace}`,
+      );
+    },
+    onStepStart: onStepChange,
+    onStepUpdate: onStepChange,
+    onStepEnd: onStepChange,
+    // Item starts are not printed: a forEach of 10,000 items would print 10,000 lines that say nothing.
+    onItemEnd(event: ItemEvent) {
+      const { stepId, item } = redact(event, secrets);
+      const elapsed = elapsedMs(item.startedAt, item.closedAt, now());
+      const took = elapsed === undefined ? "" : ` in ${formatDuration(elapsed)}`;
+      const name = `${stepId}[${item.index}]`;
+      if (item.status === "completed") write("item ok", "green", `${name}${took}`);
+      else if (item.status === "failed" || item.status === "timedOut" || item.status === "terminated") {
+        write("item FAIL", "red", `${name}${took}${item.error ? `: ${describeErrorChain(item.error)}` : ""}`);
+      } else write(`item ${item.status}`.slice(0, 9), "yellow", name);
+    },
+    onCancelling(raw: CancelEvent) {
+      const event = redact(raw, secrets);
+      write("cancel", "yellow", `cancelling the run (${cancelReason(event.reason)}); Ctrl-C again to terminate`);
+      for (const step of event.steps) write("cancel", "yellow", `${step.stepId} ${step.cancellation}: ${step.action}`);
+    },
+    onTerminating({ executions }) {
+      write("terminate", "red", `terminating ${executions.length} execution(s)`);
+    },
+    onConfirm(request: ConfirmRequest) {
+      write("confirm", "yellow", `${request.stepId}: ${redact(request.prompt, secrets)}`);
+      // Plain output never reads the keyboard; the engine fails the step and says to pass --yes.
+      return false;
+    },
+    onRunEnd(raw: RunRecord) {
+      const record = redact(raw, secrets);
+      const elapsed = elapsedMs(record.startedAt, record.closedAt, now());
+      const took = elapsed === undefined ? "" : ` in ${formatDuration(elapsed)}`;
+      const style: Style = record.status === "completed" ? "green" : record.status === "running" ? "cyan" : "red";
+      const error = record.error ? `: ${describeErrorChain(record.error)}` : "";
+      write("run", style, `${record.status}${took} ${runTotals(record)}${error}`);
+      for (const [name, value] of Object.entries(record.outputs ?? {})) {
+        write("output", "bold", `${name} = ${oneLineJson(value, 2000)}`);
+      }
+    },
+  };
+}
+
+function summaryOf(record: StepRecord): string {
+  return record.summary ? ` — ${record.summary}` : "";
+}
+
+/** `3/10 done, 1 failed` for a forEach step. */
+export function itemCounts(record: StepRecord): string {
+  const items = record.items ?? [];
+  let done = 0;
+  let failed = 0;
+  for (const item of items) {
+    if (item.status === "completed") done += 1;
+    else if (item.status === "failed" || item.status === "timedOut" || item.status === "terminated") failed += 1;
+  }
+  return `(${done}/${items.length} done${failed > 0 ? `, ${failed} failed` : ""})`;
+}
+
+/** `(5 completed, 1 failed, 2 skipped)`. */
+export function runTotals(record: RunRecord): string {
+  const counts = new Map<StepStatus, number>();
+  for (const step of record.steps) counts.set(step.status, (counts.get(step.status) ?? 0) + 1);
+  const parts = [...counts].map(([status, count]) => `${count} ${status}`);
+  return `(${parts.join(", ") || "no steps"})`;
+}
+
+/** Why the run is being cancelled, in words. */
+export function cancelReason(reason: CancelEvent["reason"]): string {
+  switch (reason) {
+    case "signal":
+      return "interrupted";
+    case "timeout":
+      return "the run's timeout passed";
+    case "failure":
+      return "a step failed";
+    case "remote":
+      return "nxrun cancel was called";
+    default: {
+      const unknown: never = reason;
+      throw new Error(`unknown cancel reason ${String(unknown)}`);
+    }
+  }
+}
