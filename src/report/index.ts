@@ -4,7 +4,9 @@
  */
 import type { ConfirmRequest, Reporter } from "../engine/events.js";
 import { createJsonReporter } from "./json.js";
+import { createJunitWriter } from "./junit.js";
 import { createPlainReporter } from "./plain.js";
+import { createRunReportWriter } from "./run-report.js";
 
 export type OutputMode = "tui" | "plain" | "json";
 
@@ -66,6 +68,10 @@ export function createReporters(options: ReporterOptions): Reporter {
       throw new Error(`unknown output mode ${String(unknown)}`);
     }
   }
+  if (options.report !== undefined) {
+    reporters.push(createRunReportWriter({ path: options.report, secrets: options.secrets }));
+  }
+  if (options.junit !== undefined) reporters.push(createJunitWriter({ path: options.junit, secrets: options.secrets }));
   return fanOut(reporters);
 }
 

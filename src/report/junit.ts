@@ -1,0 +1,177 @@
+/**
+ * `--junit junit.xml`: one <testcase> per step, each forEach item its own case (`step[3]`), failures
+ * with message, type and the cause chain in the body, skipped steps as <skipped/>. The format is the
+ * de-facto Ant/Surefire schema that CI services (GitHub, GitLab, Jenkins) read.
+ */
+import type { ItemRecord, Reporter, RunRecord, StepError, StepRecord, StepStatus } from "../engine/events.js";
+import { causeChain, describeError, elapsedMs, isFailure } from "./format.js";
+import { redact } from "./redact.js";
+import { createRunCollector } from "./run-collector.js";
+import { writeReportFile } from "./write-file.js";
+
+interface TestCase {
+  name: string;
+  classname: string;
+  seconds: number | undefined;
+  status: StepStatus;
+  error?: StepError;
+  executionId?: string;
+}
+
+/** The JUnit XML for a record, secrets redacted. */
+export function junitXml(raw: RunRecord, secrets: readonly string[]): string {
+  const record = redact(raw, secrets);
+  const cases = record.steps.flatMap((step) => casesOf(record.pipeline, step));
+  const failures = cases.filter((c) => isFailure(c.status)).length;
+  const skipped = cases.filter((c) => !isFailure(c.status) && c.status !== "completed").length;
+  const seconds = elapsedMs(record.startedAt, record.closedAt, Date.now()) ?? 0;
+  const suite = {
+    name: record.pipeline,
+    tests: cases.length,
+    failures,
+    errors: 0,
+    skipped,
+    time: (seconds / 1000).toFixed(3),
+    timestamp: record.startedAt,
+  };
+  const lines = [
+    `<?xml version="1.0" encoding="UTF-8"?>`,
+    `<testsuites ${attributes({ ...suite, name: `nxrun ${record.runId}`, timestamp: undefined })}>`,
+    `  <testsuite ${attributes({ ...suite, id: record.runId, hostname: record.address })}>`,
+    `    <properties>`,
+    ...Object.entries({
+      runId: record.runId,
+      file: record.file,
+      address: record.address,
+      namespace: record.namespace,
+      status: record.status,
+    }).map(([name, value]) => `      <property ${attributes({ name, value })}/>`),
+    `    </properties>`,
+    ...cases.flatMap(testcaseXml),
+    `  </testsuite>`,
+    `</testsuites>`,
+  ];
+  return `${lines.join("\n")}\n`;
+}
+
+function casesOf(pipeline: string, step: StepRecord): TestCase[] {
+  const classname = step.section === "steps" ? pipeline : `${pipeline}.${step.section}`;
+  const stepCase: TestCase = {
+    name: step.id,
+    classname,
+    seconds: seconds(step.startedAt, step.closedAt),
+    status: step.status,
+    ...(step.error ? { error: step.error } : {}),
+    ...(step.execution ? { executionId: step.execution.executionId } : {}),
+  };
+  if (!step.items || step.items.length === 0) return [stepCase];
+  const itemCases = step.items.map((item: ItemRecord) => ({
+    name: `${step.id}[${item.index}]`,
+    classname,
+    seconds: seconds(item.startedAt, item.closedAt),
+    // An item still running when the run ended did not finish: reported as skipped.
+    status: item.status,
+    ...(item.error ? { error: item.error } : {}),
+    ...(item.execution ? { executionId: item.execution.executionId } : {}),
+  }));
+  // A forEach step that failed with no failing item (e.g. its list could not be evaluated) keeps its own case.
+  const itemFailed = itemCases.some((c) => isFailure(c.status));
+  return isFailure(step.status) && !itemFailed ? [stepCase, ...itemCases] : itemCases;
+}
+
+function seconds(startedAt: string | undefined, closedAt: string | undefined): number | undefined {
+  if (startedAt === undefined || closedAt === undefined) return undefined;
+  const ms = elapsedMs(startedAt, closedAt, 0);
+  return ms === undefined ? undefined : ms / 1000;
+}
+
+function testcaseXml(test: TestCase): string[] {
+  const open = `    <testcase ${attributes({ name: test.name, classname: test.classname, time: test.seconds?.toFixed(3) ?? "0" })}`;
+  const out = test.executionId ? [`      <system-out>${escapeText(`execution ${test.executionId}`)}</system-out>`] : [];
+  const body = outcomeXml(test);
+  if (body.length === 0 && out.length === 0) return [`${open}/>`];
+  return [`${open}>`, ...body, ...out, `    </testcase>`];
+}
+
+function outcomeXml(test: TestCase): string[] {
+  switch (test.status) {
+    case "completed":
+      return [];
+    case "failed":
+    case "timedOut":
+    case "terminated": {
+      const error = test.error ?? { message: test.status };
+      const chain = causeChain(error).map((e, depth) => `${depth === 0 ? "" : "caused by: "}${describeError(e)}`);
+      const type = error.type ?? test.status;
+      return [
+        `      <failure ${attributes({ message: error.message, type })}>${escapeText(chain.join("\n"))}</failure>`,
+      ];
+    }
+    case "skipped":
+    case "pending":
+    case "running":
+    case "canceled":
+    case "abandoned":
+      return [`      <skipped ${attributes({ message: skipMessage(test.status, test.error) })}/>`];
+    default: {
+      const unknown: never = test.status;
+      throw new Error(`unknown step status ${String(unknown)}`);
+    }
+  }
+}
+
+function skipMessage(status: "skipped" | "pending" | "running" | "canceled" | "abandoned", error?: StepError): string {
+  switch (status) {
+    case "skipped":
+      return error ? `skipped: ${error.message}` : "skipped";
+    case "pending":
+      return "not started: the run ended first";
+    case "running":
+      return "did not finish: the run was interrupted";
+    case "canceled":
+      return "canceled";
+    case "abandoned":
+      return "abandoned: the execution keeps running on Temporal";
+    default: {
+      const unknown: never = status;
+      throw new Error(`unknown status ${String(unknown)}`);
+    }
+  }
+}
+
+function attributes(values: Record<string, string | number | undefined>): string {
+  return Object.entries(values)
+    .filter((entry): entry is [string, string | number] => entry[1] !== undefined)
+    .map(([name, value]) => `${name}="${escapeAttribute(String(value))}"`)
+    .join(" ");
+}
+
+// XML 1.0 cannot carry most control characters even escaped; they are dropped.
+const INVALID_XML = /[^\u0009\u000A\u000D\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+
+/** Escapes text content for XML 1.0. */
+export function escapeText(text: string): string {
+  return text.replace(INVALID_XML, "").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+/** Escapes an attribute value (quotes and the whitespace a parser would normalise too). */
+export function escapeAttribute(text: string): string {
+  return escapeText(text)
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&apos;")
+    .replace(/\n/g, "&#10;")
+    .replace(/\r/g, "&#13;")
+    .replace(/\t/g, "&#9;");
+}
+
+/** A reporter that writes the JUnit file to `path` when closed (after success, failure or interrupt). */
+export function createJunitWriter(options: { path: string; secrets: readonly string[] }): Reporter {
+  const collector = createRunCollector();
+  return {
+    ...collector.reporter,
+    async close() {
+      const record = collector.record();
+      if (record) await writeReportFile(options.path, junitXml(record, options.secrets), "JUnit report");
+    },
+  };
+}

@@ -1,0 +1,22 @@
+/** `--report run.json`: the RunRecord (specs/report.schema.json), secrets redacted, written in close(). */
+import type { Reporter, RunRecord } from "../engine/events.js";
+import { redact } from "./redact.js";
+import { createRunCollector } from "./run-collector.js";
+import { writeReportFile } from "./write-file.js";
+
+/** The run.json text for a record: pretty JSON, secrets redacted. */
+export function runReportJson(record: RunRecord, secrets: readonly string[]): string {
+  return `${JSON.stringify(redact(record, secrets), null, 2)}\n`;
+}
+
+/** A reporter that writes the run report to `path` when closed (after success, failure or interrupt). */
+export function createRunReportWriter(options: { path: string; secrets: readonly string[] }): Reporter {
+  const collector = createRunCollector();
+  return {
+    ...collector.reporter,
+    async close() {
+      const record = collector.record();
+      if (record) await writeReportFile(options.path, runReportJson(record, options.secrets), "run report");
+    },
+  };
+}

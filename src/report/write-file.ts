@@ -1,0 +1,19 @@
+/** Report files are written whole (temp file, then rename) so a reader never sees half a file. */
+import { rename, writeFile } from "node:fs/promises";
+import { UserError } from "../user-error.js";
+
+/** Writes `text` to `path` atomically; a path that cannot be written is a user error. */
+export async function writeReportFile(path: string, text: string, what: string): Promise<void> {
+  const temporary = `${path}.${process.pid}.tmp`;
+  try {
+    await writeFile(temporary, text, "utf8");
+    await rename(temporary, path);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new UserError(`cannot write the ${what} to ${path}: ${reason}`, {
+      hint: "check that the directory exists and is writable, or pass another path",
+      exitCode: 1,
+      cause: error,
+    });
+  }
+}
