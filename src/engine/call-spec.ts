@@ -1,0 +1,92 @@
+/** Builds what to start on Temporal for a step, an item, or a compensation, from evaluated values. */
+import type { Scope } from "../expr/scope.js";
+import type { CallOptions, StepCall } from "../spec/model.js";
+import { DEFAULT_SCHEDULE_TO_CLOSE_MS } from "../spec/model.js";
+import type { ExecutionSpec } from "./execution.js";
+import type { RunContext } from "./run-context.js";
+
+export type TemporalCall = Exclude<StepCall, { kind: "confirm" }>;
+
+/** Evaluates the call's input (or args) and summary, and returns the start request for `id`. */
+export async function buildExecutionSpec(
+  ctx: RunContext,
+  call: TemporalCall,
+  options: CallOptions,
+  scope: Scope,
+  id: string,
+): Promise<ExecutionSpec> {
+  const input = options.input === undefined ? undefined : await ctx.evaluate(options.input, scope);
+  const summaryValue = options.summary === undefined ? undefined : await ctx.evaluate(options.summary, scope);
+  const summary =
+    summaryValue === undefined || summaryValue === null
+      ? undefined
+      : typeof summaryValue === "string"
+        ? summaryValue
+        : JSON.stringify(summaryValue);
+  const { scheduleToClose, scheduleToStart, startToClose, heartbeat } = options.timeouts;
+  const common = {
+    id,
+    ...(scheduleToClose === undefined ? {} : { scheduleToClose }),
+    ...(scheduleToStart === undefined ? {} : { scheduleToStart }),
+    ...(startToClose === undefined ? {} : { startToClose }),
+    ...(summary === undefined ? {} : { summary }),
+  };
+  switch (call.kind) {
+    case "activity": {
+      let args: unknown[];
+      if (options.args !== undefined) {
+        const value = await ctx.evaluate(options.args, scope);
+        if (!Array.isArray(value)) throw new TypeError(`args must be an array, got ${describeType(value)}`);
+        args = value;
+      } else {
+        args = input === undefined ? [] : [input];
+      }
+      return {
+        kind: "activity",
+        options: {
+          ...common,
+          // Temporal requires one of these two; the spec layer normally fills it from defaults.
+          ...(scheduleToClose === undefined && startToClose === undefined
+            ? { scheduleToClose: DEFAULT_SCHEDULE_TO_CLOSE_MS }
+            : {}),
+          activityType: call.activityType,
+          taskQueue: call.taskQueue,
+          args,
+          ...(heartbeat === undefined ? {} : { heartbeat }),
+          ...(options.retry === undefined ? {} : { retry: options.retry }),
+          ...(options.priority === undefined ? {} : { priority: options.priority }),
+        },
+      };
+    }
+    case "nexus":
+      return {
+        kind: "nexus",
+        options: {
+          ...common,
+          endpoint: call.endpoint,
+          service: call.service,
+          operation: call.operation,
+          ...(input === undefined ? {} : { input }),
+        },
+      };
+    default: {
+      const never: never = call;
+      throw new Error(`unknown call ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** A value's JSON type, for messages. */
+export function describeType(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "object" ? "an object" : `${typeof value} ${JSON.stringify(value)}`;
+}
+
+/** JSONata's truthiness, so `when` behaves as the expression language says. */
+export function isTruthy(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(isTruthy);
+  if (value === null || value === undefined) return false;
+  if (typeof value === "object") return Object.keys(value).length > 0;
+  return Boolean(value);
+}

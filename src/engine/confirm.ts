@@ -1,0 +1,61 @@
+/**
+ * Confirm gates: a person approves through the reporter (a TTY prompt), or `--yes` approves.
+ * Without either the step fails and says how to approve, rather than hanging a CI job.
+ */
+import type { CompiledValue } from "../expr/compiled.js";
+import type { Step } from "../spec/model.js";
+import { onAbort } from "./abort.js";
+import type { StepRecord } from "./events.js";
+import type { RunContext } from "./run-context.js";
+
+export async function runConfirm(
+  ctx: RunContext,
+  step: Step,
+  promptValue: CompiledValue,
+  record: StepRecord,
+  signal: AbortSignal,
+): Promise<void> {
+  const evaluated = await ctx.evaluate(promptValue, ctx.scope());
+  const prompt = typeof evaluated === "string" ? evaluated : JSON.stringify(evaluated);
+  record.status = "running";
+  record.startedAt = new Date().toISOString();
+  record.summary = prompt;
+  ctx.reporter.onStepStart?.({ stepId: step.id, record });
+  if (ctx.yes) {
+    record.status = "completed";
+    record.output = true;
+    return;
+  }
+  const aborted = onAbort(signal);
+  const answer = await new Promise<boolean | "nobody" | "cancelled">((resolve) => {
+    void aborted.promise.then(() => resolve("cancelled"));
+    const asked =
+      ctx.reporter.onConfirm?.({ stepId: step.id, prompt, answer: (approved) => resolve(approved) }) ?? false;
+    if (!asked) resolve("nobody");
+  });
+  aborted.dispose();
+  switch (answer) {
+    case true:
+      record.status = "completed";
+      record.output = true;
+      return;
+    case false:
+      record.status = "failed";
+      record.error = { message: `not approved: ${prompt}`, type: "ConfirmDeclined" };
+      return;
+    case "nobody":
+      record.status = "failed";
+      record.error = {
+        message: `confirm step '${step.id}' needs approval ("${prompt}") and there is no terminal to ask on; pass --yes to approve confirm steps`,
+        type: "ConfirmUnanswered",
+      };
+      return;
+    case "cancelled":
+      record.status = "canceled";
+      return;
+    default: {
+      const never: never = answer;
+      throw new Error(`unknown answer ${String(never)}`);
+    }
+  }
+}

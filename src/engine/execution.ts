@@ -1,0 +1,260 @@
+/**
+ * One execution on Temporal, start to end: start it (or re-attach to it on resume), await its
+ * outcome, and when the run is cancelled follow the step's cancellation type (RUNNER.md's table).
+ */
+import type { CancellationType } from "../spec/model.js";
+import type {
+  ExecutionClient,
+  ExecutionKind,
+  IdReusePolicy,
+  Outcome,
+  StartActivityOptions,
+  StartNexusOperationOptions,
+  TemporalClient,
+} from "../temporal/types.js";
+import { onAbort, sleep } from "./abort.js";
+import { alreadyStartedRunId } from "./already-started.js";
+import type { StepError, StepStatus } from "./events.js";
+import type { InFlight, InFlightExecution } from "./in-flight.js";
+import { stepErrorFromFailure, stepErrorFromThrown } from "./step-errors.js";
+
+/**
+ * Every start asks for the execution by its deterministic ID with these policies, so re-running a
+ * run ID re-attaches instead of duplicating: a running execution is reused (`useExisting`), a
+ * completed one is rejected as a duplicate and its outcome is read instead. Failed, cancelled,
+ * terminated and timed-out executions may be started again, which is what makes `--resume` after a
+ * failure or Ctrl-C useful; a completed step is never run twice.
+ */
+export const RESUME_ID_REUSE_POLICY: IdReusePolicy = "allowDuplicateFailedOnly";
+
+export type ExecutionSpec =
+  | { kind: "activity"; options: StartActivityOptions }
+  | { kind: "nexus"; options: StartNexusOperationOptions };
+
+export interface ExecutionResult {
+  status: Exclude<StepStatus, "pending" | "running" | "skipped">;
+  runId?: string;
+  output?: unknown;
+  error?: StepError;
+  /** Re-attached to an execution an earlier attempt of this run started. */
+  reused: boolean;
+  /** It ended canceled although nxrun never asked: someone cancelled it from outside. */
+  remoteCancel: boolean;
+}
+
+export interface ExecutionContext {
+  readonly client: TemporalClient;
+  readonly inFlight: InFlight;
+  /** Why the run is being cancelled, recorded with each cancel request. */
+  cancelReason(): string;
+}
+
+export interface ExecutionHooks {
+  /** The execution exists on the server (started, or found on resume). */
+  onStarted?(runId: string, reused: boolean): void;
+}
+
+const DESCRIBE_INTERVAL_MS = 250;
+const DESCRIBE_INTERVAL_MAX_MS = 2_000;
+
+function clientFor(client: TemporalClient, kind: ExecutionKind): ExecutionClient<unknown> {
+  return (kind === "activity" ? client.activities : client.nexus) as ExecutionClient<unknown>;
+}
+
+/**
+ * Starts (or re-attaches to) the execution and awaits it. When `cancelSignal` aborts, follows
+ * `cancellation`. Throws only for errors talking to the server that are not about this execution.
+ */
+export async function runExecution(
+  ctx: ExecutionContext,
+  spec: ExecutionSpec,
+  cancellation: CancellationType,
+  cancelSignal: AbortSignal,
+  hooks: ExecutionHooks = {},
+): Promise<ExecutionResult> {
+  const executions = clientFor(ctx.client, spec.kind);
+  const id = spec.options.id;
+  let runId: string | undefined;
+  let reused = false;
+  try {
+    const started = await executions.start({
+      ...spec.options,
+      idConflictPolicy: "useExisting",
+      idReusePolicy: RESUME_ID_REUSE_POLICY,
+    });
+    runId = started.runId;
+    reused = !started.started;
+  } catch (error) {
+    const existing = alreadyStartedRunId(error);
+    if (existing === null) throw error;
+    // Closed and not restartable under our reuse policy, i.e. it completed: read its outcome.
+    runId = existing;
+    reused = true;
+  }
+  hooks.onStarted?.(runId ?? "", reused);
+
+  const awaitAbort = new AbortController();
+  const handle: InFlightExecution = {
+    kind: spec.kind,
+    executionId: id,
+    runId,
+    terminated: false,
+    stopAwaiting: () => awaitAbort.abort(),
+  };
+  ctx.inFlight.add(handle);
+  const outcomeOrError: Promise<{ outcome: Outcome } | { error: unknown }> = executions
+    .awaitOutcome(id, runId, { signal: awaitAbort.signal })
+    .then(
+      (outcome) => ({ outcome }),
+      (error: unknown) => ({ error }),
+    );
+  const stopped = onAbort(awaitAbort.signal);
+  const base = { reused, ...(runId === undefined ? {} : { runId }) };
+  const terminatedResult = (): ExecutionResult => ({
+    ...base,
+    status: "terminated",
+    error: { message: "terminated by nxrun (interrupted twice)", type: "Terminated" },
+    remoteCancel: false,
+  });
+  const fromOutcome = (settled: { outcome: Outcome } | { error: unknown }): ExecutionResult => {
+    if (handle.terminated) return terminatedResult();
+    if ("error" in settled) throw settled.error;
+    const outcome = settled.outcome;
+    if (outcome.status === "completed")
+      return { ...base, status: "completed", output: outcome.result, remoteCancel: false };
+    return {
+      ...base,
+      status: outcome.status,
+      error: stepErrorFromFailure(outcome.failure),
+      remoteCancel: outcome.status === "canceled" && !cancelSignal.aborted,
+    };
+  };
+
+  const cancelled = onAbort(cancelSignal);
+  try {
+    const first = await Promise.race([outcomeOrError, cancelled.promise.then(() => "cancel" as const)]);
+    if (first !== "cancel") return fromOutcome(first);
+    if (handle.terminated) return terminatedResult();
+
+    const reason = ctx.cancelReason();
+    switch (cancellation) {
+      case "abandon":
+        return { ...base, status: "abandoned", remoteCancel: false };
+      case "tryCancel": {
+        const refused = await requestCancel(executions, id, runId, reason);
+        if (refused) return closedOrAbandoned(await settledSoon(outcomeOrError), fromOutcome, base, refused);
+        return { ...base, status: "canceled", remoteCancel: false };
+      }
+      case "waitRequested": {
+        const refused = await requestCancel(executions, id, runId, reason);
+        if (refused) return closedOrAbandoned(await settledSoon(outcomeOrError), fromOutcome, base, refused);
+        const delivered = await waitForCancelDelivered(executions, id, runId, outcomeOrError, stopped.promise);
+        if (handle.terminated) return terminatedResult();
+        if (delivered.closed) return fromOutcome(delivered.closed);
+        return {
+          ...base,
+          status: "canceled",
+          remoteCancel: false,
+          ...(delivered.problem ? { error: { message: delivered.problem } } : {}),
+        };
+      }
+      case "waitCompleted": {
+        // A refusal (a sync Nexus operation cannot be cancelled, or it just closed) changes nothing:
+        // we wait for the close either way.
+        await requestCancel(executions, id, runId, reason);
+        return fromOutcome(await outcomeOrError);
+      }
+      default: {
+        const never: never = cancellation;
+        throw new Error(`unknown cancellation type ${String(never)}`);
+      }
+    }
+  } finally {
+    cancelled.dispose();
+    stopped.dispose();
+    ctx.inFlight.delete(handle);
+    awaitAbort.abort();
+  }
+}
+
+/** Asks Temporal to cancel; returns why it refused, or undefined when the request was accepted. */
+async function requestCancel(
+  executions: ExecutionClient<unknown>,
+  id: string,
+  runId: string | undefined,
+  reason: string,
+): Promise<string | undefined> {
+  try {
+    await executions.requestCancel(id, runId, reason);
+    return undefined;
+  } catch (error) {
+    return stepErrorFromThrown(error).message;
+  }
+}
+
+/** The outcome if it arrives within a moment (a refused cancel usually means it just closed). */
+async function settledSoon<T>(outcome: Promise<T>): Promise<T | undefined> {
+  const timeout = new AbortController();
+  const result = await Promise.race([outcome, sleep(5_000, timeout.signal).then(() => undefined)]);
+  timeout.abort();
+  return result;
+}
+
+function closedOrAbandoned(
+  settled: { outcome: Outcome } | { error: unknown } | undefined,
+  fromOutcome: (s: { outcome: Outcome } | { error: unknown }) => ExecutionResult,
+  base: { reused: boolean; runId?: string },
+  refused: string,
+): ExecutionResult {
+  if (settled && "outcome" in settled) return fromOutcome(settled);
+  return {
+    ...base,
+    status: "abandoned",
+    remoteCancel: false,
+    error: { message: `cancel request refused (${refused}); the execution was left running` },
+  };
+}
+
+/**
+ * waitRequested: polls Describe until the cancel request is known to have reached the execution
+ * (activity: recorded as requested; Nexus: cancellation delivered to the handler), or it closed.
+ */
+async function waitForCancelDelivered(
+  executions: ExecutionClient<unknown>,
+  id: string,
+  runId: string | undefined,
+  outcome: Promise<{ outcome: Outcome } | { error: unknown }>,
+  stopped: Promise<void>,
+): Promise<{ closed?: { outcome: Outcome } | { error: unknown }; problem?: string }> {
+  let interval = DESCRIBE_INTERVAL_MS;
+  let closed: { outcome: Outcome } | { error: unknown } | undefined;
+  let stop = false;
+  void outcome.then((settled) => {
+    closed = settled;
+  });
+  void stopped.then(() => {
+    stop = true;
+  });
+  for (;;) {
+    if (closed) return "outcome" in closed ? { closed } : {};
+    if (stop) return {};
+    try {
+      const description = await executions.describe(id, runId);
+      if (description.status !== "running" && description.status !== "paused" && description.outcome) {
+        return { closed: { outcome: description.outcome } };
+      }
+      if (executions.kind === "activity" && description.cancelRequested) return {};
+      const state = description.cancellationState?.toLowerCase();
+      if (state === "succeeded") return {};
+      if (state === "failed" || state === "timedout" || state === "timed_out") {
+        return { problem: `the cancel request could not be delivered (cancellation state: ${state})` };
+      }
+    } catch {
+      // A transient describe failure: the next round will tell.
+    }
+    const wake = new AbortController();
+    await Promise.race([sleep(interval, wake.signal), outcome, stopped]);
+    wake.abort();
+    interval = Math.min(interval * 2, DESCRIBE_INTERVAL_MAX_MS);
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * forEach: one execution per item, at most `concurrency` items in flight for the step (and the
+ * run-wide limit on top). A fixed pool of workers pulls the next index, so ten thousand items cost
+ * ten thousand small records, not ten thousand pending promises or closures.
+ */
+import type { Step } from "../spec/model.js";
+import { buildExecutionSpec, describeType } from "./call-spec.js";
+import type { ItemRecord, StepError, StepRecord } from "./events.js";
+import { runExecution } from "./execution.js";
+import { itemExecutionId } from "./execution-ids.js";
+import type { RunContext } from "./run-context.js";
+import { stepErrorFromThrown } from "./step-errors.js";
+import { applyResult, isFailure } from "./step-outcome.js";
+import { allowedFailures } from "./tolerated-failures.js";
+
+export async function runForEach(ctx: RunContext, step: Step, record: StepRecord, signal: AbortSignal): Promise<void> {
+  const call = step.call;
+  if (call.kind === "confirm" || step.forEach === undefined) throw new Error("unreachable: not a forEach call step");
+  const values = await ctx.evaluate(step.forEach, ctx.scope());
+  if (!Array.isArray(values)) throw new TypeError(`forEach must give an array, got ${describeType(values)}`);
+  const total = values.length;
+  const items: ItemRecord[] = new Array(total);
+  for (let index = 0; index < total; index++) items[index] = { index, status: "pending" };
+  record.items = items;
+  record.status = "running";
+  record.startedAt = new Date().toISOString();
+  ctx.reporter.onStepStart?.({ stepId: step.id, record });
+
+  const allowed = allowedFailures(step.toleratedFailures, total);
+  // Aborted when the step is doomed under onError: continue, to stop its own in-flight items.
+  const stepController = new AbortController();
+  const itemSignal = AbortSignal.any([signal, stepController.signal]);
+  let failures = 0;
+  let firstFailure: StepError | undefined;
+  let doomed = false;
+  let next = 0;
+
+  const countFailure = (item: ItemRecord) => {
+    failures++;
+    if (firstFailure === undefined && item.error)
+      firstFailure = { ...item.error, message: `item ${item.index}: ${item.error.message}` };
+    if (failures > allowed && !doomed) {
+      doomed = true;
+      // onError: fail cancels the whole run (finishStep does it once the step ends); stop our own
+      // items now either way, so a doomed step does not keep starting work.
+      stepController.abort();
+    }
+  };
+
+  const runItem = async (index: number): Promise<void> => {
+    const item = items[index] as ItemRecord;
+    const id = itemExecutionId(ctx.runId, step.id, index);
+    let spec: Awaited<ReturnType<typeof buildExecutionSpec>>;
+    try {
+      spec = await buildExecutionSpec(ctx, call, step, ctx.scope({ item: values[index], index }), id);
+    } catch (error) {
+      item.status = "failed";
+      item.error = stepErrorFromThrown(error);
+      ctx.reporter.onItemEnd?.({ stepId: step.id, item });
+      countFailure(item);
+      return;
+    }
+    if (!(await ctx.slots.acquire(itemSignal))) return;
+    try {
+      item.status = "running";
+      item.startedAt = new Date().toISOString();
+      item.execution = { kind: spec.kind, executionId: id };
+      ctx.reporter.onItemStart?.({ stepId: step.id, item });
+      const result = await runExecution(ctx, spec, step.cancellation, itemSignal, {
+        onStarted: (runId) => {
+          if (item.execution) item.execution.runId = runId;
+        },
+      });
+      applyResult(item, result);
+      if (result.remoteCancel) ctx.cancel("remote");
+    } catch (error) {
+      item.status = "failed";
+      item.error = stepErrorFromThrown(error);
+      ctx.noteFatal(error);
+    } finally {
+      ctx.slots.release();
+    }
+    item.closedAt = new Date().toISOString();
+    ctx.reporter.onItemEnd?.({ stepId: step.id, item });
+    if (isFailure(item.status)) countFailure(item);
+  };
+
+  const worker = async (): Promise<void> => {
+    while (!itemSignal.aborted) {
+      const index = next++;
+      if (index >= total) return;
+      await runItem(index);
+    }
+  };
+  const workers = Math.max(1, Math.min(step.concurrency ?? ctx.slots.limit, total));
+  await Promise.all(Array.from({ length: workers }, worker));
+
+  let allCompleted = true;
+  for (const item of items) {
+    if (item.status === "pending") {
+      item.status = "skipped";
+      ctx.reporter.onItemEnd?.({ stepId: step.id, item });
+    }
+    if (item.status !== "completed" && !isFailure(item.status)) allCompleted = false;
+  }
+
+  if (doomed) {
+    record.status = "failed";
+    record.error = {
+      message: `${failures} of ${total} items failed (${allowed} tolerated)`,
+      type: "ForEachFailed",
+      ...(firstFailure === undefined ? {} : { cause: firstFailure }),
+    };
+  } else if (!allCompleted) {
+    record.status = step.cancellation === "abandon" ? "abandoned" : "canceled";
+  } else {
+    record.status = "completed";
+  }
+  if (record.status === "completed" || record.status === "failed") {
+    // Outputs stay aligned with the input: a tolerated failure leaves a null in its place.
+    record.output = items.map((item) => (item.status === "completed" ? (item.output ?? null) : null));
+  }
+}

@@ -1,0 +1,35 @@
+/** What `runPipeline` takes: the client, inputs, and how to behave. */
+import type { CompiledValue } from "../expr/compiled.js";
+import type { Scope } from "../expr/scope.js";
+import type { TemporalClient } from "../temporal/types.js";
+import type { Reporter } from "./events.js";
+
+/** Evaluates a compiled value in a scope (src/expr/evaluate.ts; injectable for tests). */
+export type Evaluate = (value: CompiledValue, scope: Scope) => unknown;
+
+export interface RunOptions {
+  client: TemporalClient;
+  /** Validated inputs, defaults applied. */
+  inputs: Record<string, unknown>;
+  /** Secret values by name (read from the environment by the caller). */
+  secrets?: Record<string, string>;
+  reporter?: Reporter;
+  /** Aborting cancels the run (Ctrl-C / SIGTERM): in-flight steps follow their cancellation type. */
+  signal?: AbortSignal;
+  /** Aborting terminates every execution still awaited and ends the run at once (second Ctrl-C). */
+  terminateSignal?: AbortSignal;
+  /** The run's ID; default `<name>-<utc time>-<random>`. Reusing an ID re-attaches (resume). */
+  runId?: string;
+  /** True when re-attaching to an earlier run (`--resume`); only changes what is reported. */
+  resume?: boolean;
+  /** Most executions in flight at once; default the pipeline's `concurrency`. */
+  concurrency?: number;
+  /** Approve every confirm step. */
+  yes?: boolean;
+  /** Run compensations after a failure or cancellation (default true). */
+  compensate?: boolean;
+  /** Expression evaluator; default src/expr/evaluate.ts. */
+  evaluate?: Evaluate;
+  /** Clock, for tests. */
+  now?: () => Date;
+}

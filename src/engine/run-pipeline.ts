@@ -1,0 +1,155 @@
+/**
+ * One run of a pipeline: vars, the `steps` DAG under the run's cancellation (signal, timeout,
+ * fail-fast, remote cancel), outputs, compensation, `finally`, and the run record.
+ */
+import type { Pipeline } from "../spec/model.js";
+import { compensationRecordId, runCompensations } from "./compensation.js";
+import type { Reporter, RunRecord, RunStartEvent, RunStatus } from "./events.js";
+import { newRunId } from "./execution-ids.js";
+import { RunContext } from "./run-context.js";
+import type { Evaluate, RunOptions } from "./run-options.js";
+import { runSection } from "./section.js";
+import { stepErrorFromThrown } from "./step-errors.js";
+import { computeVars } from "./vars.js";
+
+export type { RunOptions } from "./run-options.js";
+
+const TERMINATE_REASON = "nxrun: interrupted twice (second Ctrl-C); terminating what the run was waiting on";
+
+/**
+ * Runs `pipeline` on Temporal and resolves to the run's record (also given to `onRunEnd`).
+ * Rejects with a UserError (exit code 3) when the server could not be used (unknown endpoint,
+ * feature disabled...), after compensation and `finally` have had their chance.
+ */
+export async function runPipeline(pipeline: Pipeline, options: RunOptions): Promise<RunRecord> {
+  const now = options.now ?? (() => new Date());
+  const startedAt = now();
+  const runId = options.runId ?? newRunId(pipeline.name, startedAt);
+  const evaluate: Evaluate = options.evaluate ?? (await import("../expr/evaluate.js")).evaluate;
+  const reporter: Reporter = options.reporter ?? {};
+  const ctx = new RunContext(
+    pipeline,
+    options.client,
+    runId,
+    startedAt.toISOString(),
+    options.inputs,
+    options.secrets ?? {},
+    reporter,
+    evaluate,
+    options.concurrency ?? pipeline.concurrency,
+    options.yes === true,
+  );
+  for (const step of [...pipeline.steps, ...pipeline.finally]) {
+    ctx.addRecord({ id: step.id, section: step.section, kind: step.call.kind, status: "pending" });
+  }
+  const record: RunRecord = {
+    runId,
+    pipeline: pipeline.name,
+    file: pipeline.file,
+    address: options.client.address,
+    namespace: options.client.namespace,
+    status: "running",
+    startedAt: ctx.startedAt,
+    inputs: options.inputs,
+    steps: ctx.recordList,
+  };
+  reporter.onRunStart?.(runStartEvent(pipeline, record, options.resume === true));
+
+  // A second Ctrl-C: terminate what is awaited, skip compensation and finally, end at once.
+  const stopCleanup = new AbortController();
+  let terminating: Promise<void> | undefined;
+  const onTerminate = () => {
+    if (terminating) return;
+    reporter.onTerminating?.({ executions: ctx.inFlight.refs() });
+    terminating = ctx.inFlight.terminateAll(TERMINATE_REASON);
+    ctx.cancel("signal");
+    stopCleanup.abort();
+  };
+  const onSignal = () => ctx.cancel("signal");
+  options.signal?.addEventListener("abort", onSignal, { once: true });
+  options.terminateSignal?.addEventListener("abort", onTerminate, { once: true });
+  if (options.signal?.aborted) onSignal();
+  if (options.terminateSignal?.aborted) onTerminate();
+  const timer = pipeline.timeout === undefined ? undefined : setTimeout(() => ctx.cancel("timeout"), pipeline.timeout);
+
+  try {
+    try {
+      ctx.vars = await computeVars(pipeline, ctx.scope(), evaluate);
+    } catch (error) {
+      ctx.failure = { message: `vars: ${stepErrorFromThrown(error).message}` };
+      ctx.cancel("failure");
+    }
+    await runSection(ctx, pipeline.steps, ctx.cancelSignal);
+    if (timer) clearTimeout(timer);
+
+    let status = statusOf(ctx);
+    if (status === "completed") {
+      try {
+        const outputs: Record<string, unknown> = {};
+        for (const { name, value } of pipeline.outputs) outputs[name] = await ctx.evaluate(value, ctx.scope());
+        record.outputs = outputs;
+      } catch (error) {
+        ctx.failure = { message: `outputs: ${stepErrorFromThrown(error).message}` };
+        status = "failed";
+      }
+    }
+    if (status !== "completed" && options.compensate !== false) await runCompensations(ctx, stopCleanup.signal);
+    ctx.runStatus = status;
+    await runSection(ctx, pipeline.finally, stopCleanup.signal);
+
+    record.status = statusOf(ctx, status);
+    if (record.status !== "completed") delete record.outputs;
+    record.closedAt = now().toISOString();
+    if (ctx.failure) record.error = ctx.failure;
+    else if (record.status === "canceled" || record.status === "timedOut") {
+      record.error = { message: ctx.cancelReason() };
+    }
+    if (terminating) await terminating;
+    reporter.onRunEnd?.(record);
+  } finally {
+    if (timer) clearTimeout(timer);
+    options.signal?.removeEventListener("abort", onSignal);
+    options.terminateSignal?.removeEventListener("abort", onTerminate);
+  }
+  if (ctx.fatal !== undefined) throw ctx.fatal;
+  return record;
+}
+
+/** The run's status from why it was cancelled, or from whether anything failed. */
+function statusOf(ctx: RunContext, sofar: RunStatus = "completed"): RunStatus {
+  switch (ctx.cancelledBecause) {
+    case "signal":
+    case "remote":
+      return "canceled";
+    case "timeout":
+      return "timedOut";
+    case "failure":
+      return "failed";
+    case undefined:
+      return ctx.failure !== undefined || sofar === "failed" ? "failed" : "completed";
+    default: {
+      const never: never = ctx.cancelledBecause;
+      throw new Error(`unknown cancel reason ${String(never)}`);
+    }
+  }
+}
+
+function runStartEvent(pipeline: Pipeline, record: RunRecord, resumed: boolean): RunStartEvent {
+  return {
+    runId: record.runId,
+    pipeline: record.pipeline,
+    file: record.file,
+    address: record.address,
+    namespace: record.namespace,
+    resumed,
+    plan: [...pipeline.steps, ...pipeline.finally].map((step) => ({
+      id: step.id,
+      section: step.section,
+      kind: step.call.kind,
+      dependsOn: [...step.dependsOn],
+      forEach: step.forEach !== undefined,
+    })),
+  };
+}
+
+export { compensationRecordId };

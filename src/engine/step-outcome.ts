@@ -1,0 +1,17 @@
+/** Applying an execution's result to a record, and what counts as a failure. */
+import type { ItemRecord, StepRecord, StepStatus } from "./events.js";
+import type { ExecutionResult } from "./execution.js";
+
+/** Statuses that count as a failure for `onError` and `toleratedFailures`. */
+export function isFailure(status: StepStatus): boolean {
+  return status === "failed" || status === "timedOut" || status === "terminated";
+}
+
+/** Copies status, output, error and run ID from an execution's result. */
+export function applyResult(record: StepRecord | ItemRecord, result: ExecutionResult): void {
+  record.status = result.status;
+  if (result.output !== undefined) record.output = result.output;
+  if (result.error !== undefined) record.error = result.error;
+  if (record.execution && result.runId) record.execution.runId = result.runId;
+  if (result.reused && "id" in record) record.reused = true;
+}

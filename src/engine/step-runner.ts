@@ -1,0 +1,85 @@
+/**
+ * Runs one step of the plan: `when`, then a single execution, a forEach, or a confirm gate; and
+ * what a finished step means for the run (`$steps`, completion order, onError).
+ */
+import type { Step } from "../spec/model.js";
+import { buildExecutionSpec, isTruthy } from "./call-spec.js";
+import { runConfirm } from "./confirm.js";
+import type { StepRecord } from "./events.js";
+import { runExecution } from "./execution.js";
+import { stepExecutionId } from "./execution-ids.js";
+import { runForEach } from "./for-each.js";
+import type { RunContext } from "./run-context.js";
+import { stepErrorFromThrown } from "./step-errors.js";
+import { applyResult, isFailure } from "./step-outcome.js";
+
+/** Runs `step` to its end; never throws for a step's own failure (that is recorded). */
+export async function runStep(ctx: RunContext, step: Step, signal: AbortSignal): Promise<void> {
+  const record = ctx.records.get(step.id);
+  if (!record) throw new Error(`no record for step ${step.id}`);
+  try {
+    if (signal.aborted) {
+      record.status = "skipped";
+    } else if (step.when !== undefined && !isTruthy(await ctx.evaluate(step.when, ctx.scope()))) {
+      record.status = "skipped";
+    } else if (step.call.kind === "confirm") {
+      await runConfirm(ctx, step, step.call.prompt, record, signal);
+    } else if (step.forEach !== undefined) {
+      await runForEach(ctx, step, record, signal);
+    } else {
+      await runSingle(ctx, step, record, signal);
+    }
+  } catch (error) {
+    record.status = "failed";
+    record.error = stepErrorFromThrown(error);
+    ctx.noteFatal(error);
+  }
+  finishStep(ctx, step, record);
+}
+
+async function runSingle(ctx: RunContext, step: Step, record: StepRecord, signal: AbortSignal): Promise<void> {
+  if (step.call.kind === "confirm") throw new Error("unreachable: confirm step in runSingle");
+  const id = stepExecutionId(ctx.runId, step.id);
+  const spec = await buildExecutionSpec(ctx, step.call, step, ctx.scope(), id);
+  if (spec.options.summary !== undefined) record.summary = spec.options.summary;
+  if (!(await ctx.slots.acquire(signal))) {
+    record.status = "skipped";
+    return;
+  }
+  try {
+    record.status = "running";
+    record.startedAt = new Date().toISOString();
+    record.execution = { kind: spec.kind, executionId: id };
+    ctx.reporter.onStepStart?.({ stepId: step.id, record });
+    const result = await runExecution(ctx, spec, step.cancellation, signal, {
+      onStarted: (runId, reused) => {
+        if (record.execution) record.execution.runId = runId;
+        if (reused) record.reused = true;
+        ctx.reporter.onStepUpdate?.({ stepId: step.id, record });
+      },
+    });
+    applyResult(record, result);
+    if (result.remoteCancel) ctx.cancel("remote");
+  } finally {
+    ctx.slots.release();
+  }
+}
+
+/** Publishes a finished step and applies its `onError`. */
+export function finishStep(ctx: RunContext, step: Step, record: StepRecord): void {
+  if (record.startedAt !== undefined) record.closedAt = new Date().toISOString();
+  ctx.publish(record);
+  if (record.status === "completed" && step.section === "steps") ctx.completionOrder.push(step.id);
+  ctx.reporter.onStepEnd?.({ stepId: step.id, record });
+  if (isFailure(record.status) && step.onError === "fail") {
+    if (ctx.failure === undefined) {
+      ctx.failure = { message: `step '${step.id}' ${verbFor(record.status)}: ${record.error?.message ?? "no detail"}` };
+      if (record.error) ctx.failure.cause = record.error;
+    }
+    if (step.section === "steps") ctx.cancel("failure");
+  }
+}
+
+function verbFor(status: StepRecord["status"]): string {
+  return status === "timedOut" ? "timed out" : status;
+}
