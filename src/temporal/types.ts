@@ -62,9 +62,25 @@ export interface Started {
   started: boolean;
 }
 
+/** Which `failure_info` a Failure carried. */
+export type FailureKind =
+  | "application"
+  | "timeout"
+  | "canceled"
+  | "terminated"
+  | "server"
+  | "activity"
+  | "childWorkflow"
+  | "resetWorkflow"
+  | "nexusOperation"
+  | "nexusHandler"
+  | "unknown";
+
 /** A decoded `temporal.api.failure.v1.Failure`, cause chain included. */
 export interface FailureInfo {
   message: string;
+  /** Which kind of failure this is (added to the contract: lets callers branch without parsing `type`). */
+  kind?: FailureKind;
   /** Application error type, Nexus handler error type, or the failure's kind (e.g. "TimeoutFailure"). */
   type?: string;
   nonRetryable?: boolean;
@@ -145,4 +161,33 @@ export interface TemporalClient {
   readonly activities: ActivityExecutions;
   readonly nexus: NexusOperations;
   close(): void;
+}
+
+/** TLS settings of a connection; PEM data as text or bytes. */
+export interface TlsSettings {
+  /** CA certificate(s) to verify the server with; the system roots when absent. */
+  serverRootCaCertificate?: string | Uint8Array;
+  /** Name to verify the server's certificate against (and send as SNI). */
+  serverName?: string;
+  /** Client certificate and key for mTLS. */
+  clientCertPair?: { crt: string | Uint8Array; key: string | Uint8Array };
+  /** Skip checking the certificate's host name (the chain is still verified). */
+  disableHostVerification?: boolean;
+}
+
+/** Where and how to connect; `resolveConnection` builds it from flags, env, pipeline and profile. */
+export interface ConnectionOptions {
+  /** host:port of the frontend. */
+  address: string;
+  namespace: string;
+  /** TLS settings; absent or false means plaintext (an API key turns TLS on). */
+  tls?: TlsSettings | false;
+  /** Sent as `authorization: Bearer <key>`. Never printed. */
+  apiKey?: string;
+  /** Extra gRPC metadata sent with every call. */
+  metadata?: Readonly<Record<string, string>>;
+  /** Client identity recorded on the server; default `nxrun@<host>`. */
+  identity?: string;
+  /** Bound on reaching the server (ms): the first call fails after it. Default 10000. */
+  connectTimeout?: number;
 }

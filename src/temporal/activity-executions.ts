@@ -1,0 +1,246 @@
+/** Standalone activity executions over WorkflowService (Start/Poll/Describe/…ActivityExecution). */
+import {
+  activityStatus,
+  conflictPolicySuffix,
+  countResult,
+  enumValue,
+  isPollTimeout,
+  newRequestId,
+  POLL_TIMEOUT_MS,
+  reusePolicySuffix,
+  userMetadata,
+} from "./execution-common.js";
+import { decodeFailure, failureStatus } from "./failure.js";
+import { AlreadyStartedError } from "./grpc-errors.js";
+import { decodeSingleResult, encodePayload, encodePayloads } from "./payloads.js";
+import { enums, type TemporalApi, wf } from "./proto.js";
+import { msToDuration, timestampToDate } from "./proto-values.js";
+import type { WorkflowServiceRpc } from "./rpc.js";
+import type {
+  ActivityExecutions,
+  AwaitOptions,
+  CountResult,
+  ExecutionDescription,
+  ExecutionListEntry,
+  Outcome,
+  RetryPolicyOptions,
+  StartActivityOptions,
+  Started,
+} from "./types.js";
+
+type ActivityOutcome = TemporalApi.api.activity.v1.IActivityExecutionOutcome;
+
+/** A RetryPolicyOptions as the proto message. */
+export function retryPolicyMessage(
+  retry: RetryPolicyOptions | undefined,
+): TemporalApi.api.common.v1.IRetryPolicy | undefined {
+  if (!retry) return undefined;
+  return {
+    initialInterval: msToDuration(retry.initialInterval) ?? null,
+    backoffCoefficient: retry.backoffCoefficient ?? null,
+    maximumInterval: msToDuration(retry.maximumInterval) ?? null,
+    maximumAttempts: retry.maximumAttempts ?? null,
+    nonRetryableErrorTypes: retry.nonRetryableErrorTypes ? [...retry.nonRetryableErrorTypes] : [],
+  };
+}
+
+/** The request StartActivityExecution gets for these options (exported for unit tests). */
+export function startActivityRequest(
+  namespace: string,
+  identity: string,
+  options: StartActivityOptions,
+  requestId: string,
+): TemporalApi.api.workflowservice.v1.IStartActivityExecutionRequest {
+  const headers = options.headers ? Object.entries(options.headers) : [];
+  return {
+    namespace,
+    identity,
+    requestId,
+    activityId: options.id,
+    activityType: { name: options.activityType },
+    taskQueue: { name: options.taskQueue },
+    scheduleToCloseTimeout: msToDuration(options.scheduleToClose) ?? null,
+    scheduleToStartTimeout: msToDuration(options.scheduleToStart) ?? null,
+    startToCloseTimeout: msToDuration(options.startToClose) ?? null,
+    heartbeatTimeout: msToDuration(options.heartbeat) ?? null,
+    retryPolicy: retryPolicyMessage(options.retry) ?? null,
+    input: options.args.length > 0 ? encodePayloads(options.args) : null,
+    idReusePolicy: options.idReusePolicy
+      ? enumValue(enums.ActivityIdReusePolicy, "ACTIVITY_ID_REUSE_POLICY_", reusePolicySuffix(options.idReusePolicy))
+      : null,
+    idConflictPolicy: options.idConflictPolicy
+      ? enumValue(
+          enums.ActivityIdConflictPolicy,
+          "ACTIVITY_ID_CONFLICT_POLICY_",
+          conflictPolicySuffix(options.idConflictPolicy),
+        )
+      : null,
+    header: headers.length > 0 ? { fields: Object.fromEntries(headers.map(([k, v]) => [k, encodePayload(v)])) } : null,
+    userMetadata: userMetadata(options.summary) ?? null,
+    priority: options.priority
+      ? {
+          priorityKey: options.priority.priorityKey ?? null,
+          fairnessKey: options.priority.fairnessKey ?? null,
+          fairnessWeight: options.priority.fairnessWeight ?? null,
+        }
+      : null,
+  };
+}
+
+/** An activity outcome message as an Outcome; undefined while the activity is still open. */
+export function activityOutcome(outcome: ActivityOutcome | null | undefined): Outcome | undefined {
+  if (!outcome) return undefined;
+  if (outcome.failure) {
+    const failure = decodeFailure(outcome.failure);
+    return { status: failureStatus(failure), failure };
+  }
+  // A closed activity with a result oneof (possibly empty: the function returned nothing).
+  if (outcome.result !== undefined) return { status: "completed", result: decodeSingleResult(outcome.result) };
+  return undefined;
+}
+
+/** Creates the activity half of a TemporalClient over one RPC channel. */
+export function activityExecutions(rpc: WorkflowServiceRpc, identity: string): ActivityExecutions {
+  const namespace = rpc.namespace;
+  return {
+    kind: "activity",
+
+    async start(options: StartActivityOptions): Promise<Started> {
+      // One request ID for every attempt: a retried start is recognized by the server as the same.
+      const requestId = options.requestId ?? newRequestId();
+      const request = startActivityRequest(namespace, identity, options, requestId);
+      try {
+        const response = await rpc.call(
+          "StartActivityExecution",
+          wf.StartActivityExecutionRequest,
+          wf.StartActivityExecutionResponse,
+          request,
+          {
+            idempotent: true,
+          },
+        );
+        return { runId: response.runId, started: response.started };
+      } catch (error) {
+        // Our own earlier attempt got through (its answer was lost): that is a start, not a conflict.
+        if (error instanceof AlreadyStartedError && error.startRequestId === requestId && error.runId) {
+          return { runId: error.runId, started: true };
+        }
+        throw error;
+      }
+    },
+
+    async awaitOutcome(id: string, runId: string | undefined, options: AwaitOptions = {}): Promise<Outcome> {
+      let pinnedRunId = runId ?? "";
+      for (;;) {
+        let response: TemporalApi.api.workflowservice.v1.PollActivityExecutionResponse;
+        try {
+          response = await rpc.call(
+            "PollActivityExecution",
+            wf.PollActivityExecutionRequest,
+            wf.PollActivityExecutionResponse,
+            { namespace, activityId: id, runId: pinnedRunId },
+            { idempotent: true, timeout: POLL_TIMEOUT_MS, ...(options.signal ? { signal: options.signal } : {}) },
+          );
+        } catch (error) {
+          if (isPollTimeout(error)) continue;
+          throw error;
+        }
+        const outcome = activityOutcome(response.outcome);
+        if (outcome) return outcome;
+        // Keep following the run we first saw, even if the ID is reused meanwhile.
+        if (response.runId) pinnedRunId = response.runId;
+      }
+    },
+
+    async describe(id: string, runId?: string): Promise<ExecutionDescription> {
+      const response = await rpc.call(
+        "DescribeActivityExecution",
+        wf.DescribeActivityExecutionRequest,
+        wf.DescribeActivityExecutionResponse,
+        { namespace, activityId: id, runId: runId ?? "", includeOutcome: true, includeLastFailure: true },
+        { idempotent: true },
+      );
+      const info = response.info;
+      const description: ExecutionDescription = {
+        kind: "activity",
+        id: info?.activityId || id,
+        runId: response.runId || info?.runId || "",
+        status: activityStatus(info?.status),
+        type: info?.activityType?.name ?? "",
+      };
+      if (info?.taskQueue) description.taskQueue = info.taskQueue;
+      if (info?.attempt) description.attempt = info.attempt;
+      const start = timestampToDate(info?.scheduleTime);
+      if (start) description.startTime = start;
+      const close = timestampToDate(info?.closeTime);
+      if (close) description.closeTime = close;
+      if (info?.lastFailure) description.lastFailure = decodeFailure(info.lastFailure);
+      description.cancelRequested =
+        info?.runState === enums.PendingActivityState.PENDING_ACTIVITY_STATE_CANCEL_REQUESTED ||
+        Boolean(info?.canceledReason);
+      const outcome = activityOutcome(response.outcome);
+      if (outcome) description.outcome = outcome;
+      return description;
+    },
+
+    async requestCancel(id: string, runId: string | undefined, reason: string): Promise<void> {
+      await rpc.call(
+        "RequestCancelActivityExecution",
+        wf.RequestCancelActivityExecutionRequest,
+        wf.RequestCancelActivityExecutionResponse,
+        { namespace, activityId: id, runId: runId ?? "", identity, requestId: newRequestId(), reason },
+        { idempotent: true },
+      );
+    },
+
+    async terminate(id: string, runId: string | undefined, reason: string): Promise<void> {
+      await rpc.call(
+        "TerminateActivityExecution",
+        wf.TerminateActivityExecutionRequest,
+        wf.TerminateActivityExecutionResponse,
+        { namespace, activityId: id, runId: runId ?? "", identity, requestId: newRequestId(), reason },
+        { idempotent: true },
+      );
+    },
+
+    async *list(query?: string, options: { pageSize?: number } = {}): AsyncIterable<ExecutionListEntry> {
+      let nextPageToken: Uint8Array = new Uint8Array();
+      do {
+        const page = await rpc.call(
+          "ListActivityExecutions",
+          wf.ListActivityExecutionsRequest,
+          wf.ListActivityExecutionsResponse,
+          { namespace, query: query ?? "", pageSize: options.pageSize ?? 0, nextPageToken },
+          { idempotent: true },
+        );
+        for (const e of page.executions) {
+          const entry: ExecutionListEntry = {
+            kind: "activity",
+            id: e.activityId ?? "",
+            runId: e.runId ?? "",
+            status: activityStatus(e.status),
+            type: e.activityType?.name ?? "",
+          };
+          if (e.taskQueue) entry.taskQueue = e.taskQueue;
+          const start = timestampToDate(e.scheduleTime);
+          if (start) entry.startTime = start;
+          const close = timestampToDate(e.closeTime);
+          if (close) entry.closeTime = close;
+          yield entry;
+        }
+        nextPageToken = page.nextPageToken;
+      } while (nextPageToken.length > 0);
+    },
+
+    async count(query?: string): Promise<CountResult> {
+      const response = await rpc.call(
+        "CountActivityExecutions",
+        wf.CountActivityExecutionsRequest,
+        wf.CountActivityExecutionsResponse,
+        { namespace, query: query ?? "" },
+        { idempotent: true },
+      );
+      return countResult(response);
+    },
+  };
+}

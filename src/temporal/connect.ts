@@ -1,0 +1,89 @@
+/** Opening a TemporalClient: one grpc-js channel to the frontend, checked with GetSystemInfo. */
+import { type ChannelCredentials, Client, credentials } from "@grpc/grpc-js";
+import { activityExecutions } from "./activity-executions.js";
+import { defaultIdentity } from "./execution-common.js";
+import { nexusOperations } from "./nexus-operations.js";
+import { wf } from "./proto.js";
+import { WorkflowServiceRpc } from "./rpc.js";
+import type { ConnectionOptions, TemporalClient, TlsSettings } from "./types.js";
+
+/** Default bound on reaching the server and on each ordinary call, ms. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+function toBuffer(pem: string | Uint8Array): Buffer {
+  return typeof pem === "string" ? Buffer.from(pem) : Buffer.from(pem);
+}
+
+/** TLS is on when settings are given, or when an API key is sent (unless TLS is explicitly false). */
+function tlsSettings(options: ConnectionOptions): TlsSettings | undefined {
+  if (options.tls === false) return undefined;
+  if (options.tls) return options.tls;
+  return options.apiKey ? {} : undefined;
+}
+
+function channelCredentials(tls: TlsSettings | undefined): ChannelCredentials {
+  if (!tls) return credentials.createInsecure();
+  return credentials.createSsl(
+    tls.serverRootCaCertificate ? toBuffer(tls.serverRootCaCertificate) : null,
+    tls.clientCertPair ? toBuffer(tls.clientCertPair.key) : null,
+    tls.clientCertPair ? toBuffer(tls.clientCertPair.crt) : null,
+    tls.disableHostVerification ? { checkServerIdentity: () => undefined } : {},
+  );
+}
+
+/** The metadata sent with every call: the user's, the namespace (routing in Temporal Cloud), the API key. */
+function callMetadata(options: ConnectionOptions): Record<string, string> {
+  const metadata: Record<string, string> = { "temporal-namespace": options.namespace };
+  for (const [key, value] of Object.entries(options.metadata ?? {})) metadata[key.toLowerCase()] = value;
+  if (options.apiKey) metadata.authorization = `Bearer ${options.apiKey}`;
+  return metadata;
+}
+
+/** Opens the WorkflowService channel without checking it (`connect` checks). */
+export function openRpc(options: ConnectionOptions): WorkflowServiceRpc {
+  const tls = tlsSettings(options);
+  const channelOptions: Record<string, string | number> = {
+    // Results and inputs can be large; match the SDK's 128 MiB.
+    "grpc.max_receive_message_length": 128 * 1024 * 1024,
+    "grpc.keepalive_time_ms": 30_000,
+    "grpc.keepalive_timeout_ms": 15_000,
+  };
+  if (tls?.serverName) {
+    channelOptions["grpc.ssl_target_name_override"] = tls.serverName;
+    channelOptions["grpc.default_authority"] = tls.serverName;
+  }
+  const client = new Client(options.address, channelCredentials(tls), channelOptions);
+  return new WorkflowServiceRpc(
+    client,
+    options.address,
+    options.namespace,
+    callMetadata(options),
+    options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS,
+  );
+}
+
+/** Wraps an open channel as a TemporalClient. */
+export function clientOver(rpc: WorkflowServiceRpc, identity: string): TemporalClient {
+  return {
+    address: rpc.address,
+    namespace: rpc.namespace,
+    activities: activityExecutions(rpc, identity),
+    nexus: nexusOperations(rpc, identity),
+    close: () => rpc.close(),
+  };
+}
+
+/**
+ * Connects to Temporal and checks the server answers (GetSystemInfo, bounded by `connectTimeout`),
+ * so a wrong address, TLS mismatch or bad credentials fail here with a message naming the address.
+ */
+export async function connect(options: ConnectionOptions): Promise<TemporalClient> {
+  const rpc = openRpc(options);
+  try {
+    await rpc.call("GetSystemInfo", wf.GetSystemInfoRequest, wf.GetSystemInfoResponse, {}, { idempotent: true });
+  } catch (error) {
+    rpc.close();
+    throw error;
+  }
+  return clientOver(rpc, options.identity ?? defaultIdentity());
+}

@@ -1,0 +1,268 @@
+/**
+ * gRPC failures of WorkflowService calls, mapped in this one place to typed errors. Every class is a
+ * UserError (exit code 3, printed as message + hint with no stack): each is something about the
+ * server, the connection or the request the user can act on. Messages never include metadata, so
+ * API keys and key material cannot leak through them.
+ */
+import { Metadata, type ServiceError, status } from "@grpc/grpc-js";
+import { UserError } from "../user-error.js";
+import { decodeByTypeName, google } from "./proto.js";
+
+const SERVER_EXIT_CODE = 3;
+/** How the project builds a server that has the features (see scripts/build-devserver.sh). */
+const SERVER_HINT_BUILD = "`bash scripts/build-devserver.sh` builds one";
+
+/** What was being done when a call failed, for messages that say where and what. */
+export interface CallContext {
+  /** WorkflowService method, e.g. StartActivityExecution. */
+  method: string;
+  address: string;
+  namespace: string;
+}
+
+/** Any failed call to the Temporal frontend. */
+export class TemporalServiceError extends UserError {
+  override readonly name: string = "TemporalServiceError";
+  /** The gRPC status code (`@grpc/grpc-js` `status`). */
+  readonly code: number;
+  readonly method: string;
+  constructor(message: string, code: number, method: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, { ...options, exitCode: SERVER_EXIT_CODE });
+    this.code = code;
+    this.method = method;
+  }
+}
+
+/** The execution (or run) does not exist. */
+export class NotFoundError extends TemporalServiceError {
+  override readonly name = "NotFoundError";
+}
+
+/** The namespace does not exist on the server. */
+export class NamespaceNotFoundError extends TemporalServiceError {
+  override readonly name = "NamespaceNotFoundError";
+}
+
+/** Start was refused: an execution with this ID is running (conflict policy fail) or the reuse policy forbids a new one. */
+export class AlreadyStartedError extends TemporalServiceError {
+  override readonly name = "AlreadyStartedError";
+  /** Run ID of the execution that holds the ID, from the error details. */
+  readonly runId?: string;
+  /** Request ID of the start that created it: equal to ours means our own earlier attempt. */
+  readonly startRequestId?: string;
+  constructor(
+    message: string,
+    code: number,
+    method: string,
+    details: { runId?: string; startRequestId?: string },
+    options: { hint?: string; cause?: unknown } = {},
+  ) {
+    super(message, code, method, options);
+    if (details.runId) this.runId = details.runId;
+    if (details.startRequestId) this.startRequestId = details.startRequestId;
+  }
+}
+
+/** The server lacks standalone activities or standalone Nexus operations (or this RPC entirely). */
+export class UnimplementedError extends TemporalServiceError {
+  override readonly name = "UnimplementedError";
+}
+
+/** The server could not be reached or answered UNAVAILABLE (after retries where retrying is safe). */
+export class UnavailableError extends TemporalServiceError {
+  override readonly name = "UnavailableError";
+}
+
+/** No answer within the call's deadline. */
+export class DeadlineExceededError extends TemporalServiceError {
+  override readonly name = "DeadlineExceededError";
+}
+
+/** Bad or missing credentials (UNAUTHENTICATED) or not allowed (PERMISSION_DENIED). */
+export class AuthError extends TemporalServiceError {
+  override readonly name = "AuthError";
+}
+
+/** The server rejected the request's content. */
+export class InvalidArgumentError extends TemporalServiceError {
+  override readonly name = "InvalidArgumentError";
+}
+
+/** Rate limited or out of some quota. */
+export class ResourceExhaustedError extends TemporalServiceError {
+  override readonly name = "ResourceExhaustedError";
+}
+
+/** The server refused in the execution's current state (e.g. terminate of a closed execution). */
+export class FailedPreconditionError extends TemporalServiceError {
+  override readonly name = "FailedPreconditionError";
+}
+
+/** Decoded entries of the `grpc-status-details-bin` trailer (google.rpc.Status.details). */
+export function statusDetails(metadata: Metadata | undefined): Array<{ typeName: string; value: unknown }> {
+  const raw = metadata?.get("grpc-status-details-bin")[0];
+  if (!raw || typeof raw === "string") return [];
+  try {
+    const st = google.rpc.Status.decode(raw);
+    return st.details.map((any) => {
+      const typeName = (any.type_url ?? "").replace(/^.*\//, "");
+      return { typeName, value: decodeByTypeName(typeName, any.value ?? new Uint8Array()) };
+    });
+  } catch {
+    return [];
+  }
+}
+
+function isActivityMethod(method: string) {
+  return /Activit/.test(method);
+}
+function isNexusMethod(method: string) {
+  return /NexusOperation/.test(method);
+}
+
+/** The failing call's one-line subject, e.g. "StartActivityExecution on 127.0.0.1:7233". */
+function where(ctx: CallContext) {
+  return `${ctx.method} on ${ctx.address}`;
+}
+
+/** Maps a failed grpc-js call to a typed error; anything else (a bug) is returned unchanged. */
+export function mapGrpcError(error: unknown, ctx: CallContext): unknown {
+  if (!isServiceError(error)) return error;
+  const details = statusDetails(error.metadata);
+  const serverMessage = error.details || error.message;
+  const method = ctx.method;
+  const cause = error;
+  switch (error.code as status) {
+    case status.NOT_FOUND: {
+      const ns = details.find((d) => d.typeName.endsWith("NamespaceNotFoundFailure"));
+      if (ns || /namespace .* (is )?not found/i.test(serverMessage)) {
+        return new NamespaceNotFoundError(
+          `namespace "${ctx.namespace}" was not found on ${ctx.address}`,
+          error.code,
+          method,
+          {
+            hint: "check --namespace / TEMPORAL_NAMESPACE (or the pipeline's temporal.namespace); `temporal operator namespace list` shows the server's namespaces",
+            cause,
+          },
+        );
+      }
+      return new NotFoundError(`not found (${where(ctx)}): ${serverMessage}`, error.code, method, {
+        hint: "check the execution ID (and run ID); closed executions are removed after the namespace's retention period",
+        cause,
+      });
+    }
+    case status.ALREADY_EXISTS: {
+      const found = details.find(
+        (d) =>
+          d.typeName === "temporal.api.errordetails.v1.ActivityExecutionAlreadyStartedFailure" ||
+          d.typeName === "temporal.api.errordetails.v1.NexusOperationExecutionAlreadyStartedFailure",
+      );
+      const value = (found?.value ?? {}) as { runId?: string; startRequestId?: string };
+      const kind = isNexusMethod(method) ? "Nexus operation" : "activity";
+      return new AlreadyStartedError(
+        `an ${kind} execution with this ID already exists${value.runId ? ` (run ${value.runId})` : ""}: ${serverMessage}`,
+        error.code,
+        method,
+        value,
+        {
+          hint: "use another ID, or set the ID conflict policy to useExisting (running) / the reuse policy to allowDuplicate (closed)",
+          cause,
+        },
+      );
+    }
+    case status.UNIMPLEMENTED: {
+      const feature = isNexusMethod(method)
+        ? { name: "standalone Nexus operations", key: "nexusoperation.enableStandalone" }
+        : isActivityMethod(method)
+          ? { name: "standalone activities", key: "activity.enableStandalone" }
+          : undefined;
+      if (!feature) {
+        return new UnimplementedError(
+          `the Temporal server at ${ctx.address} does not implement ${method}: ${serverMessage}`,
+          error.code,
+          method,
+          { cause },
+        );
+      }
+      return new UnimplementedError(
+        `the Temporal server at ${ctx.address} lacks ${feature.name} (${method} is unimplemented: ${serverMessage})`,
+        error.code,
+        method,
+        {
+          hint: `use a server with them enabled (${SERVER_HINT_BUILD}), or turn on the dynamic config ${feature.key}=true (with system.enableChasm=true) for namespace "${ctx.namespace}"`,
+          cause,
+        },
+      );
+    }
+    case status.UNAVAILABLE:
+      return new UnavailableError(`cannot reach Temporal at ${ctx.address} (${serverMessage})`, error.code, method, {
+        hint: /SSL|TLS|certificate|handshake|WRONG_VERSION/i.test(serverMessage)
+          ? "a TLS problem: check --tls, the CA (--tls-ca-path) and --tls-server-name; a plaintext server needs no --tls and no API key"
+          : "check --address / TEMPORAL_ADDRESS and that the server is running",
+        cause,
+      });
+    case status.DEADLINE_EXCEEDED:
+      return new DeadlineExceededError(
+        `no answer from Temporal at ${ctx.address} in time (${method})`,
+        error.code,
+        method,
+        {
+          hint: "check --address / TEMPORAL_ADDRESS, that the server is running, and that nothing blocks the port",
+          cause,
+        },
+      );
+    case status.UNAUTHENTICATED:
+      return new AuthError(
+        `Temporal at ${ctx.address} did not accept the credentials: ${serverMessage}`,
+        error.code,
+        method,
+        {
+          hint: "check the API key (--api-key / TEMPORAL_API_KEY) or the mTLS client certificate and key (--tls-cert-path, --tls-key-path)",
+          cause,
+        },
+      );
+    case status.PERMISSION_DENIED:
+      return new AuthError(
+        `permission denied by Temporal at ${ctx.address} for ${method}: ${serverMessage}`,
+        error.code,
+        method,
+        {
+          hint: `check that the API key or client certificate is allowed to use namespace "${ctx.namespace}"`,
+          cause,
+        },
+      );
+    case status.INVALID_ARGUMENT:
+      return new InvalidArgumentError(`Temporal rejected ${method}: ${serverMessage}`, error.code, method, {
+        hint: "check the step's options (IDs, timeouts, retry policy, task queue, endpoint)",
+        cause,
+      });
+    case status.RESOURCE_EXHAUSTED:
+      return new ResourceExhaustedError(
+        `Temporal at ${ctx.address} is rate limiting ${method}: ${serverMessage}`,
+        error.code,
+        method,
+        {
+          hint: "lower --concurrency or ask the server's operator for a higher limit",
+          cause,
+        },
+      );
+    case status.FAILED_PRECONDITION:
+      return new FailedPreconditionError(`Temporal refused ${method}: ${serverMessage}`, error.code, method, { cause });
+    default:
+      return new TemporalServiceError(
+        `${where(ctx)} failed (${status[error.code] ?? error.code}): ${serverMessage}`,
+        error.code,
+        method,
+        { cause },
+      );
+  }
+}
+
+/** A grpc-js call error (has a numeric code and metadata). */
+export function isServiceError(error: unknown): error is ServiceError {
+  return (
+    error instanceof Error &&
+    typeof (error as Partial<ServiceError>).code === "number" &&
+    (error as Partial<ServiceError>).metadata instanceof Metadata
+  );
+}

@@ -1,0 +1,243 @@
+/** Standalone Nexus operation executions over WorkflowService (Start/Poll/Describe/…NexusOperationExecution). */
+import {
+  conflictPolicySuffix,
+  countResult,
+  enumValue,
+  isPollTimeout,
+  newRequestId,
+  nexusStatus,
+  POLL_TIMEOUT_MS,
+  reusePolicySuffix,
+  userMetadata,
+} from "./execution-common.js";
+import { decodeFailure, failureStatus } from "./failure.js";
+import { AlreadyStartedError } from "./grpc-errors.js";
+import { decodePayload, encodePayload } from "./payloads.js";
+import { enums, type TemporalApi, wf } from "./proto.js";
+import { msToDuration, timestampToDate } from "./proto-values.js";
+import type { WorkflowServiceRpc } from "./rpc.js";
+import type {
+  AwaitOptions,
+  CountResult,
+  ExecutionDescription,
+  ExecutionListEntry,
+  NexusOperations,
+  Outcome,
+  Started,
+  StartNexusOperationOptions,
+} from "./types.js";
+
+const STAGE = enums.NexusOperationWaitStage;
+
+/** The request StartNexusOperationExecution gets for these options (exported for unit tests). */
+export function startNexusRequest(
+  namespace: string,
+  identity: string,
+  options: StartNexusOperationOptions,
+  requestId: string,
+): TemporalApi.api.workflowservice.v1.IStartNexusOperationExecutionRequest {
+  return {
+    namespace,
+    identity,
+    requestId,
+    operationId: options.id,
+    endpoint: options.endpoint,
+    service: options.service,
+    operation: options.operation,
+    scheduleToCloseTimeout: msToDuration(options.scheduleToClose) ?? null,
+    scheduleToStartTimeout: msToDuration(options.scheduleToStart) ?? null,
+    startToCloseTimeout: msToDuration(options.startToClose) ?? null,
+    input: encodePayload(options.input),
+    idReusePolicy: options.idReusePolicy
+      ? enumValue(
+          enums.NexusOperationIdReusePolicy,
+          "NEXUS_OPERATION_ID_REUSE_POLICY_",
+          reusePolicySuffix(options.idReusePolicy),
+        )
+      : null,
+    idConflictPolicy: options.idConflictPolicy
+      ? enumValue(
+          enums.NexusOperationIdConflictPolicy,
+          "NEXUS_OPERATION_ID_CONFLICT_POLICY_",
+          conflictPolicySuffix(options.idConflictPolicy),
+        )
+      : null,
+    nexusHeader: options.headers ? { ...options.headers } : {},
+    userMetadata: userMetadata(options.summary) ?? null,
+  };
+}
+
+/** A closed operation's result or failure as an Outcome. */
+function nexusOutcome(response: {
+  result?: TemporalApi.api.common.v1.IPayload | null;
+  failure?: TemporalApi.api.failure.v1.IFailure | null;
+}): Outcome {
+  if (response.failure) {
+    const failure = decodeFailure(response.failure);
+    return { status: failureStatus(failure), failure };
+  }
+  return { status: "completed", result: decodePayload(response.result) };
+}
+
+/** NEXUS_OPERATION_CANCELLATION_STATE_BACKING_OFF → "backingOff". */
+function cancellationState(value: number | null | undefined): string | undefined {
+  if (!value) return undefined;
+  const name = enums.NexusOperationCancellationState[value]?.replace("NEXUS_OPERATION_CANCELLATION_STATE_", "");
+  return name?.toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** Creates the Nexus half of a TemporalClient over one RPC channel. */
+export function nexusOperations(rpc: WorkflowServiceRpc, identity: string): NexusOperations {
+  const namespace = rpc.namespace;
+  return {
+    kind: "nexus",
+
+    async start(options: StartNexusOperationOptions): Promise<Started> {
+      const requestId = options.requestId ?? newRequestId();
+      const request = startNexusRequest(namespace, identity, options, requestId);
+      try {
+        const response = await rpc.call(
+          "StartNexusOperationExecution",
+          wf.StartNexusOperationExecutionRequest,
+          wf.StartNexusOperationExecutionResponse,
+          request,
+          { idempotent: true },
+        );
+        return { runId: response.runId, started: response.started };
+      } catch (error) {
+        if (error instanceof AlreadyStartedError && error.startRequestId === requestId && error.runId) {
+          return { runId: error.runId, started: true };
+        }
+        throw error;
+      }
+    },
+
+    /**
+     * Polls for the STARTED stage first when the caller wants to know (an async operation reports it
+     * with its token), then for CLOSED. An empty response (the server's long poll ran out) is repeated.
+     */
+    async awaitOutcome(id: string, runId: string | undefined, options: AwaitOptions = {}): Promise<Outcome> {
+      let pinnedRunId = runId ?? "";
+      let startedReported = options.onStarted === undefined;
+      for (;;) {
+        const waitStage = startedReported
+          ? STAGE.NEXUS_OPERATION_WAIT_STAGE_CLOSED
+          : STAGE.NEXUS_OPERATION_WAIT_STAGE_STARTED;
+        let response: TemporalApi.api.workflowservice.v1.PollNexusOperationExecutionResponse;
+        try {
+          response = await rpc.call(
+            "PollNexusOperationExecution",
+            wf.PollNexusOperationExecutionRequest,
+            wf.PollNexusOperationExecutionResponse,
+            { namespace, operationId: id, runId: pinnedRunId, waitStage },
+            { idempotent: true, timeout: POLL_TIMEOUT_MS, ...(options.signal ? { signal: options.signal } : {}) },
+          );
+        } catch (error) {
+          if (isPollTimeout(error)) continue;
+          throw error;
+        }
+        if (response.runId) pinnedRunId = response.runId;
+        const reached = response.waitStage;
+        if (!startedReported && reached !== STAGE.NEXUS_OPERATION_WAIT_STAGE_UNSPECIFIED) {
+          startedReported = true;
+          // A sync operation closes without ever having a token: it did not "start" asynchronously.
+          if (reached === STAGE.NEXUS_OPERATION_WAIT_STAGE_STARTED || response.operationToken) {
+            options.onStarted?.(response.operationToken || undefined);
+          }
+        }
+        if (reached === STAGE.NEXUS_OPERATION_WAIT_STAGE_CLOSED) return nexusOutcome(response);
+      }
+    },
+
+    async describe(id: string, runId?: string): Promise<ExecutionDescription> {
+      const response = await rpc.call(
+        "DescribeNexusOperationExecution",
+        wf.DescribeNexusOperationExecutionRequest,
+        wf.DescribeNexusOperationExecutionResponse,
+        { namespace, operationId: id, runId: runId ?? "", includeOutcome: true },
+        { idempotent: true },
+      );
+      const info = response.info;
+      const status = nexusStatus(info?.status);
+      const description: ExecutionDescription = {
+        kind: "nexus",
+        id: info?.operationId || id,
+        runId: response.runId || info?.runId || "",
+        status,
+        type: `${info?.endpoint ?? ""}/${info?.service ?? ""}/${info?.operation ?? ""}`,
+      };
+      if (info?.attempt) description.attempt = info.attempt;
+      const start = timestampToDate(info?.scheduleTime);
+      if (start) description.startTime = start;
+      const close = timestampToDate(info?.closeTime);
+      if (close) description.closeTime = close;
+      if (info?.lastAttemptFailure) description.lastFailure = decodeFailure(info.lastAttemptFailure);
+      const cancel = cancellationState(info?.cancellationInfo?.state);
+      if (cancel) description.cancellationState = cancel;
+      if (info?.cancellationInfo) description.cancelRequested = true;
+      if (status !== "running" && status !== "paused" && (response.result || response.failure)) {
+        description.outcome = nexusOutcome(response);
+      }
+      return description;
+    },
+
+    async requestCancel(id: string, runId: string | undefined, reason: string): Promise<void> {
+      await rpc.call(
+        "RequestCancelNexusOperationExecution",
+        wf.RequestCancelNexusOperationExecutionRequest,
+        wf.RequestCancelNexusOperationExecutionResponse,
+        { namespace, operationId: id, runId: runId ?? "", identity, requestId: newRequestId(), reason },
+        { idempotent: true },
+      );
+    },
+
+    async terminate(id: string, runId: string | undefined, reason: string): Promise<void> {
+      await rpc.call(
+        "TerminateNexusOperationExecution",
+        wf.TerminateNexusOperationExecutionRequest,
+        wf.TerminateNexusOperationExecutionResponse,
+        { namespace, operationId: id, runId: runId ?? "", identity, requestId: newRequestId(), reason },
+        { idempotent: true },
+      );
+    },
+
+    async *list(query?: string, options: { pageSize?: number } = {}): AsyncIterable<ExecutionListEntry> {
+      let nextPageToken: Uint8Array = new Uint8Array();
+      do {
+        const page = await rpc.call(
+          "ListNexusOperationExecutions",
+          wf.ListNexusOperationExecutionsRequest,
+          wf.ListNexusOperationExecutionsResponse,
+          { namespace, query: query ?? "", pageSize: options.pageSize ?? 0, nextPageToken },
+          { idempotent: true },
+        );
+        for (const o of page.operations) {
+          const entry: ExecutionListEntry = {
+            kind: "nexus",
+            id: o.operationId ?? "",
+            runId: o.runId ?? "",
+            status: nexusStatus(o.status),
+            type: `${o.endpoint ?? ""}/${o.service ?? ""}/${o.operation ?? ""}`,
+          };
+          const start = timestampToDate(o.scheduleTime);
+          if (start) entry.startTime = start;
+          const close = timestampToDate(o.closeTime);
+          if (close) entry.closeTime = close;
+          yield entry;
+        }
+        nextPageToken = page.nextPageToken;
+      } while (nextPageToken.length > 0);
+    },
+
+    async count(query?: string): Promise<CountResult> {
+      const response = await rpc.call(
+        "CountNexusOperationExecutions",
+        wf.CountNexusOperationExecutionsRequest,
+        wf.CountNexusOperationExecutionsResponse,
+        { namespace, query: query ?? "" },
+        { idempotent: true },
+      );
+      return countResult(response);
+    },
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * Unary calls to temporal.api.workflowservice.v1.WorkflowService over one grpc-js channel, with
+ * protobufjs encoding from @temporalio/proto. Adds the connection's metadata, a deadline, abort
+ * support and bounded retries of UNAVAILABLE for calls that are safe to repeat; every failure leaves
+ * through `mapGrpcError`.
+ */
+import { type Client, type CallOptions as GrpcCallOptions, Metadata, type ServiceError, status } from "@grpc/grpc-js";
+import { mapGrpcError } from "./grpc-errors.js";
+import { type MessageCodec, WORKFLOW_SERVICE } from "./proto.js";
+
+export interface RpcCallOptions {
+  /** Deadline of one attempt, ms; default the channel's call timeout. */
+  timeout?: number;
+  signal?: AbortSignal;
+  /** Safe to repeat (idempotent, or carries a request ID): UNAVAILABLE is retried with backoff. */
+  idempotent?: boolean;
+}
+
+/** Backoff for UNAVAILABLE: bounded so an unreachable server fails in seconds, not minutes. */
+export interface RetryBackoff {
+  maxAttempts: number;
+  initialMs: number;
+  maxMs: number;
+}
+
+export const DEFAULT_BACKOFF: RetryBackoff = { maxAttempts: 5, initialMs: 200, maxMs: 2000 };
+
+/** The aborted signal's reason, or a standard AbortError. */
+export function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException("The operation was aborted.", "AbortError");
+}
+
+/** Resolves after `ms`, or rejects with the abort reason when the signal aborts first. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortReason(signal));
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortReason(signal as AbortSignal));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+export class WorkflowServiceRpc {
+  constructor(
+    private readonly client: Client,
+    readonly address: string,
+    readonly namespace: string,
+    private readonly metadata: Readonly<Record<string, string>>,
+    /** Default per-attempt deadline, ms. */
+    private readonly callTimeout: number,
+    private readonly backoff: RetryBackoff = DEFAULT_BACKOFF,
+  ) {}
+
+  /** Calls `method` once, or with retries on UNAVAILABLE when `idempotent`. */
+  async call<I, T>(
+    method: string,
+    requestType: MessageCodec<I, unknown>,
+    responseType: MessageCodec<unknown, T>,
+    request: I,
+    options: RpcCallOptions = {},
+  ): Promise<T> {
+    const attempts = options.idempotent ? this.backoff.maxAttempts : 1;
+    let delay = this.backoff.initialMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.once(method, requestType, responseType, request, options);
+      } catch (error) {
+        if (options.signal?.aborted) throw abortReason(options.signal);
+        const retry = attempt < attempts && (error as Partial<ServiceError>).code === status.UNAVAILABLE;
+        if (!retry) throw mapGrpcError(error, { method, address: this.address, namespace: this.namespace });
+      }
+      await sleep(delay * (0.8 + Math.random() * 0.4), options.signal);
+      delay = Math.min(delay * 2, this.backoff.maxMs);
+    }
+  }
+
+  private once<I, T>(
+    method: string,
+    requestType: MessageCodec<I, unknown>,
+    responseType: MessageCodec<unknown, T>,
+    request: I,
+    options: RpcCallOptions,
+  ): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const { signal } = options;
+      if (signal?.aborted) return reject(abortReason(signal));
+      const md = new Metadata();
+      for (const [key, value] of Object.entries(this.metadata)) md.set(key, value);
+      const callOptions: GrpcCallOptions = { deadline: Date.now() + (options.timeout ?? this.callTimeout) };
+      const onAbort = () => call.cancel();
+      const call = this.client.makeUnaryRequest<I, T>(
+        `/${WORKFLOW_SERVICE}/${method}`,
+        (message: I) => Buffer.from(requestType.encode(message).finish()),
+        (bytes: Buffer) => responseType.decode(bytes),
+        request,
+        md,
+        callOptions,
+        (error, response) => {
+          signal?.removeEventListener("abort", onAbort);
+          if (error) reject(error);
+          else resolve(response as T);
+        },
+      );
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
