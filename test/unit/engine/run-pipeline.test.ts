@@ -30,20 +30,20 @@ async function until(predicate: () => boolean): Promise<void> {
 describe("runPipeline scheduling", () => {
   it("runs a chain with inputs mapped from earlier outputs, under deterministic execution IDs", async () => {
     const client = new FakeTemporal({
-      Reserve: async () => ({ size: 3 }),
+      reserve: async () => ({ size: 3 }),
       "svc/create": async (input) => ({ url: `db://${(input as { size: number }).size}` }),
       Notify: echo,
     });
     const p = pipeline(
       [
-        activity("reserve", "Reserve"),
+        activity("reserve", "reserve"),
         nexus("create", "create", { dependsOn: ["reserve"], input: expr((s) => s.steps.reserve?.output) }),
         activity("notify", "Notify", {
           dependsOn: ["create"],
-          input: expr((s) => ({ url: (s.steps.create?.output as { url: string }).url, run: s.run.id })),
+          input: expr((s) => ({ url: (s.steps.create!.output as { url: string }).url, run: s.run.id })),
         }),
       ],
-      { outputs: [{ name: "url", value: expr((s) => (s.steps.notify?.output as { url: string }).url) }] },
+      { outputs: [{ name: "url", value: expr((s) => (s.steps.notify!.output as { url: string }).url) }] },
     );
     const record = await run(p, client);
     expect(record.status).toBe("completed");
@@ -303,7 +303,7 @@ describe("resume", () => {
   it("reuses completed executions, re-attaches to running ones, starts only what is missing", async () => {
     let calls = 0;
     const client = new FakeTemporal({
-      Count: async (input) => {
+      count: async (input) => {
         calls++;
         return input;
       },
@@ -313,9 +313,9 @@ describe("resume", () => {
     // First attempt: `a` completes, `b` is left running (abandon), `c` never starts.
     const controller = new AbortController();
     const p1 = pipeline([
-      activity("a", "Count", { input: literal("A") }),
+      activity("a", "count", { input: literal("A") }),
       activity("b", "Long", { dependsOn: ["a"], cancellation: "abandon", input: literal("B") }),
-      activity("c", "Count", { dependsOn: ["b"], input: expr((s) => s.steps.b?.output) }),
+      activity("c", "count", { dependsOn: ["b"], input: expr((s) => s.steps.b?.output) }),
     ]);
     const first = run(p1, client, { signal: controller.signal });
     await until(() => client.latest("r.b") !== undefined);
