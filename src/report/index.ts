@@ -7,6 +7,7 @@ import { createJsonReporter } from "./json.js";
 import { createJunitWriter } from "./junit.js";
 import { createPlainReporter } from "./plain.js";
 import { createRunReportWriter } from "./run-report.js";
+import { createTuiReporter } from "./tui/reporter.js";
 
 export type OutputMode = "tui" | "plain" | "json";
 
@@ -60,8 +61,7 @@ export function createReporters(options: ReporterOptions): Reporter {
       reporters.push(createPlainReporter({ stream: stdout, color, secrets: options.secrets }));
       break;
     case "tui":
-      // Until the Ink view lands, the TUI mode prints plain lines.
-      reporters.push(createPlainReporter({ stream: stdout, color, secrets: options.secrets }));
+      reporters.push(createTuiReporter({ stdout, secrets: options.secrets, header: options.header }));
       break;
     default: {
       const unknown: never = options.output;

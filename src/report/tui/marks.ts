@@ -1,0 +1,61 @@
+/** Status marks and colours of the Ink view, one place so every line speaks the same language. */
+import type { StepStatus } from "../../engine/events.js";
+
+const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+/** The spinner frame for a tick (ticks come from the view's timer, so tests are deterministic). */
+export function spinnerFrame(tick: number): string {
+  return SPINNER[tick % SPINNER.length] ?? "⠋";
+}
+
+/** Ink colour names. */
+export type Colour = "green" | "red" | "yellow" | "cyan" | "gray" | "magenta";
+
+/** The mark and colour a step or item of this status is drawn with. */
+export function statusMark(status: StepStatus, tick: number): { mark: string; colour: Colour } {
+  switch (status) {
+    case "pending":
+      return { mark: "◌", colour: "gray" };
+    case "running":
+      return { mark: spinnerFrame(tick), colour: "cyan" };
+    case "completed":
+      return { mark: "✔", colour: "green" };
+    case "failed":
+      return { mark: "✖", colour: "red" };
+    case "timedOut":
+      return { mark: "⏱", colour: "red" };
+    case "terminated":
+      return { mark: "☠", colour: "red" };
+    case "canceled":
+      return { mark: "⊘", colour: "yellow" };
+    case "abandoned":
+      return { mark: "↗", colour: "yellow" };
+    case "skipped":
+      return { mark: "↷", colour: "gray" };
+    default: {
+      const unknown: never = status;
+      throw new Error(`unknown status ${String(unknown)}`);
+    }
+  }
+}
+
+/** Words for a status, as a person would say them. */
+export function statusWord(status: StepStatus): string {
+  switch (status) {
+    case "timedOut":
+      return "timed out";
+    case "pending":
+    case "running":
+    case "completed":
+    case "failed":
+    case "terminated":
+    case "canceled":
+    case "abandoned":
+    case "skipped":
+      return status;
+    default: {
+      const unknown: never = status;
+      throw new Error(`unknown status ${String(unknown)}`);
+    }
+  }
+}

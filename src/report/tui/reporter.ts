@@ -1,0 +1,65 @@
+/**
+ * The Ink reporter (`--output tui`). Events go into a ViewStore at once; Ink and React are loaded in
+ * the background (they cost startup time that plain and json output should not pay) and the view
+ * draws whatever the store holds by then, so no event is lost while they load.
+ */
+import type { Reporter } from "../../engine/events.js";
+import type { MountedView } from "./mount.js";
+import { ViewStore } from "./store.js";
+
+export interface TuiReporterOptions {
+  stdout: NodeJS.WriteStream;
+  stdin?: NodeJS.ReadStream;
+  secrets: readonly string[];
+  header: { address: string; namespace: string };
+  /** Ctrl-C during a confirm prompt; default: raise SIGINT so the engine's handler runs. */
+  interrupt?: () => void;
+  now?: () => number;
+}
+
+/** Creates the Ink reporter; the view mounts in the background. */
+export function createTuiReporter(options: TuiReporterOptions): Reporter {
+  const store = new ViewStore(options.secrets, options.now);
+  store.connecting(options.header);
+  const stdin = options.stdin ?? process.stdin;
+  const interrupt = options.interrupt ?? (() => process.kill(process.pid, "SIGINT"));
+  let mountError: unknown;
+  const mounted: Promise<MountedView | undefined> = import("./mount.js").then(
+    (module) =>
+      module.mountView(store, {
+        stdout: options.stdout,
+        stdin,
+        interrupt: () => {
+          store.answer(false);
+          interrupt();
+        },
+        ...(options.now ? { now: options.now } : {}),
+      }),
+    (error: unknown) => {
+      mountError = error;
+      return undefined;
+    },
+  );
+  return {
+    onRunStart: (event) => store.runStart(event),
+    onStepStart: ({ record }) => store.step(record, false),
+    onStepUpdate: ({ record }) => store.step(record, false),
+    onStepEnd: ({ record }) => store.step(record, true),
+    onItemStart: ({ stepId, item }) => store.item(stepId, item),
+    onItemEnd: ({ stepId, item }) => store.item(stepId, item),
+    onCancelling: (event) => store.cancelling(event),
+    onTerminating: (event) => store.terminating(event),
+    onConfirm(request) {
+      // A prompt needs a keyboard: without a TTY on stdin the engine fails the step and says to pass --yes.
+      if (stdin.isTTY !== true || typeof stdin.setRawMode !== "function") return false;
+      store.confirm(request);
+      return true;
+    },
+    onRunEnd: (record) => store.runEnd(record),
+    async close() {
+      const view = await mounted;
+      await view?.stop();
+      if (mountError !== undefined) throw mountError;
+    },
+  };
+}

@@ -1,0 +1,128 @@
+/** One step of the tree: its line (mark, name, elapsed, execution, attempt, summary) and detail lines. */
+import { Box, Text } from "ink";
+import type { CancelEvent, StepError } from "../../engine/events.js";
+import { causeChain, describeError, elapsedMs, formatDuration, isFailure, shortExecutionId } from "../format.js";
+import { statusMark } from "./marks.js";
+import type { ItemCounts, StepView } from "./store.js";
+import type { TreeRow } from "./tree.js";
+
+/** How many failing forEach items are listed before "+N more". */
+export const FAILING_ITEMS_SHOWN = 3;
+const BAR_WIDTH = 20;
+
+export interface StepRowProps {
+  row: TreeRow;
+  runId: string;
+  nameWidth: number;
+  now: number;
+  tick: number;
+  cancel?: CancelEvent["steps"][number];
+}
+
+/** A step's line and the lines under it. */
+export function StepRow({ row, runId, nameWidth, now, tick, cancel }: StepRowProps) {
+  const { step } = row;
+  const { mark, colour } = statusMark(step.status, tick);
+  const elapsed = elapsedMs(step.startedAt, step.closedAt, now);
+  const name = `${row.prefix}${mark} ${step.id}`;
+  const detail = `${row.continuation}  `;
+  const failed = isFailure(step.status);
+  return (
+    <Box flexDirection="column">
+      <Text wrap="truncate-end">
+        <Text color="gray">{row.prefix}</Text>
+        <Text color={colour}>{mark}</Text> <Text bold={step.status === "running"}>{step.id}</Text>
+        {" ".repeat(Math.max(1, nameWidth - name.length + 1))}
+        <Text color="gray">{(elapsed === undefined ? "" : formatDuration(elapsed)).padStart(7)}</Text>
+        {"  "}
+        {step.items ? <ItemProgress counts={step.items} /> : <Text color="gray">{executionText(step, runId)}</Text>}
+        {step.attempt !== undefined && !step.items ? (
+          <Text color={step.attempt > 1 ? "yellow" : "gray"}>{`  attempt ${step.attempt}`}</Text>
+        ) : null}
+        {step.reused ? <Text color="gray"> (reused)</Text> : null}
+        {step.summary ? <Text color="gray">{`  ${step.summary}`}</Text> : null}
+        {row.alsoAfter.length > 0 ? <Text color="gray">{`  (after ${row.alsoAfter.join(", ")})`}</Text> : null}
+      </Text>
+      {cancel ? (
+        <Text wrap="truncate-end">
+          <Text color="gray">{detail}</Text>
+          <Text color="yellow">{`⊘ ${cancel.cancellation}: ${cancel.action}`}</Text>
+        </Text>
+      ) : null}
+      {step.status === "running" && step.error ? (
+        <Text wrap="truncate-end">
+          <Text color="gray">{detail}</Text>
+          <Text color="yellow">{`↻ retrying after ${describeError(step.error)}`}</Text>
+        </Text>
+      ) : null}
+      {step.items && step.items.failed > 0 ? <FailingItems step={step} detail={detail} /> : null}
+      {failed && step.error ? <ErrorChain error={step.error} detail={detail} /> : null}
+      {step.status === "skipped" && step.error ? (
+        <Text wrap="truncate-end">
+          <Text color="gray">{`${detail}${step.error.message}`}</Text>
+        </Text>
+      ) : null}
+    </Box>
+  );
+}
+
+function executionText(step: StepView, runId: string): string {
+  if (step.kind === "confirm") return "confirm";
+  return step.execution ? shortExecutionId(step.execution.executionId, runId) : "";
+}
+
+/** `[████████░░░░] 60/100  ▶ 5 running  ✔ 55  ✖ 3`. */
+export function ItemProgress({ counts }: { counts: ItemCounts }) {
+  const done = counts.completed + counts.failed + counts.other;
+  const filled = counts.total === 0 ? 0 : Math.round((done / counts.total) * BAR_WIDTH);
+  return (
+    <Text>
+      <Text color={counts.failed > 0 ? "red" : "green"}>{"█".repeat(filled)}</Text>
+      <Text color="gray">{"░".repeat(BAR_WIDTH - filled)}</Text>
+      {` ${done}/${counts.total}`}
+      {counts.running > 0 ? <Text color="cyan">{`  ▶ ${counts.running} running`}</Text> : null}
+      <Text color="green">{`  ✔ ${counts.completed}`}</Text>
+      {counts.failed > 0 ? <Text color="red">{`  ✖ ${counts.failed} failed`}</Text> : null}
+      {counts.other > 0 ? <Text color="gray">{`  ↷ ${counts.other} not run`}</Text> : null}
+    </Text>
+  );
+}
+
+function FailingItems({ step, detail }: { step: StepView; detail: string }) {
+  const shown = step.failingItems.slice(0, FAILING_ITEMS_SHOWN);
+  const more = (step.items?.failed ?? 0) - shown.length;
+  return (
+    <Box flexDirection="column">
+      {shown.map((item) => (
+        <Text key={item.index} wrap="truncate-end">
+          <Text color="gray">{detail}</Text>
+          <Text color="red">{`✖ [${item.index}] `}</Text>
+          {item.error ? describeError(item.error) : "failed"}
+        </Text>
+      ))}
+      {more > 0 ? <Text color="gray">{`${detail}+${more} more failed`}</Text> : null}
+    </Box>
+  );
+}
+
+/** The error (type, retryable or not, message) and each cause on its own line. */
+export function ErrorChain({ error, detail }: { error: StepError; detail: string }) {
+  return (
+    <Box flexDirection="column">
+      {causeChain(error).map((link, depth) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: the chain's order is its identity
+        <Text key={depth} wrap="truncate-end">
+          <Text color="gray">{detail}</Text>
+          <Text color="red">{depth === 0 ? "✖ " : `${"  ".repeat(depth - 1)}↳ caused by `}</Text>
+          <Text color="red" bold={depth === 0}>
+            {link.type ?? "Error"}
+          </Text>
+          <Text color="gray">
+            {link.nonRetryable === true ? " (non-retryable)" : link.nonRetryable === false ? " (retryable)" : ""}
+          </Text>
+          {`: ${link.message}`}
+        </Text>
+      ))}
+    </Box>
+  );
+}

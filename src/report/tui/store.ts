@@ -1,0 +1,279 @@
+/**
+ * The Ink view's state: a mutable store the reporter updates on every event in O(1) (counts, not
+ * lists, for forEach items), read by the view on a timer. So 10,000 item events cost 10,000 counter
+ * updates and the same few frames per second as 10 would.
+ */
+import type {
+  CancelEvent,
+  ConfirmRequest,
+  ExecutionRef,
+  ItemRecord,
+  RunRecord,
+  RunStartEvent,
+  StepError,
+  StepRecord,
+  StepStatus,
+} from "../../engine/events.js";
+import { isFailure } from "../format.js";
+import { redact } from "../redact.js";
+
+/** How many failing items a forEach step remembers for display (the count is always exact). */
+export const FAILING_ITEMS_KEPT = 20;
+
+export interface ItemCounts {
+  total: number;
+  running: number;
+  completed: number;
+  failed: number;
+  /** Skipped, canceled, abandoned. */
+  other: number;
+}
+
+export interface StepView {
+  key: string;
+  id: string;
+  section: StepRecord["section"];
+  kind: StepRecord["kind"];
+  forEach: boolean;
+  dependsOn: readonly string[];
+  status: StepStatus;
+  execution?: ExecutionRef;
+  attempt?: number;
+  startedAt?: string;
+  closedAt?: string;
+  summary?: string;
+  error?: StepError;
+  reused?: boolean;
+  items?: ItemCounts;
+  /** The first failing items, in the order they failed. */
+  failingItems: Array<{ index: number; error?: StepError }>;
+}
+
+export interface ViewState {
+  /** Where the run connects, shown until onRunStart. */
+  connecting?: { address: string; namespace: string };
+  run?: Omit<RunStartEvent, "plan">;
+  /** When onRunStart arrived (ms since epoch), for the run's elapsed time. */
+  startedAtMs?: number;
+  /** Steps in display order: the plan first, then any (compensations) that appear later. */
+  steps: StepView[];
+  cancel?: CancelEvent;
+  terminating?: { executions: ExecutionRef[] };
+  confirm?: { stepId: string; prompt: string };
+  end?: RunRecord;
+}
+
+/** Holds the view state and a version number that changes whenever the state does. */
+export class ViewStore {
+  readonly state: ViewState = { steps: [] };
+  version = 0;
+  private readonly byKey = new Map<string, StepView>();
+  private readonly itemStatus = new Map<string, Map<number, StepStatus>>();
+  private pendingConfirm: ConfirmRequest | undefined;
+
+  constructor(
+    private readonly secrets: readonly string[],
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The confirm request waiting for an answer, if any. */
+  get confirmRequest(): ConfirmRequest | undefined {
+    return this.pendingConfirm;
+  }
+
+  /** The header before the run starts. */
+  connecting(header: { address: string; namespace: string }): void {
+    this.state.connecting = { ...header };
+    this.version++;
+  }
+
+  runStart(raw: RunStartEvent): void {
+    const event = redact(raw, this.secrets);
+    const { plan, ...run } = event;
+    this.state.run = run;
+    this.state.startedAtMs = this.now();
+    for (const entry of plan) {
+      this.add({
+        key: stepKey(entry.section, entry.id),
+        id: entry.id,
+        section: entry.section,
+        kind: entry.kind,
+        forEach: entry.forEach,
+        dependsOn: entry.dependsOn,
+        status: "pending",
+        failingItems: [],
+      });
+    }
+    this.version++;
+  }
+
+  step(raw: StepRecord, ended: boolean): void {
+    // Items and output can be large (10,000 items); the view needs neither copied, only counted.
+    const { items, output: _output, ...rest } = raw;
+    const record = redact(rest, this.secrets);
+    const key = stepKey(record.section, record.id);
+    let view = this.byKey.get(key);
+    if (!view) {
+      view = {
+        key,
+        id: record.id,
+        section: record.section,
+        kind: record.kind,
+        forEach: items !== undefined,
+        dependsOn: [],
+        status: record.status,
+        failingItems: [],
+      };
+      this.add(view);
+    }
+    view.status = record.status;
+    view.execution = record.execution;
+    view.attempt = record.attempt;
+    view.startedAt = record.startedAt;
+    view.closedAt = record.closedAt;
+    view.summary = record.summary;
+    view.error = record.error;
+    view.reused = record.reused;
+    if (items !== undefined) {
+      view.forEach = true;
+      const counts = countsOf(view);
+      counts.total = Math.max(counts.total, items.length);
+      // The final record is authoritative (items may have ended without an event, e.g. skipped);
+      // counting it once at the end is O(n) once, not per event.
+      if (ended) this.recount(view, items);
+    }
+    if (ended && this.pendingConfirm?.stepId === record.id) this.pendingConfirm = undefined;
+    this.syncConfirm();
+    this.version++;
+  }
+
+  item(stepId: string, raw: ItemRecord): void {
+    const view = this.byKey.get(stepKey("steps", stepId));
+    if (!view) return;
+    view.forEach = true;
+    const counts = countsOf(view);
+    let statuses = this.itemStatus.get(view.key);
+    if (!statuses) {
+      statuses = new Map();
+      this.itemStatus.set(view.key, statuses);
+    }
+    const previous = statuses.get(raw.index);
+    if (previous !== undefined) adjust(counts, previous, -1);
+    else counts.total = Math.max(counts.total, raw.index + 1);
+    statuses.set(raw.index, raw.status);
+    adjust(counts, raw.status, 1);
+    if (isFailure(raw.status) && view.failingItems.length < FAILING_ITEMS_KEPT) {
+      const item = redact(raw, this.secrets);
+      view.failingItems.push({ index: item.index, ...(item.error ? { error: item.error } : {}) });
+    }
+    this.version++;
+  }
+
+  cancelling(event: CancelEvent): void {
+    this.state.cancel = redact(event, this.secrets);
+    this.version++;
+  }
+
+  terminating(event: { executions: ExecutionRef[] }): void {
+    this.state.terminating = { executions: [...event.executions] };
+    this.version++;
+  }
+
+  /** Shows the prompt; the view answers through `answer`. */
+  confirm(request: ConfirmRequest): void {
+    this.pendingConfirm = request;
+    this.syncConfirm();
+    this.version++;
+  }
+
+  /** Answers the pending confirm (once) and hides the prompt. */
+  answer(approved: boolean): void {
+    const request = this.pendingConfirm;
+    if (!request) return;
+    this.pendingConfirm = undefined;
+    this.syncConfirm();
+    this.version++;
+    request.answer(approved);
+  }
+
+  runEnd(record: RunRecord): void {
+    const { steps, ...rest } = record;
+    this.state.end = { ...redact(rest, this.secrets), steps: [] };
+    for (const step of steps) this.step(step, true);
+    this.pendingConfirm = undefined;
+    this.syncConfirm();
+    this.version++;
+  }
+
+  private syncConfirm(): void {
+    const request = this.pendingConfirm;
+    if (request) this.state.confirm = { stepId: request.stepId, prompt: redact(request.prompt, this.secrets) };
+    else delete this.state.confirm;
+  }
+
+  private add(view: StepView): void {
+    this.byKey.set(view.key, view);
+    this.state.steps.push(view);
+  }
+
+  private recount(view: StepView, items: readonly ItemRecord[]): void {
+    const counts = emptyCounts();
+    counts.total = items.length;
+    const statuses = new Map<number, StepStatus>();
+    for (const item of items) {
+      statuses.set(item.index, item.status);
+      adjust(counts, item.status, 1);
+    }
+    view.items = counts;
+    this.itemStatus.set(view.key, statuses);
+    if (view.failingItems.length === 0) {
+      for (const item of items) {
+        if (view.failingItems.length >= FAILING_ITEMS_KEPT) break;
+        if (isFailure(item.status)) {
+          const redacted = redact(item, this.secrets);
+          view.failingItems.push({ index: item.index, ...(redacted.error ? { error: redacted.error } : {}) });
+        }
+      }
+    }
+  }
+}
+
+function stepKey(section: string, id: string): string {
+  return `${section}:${id}`;
+}
+
+function countsOf(view: StepView): ItemCounts {
+  if (!view.items) view.items = emptyCounts();
+  return view.items;
+}
+
+function emptyCounts(): ItemCounts {
+  return { total: 0, running: 0, completed: 0, failed: 0, other: 0 };
+}
+
+function adjust(counts: ItemCounts, status: StepStatus, delta: 1 | -1): void {
+  switch (status) {
+    case "pending":
+      return;
+    case "running":
+      counts.running += delta;
+      return;
+    case "completed":
+      counts.completed += delta;
+      return;
+    case "failed":
+    case "timedOut":
+    case "terminated":
+      counts.failed += delta;
+      return;
+    case "skipped":
+    case "canceled":
+    case "abandoned":
+      counts.other += delta;
+      return;
+    default: {
+      const unknown: never = status;
+      throw new Error(`unknown status ${String(unknown)}`);
+    }
+  }
+}
