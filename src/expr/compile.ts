@@ -1,0 +1,88 @@
+/**
+ * Compiling `{% %}` expressions with JSONata. The compiled form keeps the reference sites and a
+ * function from an offset in the expression to its line and column in the pipeline file, so every
+ * later error (a bad reference, a failed evaluation) points into the YAML.
+ */
+import jsonata from "jsonata";
+import type { SourcePosition } from "../spec/model.js";
+import type { CompiledValue } from "./compiled.js";
+import { readJsonataError } from "./expression-error.js";
+import { extractReferenceSites, type ReferenceSite, summarizeReferences } from "./references.js";
+
+/** Bounds applied to every evaluation unless the caller passes others. */
+export const DEFAULT_EVAL_TIMEOUT_MS = 1_000;
+export const DEFAULT_EVAL_MAX_DEPTH = 200;
+
+/** Maps an offset in the expression source to a place in the file. */
+export type Locate = (offset: number) => SourcePosition;
+
+/** What `CompiledValue.compiled` holds for an expression (opaque outside src/expr). */
+export interface ExpressionProgram {
+  readonly source: string;
+  readonly expression: jsonata.Expression;
+  readonly timeoutMs: number;
+  readonly maxDepth: number;
+  readonly sites: readonly ReferenceSite[];
+  readonly locate: Locate;
+}
+
+export type ExpressionValue = Extract<CompiledValue, { kind: "expression" }>;
+
+/** A JSONata syntax error, placed in the file. */
+export interface SyntaxProblem {
+  readonly message: string;
+  readonly position: SourcePosition;
+  readonly jsonataCode?: string;
+}
+
+/** Compiles one expression (the text between `{%` and `%}`). */
+export function compileExpression(
+  source: string,
+  locate: Locate,
+  bounds: { timeoutMs?: number; maxDepth?: number } = {},
+): { ok: true; value: ExpressionValue } | { ok: false; problem: SyntaxProblem } {
+  if (source.trim() === "") {
+    return { ok: false, problem: { message: "the expression is empty", position: locate(0) } };
+  }
+  const timeoutMs = bounds.timeoutMs ?? DEFAULT_EVAL_TIMEOUT_MS;
+  const maxDepth = bounds.maxDepth ?? DEFAULT_EVAL_MAX_DEPTH;
+  let expression: jsonata.Expression;
+  try {
+    // jsonata's own guardrails bound time and nesting depth per evaluation.
+    expression = jsonata(source, { timeout: timeoutMs, stack: maxDepth, sequence: 1_000_000 });
+  } catch (error) {
+    const e = readJsonataError(error);
+    const end = e.position ?? 0;
+    const start = Math.max(0, Math.min(source.length - 1, end - Math.max(1, e.token?.length ?? 1)));
+    return {
+      ok: false,
+      problem: {
+        message: e.message,
+        position: locate(start),
+        ...(e.code !== undefined ? { jsonataCode: e.code } : {}),
+      },
+    };
+  }
+  const sites = extractReferenceSites(expression.ast());
+  const program: ExpressionProgram = { source, expression, timeoutMs, maxDepth, sites, locate };
+  return {
+    ok: true,
+    value: {
+      kind: "expression",
+      source,
+      position: locate(0),
+      references: summarizeReferences(sites),
+      compiled: program,
+    },
+  };
+}
+
+/** The program inside a compiled expression value. */
+export function programOf(value: ExpressionValue): ExpressionProgram {
+  return value.compiled as ExpressionProgram;
+}
+
+/** A locate function for an expression typed on the command line. */
+export function commandLineLocate(label = "<expression>"): Locate {
+  return (offset) => ({ file: label, line: 1, column: offset + 1 });
+}

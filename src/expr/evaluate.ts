@@ -1,0 +1,145 @@
+/**
+ * Evaluation of compiled values in a run's scope, bounded in time and nesting depth. Failures become
+ * `ExpressionError`s that name the expression's file, line and column.
+ */
+import jsonata from "jsonata";
+import { type ExpressionProgram, type ExpressionValue, programOf } from "./compile.js";
+import type { CompiledValue } from "./compiled.js";
+import { ExpressionError, readJsonataError } from "./expression-error.js";
+import type { Scope } from "./scope.js";
+
+export interface EvaluateOptions {
+  /** Longest one expression may run (default 1s). */
+  timeoutMs?: number;
+  /** Deepest evaluation nesting, e.g. recursion (default 200). */
+  maxDepth?: number;
+}
+
+/** Evaluates a literal, an expression, or a mix of both; undefined means "no value". */
+export async function evaluate(value: CompiledValue, scope: Scope, options: EvaluateOptions = {}): Promise<unknown> {
+  switch (value.kind) {
+    case "literal":
+      return value.value;
+    case "expression":
+      return evaluateExpression(value, scope, options);
+    case "object": {
+      const result: Record<string, unknown> = {};
+      for (const [key, entry] of value.entries) {
+        const v = await evaluate(entry, scope, options);
+        // JSONata's "no value" drops the key, as JSONata object constructors do.
+        if (v !== undefined) result[key] = v;
+      }
+      return result;
+    }
+    case "array": {
+      const result: unknown[] = [];
+      for (const item of value.items) result.push((await evaluate(item, scope, options)) ?? null);
+      return result;
+    }
+    default: {
+      const never: never = value;
+      throw new Error(`unknown compiled value ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** The JSONata variables for a scope. */
+export function bindingsOf(scope: Scope): Record<string, unknown> {
+  const bindings: Record<string, unknown> = {
+    inputs: scope.inputs,
+    vars: scope.vars,
+    secrets: scope.secrets,
+    steps: scope.steps,
+    run: scope.run,
+  };
+  if (scope.item !== undefined) bindings.item = scope.item;
+  if (scope.index !== undefined) bindings.index = scope.index;
+  return bindings;
+}
+
+async function evaluateExpression(value: ExpressionValue, scope: Scope, options: EvaluateOptions): Promise<unknown> {
+  const program = programOf(value);
+  const expression = withBounds(program, options);
+  let result: unknown;
+  try {
+    result = await expression.evaluate(undefined, bindingsOf(scope));
+  } catch (error) {
+    throw toExpressionError(error, value, program, options);
+  }
+  return toPlainJson(result);
+}
+
+// Bounds are JSONata compile options; a call asking for other bounds gets its own compiled copy.
+const rebounded = new WeakMap<ExpressionProgram, Map<string, jsonata.Expression>>();
+function withBounds(program: ExpressionProgram, options: EvaluateOptions): jsonata.Expression {
+  const timeoutMs = options.timeoutMs ?? program.timeoutMs;
+  const maxDepth = options.maxDepth ?? program.maxDepth;
+  if (timeoutMs === program.timeoutMs && maxDepth === program.maxDepth) return program.expression;
+  let cache = rebounded.get(program);
+  if (!cache) {
+    cache = new Map();
+    rebounded.set(program, cache);
+  }
+  const key = `${timeoutMs}/${maxDepth}`;
+  let expression = cache.get(key);
+  if (!expression) {
+    expression = jsonata(program.source, { timeout: timeoutMs, stack: maxDepth, sequence: 1_000_000 });
+    cache.set(key, expression);
+  }
+  return expression;
+}
+
+function toExpressionError(
+  error: unknown,
+  value: ExpressionValue,
+  program: ExpressionProgram,
+  options: EvaluateOptions,
+): ExpressionError {
+  const e = readJsonataError(error);
+  const offset = Math.max(0, Math.min(value.source.length - 1, (e.position ?? 1) - Math.max(1, e.token?.length ?? 1)));
+  const position = e.position !== undefined ? program.locate(offset) : value.position;
+  let detail = `expression failed: ${e.message}`;
+  let hint: string | undefined;
+  if (e.code === "D1012") {
+    detail = `expression ran longer than ${options.timeoutMs ?? program.timeoutMs} ms and was stopped`;
+    hint = "an expression must be quick; look for runaway recursion or huge ranges";
+  } else if (e.code === "D1011") {
+    detail = `expression nested deeper than ${options.maxDepth ?? program.maxDepth} levels and was stopped`;
+    hint = "look for recursion without an end";
+  }
+  return new ExpressionError(detail, position, value.source, {
+    ...(e.code !== undefined ? { jsonataCode: e.code } : {}),
+    ...(hint !== undefined ? { hint } : {}),
+    cause: error,
+  });
+}
+
+/** JSONata returns sequences (arrays with extra fields) and may return functions; results must be plain JSON. */
+function toPlainJson(value: unknown, depth = 0): unknown {
+  if (depth > 1000) return null;
+  if (value === undefined || value === null) return value;
+  if (typeof value === "function") return undefined;
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    for (const item of value) {
+      const v = toPlainJson(item, depth + 1);
+      if (v !== undefined) out.push(v);
+    }
+    return out;
+  }
+  if (typeof value === "object") {
+    if (
+      (value as { _jsonata_lambda?: boolean })._jsonata_lambda ||
+      (value as { _jsonata_function?: boolean })._jsonata_function
+    )
+      return undefined;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      const plain = toPlainJson(v, depth + 1);
+      if (plain !== undefined) out[k] = plain;
+    }
+    return out;
+  }
+  if (typeof value === "number" && !Number.isFinite(value)) return null;
+  return value;
+}

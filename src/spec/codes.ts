@@ -1,0 +1,82 @@
+/**
+ * Stable diagnostic codes, one per kind of mistake. docs/language.md lists them; tools match on them,
+ * so a code never changes meaning once released.
+ */
+export const Codes = {
+  /** The file cannot be read. */
+  fileUnreadable: "NX100",
+  /** YAML syntax error. */
+  yamlSyntax: "NX101",
+  /** The same key twice in one mapping. */
+  duplicateKey: "NX102",
+  /** The document is empty or not a mapping. */
+  notAMapping: "NX103",
+  /** A key the language does not know. */
+  unknownKey: "NX110",
+  /** A value of the wrong type. */
+  wrongType: "NX111",
+  /** A required key is missing. */
+  missingKey: "NX112",
+  /** A value outside a fixed set. */
+  notAllowed: "NX113",
+  /** A value not in the required format (names, IDs, environment variable names). */
+  badFormat: "NX114",
+  /** A step is not exactly one of activity, nexus, confirm (or a compensation not one of activity, nexus). */
+  stepKind: "NX115",
+  /** A number out of range, a string or list too short. */
+  outOfRange: "NX116",
+  /** An unsupported language version. */
+  version: "NX117",
+  /** A key that does not apply to this kind of step. */
+  notForKind: "NX118",
+  /** Any other shape error. */
+  schema: "NX119",
+  /** An expression that does not compile. */
+  exprSyntax: "NX120",
+  /** $inputs.x where x is not declared. */
+  unknownInput: "NX121",
+  /** $vars.x where x is not declared above. */
+  unknownVar: "NX122",
+  /** $secrets.x where x is not declared. */
+  unknownSecret: "NX123",
+  /** $steps.x where x is no step. */
+  unknownStep: "NX124",
+  /** $steps.x where x cannot have run yet here. */
+  stepNotUpstream: "NX125",
+  /** $item or $index outside forEach. */
+  itemOutsideForEach: "NX126",
+  /** $run.status outside finally. */
+  runStatusOutsideFinally: "NX127",
+  /** when/forEach/args written as a literal string. */
+  literalString: "NX128",
+  /** An expression where only literals are read, or an unknown $variable. */
+  exprNotHere: "NX129",
+  /** A duration that is malformed or not positive. */
+  duration: "NX130",
+  /** toleratedFailures that is not a count or a percentage from 0% to 100%. */
+  toleratedFailures: "NX131",
+  /** An input's default does not match its own schema. */
+  inputDefault: "NX132",
+  /** An input's schema is not valid JSON Schema. */
+  inputSchema: "NX133",
+  /** An activity with no task queue anywhere. */
+  noTaskQueue: "NX134",
+  /** Two steps with the same ID. */
+  duplicateStepId: "NX135",
+  /** needs names no step, or a step it cannot wait for. */
+  badNeeds: "NX136",
+  /** A forEach-only key on a step without forEach. */
+  forEachOnly: "NX137",
+  /** A cycle between steps. */
+  cycle: "NX140",
+  /** An input given that the pipeline does not declare. */
+  unknownInputValue: "NX150",
+  /** A required input not given. */
+  missingInput: "NX151",
+  /** An input value that does not match its schema. */
+  invalidInput: "NX152",
+  /** An inputs file that cannot be read or parsed, or a malformed -i pair. */
+  inputsFile: "NX153",
+} as const;
+
+export type Code = (typeof Codes)[keyof typeof Codes];

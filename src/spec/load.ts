@@ -1,0 +1,184 @@
+/**
+ * Loading a pipeline file: YAML with positions → schema validation → typed model → expression and
+ * reference checks. Every problem found is returned, each placed in the file, never only the first.
+ */
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import type { YAMLError } from "yaml";
+import { isMap, isScalar, isSeq, type Node } from "yaml";
+import { parseTemplate } from "../expr/template.js";
+import { buildModel } from "./build-model.js";
+import { checkReferences } from "./check-references.js";
+import { Codes } from "./codes.js";
+import { compileNode } from "./compile-node.js";
+import type { Diagnostic } from "./diagnostic.js";
+import { DiagnosticList, sortDiagnostics } from "./diagnostic-list.js";
+import type { Pipeline } from "./model.js";
+import type { RawPipeline } from "./raw-types.js";
+import { pipelineValidator } from "./schema.js";
+import { describeLocation, reportSchemaErrors } from "./schema-errors.js";
+import { type JsonPath, YamlFile } from "./yaml-source.js";
+
+export type LoadResult =
+  | { ok: true; pipeline: Pipeline; warnings: Diagnostic[] }
+  | { ok: false; diagnostics: Diagnostic[] };
+
+/** Reads and checks a pipeline file. */
+export async function loadPipeline(path: string): Promise<LoadResult> {
+  const file = resolve(path);
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message;
+    return {
+      ok: false,
+      diagnostics: [
+        {
+          code: Codes.fileUnreadable,
+          severity: "error",
+          message: `cannot read ${path}: ${reason}`,
+          hint: "check the path",
+          file,
+          line: 0,
+          column: 0,
+        },
+      ],
+    };
+  }
+  return loadPipelineText(text, file);
+}
+
+/** Checks a pipeline given as text; `file` names it in diagnostics. */
+export function loadPipelineText(text: string, file: string): LoadResult {
+  const out = new DiagnosticList();
+  const src = new YamlFile(file, text);
+
+  if (src.doc.errors.length > 0) {
+    for (const error of src.doc.errors) reportYamlError(src, error, out);
+    return fail(out);
+  }
+  const contents = src.doc.contents;
+  if (contents === null || (isScalar(contents) && (contents.value === null || contents.value === ""))) {
+    out.error(
+      Codes.notAMapping,
+      "the file is empty",
+      src.positionAt(0),
+      "a pipeline starts with nxrun: 1, name: and steps:",
+    );
+    return fail(out);
+  }
+  if (!isMap(src.resolve(contents))) {
+    out.error(
+      Codes.notAMapping,
+      "a pipeline is a mapping of keys (nxrun:, name:, steps: ...)",
+      src.positionOf(contents),
+      "start with nxrun: 1",
+    );
+    return fail(out);
+  }
+  let root: unknown;
+  try {
+    root = src.doc.toJS({ maxAliasCount: 1000 });
+  } catch (error) {
+    out.error(
+      Codes.yamlSyntax,
+      `the YAML cannot be read: ${(error as Error).message}`,
+      src.positionAt(0),
+      "check anchors and aliases",
+    );
+    return fail(out);
+  }
+
+  const validate = pipelineValidator();
+  if (!validate(root)) {
+    reportSchemaErrors(validate.errors ?? [], src, root, out);
+    // Expressions are still compiled so their syntax errors come in the same report.
+    const seen = new Set<Node>();
+    compileNode(src, contents, out, seen);
+    return fail(out);
+  }
+
+  const seen = new Set<Node>();
+  const draft = buildModel(src, root as RawPipeline, out, seen);
+  checkReferences(src, draft, out);
+  reportMisplacedExpressions(src, seen, out);
+  if (out.hasErrors) return fail(out);
+  return { ok: true, pipeline: deepFreeze(draft as Pipeline), warnings: sortDiagnostics(out.items) };
+}
+
+function fail(out: DiagnosticList): LoadResult {
+  return { ok: false, diagnostics: sortDiagnostics(out.items) };
+}
+
+function reportYamlError(src: YamlFile, error: YAMLError, out: DiagnosticList): void {
+  const [start, end] = error.pos;
+  const at = src.positionAt(start);
+  if (error.code === "DUPLICATE_KEY") {
+    const key = src.text.slice(start, end).trim();
+    out.error(
+      Codes.duplicateKey,
+      `the key ${key ? `"${key}" ` : ""}appears twice in the same mapping`,
+      at,
+      "a mapping holds each key once; remove or rename one",
+      src.positionAt(end),
+    );
+    return;
+  }
+  const message = error.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, "").trim();
+  out.error(Codes.yamlSyntax, `YAML syntax error: ${message}`, at, yamlHint(error.code), src.positionAt(end));
+}
+
+function yamlHint(code: string): string {
+  switch (code) {
+    case "TAB_AS_INDENT":
+      return "indent with spaces, not tabs";
+    case "BAD_INDENT":
+    case "MISSING_CHAR":
+      return "check the indentation of this line and the one above";
+    case "MULTIPLE_DOCS":
+      return "one pipeline per file: remove the '---' separator";
+    default:
+      return "check quotes, colons and indentation; a value holding ': ' or starting with { or [ needs quotes";
+  }
+}
+
+/** A `{% %}` string in a key that is read literally (e.g. activity:) would silently never be evaluated. */
+function reportMisplacedExpressions(src: YamlFile, compiled: ReadonlySet<Node>, out: DiagnosticList): void {
+  const walk = (node: unknown, path: (string | number)[], depth: number): void => {
+    const resolved = src.resolve(node);
+    if (resolved === undefined || depth > 100) return;
+    if (isScalar(resolved)) {
+      if (typeof resolved.value === "string" && !compiled.has(resolved) && parseTemplate(resolved.value)) {
+        out.error(
+          Codes.exprNotHere,
+          `${describeLocation(path, src.doc.toJS())} is read as written; expressions are evaluated only in vars, outputs, input, args, when, forEach, summary and confirm`,
+          src.positionOf(resolved),
+          "write the value literally, or compute it in the step's input",
+        );
+      }
+      return;
+    }
+    if (isMap(resolved)) {
+      for (const pair of resolved.items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+        // Input schemas are JSON Schema, never evaluated; a description may hold any text.
+        if (depth === 0 && key === "inputs") continue;
+        walk(pair.value, [...path, key], depth + 1);
+      }
+    } else if (isSeq(resolved)) {
+      for (const [i, item] of resolved.items.entries()) walk(item, [...path, i], depth + 1);
+    }
+  };
+  walk(src.doc.contents, [] as JsonPath as (string | number)[], 0);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    // Compiled JSONata programs are left alone: they hold mutable evaluation state.
+    if ("expression" in value && "sites" in value) return value;
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

@@ -1,0 +1,78 @@
+/**
+ * The pipeline as written, after schema validation: the plain shapes specs/pipeline.schema.json
+ * allows. The model builder turns these into the typed model of model.ts.
+ */
+
+export interface RawTimeouts {
+  scheduleToClose?: string;
+  scheduleToStart?: string;
+  startToClose?: string;
+  heartbeat?: string;
+}
+
+export interface RawRetry {
+  initialInterval?: string;
+  backoffCoefficient?: number;
+  maximumInterval?: string;
+  maximumAttempts?: number;
+  nonRetryableErrorTypes?: string[];
+}
+
+export interface RawPriority {
+  priorityKey?: number;
+  fairnessKey?: string;
+  fairnessWeight?: number;
+}
+
+export interface RawNexusCall {
+  endpoint: string;
+  service: string;
+  operation: string;
+}
+
+export interface RawCompensation {
+  activity?: string;
+  nexus?: RawNexusCall;
+  input?: unknown;
+  args?: unknown[] | string;
+  taskQueue?: string;
+  timeouts?: RawTimeouts;
+  retry?: RawRetry;
+  priority?: RawPriority;
+  summary?: string;
+}
+
+export interface RawStep extends RawCompensation {
+  id: string;
+  confirm?: string;
+  needs?: string[];
+  cancellation?: "abandon" | "tryCancel" | "waitRequested" | "waitCompleted";
+  when?: boolean | string;
+  forEach?: unknown[] | string;
+  concurrency?: number;
+  toleratedFailures?: number | string;
+  onError?: "fail" | "continue";
+  compensate?: RawCompensation;
+}
+
+export interface RawPipeline {
+  nxrun: 1;
+  name: string;
+  description?: string;
+  temporal?: { address?: string; namespace?: string; profile?: string };
+  inputs?: Record<string, Record<string, unknown>>;
+  secrets?: Record<string, { env: string }>;
+  vars?: Record<string, unknown>;
+  defaults?: {
+    taskQueue?: string;
+    timeouts?: RawTimeouts;
+    retry?: RawRetry;
+    cancellation?: RawStep["cancellation"];
+    priority?: RawPriority;
+  };
+  timeout?: string;
+  concurrency?: number;
+  steps: RawStep[];
+  finally?: RawStep[];
+  outputs?: Record<string, unknown>;
+}

@@ -1,0 +1,110 @@
+/**
+ * A pipeline file parsed with source positions: the `yaml` document, its plain JavaScript value, and
+ * lookups from a JSON path (as ajv and the model builder see it) back to the node's line and column.
+ */
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  type Pair,
+  parseDocument,
+  type Scalar,
+} from "yaml";
+import type { SourcePosition } from "./model.js";
+
+export type JsonPath = ReadonlyArray<string | number>;
+
+/** A parsed YAML file and the position lookups diagnostics need. */
+export class YamlFile {
+  readonly file: string;
+  readonly text: string;
+  readonly doc: Document.Parsed;
+  private readonly lines: LineCounter;
+
+  constructor(file: string, text: string) {
+    this.file = file;
+    this.text = text;
+    this.lines = new LineCounter();
+    // uniqueKeys makes a repeated key an error instead of the last one silently winning.
+    this.doc = parseDocument(text, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false });
+  }
+
+  /** Line and column (1-based) of a character offset. */
+  positionAt(offset: number): SourcePosition {
+    const { line, col } = this.lines.linePos(Math.max(0, Math.min(offset, this.text.length)));
+    return { file: this.file, line, column: col };
+  }
+
+  /** Position of a node's first character (the file's start when there is no node). */
+  positionOf(node: Node | null | undefined): SourcePosition {
+    return this.positionAt(node?.range?.[0] ?? 0);
+  }
+
+  /** Start and end positions of a node, for diagnostics that underline it. */
+  spanOf(node: Node | null | undefined): { start: SourcePosition; end: SourcePosition } {
+    const start = this.positionOf(node);
+    const endOffset = node?.range?.[1] ?? node?.range?.[0] ?? 0;
+    return { start, end: this.positionAt(endOffset) };
+  }
+
+  /** Follows aliases so `*anchor` is looked through like the value it names. */
+  resolve(node: unknown): Node | undefined {
+    let current = node;
+    for (let hops = 0; isAlias(current) && hops < 100; hops++) current = current.resolve(this.doc);
+    return (current ?? undefined) as Node | undefined;
+  }
+
+  /** The pair of a mapping whose key is `key`. */
+  pairOf(map: unknown, key: string): Pair<Node, Node> | undefined {
+    const resolved = this.resolve(map);
+    if (!isMap(resolved)) return undefined;
+    for (const item of resolved.items) {
+      const k = item.key;
+      const name = isScalar(k) ? String(k.value) : String(k);
+      if (name === key) return item as Pair<Node, Node>;
+    }
+    return undefined;
+  }
+
+  /** The value node at a JSON path, or the deepest node found on the way when the path breaks off. */
+  nodeAt(path: JsonPath): { node: Node | undefined; complete: boolean } {
+    let node: Node | undefined = this.resolve(this.doc.contents);
+    for (const segment of path) {
+      let next: Node | undefined;
+      if (isSeq(node) && typeof segment === "number") next = this.resolve(node.items[segment]);
+      else if (isMap(node)) next = this.resolve(this.pairOf(node, String(segment))?.value);
+      if (next === undefined) return { node, complete: false };
+      node = next;
+    }
+    return { node, complete: true };
+  }
+
+  /** The key node of the last path segment (for "unknown key" and "duplicate" diagnostics). */
+  keyAt(path: JsonPath): Node | undefined {
+    if (path.length === 0) return undefined;
+    const parent = this.nodeAt(path.slice(0, -1));
+    if (!parent.complete) return undefined;
+    return this.pairOf(parent.node, String(path[path.length - 1]))?.key ?? undefined;
+  }
+
+  /** Position of the key at a path when it is a mapping key, else of the value there. */
+  keyOrValuePosition(path: JsonPath): SourcePosition {
+    const key = this.keyAt(path);
+    if (key) return this.positionOf(key);
+    return this.positionOf(this.nodeAt(path).node);
+  }
+
+  /** Position of the value at a path (or of the nearest existing parent). */
+  valuePosition(path: JsonPath): SourcePosition {
+    return this.positionOf(this.nodeAt(path).node);
+  }
+}
+
+/** True for a scalar node (after aliases) holding a string. */
+export function isStringScalar(node: unknown): node is Scalar<string> {
+  return isScalar(node) && typeof node.value === "string";
+}
