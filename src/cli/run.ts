@@ -1,6 +1,205 @@
-// Placeholder until this command is built (see the issues); it says so and exits 2.
-import { UserError } from "../user-error.js";
+/**
+ * `nxrun run file` (and bare `nxrun file`): load and check, resolve inputs and secrets, dry-run or
+ * connect and run, with SIGINT/SIGTERM wired to the cancellation contract. Returns the exit code:
+ * 0 success, 1 run failed, 2 usage/pipeline/inputs, 3 server, 130 interrupted.
+ */
 
-export async function runCommand(..._args: unknown[]): Promise<number> {
-  throw new UserError("'nxrun run' is not built yet");
+import type { Reporter, RunRecord } from "../engine/events.js";
+import { newRunId } from "../engine/execution-ids.js";
+import { readSecrets } from "../engine/secrets.js";
+import { formatDiagnostics } from "../spec/format.js";
+import { loadPipeline } from "../spec/load.js";
+import type { Pipeline } from "../spec/model.js";
+import { UserError } from "../user-error.js";
+import type { RunFlags } from "./commands.js";
+
+/** How long a second Ctrl-C may spend sending terminate requests before the process exits anyway. */
+const TERMINATE_GRACE_MS = 5_000;
+
+export async function runCommand(file: string, flags: RunFlags): Promise<number> {
+  const color = process.stderr.isTTY === true && !process.env.NO_COLOR;
+  const loaded = await loadPipeline(file);
+  if (!loaded.ok) {
+    process.stderr.write(`${formatDiagnostics(loaded.diagnostics, { color })}\n`);
+    return 2;
+  }
+  if (loaded.warnings.length > 0) process.stderr.write(`${formatDiagnostics(loaded.warnings, { color })}\n`);
+  const pipeline = loaded.pipeline;
+
+  const { resolveInputs } = await import("../inputs/resolve.js");
+  const resolved = await resolveInputs(pipeline, {
+    pairs: flags.input ?? [],
+    ...(flags.inputs === undefined ? {} : { file: flags.inputs }),
+  });
+  if (!resolved.ok) {
+    process.stderr.write(`${formatDiagnostics(resolved.diagnostics, { color })}\n`);
+    return 2;
+  }
+  const inputs = resolved.values;
+  const secrets = readSecrets(pipeline, process.env);
+
+  if (flags.runId !== undefined && flags.resume !== undefined && flags.runId !== flags.resume) {
+    throw new UserError(`--run-id ${flags.runId} and --resume ${flags.resume} name different runs`, {
+      hint: "--resume ID is the same as --run-id ID; give one of them",
+    });
+  }
+  const runId = flags.resume ?? flags.runId ?? newRunId(pipeline.name);
+
+  if (flags.dryRun) return dryRun(pipeline, runId, inputs, secrets, flags);
+
+  const { connect } = await import("../temporal/connect.js");
+  const client = await connect(await interimConnection(flags, pipeline));
+  try {
+    const { chooseOutput, createReporters } = await import("../report/index.js");
+    const output = chooseOutput({
+      ...(flags.output === undefined ? {} : { requested: flags.output }),
+      isTTY: process.stdout.isTTY === true,
+      env: process.env,
+    });
+    const reporter: Reporter = createReporters({
+      output,
+      ...(flags.report === undefined ? {} : { report: flags.report }),
+      ...(flags.junit === undefined ? {} : { junit: flags.junit }),
+      secrets: Object.values(secrets),
+      header: { address: client.address, namespace: client.namespace },
+    });
+    return await runWithSignals(pipeline, runId, inputs, secrets, flags, client, reporter);
+  } finally {
+    client.close();
+  }
+}
+
+async function runWithSignals(
+  pipeline: Pipeline,
+  runId: string,
+  inputs: Record<string, unknown>,
+  secrets: Record<string, string>,
+  flags: RunFlags,
+  client: import("../temporal/types.js").TemporalClient,
+  reporter: Reporter,
+): Promise<number> {
+  const { runPipeline } = await import("../engine/run-pipeline.js");
+  const interrupt = new AbortController();
+  const terminate = new AbortController();
+  let signals = 0;
+  let forceExit: NodeJS.Timeout | undefined;
+  const onSignal = () => {
+    signals++;
+    if (signals === 1) {
+      interrupt.abort();
+      return;
+    }
+    if (signals === 2) {
+      terminate.abort();
+      // The engine resolves once the terminate requests are answered; never hang on a dead server.
+      forceExit = setTimeout(() => process.exit(130), TERMINATE_GRACE_MS);
+      forceExit.unref();
+    }
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  let record: RunRecord | undefined;
+  try {
+    record = await runPipeline(pipeline, {
+      client,
+      inputs,
+      secrets,
+      reporter,
+      signal: interrupt.signal,
+      terminateSignal: terminate.signal,
+      runId,
+      resume: flags.resume !== undefined,
+      yes: flags.yes === true,
+      compensate: flags.compensate !== false,
+      ...(flags.concurrency === undefined ? {} : { concurrency: flags.concurrency }),
+    });
+  } finally {
+    await reporter.close?.();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    if (forceExit) clearTimeout(forceExit);
+  }
+  return exitCodeOf(record, signals > 0);
+}
+
+/** 0 completed; 130 cancelled by a signal; 1 otherwise (failed, timed out, cancelled remotely). */
+export function exitCodeOf(record: RunRecord, interrupted: boolean): number {
+  switch (record.status) {
+    case "completed":
+      return 0;
+    case "canceled":
+      return interrupted ? 130 : 1;
+    case "failed":
+    case "timedOut":
+    case "running":
+      return 1;
+    default: {
+      const never: never = record.status;
+      throw new Error(`unknown run status ${String(never)}`);
+    }
+  }
+}
+
+async function dryRun(
+  pipeline: Pipeline,
+  runId: string,
+  inputs: Record<string, unknown>,
+  secrets: Record<string, string>,
+  flags: RunFlags,
+): Promise<number> {
+  const { dryRunPlan } = await import("../engine/dry-run.js");
+  const { evaluate } = await import("../expr/evaluate.js");
+  const { redact, maskSecrets } = await import("../report/redact.js");
+  const plan = redact(
+    await dryRunPlan(pipeline, {
+      runId,
+      inputs,
+      secrets,
+      evaluate,
+      ...(flags.concurrency === undefined ? {} : { concurrency: flags.concurrency }),
+    }),
+    Object.values(secrets),
+  );
+  const json = (value: unknown) => JSON.stringify(value);
+  const lines: string[] = [];
+  lines.push(`dry run of ${plan.pipeline} (run ID ${plan.runId}); nothing is started`);
+  lines.push(`inputs: ${json(plan.inputs)}`);
+  if (Object.keys(plan.vars).length > 0) lines.push(`vars: ${json(plan.vars)}`);
+  lines.push(`concurrency: ${plan.concurrency}${plan.timeout === undefined ? "" : `, timeout: ${plan.timeout} ms`}`);
+  let section = "";
+  for (const step of plan.steps) {
+    if (step.section !== section) {
+      section = step.section;
+      lines.push(`${section}:`);
+    }
+    const after = step.dependsOn.length > 0 ? ` after ${step.dependsOn.join(", ")}` : "";
+    lines.push(`  ${step.id}: ${step.call}${after}`);
+    if (step.call !== "confirm") lines.push(`    execution ID: ${step.executionId}`);
+    if (step.when !== undefined) lines.push(`    when: ${json(step.when)}`);
+    if (step.forEach !== undefined) lines.push(`    forEach: ${json(step.forEach)}`);
+    if (step.input !== undefined)
+      lines.push(`    ${step.call === "confirm" ? "prompt" : "input"}: ${json(step.input)}`);
+    if (step.call !== "confirm") lines.push(`    cancellation: ${step.cancellation}, onError: ${step.onError}`);
+    if (step.compensate) {
+      lines.push(`    compensate: ${step.compensate.call} as ${step.compensate.executionId}`);
+      if (step.compensate.input !== undefined) lines.push(`      input: ${json(step.compensate.input)}`);
+    }
+  }
+  process.stdout.write(`${maskSecrets(lines.join("\n"), Object.values(secrets))}\n`);
+  return 0;
+}
+
+// Interim until src/temporal/connection-config.ts (resolveConnection) lands: flags > env > pipeline.
+async function interimConnection(
+  flags: RunFlags,
+  pipeline: Pipeline,
+): Promise<import("../temporal/types.js").ConnectionOptions> {
+  const env = process.env;
+  const apiKey = flags.apiKey ?? env.TEMPORAL_API_KEY;
+  return {
+    address: flags.address ?? env.TEMPORAL_ADDRESS ?? pipeline.temporal.address ?? "127.0.0.1:7233",
+    namespace: flags.namespace ?? env.TEMPORAL_NAMESPACE ?? pipeline.temporal.namespace ?? "default",
+    ...(apiKey ? { apiKey } : {}),
+    ...(flags.tls ? { tls: {} } : {}),
+  };
 }

@@ -1,0 +1,28 @@
+/** Secret values come from the environment only; a missing one stops the run before it starts. */
+import type { Pipeline } from "../spec/model.js";
+import { UserError } from "../user-error.js";
+
+/** Reads every declared secret from `env`; throws a UserError (exit 2) naming each missing variable. */
+export function readSecrets(
+  pipeline: Pipeline,
+  env: Readonly<Record<string, string | undefined>>,
+): Record<string, string> {
+  const secrets: Record<string, string> = {};
+  const missing: string[] = [];
+  for (const [name, spec] of Object.entries(pipeline.secrets)) {
+    const value = env[spec.env];
+    if (value === undefined || value === "")
+      missing.push(`${name} (${spec.position.file}:${spec.position.line}:${spec.position.column}) needs $${spec.env}`);
+    else secrets[name] = value;
+  }
+  if (missing.length > 0) {
+    const vars = Object.values(pipeline.secrets)
+      .filter((s) => !env[s.env])
+      .map((s) => s.env);
+    throw new UserError(`missing secret${missing.length > 1 ? "s" : ""}: ${missing.join("; ")}`, {
+      hint: `set ${vars.map((v) => `${v}=...`).join(" ")} in the environment (secrets are read only from environment variables)`,
+      exitCode: 2,
+    });
+  }
+  return secrets;
+}
