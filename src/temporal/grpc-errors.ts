@@ -146,6 +146,12 @@ export function mapGrpcError(error: unknown, ctx: CallContext): unknown {
           },
         );
       }
+      if (/nexus endpoint/i.test(serverMessage)) {
+        return new NotFoundError(`Nexus endpoint not found on ${ctx.address}: ${serverMessage}`, error.code, method, {
+          hint: "create it: temporal operator nexus endpoint create --name <endpoint> --target-namespace <ns> --target-task-queue <queue>",
+          cause,
+        });
+      }
       return new NotFoundError(`not found (${where(ctx)}): ${serverMessage}`, error.code, method, {
         hint: "check the execution ID (and run ID); closed executions are removed after the namespace's retention period",
         cause,
@@ -171,6 +177,18 @@ export function mapGrpcError(error: unknown, ctx: CallContext): unknown {
       );
     }
     case status.UNIMPLEMENTED: {
+      // grpc-js reports a plain HTTP answer (a web server, a proxy) as UNIMPLEMENTED "Received HTTP status code 404".
+      if (/Received HTTP status code/i.test(serverMessage)) {
+        return new UnavailableError(
+          `the server at ${ctx.address} is not a Temporal gRPC frontend (${serverMessage})`,
+          error.code,
+          method,
+          {
+            hint: "check --address / TEMPORAL_ADDRESS: it should be the frontend's gRPC port (7233 by default), not the UI's",
+            cause,
+          },
+        );
+      }
       const feature = isNexusMethod(method)
         ? { name: "standalone Nexus operations", key: "nexusoperation.enableStandalone" }
         : isActivityMethod(method)

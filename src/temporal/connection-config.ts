@@ -1,0 +1,232 @@
+/**
+ * Where to connect, resolved from four layers, highest first: CLI flags, TEMPORAL_* environment
+ * variables, the pipeline's `temporal:` block, and a TOML profile (@temporalio/envconfig; the
+ * profile named by --profile, TEMPORAL_PROFILE or the pipeline, else "default"). The same names and
+ * meanings as the `temporal` CLI. Secrets (API key, private key) are read here and never printed.
+ */
+import { readFileSync } from "node:fs";
+import { inspect } from "node:util";
+import {
+  type ClientConfigProfile,
+  type ClientConfigTLS,
+  type ConfigDataSource,
+  loadClientConfig,
+  loadClientConfigProfile,
+} from "@temporalio/envconfig";
+import type { ConnectionFlags } from "../cli/commands.js";
+import type { TemporalSettings } from "../spec/model.js";
+import { UserError } from "../user-error.js";
+import type { ConnectionOptions, TlsSettings } from "./types.js";
+
+export const DEFAULT_ADDRESS = "127.0.0.1:7233";
+export const DEFAULT_NAMESPACE = "default";
+
+const USAGE_EXIT_CODE = 2;
+
+/** "1"/"true" → true, "0"/"false" → false, as the `temporal` CLI reads TEMPORAL_TLS. */
+function envBool(value: string | undefined): boolean | undefined {
+  if (value === undefined || value === "") return undefined;
+  return value === "1" || value.toLowerCase() === "true";
+}
+
+/** The profile from the config file (no environment: env is its own, higher layer). */
+function fileProfile(profile: string | undefined, configFile: string | undefined, env: NodeJS.ProcessEnv) {
+  const configSource: ConfigDataSource | undefined = configFile ? { path: configFile } : undefined;
+  const overrideEnvVars = env as Record<string, string>;
+  const where = configFile ?? env.TEMPORAL_CONFIG_FILE ?? "the Temporal config file";
+  try {
+    return loadClientConfigProfile({
+      ...(profile ? { profile } : {}),
+      ...(configSource ? { configSource } : {}),
+      disableEnv: true,
+      overrideEnvVars,
+    });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (/Profile '.*' not found/.test(message)) {
+      let known: string[] = [];
+      try {
+        known = Object.keys(loadClientConfig({ ...(configSource ? { configSource } : {}), overrideEnvVars }).profiles);
+      } catch {
+        // The file was read once already; a second failure only costs us the list of names.
+      }
+      throw new UserError(`profile "${profile}" was not found in ${where}`, {
+        exitCode: USAGE_EXIT_CODE,
+        hint:
+          known.length > 0
+            ? `profiles there: ${known.join(", ")}`
+            : "check --profile / TEMPORAL_PROFILE and --config-file / TEMPORAL_CONFIG_FILE",
+      });
+    }
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+      throw new UserError(`the Temporal config file ${where} does not exist`, {
+        exitCode: USAGE_EXIT_CODE,
+        hint: "check --config-file / TEMPORAL_CONFIG_FILE",
+      });
+    }
+    throw new UserError(`cannot read ${where}: ${message}`, {
+      exitCode: USAGE_EXIT_CODE,
+      hint: "the file is TOML with [profile.<name>] tables (address, namespace, api_key, [profile.<name>.tls])",
+    });
+  }
+}
+
+/** Only the TEMPORAL_* variables, as a profile. */
+function envProfile(env: NodeJS.ProcessEnv): ClientConfigProfile {
+  return loadClientConfigProfile({ disableFile: true, overrideEnvVars: env as Record<string, string> });
+}
+
+/** Parses `--grpc-meta key=value` flags. */
+export function parseGrpcMeta(entries: readonly string[] | undefined): Record<string, string> {
+  const metadata: Record<string, string> = {};
+  for (const entry of entries ?? []) {
+    const eq = entry.indexOf("=");
+    if (eq <= 0) {
+      // Print only the key side: a value could be a token.
+      throw new UserError(
+        `--grpc-meta "${entry.slice(0, Math.max(eq, 0)) || entry.split("=")[0]}..." is not key=value`,
+        {
+          exitCode: USAGE_EXIT_CODE,
+          hint: "write --grpc-meta key=value (repeatable)",
+        },
+      );
+    }
+    metadata[entry.slice(0, eq).trim().toLowerCase()] = entry.slice(eq + 1);
+  }
+  return metadata;
+}
+
+/** Reads PEM material from inline data or a file; the error names the file, never the contents. */
+function pem(what: string, source: ConfigDataSource | undefined): string | undefined {
+  if (!source) return undefined;
+  if ("data" in source) return typeof source.data === "string" ? source.data : Buffer.from(source.data).toString();
+  try {
+    return readFileSync(source.path, "utf8");
+  } catch (error) {
+    throw new UserError(
+      `cannot read the ${what} file ${source.path}: ${(error as NodeJS.ErrnoException).code ?? "error"}`,
+      {
+        exitCode: USAGE_EXIT_CODE,
+        hint: "check the path given to --tls-*-path or TEMPORAL_TLS_*_PATH",
+      },
+    );
+  }
+}
+
+/** A data source from a path flag and a data flag (data wins, as in the `temporal` CLI). */
+function source(path: string | undefined, data: string | undefined): ConfigDataSource | undefined {
+  if (data) return { data };
+  if (path) return { path };
+  return undefined;
+}
+
+interface TlsLayer extends ClientConfigTLS {
+  disableHostVerification?: boolean;
+}
+
+function mergeTls(...layers: Array<TlsLayer | undefined>): TlsLayer | undefined {
+  let merged: TlsLayer | undefined;
+  for (const layer of layers) {
+    if (!layer) continue;
+    merged = { ...merged };
+    for (const [key, value] of Object.entries(layer)) {
+      if (value !== undefined) (merged as Record<string, unknown>)[key] = value;
+    }
+  }
+  return merged;
+}
+
+/** Redacted view for logs and errors: whether secrets are present, never their values. */
+export function describeConnection(options: ConnectionOptions): Record<string, unknown> {
+  const tls = options.tls;
+  return {
+    address: options.address,
+    namespace: options.namespace,
+    tls: tls
+      ? {
+          serverName: tls.serverName,
+          customCa: tls.serverRootCaCertificate !== undefined,
+          clientCertificate: tls.clientCertPair !== undefined,
+          disableHostVerification: tls.disableHostVerification ?? false,
+        }
+      : false,
+    apiKey: options.apiKey ? "[redacted]" : undefined,
+    metadata: Object.keys(options.metadata ?? {}),
+  };
+}
+
+/** Makes JSON.stringify and console.log of the options show the redacted view. */
+function redactWhenPrinted(options: ConnectionOptions): ConnectionOptions {
+  Object.defineProperty(options, "toJSON", { value: () => describeConnection(options), enumerable: false });
+  Object.defineProperty(options, inspect.custom, {
+    value: () => `ConnectionOptions ${inspect(describeConnection(options))}`,
+    enumerable: false,
+  });
+  return options;
+}
+
+/** Resolves the connection: flags > TEMPORAL_* env > pipeline `temporal:` > config profile > defaults. */
+export async function resolveConnection(
+  flags: ConnectionFlags,
+  pipelineTemporal?: TemporalSettings,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ConnectionOptions> {
+  const profileName = flags.profile ?? (env.TEMPORAL_PROFILE || undefined) ?? pipelineTemporal?.profile;
+  const file = fileProfile(profileName, flags.configFile, env);
+  const fromEnv = envProfile(env);
+
+  const address = flags.address ?? fromEnv.address ?? pipelineTemporal?.address ?? file.address ?? DEFAULT_ADDRESS;
+  const namespace =
+    flags.namespace ?? fromEnv.namespace ?? pipelineTemporal?.namespace ?? file.namespace ?? DEFAULT_NAMESPACE;
+  const apiKey = flags.apiKey ?? fromEnv.apiKey ?? file.apiKey;
+
+  const flagTls: TlsLayer = {
+    ...(flags.tls ? { disabled: false } : {}),
+    ...(flags.tlsServerName ? { serverName: flags.tlsServerName } : {}),
+    ...(flags.tlsDisableHostVerification ? { disableHostVerification: true } : {}),
+  };
+  const flagCa = source(flags.tlsCaPath, flags.tlsCaData);
+  const flagCert = source(flags.tlsCertPath, flags.tlsCertData);
+  const flagKey = source(flags.tlsKeyPath, flags.tlsKeyData);
+  if (flagCa) flagTls.serverCACert = flagCa;
+  if (flagCert) flagTls.clientCert = flagCert;
+  if (flagKey) flagTls.clientKey = flagKey;
+  const envHostVerification = envBool(env.TEMPORAL_TLS_DISABLE_HOST_VERIFICATION);
+  const envTls: TlsLayer | undefined =
+    fromEnv.tls || envHostVerification !== undefined
+      ? {
+          ...fromEnv.tls,
+          ...(envHostVerification !== undefined ? { disableHostVerification: envHostVerification } : {}),
+        }
+      : undefined;
+  const tlsLayer = mergeTls(file.tls, envTls, Object.keys(flagTls).length > 0 ? flagTls : undefined);
+
+  // TLS is on when any layer configured it (and none disabled it last), or an API key is sent.
+  const tlsOn = tlsLayer ? tlsLayer.disabled !== true : apiKey !== undefined;
+  let tls: TlsSettings | false = false;
+  if (tlsOn) {
+    tls = {};
+    const ca = pem("TLS CA certificate", tlsLayer?.serverCACert);
+    if (ca) tls.serverRootCaCertificate = ca;
+    if (tlsLayer?.serverName) tls.serverName = tlsLayer.serverName;
+    if (tlsLayer?.disableHostVerification) tls.disableHostVerification = true;
+    const crt = pem("TLS client certificate", tlsLayer?.clientCert);
+    const key = pem("TLS client key", tlsLayer?.clientKey);
+    if ((crt === undefined) !== (key === undefined)) {
+      throw new UserError(
+        `mTLS needs both a client certificate and its key; only the ${crt ? "certificate" : "key"} was given`,
+        {
+          exitCode: USAGE_EXIT_CODE,
+          hint: "give both --tls-cert-path and --tls-key-path (or the -data forms / TEMPORAL_TLS_CLIENT_CERT_* and _KEY_*)",
+        },
+      );
+    }
+    if (crt !== undefined && key !== undefined) tls.clientCertPair = { crt, key };
+  }
+
+  const metadata = { ...file.grpcMeta, ...fromEnv.grpcMeta, ...parseGrpcMeta(flags.grpcMeta) };
+  const options: ConnectionOptions = { address, namespace, tls };
+  if (apiKey) options.apiKey = apiKey;
+  if (Object.keys(metadata).length > 0) options.metadata = metadata;
+  return redactWhenPrinted(options);
+}
