@@ -82,14 +82,11 @@ export function parseGrpcMeta(entries: readonly string[] | undefined): Record<st
   for (const entry of entries ?? []) {
     const eq = entry.indexOf("=");
     if (eq <= 0) {
-      // Print only the key side: a value could be a token.
-      throw new UserError(
-        `--grpc-meta "${entry.slice(0, Math.max(eq, 0)) || entry.split("=")[0]}..." is not key=value`,
-        {
-          exitCode: USAGE_EXIT_CODE,
-          hint: "write --grpc-meta key=value (repeatable)",
-        },
-      );
+      // The entry is not echoed: it could be a token pasted without its key.
+      throw new UserError("a --grpc-meta value is not key=value", {
+        exitCode: USAGE_EXIT_CODE,
+        hint: "write --grpc-meta key=value (repeatable)",
+      });
     }
     metadata[entry.slice(0, eq).trim().toLowerCase()] = entry.slice(eq + 1);
   }
