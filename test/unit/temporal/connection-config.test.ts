@@ -1,0 +1,150 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { inspect } from "node:util";
+import { describe, expect, it } from "vitest";
+import { resolveConnection } from "../../../src/temporal/connection-config.js";
+import { UserError } from "../../../src/user-error.js";
+
+const dir = mkdtempSync(join(tmpdir(), "nxrun-conn-"));
+const configFile = join(dir, "temporal.toml");
+writeFileSync(
+  configFile,
+  `
+[profile.default]
+address = "file-default:7233"
+namespace = "file-ns"
+
+[profile.cloud]
+address = "cloud.example:7233"
+namespace = "cloud-ns"
+api_key = "FILE-API-KEY"
+[profile.cloud.grpc_meta]
+x-team = "payments"
+
+[profile.mtls]
+address = "mtls.example:7233"
+[profile.mtls.tls]
+server_name = "mtls.internal"
+client_cert_data = "CERT-PEM"
+client_key_data = "KEY-PEM-SECRET"
+`,
+);
+const caFile = join(dir, "ca.pem");
+writeFileSync(caFile, "CA-PEM");
+
+/** An environment with no config file of the user's (HOME points nowhere). */
+const bareEnv = { HOME: join(dir, "no-home"), XDG_CONFIG_HOME: join(dir, "no-xdg") };
+
+describe("resolveConnection", () => {
+  it("defaults to 127.0.0.1:7233, namespace default, plaintext", async () => {
+    const options = await resolveConnection({}, undefined, bareEnv);
+    expect(options).toMatchObject({ address: "127.0.0.1:7233", namespace: "default", tls: false });
+    expect(options.apiKey).toBeUndefined();
+  });
+
+  it("ranks flags over env over the pipeline over the profile", async () => {
+    const env = { ...bareEnv, TEMPORAL_CONFIG_FILE: configFile };
+    const pipeline = { address: "pipeline:7233", namespace: "pipeline-ns" };
+    expect(await resolveConnection({}, undefined, env)).toMatchObject({
+      address: "file-default:7233",
+      namespace: "file-ns",
+    });
+    expect(await resolveConnection({}, pipeline, env)).toMatchObject({
+      address: "pipeline:7233",
+      namespace: "pipeline-ns",
+    });
+    const withEnv = { ...env, TEMPORAL_ADDRESS: "env:7233" };
+    expect(await resolveConnection({}, pipeline, withEnv)).toMatchObject({
+      address: "env:7233",
+      namespace: "pipeline-ns",
+    });
+    expect(await resolveConnection({ address: "flag:7233" }, pipeline, withEnv)).toMatchObject({
+      address: "flag:7233",
+    });
+    expect(
+      await resolveConnection({ namespace: "flag-ns" }, pipeline, { ...withEnv, TEMPORAL_NAMESPACE: "env-ns" }),
+    ).toMatchObject({
+      namespace: "flag-ns",
+    });
+  });
+
+  it("picks the profile by flag, then TEMPORAL_PROFILE, then the pipeline", async () => {
+    const env = { ...bareEnv, TEMPORAL_CONFIG_FILE: configFile };
+    expect((await resolveConnection({}, { profile: "cloud" }, env)).address).toBe("cloud.example:7233");
+    expect((await resolveConnection({}, { profile: "cloud" }, { ...env, TEMPORAL_PROFILE: "mtls" })).address).toBe(
+      "mtls.example:7233",
+    );
+    expect(
+      (await resolveConnection({ profile: "default" }, { profile: "cloud" }, { ...env, TEMPORAL_PROFILE: "mtls" }))
+        .address,
+    ).toBe("file-default:7233");
+    expect((await resolveConnection({ configFile, profile: "cloud" }, undefined, bareEnv)).namespace).toBe("cloud-ns");
+  });
+
+  it("an API key implies TLS and metadata merges across layers", async () => {
+    const options = await resolveConnection(
+      { configFile, profile: "cloud", grpcMeta: ["x-request-source=cli"] },
+      undefined,
+      { ...bareEnv, TEMPORAL_GRPC_META_X_ENV: "yes" },
+    );
+    expect(options.apiKey).toBe("FILE-API-KEY");
+    expect(options.tls).toEqual({});
+    expect(options.metadata).toEqual({ "x-team": "payments", "x-env": "yes", "x-request-source": "cli" });
+    const plaintext = await resolveConnection({ apiKey: "K" }, undefined, { ...bareEnv, TEMPORAL_TLS: "false" });
+    expect(plaintext).toMatchObject({ apiKey: "K", tls: false });
+  });
+
+  it("reads TLS material from profile data, files and flags", async () => {
+    const options = await resolveConnection({ configFile, profile: "mtls", tlsCaPath: caFile }, undefined, bareEnv);
+    expect(options.tls).toEqual({
+      serverName: "mtls.internal",
+      serverRootCaCertificate: "CA-PEM",
+      clientCertPair: { crt: "CERT-PEM", key: "KEY-PEM-SECRET" },
+    });
+    const fromEnv = await resolveConnection({}, undefined, {
+      ...bareEnv,
+      TEMPORAL_TLS: "true",
+      TEMPORAL_TLS_SERVER_CA_CERT_PATH: caFile,
+      TEMPORAL_TLS_DISABLE_HOST_VERIFICATION: "true",
+    });
+    expect(fromEnv.tls).toEqual({ serverRootCaCertificate: "CA-PEM", disableHostVerification: true });
+    expect((await resolveConnection({ tls: true, tlsServerName: "srv" }, undefined, bareEnv)).tls).toEqual({
+      serverName: "srv",
+    });
+  });
+
+  it("never prints the API key or the private key", async () => {
+    const options = await resolveConnection(
+      { configFile, profile: "mtls", apiKey: "FLAG-API-KEY" },
+      undefined,
+      bareEnv,
+    );
+    for (const text of [JSON.stringify(options), inspect(options, { depth: 10 }), String(options), `${options}`]) {
+      expect(text).not.toContain("FLAG-API-KEY");
+      expect(text).not.toContain("KEY-PEM-SECRET");
+    }
+    expect(JSON.stringify(options)).toContain("mtls.example:7233");
+  });
+
+  it("explains each configuration mistake without echoing secrets", async () => {
+    const mistakes: Array<[Parameters<typeof resolveConnection>[0], RegExp]> = [
+      [{ configFile, profile: "nope" }, /profile "nope" was not found.*/],
+      [{ configFile: join(dir, "missing.toml"), profile: "x" }, /does not exist|not found/],
+      [{ tls: true, tlsCaPath: join(dir, "missing-ca.pem") }, /cannot read the TLS CA certificate file/],
+      [{ tlsCertData: "CERT-ONLY" }, /needs both a client certificate and its key/],
+      [{ grpcMeta: ["Bearer-SECRET-TOKEN"] }, /--grpc-meta value is not key=value/],
+    ];
+    for (const [flags, message] of mistakes) {
+      const error = await resolveConnection(flags, undefined, bareEnv).catch((e: unknown) => e);
+      expect(error, JSON.stringify(flags)).toBeInstanceOf(UserError);
+      expect((error as UserError).message).toMatch(message);
+      expect((error as UserError).hint).toBeTruthy();
+      expect(`${(error as UserError).message} ${(error as UserError).hint}`).not.toContain("SECRET");
+    }
+    const known = (await resolveConnection({ configFile, profile: "nope" }, undefined, bareEnv).catch(
+      (e: unknown) => e,
+    )) as UserError;
+    expect(known.hint).toBe("profiles there: default, cloud, mtls");
+  });
+});

@@ -1,0 +1,144 @@
+import { Metadata, type ServiceError, status } from "@grpc/grpc-js";
+import { describe, expect, it } from "vitest";
+import {
+  AlreadyStartedError,
+  AuthError,
+  DeadlineExceededError,
+  InvalidArgumentError,
+  mapGrpcError,
+  NamespaceNotFoundError,
+  NotFoundError,
+  type TemporalServiceError,
+  UnavailableError,
+  UnimplementedError,
+} from "../../../src/temporal/grpc-errors.js";
+import { errordetails, google } from "../../../src/temporal/proto.js";
+import { UserError } from "../../../src/user-error.js";
+
+const ctx = { method: "StartActivityExecution", address: "temporal.example:7233", namespace: "payments" };
+
+/** A grpc-js call error as the library builds it, with Temporal's details in the status trailer. */
+function serviceError(code: status, details: string, anyDetails: Array<{ type: string; value: Uint8Array }> = []) {
+  const metadata = new Metadata();
+  metadata.set("authorization", "Bearer SECRET-KEY");
+  if (anyDetails.length > 0) {
+    const st = google.rpc.Status.encode({
+      code,
+      message: details,
+      details: anyDetails.map((d) => ({ type_url: `type.googleapis.com/${d.type}`, value: d.value })),
+    }).finish();
+    metadata.set("grpc-status-details-bin", Buffer.from(st));
+  }
+  return Object.assign(new Error(`${code} ${status[code]}: ${details}`), { code, details, metadata }) as ServiceError;
+}
+
+describe("mapGrpcError", () => {
+  it("reads the existing run ID of an activity that already started", () => {
+    const value = errordetails.ActivityExecutionAlreadyStartedFailure.encode({
+      runId: "run-1",
+      startRequestId: "req-1",
+    }).finish();
+    const error = mapGrpcError(
+      serviceError(status.ALREADY_EXISTS, "activity execution already started", [
+        { type: "temporal.api.errordetails.v1.ActivityExecutionAlreadyStartedFailure", value },
+      ]),
+      ctx,
+    );
+    expect(error).toBeInstanceOf(AlreadyStartedError);
+    expect(error).toMatchObject({ runId: "run-1", startRequestId: "req-1", exitCode: 3 });
+    expect((error as Error).message).toContain("run-1");
+  });
+
+  it("reads the existing run ID of a Nexus operation that already started", () => {
+    const value = errordetails.NexusOperationExecutionAlreadyStartedFailure.encode({ runId: "run-n" }).finish();
+    const error = mapGrpcError(
+      serviceError(status.ALREADY_EXISTS, "already started", [
+        { type: "temporal.api.errordetails.v1.NexusOperationExecutionAlreadyStartedFailure", value },
+      ]),
+      { ...ctx, method: "StartNexusOperationExecution" },
+    );
+    expect(error).toMatchObject({ name: "AlreadyStartedError", runId: "run-n" });
+    expect((error as Error).message).toMatch(/Nexus operation/);
+  });
+
+  it("says which feature an UNIMPLEMENTED server lacks, and how to get it", () => {
+    const activity = mapGrpcError(
+      serviceError(status.UNIMPLEMENTED, "Standalone activity is disabled"),
+      ctx,
+    ) as UserError;
+    expect(activity).toBeInstanceOf(UnimplementedError);
+    expect(activity.message).toMatch(/lacks standalone activities/);
+    expect(activity.hint).toMatch(/activity\.enableStandalone/);
+    expect(activity.hint).toMatch(/build-devserver\.sh/);
+    const nexus = mapGrpcError(serviceError(status.UNIMPLEMENTED, "unknown method"), {
+      ...ctx,
+      method: "PollNexusOperationExecution",
+    }) as UserError;
+    expect(nexus.message).toMatch(/lacks standalone Nexus operations/);
+    expect(nexus.hint).toMatch(/nexusoperation\.enableStandalone/);
+  });
+
+  it("tells a plain HTTP server from a Temporal frontend", () => {
+    const error = mapGrpcError(serviceError(status.UNIMPLEMENTED, "Received HTTP status code 404"), ctx) as UserError;
+    expect(error).toBeInstanceOf(UnavailableError);
+    expect(error.message).toMatch(/not a Temporal gRPC frontend/);
+  });
+
+  it("recognizes an unknown namespace by its details or its message", () => {
+    const value = errordetails.NamespaceNotFoundFailure.encode({ namespace: "payments" }).finish();
+    const byDetails = mapGrpcError(
+      serviceError(status.NOT_FOUND, "Namespace payments is not found.", [
+        { type: "temporal.api.errordetails.v1.NamespaceNotFoundFailure", value },
+      ]),
+      ctx,
+    ) as UserError;
+    expect(byDetails).toBeInstanceOf(NamespaceNotFoundError);
+    expect(byDetails.message).toBe('namespace "payments" was not found on temporal.example:7233');
+    expect(byDetails.hint).toMatch(/--namespace/);
+    expect(mapGrpcError(serviceError(status.NOT_FOUND, "Namespace payments is not found."), ctx)).toBeInstanceOf(
+      NamespaceNotFoundError,
+    );
+    expect(mapGrpcError(serviceError(status.NOT_FOUND, "activity not found for ID: a"), ctx)).toBeInstanceOf(
+      NotFoundError,
+    );
+  });
+
+  it("maps the remaining codes to typed errors that name the address and carry a hint", () => {
+    const cases: Array<[status, new (...args: never[]) => TemporalServiceError, RegExp]> = [
+      [status.UNAVAILABLE, UnavailableError, /TEMPORAL_ADDRESS/],
+      [status.DEADLINE_EXCEEDED, DeadlineExceededError, /TEMPORAL_ADDRESS/],
+      [status.UNAUTHENTICATED, AuthError, /API key/],
+      [status.PERMISSION_DENIED, AuthError, /allowed to use namespace "payments"/],
+      [status.INVALID_ARGUMENT, InvalidArgumentError, /options/],
+    ];
+    for (const [code, type, hint] of cases) {
+      const error = mapGrpcError(serviceError(code, "details"), ctx) as TemporalServiceError;
+      expect(error, status[code]).toBeInstanceOf(type);
+      expect(error).toBeInstanceOf(UserError);
+      expect(error.exitCode).toBe(3);
+      expect(error.code).toBe(code);
+      expect(error.hint).toMatch(hint);
+      if (code !== status.INVALID_ARGUMENT) expect(error.message).toContain("temporal.example:7233");
+    }
+  });
+
+  it("points at TLS settings when the transport failed in the handshake", () => {
+    const error = mapGrpcError(
+      serviceError(status.UNAVAILABLE, "SSL routines::wrong version number"),
+      ctx,
+    ) as UserError;
+    expect(error.hint).toMatch(/--tls/);
+  });
+
+  it("never copies metadata (credentials) into the message or hint", () => {
+    for (const code of [status.UNAUTHENTICATED, status.PERMISSION_DENIED, status.UNAVAILABLE, status.INTERNAL]) {
+      const error = mapGrpcError(serviceError(code, "denied"), ctx) as UserError;
+      expect(`${error.message} ${error.hint ?? ""} ${String(error)}`).not.toContain("SECRET-KEY");
+    }
+  });
+
+  it("returns anything that is not a gRPC error unchanged (a bug keeps its stack)", () => {
+    const bug = new TypeError("x is undefined");
+    expect(mapGrpcError(bug, ctx)).toBe(bug);
+  });
+});
