@@ -41,7 +41,8 @@ export function mountView(store: ViewStore, options: MountOptions): MountedView 
     stdout: options.stdout,
     stdin: options.stdin,
     exitOnCtrlC: false,
-    patchConsole: true,
+    // Nothing in a run writes to the console; patching it globally would only surprise an embedder.
+    patchConsole: false,
     maxFps: FRAMES_PER_SECOND,
   });
   let drawnVersion = store.version;

@@ -24,8 +24,8 @@ export function createTuiReporter(options: TuiReporterOptions): Reporter {
   const stdin = options.stdin ?? process.stdin;
   const interrupt = options.interrupt ?? (() => process.kill(process.pid, "SIGINT"));
   let mountError: unknown;
-  const mounted: Promise<MountedView | undefined> = import("./mount.js").then(
-    (module) =>
+  const mounted: Promise<MountedView | undefined> = import("./mount.js")
+    .then((module) =>
       module.mountView(store, {
         stdout: options.stdout,
         stdin,
@@ -35,11 +35,12 @@ export function createTuiReporter(options: TuiReporterOptions): Reporter {
         },
         ...(options.now ? { now: options.now } : {}),
       }),
-    (error: unknown) => {
+    )
+    .catch((error: unknown) => {
+      // Reported from close(): a broken view is a bug, and must not crash the run mid-way.
       mountError = error;
       return undefined;
-    },
-  );
+    });
   return {
     onRunStart: (event) => store.runStart(event),
     onStepStart: ({ record }) => store.step(record, false),

@@ -9,7 +9,7 @@ import { elapsedMs, formatDuration, isFailure, oneLineJson } from "../format.js"
 import { cancelReason } from "../plain.js";
 import { ConfirmPrompt } from "./confirm-prompt.js";
 import { statusMark, statusWord } from "./marks.js";
-import { ErrorChain, StepRow } from "./step-row.js";
+import { ErrorChain, executionText, StepRow } from "./step-row.js";
 import type { StepView, ViewState } from "./store.js";
 import { layoutSteps } from "./tree.js";
 
@@ -38,28 +38,31 @@ export function RunView({ state, now, tick, width, onAnswer, onInterrupt }: RunV
       ...sections.flatMap((section) => section.rows.map((row) => row.prefix.length + 2 + row.step.id.length)),
     ),
   );
-  const cancelling = new Map((state.end ? [] : (state.cancel?.steps ?? [])).map((step) => [step.stepId, step]));
+  const executionWidth = Math.max(
+    0,
+    ...state.steps.filter((step) => !step.items).map((step) => executionText(step, runId).length),
+  );
   return (
     <Box flexDirection="column" width={width}>
       <Header state={state} />
-      {sections.map((section) => (
-        <Box key={section.title ?? "steps"} flexDirection="column" marginTop={section.title ? 0 : 1}>
-          {section.title ? <Text color="gray">{section.title}</Text> : null}
-          {section.rows.map((row) => (
-            <StepRow
-              key={row.step.key}
-              row={row}
-              runId={runId}
-              nameWidth={nameWidth}
-              now={now}
-              tick={tick}
-              {...(row.step.section === "steps" && cancelling.has(row.step.id)
-                ? { cancel: cancelling.get(row.step.id) }
-                : {})}
-            />
-          ))}
-        </Box>
-      ))}
+      {sections
+        .filter((section) => section.rows.length > 0)
+        .map((section) => (
+          <Box key={section.title ?? "steps"} flexDirection="column" marginTop={section.title ? 0 : 1}>
+            {section.title ? <Text color="gray">{section.title}</Text> : null}
+            {section.rows.map((row) => (
+              <StepRow
+                key={row.step.key}
+                row={row}
+                runId={runId}
+                nameWidth={nameWidth}
+                executionWidth={executionWidth}
+                now={now}
+                tick={tick}
+              />
+            ))}
+          </Box>
+        ))}
       <Box marginTop={1} flexDirection="column">
         {state.end ? null : <CancelPanel state={state} />}
         {state.confirm && onAnswer && onInterrupt ? (
@@ -150,6 +153,7 @@ function Totals({ steps }: { steps: readonly StepView[] }) {
     "pending",
   ];
   const parts = order.filter((status) => (counts.get(status) ?? 0) > 0);
+  if (parts.length === 0) return null;
   return (
     <Text>
       {parts.map((status, index) => {
@@ -177,7 +181,7 @@ function Footer({ state, now }: { state: ViewState; now: number }) {
     <Text wrap="truncate-end">
       <Totals steps={state.steps} />
       {elapsed === undefined ? null : <Text color="gray">{`  · ${formatDuration(elapsed)}`}</Text>}
-      <Text color="gray">{"  · "}</Text>
+      {state.steps.length === 0 ? null : <Text color="gray">{"  · "}</Text>}
       <Text bold={state.cancel !== undefined} color={state.cancel ? "yellow" : "gray"}>
         {hint}
       </Text>

@@ -1,6 +1,6 @@
 /** One step of the tree: its line (mark, name, elapsed, execution, attempt, summary) and detail lines. */
 import { Box, Text } from "ink";
-import type { CancelEvent, StepError } from "../../engine/events.js";
+import type { StepError } from "../../engine/events.js";
 import { causeChain, describeError, elapsedMs, formatDuration, isFailure, shortExecutionId } from "../format.js";
 import { statusMark } from "./marks.js";
 import type { ItemCounts, StepView } from "./store.js";
@@ -14,13 +14,14 @@ export interface StepRowProps {
   row: TreeRow;
   runId: string;
   nameWidth: number;
+  /** Width of the execution column, so attempts and summaries line up. */
+  executionWidth: number;
   now: number;
   tick: number;
-  cancel?: CancelEvent["steps"][number];
 }
 
 /** A step's line and the lines under it. */
-export function StepRow({ row, runId, nameWidth, now, tick, cancel }: StepRowProps) {
+export function StepRow({ row, runId, nameWidth, executionWidth, now, tick }: StepRowProps) {
   const { step } = row;
   const { mark, colour } = statusMark(step.status, tick);
   const elapsed = elapsedMs(step.startedAt, step.closedAt, now);
@@ -43,12 +44,6 @@ export function StepRow({ row, runId, nameWidth, now, tick, cancel }: StepRowPro
         {step.summary ? <Text color="gray">{`  ${step.summary}`}</Text> : null}
         {row.alsoAfter.length > 0 ? <Text color="gray">{`  (after ${row.alsoAfter.join(", ")})`}</Text> : null}
       </Text>
-      {cancel ? (
-        <Text wrap="truncate-end">
-          <Text color="gray">{detail}</Text>
-          <Text color="yellow">{`⊘ ${cancel.cancellation}: ${cancel.action}`}</Text>
-        </Text>
-      ) : null}
       {step.status === "running" && step.error ? (
         <Text wrap="truncate-end">
           <Text color="gray">{detail}</Text>
@@ -66,7 +61,8 @@ export function StepRow({ row, runId, nameWidth, now, tick, cancel }: StepRowPro
   );
 }
 
-function executionText(step: StepView, runId: string): string {
+/** The execution column of a step line: its short execution ID, or `confirm`. */
+export function executionText(step: StepView, runId: string): string {
   if (step.kind === "confirm") return "confirm";
   return step.execution ? shortExecutionId(step.execution.executionId, runId) : "";
 }

@@ -1,0 +1,365 @@
+import { EventEmitter } from "node:events";
+import { render } from "ink-testing-library";
+import { describe, expect, it, vi } from "vitest";
+import type { ItemRecord, StepRecord } from "../../../src/engine/events.js";
+import { createTuiReporter } from "../../../src/report/tui/reporter.js";
+import { RunView } from "../../../src/report/tui/run-view.js";
+import { ViewStore } from "../../../src/report/tui/store.js";
+import { at, chargeError, exec, failingRun, RUN_ID, runStart, SECRET, T0 } from "./sequence.js";
+
+const WIDTH = 100;
+const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+function frameOf(
+  store: ViewStore,
+  seconds: number,
+  handlers: { onAnswer?: (approved: boolean) => void; onInterrupt?: () => void } = {},
+) {
+  return render(
+    <RunView
+      state={store.state}
+      now={T0 + seconds * 1000}
+      tick={0}
+      width={WIDTH}
+      onAnswer={handlers.onAnswer ?? (() => {})}
+      onInterrupt={handlers.onInterrupt ?? (() => {})}
+    />,
+  );
+}
+
+function storeAtStart(): ViewStore {
+  const store = new ViewStore([SECRET], () => T0);
+  store.connecting({ address: "127.0.0.1:7233", namespace: "default" });
+  store.runStart(runStart);
+  return store;
+}
+
+const build: StepRecord = {
+  id: "build",
+  section: "steps",
+  kind: "activity",
+  status: "running",
+  execution: exec("build"),
+  attempt: 1,
+  startedAt: at(0),
+  summary: "docker build",
+};
+const charge: StepRecord = {
+  id: "charge",
+  section: "steps",
+  kind: "nexus",
+  status: "running",
+  execution: { kind: "nexus", executionId: `${RUN_ID}.charge` },
+  attempt: 1,
+  startedAt: at(1),
+};
+
+/** Build done, approve done, fanout running over `total` items. */
+function storeInForEach(total: number): { store: ViewStore; items: ItemRecord[] } {
+  const store = storeAtStart();
+  store.step({ ...build, status: "completed", closedAt: at(2) }, true);
+  store.step(
+    { id: "approve", section: "steps", kind: "confirm", status: "completed", startedAt: at(2), closedAt: at(3) },
+    true,
+  );
+  const items: ItemRecord[] = Array.from({ length: total }, (_, index) => ({ index, status: "pending" }));
+  store.step({ id: "fanout", section: "steps", kind: "activity", status: "running", startedAt: at(3), items }, false);
+  return { store, items };
+}
+
+describe("Ink view frames", () => {
+  it("before the run starts: where it connects", () => {
+    const store = new ViewStore([], () => T0);
+    store.connecting({ address: "temporal.example:7233", namespace: "prod" });
+    expect(frameOf(store, 0).lastFrame()).toMatchInlineSnapshot(`
+      "nxrun: connecting to temporal.example:7233 · namespace prod…
+
+      Ctrl-C to cancel"
+    `);
+  });
+
+  it("running: spinners, elapsed, short execution IDs, attempts, summaries, a retry", () => {
+    const store = storeAtStart();
+    store.step(build, false);
+    store.step(
+      {
+        ...charge,
+        summary: `pay with ${SECRET}`,
+        attempt: 2,
+        error: { message: "upstream 503", type: "HttpError", nonRetryable: false },
+      },
+      false,
+    );
+    const frame = frameOf(store, 3.2).lastFrame();
+    expect(frame).not.toContain(SECRET);
+    expect(frame).toMatchInlineSnapshot(`
+      "deploy  run deploy-20250101T000000Z-ab12
+      127.0.0.1:7233 · namespace default · deploy.yaml
+
+      ⠋ build         3.2s  …ab12.build  attempt 1  docker build
+      ├ ◌ approve           confirm
+      │ └ ◌ fanout
+      └ ⠋ charge      2.2s  …ab12.charge  attempt 2  ***
+            ↻ retrying after HttpError (retryable): upstream 503
+      finally
+      ◌ notify
+
+      ▶ 2 running  ◌ 3 pending  · 3.2s  · Ctrl-C to cancel"
+    `);
+  });
+
+  it("forEach progress: counts, bar, the first failing items and +N more", () => {
+    const { store, items } = storeInForEach(100);
+    for (let index = 0; index < 60; index++) {
+      store.item("fanout", { ...items[index]!, status: "running", startedAt: at(3) });
+      const failed = index % 12 === 5;
+      store.item("fanout", {
+        ...items[index]!,
+        status: failed ? "failed" : "completed",
+        startedAt: at(3),
+        closedAt: at(4),
+        ...(failed
+          ? { error: { message: `no such host h${index} (${SECRET})`, type: "DnsError", nonRetryable: true } }
+          : {}),
+      });
+    }
+    for (let index = 60; index < 65; index++)
+      store.item("fanout", { ...items[index]!, status: "running", startedAt: at(4) });
+    const frame = frameOf(store, 9).lastFrame();
+    expect(frame).toContain("▶ 5 running");
+    expect(frame).toContain("✔ 55");
+    expect(frame).toContain("✖ 5 failed");
+    expect(frame).toContain("+2 more failed");
+    expect(frame).not.toContain(SECRET);
+    expect(frame).toMatchInlineSnapshot(`
+      "deploy  run deploy-20250101T000000Z-ab12
+      127.0.0.1:7233 · namespace default · deploy.yaml
+
+      ✔ build         2.0s  …ab12.build  attempt 1  docker build
+      ├ ✔ approve     1.0s  confirm
+      │ └ ⠋ fanout    6.0s  ████████████░░░░░░░░ 60/100  ▶ 5 running  ✔ 55  ✖ 5 failed
+      │       ✖ [5] DnsError (non-retryable): ***
+      │       ✖ [17] DnsError (non-retryable): ***
+      │       ✖ [29] DnsError (non-retryable): ***
+      │       +2 more failed
+      └ ◌ charge
+      finally
+      ◌ notify
+
+      ▶ 1 running  ✔ 2 completed  ◌ 2 pending  · 9.0s  · Ctrl-C to cancel"
+    `);
+  });
+
+  it("failure: error type, retryable or not, and the cause chain", () => {
+    const store = storeAtStart();
+    store.step({ ...build, status: "completed", closedAt: at(2) }, true);
+    store.step({ ...charge, status: "failed", closedAt: at(5), error: chargeError }, true);
+    const frame = frameOf(store, 6).lastFrame();
+    expect(frame).toContain("PaymentDeclined (non-retryable): ***");
+    expect(frame).toContain("↳ caused by HttpError (retryable): upstream returned 502");
+    expect(frame).toMatchInlineSnapshot(`
+      "deploy  run deploy-20250101T000000Z-ab12
+      127.0.0.1:7233 · namespace default · deploy.yaml
+
+      ✔ build         2.0s  …ab12.build  attempt 1  docker build
+      ├ ◌ approve           confirm
+      │ └ ◌ fanout
+      └ ✖ charge      4.0s  …ab12.charge  attempt 1
+            ✖ PaymentDeclined (non-retryable): ***
+            ↳ caused by HttpError (retryable): upstream returned 502
+      finally
+      ◌ notify
+
+      ✔ 1 completed  ✖ 1 failed  ◌ 3 pending  · 6.0s  · Ctrl-C to cancel"
+    `);
+  });
+
+  it("cancelling: what each step's cancellation type is doing, and Ctrl-C again to terminate", () => {
+    const store = storeAtStart();
+    store.step(build, false);
+    store.step(charge, false);
+    store.cancelling({
+      reason: "signal",
+      steps: [
+        {
+          stepId: "build",
+          cancellation: "waitCompleted",
+          action: "cancel requested; waiting for the execution to close",
+        },
+        { stepId: "charge", cancellation: "abandon", action: "left running on Temporal" },
+      ],
+    });
+    const frame = frameOf(store, 4).lastFrame();
+    expect(frame).toContain("Ctrl-C again to terminate");
+    expect(frame).toMatchInlineSnapshot(`
+      "deploy  run deploy-20250101T000000Z-ab12
+      127.0.0.1:7233 · namespace default · deploy.yaml
+
+      ⠋ build         4.0s  …ab12.build  attempt 1  docker build
+      ├ ◌ approve           confirm
+      │ └ ◌ fanout
+      └ ⠋ charge      3.0s  …ab12.charge  attempt 1
+      finally
+      ◌ notify
+
+      Cancelling: interrupted. Steps in flight follow their cancellation type:
+        build   waitCompleted  cancel requested; waiting for the execution to close
+        charge  abandon        left running on Temporal
+      ▶ 2 running  ◌ 3 pending  · 4.0s  · Ctrl-C again to terminate"
+    `);
+
+    store.terminating({ executions: [exec("build")] });
+    const terminating = frameOf(store, 5).lastFrame();
+    expect(terminating).toContain("Terminating 1 execution nxrun was waiting on; exiting.");
+    expect(terminating).not.toContain("Ctrl-C again");
+  });
+
+  it("confirm prompt: y approves, and Ctrl-C is answered no and handed to the engine", async () => {
+    const store = storeAtStart();
+    store.step({ ...build, status: "completed", closedAt: at(2) }, true);
+    const answer = vi.fn();
+    store.step({ id: "approve", section: "steps", kind: "confirm", status: "running", startedAt: at(2) }, false);
+    store.confirm({ stepId: "approve", prompt: `Deploy to prod with ${SECRET}?`, answer });
+    const interrupt = vi.fn();
+    const view = frameOf(store, 3, { onAnswer: (approved) => store.answer(approved), onInterrupt: interrupt });
+    expect(view.lastFrame()).toMatchInlineSnapshot(`
+      "deploy  run deploy-20250101T000000Z-ab12
+      127.0.0.1:7233 · namespace default · deploy.yaml
+
+      ✔ build         2.0s  …ab12.build  attempt 1  docker build
+      ├ ⠋ approve     1.0s  confirm
+      │ └ ◌ fanout
+      └ ◌ charge
+      finally
+      ◌ notify
+
+      ? approve  *** (y/n)
+      ▶ 1 running  ✔ 1 completed  ◌ 3 pending  · 3.0s  · y/n to answer · Ctrl-C to cancel"
+    `);
+    await tick();
+    view.stdin.write("x");
+    await tick();
+    expect(answer).not.toHaveBeenCalled();
+    view.stdin.write("y");
+    await tick();
+    expect(answer).toHaveBeenCalledWith(true);
+    expect(store.state.confirm).toBeUndefined();
+
+    store.confirm({ stepId: "approve", prompt: "again?", answer });
+    view.rerender(
+      <RunView
+        state={store.state}
+        now={T0}
+        tick={0}
+        width={WIDTH}
+        onAnswer={(a) => store.answer(a)}
+        onInterrupt={interrupt}
+      />,
+    );
+    await tick();
+    view.stdin.write("\u0003");
+    await tick();
+    expect(interrupt).toHaveBeenCalledTimes(1);
+  });
+
+  it("done: summary, totals and outputs", () => {
+    const store = new ViewStore([SECRET], () => T0);
+    failingRun({
+      onRunStart: (e) => store.runStart(e),
+      onStepStart: (e) => store.step(e.record, false),
+      onStepUpdate: (e) => store.step(e.record, false),
+      onStepEnd: (e) => store.step(e.record, true),
+      onItemStart: (e) => store.item(e.stepId, e.item),
+      onItemEnd: (e) => store.item(e.stepId, e.item),
+      onRunEnd: (r) => store.runEnd(r),
+    });
+    const frame = frameOf(store, 60).lastFrame();
+    expect(frame).not.toContain(SECRET);
+    expect(frame).toContain("✖ Run failed in 7.0s");
+    expect(frame).toMatchInlineSnapshot(`
+      "deploy  run deploy-20250101T000000Z-ab12
+      127.0.0.1:7233 · namespace default · deploy.yaml
+
+      ✔ build         2.0s  …ab12.build  attempt 2  ***
+      ├ ✔ approve     1.0s  confirm
+      │ └ ✖ fanout    2.0s  ████████████████████ 5/5  ✔ 4  ✖ 1 failed
+      │       ✖ [3] ItemError (non-retryable): item <3> & "broke"
+      │       ✖ ForEachFailed (non-retryable): 1 of 5 items failed
+      └ ✖ charge      4.0s  …ab12.charge  attempt 1
+            ✖ PaymentDeclined (non-retryable): ***
+            ↳ caused by HttpError (retryable): upstream returned 502
+      finally
+      ✔ notify        1.0s  …ab12.notify  attempt 1
+
+      ✖ Run failed in 7.0s  ✔ 3 completed  ✖ 2 failed
+        ✖ PaymentDeclined (non-retryable): ***
+        ↳ caused by HttpError (retryable): upstream returned 502
+
+      outputs
+        image = "x:1"
+        leaked = "***""
+    `);
+  });
+});
+
+/** A terminal for the reporter: counts the frames Ink writes (a frame is the chunk with the header). */
+class FakeTerminal extends EventEmitter {
+  isTTY = true;
+  columns = WIDTH;
+  rows = 40;
+  writes = 0;
+  last = "";
+  write(chunk: string) {
+    if (chunk.includes(`run ${RUN_ID}`)) {
+      this.writes++;
+      this.last = chunk;
+    }
+    return true;
+  }
+}
+
+describe("the Ink reporter", () => {
+  it("draws at a bounded rate: 10,000 item events cost a few frames", async () => {
+    const stdout = new FakeTerminal();
+    const reporter = createTuiReporter({
+      stdout: stdout as unknown as NodeJS.WriteStream,
+      stdin: Object.assign(new EventEmitter(), { isTTY: false }) as unknown as NodeJS.ReadStream,
+      secrets: [SECRET],
+      header: { address: "127.0.0.1:7233", namespace: "default" },
+    });
+    reporter.onRunStart?.(runStart);
+    const items: ItemRecord[] = Array.from({ length: 10_000 }, (_, index) => ({ index, status: "pending" }));
+    reporter.onStepStart?.({
+      stepId: "fanout",
+      record: { id: "fanout", section: "steps", kind: "activity", status: "running", startedAt: at(0), items },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const before = stdout.writes;
+    const started = performance.now();
+    for (const item of items) {
+      reporter.onItemStart?.({ stepId: "fanout", item: { ...item, status: "running" } });
+      reporter.onItemEnd?.({ stepId: "fanout", item: { ...item, status: "completed" } });
+    }
+    const spent = performance.now() - started;
+    expect(stdout.writes - before).toBe(0);
+    expect(spent).toBeLessThan(1000);
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    const frames = stdout.writes - before;
+    expect(frames).toBeGreaterThan(0);
+    // 10 fps: at most 4 frames in 350 ms, whatever the number of events.
+    expect(frames).toBeLessThanOrEqual(4);
+    expect(stdout.last).toContain("10000/10000");
+    await reporter.close?.();
+  });
+
+  it("cannot prompt without a TTY on stdin, so the engine asks for --yes", async () => {
+    const reporter = createTuiReporter({
+      stdout: new FakeTerminal() as unknown as NodeJS.WriteStream,
+      stdin: Object.assign(new EventEmitter(), { isTTY: false }) as unknown as NodeJS.ReadStream,
+      secrets: [],
+      header: { address: "a", namespace: "n" },
+    });
+    expect(reporter.onConfirm?.({ stepId: "approve", prompt: "ok?", answer: () => {} })).toBe(false);
+    await reporter.close?.();
+  });
+});
