@@ -1,6 +1,16 @@
-// Placeholder until this command is built (see the issues); it says so and exits 2.
-import { UserError } from "../user-error.js";
+/** `nxrun graph file --format mermaid|dot`: the plan as a graph. */
+import { toDot, toMermaid } from "../plan/graph-format.js";
+import { formatDiagnostics } from "../spec/format.js";
+import { loadPipeline } from "../spec/load.js";
 
-export async function graphCommand(..._args: unknown[]): Promise<number> {
-  throw new UserError("'nxrun graph' is not built yet");
+/** Prints a pipeline's graph; exit 2 (with diagnostics) when the file has errors. */
+export async function graphCommand(file: string, flags: { format?: "mermaid" | "dot" } = {}): Promise<number> {
+  const result = await loadPipeline(file);
+  if (!result.ok) {
+    const color = Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
+    process.stderr.write(`${formatDiagnostics(result.diagnostics, { color })}\n`);
+    return 2;
+  }
+  process.stdout.write(flags.format === "dot" ? toDot(result.pipeline) : toMermaid(result.pipeline));
+  return 0;
 }

@@ -52,8 +52,7 @@ export function compileExpression(
     expression = jsonata(source, { timeout: timeoutMs, stack: maxDepth, sequence: 1_000_000 });
   } catch (error) {
     const e = readJsonataError(error);
-    const end = e.position ?? 0;
-    const start = Math.max(0, Math.min(source.length - 1, end - Math.max(1, e.token?.length ?? 1)));
+    const start = problemOffset(source, e.position, e.token);
     return {
       ok: false,
       problem: {
@@ -85,4 +84,15 @@ export function programOf(value: ExpressionValue): ExpressionProgram {
 /** A locate function for an expression typed on the command line. */
 export function commandLineLocate(label = "<expression>"): Locate {
   return (offset) => ({ file: label, line: 1, column: offset + 1 });
+}
+
+/**
+ * Where a JSONata error starts in the source: JSONata gives the offset where the token ends, and
+ * "(end)" for the end of the expression, which is best shown on the expression's last character.
+ */
+export function problemOffset(source: string, position: number | undefined, token: string | undefined): number {
+  const last = Math.max(0, source.length - 1);
+  if (position === undefined) return 0;
+  if (token === "(end)") return last;
+  return Math.max(0, Math.min(last, position - Math.max(1, token?.length ?? 1)));
 }

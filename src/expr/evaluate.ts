@@ -3,7 +3,7 @@
  * `ExpressionError`s that name the expression's file, line and column.
  */
 import jsonata from "jsonata";
-import { type ExpressionProgram, type ExpressionValue, programOf } from "./compile.js";
+import { type ExpressionProgram, type ExpressionValue, problemOffset, programOf } from "./compile.js";
 import type { CompiledValue } from "./compiled.js";
 import { ExpressionError, readJsonataError } from "./expression-error.js";
 import type { Scope } from "./scope.js";
@@ -96,7 +96,7 @@ function toExpressionError(
   options: EvaluateOptions,
 ): ExpressionError {
   const e = readJsonataError(error);
-  const offset = Math.max(0, Math.min(value.source.length - 1, (e.position ?? 1) - Math.max(1, e.token?.length ?? 1)));
+  const offset = problemOffset(value.source, e.position, e.token);
   const position = e.position !== undefined ? program.locate(offset) : value.position;
   let detail = `expression failed: ${e.message}`;
   let hint: string | undefined;

@@ -112,10 +112,18 @@ function fail(out: DiagnosticList): LoadResult {
 }
 
 function reportYamlError(src: YamlFile, error: YAMLError, out: DiagnosticList): void {
-  const [start, end] = error.pos;
+  let [start, end] = error.pos;
+  if (error.code === "MISSING_CHAR" && /quote/.test(error.message)) {
+    // The parser notices a missing closing quote at the end of the file; the opening one is the mistake.
+    const opening = unclosedQuote(src.text, start);
+    if (opening !== undefined) [start, end] = [opening, opening + 1];
+  }
+  // Point at the line's first character rather than the indentation before it.
+  while (src.text[start] === " ") start++;
+  end = Math.max(end, start + 1);
   const at = src.positionAt(start);
   if (error.code === "DUPLICATE_KEY") {
-    const key = src.text.slice(start, end).trim();
+    const key = /^("[^"]*"|'[^']*'|[^:\s]+)/.exec(src.text.slice(start))?.[0] ?? "";
     out.error(
       Codes.duplicateKey,
       `the key ${key ? `"${key}" ` : ""}appears twice in the same mapping`,
@@ -127,6 +135,23 @@ function reportYamlError(src: YamlFile, error: YAMLError, out: DiagnosticList): 
   }
   const message = error.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, "").trim();
   out.error(Codes.yamlSyntax, `YAML syntax error: ${message}`, at, yamlHint(error.code), src.positionAt(end));
+}
+
+/** Offset of the first quote in the text before `limit` that is never closed on its line. */
+function unclosedQuote(text: string, limit: number): number | undefined {
+  let offset = 0;
+  for (const line of text.slice(0, limit).split("\n")) {
+    const withoutComment = line.replace(/\s#.*$/, "");
+    for (const quote of ['"', "'"]) {
+      const at = withoutComment.indexOf(quote);
+      if (at < 0) continue;
+      const rest = withoutComment.slice(at + 1);
+      const closed = quote === '"' ? /(^|[^\\])"/.test(rest) : rest.includes("'");
+      if (!closed) return offset + at;
+    }
+    offset += line.length + 1;
+  }
+  return undefined;
 }
 
 function yamlHint(code: string): string {

@@ -69,7 +69,7 @@ export function reportSchemaErrors(
           Codes.wrongType,
           `${where} must be ${expected}, found ${describeValue(error.data)}`,
           file.valuePosition(path),
-          typeHint(path, error.data, expected),
+          typeHint(path, error.data, expected) ?? `write ${expected} here`,
         );
         break;
       }
@@ -97,7 +97,7 @@ export function reportSchemaErrors(
           Codes.notAllowed,
           `${where} must be one of ${allowed.join(", ")}; found ${describeValue(error.data)}`,
           file.valuePosition(path),
-          suggestion,
+          suggestion ?? `use one of: ${allowed.join(", ")}`,
         );
         break;
       }
@@ -147,7 +147,12 @@ export function reportSchemaErrors(
         break;
       }
       default:
-        out.error(Codes.schema, `${where} ${error.message ?? "is not valid"}`, file.valuePosition(path));
+        out.error(
+          Codes.schema,
+          `${where} ${error.message ?? "is not valid"}`,
+          file.valuePosition(path),
+          "see docs/language.md for this key",
+        );
     }
   }
 }
@@ -161,6 +166,8 @@ function reportStepKind(
   out: DiagnosticList,
 ): void {
   const data = valueAt(root, path);
+  // A step that is not even a mapping has its type error; "neither/both" would only add noise.
+  if (typeof data !== "object" || data === null || Array.isArray(data)) return;
   const kinds = compensation ? ["activity", "nexus"] : ["activity", "nexus", "confirm"];
   const present = typeof data === "object" && data !== null ? kinds.filter((k) => k in data) : [];
   const list = compensation ? "activity or nexus" : "activity, nexus or confirm";
@@ -292,9 +299,15 @@ function rangeMessage(error: ErrorObject): string {
   }
 }
 
-function rangeHint(path: JsonPath, error: ErrorObject): string | undefined {
+function rangeHint(path: JsonPath, error: ErrorObject): string {
   if (path.length === 1 && path[0] === "steps" && error.keyword === "minItems") return "add at least one step";
-  return undefined;
+  const limit = (error.params as { limit?: number }).limit;
+  const last = String(path[path.length - 1] ?? "");
+  if (last === "toleratedFailures") return 'a count such as 2, or a percentage such as "10%"';
+  if (error.keyword === "minimum") return `use ${limit} or more`;
+  if (error.keyword === "exclusiveMinimum") return `use a value above ${limit}`;
+  if (error.keyword === "maximum") return `use ${limit} or less`;
+  return "shorten or lengthen the value";
 }
 
 function describeProperty(parentSchema: SchemaObject, key: string): string | undefined {
