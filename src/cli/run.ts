@@ -47,8 +47,9 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
 
   if (flags.dryRun) return dryRun(pipeline, runId, inputs, secrets, flags);
 
+  const { resolveConnection } = await import("../temporal/connection-config.js");
   const { connect } = await import("../temporal/connect.js");
-  const client = await connect(await interimConnection(flags, pipeline));
+  const client = await connect(await resolveConnection(flags, pipeline.temporal));
   try {
     const { chooseOutput, createReporters } = await import("../report/index.js");
     const output = chooseOutput({
@@ -187,19 +188,4 @@ async function dryRun(
   }
   process.stdout.write(`${maskSecrets(lines.join("\n"), Object.values(secrets))}\n`);
   return 0;
-}
-
-// Interim until src/temporal/connection-config.ts (resolveConnection) lands: flags > env > pipeline.
-async function interimConnection(
-  flags: RunFlags,
-  pipeline: Pipeline,
-): Promise<import("../temporal/types.js").ConnectionOptions> {
-  const env = process.env;
-  const apiKey = flags.apiKey ?? env.TEMPORAL_API_KEY;
-  return {
-    address: flags.address ?? env.TEMPORAL_ADDRESS ?? pipeline.temporal.address ?? "127.0.0.1:7233",
-    namespace: flags.namespace ?? env.TEMPORAL_NAMESPACE ?? pipeline.temporal.namespace ?? "default",
-    ...(apiKey ? { apiKey } : {}),
-    ...(flags.tls ? { tls: {} } : {}),
-  };
 }
