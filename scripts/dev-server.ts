@@ -1,0 +1,220 @@
+/**
+ * Starts and stops nxrun's Temporal dev server (built by scripts/build-devserver.sh), creates Nexus
+ * endpoints, and starts worker processes. Used by the test global setup, the demo and the benchmarks.
+ * Every process started here is stopped by its process id: by `stop()`, and as a last resort when this
+ * process exits.
+ */
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+/** The repository root, found upward from this file (it runs from scripts/ under vitest, and from dist/scripts/). */
+const REPO = findRepoRoot(dirname(fileURLToPath(import.meta.url)));
+
+function findRepoRoot(from: string): string {
+  for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
+    const pkg = join(dir, "package.json");
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, "utf8")) as { name?: string }).name === "nxrun") return dir;
+  }
+  throw new Error(`no nxrun package.json above ${from}`);
+}
+const started = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of started) if (child.exitCode === null && child.pid) safeKill(child.pid, "SIGKILL");
+});
+
+function safeKill(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+/** The dev server binary's path, building it first when it is not cached (minutes, once). */
+export async function devServerBinary(): Promise<string> {
+  const { stdout } = await promisify(execFile)("bash", [join(REPO, "scripts", "build-devserver.sh")], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return stdout.trim().split("\n").pop() ?? "";
+}
+
+/** A free TCP port on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+export interface DevServerOptions {
+  port?: number;
+  /** Persist to this SQLite file (so a restart keeps state); in memory when absent. */
+  dbFile?: string;
+  dynamicConfig?: Record<string, unknown>;
+  /** Extra namespaces besides `default`. */
+  namespaces?: string[];
+}
+
+export interface DevServer {
+  readonly address: string;
+  readonly port: number;
+  readonly pid: number;
+  /** Stops the server (SIGTERM, then SIGKILL after 10 s). */
+  stop(): Promise<void>;
+  /** Stops and starts it again on the same port (with a dbFile, state survives). */
+  restart(options?: { downMs?: number }): Promise<void>;
+}
+
+/** Starts the dev server and resolves once its frontend answers. */
+export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  const binary = await devServerBinary();
+  const port = options.port ?? (await freePort());
+  const args = ["--ip", "127.0.0.1", "--port", String(port)];
+  if (options.dbFile) args.push("--db-filename", options.dbFile);
+  for (const ns of options.namespaces ?? []) args.push("--namespace", ns);
+  for (const [key, value] of Object.entries(options.dynamicConfig ?? {})) {
+    args.push("--dynamic-config-value", `${key}=${JSON.stringify(value)}`);
+  }
+  let child = await spawnUntilReady(binary, args, /nxrun-devserver ready/, 90_000);
+  const server: DevServer = {
+    address: `127.0.0.1:${port}`,
+    port,
+    get pid() {
+      return child.pid ?? -1;
+    },
+    stop: () => stopProcess(child),
+    async restart({ downMs = 0 } = {}) {
+      await stopProcess(child);
+      if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
+      child = await spawnUntilReady(binary, args, /nxrun-devserver ready/, 90_000);
+    },
+  };
+  return server;
+}
+
+/** Spawns a process and resolves when its stdout matches `ready`; rejects with its output if it exits first. */
+export async function spawnUntilReady(
+  command: string,
+  args: string[],
+  ready: RegExp,
+  timeoutMs: number,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ChildProcess> {
+  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env });
+  started.add(child);
+  child.once("exit", () => started.delete(child));
+  let output = "";
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      void stopProcess(child);
+      reject(new Error(`${command} was not ready after ${timeoutMs} ms:\n${output.slice(-4000)}`));
+    }, timeoutMs);
+    const onData = (data: Buffer) => {
+      output += data.toString();
+      if (ready.test(output)) {
+        clearTimeout(timer);
+        child.stdout?.off("data", onData);
+        // Keep draining so a chatty child never blocks on a full pipe.
+        child.stdout?.resume();
+        child.stderr?.resume();
+        resolve(child);
+      }
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", (data: Buffer) => {
+      output += data.toString();
+    });
+    child.once("exit", (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`${command} exited (${code ?? signal}) before it was ready:\n${output.slice(-4000)}`));
+    });
+  });
+}
+
+/** Stops a child by its pid: SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
+export async function stopProcess(child: ChildProcess, graceMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  safeKill(child.pid, "SIGTERM");
+  const timer = setTimeout(() => child.pid && safeKill(child.pid, "SIGKILL"), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Creates (or replaces) a Nexus endpoint that targets a task queue in a namespace. */
+export async function createNexusEndpoint(
+  address: string,
+  endpoint: { name: string; namespace?: string; taskQueue: string },
+): Promise<void> {
+  const { Connection } = await import("@temporalio/client");
+  const connection = await Connection.connect({ address });
+  try {
+    const spec = {
+      name: endpoint.name,
+      target: { worker: { namespace: endpoint.namespace ?? "default", taskQueue: endpoint.taskQueue } },
+    };
+    try {
+      await connection.operatorService.createNexusEndpoint({ spec });
+    } catch (error) {
+      // ALREADY_EXISTS (a reused SQLite file): replace it so the target is what was asked.
+      if ((error as { code?: number }).code !== 6) throw error;
+      const list = await connection.operatorService.listNexusEndpoints({ name: endpoint.name });
+      const existing = list.endpoints?.[0];
+      if (existing?.id) {
+        await connection.operatorService.updateNexusEndpoint({ id: existing.id, version: existing.version, spec });
+      }
+    }
+  } finally {
+    await connection.close();
+  }
+}
+
+export interface WorkerProcess {
+  readonly pid: number;
+  readonly taskQueue: string;
+  stop(): Promise<void>;
+  /** SIGKILL, to test a worker dying mid-activity. */
+  kill(): void;
+}
+
+/** Starts a worker process (a compiled script under dist/) and resolves when it polls. */
+export async function startWorker(options: {
+  script: string;
+  address: string;
+  taskQueue: string;
+  namespace?: string;
+  env?: NodeJS.ProcessEnv;
+  extraArgs?: string[];
+}): Promise<WorkerProcess> {
+  const args = [
+    options.script,
+    "--address",
+    options.address,
+    "--task-queue",
+    options.taskQueue,
+    "--namespace",
+    options.namespace ?? "default",
+    ...(options.extraArgs ?? []),
+  ];
+  const child = await spawnUntilReady(process.execPath, args, /worker ready/, 120_000, {
+    ...process.env,
+    ...options.env,
+  });
+  return {
+    pid: child.pid ?? -1,
+    taskQueue: options.taskQueue,
+    stop: () => stopProcess(child),
+    kill: () => child.pid && safeKill(child.pid, "SIGKILL"),
+  };
+}
+
+export { REPO };

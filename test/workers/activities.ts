@@ -1,0 +1,95 @@
+/** Activities of the test worker: each one does one thing the end-to-end tests need to observe. */
+import { activityInfo, CancelledFailure, Context, heartbeat, sleep } from "@temporalio/activity";
+import { ApplicationFailure } from "@temporalio/common";
+import { record } from "./record.js";
+
+/** Returns its input unchanged. */
+export async function echo(input: unknown): Promise<unknown> {
+  return input;
+}
+
+/** Returns every positional argument as an array (to test `args:`). */
+export async function collectArgs(...args: unknown[]): Promise<unknown[]> {
+  return args;
+}
+
+/** No work at all; for benchmarks. */
+export async function noop(): Promise<null> {
+  return null;
+}
+
+export async function greet(input: { name: string }): Promise<{ greeting: string }> {
+  return { greeting: `Hello, ${input.name}!` };
+}
+
+/** Adds numbers; a small pure step to chain. */
+export async function add(input: { a: number; b: number }): Promise<{ sum: number }> {
+  return { sum: input.a + input.b };
+}
+
+export interface FailInput {
+  message?: string;
+  type?: string;
+  nonRetryable?: boolean;
+  /** Succeed from this attempt on (1-based); absent means fail always. */
+  succeedOnAttempt?: number;
+  /** Record each attempt under this key. */
+  recordKey?: string;
+}
+
+/** Fails with an application error (with a cause), retryable unless told otherwise. */
+export async function fail(input: FailInput): Promise<{ attempt: number }> {
+  const { attempt } = activityInfo();
+  if (input.recordKey) record(input.recordKey, { event: "attempt", attempt, id: activityInfo().activityId });
+  if (input.succeedOnAttempt !== undefined && attempt >= input.succeedOnAttempt) return { attempt };
+  const cause = ApplicationFailure.create({ message: "disk quota exceeded", type: "QuotaError", nonRetryable: true });
+  throw ApplicationFailure.create({
+    message: input.message ?? "the activity failed on purpose",
+    type: input.type ?? "TestFailure",
+    nonRetryable: input.nonRetryable ?? false,
+    cause,
+  });
+}
+
+export interface SlowInput {
+  /** How long to work, ms; absent means until cancelled. */
+  ms?: number;
+  heartbeatMs?: number;
+  recordKey: string;
+  /** Keep running this long after seeing cancellation (to test waitCompleted vs tryCancel). */
+  cleanupMs?: number;
+}
+
+/** Works while heartbeating; records its start, a cancellation it saw, and its end. */
+export async function slow(input: SlowInput): Promise<{ worked: number }> {
+  const info = activityInfo();
+  record(input.recordKey, { event: "started", id: info.activityId, attempt: info.attempt });
+  const started = Date.now();
+  const beat = input.heartbeatMs ?? 200;
+  try {
+    while (input.ms === undefined || Date.now() - started < input.ms) {
+      heartbeat({ worked: Date.now() - started });
+      await sleep(beat);
+    }
+  } catch (error) {
+    if (error instanceof CancelledFailure || Context.current().cancellationSignal.aborted) {
+      record(input.recordKey, { event: "canceled", id: info.activityId, reason: String(Context.current().cancellationSignal.reason ?? "") });
+      if (input.cleanupMs) await new Promise((r) => setTimeout(r, input.cleanupMs));
+      record(input.recordKey, { event: "cleanupDone", id: info.activityId });
+    }
+    throw error;
+  }
+  record(input.recordKey, { event: "completed", id: info.activityId });
+  return { worked: Date.now() - started };
+}
+
+/** Sleeps without heartbeating (for timeouts and long polls). */
+export async function sleepFor(input: { ms: number }): Promise<{ slept: number }> {
+  await new Promise((resolve) => setTimeout(resolve, input.ms));
+  return { slept: input.ms };
+}
+
+/** Used by workflows to record from outside the workflow sandbox. */
+export async function recordEvent(key: string, event: { event: string; id?: string; [k: string]: unknown }): Promise<void> {
+  record(key, event);
+}

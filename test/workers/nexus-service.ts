@@ -1,0 +1,42 @@
+/** The test worker's Nexus service: sync operations, workflow-run operations, and each handler error. */
+import { startWorkflow, WorkflowRunOperationHandler } from "@temporalio/nexus";
+import * as nexus from "nexus-rpc";
+import type { WaitInput } from "./workflows.js";
+import { shout, waitForCancel } from "./workflows.js";
+
+export const TEST_SERVICE = "TestService";
+
+export const testService = nexus.service(TEST_SERVICE, {
+  echo: nexus.operation<unknown, unknown>(),
+  greet: nexus.operation<{ name: string }, { greeting: string }>(),
+  fail: nexus.operation<{ errorType: string; message?: string; retryable?: boolean }, never>(),
+  shout: nexus.operation<{ text: string; ms?: number }, { text: string }>(),
+  waitForCancel: nexus.operation<WaitInput, { finished: true }>(),
+  noop: nexus.operation<unknown, null>(),
+});
+
+export const testServiceHandler = nexus.serviceHandler(testService, {
+  async echo(_ctx, input) {
+    return input;
+  },
+  async greet(_ctx, input) {
+    return { greeting: `Hello, ${input.name}!` };
+  },
+  async noop() {
+    return null;
+  },
+  async fail(_ctx, input) {
+    if (input.errorType === "OPERATION_FAILED") {
+      throw new nexus.OperationError("failed", input.message ?? "the operation failed on purpose");
+    }
+    throw new nexus.HandlerError(input.errorType as nexus.HandlerErrorType, input.message ?? `handler error ${input.errorType}`, {
+      ...(input.retryable === undefined ? {} : { retryableOverride: input.retryable }),
+    });
+  },
+  shout: new WorkflowRunOperationHandler<{ text: string; ms?: number }, { text: string }>(async (ctx, input) =>
+    startWorkflow(ctx, shout, { workflowId: `shout-${ctx.requestId}`, args: [input] }),
+  ),
+  waitForCancel: new WorkflowRunOperationHandler<WaitInput, { finished: true }>(async (ctx, input) =>
+    startWorkflow(ctx, waitForCancel, { workflowId: `wait-${input.recordKey}-${ctx.requestId}`, args: [input] }),
+  ),
+});
