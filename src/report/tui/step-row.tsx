@@ -67,9 +67,10 @@ export function executionText(step: StepView, runId: string): string {
   return step.execution ? shortExecutionId(step.execution.executionId, runId) : "";
 }
 
-/** `[████████░░░░] 60/100  ▶ 5 running  ✔ 55  ✖ 3`. */
+/** `████████░░░░ 60/100  ▶ 5 running  ✔ 55  ✖ 5 failed`: the bar and the count are items that ran to an end. */
 export function ItemProgress({ counts }: { counts: ItemCounts }) {
-  const done = counts.completed + counts.failed + counts.other;
+  // Items skipped or canceled did not run; counting them as done would draw a full bar for a cancelled step.
+  const done = counts.completed + counts.failed;
   const filled = counts.total === 0 ? 0 : Math.round((done / counts.total) * BAR_WIDTH);
   return (
     <Text>

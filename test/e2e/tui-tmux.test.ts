@@ -1,0 +1,169 @@
+// The Ink view in a real terminal: nxrun runs under tmux (a real pty, so stdout is a TTY and Ctrl-C is
+// turned into SIGINT by the terminal) against the real server and test worker. The test reads the pane
+// as a person would, sends Ctrl-C once and then again, and checks what the screen said each time.
+// Set NXRUN_CAPTURE_DIR to keep the pane captures (docs/tui-*.txt are made this way).
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { REPO } from "../../scripts/dev-server.js";
+import { stack, uniqueId, waitFor, writePipeline } from "./harness.js";
+
+const SOCKET = `nxrun-tui-${process.pid}`;
+const COLUMNS = 110;
+const ROWS = 36;
+
+function tmux(...args: string[]): string {
+  return execFileSync("tmux", ["-L", SOCKET, ...args], { encoding: "utf8" });
+}
+
+/** Starts `nxrun args` in a fresh tmux session; the shell writes nxrun's exit code to a file. */
+function startInTmux(session: string, args: string[], env: Record<string, string>): { exitFile: string } {
+  const exitFile = join(mkdtempSync(join(tmpdir(), "nxrun-tui-")), "exit-code");
+  const quoted = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const command = [
+    "env -u CI",
+    ...Object.entries(env).map(([k, v]) => `${k}=${quoted(v)}`),
+    quoted(process.execPath),
+    quoted(join(REPO, "bin", "nxrun.js")),
+    ...args.map(quoted),
+    `; echo $? > ${quoted(exitFile)}; sleep 600`,
+  ].join(" ");
+  tmux("new-session", "-d", "-s", session, "-x", String(COLUMNS), "-y", String(ROWS), command);
+  return { exitFile };
+}
+
+function pane(session: string): string {
+  return tmux("capture-pane", "-p", "-t", session)
+    .split("\n")
+    .map((line) => line.trimEnd())
+    .join("\n")
+    .trimEnd();
+}
+
+async function paneShowing(session: string, what: RegExp | string, timeoutMs = 30_000): Promise<string> {
+  let last = "";
+  try {
+    return await waitFor(
+      `the pane to show ${String(what)}`,
+      () => {
+        last = pane(session);
+        return (typeof what === "string" ? last.includes(what) : what.test(last)) ? last : undefined;
+      },
+      { timeoutMs },
+    );
+  } catch (error) {
+    throw new Error(`the pane never showed ${String(what)}; it showed:\n${last}`, { cause: error });
+  }
+}
+
+function keep(name: string, text: string): void {
+  const dir = process.env.NXRUN_CAPTURE_DIR;
+  if (dir) writeFileSync(join(dir, `tui-${name}.txt`), `${text}\n`);
+}
+
+afterAll(() => {
+  try {
+    tmux("kill-server");
+  } catch {
+    // No session was started.
+  }
+});
+
+const env = () => ({ TEMPORAL_ADDRESS: stack().address, TEMPORAL_NAMESPACE: stack().namespace });
+
+describe("the Ink view under tmux", () => {
+  it("shows progress, then what Ctrl-C does, then terminates on the second Ctrl-C", async () => {
+    const key = uniqueId("tui");
+    const file = writePipeline(`
+nxrun: 1
+name: tui-demo
+defaults:
+  taskQueue: ${stack().taskQueue}
+  timeouts: { startToClose: 5m, heartbeat: 10s }
+steps:
+  - id: warmup
+    activity: echo
+    input: { hello: world }
+  - id: work
+    needs: [warmup]
+    activity: slow
+    summary: works until cancelled, then cleans up for a minute
+    input: { recordKey: ${key}, cleanupMs: 60000 }
+  - id: fan
+    needs: [warmup]
+    forEach: "{% [1..60] %}"
+    concurrency: 1
+    toleratedFailures: 20
+    activity: fail
+    input:
+      message: "{% 'shard ' & $item & ' is read-only' %}"
+      type: ShardReadOnly
+      nonRetryable: true
+      succeedOnAttempt: "{% $item % 7 = 0 ? 2 : 1 %}"
+  - id: left
+    activity: slow
+    cancellation: abandon
+    input: { recordKey: ${key}-abandoned, ms: 30000 }
+`);
+    const session = "cancel";
+    const { exitFile } = startInTmux(session, [file], env());
+
+    const start = await paneShowing(session, /fan .*\d+\/60/);
+    keep("start", start);
+    expect(start).toMatch(/^tui-demo {2}run tui-demo-/m);
+    expect(start).toContain(`${stack().address} · namespace ${stack().namespace}`);
+    expect(start).toMatch(/✔ warmup/);
+    expect(start).toMatch(/├ [⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] work .*works until cancelled/);
+    expect(start).toContain("Ctrl-C to cancel");
+
+    // Items 7, 14, ... fail (non-retryable); the rest complete.
+    const progress = await paneShowing(session, /fan .* (1[5-9]|[2-5]\d)\/60 .*▶ 1 running/);
+    keep("foreach", progress);
+    expect(progress).toMatch(/✖ \[6\] ShardReadOnly \(non-retryable\): shard 7 is read-only/);
+    expect(progress).toMatch(/✖ [1-9] failed/);
+
+    tmux("send-keys", "-t", session, "C-c");
+    const cancelling = await paneShowing(session, "Ctrl-C again to terminate");
+    keep("cancelling", cancelling);
+    expect(cancelling).toContain("Cancelling: interrupted.");
+    expect(cancelling).toMatch(/work +waitCompleted +requesting cancellation, waiting for the execution to close/);
+    expect(cancelling).toMatch(/left +abandon +abandoning/);
+
+    tmux("send-keys", "-t", session, "C-c");
+    await waitFor("nxrun to exit", () => existsSync(exitFile), { timeoutMs: 30_000 });
+    const end = pane(session);
+    keep("terminated", end);
+    expect(readFileSync(exitFile, "utf8").trim()).toBe("130");
+    expect(end).toMatch(/Terminating \d+ executions? nxrun was waiting on|☠ work|terminated/);
+  });
+
+  it("shows a failure with its type, whether it is retryable, and its cause chain", async () => {
+    const file = writePipeline(`
+nxrun: 1
+name: tui-failure
+defaults:
+  taskQueue: ${stack().taskQueue}
+  timeouts: { startToClose: 1m }
+steps:
+  - id: ok
+    activity: echo
+    input: 1
+  - id: broken
+    needs: [ok]
+    activity: fail
+    input: { message: "the database refused the migration", type: MigrationFailed, nonRetryable: true }
+`);
+    const session = "failure";
+    const { exitFile } = startInTmux(session, [file], env());
+    await waitFor("nxrun to exit", () => existsSync(exitFile), { timeoutMs: 60_000 });
+    const end = pane(session);
+    keep("failure", end);
+    expect(readFileSync(exitFile, "utf8").trim()).toBe("1");
+    expect(end).toMatch(/✖ broken/);
+    expect(end).toContain("MigrationFailed (non-retryable): the database refused the migration");
+    expect(end).toContain("↳ caused by QuotaError (non-retryable): disk quota exceeded");
+    expect(end).toMatch(/✖ Run failed/);
+  });
+});
