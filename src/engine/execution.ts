@@ -3,6 +3,7 @@
  * outcome, and when the run is cancelled follow the step's cancellation type (RUNNER.md's table).
  */
 import type { CancellationType } from "../spec/model.js";
+import { DeadlineExceededError, ResourceExhaustedError, UnavailableError } from "../temporal/grpc-errors.js";
 import type {
   ExecutionClient,
   ExecutionKind,
@@ -55,6 +56,8 @@ export interface ExecutionHooks {
 }
 
 const DESCRIBE_INTERVAL_MS = 250;
+/** How long a start or an await keeps retrying while the server is unreachable or busy. */
+const TRANSIENT_RETRY_LIMIT_MS = 10 * 60_000;
 const DESCRIBE_INTERVAL_MAX_MS = 2_000;
 
 function clientFor(client: TemporalClient, kind: ExecutionKind): ExecutionClient<unknown> {
@@ -77,11 +80,16 @@ export async function runExecution(
   let runId: string | undefined;
   let reused = false;
   try {
-    const started = await executions.start({
-      ...spec.options,
-      idConflictPolicy: "useExisting",
-      idReusePolicy: RESUME_ID_REUSE_POLICY,
-    });
+    // Retrying a start is safe: with useExisting, a start that did reach the server answers started=false.
+    const started = await retryTransient(
+      () =>
+        executions.start({
+          ...spec.options,
+          idConflictPolicy: "useExisting",
+          idReusePolicy: RESUME_ID_REUSE_POLICY,
+        }),
+      cancelSignal,
+    );
     runId = started.runId;
     reused = !started.started;
   } catch (error) {
@@ -102,12 +110,13 @@ export async function runExecution(
     stopAwaiting: () => awaitAbort.abort(),
   };
   ctx.inFlight.add(handle);
-  const outcomeOrError: Promise<{ outcome: Outcome } | { error: unknown }> = executions
-    .awaitOutcome(id, runId, { signal: awaitAbort.signal })
-    .then(
-      (outcome) => ({ outcome }),
-      (error: unknown) => ({ error }),
-    );
+  const outcomeOrError: Promise<{ outcome: Outcome } | { error: unknown }> = retryTransient(
+    () => executions.awaitOutcome(id, runId, { signal: awaitAbort.signal }),
+    awaitAbort.signal,
+  ).then(
+    (outcome) => ({ outcome }),
+    (error: unknown) => ({ error }),
+  );
   const stopped = onAbort(awaitAbort.signal);
   const base = { reused, ...(runId === undefined ? {} : { runId }) };
   const terminatedResult = (): ExecutionResult => ({
@@ -174,6 +183,33 @@ export async function runExecution(
     stopped.dispose();
     ctx.inFlight.delete(handle);
     awaitAbort.abort();
+  }
+}
+
+/** Errors that say "not now" rather than "no": the server is restarting, overloaded or busy. */
+export function isTransient(error: unknown): boolean {
+  return (
+    error instanceof UnavailableError ||
+    error instanceof ResourceExhaustedError ||
+    error instanceof DeadlineExceededError
+  );
+}
+
+/**
+ * Repeats `call` while it fails with a transient error, backing off up to 5 s between tries, for up
+ * to TRANSIENT_RETRY_LIMIT_MS: a run outlives a server restart. Stops (rethrowing) when `signal` aborts.
+ */
+export async function retryTransient<T>(call: () => Promise<T>, signal: AbortSignal): Promise<T> {
+  const deadline = Date.now() + TRANSIENT_RETRY_LIMIT_MS;
+  let delay = 200;
+  for (;;) {
+    try {
+      return await call();
+    } catch (error) {
+      if (!isTransient(error) || signal.aborted || Date.now() + delay > deadline) throw error;
+      await sleep(delay, signal);
+      delay = Math.min(delay * 2, 5_000);
+    }
   }
 }
 

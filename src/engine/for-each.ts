@@ -3,6 +3,7 @@
  * run-wide limit on top). A fixed pool of workers pulls the next index, so ten thousand items cost
  * ten thousand small records, not ten thousand pending promises or closures.
  */
+import { setMaxListeners } from "node:events";
 import type { Step } from "../spec/model.js";
 import { buildExecutionSpec, describeType } from "./call-spec.js";
 import type { ItemRecord, StepError, StepRecord } from "./events.js";
@@ -30,6 +31,8 @@ export async function runForEach(ctx: RunContext, step: Step, record: StepRecord
   // Aborted when the step is doomed under onError: continue, to stop its own in-flight items.
   const stepController = new AbortController();
   const itemSignal = AbortSignal.any([signal, stepController.signal]);
+  // One listener per item in flight (bounded by concurrency): by design, not a leak.
+  setMaxListeners(0, itemSignal);
   let failures = 0;
   let firstFailure: StepError | undefined;
   let doomed = false;

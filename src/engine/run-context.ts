@@ -2,6 +2,7 @@
  * The state of one run shared by the scheduler and the step runners: records, the scope that
  * expressions see, the run-wide slots, the executions in flight, and the run's cancellation.
  */
+import { setMaxListeners } from "node:events";
 import type { CompiledValue } from "../expr/compiled.js";
 import type { Scope, StepView } from "../expr/scope.js";
 import type { CancellationType, Pipeline, Step } from "../spec/model.js";
@@ -65,6 +66,8 @@ export class RunContext implements ExecutionContext {
     readonly yes: boolean,
   ) {
     this.slots = new Slots(concurrency);
+    // Every in-flight execution listens on this signal; that is by design, not a leak.
+    setMaxListeners(0, this.cancelController.signal);
     this.inFlight = new InFlight(client);
     for (const step of [...pipeline.steps, ...pipeline.finally]) this.stepsById.set(step.id, step);
   }

@@ -2,6 +2,7 @@
  * One run of a pipeline: vars, the `steps` DAG under the run's cancellation (signal, timeout,
  * fail-fast, remote cancel), outputs, compensation, `finally`, and the run record.
  */
+import { setMaxListeners } from "node:events";
 import type { Pipeline } from "../spec/model.js";
 import { compensationRecordId, runCompensations } from "./compensation.js";
 import type { Reporter, RunRecord, RunStartEvent, RunStatus } from "./events.js";
@@ -57,6 +58,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions): Prom
 
   // A second Ctrl-C: terminate what is awaited, skip compensation and finally, end at once.
   const stopCleanup = new AbortController();
+  setMaxListeners(0, stopCleanup.signal);
   let terminating: Promise<void> | undefined;
   const onTerminate = () => {
     if (terminating) return;
