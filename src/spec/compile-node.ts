@@ -8,7 +8,7 @@ import type { CompiledValue } from "../expr/compiled.js";
 import { looksLikeBrokenTemplate, parseTemplate } from "../expr/template.js";
 import { Codes } from "./codes.js";
 import type { DiagnosticList } from "./diagnostic-list.js";
-import { isStringScalar, type JsonPath, type YamlFile } from "./yaml-source.js";
+import { isStringScalar, type JsonPath, keyName, MERGE_KEY, type YamlFile } from "./yaml-source.js";
 
 /** Compiles the value node at `path` (null when absent). Every scalar it compiles is added to `seen`. */
 export function compileAt(src: YamlFile, path: JsonPath, out: DiagnosticList, seen: Set<Node>): CompiledValue {
@@ -27,11 +27,21 @@ export function compileNode(src: YamlFile, node: Node, out: DiagnosticList, seen
     return { kind: "literal", value: resolved.value };
   }
   if (isMap(resolved)) {
-    const entries: Array<readonly [string, CompiledValue]> = [];
+    const byKey = new Map<string, CompiledValue>();
     for (const pair of resolved.items) {
-      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-      entries.push([key, compileNode(src, pair.value as Node, out, seen, depth + 1)] as const);
+      const key = keyName(pair.key);
+      if (key === MERGE_KEY) {
+        // `<<: *anchor` (or a list of them): the anchor's keys, unless this mapping sets them itself.
+        const merged = src.resolve(pair.value);
+        for (const source of isSeq(merged) ? merged.items : [merged]) {
+          const value = compileNode(src, source as Node, out, seen, depth + 1);
+          for (const [k, v] of entriesOf(value)) if (!byKey.has(k)) byKey.set(k, v);
+        }
+        continue;
+      }
+      byKey.set(key, compileNode(src, pair.value as Node, out, seen, depth + 1));
     }
+    const entries = [...byKey];
     // All-literal objects stay one literal: cheaper to evaluate and to print.
     if (entries.every(([, v]) => v.kind === "literal")) {
       return {
@@ -49,6 +59,19 @@ export function compileNode(src: YamlFile, node: Node, out: DiagnosticList, seen
     return { kind: "array", items };
   }
   return { kind: "literal", value: null };
+}
+
+function entriesOf(value: CompiledValue): Array<readonly [string, CompiledValue]> {
+  if (value.kind === "object") return [...value.entries];
+  if (
+    value.kind === "literal" &&
+    typeof value.value === "object" &&
+    value.value !== null &&
+    !Array.isArray(value.value)
+  ) {
+    return Object.entries(value.value).map(([k, v]) => [k, { kind: "literal", value: v }] as const);
+  }
+  return [];
 }
 
 function compileString(src: YamlFile, node: Scalar<string>, out: DiagnosticList): CompiledValue {

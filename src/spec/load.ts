@@ -17,7 +17,7 @@ import type { Pipeline } from "./model.js";
 import type { RawPipeline } from "./raw-types.js";
 import { pipelineValidator } from "./schema.js";
 import { describeLocation, reportSchemaErrors } from "./schema-errors.js";
-import { type JsonPath, YamlFile } from "./yaml-source.js";
+import { type JsonPath, keyName, YamlFile } from "./yaml-source.js";
 
 export type LoadResult =
   | { ok: true; pipeline: Pipeline; warnings: Diagnostic[] }
@@ -134,7 +134,8 @@ function reportYamlError(src: YamlFile, error: YAMLError, out: DiagnosticList): 
     return;
   }
   const message = error.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, "").trim();
-  out.error(Codes.yamlSyntax, `YAML syntax error: ${message}`, at, yamlHint(error.code), src.positionAt(end));
+  const hint = /quote/.test(message) ? "close the quote on the same line, or remove it" : yamlHint(error.code);
+  out.error(Codes.yamlSyntax, `YAML syntax error: ${message}`, at, hint, src.positionAt(end));
 }
 
 /** Offset of the first quote in the text before `limit` that is never closed on its line. */
@@ -186,9 +187,10 @@ function reportMisplacedExpressions(src: YamlFile, compiled: ReadonlySet<Node>, 
     }
     if (isMap(resolved)) {
       for (const pair of resolved.items) {
-        const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-        // Input schemas are JSON Schema, never evaluated; a description may hold any text.
-        if (depth === 0 && key === "inputs") continue;
+        const key = keyName(pair.key);
+        // Input schemas are JSON Schema, never evaluated; a description may hold any text. x- blocks
+        // only hold anchors, checked where they are used.
+        if (depth === 0 && (key === "inputs" || key.startsWith("x-"))) continue;
         walk(pair.value, [...path, key], depth + 1);
       }
     } else if (isSeq(resolved)) {

@@ -29,8 +29,9 @@ export class YamlFile {
     this.file = file;
     this.text = text;
     this.lines = new LineCounter();
-    // uniqueKeys makes a repeated key an error instead of the last one silently winning.
-    this.doc = parseDocument(text, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false });
+    // uniqueKeys makes a repeated key an error instead of the last one silently winning; merge
+    // allows `<<: *anchor` to share settings.
+    this.doc = parseDocument(text, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false, merge: true });
   }
 
   /** Line and column (1-based) of a character offset. */
@@ -58,14 +59,23 @@ export class YamlFile {
     return (current ?? undefined) as Node | undefined;
   }
 
-  /** The pair of a mapping whose key is `key`. */
-  pairOf(map: unknown, key: string): Pair<Node, Node> | undefined {
+  /** The pair of a mapping whose key is `key`, looking through `<<: *anchor` merges. */
+  pairOf(map: unknown, key: string, depth = 0): Pair<Node, Node> | undefined {
     const resolved = this.resolve(map);
-    if (!isMap(resolved)) return undefined;
+    if (!isMap(resolved) || depth > 20) return undefined;
+    const merges: unknown[] = [];
     for (const item of resolved.items) {
-      const k = item.key;
-      const name = isScalar(k) ? String(k.value) : String(k);
+      const name = keyName(item.key);
       if (name === key) return item as Pair<Node, Node>;
+      if (name === MERGE_KEY) merges.push(item.value);
+    }
+    for (const merge of merges) {
+      const source = this.resolve(merge);
+      const sources = isSeq(source) ? source.items : [source];
+      for (const s of sources) {
+        const found = this.pairOf(s, key, depth + 1);
+        if (found) return found;
+      }
     }
     return undefined;
   }
@@ -107,4 +117,13 @@ export class YamlFile {
 /** True for a scalar node (after aliases) holding a string. */
 export function isStringScalar(node: unknown): node is Scalar<string> {
   return isScalar(node) && typeof node.value === "string";
+}
+
+/** The YAML 1.1 merge key, `<<: *anchor`. */
+export const MERGE_KEY = "<<";
+
+/** A mapping key as text. */
+export function keyName(key: unknown): string {
+  if (isScalar(key)) return typeof key.value === "symbol" ? (key.value.description ?? MERGE_KEY) : String(key.value);
+  return String(key);
 }

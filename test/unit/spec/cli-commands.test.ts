@@ -1,0 +1,141 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { main } from "../../../src/cli/main.js";
+
+const valid = resolve(import.meta.dirname, "../../fixtures/valid/provision-tenant.yaml");
+const invalidDir = resolve(import.meta.dirname, "../../fixtures/invalid");
+
+let stdout = "";
+let stderr = "";
+beforeEach(() => {
+  stdout = "";
+  stderr = "";
+  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+    stdout += String(chunk);
+    return true;
+  });
+  vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  });
+});
+afterEach(() => vi.restoreAllMocks());
+
+const tmp = mkdtempSync(join(tmpdir(), "nxrun-cli-"));
+function write(name: string, text: string): string {
+  const path = join(tmp, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe("nxrun check", () => {
+  it("exits 0 on a clean file", async () => {
+    expect(await main(["check", valid])).toBe(0);
+    expect(stdout).toContain("1 file checked: ok");
+  });
+
+  it("reports every diagnostic of every file with code frames and exits 2", async () => {
+    const a = join(invalidDir, "unknown-step-key.yaml");
+    const b = join(invalidDir, "ref-unknown-input.yaml");
+    expect(await main(["check", a, valid, b])).toBe(2);
+    expect(stdout).toMatch(/unknown-step-key\.yaml:8:5: error NX110 unknown key "taskQeue" in step "a"/);
+    expect(stdout).toContain("> 8 |     taskQeue: q");
+    expect(stdout).toContain('hint: did you mean "taskQueue"?');
+    expect(stdout).toMatch(/ref-unknown-input\.yaml:10:24: error NX121/);
+    expect(stdout).toContain("2 errors in 2 of 3 files");
+  });
+
+  it("prints an array of diagnostics with --format json", async () => {
+    const a = join(invalidDir, "cycle-needs.yaml");
+    expect(await main(["check", "--format", "json", a, valid])).toBe(2);
+    const diagnostics = JSON.parse(stdout);
+    expect(diagnostics).toEqual([
+      expect.objectContaining({ code: "NX140", file: a, line: 8, column: 13, severity: "error" }),
+    ]);
+  });
+
+  it("prints [] for clean files with --format json", async () => {
+    expect(await main(["check", "--format", "json", valid])).toBe(0);
+    expect(JSON.parse(stdout)).toEqual([]);
+  });
+
+  it("says --preflight is not built yet, without a stack", async () => {
+    expect(await main(["check", "--preflight", valid])).toBe(2);
+    expect(stderr).toContain("--preflight is not built yet");
+    expect(stderr).not.toContain("    at ");
+  });
+});
+
+describe("nxrun graph", () => {
+  it("prints mermaid with dependency edges and the finally box", async () => {
+    expect(await main(["graph", valid])).toBe(0);
+    expect(stdout).toMatch(/^flowchart TD/);
+    expect(stdout).toContain("reserve --> createDb");
+    expect(stdout).toContain("createDb --> notify");
+    expect(stdout).toContain("subgraph finally");
+  });
+
+  it("prints dot", async () => {
+    expect(await main(["graph", valid, "--format", "dot"])).toBe(0);
+    expect(stdout).toMatch(/^digraph "provision-tenant" \{/);
+    expect(stdout).toContain('"reserve" -> "createDb";');
+  });
+
+  it("prints diagnostics and exits 2 for a broken file", async () => {
+    expect(await main(["graph", join(invalidDir, "cycle-references.yaml")])).toBe(2);
+    expect(stderr).toContain("NX140");
+  });
+});
+
+describe("nxrun eval", () => {
+  it("evaluates a bare expression with -i inputs", async () => {
+    expect(await main(["eval", "{% $inputs.n * 2 %}", "-i", "n=21"])).toBe(0);
+    expect(JSON.parse(stdout)).toBe(42);
+  });
+
+  it("evaluates in a step's scope: inputs with defaults, vars computed, mocked upstream steps, first forEach item", async () => {
+    const data = write(
+      "mocks.json",
+      JSON.stringify({ steps: { createDb: { output: { url: "db://x" } }, reserve: { output: { size: 3 } } } }),
+    );
+    const expr =
+      "{ 'region': $item, 'i': $index, 'url': $steps.createDb.output.url, 'db': $vars.dbName, 'regions': $inputs.regions }";
+    expect(
+      await main(["eval", expr, "--pipeline", valid, "--step", "notify", "--data", data, "-i", "tenant=acme"]),
+    ).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({
+      region: "us-east-1",
+      i: 0,
+      url: "db://x",
+      db: "acme-db",
+      regions: ["us-east-1"],
+    });
+  });
+
+  it("rejects a step that is not upstream, naming the place in the expression", async () => {
+    expect(await main(["eval", "$steps.notify.output", "--pipeline", valid, "--step", "createDb"])).toBe(2);
+    expect(stderr).toContain('<expression>:1:8: step "notify" is not upstream of step "createDb"');
+  });
+
+  it("reports a syntax error with its column", async () => {
+    expect(await main(["eval", "1 + "])).toBe(2);
+    expect(stderr).toMatch(/<expression>:1:\d+: expression does not compile/);
+  });
+
+  it("suggests the step when --step is misspelled", async () => {
+    expect(await main(["eval", "1", "--pipeline", valid, "--step", "notfy"])).toBe(2);
+    expect(stderr).toContain('did you mean "notify"?');
+  });
+
+  it("never prints a secret's value", async () => {
+    process.env.BILLING_TOKEN = "s3cr3t";
+    try {
+      expect(await main(["eval", "$secrets.billingToken", "--pipeline", valid])).toBe(0);
+      expect(stdout).not.toContain("s3cr3t");
+    } finally {
+      delete process.env.BILLING_TOKEN;
+    }
+  });
+});
