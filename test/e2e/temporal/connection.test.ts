@@ -1,0 +1,133 @@
+/** Bad connections end in one clear message with a hint, within a bounded time; never a hang. */
+import { createServer, type Server, type Socket } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DevServer, freePort, startDevServer } from "../../../scripts/dev-server.js";
+import { connect } from "../../../src/temporal/connect.js";
+import {
+  DeadlineExceededError,
+  NamespaceNotFoundError,
+  UnavailableError,
+  UnimplementedError,
+} from "../../../src/temporal/grpc-errors.js";
+import { UserError } from "../../../src/user-error.js";
+import { stack, uniqueId } from "../harness.js";
+
+/** Runs `fn`, returning its error and how long it took to fail. */
+async function failure(fn: () => Promise<unknown>): Promise<{ error: UserError; ms: number }> {
+  const t0 = Date.now();
+  const error = await fn().then(
+    () => {
+      throw new Error("expected a failure");
+    },
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(UserError);
+  return { error: error as UserError, ms: Date.now() - t0 };
+}
+
+describe("connection problems", () => {
+  it("an address where nothing listens fails fast, naming the address", async () => {
+    const address = `127.0.0.1:${await freePort()}`;
+    const { error, ms } = await failure(() => connect({ address, namespace: "default" }));
+    expect(error).toBeInstanceOf(UnavailableError);
+    expect(error.message).toContain(address);
+    expect(error.hint).toMatch(/--address/);
+    expect(error.exitCode).toBe(3);
+    // Bounded: a few backoff retries, not a hang (the bound is generous; no speed is asserted).
+    expect(ms).toBeLessThan(20_000);
+  });
+
+  describe("a peer that accepts connections and never answers", () => {
+    let silent: Server;
+    let address: string;
+    const sockets: Socket[] = [];
+    beforeAll(async () => {
+      // Accept and say nothing: the HTTP/2 handshake never completes.
+      silent = createServer((socket) => sockets.push(socket));
+      await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+      const a = silent.address();
+      address = `127.0.0.1:${typeof a === "object" && a ? a.port : 0}`;
+    });
+    afterAll(async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    });
+
+    it("fails at the connect timeout, naming the address", async () => {
+      const { error, ms } = await failure(() => connect({ address, namespace: "default", connectTimeout: 2000 }));
+      expect(error).toBeInstanceOf(DeadlineExceededError);
+      expect(error.message).toContain(address);
+      expect(ms).toBeLessThan(20_000);
+    });
+  });
+
+  it("an unknown namespace ends in one line with a hint", async () => {
+    const client = await connect({ address: stack().address, namespace: "no-such-namespace" });
+    try {
+      for (const call of [
+        () =>
+          client.activities.start({
+            id: uniqueId("ns"),
+            activityType: "echo",
+            taskQueue: stack().taskQueue,
+            args: [],
+            startToClose: 1000,
+          }),
+        () => client.nexus.count(),
+      ]) {
+        const { error } = await failure(call);
+        expect(error).toBeInstanceOf(NamespaceNotFoundError);
+        expect(error.message).toBe(`namespace "no-such-namespace" was not found on ${stack().address}`);
+        expect(error.message).not.toContain("\n");
+        expect(error.hint).toMatch(/--namespace/);
+      }
+    } finally {
+      client.close();
+    }
+  });
+
+  describe("a server without standalone activities and Nexus operations", () => {
+    let server: DevServer;
+    beforeAll(async () => {
+      server = await startDevServer({
+        dynamicConfig: { "activity.enableStandalone": false, "nexusoperation.enableStandalone": false },
+      });
+    });
+    afterAll(async () => {
+      await server?.stop();
+    });
+
+    it("says which feature is missing and how to get it", async () => {
+      const client = await connect({ address: server.address, namespace: "default" });
+      try {
+        const activity = await failure(() =>
+          client.activities.start({
+            id: uniqueId("off"),
+            activityType: "echo",
+            taskQueue: "q",
+            args: [],
+            startToClose: 1000,
+          }),
+        );
+        expect(activity.error).toBeInstanceOf(UnimplementedError);
+        expect(activity.error.message).toMatch(/lacks standalone activities/);
+        expect(activity.error.message).toContain(server.address);
+        expect(activity.error.hint).toMatch(/activity\.enableStandalone/);
+        const nexus = await failure(() =>
+          client.nexus.start({
+            id: uniqueId("off"),
+            endpoint: "e",
+            service: "s",
+            operation: "o",
+            scheduleToClose: 1000,
+          }),
+        );
+        expect(nexus.error).toBeInstanceOf(UnimplementedError);
+        expect(nexus.error.message).toMatch(/lacks standalone Nexus operations/);
+        expect(nexus.error.hint).toMatch(/nexusoperation\.enableStandalone/);
+      } finally {
+        client.close();
+      }
+    });
+  });
+});
