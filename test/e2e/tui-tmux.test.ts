@@ -166,4 +166,63 @@ steps:
     expect(end).toContain("↳ caused by QuotaError (non-retryable): disk quota exceeded");
     expect(end).toMatch(/✖ Run failed/);
   });
+
+  it("asks a confirm step's question; y approves and the run goes on", async () => {
+    const file = writePipeline(`
+nxrun: 1
+name: tui-confirm
+defaults:
+  taskQueue: ${stack().taskQueue}
+  timeouts: { startToClose: 1m }
+steps:
+  - id: approve
+    confirm: Ship it?
+  - id: ship
+    needs: [approve]
+    activity: echo
+    input: shipped
+outputs:
+  result: "{% $steps.ship.output %}"
+`);
+    const session = "confirm-yes";
+    const { exitFile } = startInTmux(session, [file], env());
+    const asking = await paneShowing(session, "Ship it? (y/n)");
+    keep("confirm", asking);
+    expect(asking).toContain("y/n to answer");
+    tmux("send-keys", "-t", session, "y");
+    await waitFor("nxrun to exit", () => existsSync(exitFile), { timeoutMs: 30_000 });
+    const end = pane(session);
+    expect(readFileSync(exitFile, "utf8").trim()).toBe("0");
+    expect(end).toMatch(/✔ approve/);
+    expect(end).toMatch(/✔ ship/);
+    expect(end).toContain('result = "shipped"');
+    expect(end).not.toContain("(y/n)");
+  });
+
+  it("Ctrl-C at a confirm prompt cancels the run like a Ctrl-C anywhere else (not a no)", async () => {
+    const file = writePipeline(`
+nxrun: 1
+name: tui-confirm-interrupt
+defaults:
+  taskQueue: ${stack().taskQueue}
+steps:
+  - id: approve
+    confirm: Ship it?
+  - id: ship
+    needs: [approve]
+    activity: echo
+    input: shipped
+`);
+    const session = "confirm-ctrl-c";
+    const { exitFile } = startInTmux(session, [file], env());
+    await paneShowing(session, "Ship it? (y/n)");
+    tmux("send-keys", "-t", session, "C-c");
+    await waitFor("nxrun to exit", () => existsSync(exitFile), { timeoutMs: 30_000 });
+    const end = pane(session);
+    expect(readFileSync(exitFile, "utf8").trim()).toBe("130");
+    expect(end).not.toMatch(/✔ ship/);
+    expect(end).toMatch(/⊘ approve/);
+    expect(end).not.toContain("ConfirmDeclined");
+    expect(end).toMatch(/Run canceled/);
+  });
 });

@@ -1,7 +1,7 @@
 /**
  * The y/n prompt of a confirm step. It is the only part of the view that reads the keyboard, and only
  * while shown: Ink puts stdin in raw mode for it, which stops the terminal from turning Ctrl-C into
- * SIGINT, so a Ctrl-C typed here is answered "no" and handed on as SIGINT to the engine's handler.
+ * SIGINT, so a Ctrl-C typed here is handed on as SIGINT to the engine's handler (not answered "no").
  */
 import { Text, useInput } from "ink";
 

@@ -30,7 +30,9 @@ export function createTuiReporter(options: TuiReporterOptions): Reporter {
         stdout: options.stdout,
         stdin,
         interrupt: () => {
-          store.answer(false);
+          // Not an answer: the run is being cancelled, and the engine ends the confirm step as canceled.
+          // Closing the prompt gives the keyboard back, so a second Ctrl-C is a plain SIGINT again.
+          store.dismissConfirm();
           interrupt();
         },
         ...(options.now ? { now: options.now } : {}),

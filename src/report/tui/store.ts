@@ -196,6 +196,13 @@ export class ViewStore {
     request.answer(approved);
   }
 
+  /** Hides the prompt without answering (Ctrl-C at the prompt: the engine cancels the step). */
+  dismissConfirm(): void {
+    this.pendingConfirm = undefined;
+    this.syncConfirm();
+    this.version++;
+  }
+
   runEnd(record: RunRecord): void {
     const { steps, ...rest } = record;
     this.state.end = { ...redact(rest, this.secrets), steps: [] };

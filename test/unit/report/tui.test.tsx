@@ -214,7 +214,7 @@ describe("Ink view frames", () => {
     expect(terminating).not.toContain("Ctrl-C again");
   });
 
-  it("confirm prompt: y approves, and Ctrl-C is answered no and handed to the engine", async () => {
+  it("confirm prompt: y approves, Ctrl-C is handed to the engine as SIGINT", async () => {
     const store = storeAtStart();
     store.step({ ...build, status: "completed", closedAt: at(2) }, true);
     const answer = vi.fn();
