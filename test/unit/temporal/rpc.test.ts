@@ -1,0 +1,122 @@
+/**
+ * The RPC layer's transport behavior against a local grpc-js server that answers UNAVAILABLE on
+ * purpose (no Temporal here: this checks retries, their bound, request-ID reuse, metadata, abort).
+ */
+import { Server, ServerCredentials, type ServerUnaryCall, type sendUnaryData, status } from "@grpc/grpc-js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { clientOver, openRpc } from "../../../src/temporal/connect.js";
+import { UnavailableError } from "../../../src/temporal/grpc-errors.js";
+import { WORKFLOW_SERVICE, wf } from "../../../src/temporal/proto.js";
+
+let server: Server;
+let address: string;
+/** Per method: how many calls to refuse before answering, and what each call carried. */
+const refuse = new Map<string, number>();
+const seen: Array<{ method: string; requestId?: string; authorization?: string; namespace?: string }> = [];
+
+function handler(method: string, decode: (b: Buffer) => { requestId?: string }, encode: () => Uint8Array) {
+  return (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
+    const request = decode(call.request);
+    seen.push({
+      method,
+      requestId: request.requestId,
+      authorization: call.metadata.get("authorization")[0] as string | undefined,
+      namespace: call.metadata.get("temporal-namespace")[0] as string | undefined,
+    });
+    const left = refuse.get(method) ?? 0;
+    if (left > 0) {
+      refuse.set(method, left - 1);
+      callback({ code: status.UNAVAILABLE, details: "try later" });
+      return;
+    }
+    callback(null, Buffer.from(encode()));
+  };
+}
+
+beforeAll(async () => {
+  server = new Server();
+  const raw = {
+    path: "",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (b: Buffer) => b,
+    requestDeserialize: (b: Buffer) => b,
+    responseSerialize: (b: Buffer) => b,
+    responseDeserialize: (b: Buffer) => b,
+  };
+  server.addService(
+    {
+      GetSystemInfo: { ...raw, path: `/${WORKFLOW_SERVICE}/GetSystemInfo` },
+      StartActivityExecution: { ...raw, path: `/${WORKFLOW_SERVICE}/StartActivityExecution` },
+      PollActivityExecution: { ...raw, path: `/${WORKFLOW_SERVICE}/PollActivityExecution` },
+    },
+    {
+      GetSystemInfo: handler(
+        "GetSystemInfo",
+        () => ({}),
+        () => wf.GetSystemInfoResponse.encode({ serverVersion: "test" }).finish(),
+      ),
+      StartActivityExecution: handler(
+        "StartActivityExecution",
+        (b) => wf.StartActivityExecutionRequest.decode(b),
+        () => wf.StartActivityExecutionResponse.encode({ runId: "run-1", started: true }).finish(),
+      ),
+      // Never answers in time: the test aborts it.
+      PollActivityExecution: () => undefined,
+    },
+  );
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+  );
+  address = `127.0.0.1:${port}`;
+});
+
+afterAll(() => server.forceShutdown());
+
+const start = { id: "a", activityType: "t", taskQueue: "q", args: [], startToClose: 1000 };
+
+describe("WorkflowService RPC", () => {
+  it("retries an idempotent start on UNAVAILABLE with the same request ID, and sends the metadata", async () => {
+    seen.length = 0;
+    refuse.set("StartActivityExecution", 2);
+    const rpc = openRpc({ address, namespace: "ns", apiKey: "the-key", tls: false, metadata: { "X-Team": "t" } });
+    const client = clientOver(rpc, "test");
+    try {
+      expect(await client.activities.start(start)).toEqual({ runId: "run-1", started: true });
+    } finally {
+      client.close();
+    }
+    const starts = seen.filter((s) => s.method === "StartActivityExecution");
+    expect(starts).toHaveLength(3);
+    expect(new Set(starts.map((s) => s.requestId)).size).toBe(1);
+    expect(starts[0]?.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(starts[0]).toMatchObject({ authorization: "Bearer the-key", namespace: "ns" });
+  });
+
+  it("gives up after a bounded number of attempts with an error naming the address", async () => {
+    seen.length = 0;
+    refuse.set("StartActivityExecution", 100);
+    const client = clientOver(openRpc({ address, namespace: "ns" }), "test");
+    try {
+      const error = await client.activities.start(start).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UnavailableError);
+      expect((error as Error).message).toContain(address);
+    } finally {
+      client.close();
+      refuse.set("StartActivityExecution", 0);
+    }
+    expect(seen.length).toBe(5);
+  });
+
+  it("aborting a poll in flight rejects at once with the abort reason", async () => {
+    const client = clientOver(openRpc({ address, namespace: "ns" }), "test");
+    const controller = new AbortController();
+    try {
+      const waiting = client.activities.awaitOutcome("a", "run-1", { signal: controller.signal });
+      setTimeout(() => controller.abort(), 100);
+      await expect(waiting).rejects.toMatchObject({ name: "AbortError" });
+    } finally {
+      client.close();
+    }
+  });
+});
