@@ -33,6 +33,8 @@ function handler(method: string, decode: (b: Buffer) => { requestId?: string }, 
   };
 }
 
+function neverAnswer(): void {}
+
 beforeAll(async () => {
   server = new Server();
   const raw = {
@@ -61,8 +63,8 @@ beforeAll(async () => {
         (b) => wf.StartActivityExecutionRequest.decode(b),
         () => wf.StartActivityExecutionResponse.encode({ runId: "run-1", started: true }).finish(),
       ),
-      // Never answers in time: the test aborts it.
-      PollActivityExecution: () => undefined,
+      // Never answers: the test aborts it.
+      PollActivityExecution: neverAnswer,
     },
   );
   const port = await new Promise<number>((resolve, reject) =>
