@@ -1,6 +1,85 @@
-// Placeholder until this command is built (see the issues); it says so and exits 2.
-import { UserError } from "../user-error.js";
+/**
+ * `nxrun cancel RUN_ID [--terminate] [--reason TEXT]`: finds the run's executions through visibility
+ * and requests cancellation of (or terminates) each one still running. An `nxrun` process waiting on
+ * them sees them end and follows its cancellation contract. Exit 0 when every request was accepted
+ * (or nothing was running), 2 for an unknown run, 3 when the server refused a request or cannot be used.
+ */
+import { hostname, userInfo } from "node:os";
+import { connectForOps } from "../ops/connect-for-ops.js";
+import { roleLabel } from "../ops/execution-id.js";
+import { findRunExecutions } from "../ops/run-executions.js";
+import { type StopAction, stopExecutions } from "../ops/stop-executions.js";
+import { plural } from "../ops/table.js";
+import { unknownRunError } from "../ops/unknown-run.js";
+import { isUserError } from "../user-error.js";
+import type { ConnectionFlags } from "./commands.js";
 
-export async function cancelCommand(..._args: unknown[]): Promise<number> {
-  throw new UserError("'nxrun cancel' is not built yet");
+export interface CancelFlags extends ConnectionFlags {
+  terminate?: boolean;
+  reason?: string;
+}
+
+/** Cancels or terminates the run's running executions; returns the exit code. */
+export async function cancelCommand(runId: string, flags: CancelFlags = {}): Promise<number> {
+  const action: StopAction = flags.terminate ? "terminate" : "cancel";
+  const reason = flags.reason ?? `nxrun ${action} ${runId} by ${whoAmI()}`;
+  const client = await connectForOps(flags);
+  try {
+    const executions = await findRunExecutions(client, runId);
+    if (executions.length === 0) throw unknownRunError(client, runId);
+    const running = executions.filter((e) => e.status === "running");
+    const closed = executions.length - running.length;
+    if (running.length === 0) {
+      process.stdout.write(
+        `nothing to ${action}: all ${plural(executions.length, "execution")} of run ${runId} have closed\n`,
+      );
+      return 0;
+    }
+    const results = await stopExecutions(client, running, action, reason);
+    const done = action === "cancel" ? "cancel requested" : "terminated";
+    let errors = 0;
+    for (const result of results) {
+      const label = `${roleLabel(result.execution.role)} (${result.execution.kind} ${result.execution.id})`;
+      switch (result.outcome) {
+        case "requested":
+          process.stdout.write(`${done}: ${label}\n`);
+          break;
+        case "alreadyClosed":
+          process.stdout.write(`already closed: ${label}\n`);
+          break;
+        case "error": {
+          errors++;
+          const message = isUserError(result.error) ? result.error.message : String(result.error);
+          process.stderr.write(`error: could not ${action} ${label}: ${message}\n`);
+          break;
+        }
+        default: {
+          const never: never = result;
+          throw new Error(`unknown stop result ${JSON.stringify(never)}`);
+        }
+      }
+    }
+    const requested = results.filter((r) => r.outcome === "requested").length;
+    const verb = action === "cancel" ? "requested cancellation of" : "terminated";
+    process.stdout.write(
+      `${verb} ${requested} of ${plural(running.length, "running execution")} of run ${runId}` +
+        `${closed > 0 ? ` (${closed} had already closed)` : ""}\n`,
+    );
+    if (errors > 0) {
+      process.stderr.write(`hint: run \`nxrun status ${runId}\` to see where each execution stands\n`);
+      return 3;
+    }
+    return 0;
+  } finally {
+    client.close();
+  }
+}
+
+/** `user@host` for the default reason, so the server records who stopped the run. */
+function whoAmI(): string {
+  try {
+    return `${userInfo().username}@${hostname()}`;
+  } catch {
+    return hostname();
+  }
 }

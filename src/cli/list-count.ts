@@ -1,9 +1,149 @@
-// Placeholder until these commands are built (see the issues); they say so and exit 2.
+/**
+ * `nxrun list` and `nxrun count`: standalone activities (`--kind activity`, the default) or Nexus
+ * operations (`--kind nexus`) matching a Temporal visibility query, passed through as written.
+ * `count --group-by ExecutionStatus` appends `GROUP BY ExecutionStatus`. Text or `--output json`.
+ */
+import { connectForOps } from "../ops/connect-for-ops.js";
+import { plural, renderTable, statusCell, timeCell } from "../ops/table.js";
+import { InvalidArgumentError } from "../temporal/grpc-errors.js";
+import type { ExecutionClient, ExecutionKind, ExecutionListEntry, TemporalClient } from "../temporal/types.js";
 import { UserError } from "../user-error.js";
+import type { ConnectionFlags } from "./commands.js";
 
-export async function listCommand(..._args: unknown[]): Promise<number> {
-  throw new UserError("'nxrun list' is not built yet");
+export interface ListCountFlags extends ConnectionFlags {
+  kind?: ExecutionKind;
+  query?: string;
+  output?: "text" | "json";
+  limit?: number;
+  groupBy?: string;
 }
-export async function countCommand(..._args: unknown[]): Promise<number> {
-  throw new UserError("'nxrun count' is not built yet");
+
+/** The largest page the server accepts for list calls. */
+const MAX_PAGE_SIZE = 1000;
+/** What `nxrun list` shows when no --limit is given (a namespace can hold millions). */
+export const DEFAULT_LIST_LIMIT = 100;
+
+function executionsOf(client: TemporalClient, kind: ExecutionKind = "activity"): ExecutionClient<unknown> {
+  switch (kind) {
+    case "activity":
+      return client.activities as ExecutionClient<unknown>;
+    case "nexus":
+      return client.nexus as ExecutionClient<unknown>;
+    default: {
+      const never: never = kind;
+      throw new UserError(`--kind must be activity or nexus, not ${String(never)}`);
+    }
+  }
+}
+
+/** Lists executions; returns the exit code. */
+export async function listCommand(flags: ListCountFlags = {}): Promise<number> {
+  const limit = flags.limit ?? DEFAULT_LIST_LIMIT;
+  const client = await connectForOps(flags);
+  try {
+    const executions = executionsOf(client, flags.kind);
+    const entries: ExecutionListEntry[] = [];
+    let more = false;
+    try {
+      for await (const entry of executions.list(flags.query, { pageSize: Math.min(limit + 1, MAX_PAGE_SIZE) })) {
+        if (entries.length === limit) {
+          more = true;
+          break;
+        }
+        entries.push(entry);
+      }
+    } catch (error) {
+      throw queryError(error, executions.kind);
+    }
+    if (flags.output === "json") {
+      process.stdout.write(`${JSON.stringify(entries.map(entryJson), null, 2)}\n`);
+      return 0;
+    }
+    if (entries.length === 0) {
+      process.stdout.write(`no ${kindWord(executions.kind)}s match${flags.query ? ` ${flags.query}` : ""}\n`);
+      return 0;
+    }
+    const nexus = executions.kind === "nexus";
+    const rows = entries.map((e) => [
+      e.id,
+      e.type,
+      ...(nexus ? [] : [e.taskQueue ?? ""]),
+      statusCell(e.status),
+      timeCell(e.startTime),
+      timeCell(e.closeTime),
+    ]);
+    const header = [
+      nexus ? "OPERATION ID" : "ACTIVITY ID",
+      nexus ? "ENDPOINT/SERVICE/OPERATION" : "TYPE",
+      ...(nexus ? [] : ["TASK QUEUE"]),
+      "STATUS",
+      "STARTED",
+      "CLOSED",
+    ];
+    process.stdout.write(`${renderTable(header, rows)}\n`);
+    if (more) process.stdout.write(`\n(first ${plural(limit, kindWord(executions.kind))}; --limit shows more)\n`);
+    return 0;
+  } finally {
+    client.close();
+  }
+}
+
+/** Counts executions (optionally grouped); returns the exit code. */
+export async function countCommand(flags: ListCountFlags = {}): Promise<number> {
+  const groupBy = flags.groupBy?.trim();
+  if (groupBy !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(groupBy)) {
+    throw new UserError(`--group-by takes one search attribute name, not "${groupBy}"`, {
+      hint: "e.g. --group-by ExecutionStatus",
+    });
+  }
+  const query = [flags.query?.trim(), groupBy ? `GROUP BY ${groupBy}` : undefined].filter(Boolean).join(" ");
+  const client = await connectForOps(flags);
+  try {
+    const executions = executionsOf(client, flags.kind);
+    const result = await executions.count(query).catch((error: unknown) => {
+      throw queryError(error, executions.kind);
+    });
+    if (flags.output === "json") {
+      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      return 0;
+    }
+    process.stdout.write(`${result.count}\n`);
+    if (groupBy) {
+      const rows = result.groups.map((g) => [g.values.map((v) => String(v)).join(", "), String(g.count)]);
+      process.stdout.write(`${renderTable([groupBy, "COUNT"], rows)}\n`);
+    }
+    return 0;
+  } finally {
+    client.close();
+  }
+}
+
+function kindWord(kind: ExecutionKind): string {
+  return kind === "activity" ? "activity execution" : "Nexus operation";
+}
+
+function entryJson(e: ExecutionListEntry) {
+  return {
+    kind: e.kind,
+    id: e.id,
+    runId: e.runId,
+    type: e.type,
+    ...(e.taskQueue ? { taskQueue: e.taskQueue } : {}),
+    status: e.status,
+    startTime: e.startTime?.toISOString() ?? null,
+    closeTime: e.closeTime?.toISOString() ?? null,
+  };
+}
+
+/** A query the server rejects is the user's to fix (exit 2), with the attributes that exist. */
+function queryError(error: unknown, kind: ExecutionKind): unknown {
+  if (!(error instanceof InvalidArgumentError)) return error;
+  const attributes =
+    kind === "activity"
+      ? "ActivityId, ActivityType, TaskQueue, ExecutionStatus, StartTime, CloseTime"
+      : "OperationId, Endpoint, Service, Operation, ExecutionStatus, StartTime, CloseTime";
+  return new UserError(error.message.replace(/^Temporal rejected \w+: /, "the server rejected the query: "), {
+    hint: `a Temporal visibility query, e.g. ExecutionStatus = "Running" AND StartTime > "2025-01-01T00:00:00Z"; ${kind === "activity" ? "activities" : "Nexus operations"} have ${attributes}`,
+    cause: error,
+  });
 }

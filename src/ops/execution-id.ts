@@ -1,0 +1,47 @@
+/**
+ * Reading an execution ID back into the run's step, forEach item or compensation. The formats are
+ * RUNNER.md's (`src/engine/execution-ids.ts` writes them): `<runId>.<stepId>`,
+ * `<runId>.<stepId>.<index>`, `<runId>.<stepId>.compensate`. Step IDs are identifiers (no dots), so
+ * the part after `<runId>.` parses without ambiguity.
+ */
+
+/** Which part of a run an execution is. */
+export type ExecutionRole =
+  | { readonly role: "step"; readonly stepId: string }
+  | { readonly role: "item"; readonly stepId: string; readonly index: number }
+  | { readonly role: "compensation"; readonly stepId: string };
+
+const REST = /^([A-Za-z_][A-Za-z0-9_]*)(?:\.(\d+|compensate))?$/;
+
+/**
+ * The role of `executionId` in run `runId`; undefined when the ID is not one of that run's. This
+ * also drops a prefix match from another run whose ID merely starts with `<runId>.` (run `a` and
+ * run `a.b`): such IDs have a dot in what would be the step ID.
+ */
+export function executionRole(runId: string, executionId: string): ExecutionRole | undefined {
+  const prefix = `${runId}.`;
+  if (!executionId.startsWith(prefix)) return undefined;
+  const match = REST.exec(executionId.slice(prefix.length));
+  if (!match) return undefined;
+  const stepId = match[1] as string;
+  const suffix = match[2];
+  if (suffix === undefined) return { role: "step", stepId };
+  if (suffix === "compensate") return { role: "compensation", stepId };
+  return { role: "item", stepId, index: Number(suffix) };
+}
+
+/** How a role is shown in a table: `deploy`, `deploy[3]`, `deploy (compensate)`. */
+export function roleLabel(role: ExecutionRole): string {
+  switch (role.role) {
+    case "step":
+      return role.stepId;
+    case "item":
+      return `${role.stepId}[${role.index}]`;
+    case "compensation":
+      return `${role.stepId} (compensate)`;
+    default: {
+      const never: never = role;
+      throw new Error(`unknown role ${JSON.stringify(never)}`);
+    }
+  }
+}
