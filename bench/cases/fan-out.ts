@@ -1,0 +1,91 @@
+/** B2 and B3: a forEach of no-op executions against Promise pools over each client and a raw gRPC loop. */
+import { type BenchContext, nxrun, peer, timeCommand } from "../context.js";
+import { fanOutPipeline, nexusFanOutPipeline } from "../pipelines.js";
+import { atLeast, type CaseResult, type Measurement, ratePerSecond, ratio } from "../results.js";
+
+/** Runs the fan-out of `count` executions of `kind` at `concurrency`, nxrun and every peer. */
+async function fanOut(
+  ctx: BenchContext,
+  kind: "activity" | "nexus",
+  count: number,
+  concurrency: number,
+): Promise<{ measurements: Measurement[]; nxrun: Measurement; raw: Measurement }> {
+  const file =
+    kind === "activity"
+      ? fanOutPipeline(ctx.pipelinesDir, concurrency)
+      : nexusFanOutPipeline(ctx.pipelinesDir, concurrency);
+  const conn = ["--address", ctx.address, "--namespace", ctx.namespace];
+  const pool = [...conn, "--kind", kind, "--count", String(count), "--concurrency", String(concurrency)];
+  const target = kind === "activity" ? ["--task-queue", ctx.taskQueue] : ["--endpoint", ctx.endpoint];
+  const tag = kind === "activity" ? "b2" : "b3";
+  const extra = { executions: count };
+  const nx = await timeCommand(
+    ctx,
+    "nxrun",
+    { name: `${tag}-nxrun`, argv: nxrun(file, "-i", `n=${count}`, "--output", "plain", ...conn) },
+    extra,
+  );
+  const sdk = await timeCommand(
+    ctx,
+    "sdk-client pool",
+    { name: `${tag}-sdk`, argv: peer("sdk-client.js", ...pool, ...target) },
+    extra,
+  );
+  const own = await timeCommand(
+    ctx,
+    "nxrun-client pool",
+    { name: `${tag}-nxrun-client`, argv: peer("nxrun-client.js", ...pool, ...target) },
+    extra,
+  );
+  const raw = await timeCommand(
+    ctx,
+    "grpc-raw pool (ceiling)",
+    { name: `${tag}-grpc-raw`, argv: peer("grpc-raw.js", ...pool, ...target) },
+    extra,
+  );
+  return { measurements: [nx, sdk, own, raw], nxrun: nx, raw };
+}
+
+/** B2: forEach of no-op activities (2,000 at concurrency 200 in the full run). */
+export async function benchFanOut(ctx: BenchContext): Promise<Omit<CaseResult, "seconds">> {
+  const { b2Items: count, b2Concurrency: concurrency } = ctx.sizes;
+  const run = await fanOut(ctx, "activity", count, concurrency);
+  return {
+    id: "B2",
+    title: `fan-out: forEach of ${count} no-op activities, concurrency ${concurrency}`,
+    measurements: run.measurements,
+    comparisons: [
+      atLeast(
+        "nxrun / grpc-raw executions/s (at median wall time)",
+        ratio(ratePerSecond(run.nxrun), ratePerSecond(run.raw)),
+        0.95,
+      ),
+    ],
+    notes: [
+      "Executions/s = executions / whole-process wall time (start-up and connection included for every peer alike).",
+      "Each execution is a Start plus a long Poll until its outcome; the worker (test/workers, maxConcurrent 1000) is shared.",
+    ],
+  };
+}
+
+/** B3: forEach of sync Nexus no-op operations (500 at concurrency 50 in the full run). */
+export async function benchNexus(ctx: BenchContext): Promise<Omit<CaseResult, "seconds">> {
+  const { b3Operations: count, b3Concurrency: concurrency } = ctx.sizes;
+  const run = await fanOut(ctx, "nexus", count, concurrency);
+  return {
+    id: "B3",
+    title: `Nexus: ${count} sync no-op operations, concurrency ${concurrency}`,
+    measurements: run.measurements,
+    comparisons: [
+      atLeast(
+        "nxrun / grpc-raw operations/s (at median wall time)",
+        ratio(ratePerSecond(run.nxrun), ratePerSecond(run.raw)),
+        0.95,
+      ),
+    ],
+    notes: [
+      "The sdk-client peer is @temporalio/client's NexusClient (client.nexus.createServiceClient(...).executeOperation).",
+      "Each operation is a StartNexusOperationExecution plus PollNexusOperationExecution (wait stage CLOSED).",
+    ],
+  };
+}
