@@ -2,74 +2,19 @@
 // turned into SIGINT by the terminal) against the real server and test worker. The test reads the pane
 // as a person would, sends Ctrl-C once and then again, and checks what the screen said each time.
 // Set NXRUN_CAPTURE_DIR to keep the pane captures (docs/tui-*.txt are made this way).
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { REPO } from "../../scripts/dev-server.js";
 import { stack, uniqueId, waitFor, writePipeline } from "./harness.js";
+import { pane, paneShowing, startInTmux, stopTmux, tmux } from "./tmux.js";
 
-const SOCKET = `nxrun-tui-${process.pid}`;
-const COLUMNS = 110;
-const ROWS = 36;
+afterAll(stopTmux);
 
-function tmux(...args: string[]): string {
-  return execFileSync("tmux", ["-L", SOCKET, ...args], { encoding: "utf8" });
-}
-
-/** Starts `nxrun args` in a fresh tmux session; the shell writes nxrun's exit code to a file. */
-function startInTmux(session: string, args: string[], env: Record<string, string>): { exitFile: string } {
-  const exitFile = join(mkdtempSync(join(tmpdir(), "nxrun-tui-")), "exit-code");
-  const quoted = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  const command = [
-    "env -u CI",
-    ...Object.entries(env).map(([k, v]) => `${k}=${quoted(v)}`),
-    quoted(process.execPath),
-    quoted(join(REPO, "bin", "nxrun.js")),
-    ...args.map(quoted),
-    `; echo $? > ${quoted(exitFile)}; sleep 600`,
-  ].join(" ");
-  tmux("new-session", "-d", "-s", session, "-x", String(COLUMNS), "-y", String(ROWS), command);
-  return { exitFile };
-}
-
-function pane(session: string): string {
-  return tmux("capture-pane", "-p", "-t", session)
-    .split("\n")
-    .map((line) => line.trimEnd())
-    .join("\n")
-    .trimEnd();
-}
-
-async function paneShowing(session: string, what: RegExp | string, timeoutMs = 30_000): Promise<string> {
-  let last = "";
-  try {
-    return await waitFor(
-      `the pane to show ${String(what)}`,
-      () => {
-        last = pane(session);
-        return (typeof what === "string" ? last.includes(what) : what.test(last)) ? last : undefined;
-      },
-      { timeoutMs },
-    );
-  } catch (error) {
-    throw new Error(`the pane never showed ${String(what)}; it showed:\n${last}`, { cause: error });
-  }
-}
-
+/** Keeps a pane capture when NXRUN_CAPTURE_DIR is set. */
 function keep(name: string, text: string): void {
   const dir = process.env.NXRUN_CAPTURE_DIR;
   if (dir) writeFileSync(join(dir, `tui-${name}.txt`), `${text}\n`);
 }
-
-afterAll(() => {
-  try {
-    tmux("kill-server");
-  } catch {
-    // No session was started.
-  }
-});
 
 const env = () => ({ TEMPORAL_ADDRESS: stack().address, TEMPORAL_NAMESPACE: stack().namespace });
 

@@ -1,0 +1,115 @@
+// Every output of a real run that uses a secret (in inputs of executions, forEach items, an error
+// message and an output), scanned for the secret's value: the Ink view on a real terminal, plain lines,
+// NDJSON events, run.json and JUnit. The same runs check the real engine's events and report against
+// specs/events.schema.json and specs/report.schema.json, and the JUnit file with a JUnit parser.
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
+import { parse } from "junit2json";
+import { afterAll, describe, expect, it } from "vitest";
+import eventsSchema from "../../specs/events.schema.json" with { type: "json" };
+import reportSchema from "../../specs/report.schema.json" with { type: "json" };
+import { runNxrun, stack, uniqueId, waitFor, writePipeline } from "./harness.js";
+import { pane, startInTmux, stopTmux } from "./tmux.js";
+
+afterAll(stopTmux);
+
+const ajv = new Ajv2020({ allErrors: true, strict: true });
+addFormats.default(ajv);
+ajv.addSchema(reportSchema);
+const validateEvent = ajv.compile(eventsSchema);
+const validateReport = ajv.getSchema(reportSchema.$id)!;
+
+const SECRET = `sk-${uniqueId("e2e")}-Zq9`;
+
+function pipeline(): string {
+  return writePipeline(`
+nxrun: 1
+name: secrets-scan
+secrets:
+  token: { env: NX_E2E_TOKEN }
+defaults:
+  taskQueue: ${stack().taskQueue}
+  timeouts: { startToClose: 1m }
+steps:
+  - id: send
+    activity: echo
+    input: { auth: "{% 'Bearer ' & $secrets.token %}" }
+  - id: each
+    forEach: "{% [1, 2] %}"
+    activity: echo
+    input: "{% $secrets.token & '-' & $item %}"
+  - id: reject
+    needs: [send]
+    onError: continue
+    activity: fail
+    input: { message: "{% 'rejected key ' & $secrets.token %}", type: AuthRejected, nonRetryable: true }
+outputs:
+  echoed: "{% $steps.send.output.auth %}"
+`);
+}
+
+describe("a run that uses a secret", () => {
+  it("never shows it in NDJSON events, run.json or JUnit, which validate against their schemas", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "nxrun-secrets-"));
+    const report = join(dir, "run.json");
+    const junit = join(dir, "junit.xml");
+    const result = await runNxrun([pipeline(), "--output", "json", "--report", report, "--junit", junit], {
+      env: { NX_E2E_TOKEN: SECRET },
+    });
+    const outputs = {
+      stdout: result.stdout,
+      stderr: result.stderr,
+      report: readFileSync(report, "utf8"),
+      junit: readFileSync(junit, "utf8"),
+    };
+    for (const [name, text] of Object.entries(outputs)) expect(text, name).not.toContain(SECRET);
+    expect(result.code, result.stderr).toBe(0);
+
+    const events = result.stdout
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    for (const event of events) {
+      expect(validateEvent(event), `${JSON.stringify(event)}\n${ajv.errorsText(validateEvent.errors)}`).toBe(true);
+    }
+    expect(events[0].event).toBe("runStart");
+    expect(events.at(-1).event).toBe("runEnd");
+    expect(events.filter((e) => e.event === "itemEnd")).toHaveLength(2);
+
+    const record = JSON.parse(outputs.report);
+    expect(validateReport(record), ajv.errorsText(validateReport.errors)).toBe(true);
+    expect(record.outputs).toEqual({ echoed: "***" });
+    const reject = record.steps.find((step: { id: string }) => step.id === "reject");
+    expect(reject.status).toBe("failed");
+    expect(reject.error.message).toBe("***");
+
+    const parsed = await parse(outputs.junit);
+    const suite = parsed && "testsuite" in parsed ? parsed.testsuite?.[0] : undefined;
+    expect(suite?.testcase?.map((c) => c.name)).toEqual(["send", "each[0]", "each[1]", "reject"]);
+    expect(suite?.testcase?.find((c) => c.name === "reject")?.failure?.[0]?.type).toBe("AuthRejected");
+  });
+
+  it("never shows it in plain lines", async () => {
+    const result = await runNxrun([pipeline(), "--output", "plain"], { env: { NX_E2E_TOKEN: SECRET } });
+    expect(result.stdout).not.toContain(SECRET);
+    expect(result.stderr).not.toContain(SECRET);
+    expect(result.stdout).toMatch(/FAILED +reject .*AuthRejected \(non-retryable\): \*\*\*/);
+    expect(result.stdout).toContain('echoed = "***"');
+  });
+
+  it("never shows it on the terminal view", async () => {
+    const { exitFile } = startInTmux("secrets", [pipeline()], {
+      TEMPORAL_ADDRESS: stack().address,
+      TEMPORAL_NAMESPACE: stack().namespace,
+      NX_E2E_TOKEN: SECRET,
+    });
+    await waitFor("nxrun to exit", () => existsSync(exitFile), { timeoutMs: 60_000 });
+    const screen = pane("secrets");
+    expect(screen).not.toContain(SECRET);
+    expect(screen).toContain("AuthRejected (non-retryable): ***");
+    expect(screen).toContain('echoed = "***"');
+  });
+});
