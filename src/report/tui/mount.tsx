@@ -33,6 +33,7 @@ export function mountView(store: ViewStore, options: MountOptions): MountedView 
       now={now()}
       tick={tick}
       width={Math.max(40, options.stdout.columns ?? 80)}
+      height={Math.max(12, options.stdout.rows ?? 24)}
       onAnswer={(approved) => store.answer(approved)}
       onInterrupt={options.interrupt}
     />

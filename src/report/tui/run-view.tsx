@@ -9,9 +9,9 @@ import { elapsedMs, formatDuration, isFailure, oneLineJson } from "../format.js"
 import { cancelReason } from "../plain.js";
 import { ConfirmPrompt } from "./confirm-prompt.js";
 import { statusMark, statusWord } from "./marks.js";
-import { ErrorChain, executionText, StepRow } from "./step-row.js";
+import { ErrorChain, executionText, StepRow, stepRowLines } from "./step-row.js";
 import type { StepView, ViewState } from "./store.js";
-import { layoutSteps } from "./tree.js";
+import { fitToHeight, layoutSteps } from "./tree.js";
 
 /** Cancellation actions listed in the panel before "+N more". */
 const CANCEL_LINES = 8;
@@ -23,14 +23,20 @@ export interface RunViewProps {
   now: number;
   tick: number;
   width: number;
+  /** Terminal rows: while the run is going, finished steps are left out to fit (none at the end). */
+  height?: number;
   onAnswer?(approved: boolean): void;
   onInterrupt?(): void;
 }
 
 /** The run's frame. */
-export function RunView({ state, now, tick, width, onAnswer, onInterrupt }: RunViewProps) {
+export function RunView({ state, now, tick, width, height, onAnswer, onInterrupt }: RunViewProps) {
   const runId = state.run?.runId ?? "";
-  const sections = layoutSteps(state.steps);
+  const laidOut = layoutSteps(state.steps);
+  const sections =
+    height === undefined || state.end
+      ? laidOut
+      : fitToHeight(laidOut, height - fixedLines(state), (row) => stepRowLines(row.step));
   const nameWidth = Math.min(
     40,
     Math.max(
@@ -50,6 +56,9 @@ export function RunView({ state, now, tick, width, onAnswer, onInterrupt }: RunV
         .map((section) => (
           <Box key={section.title ?? "steps"} flexDirection="column" marginTop={section.title ? 0 : 1}>
             {section.title ? <Text color="gray">{section.title}</Text> : null}
+            {section.hidden ? (
+              <Text color="gray">{`… ${section.hidden} finished step${section.hidden === 1 ? "" : "s"} not shown`}</Text>
+            ) : null}
             {section.rows.map((row) => (
               <StepRow
                 key={row.step.key}
@@ -77,6 +86,12 @@ export function RunView({ state, now, tick, width, onAnswer, onInterrupt }: RunV
       </Box>
     </Box>
   );
+}
+
+/** Lines the view draws besides the steps (header, gaps, panels, footer), plus one spare for the cursor. */
+function fixedLines(state: ViewState): number {
+  const cancel = state.terminating ? 1 : state.cancel ? 1 + Math.min(CANCEL_LINES, state.cancel.steps.length) + 1 : 0;
+  return 2 + 1 + 1 + cancel + (state.confirm ? 2 : 0) + 1 + 1;
 }
 
 function Header({ state }: { state: ViewState }) {

@@ -61,6 +61,19 @@ export function StepRow({ row, runId, nameWidth, executionWidth, now, tick }: St
   );
 }
 
+/** How many lines StepRow draws for a step (its line and detail lines), for fitting the view to the terminal. */
+export function stepRowLines(step: StepView): number {
+  let lines = 1;
+  if (step.status === "running" && step.error) lines += 1;
+  if (step.items && step.items.failed > 0) {
+    const shown = Math.min(FAILING_ITEMS_SHOWN, step.failingItems.length);
+    lines += shown + (step.items.failed > shown ? 1 : 0);
+  }
+  if (isFailure(step.status) && step.error) lines += causeChain(step.error).length;
+  if (step.status === "skipped" && step.error) lines += 1;
+  return lines;
+}
+
 /** The execution column of a step line: its short execution ID, or `confirm`. */
 export function executionText(step: StepView, runId: string): string {
   if (step.kind === "confirm") return "confirm";
