@@ -37,6 +37,7 @@ export async function runForEach(ctx: RunContext, step: Step, record: StepRecord
   let firstFailure: StepError | undefined;
   let doomed = false;
   let next = 0;
+  let reusedItems = 0;
 
   const countFailure = (item: ItemRecord) => {
     failures++;
@@ -75,6 +76,7 @@ export async function runForEach(ctx: RunContext, step: Step, record: StepRecord
         },
       });
       applyResult(item, result);
+      if (result.reused) reusedItems++;
       if (result.remoteCancel) ctx.cancel("remote");
     } catch (error) {
       item.status = "failed";
@@ -107,6 +109,8 @@ export async function runForEach(ctx: RunContext, step: Step, record: StepRecord
     if (item.status !== "completed" && !isFailure(item.status)) allCompleted = false;
   }
 
+  // On resume, a forEach whose every item was found on the server was reused as a whole.
+  if (total > 0 && reusedItems === total) record.reused = true;
   if (doomed) {
     record.status = "failed";
     record.error = {
