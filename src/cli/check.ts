@@ -7,7 +7,6 @@ import type { Diagnostic } from "../spec/diagnostic.js";
 import { formatDiagnostics } from "../spec/format.js";
 import { loadPipeline } from "../spec/load.js";
 import type { Pipeline } from "../spec/model.js";
-import { UserError } from "../user-error.js";
 import type { ConnectionFlags } from "./commands.js";
 
 export interface CheckFlags extends ConnectionFlags {
@@ -30,7 +29,14 @@ export async function checkCommand(files: string[], flags: CheckFlags = {}): Pro
       all.push(...result.diagnostics);
     }
   }
-  if (flags.preflight && failed.size === 0) await preflight(loaded, flags);
+  if (flags.preflight && failed.size === 0) {
+    const problems = await preflight(loaded, flags);
+    all.push(...problems);
+    // Every file loaded, so loaded[i] is files[i]; a file the server found an error in counts as failed.
+    loaded.forEach((pipeline, i) => {
+      if (problems.some((d) => d.severity === "error" && d.file === pipeline.file)) failed.add(files[i] as string);
+    });
+  }
 
   const errors = all.filter((d) => d.severity === "error").length;
   if (flags.format === "json") {
@@ -53,11 +59,12 @@ export async function checkCommand(files: string[], flags: CheckFlags = {}): Pro
 
 /**
  * `--preflight`: asks the server whether the namespace, Nexus endpoints and task queue pollers the
- * pipelines need exist. Hook for the preflight implementation (src/preflight/), not built yet.
+ * pipelines need exist (src/preflight/). Problems come back as diagnostics (exit 2); a server that
+ * cannot be reached or used throws a UserError with exit code 3.
  */
-async function preflight(_pipelines: readonly Pipeline[], _flags: CheckFlags): Promise<void> {
-  // TODO(preflight): import "../preflight/run-preflight.js" here and report its diagnostics.
-  throw new UserError("nxrun check --preflight is not built yet", { hint: "run nxrun check without --preflight" });
+async function preflight(pipelines: readonly Pipeline[], flags: CheckFlags): Promise<Diagnostic[]> {
+  const { runPreflight } = await import("../preflight/run-preflight.js");
+  return runPreflight(pipelines, flags);
 }
 
 function plural(n: number, word: string): string {

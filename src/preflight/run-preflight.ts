@@ -1,0 +1,192 @@
+/**
+ * `nxrun check --preflight`: asks the server whether what each pipeline needs is there: the
+ * namespace (DescribeNamespace), each Nexus endpoint (OperatorService ListNexusEndpoints), and a
+ * worker polling each activity task queue and each endpoint's target task queue (DescribeTaskQueue,
+ * activity and Nexus task queue types). Problems come back as Diagnostics at the step that needs the
+ * thing; a server that cannot be reached or used throws (a UserError with exit code 3).
+ */
+import { readFileSync } from "node:fs";
+import type { ConnectionFlags } from "../cli/commands.js";
+import type { Diagnostic } from "../spec/diagnostic.js";
+import type { Pipeline, SourcePosition } from "../spec/model.js";
+import { YamlFile } from "../spec/yaml-source.js";
+import { openRpc } from "../temporal/connect.js";
+import { resolveConnection } from "../temporal/connection-config.js";
+import { AuthError, NamespaceNotFoundError } from "../temporal/grpc-errors.js";
+import { enums, wf } from "../temporal/proto.js";
+import type { WorkflowServiceRpc } from "../temporal/rpc.js";
+import type { ConnectionOptions } from "../temporal/types.js";
+import { PreflightCodes } from "./codes.js";
+import { type NexusEndpointInfo, OperatorService } from "./operator-service.js";
+import { pipelineNeeds, type Use } from "./pipeline-needs.js";
+
+type QueueType = "activity" | "nexus";
+
+/** Checks every pipeline against the server its settings (flags, env, pipeline, profile) point at. */
+export async function runPreflight(pipelines: readonly Pipeline[], flags: ConnectionFlags): Promise<Diagnostic[]> {
+  const diagnostics: Diagnostic[] = [];
+  for (const pipeline of pipelines) {
+    const options = await resolveConnection(flags, pipeline.temporal);
+    const found = await preflightOne(pipeline, options);
+    diagnostics.push(...found.sort((a, b) => a.line - b.line || a.column - b.column));
+  }
+  return diagnostics;
+}
+
+async function preflightOne(pipeline: Pipeline, options: ConnectionOptions): Promise<Diagnostic[]> {
+  const rpc = openRpc(options);
+  const operator = new OperatorService(options);
+  try {
+    // Reachability and credentials first: a failure here is exit 3, not a list of diagnostics.
+    await rpc.call("GetSystemInfo", wf.GetSystemInfoRequest, wf.GetSystemInfoResponse, {}, { idempotent: true });
+    const diagnostics: Diagnostic[] = [];
+    const namespaceProblem = await checkNamespace(rpc, pipeline, options);
+    if (namespaceProblem) return [namespaceProblem];
+
+    const needs = pipelineNeeds(pipeline);
+    const pollers = new PollerCache(rpc);
+    let endpointsUnlisted = false;
+    for (const [name, uses] of needs.endpoints) {
+      let endpoint: NexusEndpointInfo | undefined;
+      try {
+        endpoint = await operator.findNexusEndpoint(name);
+      } catch (error) {
+        if (!(error instanceof AuthError)) throw error;
+        // Listing endpoints is an account-level permission in Temporal Cloud; a namespace key may lack it.
+        if (!endpointsUnlisted) {
+          diagnostics.push(
+            at(uses[0] as Use, {
+              code: PreflightCodes.notChecked,
+              severity: "warning",
+              message: `Nexus endpoints were not checked: ${error.message}`,
+              hint: "listing Nexus endpoints needs permission to read the account's endpoints (OperatorService ListNexusEndpoints)",
+            }),
+          );
+          endpointsUnlisted = true;
+        }
+        continue;
+      }
+      if (!endpoint) {
+        for (const use of uses) {
+          diagnostics.push(
+            at(use, {
+              code: PreflightCodes.endpointNotFound,
+              severity: "error",
+              message: `step ${use.stepId}: Nexus endpoint "${name}" does not exist on ${options.address}`,
+              hint: `create it: temporal operator nexus endpoint create --name ${name} --target-namespace <namespace> --target-task-queue <queue>`,
+            }),
+          );
+        }
+        continue;
+      }
+      const target = endpoint.target;
+      if (target.kind !== "worker") continue; // An external target's handlers are not visible from here.
+      if ((await pollers.count(target.namespace, target.taskQueue, "nexus")) === 0) {
+        for (const use of uses) {
+          diagnostics.push(
+            at(use, {
+              code: PreflightCodes.noNexusPollers,
+              severity: "error",
+              message: `step ${use.stepId}: no worker polls task queue "${target.taskQueue}" (namespace ${target.namespace}), the target of Nexus endpoint "${name}"`,
+              hint: `start a worker with the endpoint's Nexus service handlers on task queue "${target.taskQueue}" in namespace "${target.namespace}"`,
+            }),
+          );
+        }
+      }
+    }
+    for (const [queue, uses] of needs.taskQueues) {
+      if ((await pollers.count(options.namespace, queue, "activity")) > 0) continue;
+      for (const use of uses) {
+        diagnostics.push(
+          at(use, {
+            code: PreflightCodes.noActivityPollers,
+            severity: "error",
+            message: `step ${use.stepId}: no worker polls activity task queue "${queue}" in namespace ${options.namespace}`,
+            hint: `start a worker that registers this step's activity on task queue "${queue}", or fix the step's taskQueue`,
+          }),
+        );
+      }
+    }
+    return diagnostics;
+  } finally {
+    operator.close();
+    rpc.close();
+  }
+}
+
+/** A diagnostic for the namespace when the server does not have it; undefined when it does. */
+async function checkNamespace(
+  rpc: WorkflowServiceRpc,
+  pipeline: Pipeline,
+  options: ConnectionOptions,
+): Promise<Diagnostic | undefined> {
+  try {
+    await rpc.call(
+      "DescribeNamespace",
+      wf.DescribeNamespaceRequest,
+      wf.DescribeNamespaceResponse,
+      { namespace: options.namespace },
+      { idempotent: true },
+    );
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof NamespaceNotFoundError)) throw error;
+    // Point at the pipeline's `temporal.namespace` when that is where the name came from.
+    const fromPipeline = pipeline.temporal.namespace === options.namespace;
+    const position = fromPipeline ? namespacePosition(pipeline.file) : { file: pipeline.file, line: 0, column: 0 };
+    return {
+      code: PreflightCodes.namespaceNotFound,
+      severity: "error",
+      message: `namespace "${options.namespace}" does not exist on ${options.address}`,
+      hint: fromPipeline
+        ? "fix temporal.namespace, or override it with --namespace / TEMPORAL_NAMESPACE"
+        : "check --namespace / TEMPORAL_NAMESPACE / the profile's namespace; `temporal operator namespace list` shows the server's",
+      file: position.file,
+      line: position.line,
+      column: position.column,
+    };
+  }
+}
+
+function namespacePosition(file: string): SourcePosition {
+  try {
+    return new YamlFile(file, readFileSync(file, "utf8")).valuePosition(["temporal", "namespace"]);
+  } catch {
+    return { file, line: 0, column: 0 };
+  }
+}
+
+/** DescribeTaskQueue answers, once per (namespace, queue, type). */
+class PollerCache {
+  private readonly counts = new Map<string, Promise<number>>();
+  constructor(private readonly rpc: WorkflowServiceRpc) {}
+
+  count(namespace: string, queue: string, type: QueueType): Promise<number> {
+    const key = JSON.stringify([namespace, queue, type]);
+    let found = this.counts.get(key);
+    if (!found) {
+      found = this.rpc
+        .call(
+          "DescribeTaskQueue",
+          wf.DescribeTaskQueueRequest,
+          wf.DescribeTaskQueueResponse,
+          {
+            namespace,
+            taskQueue: { name: queue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+            taskQueueType:
+              type === "activity"
+                ? enums.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY
+                : enums.TaskQueueType.TASK_QUEUE_TYPE_NEXUS,
+          },
+          { idempotent: true },
+        )
+        .then((response) => response.pollers.length);
+      this.counts.set(key, found);
+    }
+    return found;
+  }
+}
+
+function at(use: Use, d: Pick<Diagnostic, "code" | "severity" | "message" | "hint">): Diagnostic {
+  return { ...d, file: use.position.file, line: use.position.line, column: use.position.column };
+}
