@@ -4,7 +4,6 @@
  * Secrets are never read here: `$secrets.x` evaluates to the placeholder "<secret x>".
  */
 import { readFile } from "node:fs/promises";
-import { parse as parseYaml } from "yaml";
 import { commandLineLocate, compileExpression, type ExpressionValue, programOf } from "../expr/compile.js";
 import { evaluate } from "../expr/evaluate.js";
 import { ExpressionError } from "../expr/expression-error.js";
@@ -16,6 +15,7 @@ import { didYouMean } from "../spec/did-you-mean.js";
 import { formatDiagnostics } from "../spec/format.js";
 import { loadPipeline } from "../spec/load.js";
 import type { Pipeline, Step } from "../spec/model.js";
+import { parse as parseYaml } from "../spec/yaml-module.js";
 import { UserError } from "../user-error.js";
 
 export interface EvalFlags {

@@ -3,10 +3,11 @@
  * function from an offset in the expression to its line and column in the pipeline file, so every
  * later error (a bad reference, a failed evaluation) points into the YAML.
  */
-import jsonata from "jsonata";
+import type jsonataTypes from "jsonata";
 import type { SourcePosition } from "../spec/model.js";
 import type { CompiledValue } from "./compiled.js";
 import { readJsonataError } from "./expression-error.js";
+import { jsonata } from "./jsonata-module.js";
 import { extractReferenceSites, type ReferenceSite, summarizeReferences } from "./references.js";
 
 /** Bounds applied to every evaluation unless the caller passes others. */
@@ -19,7 +20,7 @@ export type Locate = (offset: number) => SourcePosition;
 /** What `CompiledValue.compiled` holds for an expression (opaque outside src/expr). */
 export interface ExpressionProgram {
   readonly source: string;
-  readonly expression: jsonata.Expression;
+  readonly expression: jsonataTypes.Expression;
   readonly timeoutMs: number;
   readonly maxDepth: number;
   readonly sites: readonly ReferenceSite[];
@@ -46,7 +47,7 @@ export function compileExpression(
   }
   const timeoutMs = bounds.timeoutMs ?? DEFAULT_EVAL_TIMEOUT_MS;
   const maxDepth = bounds.maxDepth ?? DEFAULT_EVAL_MAX_DEPTH;
-  let expression: jsonata.Expression;
+  let expression: jsonataTypes.Expression;
   try {
     // jsonata's own guardrails bound time and nesting depth per evaluation.
     expression = jsonata(source, { timeout: timeoutMs, stack: maxDepth, sequence: 1_000_000 });

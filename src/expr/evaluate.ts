@@ -2,10 +2,11 @@
  * Evaluation of compiled values in a run's scope, bounded in time and nesting depth. Failures become
  * `ExpressionError`s that name the expression's file, line and column.
  */
-import jsonata from "jsonata";
+import type jsonataTypes from "jsonata";
 import { type ExpressionProgram, type ExpressionValue, problemOffset, programOf } from "./compile.js";
 import type { CompiledValue } from "./compiled.js";
 import { ExpressionError, readJsonataError } from "./expression-error.js";
+import { jsonata } from "./jsonata-module.js";
 import type { Scope } from "./scope.js";
 
 export interface EvaluateOptions {
@@ -70,8 +71,8 @@ async function evaluateExpression(value: ExpressionValue, scope: Scope, options:
 }
 
 // Bounds are JSONata compile options; a call asking for other bounds gets its own compiled copy.
-const rebounded = new WeakMap<ExpressionProgram, Map<string, jsonata.Expression>>();
-function withBounds(program: ExpressionProgram, options: EvaluateOptions): jsonata.Expression {
+const rebounded = new WeakMap<ExpressionProgram, Map<string, jsonataTypes.Expression>>();
+function withBounds(program: ExpressionProgram, options: EvaluateOptions): jsonataTypes.Expression {
   const timeoutMs = options.timeoutMs ?? program.timeoutMs;
   const maxDepth = options.maxDepth ?? program.maxDepth;
   if (timeoutMs === program.timeoutMs && maxDepth === program.maxDepth) return program.expression;

@@ -2,19 +2,21 @@
  * One ajv instance for the JSON Schemas users write for their inputs. ajv caches each compiled schema
  * by object, so checking a pipeline and then resolving its inputs compiles every schema once.
  */
-import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
-import addFormatsModule from "ajv-formats";
-
-// ajv-formats is CommonJS; its default export arrives wrapped under NodeNext.
-const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
+import { createRequire } from "node:module";
+import type { ErrorObject, ValidateFunction } from "ajv";
+import type { Ajv2020 } from "ajv/dist/2020.js";
 
 let ajv: Ajv2020 | undefined;
 
 function instance(): Ajv2020 {
   if (!ajv) {
+    // Loaded on first use: a pipeline without inputs never pays for ajv at start-up.
+    const require = createRequire(import.meta.url);
+    const { Ajv2020: Ajv } = require("ajv/dist/2020.js") as typeof import("ajv/dist/2020.js");
+    const formats = require("ajv-formats") as { default: (ajv: Ajv2020) => Ajv2020 };
     // strict off: users' schemas may carry annotations (examples, x-...) that ajv does not know.
-    ajv = new Ajv2020({ allErrors: true, strict: false, allowUnionTypes: true });
-    addFormats(ajv);
+    ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true });
+    formats.default(ajv);
   }
   return ajv;
 }

@@ -5,11 +5,11 @@
  */
 import { readFile } from "node:fs/promises";
 import { resolve as resolvePath } from "node:path";
-import { parse as parseYaml } from "yaml";
 import { Codes } from "../spec/codes.js";
 import type { Diagnostic } from "../spec/diagnostic.js";
 import { didYouMean } from "../spec/did-you-mean.js";
 import type { Pipeline } from "../spec/model.js";
+import { parse as parseYaml } from "../spec/yaml-module.js";
 import { compileInputSchema, describeInputErrors } from "./input-schemas.js";
 
 export interface InputSources {

@@ -2,12 +2,13 @@
  * Turns YAML nodes into compiled values: `{% %}` strings become JSONata expressions (with their
  * place in the file), everything else stays literal.
  */
-import { isMap, isScalar, isSeq, type Node, type Scalar } from "yaml";
+import type { Node, Scalar } from "yaml";
 import { compileExpression, type Locate } from "../expr/compile.js";
 import type { CompiledValue } from "../expr/compiled.js";
 import { looksLikeBrokenTemplate, parseTemplate } from "../expr/template.js";
 import { Codes } from "./codes.js";
 import type { DiagnosticList } from "./diagnostic-list.js";
+import { isMap, isScalar, isSeq } from "./yaml-module.js";
 import { isStringScalar, type JsonPath, keyName, MERGE_KEY, type YamlFile } from "./yaml-source.js";
 
 /** Compiles the value node at `path` (null when absent). Every scalar it compiles is added to `seen`. */

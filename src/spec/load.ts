@@ -4,8 +4,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import type { YAMLError } from "yaml";
-import { isMap, isScalar, isSeq, type Node } from "yaml";
+import type { Node, YAMLError } from "yaml";
 import { parseTemplate } from "../expr/template.js";
 import { buildModel } from "./build-model.js";
 import { checkReferences } from "./check-references.js";
@@ -17,6 +16,7 @@ import type { Pipeline } from "./model.js";
 import type { RawPipeline } from "./raw-types.js";
 import { pipelineValidator } from "./schema.js";
 import { describeLocation, reportSchemaErrors } from "./schema-errors.js";
+import { isMap, isScalar, isSeq } from "./yaml-module.js";
 import { type JsonPath, keyName, YamlFile } from "./yaml-source.js";
 
 export type LoadResult =

@@ -1,13 +1,24 @@
 /**
- * The pipeline JSON Schema (specs/pipeline.schema.json), compiled once per process: compiling is
- * the costly part of ajv, validating is cheap.
+ * The pipeline JSON Schema (specs/pipeline.schema.json) as a validator. Start-up speed matters for
+ * `nxrun check`, so the validator is ajv's standalone code generated ahead of time
+ * (pipeline-validator.generated.ts); when the schema file no longer matches it (an edited schema, not
+ * regenerated) the schema is compiled with ajv instead, once per process.
  */
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
+import type { ErrorObject } from "ajv";
+import * as generated from "./pipeline-validator.generated.js";
 
-let compiled: { validate: ValidateFunction; schema: Record<string, unknown> } | undefined;
+/** A validator as ajv makes them: returns validity and leaves the errors on itself. */
+export interface SchemaValidator {
+  (data: unknown): boolean;
+  errors?: ErrorObject[] | null;
+}
+
+let compiled: { validate: SchemaValidator; schema: Record<string, unknown>; generated: boolean } | undefined;
 
 /** Path of specs/pipeline.schema.json, found from this module in src/ (tests) or dist/src/ (the binary). */
 export function pipelineSchemaPath(): string {
@@ -22,27 +33,42 @@ export function pipelineSchemaPath(): string {
 
 /** The schema as a plain object. */
 export function pipelineSchema(): Record<string, unknown> {
-  return compiledSchema().schema;
+  return load().schema;
 }
 
-/** The compiled validator (allErrors, verbose: every error carries the failing schema and data). */
-export function pipelineValidator(): ValidateFunction {
-  return compiledSchema().validate;
+/** The validator (allErrors, verbose: every error carries the failing schema and data). */
+export function pipelineValidator(): SchemaValidator {
+  return load().validate;
 }
 
-function compiledSchema(): { validate: ValidateFunction; schema: Record<string, unknown> } {
+/** True when the pre-generated validator is in use (false means the schema was compiled at start-up). */
+export function usingGeneratedValidator(): boolean {
+  return load().generated;
+}
+
+function load(): { validate: SchemaValidator; schema: Record<string, unknown>; generated: boolean } {
   if (!compiled) {
-    const schema = JSON.parse(readFileSync(pipelineSchemaPath(), "utf8")) as Record<string, unknown>;
-    const ajv = new Ajv2020({
-      allErrors: true,
-      verbose: true,
-      strict: true,
-      strictRequired: false,
-      allowUnionTypes: true,
-    });
-    // Editors (VS Code, yaml-language-server) show patternErrorMessage; nxrun uses it too.
-    ajv.addKeyword({ keyword: "patternErrorMessage", schemaType: "string" });
-    compiled = { validate: ajv.compile(schema), schema };
+    const text = readFileSync(pipelineSchemaPath(), "utf8");
+    const schema = JSON.parse(text) as Record<string, unknown>;
+    const fresh = generated.SCHEMA_SHA256 === createHash("sha256").update(text).digest("hex");
+    const pregenerated = (generated as { validate?: SchemaValidator }).validate;
+    if (fresh && pregenerated) compiled = { validate: pregenerated, schema, generated: true };
+    else compiled = { validate: compileWithAjv(schema), schema, generated: false };
   }
   return compiled;
+}
+
+function compileWithAjv(schema: Record<string, unknown>): SchemaValidator {
+  // Loaded only on this path: ajv's compiler is the slow part of start-up.
+  const { Ajv2020 } = createRequire(import.meta.url)("ajv/dist/2020.js") as typeof import("ajv/dist/2020.js");
+  const ajv = new Ajv2020({
+    allErrors: true,
+    verbose: true,
+    strict: true,
+    strictRequired: false,
+    allowUnionTypes: true,
+  });
+  // Editors (VS Code, yaml-language-server) show patternErrorMessage; nxrun uses it too.
+  ajv.addKeyword({ keyword: "patternErrorMessage", schemaType: "string" });
+  return ajv.compile(schema) as SchemaValidator;
 }

@@ -2,19 +2,9 @@
  * A pipeline file parsed with source positions: the `yaml` document, its plain JavaScript value, and
  * lookups from a JSON path (as ajv and the model builder see it) back to the node's line and column.
  */
-import {
-  type Document,
-  isAlias,
-  isMap,
-  isScalar,
-  isSeq,
-  LineCounter,
-  type Node,
-  type Pair,
-  parseDocument,
-  type Scalar,
-} from "yaml";
+import type { Document, LineCounter as LineCounterType, Node, Pair, Scalar } from "yaml";
 import type { SourcePosition } from "./model.js";
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from "./yaml-module.js";
 
 export type JsonPath = ReadonlyArray<string | number>;
 
@@ -23,7 +13,7 @@ export class YamlFile {
   readonly file: string;
   readonly text: string;
   readonly doc: Document.Parsed;
-  private readonly lines: LineCounter;
+  private readonly lines: LineCounterType;
 
   constructor(file: string, text: string) {
     this.file = file;

@@ -60,12 +60,6 @@ describe("nxrun check", () => {
     expect(await main(["check", "--format", "json", valid])).toBe(0);
     expect(JSON.parse(stdout)).toEqual([]);
   });
-
-  it("says --preflight is not built yet, without a stack", async () => {
-    expect(await main(["check", "--preflight", valid])).toBe(2);
-    expect(stderr).toContain("--preflight is not built yet");
-    expect(stderr).not.toContain("    at ");
-  });
 });
 
 describe("nxrun graph", () => {
