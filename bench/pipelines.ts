@@ -144,9 +144,9 @@ export function largePipeline(dir: string, steps: number): string {
     }
     const from = i > 1 ? `, from: "{% $steps.s${Math.ceil(i / 2)}.output.name %}"` : "";
     lines.push(`    input: { name: "{% $vars.prefix & '${i}' %}", index: ${i}${from} }`);
-    if (i % 7 === 0) {
+    if (i % 7 === 0 && i % 5 !== 0) {
       lines.push("    retry: { maximumAttempts: 5, nonRetryableErrorTypes: [Fatal] }");
-      if (i % 5 !== 0) lines.push("    timeouts: { startToClose: 1m, heartbeat: 10s }");
+      lines.push("    timeouts: { startToClose: 1m, heartbeat: 10s }");
     }
     if (i % 11 === 0) lines.push('    when: "{% $not($inputs.dryRun) %}"');
     if (i > 1 && i % 3 === 0) lines.push(`    needs: [s${i - 1}]`);

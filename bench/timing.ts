@@ -52,26 +52,29 @@ function installHyperfine(): string | undefined {
   return result.status === 0 ? undefined : `apt-get install hyperfine failed (exit ${result.status})`;
 }
 
-/** Runs a command once, capturing its output: to explain a failure hyperfine only reports as an exit code. */
+/** Runs a command once, capturing the tail of its output (stdout and stderr): to explain a failure hyperfine only reports as an exit code. */
 function runOnce(
   command: BenchCommand,
   env: NodeJS.ProcessEnv,
+  captureStdout: boolean,
 ): Promise<{ code: number | null; ms: number; output: string }> {
   const [file, ...args] = command.argv;
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(file as string, args, { env, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(file as string, args, { env, stdio: ["ignore", captureStdout ? "pipe" : "ignore", "pipe"] });
     let output = "";
-    child.stderr.on("data", (d: Buffer) => {
+    const keep = (d: Buffer) => {
       output = (output + d.toString()).slice(-4000);
-    });
+    };
+    child.stdout?.on("data", keep);
+    child.stderr?.on("data", keep);
     child.once("error", reject);
     child.once("close", (code) => resolve({ code, ms: performance.now() - started, output }));
   });
 }
 
 async function explainFailure(command: BenchCommand, env: NodeJS.ProcessEnv, what: string): Promise<never> {
-  const again = await runOnce(command, env);
+  const again = await runOnce(command, env, true);
   const tail = again.output.trim().split("\n").slice(-15).join("\n");
   throw new Error(`${what}; run again it exited ${again.code}${tail ? `:\n${tail}` : ""}`);
 }
@@ -115,7 +118,7 @@ class LoopTimer implements Timer {
   async time(command: BenchCommand, options: TimingOptions): Promise<number[]> {
     const times: number[] = [];
     for (let i = 0; i < options.warmup + options.runs; i++) {
-      const run = await runOnce(command, options.env);
+      const run = await runOnce(command, options.env, false);
       if (run.code !== 0) {
         const tail = run.output.trim().split("\n").slice(-15).join("\n");
         throw new Error(`exited ${run.code}${tail ? `:\n${tail}` : ""}`);
