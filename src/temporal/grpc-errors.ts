@@ -132,6 +132,20 @@ export function mapGrpcError(error: unknown, ctx: CallContext): unknown {
   const serverMessage = error.details || error.message;
   const method = ctx.method;
   const cause = error;
+  // A plain HTTP answer (a web server, or a proxy refusing the call, e.g. nginx's 400 for a missing
+  // client certificate): grpc-js reports it as "Received HTTP status code N" under various codes.
+  const http = /Received HTTP status code (\d+)/i.exec(serverMessage);
+  if (http && error.code !== status.UNAUTHENTICATED && error.code !== status.PERMISSION_DENIED) {
+    return new UnavailableError(
+      `the server at ${ctx.address} answered HTTP ${http[1]} instead of gRPC: it is not a Temporal gRPC frontend, or a proxy in front of it refused the call`,
+      error.code,
+      method,
+      {
+        hint: "check --address / TEMPORAL_ADDRESS (the frontend's gRPC port, 7233 by default); a proxy that requires a client certificate needs --tls-cert-path and --tls-key-path",
+        cause,
+      },
+    );
+  }
   switch (error.code as status) {
     case status.NOT_FOUND: {
       const ns = details.find((d) => d.typeName.endsWith("NamespaceNotFoundFailure"));
@@ -177,18 +191,6 @@ export function mapGrpcError(error: unknown, ctx: CallContext): unknown {
       );
     }
     case status.UNIMPLEMENTED: {
-      // grpc-js reports a plain HTTP answer (a web server, a proxy) as UNIMPLEMENTED "Received HTTP status code 404".
-      if (/Received HTTP status code/i.test(serverMessage)) {
-        return new UnavailableError(
-          `the server at ${ctx.address} is not a Temporal gRPC frontend (${serverMessage})`,
-          error.code,
-          method,
-          {
-            hint: "check --address / TEMPORAL_ADDRESS: it should be the frontend's gRPC port (7233 by default), not the UI's",
-            cause,
-          },
-        );
-      }
       const feature = isNexusMethod(method)
         ? { name: "standalone Nexus operations", key: "nexusoperation.enableStandalone" }
         : isActivityMethod(method)
@@ -265,13 +267,16 @@ export function mapGrpcError(error: unknown, ctx: CallContext): unknown {
         },
       );
     case status.FAILED_PRECONDITION:
-      return new FailedPreconditionError(`Temporal refused ${method}: ${serverMessage}`, error.code, method, { cause });
+      return new FailedPreconditionError(`Temporal refused ${method}: ${serverMessage}`, error.code, method, {
+        hint: "the execution is not in a state that allows this (e.g. it has already closed); describe it to see its state",
+        cause,
+      });
     default:
       return new TemporalServiceError(
         `${where(ctx)} failed (${status[error.code] ?? error.code}): ${serverMessage}`,
         error.code,
         method,
-        { cause },
+        { hint: "a problem on the server's side or between: try again, and check the server's logs", cause },
       );
   }
 }

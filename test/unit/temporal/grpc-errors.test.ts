@@ -81,7 +81,11 @@ describe("mapGrpcError", () => {
   it("tells a plain HTTP server from a Temporal frontend", () => {
     const error = mapGrpcError(serviceError(status.UNIMPLEMENTED, "Received HTTP status code 404"), ctx) as UserError;
     expect(error).toBeInstanceOf(UnavailableError);
-    expect(error.message).toMatch(/not a Temporal gRPC frontend/);
+    expect(error.message).toMatch(/answered HTTP 404 instead of gRPC/);
+    expect(error.hint).toMatch(/--address/);
+    const refused = mapGrpcError(serviceError(status.INTERNAL, "Received HTTP status code 400"), ctx) as UserError;
+    expect(refused).toBeInstanceOf(UnavailableError);
+    expect(refused.hint).toMatch(/--tls-cert-path/);
   });
 
   it("recognizes an unknown namespace by its details or its message", () => {
