@@ -1,5 +1,5 @@
 /** Text shared by the plain lines, the Ink view and JUnit: durations, errors, statuses, IDs. */
-import type { StepError, StepStatus } from "../engine/events.js";
+import type { CancelEvent, StepError, StepStatus } from "../engine/events.js";
 
 /** `850ms`, `12.3s`, `4m05s`, `2h03m`. */
 export function formatDuration(ms: number): string {
@@ -94,4 +94,22 @@ export function oneLineJson(value: unknown, max = 200): string {
     text = String(value);
   }
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** Why the run is being cancelled, in words. */
+export function cancelReason(reason: CancelEvent["reason"]): string {
+  switch (reason) {
+    case "signal":
+      return "interrupted";
+    case "timeout":
+      return "the run's timeout passed";
+    case "failure":
+      return "a step failed";
+    case "remote":
+      return "nxrun cancel was called";
+    default: {
+      const unknown: never = reason;
+      throw new Error(`unknown cancel reason ${String(unknown)}`);
+    }
+  }
 }

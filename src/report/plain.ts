@@ -15,7 +15,14 @@ import type {
   StepStatus,
   StepUpdate,
 } from "../engine/events.js";
-import { describeErrorChain, elapsedMs, formatDuration, oneLineJson, shortExecutionId } from "./format.js";
+import {
+  cancelReason,
+  describeErrorChain,
+  elapsedMs,
+  formatDuration,
+  oneLineJson,
+  shortExecutionId,
+} from "./format.js";
 import { maskSecrets, redact } from "./redact.js";
 
 export interface PlainReporterOptions {
@@ -180,22 +187,4 @@ export function runTotals(record: RunRecord): string {
   for (const step of record.steps) counts.set(step.status, (counts.get(step.status) ?? 0) + 1);
   const parts = [...counts].map(([status, count]) => `${count} ${status}`);
   return `(${parts.join(", ") || "no steps"})`;
-}
-
-/** Why the run is being cancelled, in words. */
-export function cancelReason(reason: CancelEvent["reason"]): string {
-  switch (reason) {
-    case "signal":
-      return "interrupted";
-    case "timeout":
-      return "the run's timeout passed";
-    case "failure":
-      return "a step failed";
-    case "remote":
-      return "nxrun cancel was called";
-    default: {
-      const unknown: never = reason;
-      throw new Error(`unknown cancel reason ${String(unknown)}`);
-    }
-  }
 }

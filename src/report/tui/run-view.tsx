@@ -5,8 +5,7 @@
  */
 import { Box, Text } from "ink";
 import type { RunRecord, StepStatus } from "../../engine/events.js";
-import { elapsedMs, formatDuration, isFailure, oneLineJson } from "../format.js";
-import { cancelReason } from "../plain.js";
+import { cancelReason, elapsedMs, formatDuration, isFailure, oneLineJson } from "../format.js";
 import { ConfirmPrompt } from "./confirm-prompt.js";
 import { statusMark, statusWord } from "./marks.js";
 import { ErrorChain, executionText, StepRow, stepRowLines } from "./step-row.js";
