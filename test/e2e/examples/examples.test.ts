@@ -1,0 +1,207 @@
+/**
+ * Every pipeline in examples/ runs to its expected end against the real server, served by the examples'
+ * own workers (TypeScript and Python), non-interactively (`--yes`, plain output), as a user would run
+ * it. The assertions read nxrun's exit code and output, its run report, the server's view of the
+ * executions, and the journal the example handlers wrote, so a claim by nxrun alone is not enough.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse as parseJunit } from "junit2json";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EXAMPLE_STACK } from "../../../scripts/demo.js";
+import { REPO } from "../../../scripts/dev-server.js";
+import { activityStatus, nexusStatus, runNxrun } from "../harness.js";
+import { output, type RunResult, runPipelineFile, stepOf } from "../run/run-helpers.js";
+import { type ExampleWorkers, startExampleWorkers } from "./example-workers.js";
+
+const example = (name: string) => join(REPO, "examples", name);
+let workers: ExampleWorkers;
+
+beforeAll(async () => {
+  workers = await startExampleWorkers();
+});
+afterAll(async () => {
+  await workers?.stop();
+});
+
+function expectExit(result: RunResult, code: number): void {
+  expect(result.code, output(result)).toBe(code);
+}
+
+describe("examples", () => {
+  it("every example passes `nxrun check`", async () => {
+    const files = ["hello", "nexus-chain", "ops-runbook", "ci-automation", "failure"].map((n) => example(`${n}.yaml`));
+    const result = await runNxrun(["check", ...files]);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toContain("5 files checked: ok");
+  });
+
+  it("hello.yaml greets the input and prints the output", async () => {
+    const result = await runPipelineFile(example("hello.yaml"), ["--yes", "--output", "plain", "-i", "name=Ada"]);
+    expectExit(result, 0);
+    expect(result.stdout).toContain('greeting = "Hello, Ada!"');
+    expect(result.report?.outputs).toEqual({ greeting: "Hello, Ada!" });
+    expect(await activityStatus(`${result.runId}.greet`)).toBe("COMPLETED");
+  });
+
+  it("nexus-chain.yaml: activity → sync Nexus operation → workflow-backed Nexus operation, inputs mapped", async () => {
+    const result = await runPipelineFile(example("nexus-chain.yaml"), [
+      "--yes",
+      "--output",
+      "plain",
+      "-i",
+      "customerId=cus-1002",
+      "-i",
+      "extraSeats=10",
+    ]);
+    expectExit(result, 0);
+    // Grace Hopper: enterprise, 250 seats + 10 extra at 7.25 = 1885, plus 500 of support.
+    expect(stepOf(result, "quote").output).toMatchObject({ plan: "enterprise", seats: 260, amount: 1885 });
+    expect(result.report?.outputs).toEqual({
+      customer: "Grace Hopper",
+      invoice: "inv-cus-1002-2",
+      total: "2,385.00 EUR",
+      sentTo: "grace@example.com",
+    });
+    expect(result.stdout).toContain('total = "2,385.00 EUR"');
+    expect(await activityStatus(`${result.runId}.customer`)).toBe("COMPLETED");
+    expect(await nexusStatus(`${result.runId}.quote`)).toBe("COMPLETED");
+    expect(await nexusStatus(`${result.runId}.invoice`)).toBe("COMPLETED");
+  });
+
+  it("ops-runbook.yaml rolls out under a change record served by the Python worker", async () => {
+    const result = await runPipelineFile(example("ops-runbook.yaml"), [
+      "--yes",
+      "--output",
+      "plain",
+      "-i",
+      'regions=["eu-west-1","us-east-1","ap-south-1"]',
+    ]);
+    expectExit(result, 0);
+    const outputs = result.report?.outputs as Record<string, unknown>;
+    expect(outputs).toMatchObject({
+      changeServedBy: "python",
+      deployed: ["eu-west-1", "us-east-1", "ap-south-1"],
+      healthy: true,
+      closedAs: "completed",
+    });
+    expect(outputs.change).toMatch(/^CHG-[0-9A-F]{6}$/);
+    expect(result.stdout).toContain('changeServedBy = "python"');
+    expect(stepOf(result, "approve").status).toBe("completed");
+    expect(stepOf(result, "deploy").items?.map((i) => i.status)).toEqual(["completed", "completed", "completed"]);
+    expect(await nexusStatus(`${result.runId}.verify`)).toBe("COMPLETED");
+
+    // What the workers saw: the Python worker opened and closed this change; the audit ran in `finally`.
+    const seen = workers.journal();
+    const change = outputs.change;
+    expect(seen.filter((e) => e.changeId === change && e.handler.startsWith("ChangeService."))).toMatchObject([
+      { sdk: "python", handler: "ChangeService.openChange" },
+      { sdk: "python", handler: "ChangeService.closeChange", outcome: "completed" },
+    ]);
+    for (const index of [0, 1, 2]) expect(await activityStatus(`${result.runId}.deploy.${index}`)).toBe("COMPLETED");
+    expect(seen.find((e) => e.handler === "RecordAudit" && e.run === result.runId)).toMatchObject({
+      status: "completed",
+    });
+  });
+
+  it("ops-runbook.yaml gives the same result when the endpoint targets the TypeScript ChangeService", async () => {
+    // The pipeline only knows endpoint, service and operation names: point the Python endpoint's name at
+    // another endpoint, served by the TypeScript implementation of the same contract.
+    const dir = mkdtempSync(join(tmpdir(), "nxrun-examples-"));
+    const file = join(dir, "ops-runbook-ts.yaml");
+    writeFileSync(
+      file,
+      readFileSync(example("ops-runbook.yaml"), "utf8").replaceAll(
+        `endpoint: ${EXAMPLE_STACK.pythonEndpoint}`,
+        `endpoint: ${EXAMPLE_STACK.endpoint}`,
+      ),
+    );
+    const result = await runPipelineFile(file, ["--yes", "--output", "plain", "-i", 'regions=["us-west-2"]']);
+    expectExit(result, 0);
+    expect(result.report?.outputs).toMatchObject({
+      changeServedBy: "typescript",
+      deployed: ["us-west-2"],
+      healthy: true,
+      closedAs: "completed",
+    });
+  });
+
+  it("ops-runbook.yaml without --yes and without a terminal stops at the confirm gate", async () => {
+    const result = await runPipelineFile(example("ops-runbook.yaml"), [
+      "--output",
+      "plain",
+      "-i",
+      'regions=["eu-west-1"]',
+    ]);
+    expect(result.code, output(result)).not.toBe(0);
+    expect(stepOf(result, "deploy").status).toBe("skipped");
+    // Nothing was deployed, and what was done before the gate was undone.
+    expect(stepOf(result, "reserve").status).toBe("completed");
+    const reservationId = (stepOf(result, "reserve").output as { reservationId: string }).reservationId;
+    expect(
+      workers.journal().find((e) => e.handler === "ReleaseCapacity" && e.reservationId === reservationId),
+    ).toBeTruthy();
+  });
+
+  it("ci-automation.yaml runs with plain output and writes a JUnit report", async () => {
+    const junit = join(mkdtempSync(join(tmpdir(), "nxrun-junit-")), "junit.xml");
+    const result = await runPipelineFile(example("ci-automation.yaml"), ["--output", "plain", "--junit", junit]);
+    expectExit(result, 0);
+    expect(result.report?.outputs).toEqual({
+      checked: 4,
+      failing: [],
+      summary: "Nightly check of tenants-db: 4 tables checked, 0 failing",
+    });
+    // Plain output: one line per state change, no escape sequences.
+    expect(result.stdout).not.toMatch(/\x1b\[/);
+    const parsed = (await parseJunit(readFileSync(junit, "utf8"))) as {
+      tests?: number;
+      failures?: number;
+      testsuite?: { testcase?: { name: string }[] }[];
+    };
+    expect(parsed.tests).toBe(6);
+    expect(parsed.failures).toBe(0);
+    expect(parsed.testsuite?.[0]?.testcase?.map((c) => c.name)).toEqual([
+      "tables",
+      "check[0]",
+      "check[1]",
+      "check[2]",
+      "check[3]",
+      "publish",
+    ]);
+  });
+
+  it("ci-automation.yaml reports the stale tables under a stricter limit", async () => {
+    const result = await runPipelineFile(example("ci-automation.yaml"), ["--output", "plain", "-i", "maxLagMinutes=3"]);
+    expectExit(result, 0);
+    expect(result.report?.outputs).toMatchObject({ failing: ["audit_log"] });
+  });
+
+  it("failure.yaml exits 1 with the cause chain, compensates, skips what follows and audits", async () => {
+    const result = await runPipelineFile(example("failure.yaml"), ["--yes", "--output", "plain"]);
+    expectExit(result, 1);
+    const printed = result.stdout + result.stderr;
+    expect(printed).toContain("MigrationFailed");
+    expect(printed).toMatch(/caused by LockTimeout.*could not lock table "tenants"/);
+    const migrate = stepOf(result, "migrate");
+    expect(migrate.status).toBe("failed");
+    expect(migrate.error).toMatchObject({
+      type: "MigrationFailed",
+      nonRetryable: true,
+      cause: { type: "LockTimeout", message: expect.stringContaining("could not lock table") },
+    });
+    expect(stepOf(result, "announce").status).toBe("skipped");
+    expect(result.report?.status).toBe("failed");
+    expect(await activityStatus(`${result.runId}.migrate`)).toBe("FAILED");
+    expect(await activityStatus(`${result.runId}.reserve.compensate`)).toBe("COMPLETED");
+
+    const reservationId = (stepOf(result, "reserve").output as { reservationId: string }).reservationId;
+    const seen = workers.journal();
+    expect(seen.find((e) => e.handler === "ReleaseCapacity" && e.reservationId === reservationId)).toBeTruthy();
+    expect(seen.find((e) => e.handler === "RecordAudit" && e.run === result.runId)).toMatchObject({
+      status: "failed",
+      error: expect.stringContaining("migration 0042_add_tenant_index failed"),
+    });
+  });
+});
