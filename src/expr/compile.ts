@@ -47,23 +47,26 @@ export function compileExpression(
   }
   const timeoutMs = bounds.timeoutMs ?? DEFAULT_EVAL_TIMEOUT_MS;
   const maxDepth = bounds.maxDepth ?? DEFAULT_EVAL_MAX_DEPTH;
-  let expression: jsonataTypes.Expression;
-  try {
-    // jsonata's own guardrails bound time and nesting depth per evaluation.
-    expression = jsonata(source, { timeout: timeoutMs, stack: maxDepth, sequence: 1_000_000 });
-  } catch (error) {
-    const e = readJsonataError(error);
-    const start = problemOffset(source, e.position, e.token);
-    return {
-      ok: false,
-      problem: {
-        message: e.message,
-        position: locate(start),
-        ...(e.code !== undefined ? { jsonataCode: e.code } : {}),
-      },
-    };
+  const cacheKey = `${timeoutMs}/${maxDepth}/${source}`;
+  let entry = compiledSources.get(cacheKey);
+  if (!entry) {
+    const parsed = parse(source, timeoutMs, maxDepth);
+    if (!parsed.ok) {
+      const e = parsed.error;
+      return {
+        ok: false,
+        problem: {
+          message: e.message,
+          position: locate(problemOffset(source, e.position, e.token)),
+          ...(e.code !== undefined ? { jsonataCode: e.code } : {}),
+        },
+      };
+    }
+    entry = { expression: parsed.expression, sites: extractReferenceSites(parsed.expression.ast()) };
+    if (compiledSources.size > 10_000) compiledSources.clear();
+    compiledSources.set(cacheKey, entry);
   }
-  const sites = extractReferenceSites(expression.ast());
+  const { expression, sites } = entry;
   const program: ExpressionProgram = { source, expression, timeoutMs, maxDepth, sites, locate };
   return {
     ok: true,
@@ -75,6 +78,25 @@ export function compileExpression(
       compiled: program,
     },
   };
+}
+
+// The same expression text is often written many times (forEach templates, generated pipelines); a
+// compiled JSONata expression holds no per-evaluation state, so one compilation serves them all.
+const compiledSources = new Map<string, { expression: jsonataTypes.Expression; sites: ReferenceSite[] }>();
+
+function parse(
+  source: string,
+  timeoutMs: number,
+  maxDepth: number,
+): { ok: true; expression: jsonataTypes.Expression } | { ok: false; error: ReturnType<typeof readJsonataError> } {
+  let expression: jsonataTypes.Expression;
+  try {
+    // jsonata's own guardrails bound time and nesting depth per evaluation.
+    expression = jsonata(source, { timeout: timeoutMs, stack: maxDepth, sequence: 1_000_000 });
+  } catch (error) {
+    return { ok: false, error: readJsonataError(error) };
+  }
+  return { ok: true, expression };
 }
 
 /** The program inside a compiled expression value. */

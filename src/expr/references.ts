@@ -69,11 +69,13 @@ function startOf(node: AstNode, length: number): number {
 
 /** Every reference site in a JSONata syntax tree. */
 export function extractReferenceSites(ast: unknown): ReferenceSite[] {
-  const sites: ReferenceSite[] = [];
+  // One walk collects candidate sites and the names the expression binds itself; candidates whose
+  // variable turns out to be local are dropped at the end.
+  const candidates: Array<{ site: ReferenceSite; variable: string }> = [];
   const local = new Set<string>();
-  collectLocalNames(ast, local, new Set());
   const handled = new Set<unknown>();
   const seen = new Set<unknown>();
+  const add = (variable: string, site: ReferenceSite) => candidates.push({ site, variable });
 
   const visit = (value: unknown): void => {
     if (Array.isArray(value)) {
@@ -83,87 +85,75 @@ export function extractReferenceSites(ast: unknown): ReferenceSite[] {
     if (!isNode(value) || seen.has(value)) return;
     seen.add(value);
 
-    if (value.type === "path" && Array.isArray(value.steps)) {
-      const [first, second] = value.steps;
-      if (first?.type === "variable" && typeof first.value === "string" && !local.has(first.value)) {
-        const name = first.value;
-        const memberKind = MEMBER_KINDS[name];
-        if (memberKind && second?.type === "name" && typeof second.value === "string") {
-          sites.push({
-            kind: memberKind,
-            name: second.value,
-            offset: startOf(second, second.value.length),
-            length: second.value.length,
-          });
-          handled.add(first);
-        } else if (name === "run" && second?.type === "name" && second.value === "status") {
-          sites.push({ kind: "runStatus", offset: startOf(first, name.length + 1), length: "$run.status".length });
-          handled.add(first);
+    switch (value.type) {
+      case "path": {
+        const [first, second] = value.steps ?? [];
+        if (first?.type === "variable" && typeof first.value === "string" && second?.type === "name") {
+          const name = first.value;
+          const memberKind = MEMBER_KINDS[name];
+          if (memberKind && typeof second.value === "string") {
+            const length = second.value.length;
+            add(name, { kind: memberKind, name: second.value, offset: startOf(second, length), length });
+            handled.add(first);
+          } else if (name === "run" && second.value === "status") {
+            add(name, { kind: "runStatus", offset: startOf(first, name.length + 1), length: "$run.status".length });
+            handled.add(first);
+          }
         }
+        break;
       }
-    }
-    if (value.type === "function" || value.type === "partial") {
-      const proc = value.procedure;
-      if (proc?.type === "variable" && typeof proc.value === "string") {
-        const name = proc.value;
-        if (
-          !JSONATA_FUNCTIONS.has(name) &&
-          !local.has(name) &&
-          !(SCOPE_VARIABLES as readonly string[]).includes(name)
-        ) {
-          sites.push({
-            kind: "unknownFunction",
-            name,
-            offset: startOf(proc, name.length + 1),
-            length: name.length + 1,
-          });
+      case "function":
+      case "partial": {
+        const proc = value.procedure;
+        if (proc?.type === "variable" && typeof proc.value === "string") {
+          const name = proc.value;
+          if (!JSONATA_FUNCTIONS.has(name) && !(SCOPE_VARIABLES as readonly string[]).includes(name)) {
+            add(name, {
+              kind: "unknownFunction",
+              name,
+              offset: startOf(proc, name.length + 1),
+              length: name.length + 1,
+            });
+          }
+          handled.add(proc);
         }
-        handled.add(proc);
+        break;
       }
-    }
-    if (value.type === "variable" && typeof value.value === "string" && !handled.has(value)) {
-      const name = value.value;
-      // "" is `$` (the context) and "$" is `$$` (the root).
-      if (name !== "" && name !== "$" && !local.has(name)) {
+      case "variable": {
+        const name = value.value;
+        // "" is `$` (the context) and "$" is `$$` (the root).
+        if (typeof name !== "string" || handled.has(value) || name === "" || name === "$") break;
         const offset = startOf(value, name.length + 1);
         const length = name.length + 1;
-        if (name === "item") sites.push({ kind: "item", offset, length });
-        else if (name === "index") sites.push({ kind: "index", offset, length });
+        if (name === "item") add(name, { kind: "item", offset, length });
+        else if (name === "index") add(name, { kind: "index", offset, length });
         else if (MEMBER_KINDS[name] || name === "run") {
           // Whole-object use: `$inputs`, `$steps`, `$run` — no single member to check.
-          if (name === "steps") sites.push({ kind: "steps", offset, length });
-        } else if (!JSONATA_FUNCTIONS.has(name)) sites.push({ kind: "unknownVariable", name, offset, length });
+          if (name === "steps") add(name, { kind: "steps", offset, length });
+        } else if (!JSONATA_FUNCTIONS.has(name)) add(name, { kind: "unknownVariable", name, offset, length });
+        break;
       }
+      case "bind":
+        if (isNode(value.lhs) && typeof value.lhs.value === "string") local.add(value.lhs.value);
+        break;
+      case "lambda":
+        for (const arg of value.arguments ?? []) if (typeof arg.value === "string") local.add(arg.value);
+        break;
+      default:
+        break;
     }
-    for (const [key, child] of Object.entries(value)) {
+    // `... @ $x` and `... # $i` bind focus and index variables.
+    if (typeof value.focus === "string") local.add(value.focus);
+    if (typeof value.index === "string") local.add(value.index);
+
+    for (const key in value) {
       if (key === "position" || key === "value" || key === "type") continue;
+      const child = value[key];
       if (typeof child === "object" && child !== null) visit(child);
     }
   };
   visit(ast);
-  return sites;
-}
-
-/** Names the expression binds itself (`$x := ...`, lambda parameters), which shadow or extend the scope. */
-function collectLocalNames(value: unknown, into: Set<string>, seen: Set<unknown>): void {
-  if (Array.isArray(value)) {
-    for (const item of value) collectLocalNames(item, into, seen);
-    return;
-  }
-  if (!isNode(value) || seen.has(value)) return;
-  seen.add(value);
-  if (value.type === "bind" && isNode(value.lhs) && typeof value.lhs.value === "string") into.add(value.lhs.value);
-  if (value.type === "lambda" && Array.isArray(value.arguments)) {
-    for (const arg of value.arguments) if (typeof arg.value === "string") into.add(arg.value);
-  }
-  // `... @ $x` and `... # $i` bind focus and index variables.
-  for (const key of ["focus", "index"] as const) {
-    if (typeof value[key] === "string") into.add(value[key] as string);
-  }
-  for (const [key, child] of Object.entries(value)) {
-    if (key === "position" || key === "value" || key === "type") continue;
-    if (typeof child === "object" && child !== null) collectLocalNames(child, into, seen);
-  }
+  return candidates.filter((c) => !local.has(c.variable)).map((c) => c.site);
 }
 
 /** The summary the model carries (names only), from reference sites. */

@@ -42,24 +42,25 @@ export function checkReferences(src: YamlFile, pipeline: DraftPipeline, out: Dia
 
   checkDuplicateIds(src, pipeline, out);
 
-  const visit = (value: CompiledValue | undefined, ctx: Context, found?: Map<string, SourcePosition>) => {
+  const visit = (value: CompiledValue | undefined, ctx: Context, found?: Map<string, () => SourcePosition>) => {
     forEachExpression(value, (expr) => checkExpression(expr, ctx, found));
   };
 
-  const checkExpression = (expr: ExpressionValue, ctx: Context, found?: Map<string, SourcePosition>) => {
+  const checkExpression = (expr: ExpressionValue, ctx: Context, found?: Map<string, () => SourcePosition>) => {
     const program = programOf(expr);
     for (const site of program.sites) {
-      const at = program.locate(site.offset);
-      const end = program.locate(site.offset + site.length);
+      // Positions are computed only for what is reported: most references are fine.
+      const at = () => program.locate(site.offset);
+      const end = () => program.locate(site.offset + site.length);
       switch (site.kind) {
         case "inputs":
           if (!inputs.has(site.name!)) {
             out.error(
               Codes.unknownInput,
               `unknown input "${site.name}" in ${ctx.label}`,
-              at,
+              at(),
               didYouMean(site.name!, inputs, "$inputs.") ?? hintDeclared("inputs", inputs),
-              end,
+              end(),
             );
           }
           break;
@@ -68,17 +69,17 @@ export function checkReferences(src: YamlFile, pipeline: DraftPipeline, out: Dia
             out.error(
               Codes.unknownVar,
               `unknown var "${site.name}" in ${ctx.label}`,
-              at,
+              at(),
               didYouMean(site.name!, allVars, "$vars.") ?? hintDeclared("vars", allVars),
-              end,
+              end(),
             );
           } else if (!ctx.vars.has(site.name!)) {
             out.error(
               Codes.unknownVar,
               `var "${site.name}" is used in ${ctx.label} before it is defined`,
-              at,
+              at(),
               "a var may use only the vars above it; move it below",
-              end,
+              end(),
             );
           }
           break;
@@ -87,9 +88,9 @@ export function checkReferences(src: YamlFile, pipeline: DraftPipeline, out: Dia
             out.error(
               Codes.unknownSecret,
               `unknown secret "${site.name}" in ${ctx.label}`,
-              at,
+              at(),
               didYouMean(site.name!, secrets, "$secrets.") ?? hintDeclared("secrets", secrets),
-              end,
+              end(),
             );
           }
           break;
@@ -100,9 +101,9 @@ export function checkReferences(src: YamlFile, pipeline: DraftPipeline, out: Dia
             out.error(
               Codes.unknownStep,
               `unknown step "${id}" in ${ctx.label}`,
-              at,
+              at(),
               didYouMean(id, allIds, "$steps.") ?? "step IDs are case-sensitive",
-              end,
+              end(),
             );
             break;
           }
@@ -110,9 +111,9 @@ export function checkReferences(src: YamlFile, pipeline: DraftPipeline, out: Dia
             out.error(
               Codes.stepNotUpstream,
               `${ctx.label} uses step "${id}", but vars are computed before any step runs`,
-              at,
+              at(),
               "compute the value in the step's input instead",
-              end,
+              end(),
             );
             break;
           }
@@ -120,9 +121,9 @@ export function checkReferences(src: YamlFile, pipeline: DraftPipeline, out: Dia
             out.error(
               Codes.stepNotUpstream,
               `${ctx.label} uses finally step "${id}", which runs after every step`,
-              at,
+              at(),
               "finally steps run last; move the step into steps:",
-              end,
+              end(),
             );
             break;
           }
@@ -130,9 +131,9 @@ export function checkReferences(src: YamlFile, pipeline: DraftPipeline, out: Dia
             out.error(
               Codes.stepNotUpstream,
               `${ctx.label} uses its own step "${id}", which has not finished yet`,
-              at,
+              at(),
               "a step can read only the steps before it",
-              end,
+              end(),
             );
             break;
           }
@@ -145,9 +146,9 @@ export function checkReferences(src: YamlFile, pipeline: DraftPipeline, out: Dia
             out.error(
               Codes.itemOutsideForEach,
               `$${site.kind} is used in ${ctx.label}, outside a forEach step's input`,
-              at,
+              at(),
               "$item and $index exist only in the input, args, summary and compensate of a step with forEach:",
-              end,
+              end(),
             );
           }
           break;
@@ -156,9 +157,9 @@ export function checkReferences(src: YamlFile, pipeline: DraftPipeline, out: Dia
             out.error(
               Codes.runStatusOutsideFinally,
               `$run.status is used in ${ctx.label}; it is known only in finally steps`,
-              at,
+              at(),
               "move this step into finally:",
-              end,
+              end(),
             );
           }
           break;
@@ -166,20 +167,20 @@ export function checkReferences(src: YamlFile, pipeline: DraftPipeline, out: Dia
           out.error(
             Codes.exprNotHere,
             `unknown variable $${site.name} in ${ctx.label}`,
-            at,
+            at(),
             didYouMean(site.name!, SCOPE_VARIABLES, "$") ??
               "names available: $inputs, $vars, $secrets, $steps, $run, and $item/$index in forEach",
-            end,
+            end(),
           );
           break;
         case "unknownFunction":
           out.error(
             Codes.exprNotHere,
             `unknown function $${site.name}() in ${ctx.label}`,
-            at,
+            at(),
             didYouMean(site.name!, JSONATA_FUNCTIONS, "$") ??
               "see the JSONata function library: https://docs.jsonata.org",
-            end,
+            end(),
           );
           break;
         default: {
@@ -211,7 +212,7 @@ export function checkReferences(src: YamlFile, pipeline: DraftPipeline, out: Dia
     });
   }
 
-  const edges: DependencyEdge<SourcePosition>[] = [];
+  const edges: DependencyEdge<() => SourcePosition>[] = [];
   for (const step of [...pipeline.steps, ...pipeline.finally]) {
     const sectionIds = step.section === "steps" ? mainIds : finallyIds;
     const name = `${step.section === "finally" ? "finally step" : "step"} "${step.id}"`;
@@ -221,7 +222,7 @@ export function checkReferences(src: YamlFile, pipeline: DraftPipeline, out: Dia
       stepId: step.id,
       runStatusAllowed: step.section === "finally",
     } as const;
-    const found = new Map<string, SourcePosition>();
+    const found = new Map<string, () => SourcePosition>();
     const inForEach = step.forEach !== undefined;
     if (step.call.kind === "confirm")
       visit(step.call.prompt, { ...base, label: `the question of ${name}`, itemAllowed: false }, found);
@@ -239,21 +240,21 @@ export function checkReferences(src: YamlFile, pipeline: DraftPipeline, out: Dia
 
     const dependsOn = new Set<string>();
     step.needs.forEach((need, i) => {
-      const at = src.valuePosition([step.section, indexIn(pipeline, step), "needs", i]);
+      const at = () => src.valuePosition([step.section, indexIn(pipeline, step), "needs", i]);
       if (need === step.id) {
-        out.error(Codes.badNeeds, `${name} needs itself`, at, "remove it from needs");
+        out.error(Codes.badNeeds, `${name} needs itself`, at(), "remove it from needs");
       } else if (!allIds.has(need)) {
         out.error(
           Codes.badNeeds,
           `${name} needs unknown step "${need}"`,
-          at,
+          at(),
           didYouMean(need, allIds) ?? "needs lists step IDs",
         );
       } else if (step.section === "steps" && finallyIds.has(need)) {
         out.error(
           Codes.badNeeds,
           `${name} needs finally step "${need}", which runs after every step`,
-          at,
+          at(),
           "remove it from needs",
         );
       } else if (sectionIds.has(need)) {
@@ -281,37 +282,38 @@ export function checkReferences(src: YamlFile, pipeline: DraftPipeline, out: Dia
   }
 }
 
-function reportCycle(cycle: DependencyEdge<SourcePosition>[], out: DiagnosticList): void {
+function reportCycle(cycle: DependencyEdge<() => SourcePosition>[], out: DiagnosticList): void {
   const first = cycle[0];
   if (!first?.position) return;
+  const where = (e: DependencyEdge<() => SourcePosition>) => e.position?.();
   const chain = [...cycle.map((e) => e.from), first.from].join(" → ");
   const detail = cycle
     .map(
       (e) =>
-        `${e.from} waits for ${e.to} (${e.via === "needs" ? "needs" : `$steps.${e.to}`} at line ${e.position?.line}:${e.position?.column})`,
+        `${e.from} waits for ${e.to} (${e.via === "needs" ? "needs" : `$steps.${e.to}`} at line ${where(e)?.line}:${where(e)?.column})`,
     )
     .join("; ");
   out.error(
     Codes.cycle,
     `steps wait for each other in a cycle: ${chain}`,
-    first.position,
+    first.position(),
     `${detail}. Break one of these dependencies`,
   );
 }
 
 function checkDuplicateIds(src: YamlFile, pipeline: DraftPipeline, out: DiagnosticList): void {
-  const first = new Map<string, SourcePosition>();
+  const first = new Map<string, DraftStep>();
+  const idAt = (step: DraftStep) => src.valuePosition([step.section, indexIn(pipeline, step), "id"]);
   for (const step of [...pipeline.steps, ...pipeline.finally]) {
-    const at = src.valuePosition([step.section, indexIn(pipeline, step), "id"]);
     const previous = first.get(step.id);
     if (previous) {
       out.error(
         Codes.duplicateStepId,
-        `step ID "${step.id}" is used twice (first at line ${previous.line})`,
-        at,
+        `step ID "${step.id}" is used twice (first at line ${idAt(previous).line})`,
+        idAt(step),
         "IDs are unique across steps and finally; rename one",
       );
-    } else first.set(step.id, at);
+    } else first.set(step.id, step);
   }
 }
 

@@ -104,7 +104,7 @@ export function loadPipelineText(text: string, file: string): LoadResult {
   checkReferences(src, draft, out);
   reportMisplacedExpressions(src, seen, out);
   if (out.hasErrors) return fail(out);
-  return { ok: true, pipeline: deepFreeze(draft as Pipeline), warnings: sortDiagnostics(out.items) };
+  return { ok: true, pipeline: freezeModel(draft as Pipeline), warnings: sortDiagnostics(out.items) };
 }
 
 function fail(out: DiagnosticList): LoadResult {
@@ -200,12 +200,35 @@ function reportMisplacedExpressions(src: YamlFile, compiled: ReadonlySet<Node>, 
   walk(src.doc.contents, [] as JsonPath as (string | number)[], 0);
 }
 
-function deepFreeze<T>(value: T): T {
-  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
-    // Compiled JSONata programs are left alone: they hold mutable evaluation state.
-    if ("expression" in value && "sites" in value) return value;
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
+/**
+ * Freezes the model's own structure (pipeline, lists, steps, calls, options). Values inside (literal
+ * inputs, compiled expressions) are left as they are: freezing them deeply costs more than it guards.
+ */
+function freezeModel(pipeline: Pipeline): Pipeline {
+  for (const step of [...pipeline.steps, ...pipeline.finally]) {
+    for (const part of [
+      step.call,
+      step.timeouts,
+      step.retry,
+      step.priority,
+      step.needs,
+      step.dependsOn,
+      step.compensate,
+    ]) {
+      if (part) Object.freeze(part);
+    }
+    Object.freeze(step);
   }
-  return value;
+  for (const part of [
+    pipeline.steps,
+    pipeline.finally,
+    pipeline.vars,
+    pipeline.outputs,
+    pipeline.inputs,
+    pipeline.secrets,
+    pipeline.temporal,
+  ]) {
+    Object.freeze(part);
+  }
+  return Object.freeze(pipeline);
 }
