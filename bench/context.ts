@@ -94,13 +94,14 @@ export async function timeCommand(
   const shown = displayCommand(command.argv);
   process.stderr.write(`bench:   ${peerName}: ${shown}\n`);
   try {
-    const samples = await ctx.timer.time(command, {
+    const timed = await ctx.timer.time(command, {
       runs: ctx.runs,
       warmup: ctx.warmup,
       outDir: ctx.outDir,
       env: ctx.env,
     });
-    return { peer: peerName, command: shown, samples, unit: "s", ...extra };
+    const cpu = timed.cpuSeconds === undefined ? {} : { cpuSeconds: timed.cpuSeconds };
+    return { peer: peerName, command: shown, samples: timed.times, unit: "s", ...cpu, ...extra };
   } catch (error) {
     return { peer: peerName, command: shown, samples: [], unit: "s", ...extra, error: (error as Error).message };
   }

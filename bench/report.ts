@@ -34,9 +34,11 @@ function figure(value: number, unit: Measurement["unit"]): string {
 function measurementRow(m: Measurement): string {
   const s = summarize(m.samples);
   if (m.error || !s)
-    return `| ${cell(m.peer)} | ${m.samples.length} | — | — | — | — | ${cell(m.error ?? "no samples")} |`;
+    return `| ${cell(m.peer)} | ${m.samples.length} | — | — | — | — | — | ${cell(m.error ?? "no samples")} |`;
   const rate = m.executions && m.unit === "s" ? `${Math.round(m.executions / s.median)}` : "";
-  return `| ${cell(m.peer)} | ${m.samples.length} | ${figure(s.min, m.unit)} | ${figure(s.median, m.unit)} | ${figure(s.max, m.unit)} | ${rate} | ${cell(m.note ?? "")} |`;
+  const cpu = m.cpuSeconds === undefined ? "" : m.cpuSeconds.toFixed(2);
+  const figures = [s.min, s.median, s.max].map((v) => figure(v, m.unit)).join(" | ");
+  return `| ${cell(m.peer)} | ${m.samples.length} | ${figures} | ${rate} | ${cpu} | ${cell(m.note ?? "")} |`;
 }
 
 function caseSection(result: CaseResult): string[] {
@@ -52,7 +54,10 @@ function caseSection(result: CaseResult): string[] {
     );
   if (result.measurements.length > 0) {
     const unit = result.measurements[0]?.unit === "MiB" ? "peak RSS, MiB" : "wall time, s";
-    lines.push(`| peer | runs | min | median | max | executions/s (median) | notes |`, "|---|---|---|---|---|---|---|");
+    lines.push(
+      "| peer | runs | min | median | max | executions/s (median) | CPU s/run (mean user+sys) | notes |",
+      "|---|---|---|---|---|---|---|---|",
+    );
     lines.push(...result.measurements.map(measurementRow), "", `(${unit})`, "");
     lines.push("Commands:", "");
     for (const m of result.measurements) lines.push(`- ${m.peer}: \`${m.command}\``);

@@ -13,6 +13,8 @@ export interface Measurement {
   unit: "s" | "MiB";
   /** Executions per run, to turn seconds into executions/s. */
   executions?: number;
+  /** Mean CPU time (user + system) of one run, seconds: steadier than wall time on a busy machine. */
+  cpuSeconds?: number;
   /** Set when this peer could not be measured; the case still reports the others. */
   error?: string;
   note?: string;
@@ -108,4 +110,14 @@ export function atLeast(
 /** a / b, undefined when either is missing. */
 export function ratio(a: number | undefined, b: number | undefined): number | undefined {
   return a !== undefined && b ? a / b : undefined;
+}
+
+/** A figure shown next to the targets without a target of its own. */
+export function info(what: string, value: number | undefined, format = formatRatio): Comparison {
+  return { what, value, target: "(information)", pass: undefined, format };
+}
+
+/** Mean CPU time per run of `a` over `b` (both from hyperfine), undefined when either is missing. */
+export function cpuRatio(a: Measurement | undefined, b: Measurement | undefined): number | undefined {
+  return a?.error || b?.error ? undefined : ratio(a?.cpuSeconds, b?.cpuSeconds);
 }

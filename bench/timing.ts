@@ -13,6 +13,13 @@ export interface BenchCommand {
   argv: string[];
 }
 
+export interface TimedRuns {
+  /** Wall time of each run, seconds. */
+  times: number[];
+  /** Mean user + system CPU time of a run, seconds (hyperfine only). */
+  cpuSeconds?: number;
+}
+
 export interface TimingOptions {
   runs: number;
   warmup: number;
@@ -25,7 +32,7 @@ export interface Timer {
   /** "hyperfine 1.15.0" or "own timing loop (hyperfine ...reason...)". */
   readonly description: string;
   /** Wall times of each run, seconds; throws with the command's own error output when it fails. */
-  time(command: BenchCommand, options: TimingOptions): Promise<number[]>;
+  time(command: BenchCommand, options: TimingOptions): Promise<TimedRuns>;
 }
 
 /** Quotes one argument for hyperfine's shell-words parser (and for sh). */
@@ -82,7 +89,7 @@ async function explainFailure(command: BenchCommand, env: NodeJS.ProcessEnv, wha
 class HyperfineTimer implements Timer {
   constructor(readonly description: string) {}
 
-  async time(command: BenchCommand, options: TimingOptions): Promise<number[]> {
+  async time(command: BenchCommand, options: TimingOptions): Promise<TimedRuns> {
     mkdirSync(options.outDir, { recursive: true });
     const exported = join(options.outDir, `${command.name.replace(/[^A-Za-z0-9_.-]+/g, "_")}.json`);
     const args = [
@@ -107,15 +114,18 @@ class HyperfineTimer implements Timer {
       child.once("close", (code) => resolve({ code, stderr }));
     });
     if (result.code !== 0) return explainFailure(command, options.env, `hyperfine: ${result.stderr.trim()}`);
-    const json = JSON.parse(readFileSync(exported, "utf8")) as { results: { times: number[] }[] };
-    return json.results[0]?.times ?? [];
+    const json = JSON.parse(readFileSync(exported, "utf8")) as {
+      results: { times: number[]; user: number; system: number }[];
+    };
+    const first = json.results[0];
+    return { times: first?.times ?? [], ...(first ? { cpuSeconds: first.user + first.system } : {}) };
   }
 }
 
 class LoopTimer implements Timer {
   constructor(readonly description: string) {}
 
-  async time(command: BenchCommand, options: TimingOptions): Promise<number[]> {
+  async time(command: BenchCommand, options: TimingOptions): Promise<TimedRuns> {
     const times: number[] = [];
     for (let i = 0; i < options.warmup + options.runs; i++) {
       const run = await runOnce(command, options.env, false);
@@ -125,7 +135,7 @@ class LoopTimer implements Timer {
       }
       if (i >= options.warmup) times.push(run.ms / 1000);
     }
-    return times;
+    return { times };
   }
 }
 

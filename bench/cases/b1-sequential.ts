@@ -1,7 +1,7 @@
 /** B1: a strictly sequential pipeline of no-op activity steps against a script calling a client in a loop. */
 import { type BenchContext, nxrun, peer, timeCommand } from "../context.js";
 import { sequentialPipeline } from "../pipelines.js";
-import { atMost, type CaseResult, medianOf, ratio } from "../results.js";
+import { atMost, type CaseResult, cpuRatio, info, medianOf, ratio } from "../results.js";
 
 const TEMPORAL_CLI_MISSING =
   "not available: there is no `temporal` CLI binary with standalone activities here. The CLI tag that has them " +
@@ -61,6 +61,8 @@ export async function benchSequential(ctx: BenchContext): Promise<Omit<CaseResul
     comparisons: [
       atMost("nxrun / sdk-client loop (median wall time)", vsSdk, 1.05),
       atMost("nxrun / nxrun-client loop (median wall time)", vsOwn, 1.05),
+      info("CPU per run: nxrun / sdk-client loop", cpuRatio(nx, sdk)),
+      info("CPU per run: nxrun / nxrun-client loop", cpuRatio(nx, own)),
     ],
     notes: [
       "Whole processes: node start-up, connection and every step's start + long poll, sequentially.",

@@ -1,7 +1,7 @@
 /** B2 and B3: a forEach of no-op executions against Promise pools over each client and a raw gRPC loop. */
 import { type BenchContext, nxrun, peer, timeCommand } from "../context.js";
 import { fanOutPipeline, nexusFanOutPipeline } from "../pipelines.js";
-import { atLeast, type CaseResult, type Measurement, ratePerSecond, ratio } from "../results.js";
+import { atLeast, type CaseResult, cpuRatio, info, type Measurement, ratePerSecond, ratio } from "../results.js";
 
 /** Runs the fan-out of `count` executions of `kind` at `concurrency`, nxrun and every peer. */
 async function fanOut(
@@ -9,7 +9,7 @@ async function fanOut(
   kind: "activity" | "nexus",
   count: number,
   concurrency: number,
-): Promise<{ measurements: Measurement[]; nxrun: Measurement; raw: Measurement }> {
+): Promise<{ measurements: Measurement[]; nxrun: Measurement; raw: Measurement; own: Measurement }> {
   const file =
     kind === "activity"
       ? fanOutPipeline(ctx.pipelinesDir, concurrency)
@@ -43,7 +43,7 @@ async function fanOut(
     { name: `${tag}-grpc-raw`, argv: peer("grpc-raw.js", ...pool, ...target) },
     extra,
   );
-  return { measurements: [nx, sdk, own, raw], nxrun: nx, raw };
+  return { measurements: [nx, sdk, own, raw], nxrun: nx, raw, own };
 }
 
 /** B2: forEach of no-op activities (2,000 at concurrency 200 in the full run). */
@@ -60,6 +60,8 @@ export async function benchFanOut(ctx: BenchContext): Promise<Omit<CaseResult, "
         ratio(ratePerSecond(run.nxrun), ratePerSecond(run.raw)),
         0.95,
       ),
+      info("CPU per run: nxrun / grpc-raw", cpuRatio(run.nxrun, run.raw)),
+      info("CPU per run: nxrun / nxrun-client pool", cpuRatio(run.nxrun, run.own)),
     ],
     notes: [
       "Executions/s = executions / whole-process wall time (start-up and connection included for every peer alike).",
@@ -82,6 +84,8 @@ export async function benchNexus(ctx: BenchContext): Promise<Omit<CaseResult, "s
         ratio(ratePerSecond(run.nxrun), ratePerSecond(run.raw)),
         0.95,
       ),
+      info("CPU per run: nxrun / grpc-raw", cpuRatio(run.nxrun, run.raw)),
+      info("CPU per run: nxrun / nxrun-client pool", cpuRatio(run.nxrun, run.own)),
     ],
     notes: [
       "The sdk-client peer is @temporalio/client's NexusClient (client.nexus.createServiceClient(...).executeOperation).",
