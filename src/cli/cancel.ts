@@ -7,7 +7,7 @@
 import { hostname, userInfo } from "node:os";
 import { connectForOps } from "../ops/connect-for-ops.js";
 import { roleLabel } from "../ops/execution-id.js";
-import { findRunExecutions } from "../ops/run-executions.js";
+import { checkRunIdSearchable, findRunExecutions } from "../ops/run-executions.js";
 import { type StopAction, stopExecutions } from "../ops/stop-executions.js";
 import { plural } from "../ops/table.js";
 import { unknownRunError } from "../ops/unknown-run.js";
@@ -23,6 +23,7 @@ export interface CancelFlags extends ConnectionFlags {
 export async function cancelCommand(runId: string, flags: CancelFlags = {}): Promise<number> {
   const action: StopAction = flags.terminate ? "terminate" : "cancel";
   const reason = flags.reason ?? `nxrun ${action} ${runId} by ${whoAmI()}`;
+  checkRunIdSearchable(runId);
   const client = await connectForOps(flags);
   try {
     const executions = await findRunExecutions(client, runId);

@@ -5,7 +5,12 @@
  */
 import { connectForOps } from "../ops/connect-for-ops.js";
 import { roleLabel } from "../ops/execution-id.js";
-import { addFailureMessages, findRunExecutions, type RunExecution } from "../ops/run-executions.js";
+import {
+  addFailureMessages,
+  checkRunIdSearchable,
+  findRunExecutions,
+  type RunExecution,
+} from "../ops/run-executions.js";
 import { plural, renderTable, statusCell, timeCell } from "../ops/table.js";
 import { unknownRunError } from "../ops/unknown-run.js";
 import type { ConnectionFlags } from "./commands.js";
@@ -16,6 +21,7 @@ export interface StatusFlags extends ConnectionFlags {
 
 /** Prints the run's executions; returns the exit code. */
 export async function statusCommand(runId: string, flags: StatusFlags = {}): Promise<number> {
+  checkRunIdSearchable(runId);
   const client = await connectForOps(flags);
   try {
     const executions = await findRunExecutions(client, runId);

@@ -10,6 +10,7 @@ import type {
   FailureInfo,
   TemporalClient,
 } from "../temporal/types.js";
+import { UserError } from "../user-error.js";
 import { type ExecutionRole, executionRole } from "./execution-id.js";
 import { andQuery, idPrefixQuery } from "./visibility-query.js";
 
@@ -27,12 +28,31 @@ export function runQuery(kind: ExecutionKind, runId: string, narrower?: string):
 
 const PAGE_SIZE = 1000;
 
+/**
+ * Checked against the dev server: an ID holding `"` or `\` matches no visibility query at all (not
+ * even `ActivityId = ...`, however it is quoted or escaped), while `'`, `%` and `_` work. Such a run
+ * cannot be found this way, so say so instead of reporting it unknown.
+ */
+export function checkRunIdSearchable(runId: string): void {
+  if (/["\\]/.test(runId)) {
+    throw new UserError(
+      `run ID ${JSON.stringify(runId)} holds " or \\, which Temporal visibility queries cannot match`,
+      {
+        hint: "give run IDs without quotes and backslashes (--run-id); each execution can still be described by its ID with the temporal CLI",
+      },
+    );
+  }
+  if (runId.trim() === "")
+    throw new UserError("the run ID is empty", { hint: "give the ID nxrun printed when the run started" });
+}
+
 /** Every execution of the run (both kinds), ordered by start time, then ID. */
 export async function findRunExecutions(
   client: TemporalClient,
   runId: string,
   options: { narrower?: string } = {},
 ): Promise<RunExecution[]> {
+  checkRunIdSearchable(runId);
   const found: RunExecution[] = [];
   for (const executions of [client.activities, client.nexus]) {
     for await (const entry of executions.list(runQuery(executions.kind, runId, options.narrower), {
