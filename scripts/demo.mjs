@@ -19,7 +19,7 @@ if (major < 20 || (major === 20 && minor < 3)) {
 
 /** Runs a command with the demo's stderr, its stdout sent to stderr too (stdout is nxrun's); exits on failure. */
 function step(what, command, args) {
-  say(what);
+  if (what) say(what);
   const result = spawnSync(command, args, { cwd: REPO, stdio: ["ignore", process.stderr, "inherit"] });
   if (result.status !== 0) {
     say(`${[command, ...args].join(" ")} failed (${result.status ?? result.signal})`);
@@ -30,13 +30,19 @@ function step(what, command, args) {
 // npm ci when node_modules is missing, or older than the lockfile (a pull changed the dependencies).
 const installed = join(REPO, "node_modules", ".package-lock.json");
 if (!existsSync(installed) || mtime(join(REPO, "package-lock.json")) > mtime(installed)) {
-  step("installing npm packages (npm ci)...", process.platform === "win32" ? "npm.cmd" : "npm", [
-    "ci",
-    "--no-audit",
-    "--no-fund",
-  ]);
+  const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+  say("installing npm packages (npm ci)...");
+  const ci = spawnSync(npm, ["ci", "--no-audit", "--no-fund"], {
+    cwd: REPO,
+    stdio: ["ignore", process.stderr, "pipe"],
+  });
+  if (ci.status !== 0) {
+    // npm ci refuses a lockfile that lacks the optional packages of other platforms (a registry mirror
+    // that serves only this platform's produces one). npm install accepts it and leaves it unchanged.
+    say("npm ci refused the lockfile; trying npm install...");
+    step(null, npm, ["install", "--no-audit", "--no-fund"]);
+  }
 }
-
 // tsc rewrites every output on each build, so one output's time is the build's time.
 const built = join(REPO, "dist", "scripts", "demo.js");
 const sources = ["src", "scripts", "examples/workers", "test", "bench"].map((dir) => join(REPO, dir));
