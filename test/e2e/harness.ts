@@ -71,7 +71,11 @@ export function runNxrun(args: string[], options: NxrunOptions = {}): Promise<Nx
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error(`nxrun ${args.join(" ")} did not end within ${options.timeoutMs ?? 90_000} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+      reject(
+        new Error(
+          `nxrun ${args.join(" ")} did not end within ${options.timeoutMs ?? 90_000} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`,
+        ),
+      );
     }, options.timeoutMs ?? 90_000);
     child.once("exit", (code, signal) => {
       clearTimeout(timer);
@@ -101,7 +105,8 @@ export async function waitFor<T>(
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
@@ -113,7 +118,16 @@ export function serverConnection(): Promise<Connection> {
   return connection;
 }
 
-const STATUS: readonly string[] = ["UNSPECIFIED", "RUNNING", "COMPLETED", "FAILED", "CANCELED", "TERMINATED", "TIMED_OUT", "PAUSED"];
+const STATUS: readonly string[] = [
+  "UNSPECIFIED",
+  "RUNNING",
+  "COMPLETED",
+  "FAILED",
+  "CANCELED",
+  "TERMINATED",
+  "TIMED_OUT",
+  "PAUSED",
+];
 
 /** The server's status of a standalone activity, e.g. "COMPLETED". */
 export async function activityStatus(activityId: string): Promise<string> {

@@ -73,7 +73,11 @@ export async function slow(input: SlowInput): Promise<{ worked: number }> {
     }
   } catch (error) {
     if (error instanceof CancelledFailure || Context.current().cancellationSignal.aborted) {
-      record(input.recordKey, { event: "canceled", id: info.activityId, reason: String(Context.current().cancellationSignal.reason ?? "") });
+      record(input.recordKey, {
+        event: "canceled",
+        id: info.activityId,
+        reason: String(Context.current().cancellationSignal.reason ?? ""),
+      });
       if (input.cleanupMs) await new Promise((r) => setTimeout(r, input.cleanupMs));
       record(input.recordKey, { event: "cleanupDone", id: info.activityId });
     }
@@ -90,6 +94,9 @@ export async function sleepFor(input: { ms: number }): Promise<{ slept: number }
 }
 
 /** Used by workflows to record from outside the workflow sandbox. */
-export async function recordEvent(key: string, event: { event: string; id?: string; [k: string]: unknown }): Promise<void> {
+export async function recordEvent(
+  key: string,
+  event: { event: string; id?: string; [k: string]: unknown },
+): Promise<void> {
   record(key, event);
 }

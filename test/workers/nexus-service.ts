@@ -29,9 +29,13 @@ export const testServiceHandler = nexus.serviceHandler(testService, {
     if (input.errorType === "OPERATION_FAILED") {
       throw new nexus.OperationError("failed", input.message ?? "the operation failed on purpose");
     }
-    throw new nexus.HandlerError(input.errorType as nexus.HandlerErrorType, input.message ?? `handler error ${input.errorType}`, {
-      ...(input.retryable === undefined ? {} : { retryableOverride: input.retryable }),
-    });
+    throw new nexus.HandlerError(
+      input.errorType as nexus.HandlerErrorType,
+      input.message ?? `handler error ${input.errorType}`,
+      {
+        ...(input.retryable === undefined ? {} : { retryableOverride: input.retryable }),
+      },
+    );
   },
   shout: new WorkflowRunOperationHandler<{ text: string; ms?: number }, { text: string }>(async (ctx, input) =>
     startWorkflow(ctx, shout, { workflowId: `shout-${ctx.requestId}`, args: [input] }),

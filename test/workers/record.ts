@@ -23,7 +23,10 @@ function recordDir(): string {
 
 /** Appends one event to the record named `key` (safe characters only, so IDs map to file names). */
 export function record(key: string, event: Omit<HandlerRecord, "at">): void {
-  appendFileSync(join(recordDir(), `${safeKey(key)}.jsonl`), `${JSON.stringify({ ...event, at: new Date().toISOString() })}\n`);
+  appendFileSync(
+    join(recordDir(), `${safeKey(key)}.jsonl`),
+    `${JSON.stringify({ ...event, at: new Date().toISOString() })}\n`,
+  );
 }
 
 /** Reads the record named `key` (empty when nothing was recorded yet). */
