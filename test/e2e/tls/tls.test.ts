@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTestCertificates, SERVER_NAME, type TestCertificates } from "../../support/tls/certs.js";
-import { nginxBinary, type Proxy, startTlsProxy } from "../../support/tls/nginx-proxy.js";
+import { nginxBinary, startTlsProxy, type TlsProxy } from "../../support/tls/nginx-proxy.js";
 import { activityStatus, type NxrunResult, runNxrun, stack, uniqueId, waitForCount } from "../harness.js";
 import { output, pipelineFile, runPipelineFile, stepOf } from "../run/run-helpers.js";
 
@@ -48,9 +48,9 @@ describe.skipIf(!hasNginx)(
     : "nxrun through TLS (SKIPPED: nginx is not installed; .ci/run installs it)",
   () => {
     let certs: TestCertificates;
-    let tls: Proxy;
-    let mtls: Proxy;
-    let keyed: Proxy;
+    let tls: TlsProxy;
+    let mtls: TlsProxy;
+    let keyed: TlsProxy;
     let configDir: string;
 
     beforeAll(async () => {

@@ -21,7 +21,7 @@ export interface ProxyOptions {
   apiKey?: string;
 }
 
-export interface Proxy {
+export interface TlsProxy {
   /** host:port of the TLS listener. */
   readonly address: string;
   readonly pid: number;
@@ -128,7 +128,7 @@ process.once("exit", () => {
 });
 
 /** Starts nginx on a free loopback port; resolves once it accepts connections. */
-export async function startTlsProxy(options: ProxyOptions): Promise<Proxy> {
+export async function startTlsProxy(options: ProxyOptions): Promise<TlsProxy> {
   const nginx = nginxBinary();
   if (!nginx) throw new Error("nginx is not installed (apt-get install -y nginx-light)");
   const dir = mkdtempSync(join(tmpdir(), "nxrun-nginx-"));
