@@ -1,21 +1,25 @@
 /**
  * Peer of `nxrun check` (B7): the bare minimum any checker must do: parse the YAML and validate it
- * with ajv against specs/pipeline.schema.json, compiled with the options nxrun uses. No positions, no
- * expressions, no references, no plan. Exit 0 when valid, 2 otherwise.
+ * with ajv against specs/pipeline.schema.json, with the options nxrun uses. No positions, expressions,
+ * references or plan. Exit 0 when valid, 2 otherwise.
  *
- *   node dist/bench/peers/check-baseline.js pipeline.yaml
+ *   node dist/bench/peers/check-baseline.js pipeline.yaml                  # compiles the schema first
+ *   node dist/bench/peers/check-baseline.js pipeline.yaml --standalone f.cjs # ajv standalone code, precompiled
  */
 import { readFileSync } from "node:fs";
-import { Ajv2020 } from "ajv/dist/2020.js";
+import { createRequire } from "node:module";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import type { ValidateFunction } from "ajv";
 import { parse } from "yaml";
+import { compilePipelineSchema } from "./pipeline-schema.js";
 
-const file = process.argv[2];
-if (!file) throw new Error("usage: check-baseline.js pipeline.yaml");
-const schemaUrl = new URL("../../../specs/pipeline.schema.json", import.meta.url);
-const schema = JSON.parse(readFileSync(schemaUrl, "utf8")) as Record<string, unknown>;
-const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true });
-ajv.addKeyword({ keyword: "patternErrorMessage", schemaType: "string" });
-const validate = ajv.compile(schema);
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { standalone: { type: "string" } } });
+const file = positionals[0];
+if (!file) throw new Error("usage: check-baseline.js pipeline.yaml [--standalone validator.cjs]");
+const validate = values.standalone
+  ? (createRequire(import.meta.url)(resolve(values.standalone)) as ValidateFunction)
+  : compilePipelineSchema().validate;
 const document: unknown = parse(readFileSync(file, "utf8"));
 if (!validate(document)) {
   process.stderr.write(`${JSON.stringify(validate.errors, null, 2)}\n`);
