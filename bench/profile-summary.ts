@@ -27,7 +27,9 @@ if (!file) throw new Error("usage: profile-summary.js file.cpuprofile [--top N]"
 const profile = JSON.parse(readFileSync(file, "utf8")) as Profile;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const selfMs = new Map<number, number>();
-profile.samples.forEach((id, i) => selfMs.set(id, (selfMs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000));
+for (const [i, id] of profile.samples.entries()) {
+  selfMs.set(id, (selfMs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+}
 const total = [...selfMs.values()].reduce((a, b) => a + b, 0);
 
 /** node_modules/<pkg> for dependencies, the repository-relative path for nxrun's own files. */
