@@ -28,11 +28,11 @@ export const FULL_SIZES: BenchSizes = {
 /** --quick: small enough to check the bench works in a few minutes, too small to judge targets by. */
 export const QUICK_SIZES: BenchSizes = {
   b1Steps: 10,
-  b2Items: 300,
+  b2Items: 200,
   b2Concurrency: 100,
   b3Operations: 100,
   b3Concurrency: 50,
-  b4Items: [500, 1000, 2000],
+  b4Items: [300, 600, 1200],
   b7Steps: 1000,
 };
 
