@@ -84,27 +84,54 @@ export function displayCommand(argv: readonly string[]): string {
     .join(" ");
 }
 
-/** Times one command with the context's timer; a failure becomes the measurement's error. */
-export async function timeCommand(
+/** One command of a case, as timeCommands takes it. */
+export interface TimedSpec {
+  peer: string;
+  command: BenchCommand;
+  extra?: Partial<Measurement>;
+}
+
+/**
+ * Times a case's commands interleaved: round by round, each command once per round in a rotating
+ * order, the first `ctx.warmup` rounds untimed. The server slows down as executions pile up in it,
+ * so timing one command's runs after another's would favour whichever ran first. A command that
+ * fails records its error and drops out; the others go on.
+ */
+export async function timeCommands<const T extends readonly TimedSpec[]>(
   ctx: BenchContext,
-  peerName: string,
-  command: BenchCommand,
-  extra: Partial<Measurement> = {},
-): Promise<Measurement> {
-  const shown = displayCommand(command.argv);
-  process.stderr.write(`bench:   ${peerName}: ${shown}\n`);
-  try {
-    const timed = await ctx.timer.time(command, {
-      runs: ctx.runs,
-      warmup: ctx.warmup,
-      outDir: ctx.outDir,
-      env: ctx.env,
-    });
-    const cpu = timed.cpuSeconds === undefined ? {} : { cpuSeconds: timed.cpuSeconds };
-    return { peer: peerName, command: shown, samples: timed.times, unit: "s", ...cpu, ...extra };
-  } catch (error) {
-    return { peer: peerName, command: shown, samples: [], unit: "s", ...extra, error: (error as Error).message };
+  specs: T,
+): Promise<{ [K in keyof T]: Measurement }> {
+  const measurements: Measurement[] = specs.map((spec) => ({
+    peer: spec.peer,
+    command: displayCommand(spec.command.argv),
+    samples: [],
+    unit: "s",
+    ...spec.extra,
+  }));
+  const cpu: number[][] = specs.map(() => []);
+  for (const m of measurements) process.stderr.write(`bench:   ${m.peer}: ${m.command}\n`);
+  const rounds = ctx.warmup + ctx.runs;
+  for (let round = 0; round < rounds; round++) {
+    for (let k = 0; k < specs.length; k++) {
+      const i = (round + k) % specs.length;
+      const spec = specs[i] as TimedSpec;
+      const m = measurements[i] as Measurement;
+      if (m.error) continue;
+      try {
+        const timed = await ctx.timer.time(spec.command, { runs: 1, warmup: 0, outDir: ctx.outDir, env: ctx.env });
+        if (round < ctx.warmup) continue;
+        m.samples.push(...timed.times);
+        if (timed.cpuSeconds !== undefined) cpu[i]?.push(timed.cpuSeconds);
+      } catch (error) {
+        m.error = (error as Error).message;
+      }
+    }
   }
+  measurements.forEach((m, i) => {
+    const c = cpu[i] ?? [];
+    if (c.length > 0 && c.length === m.samples.length) m.cpuSeconds = c.reduce((a, b) => a + b, 0) / c.length;
+  });
+  return measurements as { [K in keyof T]: Measurement };
 }
 
 export { BENCH_ENDPOINT, BENCH_QUEUE };

@@ -1,5 +1,5 @@
 /** B1: a strictly sequential pipeline of no-op activity steps against a script calling a client in a loop. */
-import { type BenchContext, nxrun, peer, timeCommand } from "../context.js";
+import { type BenchContext, nxrun, peer, timeCommands } from "../context.js";
 import { sequentialPipeline } from "../pipelines.js";
 import { atMost, type CaseResult, cpuRatio, info, medianOf, ratio } from "../results.js";
 
@@ -26,24 +26,11 @@ export async function benchSequential(ctx: BenchContext): Promise<Omit<CaseResul
   ];
   const extra = { executions: steps };
 
-  const nx = await timeCommand(
-    ctx,
-    "nxrun",
-    { name: "b1-nxrun", argv: nxrun(file, "--output", "plain", ...conn) },
-    extra,
-  );
-  const sdk = await timeCommand(
-    ctx,
-    "sdk-client loop",
-    { name: "b1-sdk", argv: peer("sdk-client.js", ...loop) },
-    extra,
-  );
-  const own = await timeCommand(
-    ctx,
-    "nxrun-client loop",
-    { name: "b1-nxrun-client", argv: peer("nxrun-client.js", ...loop) },
-    extra,
-  );
+  const [nx, sdk, own] = await timeCommands(ctx, [
+    { peer: "nxrun", command: { name: "b1-nxrun", argv: nxrun(file, "--output", "plain", ...conn) }, extra },
+    { peer: "sdk-client loop", command: { name: "b1-sdk", argv: peer("sdk-client.js", ...loop) }, extra },
+    { peer: "nxrun-client loop", command: { name: "b1-nxrun-client", argv: peer("nxrun-client.js", ...loop) }, extra },
+  ]);
   const cli = {
     peer: "temporal activity execute ×" + steps,
     command: `temporal activity execute --type noop --task-queue ${ctx.taskQueue} ... (${steps} times)`,

@@ -1,13 +1,15 @@
 /** B5: start-up: `nxrun --version` and `nxrun check small.yaml` against a bare `node -e 0`. */
-import { type BenchContext, nxrun, timeCommand } from "../context.js";
+import { type BenchContext, nxrun, timeCommands } from "../context.js";
 import { smallPipeline } from "../pipelines.js";
 import { atMost, type CaseResult, formatMs, medianOf } from "../results.js";
 
 export async function benchStartup(ctx: BenchContext): Promise<Omit<CaseResult, "seconds">> {
   const file = smallPipeline(ctx.pipelinesDir);
-  const node = await timeCommand(ctx, "node -e 0", { name: "b5-node", argv: [process.execPath, "-e", "0"] });
-  const version = await timeCommand(ctx, "nxrun --version", { name: "b5-version", argv: nxrun("--version") });
-  const check = await timeCommand(ctx, "nxrun check small.yaml", { name: "b5-check", argv: nxrun("check", file) });
+  const [node, version, check] = await timeCommands(ctx, [
+    { peer: "node -e 0", command: { name: "b5-node", argv: [process.execPath, "-e", "0"] } },
+    { peer: "nxrun --version", command: { name: "b5-version", argv: nxrun("--version") } },
+    { peer: "nxrun check small.yaml", command: { name: "b5-check", argv: nxrun("check", file) } },
+  ]);
   const over = (m: typeof check) => {
     const a = medianOf(m);
     const b = medianOf(node);

@@ -1,5 +1,5 @@
 /** B6: what the Ink view costs: B2's fan-out on a pseudo-terminal, view on vs `--output plain`. */
-import { type BenchContext, displayCommand, nxrun, timeCommand } from "../context.js";
+import { type BenchContext, displayCommand, nxrun, timeCommands } from "../context.js";
 import { fanOutPipeline } from "../pipelines.js";
 import { atMost, type CaseResult, medianOf, ratio } from "../results.js";
 import { shellQuote } from "../timing.js";
@@ -15,18 +15,18 @@ export async function benchView(ctx: BenchContext): Promise<Omit<CaseResult, "se
   const file = fanOutPipeline(ctx.pipelinesDir, concurrency);
   const base = [file, "-i", `n=${count}`, "--address", ctx.address, "--namespace", ctx.namespace];
   const extra = { executions: count };
-  const tui = await timeCommand(
-    ctx,
-    "nxrun --output tui (pty)",
-    { name: "b6-tui", argv: onPty(nxrun(...base, "--output", "tui")) },
-    extra,
-  );
-  const plain = await timeCommand(
-    ctx,
-    "nxrun --output plain (pty)",
-    { name: "b6-plain", argv: onPty(nxrun(...base, "--output", "plain")) },
-    extra,
-  );
+  const [tui, plain] = await timeCommands(ctx, [
+    {
+      peer: "nxrun --output tui (pty)",
+      command: { name: "b6-tui", argv: onPty(nxrun(...base, "--output", "tui")) },
+      extra,
+    },
+    {
+      peer: "nxrun --output plain (pty)",
+      command: { name: "b6-plain", argv: onPty(nxrun(...base, "--output", "plain")) },
+      extra,
+    },
+  ]);
   const slower = ratio(medianOf(tui), medianOf(plain));
   return {
     id: "B6",

@@ -1,7 +1,7 @@
 /** B7: `nxrun check` of a generated 1,000-step pipeline against a bare YAML parse plus ajv validation. */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { type BenchContext, nxrun, peer, timeCommand } from "../context.js";
+import { type BenchContext, nxrun, peer, timeCommands } from "../context.js";
 import { writeStandaloneValidator } from "../peers/pipeline-schema.js";
 import { largePipeline } from "../pipelines.js";
 import { atMost, type CaseResult, cpuRatio, info, medianOf, ratio } from "../results.js";
@@ -9,19 +9,27 @@ import { atMost, type CaseResult, cpuRatio, info, medianOf, ratio } from "../res
 export async function benchCheckScale(ctx: BenchContext): Promise<Omit<CaseResult, "seconds">> {
   const steps = ctx.sizes.b7Steps;
   const file = largePipeline(ctx.pipelinesDir, steps);
-  const check = await timeCommand(ctx, "nxrun check", { name: "b7-check", argv: nxrun("check", file) });
   mkdirSync(ctx.outDir, { recursive: true });
   const standalone = join(ctx.outDir, "pipeline-validator.standalone.cjs");
   writeStandaloneValidator(standalone);
-  const base = await timeCommand(ctx, "yaml + ajv (precompiled standalone validator)", {
-    name: "b7-baseline-standalone",
-    argv: peer("check-baseline.js", file, "--standalone", standalone),
-  });
-  const compiling = await timeCommand(ctx, "yaml + ajv (schema compiled at start)", {
-    name: "b7-baseline-compile",
-    argv: peer("check-baseline.js", file),
-  });
-  const node = await timeCommand(ctx, "node -e 0", { name: "b7-node", argv: [process.execPath, "-e", "0"] });
+  const [check, base, compiling, node] = await timeCommands(ctx, [
+    { peer: "nxrun check", command: { name: "b7-check", argv: nxrun("check", file) } },
+    {
+      peer: "yaml + ajv (precompiled standalone validator)",
+      command: {
+        name: "b7-baseline-standalone",
+        argv: peer("check-baseline.js", file, "--standalone", standalone),
+      },
+    },
+    {
+      peer: "yaml + ajv (schema compiled at start)",
+      command: {
+        name: "b7-baseline-compile",
+        argv: peer("check-baseline.js", file),
+      },
+    },
+    { peer: "node -e 0", command: { name: "b7-node", argv: [process.execPath, "-e", "0"] } },
+  ]);
   const nodeMedian = medianOf(node);
   const minusNode = (m: number | undefined) =>
     m !== undefined && nodeMedian !== undefined ? m - nodeMedian : undefined;

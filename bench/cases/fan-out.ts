@@ -1,5 +1,5 @@
 /** B2 and B3: a forEach of no-op executions against Promise pools over each client and a raw gRPC loop. */
-import { type BenchContext, nxrun, peer, timeCommand } from "../context.js";
+import { type BenchContext, nxrun, peer, timeCommands } from "../context.js";
 import { fanOutPipeline, nexusFanOutPipeline } from "../pipelines.js";
 import { atLeast, type CaseResult, cpuRatio, info, type Measurement, ratePerSecond, ratio } from "../results.js";
 
@@ -19,30 +19,28 @@ async function fanOut(
   const target = kind === "activity" ? ["--task-queue", ctx.taskQueue] : ["--endpoint", ctx.endpoint];
   const tag = kind === "activity" ? "b2" : "b3";
   const extra = { executions: count };
-  const nx = await timeCommand(
-    ctx,
-    "nxrun",
-    { name: `${tag}-nxrun`, argv: nxrun(file, "-i", `n=${count}`, "--output", "plain", ...conn) },
-    extra,
-  );
-  const sdk = await timeCommand(
-    ctx,
-    "sdk-client pool",
-    { name: `${tag}-sdk`, argv: peer("sdk-client.js", ...pool, ...target) },
-    extra,
-  );
-  const own = await timeCommand(
-    ctx,
-    "nxrun-client pool",
-    { name: `${tag}-nxrun-client`, argv: peer("nxrun-client.js", ...pool, ...target) },
-    extra,
-  );
-  const raw = await timeCommand(
-    ctx,
-    "grpc-raw pool (ceiling)",
-    { name: `${tag}-grpc-raw`, argv: peer("grpc-raw.js", ...pool, ...target) },
-    extra,
-  );
+  const [nx, sdk, own, raw] = await timeCommands(ctx, [
+    {
+      peer: "nxrun",
+      command: { name: `${tag}-nxrun`, argv: nxrun(file, "-i", `n=${count}`, "--output", "plain", ...conn) },
+      extra,
+    },
+    {
+      peer: "sdk-client pool",
+      command: { name: `${tag}-sdk`, argv: peer("sdk-client.js", ...pool, ...target) },
+      extra,
+    },
+    {
+      peer: "nxrun-client pool",
+      command: { name: `${tag}-nxrun-client`, argv: peer("nxrun-client.js", ...pool, ...target) },
+      extra,
+    },
+    {
+      peer: "grpc-raw pool (ceiling)",
+      command: { name: `${tag}-grpc-raw`, argv: peer("grpc-raw.js", ...pool, ...target) },
+      extra,
+    },
+  ]);
   return { measurements: [nx, sdk, own, raw], nxrun: nx, raw, own };
 }
 
