@@ -29,6 +29,20 @@ function envBool(value: string | undefined): boolean | undefined {
   return value === "1" || value.toLowerCase() === "true";
 }
 
+/**
+ * The environment without empty TEMPORAL_* variables: `TEMPORAL_ADDRESS=` (e.g. cleared in a CI
+ * step) counts as unset, as in envBool, so the next layer applies. @temporalio/envconfig reads the
+ * variables with `??`, which would take "" as a value.
+ */
+function withoutEmptyTemporalVars(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const result: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (key.startsWith("TEMPORAL_") && value === "") continue;
+    result[key] = value;
+  }
+  return result;
+}
+
 /** The profile from the config file (no environment: env is its own, higher layer). */
 function fileProfile(profile: string | undefined, configFile: string | undefined, env: NodeJS.ProcessEnv) {
   const configSource: ConfigDataSource | undefined = configFile ? { path: configFile } : undefined;
@@ -166,9 +180,10 @@ function redactWhenPrinted(options: ConnectionOptions): ConnectionOptions {
 export async function resolveConnection(
   flags: ConnectionFlags,
   pipelineTemporal?: TemporalSettings,
-  env: NodeJS.ProcessEnv = process.env,
+  rawEnv: NodeJS.ProcessEnv = process.env,
 ): Promise<ConnectionOptions> {
-  const profileName = flags.profile ?? (env.TEMPORAL_PROFILE || undefined) ?? pipelineTemporal?.profile;
+  const env = withoutEmptyTemporalVars(rawEnv);
+  const profileName = flags.profile ?? env.TEMPORAL_PROFILE ?? pipelineTemporal?.profile;
   const file = fileProfile(profileName, flags.configFile, env);
   const fromEnv = envProfile(env);
 

@@ -127,6 +127,37 @@ describe("resolveConnection", () => {
     expect(JSON.stringify(options)).toContain("mtls.example:7233");
   });
 
+  it("treats an empty TEMPORAL_* variable as unset, so the next layer (or the default) applies", async () => {
+    const empty = {
+      ...bareEnv,
+      TEMPORAL_CONFIG_FILE: configFile,
+      TEMPORAL_ADDRESS: "",
+      TEMPORAL_NAMESPACE: "",
+      TEMPORAL_API_KEY: "",
+      TEMPORAL_TLS: "",
+      TEMPORAL_TLS_SERVER_NAME: "",
+      TEMPORAL_TLS_SERVER_CA_CERT_PATH: "",
+      TEMPORAL_TLS_CLIENT_CERT_PATH: "",
+      TEMPORAL_TLS_CLIENT_KEY_PATH: "",
+      TEMPORAL_GRPC_META_X_TEAM: "",
+    };
+    const fromFile = await resolveConnection({}, undefined, empty);
+    expect(fromFile).toMatchObject({ address: "file-default:7233", namespace: "file-ns", tls: false });
+    expect(fromFile.apiKey).toBeUndefined();
+    expect(fromFile.metadata).toBeUndefined();
+    const pipeline = { address: "pipeline:7233", namespace: "pipeline-ns" };
+    expect(await resolveConnection({}, pipeline, empty)).toMatchObject({
+      address: "pipeline:7233",
+      namespace: "pipeline-ns",
+    });
+    // An empty TEMPORAL_CONFIG_FILE too: the (absent) default file, not a file named "".
+    expect(await resolveConnection({}, undefined, { ...empty, TEMPORAL_CONFIG_FILE: "" })).toMatchObject({
+      address: "127.0.0.1:7233",
+      namespace: "default",
+      tls: false,
+    });
+  });
+
   it("explains each configuration mistake without echoing secrets", async () => {
     const mistakes: Array<[Parameters<typeof resolveConnection>[0], RegExp]> = [
       [{ configFile, profile: "nope" }, /profile "nope" was not found.*/],
