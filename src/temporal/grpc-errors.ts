@@ -125,6 +125,19 @@ function where(ctx: CallContext) {
   return `${ctx.method} on ${ctx.address}`;
 }
 
+/** What to check when the connection could not be made, judged by grpc-js's message. */
+function unavailableHint(serverMessage: string): string {
+  if (/SSL|TLS|certificate|handshake|WRONG_VERSION/i.test(serverMessage)) {
+    return "a TLS problem: check --tls, the CA (--tls-ca-path) and --tls-server-name; a plaintext server needs no --tls and no API key";
+  }
+  // A plaintext HTTP/2 preface sent to a TLS port: the server's TLS (or HTTP/1 "plain HTTP sent to
+  // HTTPS port") answer is not HTTP/2, and Node's http2 reports a protocol error.
+  if (/Protocol error/i.test(serverMessage)) {
+    return "the server may require TLS: pass --tls / set TEMPORAL_TLS, or check the address (--address / TEMPORAL_ADDRESS)";
+  }
+  return "check --address / TEMPORAL_ADDRESS and that the server is running";
+}
+
 /** Maps a failed grpc-js call to a typed error; anything else (a bug) is returned unchanged. */
 export function mapGrpcError(error: unknown, ctx: CallContext): unknown {
   if (!isServiceError(error)) return error;
@@ -216,9 +229,7 @@ export function mapGrpcError(error: unknown, ctx: CallContext): unknown {
     }
     case status.UNAVAILABLE:
       return new UnavailableError(`cannot reach Temporal at ${ctx.address} (${serverMessage})`, error.code, method, {
-        hint: /SSL|TLS|certificate|handshake|WRONG_VERSION/i.test(serverMessage)
-          ? "a TLS problem: check --tls, the CA (--tls-ca-path) and --tls-server-name; a plaintext server needs no --tls and no API key"
-          : "check --address / TEMPORAL_ADDRESS and that the server is running",
+        hint: unavailableHint(serverMessage),
         cause,
       });
     case status.DEADLINE_EXCEEDED:

@@ -269,5 +269,6 @@ describe.skipIf(!tools)("TLS, mTLS and API keys through nginx (skipped when ngin
     expect(error).toBeInstanceOf(UserError);
     expect(error.message).toContain(tlsAddress);
     expect(error).not.toBeInstanceOf(AuthError);
+    expect(error.hint).toMatch(/may require TLS: pass --tls/);
   });
 });

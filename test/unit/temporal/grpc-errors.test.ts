@@ -134,6 +134,21 @@ describe("mapGrpcError", () => {
     expect(error.hint).toMatch(/--tls/);
   });
 
+  it("says the server may require TLS when a plaintext connection meets a protocol error", () => {
+    // What grpc-js reports when the plaintext HTTP/2 preface reaches a TLS port (nginx, seen on the e2e proxy).
+    const error = mapGrpcError(
+      serviceError(
+        status.UNAVAILABLE,
+        "No connection established. Last error: Protocol error (2026-01-01T00:00:00.000Z). Resolution note: ",
+      ),
+      ctx,
+    ) as UserError;
+    expect(error).toBeInstanceOf(UnavailableError);
+    expect(error.hint).toBe(
+      "the server may require TLS: pass --tls / set TEMPORAL_TLS, or check the address (--address / TEMPORAL_ADDRESS)",
+    );
+  });
+
   it("never copies metadata (credentials) into the message or hint", () => {
     for (const code of [status.UNAUTHENTICATED, status.PERMISSION_DENIED, status.UNAVAILABLE, status.INTERNAL]) {
       const error = mapGrpcError(serviceError(code, "denied"), ctx) as UserError;
