@@ -138,6 +138,13 @@ function unavailableHint(serverMessage: string): string {
   return "check --address / TEMPORAL_ADDRESS and that the server is running";
 }
 
+/**
+ * HTTP statuses a TLS-terminating proxy sends when it refuses the client certificate: nginx's 495
+ * (bad certificate) and 496 (none sent) reach the client as 400 (grpc-js: INTERNAL); other proxies
+ * may pass 495/496 through (grpc-js: UNKNOWN). A gRPC server itself never answers HTTP 400.
+ */
+const CLIENT_CERTIFICATE_REFUSED = new Set(["400", "495", "496"]);
+
 /** Maps a failed grpc-js call to a typed error; anything else (a bug) is returned unchanged. */
 export function mapGrpcError(error: unknown, ctx: CallContext): unknown {
   if (!isServiceError(error)) return error;
@@ -148,6 +155,17 @@ export function mapGrpcError(error: unknown, ctx: CallContext): unknown {
   // A plain HTTP answer (a web server, or a proxy refusing the call, e.g. nginx's 400 for a missing
   // client certificate): grpc-js reports it as "Received HTTP status code N" under various codes.
   const http = /Received HTTP status code (\d+)/i.exec(serverMessage);
+  if (http && CLIENT_CERTIFICATE_REFUSED.has(http[1] as string)) {
+    return new AuthError(
+      `Temporal at ${ctx.address} did not accept the credentials: it (or a proxy in front of it) answered HTTP ${http[1]}, its answer to a missing or invalid client certificate`,
+      error.code,
+      method,
+      {
+        hint: "mTLS: give a client certificate and its key (--tls-cert-path and --tls-key-path, or TEMPORAL_TLS_CLIENT_CERT_PATH / TEMPORAL_TLS_CLIENT_KEY_PATH) issued by a CA the server trusts",
+        cause,
+      },
+    );
+  }
   if (http && error.code !== status.UNAUTHENTICATED && error.code !== status.PERMISSION_DENIED) {
     return new UnavailableError(
       `the server at ${ctx.address} answered HTTP ${http[1]} instead of gRPC: it is not a Temporal gRPC frontend, or a proxy in front of it refused the call`,

@@ -260,6 +260,10 @@ describe.skipIf(!tools)("TLS, mTLS and API keys through nginx (skipped when ngin
       expect(error.message).not.toContain("\n");
       expect(error.hint, `${error.name}: ${error.message}`).toMatch(hint);
     }
+    // This nginx answers the missing certificate with plain HTTP 400: a credentials problem.
+    const missing = (await connect({ ...noCert, connectTimeout: 5000 }).catch((e: unknown) => e)) as UserError;
+    expect(missing, `${missing.name}: ${missing.message}`).toBeInstanceOf(AuthError);
+    expect(missing.hint).toMatch(/^mTLS: /);
   });
 
   it("plaintext to a TLS port fails with a hint instead of hanging", async () => {

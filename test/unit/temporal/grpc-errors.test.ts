@@ -83,9 +83,27 @@ describe("mapGrpcError", () => {
     expect(error).toBeInstanceOf(UnavailableError);
     expect(error.message).toMatch(/answered HTTP 404 instead of gRPC/);
     expect(error.hint).toMatch(/--address/);
-    const refused = mapGrpcError(serviceError(status.INTERNAL, "Received HTTP status code 400"), ctx) as UserError;
-    expect(refused).toBeInstanceOf(UnavailableError);
-    expect(refused.hint).toMatch(/--tls-cert-path/);
+  });
+
+  it("reads a proxy's HTTP 400/495/496 as a refused client certificate", () => {
+    // nginx answers a missing (496) or bad (495) client certificate with HTTP 400; grpc-js maps 400
+    // to INTERNAL and 495/496 to UNKNOWN.
+    for (const [code, http] of [
+      [status.INTERNAL, 400],
+      [status.UNKNOWN, 495],
+      [status.UNKNOWN, 496],
+    ] as const) {
+      const refused = mapGrpcError(serviceError(code, `Received HTTP status code ${http}`), ctx) as UserError;
+      expect(refused, String(http)).toBeInstanceOf(AuthError);
+      expect(refused.exitCode).toBe(3);
+      expect(refused.message).toContain("temporal.example:7233");
+      expect(refused.message).toContain(`HTTP ${http}`);
+      expect(refused.message).toMatch(/client certificate/);
+      expect(refused.hint).toMatch(/mTLS: .*--tls-cert-path.*--tls-key-path/);
+    }
+    // Other HTTP answers are still "not a gRPC frontend".
+    const bad = mapGrpcError(serviceError(status.UNKNOWN, "Received HTTP status code 502"), ctx);
+    expect(bad).toBeInstanceOf(UnavailableError);
   });
 
   it("recognizes an unknown namespace by its details or its message", () => {
