@@ -144,9 +144,7 @@ export function registerCommands(program: Command, setExit: (code: number) => vo
   for (const name of ["list", "count"] as const) {
     const command = program
       .command(name)
-      .description(
-        name === "list" ? "list standalone executions (visibility query)" : "count standalone executions",
-      )
+      .description(name === "list" ? "list standalone executions (visibility query)" : "count standalone executions")
       .addOption(new Option("--kind <kind>", "activity or nexus").choices(["activity", "nexus"]).default("activity"))
       .option("-q, --query <query>", "Temporal visibility query")
       .addOption(new Option("-o, --output <mode>", "output format").choices(["text", "json"]).default("text"));

@@ -21,15 +21,15 @@ defaults:
 steps:
   - id: first
     activity: sleepFor
-    input: { ms: 700 }
+    input: { ms: 1500 }
   - id: op
     nexus: { endpoint: {{endpoint}}, service: TestService, operation: shout }
-    input: { text: "{% 'slept ' & $string($steps.first.output.slept) %}", ms: 700 }
+    input: { text: "{% 'slept ' & $string($steps.first.output.slept) %}", ms: 1500 }
   - id: each
     forEach: "{% [1..${ITEMS}] %}"
-    concurrency: 3
+    concurrency: 2
     activity: sleepFor
-    input: { ms: "{% 300 + $item * 100 %}" }
+    input: { ms: "{% 600 + $item * 100 %}" }
   - id: last
     activity: echo
     input: { text: "{% $steps.op.output.text %}", total: "{% $sum($steps.each.output.slept) %}" }
@@ -47,9 +47,12 @@ const activityIds = (runId: string) => [
 describe("resume after SIGKILL", () => {
   it("5 runs killed at random moments, each resumed to completion with one execution per step ID", async () => {
     const pipeline = file();
+    // The run takes at least 4.5 s of sleeps (first 1.5 s, then three forEach batches of 0.8 + 1.0 +
+    // 1.2 s), so a kill between 0.7 s and 3.7 s always lands mid-run: anywhere from before the first
+    // start to inside the forEach.
     const runs = Array.from({ length: 5 }, (_, i) => ({
       runId: uniqueId(`resume${i}`),
-      killAfterMs: 1500 + Math.random() * 4500,
+      killAfterMs: 700 + Math.random() * 3000,
     }));
     const killedMidRun = await Promise.all(
       runs.map(async ({ runId, killAfterMs }) => {
@@ -58,13 +61,12 @@ describe("resume after SIGKILL", () => {
         const timer = setTimeout(() => child?.kill("SIGKILL"), killAfterMs);
         const first = await killed;
         clearTimeout(timer);
-        // A kill that came too late finds the run already complete; resuming must still be a no-op.
-        expect(first.signal === "SIGKILL" || first.code === 0, output(first)).toBe(true);
+        expect(first.signal, output(first)).toBe("SIGKILL");
 
         const resumed = await runPipelineFile(pipeline, ["--resume", runId], { runId });
         expect(resumed.code, output(resumed)).toBe(0);
-        expect(resumed.report?.outputs).toEqual({ text: "SLEPT 700", total: 3900 });
-        expect(stepOf(resumed, "each").output).toEqual([400, 500, 600, 700, 800, 900].map((slept) => ({ slept })));
+        expect(resumed.report?.outputs).toEqual({ text: "SLEPT 1500", total: 5700 });
+        expect(stepOf(resumed, "each").output).toEqual([700, 800, 900, 1000, 1100, 1200].map((slept) => ({ slept })));
 
         // The server's own count: every activity ID once, and the Nexus operation once.
         const ids = activityIds(runId);
@@ -77,8 +79,10 @@ describe("resume after SIGKILL", () => {
           `ActivityId STARTS_WITH '${runId}.' AND ExecutionStatus = 'Completed'`,
           ids.length,
         );
+        return killAfterMs;
       }),
     );
+    expect(killedMidRun).toHaveLength(5);
   });
 
   it("re-running a completed run ID starts nothing and reuses every result", async () => {
