@@ -7,8 +7,15 @@ import { render } from "ink";
 import { RunView } from "./run-view.js";
 import type { ViewStore } from "./store.js";
 
-/** Frames per second of the view; events in between only update the store. */
+/** Timer ticks per second: the fastest the view can redraw; events in between only update the store. */
 export const FRAMES_PER_SECOND = 10;
+/**
+ * Redraw at most this often when the state changed, and this often when only spinners and elapsed
+ * times move. Each frame costs 15-20 ms of CPU (React, Ink, string widths: bench/findings.md, B6), so
+ * a 10 fps redraw made a fan-out under the view use about twice the CPU of `--output plain`.
+ */
+const CHANGED_FRAME_MS = 200;
+const CLOCK_FRAME_MS = 500;
 
 export interface MountOptions {
   stdout: NodeJS.WriteStream;
@@ -47,12 +54,17 @@ export function mountView(store: ViewStore, options: MountOptions): MountedView 
     maxFps: FRAMES_PER_SECOND,
   });
   let drawnVersion = store.version;
+  let drawnAt = now();
   const timer = setInterval(() => {
-    tick++;
     // Spinners and elapsed times move while anything runs; otherwise redraw only on change.
     const moving = store.state.end === undefined && store.state.run !== undefined;
-    if (!moving && drawnVersion === store.version) return;
+    const changed = drawnVersion !== store.version;
+    const since = now() - drawnAt;
+    if (!(changed && since >= CHANGED_FRAME_MS) && !(moving && since >= CLOCK_FRAME_MS)) return;
     drawnVersion = store.version;
+    drawnAt = now();
+    // The spinner advances one step per drawn frame, so it turns smoothly at any frame rate.
+    tick++;
     instance.rerender(frame());
   }, 1000 / FRAMES_PER_SECOND);
   // The timer must not keep a finished process alive.
