@@ -5,14 +5,11 @@ import { defaultIdentity } from "./execution-common.js";
 import { nexusOperations } from "./nexus-operations.js";
 import { wf } from "./proto.js";
 import { WorkflowServiceRpc } from "./rpc.js";
+import { TlsChannelCredentials } from "./tls-credentials.js";
 import type { ConnectionOptions, TemporalClient, TlsSettings } from "./types.js";
 
 /** Default bound on reaching the server and on each ordinary call, ms. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-
-function toBuffer(pem: string | Uint8Array): Buffer {
-  return typeof pem === "string" ? Buffer.from(pem) : Buffer.from(pem);
-}
 
 /** TLS is on when settings are given, or when an API key is sent (unless TLS is explicitly false). */
 function tlsSettings(options: ConnectionOptions): TlsSettings | undefined {
@@ -21,14 +18,9 @@ function tlsSettings(options: ConnectionOptions): TlsSettings | undefined {
   return options.apiKey ? {} : undefined;
 }
 
-function channelCredentials(tls: TlsSettings | undefined): ChannelCredentials {
+function channelCredentials(address: string, tls: TlsSettings | undefined): ChannelCredentials {
   if (!tls) return credentials.createInsecure();
-  return credentials.createSsl(
-    tls.serverRootCaCertificate ? toBuffer(tls.serverRootCaCertificate) : null,
-    tls.clientCertPair ? toBuffer(tls.clientCertPair.key) : null,
-    tls.clientCertPair ? toBuffer(tls.clientCertPair.crt) : null,
-    tls.disableHostVerification ? { checkServerIdentity: () => undefined } : {},
-  );
+  return new TlsChannelCredentials(address, tls);
 }
 
 /** The metadata sent with every call: the user's, the namespace (routing in Temporal Cloud), the API key. */
@@ -48,11 +40,10 @@ export function openRpc(options: ConnectionOptions): WorkflowServiceRpc {
     "grpc.keepalive_time_ms": 30_000,
     "grpc.keepalive_timeout_ms": 15_000,
   };
-  if (tls?.serverName) {
-    channelOptions["grpc.ssl_target_name_override"] = tls.serverName;
-    channelOptions["grpc.default_authority"] = tls.serverName;
-  }
-  const client = new Client(options.address, channelCredentials(tls), channelOptions);
+  // The :authority header names the server as --tls-server-name does (TlsChannelCredentials sends
+  // and verifies the name in the handshake).
+  if (tls?.serverName) channelOptions["grpc.default_authority"] = tls.serverName;
+  const client = new Client(options.address, channelCredentials(options.address, tls), channelOptions);
   return new WorkflowServiceRpc(
     client,
     options.address,
