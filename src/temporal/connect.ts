@@ -3,8 +3,8 @@ import { type ChannelCredentials, Client, credentials } from "@grpc/grpc-js";
 import { activityExecutions } from "./activity-executions.js";
 import { defaultIdentity } from "./execution-common.js";
 import { nexusOperations } from "./nexus-operations.js";
-import { wf } from "./proto.js";
-import { WorkflowServiceRpc } from "./rpc.js";
+import { WORKFLOW_SERVICE, wf } from "./proto.js";
+import { ServiceRpc, type WorkflowServiceRpc } from "./rpc.js";
 import { TlsChannelCredentials } from "./tls-credentials.js";
 import type { ConnectionOptions, TemporalClient, TlsSettings } from "./types.js";
 
@@ -31,8 +31,11 @@ function callMetadata(options: ConnectionOptions): Record<string, string> {
   return metadata;
 }
 
-/** Opens the WorkflowService channel without checking it (`connect` checks). */
-export function openRpc(options: ConnectionOptions): WorkflowServiceRpc {
+/**
+ * Opens a channel to `service` (WorkflowService unless told) with the connection's credentials, TLS
+ * and metadata, without checking it (`connect` checks).
+ */
+export function openRpc(options: ConnectionOptions, service: string = WORKFLOW_SERVICE): ServiceRpc {
   const tls = tlsSettings(options);
   const channelOptions: Record<string, string | number> = {
     // Results and inputs can be large; match the SDK's 128 MiB.
@@ -44,8 +47,9 @@ export function openRpc(options: ConnectionOptions): WorkflowServiceRpc {
   // and verifies the name in the handshake).
   if (tls?.serverName) channelOptions["grpc.default_authority"] = tls.serverName;
   const client = new Client(options.address, channelCredentials(options.address, tls), channelOptions);
-  return new WorkflowServiceRpc(
+  return new ServiceRpc(
     client,
+    service,
     options.address,
     options.namespace,
     callMetadata(options),

@@ -1,12 +1,12 @@
 /**
- * Unary calls to temporal.api.workflowservice.v1.WorkflowService over one grpc-js channel, with
- * protobufjs encoding from @temporalio/proto. Adds the connection's metadata, a deadline, abort
+ * Unary calls to one Temporal gRPC service (WorkflowService, or OperatorService for preflight) over
+ * one grpc-js channel, with protobufjs encoding from @temporalio/proto. Adds the connection's metadata, a deadline, abort
  * support and bounded retries of UNAVAILABLE for calls that are safe to repeat; every failure leaves
  * through `mapGrpcError`.
  */
 import { type Client, type CallOptions as GrpcCallOptions, Metadata, type ServiceError, status } from "@grpc/grpc-js";
 import { mapGrpcError } from "./grpc-errors.js";
-import { type MessageCodec, WORKFLOW_SERVICE } from "./proto.js";
+import type { MessageCodec } from "./proto.js";
 
 export interface RpcCallOptions {
   /** Deadline of one attempt, ms; default the channel's call timeout. */
@@ -46,9 +46,12 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-export class WorkflowServiceRpc {
+/** Calls to the service named `service` (e.g. temporal.api.workflowservice.v1.WorkflowService). */
+export class ServiceRpc {
   constructor(
     private readonly client: Client,
+    /** Full gRPC service name, the first part of each method path. */
+    readonly service: string,
     readonly address: string,
     readonly namespace: string,
     private readonly metadata: Readonly<Record<string, string>>,
@@ -95,7 +98,7 @@ export class WorkflowServiceRpc {
       const callOptions: GrpcCallOptions = { deadline: Date.now() + (options.timeout ?? this.callTimeout) };
       const onAbort = () => call.cancel();
       const call = this.client.makeUnaryRequest<I, T>(
-        `/${WORKFLOW_SERVICE}/${method}`,
+        `/${this.service}/${method}`,
         (message: I) => Buffer.from(requestType.encode(message).finish()),
         (bytes: Buffer) => responseType.decode(bytes),
         request,
@@ -115,3 +118,6 @@ export class WorkflowServiceRpc {
     this.client.close();
   }
 }
+
+/** A ServiceRpc opened for temporal.api.workflowservice.v1.WorkflowService. */
+export type WorkflowServiceRpc = ServiceRpc;

@@ -4,9 +4,13 @@
  */
 import { Server, ServerCredentials, type ServerUnaryCall, type sendUnaryData, status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { OperatorService } from "../../../src/preflight/operator-service.js";
 import { clientOver, openRpc } from "../../../src/temporal/connect.js";
 import { UnavailableError } from "../../../src/temporal/grpc-errors.js";
-import { WORKFLOW_SERVICE, wf } from "../../../src/temporal/proto.js";
+import { temporal, WORKFLOW_SERVICE, wf } from "../../../src/temporal/proto.js";
+
+const OPERATOR_SERVICE = "temporal.api.operatorservice.v1.OperatorService";
+const op = temporal.api.operatorservice.v1;
 
 let server: Server;
 let address: string;
@@ -67,6 +71,20 @@ beforeAll(async () => {
       PollActivityExecution: neverAnswer,
     },
   );
+  // OperatorService (preflight's ListNexusEndpoints) on the same server.
+  server.addService(
+    { ListNexusEndpoints: { ...raw, path: `/${OPERATOR_SERVICE}/ListNexusEndpoints` } },
+    {
+      ListNexusEndpoints: handler(
+        "ListNexusEndpoints",
+        () => ({}),
+        () =>
+          op.ListNexusEndpointsResponse.encode({
+            endpoints: [{ spec: { name: "ep", target: { worker: { namespace: "ns", taskQueue: "q" } } } }],
+          }).finish(),
+      ),
+    },
+  );
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
   );
@@ -108,6 +126,35 @@ describe("WorkflowService RPC", () => {
       refuse.set("StartActivityExecution", 0);
     }
     expect(seen.length).toBe(5);
+  });
+
+  it("opens a channel to another service (OperatorService) with the same metadata", async () => {
+    seen.length = 0;
+    const options = { address, namespace: "ns", apiKey: "the-key", tls: false as const };
+    const rpc = openRpc(options, OPERATOR_SERVICE);
+    try {
+      const response = await rpc.call(
+        "ListNexusEndpoints",
+        op.ListNexusEndpointsRequest,
+        op.ListNexusEndpointsResponse,
+        { name: "ep" },
+      );
+      expect(response.endpoints[0]?.spec?.name).toBe("ep");
+    } finally {
+      rpc.close();
+    }
+    const operator = new OperatorService(options);
+    try {
+      expect(await operator.findNexusEndpoint("ep")).toEqual({
+        name: "ep",
+        target: { kind: "worker", namespace: "ns", taskQueue: "q" },
+      });
+      expect(await operator.findNexusEndpoint("other")).toBeUndefined();
+    } finally {
+      operator.close();
+    }
+    expect(seen.map((s) => s.method)).toEqual(["ListNexusEndpoints", "ListNexusEndpoints", "ListNexusEndpoints"]);
+    for (const call of seen) expect(call).toMatchObject({ authorization: "Bearer the-key", namespace: "ns" });
   });
 
   it("aborting a poll in flight rejects at once with the abort reason", async () => {
