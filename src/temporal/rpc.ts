@@ -1,8 +1,8 @@
 /**
  * Unary calls to one Temporal gRPC service (WorkflowService, or OperatorService for preflight) over
  * one grpc-js channel, with protobufjs encoding from @temporalio/proto. Adds the connection's metadata, a deadline, abort
- * support and bounded retries of UNAVAILABLE for calls that are safe to repeat; every failure leaves
- * through `mapGrpcError`.
+ * support and bounded, jittered retries of UNAVAILABLE and RESOURCE_EXHAUSTED for calls that are safe
+ * to repeat; every failure leaves through `mapGrpcError`.
  */
 import { type Client, type CallOptions as GrpcCallOptions, Metadata, type ServiceError, status } from "@grpc/grpc-js";
 import { mapGrpcError } from "./grpc-errors.js";
@@ -12,11 +12,15 @@ export interface RpcCallOptions {
   /** Deadline of one attempt, ms; default the channel's call timeout. */
   timeout?: number;
   signal?: AbortSignal;
-  /** Safe to repeat (idempotent, or carries a request ID): UNAVAILABLE is retried with backoff. */
+  /** Safe to repeat (idempotent, or carries a request ID): UNAVAILABLE and RESOURCE_EXHAUSTED are retried with backoff. */
   idempotent?: boolean;
 }
 
-/** Backoff for UNAVAILABLE: bounded so an unreachable server fails in seconds, not minutes. */
+/**
+ * Backoff for UNAVAILABLE and RESOURCE_EXHAUSTED: bounded so an unreachable server fails in seconds,
+ * not minutes (the engine retries longer outages itself), and jittered so many calls refused at once
+ * (a rate limit, a busy execution) do not come back at once.
+ */
 export interface RetryBackoff {
   maxAttempts: number;
   initialMs: number;
@@ -47,6 +51,18 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** Calls to the service named `service` (e.g. temporal.api.workflowservice.v1.WorkflowService). */
+/**
+ * "Not now" answers: the server is unreachable or restarting (UNAVAILABLE), or refuses for a moment
+ * (RESOURCE_EXHAUSTED: namespace rate limit, "Workflow is busy", overload). A message over the size
+ * limit is also RESOURCE_EXHAUSTED in grpc-js, and repeating it cannot help.
+ */
+function isRetryable(error: unknown): boolean {
+  const { code, details } = error as Partial<ServiceError>;
+  if (code === status.UNAVAILABLE) return true;
+  if (code === status.RESOURCE_EXHAUSTED) return !/larger than max|message too large/i.test(details ?? "");
+  return false;
+}
+
 export class ServiceRpc {
   constructor(
     private readonly client: Client,
@@ -60,7 +76,7 @@ export class ServiceRpc {
     private readonly backoff: RetryBackoff = DEFAULT_BACKOFF,
   ) {}
 
-  /** Calls `method` once, or with retries on UNAVAILABLE when `idempotent`. */
+  /** Calls `method` once, or with retries on UNAVAILABLE / brief RESOURCE_EXHAUSTED when `idempotent`. */
   async call<I, T>(
     method: string,
     requestType: MessageCodec<I, unknown>,
@@ -75,7 +91,7 @@ export class ServiceRpc {
         return await this.once(method, requestType, responseType, request, options);
       } catch (error) {
         if (options.signal?.aborted) throw abortReason(options.signal);
-        const retry = attempt < attempts && (error as Partial<ServiceError>).code === status.UNAVAILABLE;
+        const retry = attempt < attempts && isRetryable(error);
         if (!retry) throw mapGrpcError(error, { method, address: this.address, namespace: this.namespace });
       }
       await sleep(delay * (0.8 + Math.random() * 0.4), options.signal);

@@ -6,6 +6,7 @@ import { connect } from "../../../src/temporal/connect.js";
 import {
   DeadlineExceededError,
   NamespaceNotFoundError,
+  NotFoundError,
   UnavailableError,
   UnimplementedError,
 } from "../../../src/temporal/grpc-errors.js";
@@ -125,6 +126,34 @@ describe("connection problems", () => {
         expect(nexus.error).toBeInstanceOf(UnimplementedError);
         expect(nexus.error.message).toMatch(/lacks standalone Nexus operations/);
         expect(nexus.error.hint).toMatch(/nexusoperation\.enableStandalone/);
+      } finally {
+        client.close();
+      }
+    });
+  });
+
+  describe("a namespace rate limit (RESOURCE_EXHAUSTED) that lifts within a second", () => {
+    let server: DevServer;
+    beforeAll(async () => {
+      // 2 requests a second, burst 2: of 4 calls at once, 2 are refused "namespace rate limit exceeded".
+      server = await startDevServer({
+        dynamicConfig: { "frontend.namespaceRPS": 2, "frontend.namespaceBurstRatio": 1 },
+      });
+    });
+    afterAll(async () => {
+      await server?.stop();
+    });
+
+    it("is retried inside the layer for calls that are safe to repeat", async () => {
+      const client = await connect({ address: server.address, namespace: "default" });
+      try {
+        // Wait out whatever the connection itself spent of the bucket.
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        const answers = await Promise.all(
+          [1, 2, 3, 4].map((i) => client.activities.describe(uniqueId(`busy-${i}`)).catch((e: unknown) => e)),
+        );
+        // Each got through the limit to the server's own answer: there is no such activity.
+        for (const answer of answers) expect(answer, String(answer)).toBeInstanceOf(NotFoundError);
       } finally {
         client.close();
       }

@@ -1,12 +1,13 @@
 /**
- * The RPC layer's transport behavior against a local grpc-js server that answers UNAVAILABLE on
- * purpose (no Temporal here: this checks retries, their bound, request-ID reuse, metadata, abort).
+ * The RPC layer's transport behavior against a local grpc-js server that answers UNAVAILABLE or
+ * RESOURCE_EXHAUSTED on purpose (no Temporal here: this checks retries, their bound, request-ID
+ * reuse, metadata, abort).
  */
 import { Server, ServerCredentials, type ServerUnaryCall, type sendUnaryData, status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OperatorService } from "../../../src/preflight/operator-service.js";
 import { clientOver, openRpc } from "../../../src/temporal/connect.js";
-import { UnavailableError } from "../../../src/temporal/grpc-errors.js";
+import { ResourceExhaustedError, UnavailableError } from "../../../src/temporal/grpc-errors.js";
 import { temporal, WORKFLOW_SERVICE, wf } from "../../../src/temporal/proto.js";
 
 const OPERATOR_SERVICE = "temporal.api.operatorservice.v1.OperatorService";
@@ -16,6 +17,8 @@ let server: Server;
 let address: string;
 /** Per method: how many calls to refuse before answering, and what each call carried. */
 const refuse = new Map<string, number>();
+/** Per method: the status a refusal carries (default UNAVAILABLE "try later"). */
+const refuseWith = new Map<string, { code: status; details: string }>();
 const seen: Array<{ method: string; requestId?: string; authorization?: string; namespace?: string }> = [];
 
 function handler(method: string, decode: (b: Buffer) => { requestId?: string }, encode: () => Uint8Array) {
@@ -30,7 +33,7 @@ function handler(method: string, decode: (b: Buffer) => { requestId?: string }, 
     const left = refuse.get(method) ?? 0;
     if (left > 0) {
       refuse.set(method, left - 1);
-      callback({ code: status.UNAVAILABLE, details: "try later" });
+      callback(refuseWith.get(method) ?? { code: status.UNAVAILABLE, details: "try later" });
       return;
     }
     callback(null, Buffer.from(encode()));
@@ -55,6 +58,7 @@ beforeAll(async () => {
       GetSystemInfo: { ...raw, path: `/${WORKFLOW_SERVICE}/GetSystemInfo` },
       StartActivityExecution: { ...raw, path: `/${WORKFLOW_SERVICE}/StartActivityExecution` },
       PollActivityExecution: { ...raw, path: `/${WORKFLOW_SERVICE}/PollActivityExecution` },
+      DescribeActivityExecution: { ...raw, path: `/${WORKFLOW_SERVICE}/DescribeActivityExecution` },
     },
     {
       GetSystemInfo: handler(
@@ -69,6 +73,15 @@ beforeAll(async () => {
       ),
       // Never answers: the test aborts it.
       PollActivityExecution: neverAnswer,
+      DescribeActivityExecution: handler(
+        "DescribeActivityExecution",
+        () => ({}),
+        () =>
+          wf.DescribeActivityExecutionResponse.encode({
+            runId: "run-1",
+            info: { activityId: "a", runId: "run-1", activityType: { name: "t" } },
+          }).finish(),
+      ),
     },
   );
   // OperatorService (preflight's ListNexusEndpoints) on the same server.
@@ -126,6 +139,37 @@ describe("WorkflowService RPC", () => {
       refuse.set("StartActivityExecution", 0);
     }
     expect(seen.length).toBe(5);
+  });
+
+  it("retries a call that is safe to repeat on a brief RESOURCE_EXHAUSTED (busy, rate limited)", async () => {
+    const client = clientOver(openRpc({ address, namespace: "ns" }), "test");
+    try {
+      for (const details of ["namespace rate limit exceeded", "Workflow is busy."]) {
+        seen.length = 0;
+        refuse.set("DescribeActivityExecution", 2);
+        refuseWith.set("DescribeActivityExecution", { code: status.RESOURCE_EXHAUSTED, details });
+        expect(await client.activities.describe("a")).toMatchObject({ id: "a", runId: "run-1" });
+        expect(seen.length, details).toBe(3);
+      }
+      // Still bounded: a limit that does not lift surfaces as ResourceExhaustedError.
+      seen.length = 0;
+      refuse.set("DescribeActivityExecution", 100);
+      const error = await client.activities.describe("a").catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ResourceExhaustedError);
+      expect(seen.length).toBe(5);
+      // A message over the size limit is RESOURCE_EXHAUSTED too, but repeating it cannot help.
+      seen.length = 0;
+      refuseWith.set("DescribeActivityExecution", {
+        code: status.RESOURCE_EXHAUSTED,
+        details: "Received message larger than max (200000000 vs. 134217728)",
+      });
+      expect(await client.activities.describe("a").catch((e: unknown) => e)).toBeInstanceOf(ResourceExhaustedError);
+      expect(seen.length).toBe(1);
+    } finally {
+      client.close();
+      refuse.set("DescribeActivityExecution", 0);
+      refuseWith.delete("DescribeActivityExecution");
+    }
   });
 
   it("opens a channel to another service (OperatorService) with the same metadata", async () => {
