@@ -376,19 +376,21 @@ describe("the Ink reporter", () => {
     });
     await new Promise((resolve) => setTimeout(resolve, 300));
     const before = stdout.writes;
-    const started = performance.now();
     for (const item of items) {
       reporter.onItemStart?.({ stepId: "fanout", item: { ...item, status: "running" } });
       reporter.onItemEnd?.({ stepId: "fanout", item: { ...item, status: "completed" } });
     }
-    const spent = performance.now() - started;
+    // Events only update the store: not one frame is drawn while they arrive.
     expect(stdout.writes - before).toBe(0);
-    expect(spent).toBeLessThan(1000);
-    await new Promise((resolve) => setTimeout(resolve, 350));
-    const frames = stdout.writes - before;
-    expect(frames).toBeGreaterThan(0);
-    // 10 fps: at most 4 frames in 350 ms, whatever the number of events.
-    expect(frames).toBeLessThanOrEqual(4);
+    // The next timer tick draws them all in one frame (waited for, bounded: a loaded machine is slow).
+    for (let waited = 0; stdout.writes === before && waited < 5000; waited += 50) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(stdout.writes).toBeGreaterThan(before);
+    // From then on only the clock moves: at most 2 frames a second (a slow machine draws fewer, never more).
+    const settled = stdout.writes;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(stdout.writes - settled).toBeLessThanOrEqual(3);
     expect(stdout.last).toContain("10000/10000");
     await reporter.close?.();
   });
