@@ -10,6 +10,9 @@ export default defineConfig({
           name: "unit",
           include: ["test/unit/**/*.test.{ts,tsx}"],
           environment: "node",
+          // Not a speed limit (speed is measured by npm run bench): property tests and the 10,000-event
+          // view test take seconds, more while the e2e project loads the same two cores.
+          testTimeout: 30_000,
         },
       },
       {

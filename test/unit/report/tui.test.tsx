@@ -393,7 +393,7 @@ describe("the Ink reporter", () => {
     expect(stdout.writes - settled).toBeLessThanOrEqual(3);
     expect(stdout.last).toContain("10000/10000");
     await reporter.close?.();
-  });
+  }, 30_000);
 
   it("cannot prompt without a TTY on stdin, so the engine asks for --yes", async () => {
     const reporter = createTuiReporter({
