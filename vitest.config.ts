@@ -13,6 +13,10 @@ export default defineConfig({
           // Not a speed limit (speed is measured by npm run bench): property tests and the 10,000-event
           // view test take seconds, more while the e2e project loads the same two cores.
           testTimeout: 30_000,
+          // Ink draws only the last frame when it sees CI set (its is-in-ci check); the view's frame
+          // tests render for a person's terminal, so the unit project runs as outside CI. Code that
+          // reads CI (chooseOutput) is tested with the env passed explicitly.
+          env: { CI: "false" },
         },
       },
       {
