@@ -139,7 +139,12 @@ export function activityExecutions(rpc: WorkflowServiceRpc, identity: string): A
             wf.PollActivityExecutionRequest,
             wf.PollActivityExecutionResponse,
             { namespace, activityId: id, runId: pinnedRunId },
-            { idempotent: true, timeout: POLL_TIMEOUT_MS, ...(options.signal ? { signal: options.signal } : {}) },
+            {
+              idempotent: true,
+              longPoll: true,
+              timeout: POLL_TIMEOUT_MS,
+              ...(options.signal ? { signal: options.signal } : {}),
+            },
           );
         } catch (error) {
           if (isPollTimeout(error)) continue;

@@ -46,15 +46,19 @@ export function openRpc(options: ConnectionOptions, service: string = WORKFLOW_S
   // The :authority header names the server as --tls-server-name does (TlsChannelCredentials sends
   // and verifies the name in the handshake).
   if (tls?.serverName) channelOptions["grpc.default_authority"] = tls.serverName;
-  const client = new Client(options.address, channelCredentials(options.address, tls), channelOptions);
-  return new ServiceRpc(
-    client,
+  const secure = channelCredentials(options.address, tls);
+  return new ServiceRpc({
+    client: new Client(options.address, secure, channelOptions),
+    // Each poll channel needs a connection of its own: grpc-js would otherwise share one subchannel
+    // (one HTTP/2 connection) among channels with equal target, credentials and options.
+    openPollChannel: () =>
+      new Client(options.address, secure, { ...channelOptions, "grpc.use_local_subchannel_pool": 1 }),
     service,
-    options.address,
-    options.namespace,
-    callMetadata(options),
-    options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS,
-  );
+    address: options.address,
+    namespace: options.namespace,
+    metadata: callMetadata(options),
+    callTimeout: options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS,
+  });
 }
 
 /** Wraps an open channel as a TemporalClient. */

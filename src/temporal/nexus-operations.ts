@@ -130,7 +130,12 @@ export function nexusOperations(rpc: WorkflowServiceRpc, identity: string): Nexu
             wf.PollNexusOperationExecutionRequest,
             wf.PollNexusOperationExecutionResponse,
             { namespace, operationId: id, runId: pinnedRunId, waitStage },
-            { idempotent: true, timeout: POLL_TIMEOUT_MS, ...(options.signal ? { signal: options.signal } : {}) },
+            {
+              idempotent: true,
+              longPoll: true,
+              timeout: POLL_TIMEOUT_MS,
+              ...(options.signal ? { signal: options.signal } : {}),
+            },
           );
         } catch (error) {
           if (isPollTimeout(error)) continue;

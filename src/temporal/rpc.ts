@@ -6,12 +6,15 @@
  */
 import { type Client, type CallOptions as GrpcCallOptions, Metadata, type ServiceError, status } from "@grpc/grpc-js";
 import { mapGrpcError } from "./grpc-errors.js";
+import { PollChannels } from "./poll-channels.js";
 import type { MessageCodec } from "./proto.js";
 
 export interface RpcCallOptions {
   /** Deadline of one attempt, ms; default the channel's call timeout. */
   timeout?: number;
   signal?: AbortSignal;
+  /** A long poll: sent on a poll channel (see poll-channels.ts) when the RPC has them. */
+  longPoll?: boolean;
   /** Safe to repeat (idempotent, or carries a request ID): UNAVAILABLE and RESOURCE_EXHAUSTED are retried with backoff. */
   idempotent?: boolean;
 }
@@ -50,7 +53,6 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** Calls to the service named `service` (e.g. temporal.api.workflowservice.v1.WorkflowService). */
 /**
  * "Not now" answers: the server is unreachable or restarting (UNAVAILABLE), or refuses for a moment
  * (RESOURCE_EXHAUSTED: namespace rate limit, "Workflow is busy", overload). A message over the size
@@ -63,18 +65,43 @@ function isRetryable(error: unknown): boolean {
   return false;
 }
 
+/** How a ServiceRpc reaches its service. */
+export interface ServiceRpcOptions {
+  /** The channel for every call but long polls. */
+  client: Client;
+  /** Opens a channel (its own connection) for long polls; without it, long polls use `client`. */
+  openPollChannel?: () => Client;
+  /** Full gRPC service name, the first part of each method path. */
+  service: string;
+  address: string;
+  namespace: string;
+  metadata: Readonly<Record<string, string>>;
+  /** Default per-attempt deadline, ms. */
+  callTimeout: number;
+  backoff?: RetryBackoff;
+}
+
+/** Calls to the service named `service` (e.g. temporal.api.workflowservice.v1.WorkflowService). */
 export class ServiceRpc {
-  constructor(
-    private readonly client: Client,
-    /** Full gRPC service name, the first part of each method path. */
-    readonly service: string,
-    readonly address: string,
-    readonly namespace: string,
-    private readonly metadata: Readonly<Record<string, string>>,
-    /** Default per-attempt deadline, ms. */
-    private readonly callTimeout: number,
-    private readonly backoff: RetryBackoff = DEFAULT_BACKOFF,
-  ) {}
+  readonly service: string;
+  readonly address: string;
+  readonly namespace: string;
+  private readonly client: Client;
+  private readonly pollChannels: PollChannels | undefined;
+  private readonly metadata: Readonly<Record<string, string>>;
+  private readonly callTimeout: number;
+  private readonly backoff: RetryBackoff;
+
+  constructor(options: ServiceRpcOptions) {
+    this.client = options.client;
+    this.pollChannels = options.openPollChannel ? new PollChannels(options.openPollChannel) : undefined;
+    this.service = options.service;
+    this.address = options.address;
+    this.namespace = options.namespace;
+    this.metadata = options.metadata;
+    this.callTimeout = options.callTimeout;
+    this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+  }
 
   /** Calls `method` once, or with retries on UNAVAILABLE / brief RESOURCE_EXHAUSTED when `idempotent`. */
   async call<I, T>(
@@ -109,11 +136,12 @@ export class ServiceRpc {
     return new Promise<T>((resolve, reject) => {
       const { signal } = options;
       if (signal?.aborted) return reject(abortReason(signal));
+      const lent = options.longPoll ? this.pollChannels?.acquire() : undefined;
       const md = new Metadata();
       for (const [key, value] of Object.entries(this.metadata)) md.set(key, value);
       const callOptions: GrpcCallOptions = { deadline: Date.now() + (options.timeout ?? this.callTimeout) };
       const onAbort = () => call.cancel();
-      const call = this.client.makeUnaryRequest<I, T>(
+      const call = (lent?.client ?? this.client).makeUnaryRequest<I, T>(
         `/${this.service}/${method}`,
         (message: I) => Buffer.from(requestType.encode(message).finish()),
         (bytes: Buffer) => responseType.decode(bytes),
@@ -121,6 +149,7 @@ export class ServiceRpc {
         md,
         callOptions,
         (error, response) => {
+          lent?.release();
           signal?.removeEventListener("abort", onAbort);
           if (error) reject(error);
           else resolve(response as T);
@@ -132,6 +161,7 @@ export class ServiceRpc {
 
   close(): void {
     this.client.close();
+    this.pollChannels?.close();
   }
 }
 

@@ -1,0 +1,77 @@
+/**
+ * Long polls against a peer that caps the concurrent streams of a connection (as nginx and AWS ALB
+ * do, at 128): a local grpc-js server with grpc.max_concurrent_streams = 100 whose polls never
+ * answer. Other calls must not wait behind the polls, and every poll must reach the server.
+ */
+import { Server, ServerCredentials, type ServerUnaryCall, type sendUnaryData } from "@grpc/grpc-js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { clientOver, openRpc } from "../../../src/temporal/connect.js";
+import { MAX_POLLS_PER_CHANNEL } from "../../../src/temporal/poll-channels.js";
+import { WORKFLOW_SERVICE, wf } from "../../../src/temporal/proto.js";
+
+const STREAM_CAP = 100;
+let server: Server;
+let address: string;
+let pollsSeen = 0;
+
+beforeAll(async () => {
+  server = new Server({ "grpc.max_concurrent_streams": STREAM_CAP });
+  const raw = {
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (b: Buffer) => b,
+    requestDeserialize: (b: Buffer) => b,
+    responseSerialize: (b: Buffer) => b,
+    responseDeserialize: (b: Buffer) => b,
+  };
+  server.addService(
+    {
+      StartActivityExecution: { ...raw, path: `/${WORKFLOW_SERVICE}/StartActivityExecution` },
+      PollActivityExecution: { ...raw, path: `/${WORKFLOW_SERVICE}/PollActivityExecution` },
+    },
+    {
+      StartActivityExecution: (_call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) =>
+        callback(null, Buffer.from(wf.StartActivityExecutionResponse.encode({ runId: "r", started: true }).finish())),
+      // A long poll whose activity never closes: it holds its stream until the client cancels it.
+      PollActivityExecution: () => {
+        pollsSeen++;
+      },
+    },
+  );
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+  );
+  address = `127.0.0.1:${port}`;
+});
+
+afterAll(() => server.forceShutdown());
+
+async function until(condition: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+describe("long polls on a connection with a stream cap", () => {
+  it("keep polls off the channel other calls use, at most MAX_POLLS_PER_CHANNEL on each", async () => {
+    expect(MAX_POLLS_PER_CHANNEL).toBeLessThanOrEqual(STREAM_CAP);
+    const client = clientOver(openRpc({ address, namespace: "ns", connectTimeout: 2000 }), "test");
+    const stop = new AbortController();
+    const polls = Array.from({ length: STREAM_CAP + 1 }, (_, i) =>
+      client.activities.awaitOutcome(`a-${i}`, "r", { signal: stop.signal }).catch(() => undefined),
+    );
+    try {
+      // Every poll reaches the server (one more than a connection may carry)...
+      await until(() => pollsSeen === STREAM_CAP + 1, 3000);
+      expect(pollsSeen).toBe(STREAM_CAP + 1);
+      // ...and a start does not wait for a stream behind them.
+      const t0 = Date.now();
+      const start = { id: "s", activityType: "t", taskQueue: "q", args: [], startToClose: 1000 };
+      expect(await client.activities.start(start)).toEqual({ runId: "r", started: true });
+      expect(Date.now() - t0).toBeLessThan(1000);
+    } finally {
+      stop.abort();
+      await Promise.all(polls);
+      client.close();
+    }
+  });
+});
