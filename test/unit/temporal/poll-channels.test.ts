@@ -14,6 +14,11 @@ let server: Server;
 let address: string;
 let pollsSeen = 0;
 
+/** A long poll whose activity never closes: it holds its stream until the client cancels it. */
+function holdPoll(): void {
+  pollsSeen++;
+}
+
 beforeAll(async () => {
   server = new Server({ "grpc.max_concurrent_streams": STREAM_CAP });
   const raw = {
@@ -32,10 +37,7 @@ beforeAll(async () => {
     {
       StartActivityExecution: (_call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) =>
         callback(null, Buffer.from(wf.StartActivityExecutionResponse.encode({ runId: "r", started: true }).finish())),
-      // A long poll whose activity never closes: it holds its stream until the client cancels it.
-      PollActivityExecution: () => {
-        pollsSeen++;
-      },
+      PollActivityExecution: holdPoll,
     },
   );
   const port = await new Promise<number>((resolve, reject) =>
