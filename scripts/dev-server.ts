@@ -125,9 +125,22 @@ export async function spawnUntilReady(
       if (ready.test(output)) {
         clearTimeout(timer);
         child.stdout?.off("data", onData);
-        // Keep draining so a chatty child never blocks on a full pipe.
-        child.stdout?.resume();
-        child.stderr?.resume();
+        // Keep draining so a chatty child never blocks on a full pipe, keeping only a tail: if the
+        // child dies on its own later, the tail is what says why (a dead server otherwise shows
+        // only as clients retrying).
+        output = output.slice(-8000);
+        child.stdout?.on("data", (more: Buffer) => {
+          output = (output + more.toString()).slice(-8000);
+        });
+        child.stderr?.on("data", (more: Buffer) => {
+          output = (output + more.toString()).slice(-8000);
+        });
+        child.once("exit", (code, signal) => {
+          if (stopping.has(child)) return;
+          process.stderr.write(
+            `\n${command} (pid ${child.pid}) exited on its own (${code ?? signal}); its last output:\n${output.slice(-4000)}\n`,
+          );
+        });
         resolve(child);
       }
     };
@@ -142,10 +155,14 @@ export async function spawnUntilReady(
   });
 }
 
+/** Children being stopped on purpose: their exit is expected, not news. */
+const stopping = new WeakSet<ChildProcess>();
+
 /** Stops a child by its pid: SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
 export async function stopProcess(child: ChildProcess, graceMs = 10_000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  stopping.add(child);
   safeKill(child.pid, "SIGTERM");
   const timer = setTimeout(() => child.pid && safeKill(child.pid, "SIGKILL"), graceMs);
   await exited;
@@ -215,7 +232,10 @@ export async function startWorker(options: {
     pid: child.pid ?? -1,
     taskQueue: options.taskQueue,
     stop: () => stopProcess(child),
-    kill: () => child.pid && safeKill(child.pid, "SIGKILL"),
+    kill: () => {
+      stopping.add(child);
+      if (child.pid) safeKill(child.pid, "SIGKILL");
+    },
   };
 }
 
