@@ -1,20 +1,23 @@
 /** Standalone activity executions over WorkflowService (Start/Poll/Describe/…ActivityExecution). */
 import {
   activityStatus,
+  closeRequestFields,
   conflictPolicySuffix,
   countResult,
   enumValue,
   isPollTimeout,
   newRequestId,
   POLL_TIMEOUT_MS,
+  pages,
   reusePolicySuffix,
+  setTimes,
+  startOnce,
   userMetadata,
 } from "./execution-common.js";
 import { decodeFailure, failureStatus } from "./failure.js";
-import { AlreadyStartedError } from "./grpc-errors.js";
 import { decodeSingleResult, encodePayload, encodePayloads } from "./payloads.js";
 import { enums, type TemporalApi, wf } from "./proto.js";
-import { msToDuration, timestampToDate } from "./proto-values.js";
+import { msToDuration } from "./proto-values.js";
 import type { WorkflowServiceRpc } from "./rpc.js";
 import type {
   ActivityExecutions,
@@ -109,8 +112,8 @@ export function activityExecutions(rpc: WorkflowServiceRpc, identity: string): A
       // One request ID for every attempt: a retried start is recognized by the server as the same.
       const requestId = options.requestId ?? newRequestId();
       const request = startActivityRequest(namespace, identity, options, requestId);
-      try {
-        const response = await rpc.call(
+      return startOnce(requestId, () =>
+        rpc.call(
           "StartActivityExecution",
           wf.StartActivityExecutionRequest,
           wf.StartActivityExecutionResponse,
@@ -118,15 +121,8 @@ export function activityExecutions(rpc: WorkflowServiceRpc, identity: string): A
           {
             idempotent: true,
           },
-        );
-        return { runId: response.runId, started: response.started };
-      } catch (error) {
-        // Our own earlier attempt got through (its answer was lost): that is a start, not a conflict.
-        if (error instanceof AlreadyStartedError && error.startRequestId === requestId && error.runId) {
-          return { runId: error.runId, started: true };
-        }
-        throw error;
-      }
+        ),
+      );
     },
 
     async awaitOutcome(id: string, runId: string | undefined, options: AwaitOptions = {}): Promise<Outcome> {
@@ -175,10 +171,7 @@ export function activityExecutions(rpc: WorkflowServiceRpc, identity: string): A
       };
       if (info?.taskQueue) description.taskQueue = info.taskQueue;
       if (info?.attempt) description.attempt = info.attempt;
-      const start = timestampToDate(info?.scheduleTime);
-      if (start) description.startTime = start;
-      const close = timestampToDate(info?.closeTime);
-      if (close) description.closeTime = close;
+      setTimes(description, info?.scheduleTime, info?.closeTime);
       if (info?.lastFailure) description.lastFailure = decodeFailure(info.lastFailure);
       description.cancelRequested =
         info?.runState === enums.PendingActivityState.PENDING_ACTIVITY_STATE_CANCEL_REQUESTED ||
@@ -193,7 +186,7 @@ export function activityExecutions(rpc: WorkflowServiceRpc, identity: string): A
         "RequestCancelActivityExecution",
         wf.RequestCancelActivityExecutionRequest,
         wf.RequestCancelActivityExecutionResponse,
-        { namespace, activityId: id, runId: runId ?? "", identity, requestId: newRequestId(), reason },
+        { ...closeRequestFields(namespace, identity, runId, reason), activityId: id },
         { idempotent: true },
       );
     },
@@ -203,14 +196,13 @@ export function activityExecutions(rpc: WorkflowServiceRpc, identity: string): A
         "TerminateActivityExecution",
         wf.TerminateActivityExecutionRequest,
         wf.TerminateActivityExecutionResponse,
-        { namespace, activityId: id, runId: runId ?? "", identity, requestId: newRequestId(), reason },
+        { ...closeRequestFields(namespace, identity, runId, reason), activityId: id },
         { idempotent: true },
       );
     },
 
-    async *list(query?: string, options: { pageSize?: number } = {}): AsyncIterable<ExecutionListEntry> {
-      let nextPageToken: Uint8Array = new Uint8Array();
-      do {
+    list(query?: string, options: { pageSize?: number } = {}): AsyncIterable<ExecutionListEntry> {
+      return pages(async (nextPageToken) => {
         const page = await rpc.call(
           "ListActivityExecutions",
           wf.ListActivityExecutionsRequest,
@@ -218,7 +210,7 @@ export function activityExecutions(rpc: WorkflowServiceRpc, identity: string): A
           { namespace, query: query ?? "", pageSize: options.pageSize ?? 0, nextPageToken },
           { idempotent: true },
         );
-        for (const e of page.executions) {
+        const items = page.executions.map((e) => {
           const entry: ExecutionListEntry = {
             kind: "activity",
             id: e.activityId ?? "",
@@ -227,14 +219,11 @@ export function activityExecutions(rpc: WorkflowServiceRpc, identity: string): A
             type: e.activityType?.name ?? "",
           };
           if (e.taskQueue) entry.taskQueue = e.taskQueue;
-          const start = timestampToDate(e.scheduleTime);
-          if (start) entry.startTime = start;
-          const close = timestampToDate(e.closeTime);
-          if (close) entry.closeTime = close;
-          yield entry;
-        }
-        nextPageToken = page.nextPageToken;
-      } while (nextPageToken.length > 0);
+          setTimes(entry, e.scheduleTime, e.closeTime);
+          return entry;
+        });
+        return { items, nextPageToken: page.nextPageToken };
+      });
     },
 
     async count(query?: string): Promise<CountResult> {

@@ -1,11 +1,11 @@
-/** What activity and Nexus executions share: enum mappings, request IDs, identity, the poll deadline. */
+/** What activity and Nexus executions share: enum mappings, request IDs, identity, the poll deadline, start recovery, paging. */
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import { DeadlineExceededError } from "./grpc-errors.js";
+import { AlreadyStartedError, DeadlineExceededError } from "./grpc-errors.js";
 import { decodePayload, encodePayload } from "./payloads.js";
 import { enums, type TemporalApi } from "./proto.js";
-import { int64ToNumber } from "./proto-values.js";
-import type { CountResult, ExecutionStatus, IdConflictPolicy, IdReusePolicy } from "./types.js";
+import { int64ToNumber, timestampToDate } from "./proto-values.js";
+import type { CountResult, ExecutionStatus, IdConflictPolicy, IdReusePolicy, Started } from "./types.js";
 
 /**
  * Deadline of one long poll. The server answers with an empty response at
@@ -119,4 +119,57 @@ export function countResult(response: {
 /** True for a poll that ran out of time on our side: the poll loop simply polls again. */
 export function isPollTimeout(error: unknown): boolean {
   return error instanceof DeadlineExceededError;
+}
+
+/**
+ * A start, where an AlreadyStarted answer that names our own request ID means an earlier attempt of
+ * this very start got through (its answer was lost): that is a start, not a conflict.
+ */
+export async function startOnce(
+  requestId: string,
+  start: () => Promise<{ runId: string; started: boolean }>,
+): Promise<Started> {
+  try {
+    const response = await start();
+    return { runId: response.runId, started: response.started };
+  } catch (error) {
+    if (error instanceof AlreadyStartedError && error.startRequestId === requestId && error.runId) {
+      return { runId: error.runId, started: true };
+    }
+    throw error;
+  }
+}
+
+/** The fields a cancel or terminate request of either kind carries besides the execution's ID. */
+export function closeRequestFields(
+  namespace: string,
+  identity: string,
+  runId: string | undefined,
+  reason: string,
+): { namespace: string; runId: string; identity: string; requestId: string; reason: string } {
+  return { namespace, runId: runId ?? "", identity, requestId: newRequestId(), reason };
+}
+
+/** Every item of a paged list, fetching the next page only when the caller gets that far. */
+export async function* pages<T>(
+  fetchPage: (nextPageToken: Uint8Array) => Promise<{ items: readonly T[]; nextPageToken: Uint8Array }>,
+): AsyncIterable<T> {
+  let nextPageToken: Uint8Array = new Uint8Array();
+  do {
+    const page = await fetchPage(nextPageToken);
+    yield* page.items;
+    nextPageToken = page.nextPageToken;
+  } while (nextPageToken.length > 0);
+}
+
+/** Sets startTime and closeTime on a description or list entry when the server gave them. */
+export function setTimes(
+  target: { startTime?: Date; closeTime?: Date },
+  scheduleTime: Parameters<typeof timestampToDate>[0],
+  closeTime: Parameters<typeof timestampToDate>[0],
+): void {
+  const start = timestampToDate(scheduleTime);
+  if (start) target.startTime = start;
+  const close = timestampToDate(closeTime);
+  if (close) target.closeTime = close;
 }

@@ -1,5 +1,6 @@
 /** Standalone Nexus operation executions over WorkflowService (Start/Poll/Describe/…NexusOperationExecution). */
 import {
+  closeRequestFields,
   conflictPolicySuffix,
   countResult,
   enumValue,
@@ -7,14 +8,16 @@ import {
   newRequestId,
   nexusStatus,
   POLL_TIMEOUT_MS,
+  pages,
   reusePolicySuffix,
+  setTimes,
+  startOnce,
   userMetadata,
 } from "./execution-common.js";
 import { decodeFailure, failureStatus } from "./failure.js";
-import { AlreadyStartedError } from "./grpc-errors.js";
 import { decodePayload, encodePayload } from "./payloads.js";
 import { enums, type TemporalApi, wf } from "./proto.js";
-import { msToDuration, timestampToDate } from "./proto-values.js";
+import { msToDuration } from "./proto-values.js";
 import type { WorkflowServiceRpc } from "./rpc.js";
 import type {
   AwaitOptions,
@@ -95,21 +98,15 @@ export function nexusOperations(rpc: WorkflowServiceRpc, identity: string): Nexu
     async start(options: StartNexusOperationOptions): Promise<Started> {
       const requestId = options.requestId ?? newRequestId();
       const request = startNexusRequest(namespace, identity, options, requestId);
-      try {
-        const response = await rpc.call(
+      return startOnce(requestId, () =>
+        rpc.call(
           "StartNexusOperationExecution",
           wf.StartNexusOperationExecutionRequest,
           wf.StartNexusOperationExecutionResponse,
           request,
           { idempotent: true },
-        );
-        return { runId: response.runId, started: response.started };
-      } catch (error) {
-        if (error instanceof AlreadyStartedError && error.startRequestId === requestId && error.runId) {
-          return { runId: error.runId, started: true };
-        }
-        throw error;
-      }
+        ),
+      );
     },
 
     /**
@@ -172,10 +169,7 @@ export function nexusOperations(rpc: WorkflowServiceRpc, identity: string): Nexu
         type: `${info?.endpoint ?? ""}/${info?.service ?? ""}/${info?.operation ?? ""}`,
       };
       if (info?.attempt) description.attempt = info.attempt;
-      const start = timestampToDate(info?.scheduleTime);
-      if (start) description.startTime = start;
-      const close = timestampToDate(info?.closeTime);
-      if (close) description.closeTime = close;
+      setTimes(description, info?.scheduleTime, info?.closeTime);
       if (info?.lastAttemptFailure) description.lastFailure = decodeFailure(info.lastAttemptFailure);
       const cancel = cancellationState(info?.cancellationInfo?.state);
       if (cancel) description.cancellationState = cancel;
@@ -191,7 +185,7 @@ export function nexusOperations(rpc: WorkflowServiceRpc, identity: string): Nexu
         "RequestCancelNexusOperationExecution",
         wf.RequestCancelNexusOperationExecutionRequest,
         wf.RequestCancelNexusOperationExecutionResponse,
-        { namespace, operationId: id, runId: runId ?? "", identity, requestId: newRequestId(), reason },
+        { ...closeRequestFields(namespace, identity, runId, reason), operationId: id },
         { idempotent: true },
       );
     },
@@ -201,14 +195,13 @@ export function nexusOperations(rpc: WorkflowServiceRpc, identity: string): Nexu
         "TerminateNexusOperationExecution",
         wf.TerminateNexusOperationExecutionRequest,
         wf.TerminateNexusOperationExecutionResponse,
-        { namespace, operationId: id, runId: runId ?? "", identity, requestId: newRequestId(), reason },
+        { ...closeRequestFields(namespace, identity, runId, reason), operationId: id },
         { idempotent: true },
       );
     },
 
-    async *list(query?: string, options: { pageSize?: number } = {}): AsyncIterable<ExecutionListEntry> {
-      let nextPageToken: Uint8Array = new Uint8Array();
-      do {
+    list(query?: string, options: { pageSize?: number } = {}): AsyncIterable<ExecutionListEntry> {
+      return pages(async (nextPageToken) => {
         const page = await rpc.call(
           "ListNexusOperationExecutions",
           wf.ListNexusOperationExecutionsRequest,
@@ -216,7 +209,7 @@ export function nexusOperations(rpc: WorkflowServiceRpc, identity: string): Nexu
           { namespace, query: query ?? "", pageSize: options.pageSize ?? 0, nextPageToken },
           { idempotent: true },
         );
-        for (const o of page.operations) {
+        const items = page.operations.map((o) => {
           const entry: ExecutionListEntry = {
             kind: "nexus",
             id: o.operationId ?? "",
@@ -224,14 +217,11 @@ export function nexusOperations(rpc: WorkflowServiceRpc, identity: string): Nexu
             status: nexusStatus(o.status),
             type: `${o.endpoint ?? ""}/${o.service ?? ""}/${o.operation ?? ""}`,
           };
-          const start = timestampToDate(o.scheduleTime);
-          if (start) entry.startTime = start;
-          const close = timestampToDate(o.closeTime);
-          if (close) entry.closeTime = close;
-          yield entry;
-        }
-        nextPageToken = page.nextPageToken;
-      } while (nextPageToken.length > 0);
+          setTimes(entry, o.scheduleTime, o.closeTime);
+          return entry;
+        });
+        return { items, nextPageToken: page.nextPageToken };
+      });
     },
 
     async count(query?: string): Promise<CountResult> {
