@@ -53,6 +53,8 @@ export interface BenchContext {
   timer: Timer;
   /** The environment of every timed process: no TEMPORAL_* or CI leaking in from the caller. */
   env: NodeJS.ProcessEnv;
+  /** Stops the server and worker and starts new ones (empty); `address` changes. */
+  freshServer(): Promise<void>;
 }
 
 /** argv of `node bin/nxrun.js ...args`. */

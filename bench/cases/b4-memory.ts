@@ -11,18 +11,11 @@ const CONCURRENCY = 200;
 export async function benchMemory(ctx: BenchContext): Promise<Omit<CaseResult, "seconds">> {
   const file = fanOutPipeline(ctx.pipelinesDir, CONCURRENCY);
   const measurements: Measurement[] = [];
+  let runsDone = 0;
   for (const items of ctx.sizes.b4Items) {
-    const argv = nxrun(
-      file,
-      "-i",
-      `n=${items}`,
-      "--output",
-      "plain",
-      "--address",
-      ctx.address,
-      "--namespace",
-      ctx.namespace,
-    );
+    const argvFor = (address: string) =>
+      nxrun(file, "-i", `n=${items}`, "--output", "plain", "--address", address, "--namespace", ctx.namespace);
+    const argv = argvFor(ctx.address);
     const measurement: Measurement = {
       peer: `nxrun, ${items} items`,
       command: displayCommand(argv),
@@ -34,7 +27,9 @@ export async function benchMemory(ctx: BenchContext): Promise<Omit<CaseResult, "
     const walls: number[] = [];
     try {
       for (let i = 0; i < ctx.runs; i++) {
-        const peak = await measurePeakRss(argv, ctx.env);
+        // Every run on an empty server: a filling in-memory server slows down and runs out of memory.
+        if (runsDone++ > 0) await ctx.freshServer();
+        const peak = await measurePeakRss(argvFor(ctx.address), ctx.env);
         measurement.samples.push(peak.peakMiB);
         walls.push(peak.wallSeconds);
       }
@@ -59,7 +54,7 @@ export async function benchMemory(ctx: BenchContext): Promise<Omit<CaseResult, "
       atMost("growth per 1,000 items (least-squares slope of median peak RSS)", growth, FLAT_MIB_PER_1000, formatMiB),
     ],
     notes: [
-      `Peak RSS: ${peakRssMethod()}. Output plain (to /dev/null).`,
+      `Peak RSS: ${peakRssMethod()}. Output plain (to /dev/null). Each run against a fresh, empty server.`,
       `"Flat growth" is read as at most ${FLAT_MIB_PER_1000} MiB per 1,000 items: each item's output and record are kept for the run's outputs and report, so some growth is expected; more means something else is retained.`,
     ],
   };
