@@ -13,6 +13,7 @@ import { connect } from "../../../src/temporal/connect.js";
 import { resolveConnection } from "../../../src/temporal/connection-config.js";
 import { AuthError } from "../../../src/temporal/grpc-errors.js";
 import { UserError } from "../../../src/user-error.js";
+import { makeCa, makeLeaf } from "../../support/tls/certs.js";
 import { stack, uniqueId } from "../harness.js";
 
 const API_KEY = "e2e-good-key";
@@ -42,81 +43,10 @@ function accepts(port: number): Promise<boolean> {
 
 /** A CA, a server certificate for 127.0.0.1/localhost, a client certificate, and an unrelated CA. */
 function makeCertificates(dir: string) {
-  const ssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "ignore" });
-  for (const ca of ["ca", "other-ca"]) {
-    ssl(
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-days",
-      "1",
-      "-subj",
-      `/CN=nxrun ${ca}`,
-      "-keyout",
-      `${ca}.key`,
-      "-out",
-      `${ca}.pem`,
-    );
-  }
-  writeFileSync(join(dir, "server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:temporal.test\n");
-  ssl(
-    "req",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-subj",
-    "/CN=temporal.test",
-    "-keyout",
-    "server.key",
-    "-out",
-    "server.csr",
-  );
-  ssl(
-    "x509",
-    "-req",
-    "-in",
-    "server.csr",
-    "-CA",
-    "ca.pem",
-    "-CAkey",
-    "ca.key",
-    "-CAcreateserial",
-    "-days",
-    "1",
-    "-extfile",
-    "server.ext",
-    "-out",
-    "server.pem",
-  );
-  ssl(
-    "req",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-subj",
-    "/CN=nxrun client",
-    "-keyout",
-    "client.key",
-    "-out",
-    "client.csr",
-  );
-  ssl(
-    "x509",
-    "-req",
-    "-in",
-    "client.csr",
-    "-CA",
-    "ca.pem",
-    "-CAkey",
-    "ca.key",
-    "-CAcreateserial",
-    "-days",
-    "1",
-    "-out",
-    "client.pem",
-  );
+  makeCa(dir, "ca", "nxrun ca");
+  makeCa(dir, "other-ca", "nxrun other-ca");
+  makeLeaf(dir, "server", "ca", "temporal.test", "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:temporal.test\n");
+  makeLeaf(dir, "client", "ca", "nxrun client", "extendedKeyUsage=clientAuth\n");
 }
 
 /** nginx: one port with TLS + API key check, one with mTLS (client certificate required). */
@@ -135,7 +65,7 @@ http {
   scgi_temp_path ${dir}/scgi;
   server {
     listen 127.0.0.1:${tlsPort} ssl http2;
-    ssl_certificate ${dir}/server.pem;
+    ssl_certificate ${dir}/server.crt;
     ssl_certificate_key ${dir}/server.key;
     location / {
       if ($http_authorization != "Bearer ${API_KEY}") { return 401; }
@@ -144,9 +74,9 @@ http {
   }
   server {
     listen 127.0.0.1:${mtlsPort} ssl http2;
-    ssl_certificate ${dir}/server.pem;
+    ssl_certificate ${dir}/server.crt;
     ssl_certificate_key ${dir}/server.key;
-    ssl_client_certificate ${dir}/ca.pem;
+    ssl_client_certificate ${dir}/ca.crt;
     ssl_verify_client on;
     location / { grpc_pass grpc://${upstream}; }
   }
@@ -197,7 +127,7 @@ describe.skipIf(!tools)("TLS, mTLS and API keys through nginx (skipped when ngin
 
   it("runs an activity through TLS with an API key", async () => {
     const options = await resolveConnection(
-      { address: tlsAddress, apiKey: API_KEY, tlsCaPath: join(dir, "ca.pem") },
+      { address: tlsAddress, apiKey: API_KEY, tlsCaPath: join(dir, "ca.crt") },
       undefined,
       env(),
     );
@@ -213,8 +143,8 @@ describe.skipIf(!tools)("TLS, mTLS and API keys through nginx (skipped when ngin
     const options = await resolveConnection(
       {
         address: mtlsAddress,
-        tlsCaData: readFileSync(join(dir, "ca.pem"), "utf8"),
-        tlsCertPath: join(dir, "client.pem"),
+        tlsCaData: readFileSync(join(dir, "ca.crt"), "utf8"),
+        tlsCertPath: join(dir, "client.crt"),
         tlsKeyPath: join(dir, "client.key"),
         tlsServerName: "temporal.test",
       },
@@ -231,7 +161,7 @@ describe.skipIf(!tools)("TLS, mTLS and API keys through nginx (skipped when ngin
 
   it("a bad API key is an AuthError with a hint, and the key is never printed", async () => {
     const options = await resolveConnection(
-      { address: tlsAddress, apiKey: "WRONG-KEY-123", tlsCaPath: join(dir, "ca.pem") },
+      { address: tlsAddress, apiKey: "WRONG-KEY-123", tlsCaPath: join(dir, "ca.crt") },
       undefined,
       env(),
     );
@@ -244,11 +174,11 @@ describe.skipIf(!tools)("TLS, mTLS and API keys through nginx (skipped when ngin
 
   it("a wrong CA and a missing client certificate each fail with a TLS hint", async () => {
     const wrongCa = await resolveConnection(
-      { address: tlsAddress, apiKey: API_KEY, tlsCaPath: join(dir, "other-ca.pem") },
+      { address: tlsAddress, apiKey: API_KEY, tlsCaPath: join(dir, "other-ca.crt") },
       undefined,
       env(),
     );
-    const noCert = await resolveConnection({ address: mtlsAddress, tlsCaPath: join(dir, "ca.pem") }, undefined, env());
+    const noCert = await resolveConnection({ address: mtlsAddress, tlsCaPath: join(dir, "ca.crt") }, undefined, env());
     for (const [options, hint] of [
       [wrongCa, /--tls-ca-path/],
       [noCert, /--tls-cert-path/],

@@ -28,7 +28,7 @@ function openssl(dir: string, args: string[]): void {
 }
 
 /** A self-signed CA: `<name>.crt`, `<name>.key`. */
-function makeCa(dir: string, name: string, subject: string): void {
+export function makeCa(dir: string, name: string, subject: string): void {
   openssl(dir, [
     "req",
     "-x509",
@@ -50,8 +50,8 @@ function makeCa(dir: string, name: string, subject: string): void {
   ]);
 }
 
-/** A leaf certificate signed by `ca`, with the given extensions. */
-function makeLeaf(dir: string, name: string, ca: string, subject: string, extensions: string): void {
+/** A leaf certificate `<name>.crt`, `<name>.key` signed by the CA `<ca>.crt`, with the given extensions. */
+export function makeLeaf(dir: string, name: string, ca: string, subject: string, extensions: string): void {
   openssl(dir, [
     "req",
     "-newkey",

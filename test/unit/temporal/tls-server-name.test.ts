@@ -4,8 +4,7 @@
  * is never sent as the server name (RFC 6066; Node warns DEP0123); a host name, or --tls-server-name,
  * is sent and verified. Certificates come from the openssl CLI.
  */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createSecureServer, type Http2SecureServer } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -17,6 +16,7 @@ import { UnavailableError } from "../../../src/temporal/grpc-errors.js";
 import { wf } from "../../../src/temporal/proto.js";
 import type { ConnectionOptions } from "../../../src/temporal/types.js";
 import type { UserError } from "../../../src/user-error.js";
+import { makeCa, makeLeaf } from "../../support/tls/certs.js";
 
 let dir: string;
 let server: Http2SecureServer;
@@ -27,10 +27,6 @@ const serverNames: Array<string | false> = [];
 const warnings: Array<{ code?: string; message: string }> = [];
 const onWarning = (warning: Error & { code?: string }) =>
   warnings.push({ code: warning.code, message: warning.message });
-
-function openssl(...args: string[]): void {
-  execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
-}
 
 /** One length-prefixed gRPC message. */
 function grpcFrame(message: Uint8Array): Buffer {
@@ -43,46 +39,12 @@ function grpcFrame(message: Uint8Array): Buffer {
 beforeAll(async () => {
   process.on("warning", onWarning);
   dir = mkdtempSync(join(tmpdir(), "nxrun-sni-"));
-  openssl(
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-days",
-    "1",
-    "-subj",
-    "/CN=sni test CA",
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.pem",
-    "-addext",
-    "basicConstraints=critical,CA:TRUE",
-  );
-  openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout", "server.key", "-out", "s.csr");
-  writeFileSync(join(dir, "server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:temporal.test\n");
-  openssl(
-    "x509",
-    "-req",
-    "-in",
-    "s.csr",
-    "-CA",
-    "ca.pem",
-    "-CAkey",
-    "ca.key",
-    "-CAcreateserial",
-    "-days",
-    "1",
-    "-extfile",
-    "server.ext",
-    "-out",
-    "server.pem",
-  );
-  ca = readFileSync(join(dir, "ca.pem"), "utf8");
+  makeCa(dir, "ca", "sni test CA");
+  makeLeaf(dir, "server", "ca", "localhost", "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:temporal.test\n");
+  ca = readFileSync(join(dir, "ca.crt"), "utf8");
   server = createSecureServer({
     key: readFileSync(join(dir, "server.key")),
-    cert: readFileSync(join(dir, "server.pem")),
+    cert: readFileSync(join(dir, "server.crt")),
     ALPNProtocols: ["h2"],
   });
   server.on("secureConnection", (socket: TLSSocket) => serverNames.push(socket.servername ?? false));
