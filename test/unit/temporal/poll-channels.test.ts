@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clientOver, openRpc } from "../../../src/temporal/connect.js";
 import { MAX_POLLS_PER_CHANNEL } from "../../../src/temporal/poll-channels.js";
 import { WORKFLOW_SERVICE, wf } from "../../../src/temporal/proto.js";
+import { rawService } from "../../support/grpc/raw-service.js";
 
 const STREAM_CAP = 100;
 let server: Server;
@@ -21,25 +22,11 @@ function holdPoll(): void {
 
 beforeAll(async () => {
   server = new Server({ "grpc.max_concurrent_streams": STREAM_CAP });
-  const raw = {
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: (b: Buffer) => b,
-    requestDeserialize: (b: Buffer) => b,
-    responseSerialize: (b: Buffer) => b,
-    responseDeserialize: (b: Buffer) => b,
-  };
-  server.addService(
-    {
-      StartActivityExecution: { ...raw, path: `/${WORKFLOW_SERVICE}/StartActivityExecution` },
-      PollActivityExecution: { ...raw, path: `/${WORKFLOW_SERVICE}/PollActivityExecution` },
-    },
-    {
-      StartActivityExecution: (_call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) =>
-        callback(null, Buffer.from(wf.StartActivityExecutionResponse.encode({ runId: "r", started: true }).finish())),
-      PollActivityExecution: holdPoll,
-    },
-  );
+  server.addService(rawService(WORKFLOW_SERVICE, ["StartActivityExecution", "PollActivityExecution"]), {
+    StartActivityExecution: (_call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) =>
+      callback(null, Buffer.from(wf.StartActivityExecutionResponse.encode({ runId: "r", started: true }).finish())),
+    PollActivityExecution: holdPoll,
+  });
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
   );

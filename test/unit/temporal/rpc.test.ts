@@ -9,6 +9,7 @@ import { OperatorService } from "../../../src/preflight/operator-service.js";
 import { clientOver, openRpc } from "../../../src/temporal/connect.js";
 import { ResourceExhaustedError, UnavailableError } from "../../../src/temporal/grpc-errors.js";
 import { temporal, WORKFLOW_SERVICE, wf } from "../../../src/temporal/proto.js";
+import { rawService } from "../../support/grpc/raw-service.js";
 
 const OPERATOR_SERVICE = "temporal.api.operatorservice.v1.OperatorService";
 const op = temporal.api.operatorservice.v1;
@@ -44,22 +45,13 @@ function neverAnswer(): void {}
 
 beforeAll(async () => {
   server = new Server();
-  const raw = {
-    path: "",
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: (b: Buffer) => b,
-    requestDeserialize: (b: Buffer) => b,
-    responseSerialize: (b: Buffer) => b,
-    responseDeserialize: (b: Buffer) => b,
-  };
   server.addService(
-    {
-      GetSystemInfo: { ...raw, path: `/${WORKFLOW_SERVICE}/GetSystemInfo` },
-      StartActivityExecution: { ...raw, path: `/${WORKFLOW_SERVICE}/StartActivityExecution` },
-      PollActivityExecution: { ...raw, path: `/${WORKFLOW_SERVICE}/PollActivityExecution` },
-      DescribeActivityExecution: { ...raw, path: `/${WORKFLOW_SERVICE}/DescribeActivityExecution` },
-    },
+    rawService(WORKFLOW_SERVICE, [
+      "GetSystemInfo",
+      "StartActivityExecution",
+      "PollActivityExecution",
+      "DescribeActivityExecution",
+    ]),
     {
       GetSystemInfo: handler(
         "GetSystemInfo",
@@ -85,19 +77,16 @@ beforeAll(async () => {
     },
   );
   // OperatorService (preflight's ListNexusEndpoints) on the same server.
-  server.addService(
-    { ListNexusEndpoints: { ...raw, path: `/${OPERATOR_SERVICE}/ListNexusEndpoints` } },
-    {
-      ListNexusEndpoints: handler(
-        "ListNexusEndpoints",
-        () => ({}),
-        () =>
-          op.ListNexusEndpointsResponse.encode({
-            endpoints: [{ spec: { name: "ep", target: { worker: { namespace: "ns", taskQueue: "q" } } } }],
-          }).finish(),
-      ),
-    },
-  );
+  server.addService(rawService(OPERATOR_SERVICE, ["ListNexusEndpoints"]), {
+    ListNexusEndpoints: handler(
+      "ListNexusEndpoints",
+      () => ({}),
+      () =>
+        op.ListNexusEndpointsResponse.encode({
+          endpoints: [{ spec: { name: "ep", target: { worker: { namespace: "ns", taskQueue: "q" } } } }],
+        }).finish(),
+    ),
+  });
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
   );
