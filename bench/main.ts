@@ -103,6 +103,7 @@ async function freshServer(): Promise<void> {
 }
 
 const results: CaseResult[] = [];
+let serverUsed = false;
 try {
   for (const c of selected) {
     const started = performance.now();
@@ -120,7 +121,9 @@ try {
       continue;
     }
     try {
-      if (c.needsServer && results.some((r) => CASES.find((k) => k.id === r.id)?.needsServer)) await freshServer();
+      // The first server case gets the server started above; every later one a fresh server.
+      if (c.needsServer && serverUsed) await freshServer();
+      serverUsed ||= c.needsServer;
       const result = await c.run(ctx);
       results.push({ ...result, seconds: (performance.now() - started) / 1000 });
     } catch (error) {
