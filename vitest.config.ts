@@ -1,7 +1,7 @@
 import { defineConfig } from "vitest/config";
 
 // Two projects: `unit` needs no server; `e2e` runs against the real dev server and real workers that
-// test/global-setup.ts starts (and stops, by process id, also when tests fail).
+// test/support/e2e/global-setup.ts starts (and stops, by process id, also when tests fail).
 export default defineConfig({
   test: {
     projects: [
@@ -24,7 +24,7 @@ export default defineConfig({
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
           environment: "node",
-          globalSetup: ["test/global-setup.ts"],
+          globalSetup: ["test/support/e2e/global-setup.ts"],
           testTimeout: 120_000,
           hookTimeout: 180_000,
           // One server and two cores: files run one at a time, tests inside a file may run concurrently.

@@ -6,21 +6,21 @@
  *   const client = await connect({ address: "localhost:7233", namespace: "default" });
  *   const record = await runPipeline(loaded.pipeline, { client, inputs: {}, reporter: { onStepEnd: ... } });
  */
-import type { Diagnostic } from "./spec/diagnostic.js";
-import { loadPipeline } from "./spec/load.js";
+import type { Diagnostic } from "./pipeline/diagnostic.js";
+import { loadPipeline } from "./pipeline/load.js";
 
+export { isUserError, UserError } from "./base/user-error.js";
 export type * from "./engine/events.js";
 export type { ExecutionResult } from "./engine/execution.js";
 export { newRunId } from "./engine/execution-ids.js";
 export type { Evaluate, RunOptions } from "./engine/run-options.js";
 export { runPipeline } from "./engine/run-pipeline.js";
-export type { Diagnostic } from "./spec/diagnostic.js";
-export { formatDiagnostics } from "./spec/format.js";
-export { type LoadResult, loadPipeline } from "./spec/load.js";
-export type * from "./spec/model.js";
+export type { Diagnostic } from "./pipeline/diagnostic.js";
+export { formatDiagnostics } from "./pipeline/format-diagnostics.js";
+export { type LoadResult, loadPipeline } from "./pipeline/load.js";
+export type * from "./pipeline/model.js";
 export { connect } from "./temporal/connect.js";
 export type { ConnectionOptions, TemporalClient } from "./temporal/types.js";
-export { isUserError, UserError } from "./user-error.js";
 
 /** Checks pipeline files as `nxrun check` does (without --preflight): every problem, each placed in its file. */
 export async function checkPipeline(...paths: string[]): Promise<{ ok: boolean; diagnostics: Diagnostic[] }> {

@@ -5,13 +5,13 @@
  * (or nothing was running), 2 for an unknown run, 3 when the server refused a request or cannot be used.
  */
 import { hostname, userInfo } from "node:os";
-import { connectForOps } from "../ops/connect-for-ops.js";
-import { roleLabel } from "../ops/execution-id.js";
-import { checkRunIdSearchable, findRunExecutions } from "../ops/run-executions.js";
-import { type StopAction, stopExecutions } from "../ops/stop-executions.js";
-import { plural } from "../ops/table.js";
-import { unknownRunError } from "../ops/unknown-run.js";
-import { isUserError } from "../user-error.js";
+import { isUserError } from "../base/user-error.js";
+import { connectForOps } from "../runs/connect-for-runs.js";
+import { roleLabel } from "../runs/execution-id.js";
+import { checkRunIdSearchable, findRunExecutions } from "../runs/run-executions.js";
+import { type StopAction, stopExecutions } from "../runs/stop-executions.js";
+import { plural } from "../runs/table.js";
+import { unknownRunError } from "../runs/unknown-run.js";
 import type { ConnectionFlags } from "./commands.js";
 
 export interface CancelFlags extends ConnectionFlags {

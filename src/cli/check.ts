@@ -3,10 +3,10 @@
  * Imports only the language layers (no gRPC, Ink or engine) so it starts fast.
  */
 
-import type { Diagnostic } from "../spec/diagnostic.js";
-import { formatDiagnostics } from "../spec/format.js";
-import { loadPipeline } from "../spec/load.js";
-import type { Pipeline } from "../spec/model.js";
+import type { Diagnostic } from "../pipeline/diagnostic.js";
+import { formatDiagnostics } from "../pipeline/format-diagnostics.js";
+import { loadPipeline } from "../pipeline/load.js";
+import type { Pipeline } from "../pipeline/model.js";
 import type { ConnectionFlags } from "./commands.js";
 
 export interface CheckFlags extends ConnectionFlags {

@@ -4,19 +4,19 @@
  * Secrets are never read here: `$secrets.x` evaluates to the placeholder "<secret x>".
  */
 import { readFile } from "node:fs/promises";
-import { commandLineLocate, compileExpression, type ExpressionValue, programOf } from "../expr/compile.js";
-import { evaluate } from "../expr/evaluate.js";
-import { ExpressionError } from "../expr/expression-error.js";
-import type { Scope, StepView } from "../expr/scope.js";
-import { parseTemplate } from "../expr/template.js";
-import { parseInputValue, resolveInputs } from "../inputs/resolve.js";
-import { upstreamOf } from "../plan/build-plan.js";
-import { didYouMean } from "../spec/did-you-mean.js";
-import { formatDiagnostics } from "../spec/format.js";
-import { loadPipeline } from "../spec/load.js";
-import type { Pipeline, Step } from "../spec/model.js";
-import { parse as parseYaml } from "../spec/yaml-module.js";
-import { UserError } from "../user-error.js";
+import { UserError } from "../base/user-error.js";
+import { didYouMean } from "../pipeline/did-you-mean.js";
+import { commandLineLocate, compileExpression, type ExpressionValue, programOf } from "../pipeline/expr/compile.js";
+import { evaluate } from "../pipeline/expr/evaluate.js";
+import { ExpressionError } from "../pipeline/expr/expression-error.js";
+import type { Scope, StepView } from "../pipeline/expr/scope.js";
+import { parseTemplate } from "../pipeline/expr/template.js";
+import { formatDiagnostics } from "../pipeline/format-diagnostics.js";
+import { parseInputValue, resolveInputs } from "../pipeline/inputs/resolve.js";
+import { loadPipeline } from "../pipeline/load.js";
+import type { Pipeline, Step } from "../pipeline/model.js";
+import { upstreamOf } from "../pipeline/plan/build-plan.js";
+import { parse as parseYaml } from "../pipeline/yaml-module.js";
 
 export interface EvalFlags {
   pipeline?: string;

@@ -1,7 +1,8 @@
 /** `nxrun graph file --format mermaid|dot`: the plan as a graph. */
-import { toDot, toMermaid } from "../plan/graph-format.js";
-import { formatDiagnostics } from "../spec/format.js";
-import { loadPipeline } from "../spec/load.js";
+
+import { formatDiagnostics } from "../pipeline/format-diagnostics.js";
+import { loadPipeline } from "../pipeline/load.js";
+import { toDot, toMermaid } from "../pipeline/plan/graph-format.js";
 
 /** Prints a pipeline's graph; exit 2 (with diagnostics) when the file has errors. */
 export async function graphCommand(file: string, flags: { format?: "mermaid" | "dot" } = {}): Promise<number> {

@@ -3,11 +3,12 @@
  * operations (`--kind nexus`) matching a Temporal visibility query, passed through as written.
  * `count --group-by ExecutionStatus` appends `GROUP BY ExecutionStatus`. Text or `--output json`.
  */
-import { connectForOps } from "../ops/connect-for-ops.js";
-import { plural, renderTable, statusCell, timeCell } from "../ops/table.js";
+
+import { UserError } from "../base/user-error.js";
+import { connectForOps } from "../runs/connect-for-runs.js";
+import { plural, renderTable, statusCell, timeCell } from "../runs/table.js";
 import { InvalidArgumentError } from "../temporal/grpc-errors.js";
 import type { ExecutionClient, ExecutionKind, ExecutionListEntry, TemporalClient } from "../temporal/types.js";
-import { UserError } from "../user-error.js";
 import type { ConnectionFlags } from "./commands.js";
 
 export interface ListCountFlags extends ConnectionFlags {

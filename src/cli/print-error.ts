@@ -1,4 +1,4 @@
-import { isUserError } from "../user-error.js";
+import { isUserError } from "../base/user-error.js";
 
 /** Prints an error for a person: a user error as message + hint, a bug with its stack. Returns the exit code. */
 export function printError(error: unknown): number {

@@ -5,13 +5,13 @@
  */
 
 import { setFlagsFromString } from "node:v8";
+import { UserError } from "../base/user-error.js";
 import type { Reporter, RunRecord } from "../engine/events.js";
 import { newRunId } from "../engine/execution-ids.js";
 import { readSecrets } from "../engine/secrets.js";
-import { formatDiagnostics } from "../spec/format.js";
-import { loadPipeline } from "../spec/load.js";
-import type { Pipeline } from "../spec/model.js";
-import { UserError } from "../user-error.js";
+import { formatDiagnostics } from "../pipeline/format-diagnostics.js";
+import { loadPipeline } from "../pipeline/load.js";
+import type { Pipeline } from "../pipeline/model.js";
 import type { RunFlags } from "./commands.js";
 
 /** How long a second Ctrl-C may spend sending terminate requests before the process exits anyway. */
@@ -35,7 +35,7 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
   if (loaded.warnings.length > 0) process.stderr.write(`${formatDiagnostics(loaded.warnings, { color })}\n`);
   const pipeline = loaded.pipeline;
 
-  const { resolveInputs } = await import("../inputs/resolve.js");
+  const { resolveInputs } = await import("../pipeline/inputs/resolve.js");
   const resolved = await resolveInputs(pipeline, {
     pairs: flags.input ?? [],
     ...(flags.inputs === undefined ? {} : { file: flags.inputs }),
@@ -158,7 +158,7 @@ async function dryRun(
   flags: RunFlags,
 ): Promise<number> {
   const { dryRunPlan } = await import("../engine/dry-run.js");
-  const { evaluate } = await import("../expr/evaluate.js");
+  const { evaluate } = await import("../pipeline/expr/evaluate.js");
   const { redact, maskSecrets } = await import("../report/redact.js");
   const plan = redact(
     await dryRunPlan(pipeline, {

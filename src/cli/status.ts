@@ -3,16 +3,16 @@
  * status, times and failure message. Text table or `--output json`. Exit 0, 2 for an unknown run,
  * 3 when the server cannot be used.
  */
-import { connectForOps } from "../ops/connect-for-ops.js";
-import { roleLabel } from "../ops/execution-id.js";
+import { connectForOps } from "../runs/connect-for-runs.js";
+import { roleLabel } from "../runs/execution-id.js";
 import {
   addFailureMessages,
   checkRunIdSearchable,
   findRunExecutions,
   type RunExecution,
-} from "../ops/run-executions.js";
-import { plural, renderTable, statusCell, timeCell } from "../ops/table.js";
-import { unknownRunError } from "../ops/unknown-run.js";
+} from "../runs/run-executions.js";
+import { plural, renderTable, statusCell, timeCell } from "../runs/table.js";
+import { unknownRunError } from "../runs/unknown-run.js";
 import type { ConnectionFlags } from "./commands.js";
 
 export interface StatusFlags extends ConnectionFlags {

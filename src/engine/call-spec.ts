@@ -1,7 +1,7 @@
 /** Builds what to start on Temporal for a step, an item, or a compensation, from evaluated values. */
-import type { Scope } from "../expr/scope.js";
-import type { CallOptions, StepCall } from "../spec/model.js";
-import { DEFAULT_SCHEDULE_TO_CLOSE_MS } from "../spec/model.js";
+import type { Scope } from "../pipeline/expr/scope.js";
+import type { CallOptions, StepCall } from "../pipeline/model.js";
+import { DEFAULT_SCHEDULE_TO_CLOSE_MS } from "../pipeline/model.js";
 import type { ExecutionSpec } from "./execution.js";
 import type { RunContext } from "./run-context.js";
 

@@ -2,8 +2,8 @@
  * Confirm gates: a person approves through the reporter (a TTY prompt), or `--yes` approves.
  * Without either the step fails and says how to approve, rather than hanging a CI job.
  */
-import type { CompiledValue } from "../expr/compiled.js";
-import type { Step } from "../spec/model.js";
+import type { CompiledValue } from "../pipeline/expr/compiled.js";
+import type { Step } from "../pipeline/model.js";
 import { onAbort } from "./abort.js";
 import type { StepRecord } from "./events.js";
 import type { RunContext } from "./run-context.js";

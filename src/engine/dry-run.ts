@@ -2,9 +2,9 @@
  * `--dry-run`: the plan as it would run, with every value that can be known before the run
  * resolved (inputs, vars, secrets redacted by the caller) and the rest shown as its expression.
  */
-import type { CompiledValue } from "../expr/compiled.js";
-import type { Scope } from "../expr/scope.js";
-import type { Pipeline, Step, StepCall } from "../spec/model.js";
+import type { CompiledValue } from "../pipeline/expr/compiled.js";
+import type { Scope } from "../pipeline/expr/scope.js";
+import type { Pipeline, Step, StepCall } from "../pipeline/model.js";
 import { compensationExecutionId, itemExecutionId, stepExecutionId } from "./execution-ids.js";
 import type { Evaluate } from "./run-options.js";
 import { computeVars } from "./vars.js";

@@ -3,7 +3,7 @@
  * run.json, JUnit) implement the optional hooks of `Reporter`; the engine knows nothing of them.
  * `specs/events.schema.json` describes the NDJSON form of these events.
  */
-import type { CancellationType } from "../spec/model.js";
+import type { CancellationType } from "../pipeline/model.js";
 import type { ExecutionKind, FailureInfo } from "../temporal/types.js";
 
 export type StepStatus =

@@ -2,7 +2,7 @@
  * One execution on Temporal, start to end: start it (or re-attach to it on resume), await its
  * outcome, and when the run is cancelled follow the step's cancellation type (RUNNER.md's table).
  */
-import type { CancellationType } from "../spec/model.js";
+import type { CancellationType } from "../pipeline/model.js";
 import { DeadlineExceededError, ResourceExhaustedError, UnavailableError } from "../temporal/grpc-errors.js";
 import type {
   ExecutionClient,

@@ -4,7 +4,7 @@
  * ten thousand small records, not ten thousand pending promises or closures.
  */
 import { setMaxListeners } from "node:events";
-import type { Step } from "../spec/model.js";
+import type { Step } from "../pipeline/model.js";
 import { buildExecutionSpec, describeType } from "./call-spec.js";
 import type { ItemRecord, StepError, StepRecord } from "./events.js";
 import { runExecution } from "./execution.js";

@@ -3,16 +3,16 @@
  * expressions see, the run-wide slots, the executions in flight, and the run's cancellation.
  */
 import { setMaxListeners } from "node:events";
-import type { CompiledValue } from "../expr/compiled.js";
-import type { Scope, StepView } from "../expr/scope.js";
-import type { CancellationType, Pipeline, Step } from "../spec/model.js";
+import { isUserError } from "../base/user-error.js";
+import type { CompiledValue } from "../pipeline/expr/compiled.js";
+import type { Scope, StepView } from "../pipeline/expr/scope.js";
+import type { CancellationType, Pipeline, Step } from "../pipeline/model.js";
 import type { TemporalClient } from "../temporal/types.js";
-import { isUserError } from "../user-error.js";
+import { Slots } from "./concurrency-limit.js";
 import type { CancelEvent, Reporter, RunStatus, StepError, StepRecord } from "./events.js";
 import type { ExecutionContext } from "./execution.js";
 import { InFlight } from "./in-flight.js";
 import type { Evaluate } from "./run-options.js";
-import { Slots } from "./slots.js";
 
 export type CancelReason = CancelEvent["reason"];
 

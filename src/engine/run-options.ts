@@ -1,10 +1,10 @@
 /** What `runPipeline` takes: the client, inputs, and how to behave. */
-import type { CompiledValue } from "../expr/compiled.js";
-import type { Scope } from "../expr/scope.js";
+import type { CompiledValue } from "../pipeline/expr/compiled.js";
+import type { Scope } from "../pipeline/expr/scope.js";
 import type { TemporalClient } from "../temporal/types.js";
 import type { Reporter } from "./events.js";
 
-/** Evaluates a compiled value in a scope (src/expr/evaluate.ts; injectable for tests). */
+/** Evaluates a compiled value in a scope (src/pipeline/expr/evaluate.ts; injectable for tests). */
 export type Evaluate = (value: CompiledValue, scope: Scope) => unknown;
 
 export interface RunOptions {
@@ -28,7 +28,7 @@ export interface RunOptions {
   yes?: boolean;
   /** Run compensations after a failure or cancellation (default true). */
   compensate?: boolean;
-  /** Expression evaluator; default src/expr/evaluate.ts. */
+  /** Expression evaluator; default src/pipeline/expr/evaluate.ts. */
   evaluate?: Evaluate;
   /** Clock, for tests. */
   now?: () => Date;

@@ -3,13 +3,13 @@
  * fail-fast, remote cancel), outputs, compensation, `finally`, and the run record.
  */
 import { setMaxListeners } from "node:events";
-import type { Pipeline } from "../spec/model.js";
+import type { Pipeline } from "../pipeline/model.js";
 import { compensationRecordId, runCompensations } from "./compensation.js";
 import type { Reporter, RunRecord, RunStartEvent, RunStatus } from "./events.js";
 import { newRunId } from "./execution-ids.js";
 import { RunContext } from "./run-context.js";
 import type { Evaluate, RunOptions } from "./run-options.js";
-import { runSection } from "./section.js";
+import { runSection } from "./scheduler.js";
 import { stepErrorFromThrown } from "./step-errors.js";
 import { computeVars } from "./vars.js";
 
@@ -26,7 +26,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions): Prom
   const now = options.now ?? (() => new Date());
   const startedAt = now();
   const runId = options.runId ?? newRunId(pipeline.name, startedAt);
-  const evaluate: Evaluate = options.evaluate ?? (await import("../expr/evaluate.js")).evaluate;
+  const evaluate: Evaluate = options.evaluate ?? (await import("../pipeline/expr/evaluate.js")).evaluate;
   const reporter: Reporter = options.reporter ?? {};
   const ctx = new RunContext(
     pipeline,

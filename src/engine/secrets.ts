@@ -1,6 +1,7 @@
 /** Secret values come from the environment only; a missing one stops the run before it starts. */
-import type { Pipeline } from "../spec/model.js";
-import { UserError } from "../user-error.js";
+
+import { UserError } from "../base/user-error.js";
+import type { Pipeline } from "../pipeline/model.js";
 
 /** Reads every declared secret from `env`; throws a UserError (exit 2) naming each missing variable. */
 export function readSecrets(

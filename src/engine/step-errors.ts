@@ -2,8 +2,9 @@
  * Turning what Temporal (or the engine itself) reports into the `StepError` that records, reports
  * and `$steps.x.error` carry: a message a person can act on, the type, and the cause chain.
  */
+
+import { isUserError } from "../base/user-error.js";
 import type { FailureInfo } from "../temporal/types.js";
-import { isUserError } from "../user-error.js";
 import type { StepError } from "./events.js";
 
 /** A decoded Temporal failure as a step error, cause chain included. */

@@ -2,7 +2,7 @@
  * Runs one step of the plan: `when`, then a single execution, a forEach, or a confirm gate; and
  * what a finished step means for the run (`$steps`, completion order, onError).
  */
-import type { Step } from "../spec/model.js";
+import type { Step } from "../pipeline/model.js";
 import { buildExecutionSpec, isTruthy } from "./call-spec.js";
 import { runConfirm } from "./confirm.js";
 import type { StepRecord } from "./events.js";

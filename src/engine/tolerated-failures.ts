@@ -1,4 +1,4 @@
-import type { ToleratedFailures } from "../spec/model.js";
+import type { ToleratedFailures } from "../pipeline/model.js";
 
 /**
  * How many of `total` forEach items may fail before the step fails. A percentage rounds down, so

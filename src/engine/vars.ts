@@ -1,6 +1,6 @@
 /** `$vars`: computed once, in file order, after inputs; each may use the vars before it. */
-import type { Scope } from "../expr/scope.js";
-import type { Pipeline } from "../spec/model.js";
+import type { Scope } from "../pipeline/expr/scope.js";
+import type { Pipeline } from "../pipeline/model.js";
 import type { Evaluate } from "./run-options.js";
 
 export async function computeVars(

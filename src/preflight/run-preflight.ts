@@ -7,9 +7,9 @@
  */
 import { readFileSync } from "node:fs";
 import type { ConnectionFlags } from "../cli/commands.js";
-import type { Diagnostic } from "../spec/diagnostic.js";
-import type { Pipeline, SourcePosition } from "../spec/model.js";
-import { YamlFile } from "../spec/yaml-source.js";
+import type { Diagnostic } from "../pipeline/diagnostic.js";
+import type { Pipeline, SourcePosition } from "../pipeline/model.js";
+import { YamlFile } from "../pipeline/yaml-source.js";
 import { openRpc } from "../temporal/connect.js";
 import { resolveConnection } from "../temporal/connection-config.js";
 import { AuthError, NamespaceNotFoundError } from "../temporal/grpc-errors.js";

@@ -1,6 +1,6 @@
 /** Report files are written whole (temp file, then rename) so a reader never sees half a file. */
 import { rename, writeFile } from "node:fs/promises";
-import { UserError } from "../user-error.js";
+import { UserError } from "../base/user-error.js";
 
 /** Writes `text` to `path` atomically; a path that cannot be written is a user error. */
 export async function writeReportFile(path: string, text: string, what: string): Promise<void> {

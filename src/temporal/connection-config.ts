@@ -13,9 +13,9 @@ import {
   loadClientConfig,
   loadClientConfigProfile,
 } from "@temporalio/envconfig";
+import { UserError } from "../base/user-error.js";
 import type { ConnectionFlags } from "../cli/commands.js";
-import type { TemporalSettings } from "../spec/model.js";
-import { UserError } from "../user-error.js";
+import type { TemporalSettings } from "../pipeline/model.js";
 import type { ConnectionOptions, TlsSettings } from "./types.js";
 
 export const DEFAULT_ADDRESS = "127.0.0.1:7233";

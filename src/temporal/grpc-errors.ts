@@ -5,7 +5,7 @@
  * API keys and key material cannot leak through them.
  */
 import { Metadata, type ServiceError, status } from "@grpc/grpc-js";
-import { UserError } from "../user-error.js";
+import { UserError } from "../base/user-error.js";
 import { decodeByTypeName, google } from "./proto.js";
 
 const SERVER_EXIT_CODE = 3;

@@ -11,8 +11,8 @@ import { parse } from "junit2json";
 import { afterAll, describe, expect, it } from "vitest";
 import eventsSchema from "../../specs/events.schema.json" with { type: "json" };
 import reportSchema from "../../specs/report.schema.json" with { type: "json" };
-import { runNxrun, stack, uniqueId, waitFor, writePipeline } from "./harness.js";
-import { pane, startInTmux, stopTmux } from "./tmux.js";
+import { runNxrun, stack, uniqueId, waitFor, writePipeline } from "../support/e2e/harness.js";
+import { pane, startInTmux, stopTmux } from "../support/e2e/tmux.js";
 
 afterAll(stopTmux);
 

@@ -2,7 +2,7 @@
 // worker, and the worker records what it saw. Everything else in test/e2e relies on this.
 import Long from "long";
 import { describe, expect, it } from "vitest";
-import { handlerRecord, serverConnection, stack, uniqueId } from "./harness.js";
+import { handlerRecord, serverConnection, stack, uniqueId } from "../support/e2e/harness.js";
 
 const json = (v: unknown) => ({
   metadata: { encoding: Buffer.from("json/plain") },

@@ -5,8 +5,8 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { stack, uniqueId, waitFor, writePipeline } from "./harness.js";
-import { pane, paneShowing, startInTmux, stopTmux, tmux } from "./tmux.js";
+import { stack, uniqueId, waitFor, writePipeline } from "../support/e2e/harness.js";
+import { pane, paneShowing, startInTmux, stopTmux, tmux } from "../support/e2e/tmux.js";
 
 afterAll(stopTmux);
 

@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPO } from "../../../scripts/dev-server.js";
-import { waitFor } from "../harness.js";
+import { waitFor } from "../../support/e2e/harness.js";
 
 interface DemoRun {
   child: ChildProcess;

@@ -11,9 +11,9 @@ import { parse as parseJunit } from "junit2json";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXAMPLE_STACK } from "../../../scripts/demo.js";
 import { REPO } from "../../../scripts/dev-server.js";
-import { activityStatus, nexusStatus, runNxrun } from "../harness.js";
-import { output, type RunResult, runPipelineFile, stepOf } from "../run/run-helpers.js";
-import { type ExampleWorkers, startExampleWorkers } from "./example-workers.js";
+import { type ExampleWorkers, startExampleWorkers } from "../../support/e2e/example-workers.js";
+import { activityStatus, nexusStatus, runNxrun } from "../../support/e2e/harness.js";
+import { output, type RunResult, runPipelineFile, stepOf } from "../../support/e2e/run-helpers.js";
 
 const example = (name: string) => join(REPO, "examples", name);
 let workers: ExampleWorkers;

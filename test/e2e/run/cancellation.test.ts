@@ -6,10 +6,10 @@
  */
 import type { ChildProcess } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
-import type { CancellationType } from "../../../src/spec/model.js";
+import type { CancellationType } from "../../../src/pipeline/model.js";
 import { clientOver, openRpc } from "../../../src/temporal/connect.js";
-import { handlerRecord, stack, uniqueId, waitFor } from "../harness.js";
-import { output, pipelineFile, runPipelineFile, stepOf } from "./run-helpers.js";
+import { handlerRecord, stack, uniqueId, waitFor } from "../../support/e2e/harness.js";
+import { output, pipelineFile, runPipelineFile, stepOf } from "../../support/e2e/run-helpers.js";
 
 const client = clientOver(openRpc({ address: stack().address, namespace: stack().namespace }), "nxrun-e2e");
 afterAll(() => client.close());

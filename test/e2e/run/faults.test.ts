@@ -12,8 +12,8 @@ import {
   type WorkerProcess,
 } from "../../../scripts/dev-server.js";
 import { clientOver, openRpc } from "../../../src/temporal/connect.js";
-import { stack, uniqueId, waitFor } from "../harness.js";
-import { output, pipelineFile, runPipelineFile, stepOf } from "./run-helpers.js";
+import { stack, uniqueId, waitFor } from "../../support/e2e/harness.js";
+import { output, pipelineFile, runPipelineFile, stepOf } from "../../support/e2e/run-helpers.js";
 
 describe.concurrent("faults", () => {
   it("an unknown Nexus endpoint: a clear message and exit 3", async () => {

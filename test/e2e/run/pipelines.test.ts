@@ -3,8 +3,8 @@
  * checks the exit code, what was printed, the --report file, and what the server says afterwards.
  */
 import { describe, expect, it } from "vitest";
-import { activityStatus, handlerRecord, nexusStatus, uniqueId, waitForCount } from "../harness.js";
-import { output, pipelineFile, runPipelineFile, stepOf } from "./run-helpers.js";
+import { activityStatus, handlerRecord, nexusStatus, uniqueId, waitForCount } from "../../support/e2e/harness.js";
+import { output, pipelineFile, runPipelineFile, stepOf } from "../../support/e2e/run-helpers.js";
 
 describe.concurrent("nxrun run", () => {
   it("chains activity → sync Nexus → workflow-run Nexus → activity, mapping each input from earlier outputs", async () => {

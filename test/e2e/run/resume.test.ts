@@ -5,8 +5,8 @@
 import type { ChildProcess } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
 import { clientOver, openRpc } from "../../../src/temporal/connect.js";
-import { runNxrun, stack, uniqueId, waitFor, waitForCount } from "../harness.js";
-import { output, pipelineFile, runPipelineFile, stepOf } from "./run-helpers.js";
+import { runNxrun, stack, uniqueId, waitFor, waitForCount } from "../../support/e2e/harness.js";
+import { output, pipelineFile, runPipelineFile, stepOf } from "../../support/e2e/run-helpers.js";
 
 const client = clientOver(openRpc({ address: stack().address, namespace: stack().namespace }), "nxrun-e2e");
 afterAll(() => client.close());

@@ -2,8 +2,8 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { AlreadyStartedError, NotFoundError } from "../../../src/temporal/grpc-errors.js";
 import type { Outcome } from "../../../src/temporal/types.js";
-import { activityStatus, handlerRecord, stack, uniqueId, waitFor } from "../harness.js";
-import { countingClient } from "./client.js";
+import { activityStatus, handlerRecord, stack, uniqueId, waitFor } from "../../support/e2e/harness.js";
+import { countingClient } from "../../support/e2e/temporal-client.js";
 
 const { client, calls } = countingClient();
 afterAll(() => client.close());
@@ -49,7 +49,7 @@ describe.concurrent("standalone activities", () => {
   it("gets a result that arrives after several long polls", async () => {
     const id = uniqueId("longpoll");
     const before = calls.get("PollActivityExecution") ?? 0;
-    // The server's long poll is 2s (test/global-setup.ts); 7s of work needs at least 3 polls.
+    // The server's long poll is 2s (test/support/e2e/global-setup.ts); 7s of work needs at least 3 polls.
     await activities.start({ ...base(), id, activityType: "sleepFor", args: [{ ms: 7000 }] });
     expect(await activities.awaitOutcome(id, undefined)).toEqual({ status: "completed", result: { slept: 7000 } });
     expect((calls.get("PollActivityExecution") ?? 0) - before).toBeGreaterThanOrEqual(3);

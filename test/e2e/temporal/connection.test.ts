@@ -2,6 +2,7 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DevServer, freePort, startDevServer } from "../../../scripts/dev-server.js";
+import { UserError } from "../../../src/base/user-error.js";
 import { connect } from "../../../src/temporal/connect.js";
 import {
   DeadlineExceededError,
@@ -10,8 +11,7 @@ import {
   UnavailableError,
   UnimplementedError,
 } from "../../../src/temporal/grpc-errors.js";
-import { UserError } from "../../../src/user-error.js";
-import { stack, uniqueId } from "../harness.js";
+import { stack, uniqueId } from "../../support/e2e/harness.js";
 
 /** Runs `fn`, returning its error and how long it took to fail. */
 async function failure(fn: () => Promise<unknown>): Promise<{ error: UserError; ms: number }> {

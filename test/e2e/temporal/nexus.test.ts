@@ -2,8 +2,8 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { AlreadyStartedError, NotFoundError } from "../../../src/temporal/grpc-errors.js";
 import type { FailureInfo, Outcome, StartNexusOperationOptions } from "../../../src/temporal/types.js";
-import { handlerRecord, nexusStatus, stack, uniqueId, waitFor } from "../harness.js";
-import { countingClient } from "./client.js";
+import { handlerRecord, nexusStatus, stack, uniqueId, waitFor } from "../../support/e2e/harness.js";
+import { countingClient } from "../../support/e2e/temporal-client.js";
 
 const { client, calls } = countingClient();
 afterAll(() => client.close());
@@ -54,7 +54,7 @@ describe.concurrent("standalone Nexus operations", () => {
     expect(outcome).toEqual({ status: "completed", result: { text: "HI" } });
     expect(tokens).toHaveLength(1);
     expect(tokens[0]).toMatch(/\S/);
-    // Long poll 2s (test/global-setup.ts), 6s of work: at least one STARTED poll and several CLOSED polls.
+    // Long poll 2s (test/support/e2e/global-setup.ts), 6s of work: at least one STARTED poll and several CLOSED polls.
     expect((calls.get("PollNexusOperationExecution") ?? 0) - before).toBeGreaterThanOrEqual(3);
   });
 

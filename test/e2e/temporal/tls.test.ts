@@ -9,12 +9,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, stopProcess } from "../../../scripts/dev-server.js";
+import { UserError } from "../../../src/base/user-error.js";
 import { connect } from "../../../src/temporal/connect.js";
 import { resolveConnection } from "../../../src/temporal/connection-config.js";
 import { AuthError } from "../../../src/temporal/grpc-errors.js";
-import { UserError } from "../../../src/user-error.js";
+import { stack, uniqueId } from "../../support/e2e/harness.js";
 import { makeCa, makeLeaf } from "../../support/tls/certs.js";
-import { stack, uniqueId } from "../harness.js";
 
 const API_KEY = "e2e-good-key";
 

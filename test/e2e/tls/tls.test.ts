@@ -8,10 +8,17 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  activityStatus,
+  type NxrunResult,
+  runNxrun,
+  stack,
+  uniqueId,
+  waitForCount,
+} from "../../support/e2e/harness.js";
+import { output, pipelineFile, runPipelineFile, stepOf } from "../../support/e2e/run-helpers.js";
 import { makeTestCertificates, SERVER_NAME, type TestCertificates } from "../../support/tls/certs.js";
 import { nginxBinary, startTlsProxy, type TlsProxy } from "../../support/tls/nginx-proxy.js";
-import { activityStatus, type NxrunResult, runNxrun, stack, uniqueId, waitForCount } from "../harness.js";
-import { output, pipelineFile, runPipelineFile, stepOf } from "../run/run-helpers.js";
 
 const API_KEY = `nxk-${Math.random().toString(36).slice(2)}-secret`;
 const WRONG_KEY = `nxk-${Math.random().toString(36).slice(2)}-wrong`;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { Slots } from "../../../src/engine/concurrency-limit.js";
 import {
   compensationExecutionId,
   formatRunTimestamp,
@@ -7,7 +8,6 @@ import {
   stepExecutionId,
 } from "../../../src/engine/execution-ids.js";
 import { Readiness } from "../../../src/engine/readiness.js";
-import { Slots } from "../../../src/engine/slots.js";
 import { allowedFailures } from "../../../src/engine/tolerated-failures.js";
 
 describe("execution IDs", () => {

@@ -2,9 +2,17 @@ import { describe, expect, it } from "vitest";
 import type { Reporter, RunRecord, StepRecord } from "../../../src/engine/events.js";
 import type { RunOptions } from "../../../src/engine/run-options.js";
 import { runPipeline } from "../../../src/engine/run-pipeline.js";
-import type { Pipeline } from "../../../src/spec/model.js";
-import { cancellableSleep, FakeTemporal, type Handler } from "./fake-temporal.js";
-import { activity, confirm, expr, fakeEvaluate, literal, nexus, pipeline } from "./pipeline-builder.js";
+import type { Pipeline } from "../../../src/pipeline/model.js";
+import { cancellableSleep, FakeTemporal, type Handler } from "../../support/unit/fake-temporal.js";
+import {
+  activity,
+  confirm,
+  expr,
+  fakeEvaluate,
+  literal,
+  nexus,
+  pipeline,
+} from "../../support/unit/pipeline-builder.js";
 
 const echo: Handler = async (input) => input;
 const fail: Handler = async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { loadPipelineText } from "../../../src/pipeline/load.js";
 import { pipelineNeeds } from "../../../src/preflight/pipeline-needs.js";
-import { loadPipelineText } from "../../../src/spec/load.js";
 
 describe("pipelineNeeds", () => {
   it("collects task queues and endpoints of steps, finally steps and compensations, with their positions", () => {

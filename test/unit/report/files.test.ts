@@ -9,7 +9,7 @@ import eventsSchema from "../../../specs/events.schema.json" with { type: "json"
 import reportSchema from "../../../specs/report.schema.json" with { type: "json" };
 import { createReporters } from "../../../src/report/index.js";
 import { junitXml } from "../../../src/report/junit.js";
-import { failingRun, RUN_ID, runStart, SECRET, T0 } from "./sequence.js";
+import { failingRun, RUN_ID, runStart, SECRET, T0 } from "../../support/unit/sequence.js";
 
 const ajv = new Ajv2020({ allErrors: true, strict: true });
 addFormats.default(ajv);

@@ -3,7 +3,7 @@ import { chooseOutput, colorEnabled, createReporters } from "../../../src/report
 import { createJsonReporter } from "../../../src/report/json.js";
 import { createPlainReporter } from "../../../src/report/plain.js";
 import { redact } from "../../../src/report/redact.js";
-import { failingRun, SECRET, T0 } from "./sequence.js";
+import { failingRun, SECRET, T0 } from "../../support/unit/sequence.js";
 
 function sink() {
   const chunks: string[] = [];

@@ -5,7 +5,7 @@ import type { ItemRecord, StepRecord } from "../../../src/engine/events.js";
 import { createTuiReporter } from "../../../src/report/tui/reporter.js";
 import { RunView } from "../../../src/report/tui/run-view.js";
 import { ViewStore } from "../../../src/report/tui/store.js";
-import { at, chargeError, exec, failingRun, RUN_ID, runStart, SECRET, T0 } from "./sequence.js";
+import { at, chargeError, exec, failingRun, RUN_ID, runStart, SECRET, T0 } from "../../support/unit/sequence.js";
 
 const WIDTH = 100;
 const tick = () => new Promise((resolve) => setTimeout(resolve, 20));

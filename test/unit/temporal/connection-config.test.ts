@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
+import { UserError } from "../../../src/base/user-error.js";
 import { resolveConnection } from "../../../src/temporal/connection-config.js";
-import { UserError } from "../../../src/user-error.js";
 
 const dir = mkdtempSync(join(tmpdir(), "nxrun-conn-"));
 const configFile = join(dir, "temporal.toml");

@@ -1,5 +1,6 @@
 import { Metadata, type ServiceError, status } from "@grpc/grpc-js";
 import { describe, expect, it } from "vitest";
+import { UserError } from "../../../src/base/user-error.js";
 import {
   AlreadyStartedError,
   AuthError,
@@ -13,7 +14,6 @@ import {
   UnimplementedError,
 } from "../../../src/temporal/grpc-errors.js";
 import { errordetails, google } from "../../../src/temporal/proto.js";
-import { UserError } from "../../../src/user-error.js";
 
 const ctx = { method: "StartActivityExecution", address: "temporal.example:7233", namespace: "payments" };
 

@@ -11,11 +11,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TLSSocket } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { UserError } from "../../../src/base/user-error.js";
 import { connect } from "../../../src/temporal/connect.js";
 import { UnavailableError } from "../../../src/temporal/grpc-errors.js";
 import { wf } from "../../../src/temporal/proto.js";
 import type { ConnectionOptions } from "../../../src/temporal/types.js";
-import type { UserError } from "../../../src/user-error.js";
 import { makeCa, makeLeaf } from "../../support/tls/certs.js";
 
 let dir: string;

@@ -1,0 +1,364 @@
+/**
+ * From the validated plain tree to the typed, immutable model: defaults merged, durations parsed to
+ * milliseconds, expressions compiled, and the per-step checks the schema cannot express.
+ */
+import type { Node } from "yaml";
+import { compileAt } from "./compile-node.js";
+import { Codes } from "./diagnostic-codes.js";
+import type { DiagnosticList } from "./diagnostic-list.js";
+import { parseDuration } from "./duration.js";
+import type { CompiledValue } from "./expr/compiled.js";
+import { compileInputSchema, describeInputErrors } from "./inputs/input-schemas.js";
+import {
+  type CallOptions,
+  type CancellationType,
+  type Compensation,
+  DEFAULT_CANCELLATION,
+  DEFAULT_CONCURRENCY,
+  DEFAULT_SCHEDULE_TO_CLOSE_MS,
+  type Pipeline,
+  type Priority,
+  type RetryPolicy,
+  type SecretSpec,
+  type SourcePosition,
+  type Step,
+  type StepCall,
+  type Timeouts,
+  type ToleratedFailures,
+} from "./model.js";
+import type { RawCompensation, RawPipeline, RawRetry, RawStep, RawTimeouts } from "./raw-types.js";
+import { describeLocation } from "./schema-errors.js";
+import type { JsonPath, YamlFile } from "./yaml-source.js";
+
+/** A step before references are resolved: dependsOn is filled in by check-references. */
+export type DraftStep = Omit<Step, "dependsOn"> & { dependsOn: string[] };
+
+export interface DraftPipeline extends Omit<Pipeline, "steps" | "finally"> {
+  readonly steps: DraftStep[];
+  readonly finally: DraftStep[];
+}
+
+const STEP_ACTIVITY_ONLY = ["taskQueue", "args", "retry"] as const;
+const CONFIRM_FORBIDDEN = [
+  "input",
+  "args",
+  "taskQueue",
+  "timeouts",
+  "retry",
+  "cancellation",
+  "priority",
+  "compensate",
+  "forEach",
+  "concurrency",
+  "toleratedFailures",
+] as const;
+
+/** Builds the model; problems go to `out`. `seen` collects every node compiled as a value. */
+export function buildModel(src: YamlFile, raw: RawPipeline, out: DiagnosticList, seen: Set<Node>): DraftPipeline {
+  const b = new Builder(src, raw, out, seen);
+  return b.build();
+}
+
+class Builder {
+  private readonly defaultTimeouts: Timeouts;
+  private readonly defaultRetry: RetryPolicy | undefined;
+
+  constructor(
+    private readonly src: YamlFile,
+    private readonly raw: RawPipeline,
+    private readonly out: DiagnosticList,
+    private readonly seen: Set<Node>,
+  ) {
+    this.defaultTimeouts = this.timeouts(raw.defaults?.timeouts, ["defaults", "timeouts"]);
+    this.defaultRetry = this.retry(raw.defaults?.retry, ["defaults", "retry"]);
+  }
+
+  build(): DraftPipeline {
+    const { raw } = this;
+    const pipeline: DraftPipeline = {
+      file: this.src.file,
+      version: 1,
+      name: raw.name,
+      ...(raw.description !== undefined ? { description: raw.description } : {}),
+      temporal: { ...(raw.temporal ?? {}) },
+      inputs: this.inputs(),
+      secrets: this.secrets(),
+      vars: Object.keys(raw.vars ?? {}).map((name) => ({ name, value: this.compile(["vars", name]) })),
+      ...(raw.timeout !== undefined ? { timeout: this.duration(raw.timeout, ["timeout"]) } : {}),
+      concurrency: raw.concurrency ?? DEFAULT_CONCURRENCY,
+      steps: raw.steps.map((step, i) => this.step(step, "steps", i)),
+      finally: (raw.finally ?? []).map((step, i) => this.step(step, "finally", i)),
+      outputs: Object.keys(raw.outputs ?? {}).map((name) => ({ name, value: this.compile(["outputs", name]) })),
+    };
+    return pipeline;
+  }
+
+  private compile(path: JsonPath): CompiledValue {
+    return compileAt(this.src, path, this.out, this.seen);
+  }
+
+  private at(path: JsonPath): SourcePosition {
+    return this.src.valuePosition(path);
+  }
+
+  private keyAt(path: JsonPath): SourcePosition {
+    return this.src.keyOrValuePosition(path);
+  }
+
+  private inputs(): Pipeline["inputs"] {
+    const result: Record<string, Readonly<Record<string, unknown>>> = {};
+    for (const [name, schema] of Object.entries(this.raw.inputs ?? {})) {
+      result[name] = schema;
+      const compiled = compileInputSchema(schema);
+      if (!compiled.ok) {
+        this.out.error(
+          Codes.inputSchema,
+          `input "${name}" is not a valid JSON Schema: ${compiled.message}`,
+          this.keyAt(["inputs", name]),
+          "an input is described by JSON Schema, e.g. { type: string, default: eu }",
+        );
+        continue;
+      }
+      if ("default" in schema && !compiled.validate(schema.default)) {
+        this.out.error(
+          Codes.inputDefault,
+          `the default of input "${name}" does not match its own schema: ${describeInputErrors(name, compiled.validate.errors)}`,
+          this.at(["inputs", name, "default"]),
+          "fix the default or the schema",
+        );
+      }
+    }
+    return result;
+  }
+
+  private secrets(): Pipeline["secrets"] {
+    const result: Record<string, SecretSpec> = {};
+    for (const [name, spec] of Object.entries(this.raw.secrets ?? {})) {
+      result[name] = { env: spec.env, position: this.keyAt(["secrets", name]) };
+    }
+    return result;
+  }
+
+  private duration(text: string, path: JsonPath): number {
+    const ms = parseDuration(text);
+    if (ms === undefined || ms <= 0) {
+      this.out.error(
+        Codes.duration,
+        `${describeLocation(path, this.raw)} must be a positive duration, found "${text}"`,
+        this.at(path),
+        "e.g. 500ms, 30s, 5m, 1h30m",
+      );
+      return 1;
+    }
+    return ms;
+  }
+
+  private timeouts(raw: RawTimeouts | undefined, path: JsonPath): Timeouts {
+    const result: { -readonly [K in keyof Timeouts]: number } = {};
+    for (const key of ["scheduleToClose", "scheduleToStart", "startToClose", "heartbeat"] as const) {
+      const text = raw?.[key];
+      if (text !== undefined) result[key] = this.duration(text, [...path, key]);
+    }
+    return result;
+  }
+
+  private retry(raw: RawRetry | undefined, path: JsonPath): RetryPolicy | undefined {
+    if (raw === undefined) return undefined;
+    return {
+      ...(raw.initialInterval !== undefined
+        ? { initialInterval: this.duration(raw.initialInterval, [...path, "initialInterval"]) }
+        : {}),
+      ...(raw.maximumInterval !== undefined
+        ? { maximumInterval: this.duration(raw.maximumInterval, [...path, "maximumInterval"]) }
+        : {}),
+      ...(raw.backoffCoefficient !== undefined ? { backoffCoefficient: raw.backoffCoefficient } : {}),
+      ...(raw.maximumAttempts !== undefined ? { maximumAttempts: raw.maximumAttempts } : {}),
+      ...(raw.nonRetryableErrorTypes !== undefined ? { nonRetryableErrorTypes: [...raw.nonRetryableErrorTypes] } : {}),
+    };
+  }
+
+  /** Call, options and defaults shared by steps and compensations. */
+  private callAndOptions(
+    raw: RawCompensation & { confirm?: string },
+    path: JsonPath,
+    what: string,
+  ): { call: StepCall; options: CallOptions } {
+    const defaults = this.raw.defaults ?? {};
+    let call: StepCall;
+    if (raw.activity !== undefined) {
+      const taskQueue = raw.taskQueue ?? defaults.taskQueue;
+      if (taskQueue === undefined) {
+        this.out.error(
+          Codes.noTaskQueue,
+          `${what} runs activity "${raw.activity}" but no task queue is set`,
+          this.keyAt([...path, "activity"]),
+          "add taskQueue: <queue> to the step, or to defaults: for every step",
+        );
+      }
+      call = { kind: "activity", activityType: raw.activity, taskQueue: taskQueue ?? "" };
+    } else if (raw.nexus !== undefined) {
+      call = {
+        kind: "nexus",
+        endpoint: raw.nexus.endpoint,
+        service: raw.nexus.service,
+        operation: raw.nexus.operation,
+      };
+    } else {
+      call = { kind: "confirm", prompt: this.compile([...path, "confirm"]) };
+    }
+
+    const ownTimeouts = this.timeouts(raw.timeouts, [...path, "timeouts"]);
+    let timeouts: Timeouts = call.kind === "confirm" ? {} : { ...this.defaultTimeouts, ...ownTimeouts };
+    if (call.kind === "activity" && timeouts.scheduleToClose === undefined && timeouts.startToClose === undefined) {
+      // Temporal requires one of the two for an activity.
+      timeouts = { ...timeouts, scheduleToClose: DEFAULT_SCHEDULE_TO_CLOSE_MS };
+    }
+    const ownRetry = this.retry(raw.retry, [...path, "retry"]);
+    const retry =
+      call.kind === "activity" && (ownRetry || this.defaultRetry) ? { ...this.defaultRetry, ...ownRetry } : undefined;
+    const priority: Priority | undefined =
+      call.kind !== "confirm" && (raw.priority || defaults.priority)
+        ? { ...defaults.priority, ...raw.priority }
+        : undefined;
+
+    let args: CompiledValue | undefined;
+    if (raw.args !== undefined)
+      args = this.expressionOrLiteral(raw.args, [...path, "args"], "args", "a list of arguments");
+    const options: CallOptions = {
+      ...(raw.input !== undefined ? { input: this.compile([...path, "input"]) } : {}),
+      ...(args !== undefined ? { args } : {}),
+      timeouts,
+      ...(retry !== undefined ? { retry } : {}),
+      ...(priority !== undefined ? { priority } : {}),
+      ...(raw.summary !== undefined ? { summary: this.compile([...path, "summary"]) } : {}),
+    };
+    if (raw.input !== undefined && raw.args !== undefined) {
+      this.out.error(
+        Codes.notForKind,
+        `${what} has both input and args`,
+        this.keyAt([...path, "args"]),
+        "input is the single argument; args is a list of several. Keep one",
+      );
+    }
+    return { call, options };
+  }
+
+  /** when / forEach / args: an expression or a literal of the right kind; a plain string is a mistake. */
+  private expressionOrLiteral(value: unknown, path: JsonPath, key: string, literalKind: string): CompiledValue {
+    const compiled = this.compile(path);
+    if (typeof value === "string" && compiled.kind === "literal") {
+      this.out.error(
+        Codes.literalString,
+        `${key} is the plain string ${JSON.stringify(value)}, not an expression`,
+        this.at(path),
+        `write an expression, "{% ${value} %}", or ${literalKind}`,
+      );
+    }
+    return compiled;
+  }
+
+  private step(raw: RawStep, section: "steps" | "finally", index: number): DraftStep {
+    const path: JsonPath = [section, index];
+    const what = `${section === "finally" ? "finally step" : "step"} "${raw.id}"`;
+    const { call, options } = this.callAndOptions(raw, path, what);
+
+    const misplaced =
+      call.kind === "nexus" ? STEP_ACTIVITY_ONLY : call.kind === "confirm" ? CONFIRM_FORBIDDEN : ([] as const);
+    for (const key of misplaced) {
+      if (raw[key] !== undefined) {
+        this.out.error(
+          Codes.notForKind,
+          `${key} does not apply to ${call.kind === "nexus" ? "a Nexus operation" : "a confirm step"} (${what})`,
+          this.keyAt([...path, key]),
+          call.kind === "nexus"
+            ? "task queue, args and retry policy belong to activities; the Nexus endpoint decides where the operation runs"
+            : "a confirm step only asks a question; remove this key",
+        );
+      }
+    }
+    if (call.kind === "nexus" && raw.timeouts?.heartbeat !== undefined) {
+      this.out.error(
+        Codes.notForKind,
+        `heartbeat does not apply to a Nexus operation (${what})`,
+        this.keyAt([...path, "timeouts", "heartbeat"]),
+        "remove it",
+      );
+    }
+    if (raw.forEach === undefined) {
+      for (const key of ["concurrency", "toleratedFailures"] as const) {
+        if (raw[key] !== undefined) {
+          this.out.error(
+            Codes.forEachOnly,
+            `${key} applies only to a forEach step (${what})`,
+            this.keyAt([...path, key]),
+            "add forEach: or remove it",
+          );
+        }
+      }
+    }
+
+    const cancellation: CancellationType = raw.cancellation ?? this.raw.defaults?.cancellation ?? DEFAULT_CANCELLATION;
+    const when =
+      raw.when !== undefined
+        ? this.expressionOrLiteral(raw.when, [...path, "when"], "when", "true or false")
+        : undefined;
+    const forEach =
+      raw.forEach !== undefined
+        ? this.expressionOrLiteral(raw.forEach, [...path, "forEach"], "forEach", "a list")
+        : undefined;
+    const toleratedFailures =
+      raw.toleratedFailures !== undefined
+        ? this.tolerated(raw.toleratedFailures, [...path, "toleratedFailures"])
+        : undefined;
+    const compensate =
+      raw.compensate !== undefined ? this.compensation(raw.compensate, [...path, "compensate"], what) : undefined;
+
+    return {
+      id: raw.id,
+      section,
+      call,
+      ...options,
+      cancellation,
+      onError: raw.onError ?? "fail",
+      ...(when !== undefined ? { when } : {}),
+      ...(forEach !== undefined ? { forEach } : {}),
+      ...(raw.concurrency !== undefined ? { concurrency: raw.concurrency } : {}),
+      ...(toleratedFailures !== undefined ? { toleratedFailures } : {}),
+      ...(compensate !== undefined ? { compensate } : {}),
+      needs: [...(raw.needs ?? [])],
+      dependsOn: [],
+      position: this.at(path),
+    };
+  }
+
+  private compensation(raw: RawCompensation, path: JsonPath, what: string): Compensation {
+    const { call, options } = this.callAndOptions(raw, path, `the compensation of ${what}`);
+    if (call.kind === "nexus") {
+      for (const key of STEP_ACTIVITY_ONLY) {
+        if (raw[key] !== undefined) {
+          this.out.error(
+            Codes.notForKind,
+            `${key} does not apply to a Nexus operation (compensation of ${what})`,
+            this.keyAt([...path, key]),
+            "task queue, args and retry policy belong to activities",
+          );
+        }
+      }
+    }
+    return { call: call as Compensation["call"], ...options, position: this.at(path) };
+  }
+
+  private tolerated(value: number | string, path: JsonPath): ToleratedFailures {
+    if (typeof value === "number") return { count: value };
+    const percent = Number(value.slice(0, -1));
+    if (!(percent >= 0 && percent <= 100)) {
+      this.out.error(
+        Codes.toleratedFailures,
+        `toleratedFailures ${value} is not a percentage from 0% to 100%`,
+        this.at(path),
+        'e.g. "10%"',
+      );
+    }
+    return { percent };
+  }
+}

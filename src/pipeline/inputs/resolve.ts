@@ -1,0 +1,158 @@
+/**
+ * A run's input values: `-i key=value` pairs (JSON when the value parses as JSON, else a string), an
+ * `--inputs` JSON or YAML file, and each input's default, validated against each input's schema.
+ * Precedence: -i pairs over the file over defaults.
+ */
+import { readFile } from "node:fs/promises";
+import { resolve as resolvePath } from "node:path";
+import type { Diagnostic } from "../diagnostic.js";
+import { Codes } from "../diagnostic-codes.js";
+import { didYouMean } from "../did-you-mean.js";
+import type { Pipeline } from "../model.js";
+import { parse as parseYaml } from "../yaml-module.js";
+import { compileInputSchema, describeInputErrors } from "./input-schemas.js";
+
+export interface InputSources {
+  /** `key=value` strings as given to `-i`. */
+  pairs?: readonly string[];
+  /** Path of a JSON or YAML file holding a mapping of inputs. */
+  file?: string;
+  /** Do not report missing required inputs (for `nxrun eval` and dry runs). */
+  allowMissing?: boolean;
+}
+
+export type ResolveResult = { ok: true; values: Record<string, unknown> } | { ok: false; diagnostics: Diagnostic[] };
+
+/** Resolves and validates a run's inputs. */
+export async function resolveInputs(pipeline: Pipeline, sources: InputSources = {}): Promise<ResolveResult> {
+  const diagnostics: Diagnostic[] = [];
+  const declared = Object.keys(pipeline.inputs);
+  const problem = (code: string, message: string, hint?: string, file = "<inputs>", line = 0, column = 0) =>
+    diagnostics.push({ code, severity: "error", message, file, line, column, ...(hint ? { hint } : {}) });
+
+  const given = new Map<string, { value: unknown; from: string; raw?: string }>();
+
+  if (sources.file !== undefined) {
+    const path = resolvePath(sources.file);
+    let text: string | undefined;
+    try {
+      text = await readFile(path, "utf8");
+    } catch (error) {
+      problem(
+        Codes.inputsFile,
+        `cannot read the inputs file ${sources.file}: ${(error as Error).message}`,
+        "check the path given to --inputs",
+        path,
+      );
+    }
+    if (text !== undefined) {
+      let parsed: unknown;
+      try {
+        // YAML is a superset of JSON: one parser reads both.
+        parsed = parseYaml(text, { uniqueKeys: true });
+      } catch (error) {
+        problem(
+          Codes.inputsFile,
+          `the inputs file ${sources.file} is not valid JSON or YAML: ${(error as Error).message}`,
+          undefined,
+          path,
+        );
+      }
+      if (parsed !== undefined && parsed !== null && (typeof parsed !== "object" || Array.isArray(parsed))) {
+        problem(
+          Codes.inputsFile,
+          `the inputs file ${sources.file} must hold a mapping of input names to values`,
+          'e.g. {"tenant": "acme"}',
+          path,
+        );
+      } else if (parsed) {
+        for (const [key, value] of Object.entries(parsed as Record<string, unknown>))
+          given.set(key, { value, from: sources.file });
+      }
+    }
+  }
+
+  for (const pair of sources.pairs ?? []) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) {
+      problem(Codes.inputsFile, `-i ${pair}: expected key=value`, "e.g. -i tenant=acme or -i 'regions=[\"eu\"]'");
+      continue;
+    }
+    const key = pair.slice(0, eq);
+    const raw = pair.slice(eq + 1);
+    given.set(key, { value: parseInputValue(raw), from: "-i", raw });
+  }
+
+  for (const [key, { from }] of given) {
+    if (!(key in pipeline.inputs)) {
+      const suggestion = didYouMean(key, declared);
+      problem(
+        Codes.unknownInputValue,
+        `unknown input "${key}" (from ${from}); pipeline ${pipeline.name} declares ${declared.length === 0 ? "no inputs" : declared.join(", ")}`,
+        suggestion,
+      );
+    }
+  }
+
+  const values: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(pipeline.inputs)) {
+    const entry = given.get(name);
+    let value: unknown;
+    if (entry !== undefined) value = entry.value;
+    else if ("default" in schema) value = structuredClone(schema.default);
+    else {
+      if (!sources.allowMissing) {
+        const description = typeof schema.description === "string" ? ` (${schema.description})` : "";
+        problem(
+          Codes.missingInput,
+          `input "${name}" is required${description}`,
+          `give it with -i ${name}=<value> or in an --inputs file`,
+        );
+      }
+      continue;
+    }
+    const compiled = compileInputSchema(schema as Record<string, unknown>);
+    if (!compiled.ok) {
+      problem(Codes.inputSchema, `input "${name}" has an invalid schema: ${compiled.message}`);
+      continue;
+    }
+    // `-i version=1.20` for a string input: the JSON reading failed the schema, the text may not.
+    if (
+      !compiled.validate(value) &&
+      entry?.raw !== undefined &&
+      typeof value !== "string" &&
+      compiled.validate(entry.raw)
+    ) {
+      value = entry.raw;
+    }
+    if (!compiled.validate(value)) {
+      problem(
+        Codes.invalidInput,
+        `${describeInputErrors(name, compiled.validate.errors)}; got ${JSON.stringify(value)}`,
+        schemaHint(schema),
+      );
+      continue;
+    }
+    values[name] = value;
+  }
+  if (diagnostics.length > 0) return { ok: false, diagnostics };
+  return { ok: true, values };
+}
+
+/** `-i` values: JSON when they parse as JSON (numbers, booleans, arrays, objects, quoted strings), else the raw string. */
+export function parseInputValue(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function schemaHint(schema: Readonly<Record<string, unknown>>): string | undefined {
+  const parts: string[] = [];
+  if (schema.type !== undefined) parts.push(`type ${JSON.stringify(schema.type)}`);
+  if (Array.isArray(schema.enum)) parts.push(`one of ${schema.enum.map((v) => JSON.stringify(v)).join(", ")}`);
+  if (typeof schema.pattern === "string") parts.push(`matching ${schema.pattern}`);
+  if (parts.length === 0) return undefined;
+  return `the input expects ${parts.join(", ")}; a -i value that is not valid JSON is passed as a string`;
+}

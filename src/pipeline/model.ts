@@ -1,0 +1,137 @@
+/**
+ * The typed, immutable pipeline model that `src/pipeline/` produces from a YAML file and every later
+ * layer (expr, plan, engine, report) reads. Durations are milliseconds; defaults are merged.
+ * This file is the contract between the layers: change it deliberately.
+ */
+import type { CompiledValue } from "./expr/compiled.js";
+
+/** Where something is in the pipeline file (1-based line and column). */
+export interface SourcePosition {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+export type CancellationType = "abandon" | "tryCancel" | "waitRequested" | "waitCompleted";
+export type OnError = "fail" | "continue";
+
+export interface Timeouts {
+  readonly scheduleToClose?: number;
+  readonly scheduleToStart?: number;
+  readonly startToClose?: number;
+  readonly heartbeat?: number;
+}
+
+export interface RetryPolicy {
+  readonly initialInterval?: number;
+  readonly backoffCoefficient?: number;
+  readonly maximumInterval?: number;
+  readonly maximumAttempts?: number;
+  readonly nonRetryableErrorTypes?: readonly string[];
+}
+
+export interface Priority {
+  readonly priorityKey?: number;
+  readonly fairnessKey?: string;
+  readonly fairnessWeight?: number;
+}
+
+/** What a step (or a step's compensation) calls on Temporal. */
+export type StepCall =
+  | {
+      readonly kind: "activity";
+      /** Activity type name. */
+      readonly activityType: string;
+      readonly taskQueue: string;
+    }
+  | {
+      readonly kind: "nexus";
+      readonly endpoint: string;
+      readonly service: string;
+      readonly operation: string;
+    }
+  | {
+      readonly kind: "confirm";
+      /** The question; a string expression. */
+      readonly prompt: CompiledValue;
+    };
+
+/** Everything a call to Temporal needs beyond what to call. */
+export interface CallOptions {
+  /** The single argument (activities and Nexus). Absent means no argument / null. */
+  readonly input?: CompiledValue;
+  /** Activities only: several positional arguments instead of `input`. */
+  readonly args?: CompiledValue;
+  readonly timeouts: Timeouts;
+  readonly retry?: RetryPolicy;
+  readonly priority?: Priority;
+  /** Shown in the UI and sent as user metadata; may be an expression. */
+  readonly summary?: CompiledValue;
+}
+
+export interface Compensation extends CallOptions {
+  readonly call: Exclude<StepCall, { kind: "confirm" }>;
+  readonly position: SourcePosition;
+}
+
+export type ToleratedFailures = { readonly count: number } | { readonly percent: number };
+
+export interface Step extends CallOptions {
+  readonly id: string;
+  /** `steps` run as a DAG; `finally` steps run after, always. */
+  readonly section: "steps" | "finally";
+  readonly call: StepCall;
+  readonly cancellation: CancellationType;
+  readonly onError: OnError;
+  readonly when?: CompiledValue;
+  readonly forEach?: CompiledValue;
+  /** forEach concurrency (items in flight for this step). */
+  readonly concurrency?: number;
+  readonly toleratedFailures?: ToleratedFailures;
+  readonly compensate?: Compensation;
+  /** `needs:` as written. */
+  readonly needs: readonly string[];
+  /** needs + every step referenced by the step's expressions; what the scheduler waits for. */
+  readonly dependsOn: readonly string[];
+  /** Position of the step's `- id:` mapping. */
+  readonly position: SourcePosition;
+}
+
+export interface SecretSpec {
+  readonly env: string;
+  readonly position: SourcePosition;
+}
+
+export interface TemporalSettings {
+  readonly address?: string;
+  readonly namespace?: string;
+  readonly profile?: string;
+}
+
+export interface Pipeline {
+  /** Absolute path of the file it was loaded from. */
+  readonly file: string;
+  readonly version: 1;
+  readonly name: string;
+  readonly description?: string;
+  readonly temporal: TemporalSettings;
+  /** Each input's JSON Schema, as written (with `default` where given). */
+  readonly inputs: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  readonly secrets: Readonly<Record<string, SecretSpec>>;
+  /** In file order: a var may use the vars before it. */
+  readonly vars: ReadonlyArray<{ readonly name: string; readonly value: CompiledValue }>;
+  /** Whole-run timeout, ms. */
+  readonly timeout?: number;
+  /** Most executions in flight at once for the run. */
+  readonly concurrency: number;
+  /** In file order. */
+  readonly steps: readonly Step[];
+  readonly finally: readonly Step[];
+  readonly outputs: ReadonlyArray<{ readonly name: string; readonly value: CompiledValue }>;
+}
+
+/** The concurrency used when a pipeline sets none. */
+export const DEFAULT_CONCURRENCY = 16;
+export const DEFAULT_CANCELLATION: CancellationType = "waitCompleted";
+/** When no timeout is given anywhere: Temporal requires scheduleToClose or startToClose. */
+export const DEFAULT_SCHEDULE_TO_CLOSE_MS = 10 * 60_000;

@@ -1,0 +1,78 @@
+/** A pipeline's plan as Mermaid or Graphviz dot text, for `nxrun graph`. */
+import type { Pipeline, Step } from "../model.js";
+import { buildPlan } from "./build-plan.js";
+
+export type GraphFormat = "mermaid" | "dot";
+
+function describeCall(step: Step): string {
+  switch (step.call.kind) {
+    case "activity":
+      return `activity ${step.call.activityType}`;
+    case "nexus":
+      return `nexus ${step.call.service}.${step.call.operation}`;
+    case "confirm":
+      return "confirm";
+    default: {
+      const never: never = step.call;
+      throw new Error(`unknown call ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+function details(step: Step): string[] {
+  const lines = [describeCall(step)];
+  if (step.forEach) lines.push("forEach");
+  if (step.when) lines.push("when");
+  if (step.compensate) lines.push("compensated");
+  return lines;
+}
+
+/** Mermaid flowchart: one node per step, an edge per dependency, finally steps in their own box. */
+export function toMermaid(pipeline: Pipeline): string {
+  const plan = buildPlan(pipeline);
+  const quote = (s: string) => s.replace(/"/g, "#quot;");
+  const node = (s: Step) => {
+    const label = quote([s.id, ...details(s)].join("<br/>"));
+    return s.call.kind === "confirm" ? `${s.id}{"${label}"}` : `${s.id}["${label}"]`;
+  };
+  const lines = ["flowchart TD"];
+  for (const s of pipeline.steps) lines.push(`  ${node(s)}`);
+  if (pipeline.finally.length > 0) {
+    lines.push("  subgraph finally");
+    for (const s of pipeline.finally) lines.push(`    ${node(s)}`);
+    lines.push("  end");
+  }
+  for (const e of plan.edges) lines.push(`  ${e.to} ${e.via === "needs" ? "==>" : "-->"} ${e.from}`);
+  if (pipeline.finally.length > 0) {
+    // finally waits for every step: draw it from the steps nothing else waits for.
+    const waitedFor = new Set(pipeline.steps.flatMap((s) => s.dependsOn));
+    for (const s of pipeline.steps) if (!waitedFor.has(s.id)) lines.push(`  ${s.id} -.-> finally`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** Graphviz dot: the same graph; render with `dot -Tsvg`. */
+export function toDot(pipeline: Pipeline): string {
+  const plan = buildPlan(pipeline);
+  const q = (s: string) => `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+  const node = (s: Step, indent: string) =>
+    `${indent}${q(s.id)} [label=${q([s.id, ...details(s)].join("\\n")).replace(/\\\\n/g, "\\n")}${s.call.kind === "confirm" ? ", shape=diamond" : ", shape=box"}];`;
+  const lines = [`digraph ${q(pipeline.name)} {`, "  rankdir=TB;"];
+  for (const s of pipeline.steps) lines.push(node(s, "  "));
+  if (pipeline.finally.length > 0) {
+    lines.push("  subgraph cluster_finally {", '    label="finally";', "    style=dashed;");
+    for (const s of pipeline.finally) lines.push(node(s, "    "));
+    lines.push("  }");
+  }
+  for (const e of plan.edges) lines.push(`  ${q(e.to)} -> ${q(e.from)}${e.via === "needs" ? " [style=bold]" : ""};`);
+  if (pipeline.finally.length > 0) {
+    const waitedFor = new Set(pipeline.steps.flatMap((s) => s.dependsOn));
+    const firstFinally = pipeline.finally.filter((s) => s.dependsOn.length === 0);
+    for (const s of pipeline.steps) {
+      if (waitedFor.has(s.id)) continue;
+      for (const f of firstFinally) lines.push(`  ${q(s.id)} -> ${q(f.id)} [style=dashed];`);
+    }
+  }
+  lines.push("}");
+  return `${lines.join("\n")}\n`;
+}

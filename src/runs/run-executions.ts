@@ -1,0 +1,112 @@
+/**
+ * The executions that form one run, found through visibility: every activity whose `ActivityId` and
+ * every Nexus operation whose `OperationId` starts with `<runId>.` (see visibility-query.ts for why a
+ * prefix query and not a search attribute).
+ */
+
+import { UserError } from "../base/user-error.js";
+import type {
+  ExecutionKind,
+  ExecutionListEntry,
+  ExecutionStatus,
+  FailureInfo,
+  TemporalClient,
+} from "../temporal/types.js";
+import { type ExecutionRole, executionRole } from "./execution-id.js";
+import { andQuery, idPrefixQuery } from "./visibility-query.js";
+
+/** One execution of a run, as visibility lists it, with its place in the run. */
+export interface RunExecution extends ExecutionListEntry {
+  readonly role: ExecutionRole;
+  /** The failure that closed it (or the last attempt's, while it retries); filled by `addFailureMessages`. */
+  failureMessage?: string;
+}
+
+/** The visibility query for one kind of a run's executions, optionally narrowed further. */
+export function runQuery(kind: ExecutionKind, runId: string, narrower?: string): string {
+  return andQuery(idPrefixQuery(kind, `${runId}.`), narrower);
+}
+
+const PAGE_SIZE = 1000;
+
+/**
+ * Checked against the dev server: an ID holding `"` or `\` matches no visibility query at all (not
+ * even `ActivityId = ...`, however it is quoted or escaped), while `'`, `%` and `_` work. Such a run
+ * cannot be found this way, so say so instead of reporting it unknown.
+ */
+export function checkRunIdSearchable(runId: string): void {
+  if (/["\\]/.test(runId)) {
+    throw new UserError(
+      `run ID ${JSON.stringify(runId)} holds " or \\, which Temporal visibility queries cannot match`,
+      {
+        hint: "give run IDs without quotes and backslashes (--run-id); each execution can still be described by its ID with the temporal CLI",
+      },
+    );
+  }
+  if (runId.trim() === "")
+    throw new UserError("the run ID is empty", { hint: "give the ID nxrun printed when the run started" });
+}
+
+/** Every execution of the run (both kinds), ordered by start time, then ID. */
+export async function findRunExecutions(
+  client: TemporalClient,
+  runId: string,
+  options: { narrower?: string } = {},
+): Promise<RunExecution[]> {
+  checkRunIdSearchable(runId);
+  const found: RunExecution[] = [];
+  for (const executions of [client.activities, client.nexus]) {
+    for await (const entry of executions.list(runQuery(executions.kind, runId, options.narrower), {
+      pageSize: PAGE_SIZE,
+    })) {
+      const role = executionRole(runId, entry.id);
+      if (role) found.push({ ...entry, role });
+    }
+  }
+  return found.sort(
+    (a, b) => (a.startTime?.getTime() ?? 0) - (b.startTime?.getTime() ?? 0) || a.id.localeCompare(b.id),
+  );
+}
+
+/** Statuses whose executions have a failure worth showing. */
+const WITH_FAILURE: ReadonlySet<ExecutionStatus> = new Set(["failed", "timedOut", "canceled", "terminated", "running"]);
+
+/** Most Describe calls made for failure messages; a run of thousands of items stays a bounded cost. */
+export const MAX_DESCRIBES = 200;
+const DESCRIBE_CONCURRENCY = 8;
+
+/**
+ * Visibility does not carry failures: Describe each execution that did not complete (the closing
+ * failure, or a running one's last attempt failure), up to MAX_DESCRIBES. Returns how many were left
+ * undescribed. An execution gone since it was listed (retention) keeps no message.
+ */
+export async function addFailureMessages(client: TemporalClient, executions: RunExecution[]): Promise<number> {
+  const wanted = executions.filter((e) => WITH_FAILURE.has(e.status));
+  const todo = wanted.slice(0, MAX_DESCRIBES);
+  let next = 0;
+  const work = async () => {
+    for (let i = next++; i < todo.length; i = next++) {
+      const execution = todo[i] as RunExecution;
+      const kind = execution.kind === "activity" ? client.activities : client.nexus;
+      try {
+        const description = await kind.describe(execution.id, execution.runId || undefined);
+        const outcome = description.outcome;
+        const failure = outcome && outcome.status !== "completed" ? outcome.failure : description.lastFailure;
+        if (failure) execution.failureMessage = failureText(failure);
+      } catch {
+        // A best-effort detail: the listing itself is still right without it.
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(DESCRIBE_CONCURRENCY, todo.length) }, work));
+  return wanted.length - todo.length;
+}
+
+/** A failure and its causes on one line: `outer: inner: root`. */
+export function failureText(failure: FailureInfo): string {
+  const parts: string[] = [];
+  for (let f: FailureInfo | undefined = failure, depth = 0; f && depth < 10; f = f.cause, depth++) {
+    if (f.message && !parts.includes(f.message)) parts.push(f.message);
+  }
+  return parts.join(": ").replaceAll(/\s*\n\s*/g, " ");
+}

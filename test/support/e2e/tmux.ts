@@ -1,0 +1,67 @@
+/**
+ * Running nxrun in a real terminal for end-to-end tests: a tmux session on a socket of this test
+ * process's own (so no one else's tmux is touched), read back with capture-pane as a person would see it.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { REPO } from "../../../scripts/dev-server.js";
+import { waitFor } from "./harness.js";
+
+const SOCKET = `nxrun-tui-${process.pid}`;
+const COLUMNS = 110;
+const ROWS = 36;
+
+export function tmux(...args: string[]): string {
+  return execFileSync("tmux", ["-L", SOCKET, ...args], { encoding: "utf8" });
+}
+
+/** Starts `nxrun args` in a fresh tmux session; the shell writes nxrun's exit code to a file. */
+export function startInTmux(session: string, args: string[], env: Record<string, string>): { exitFile: string } {
+  const exitFile = join(mkdtempSync(join(tmpdir(), "nxrun-tui-")), "exit-code");
+  const quoted = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const command = [
+    "env -u CI",
+    ...Object.entries(env).map(([k, v]) => `${k}=${quoted(v)}`),
+    quoted(process.execPath),
+    quoted(join(REPO, "bin", "nxrun.js")),
+    ...args.map(quoted),
+    `; echo $? > ${quoted(exitFile)}; sleep 600`,
+  ].join(" ");
+  tmux("new-session", "-d", "-s", session, "-x", String(COLUMNS), "-y", String(ROWS), command);
+  return { exitFile };
+}
+
+export function pane(session: string): string {
+  return tmux("capture-pane", "-p", "-t", session)
+    .split("\n")
+    .map((line) => line.trimEnd())
+    .join("\n")
+    .trimEnd();
+}
+
+export async function paneShowing(session: string, what: RegExp | string, timeoutMs = 30_000): Promise<string> {
+  let last = "";
+  try {
+    return await waitFor(
+      `the pane to show ${String(what)}`,
+      () => {
+        last = pane(session);
+        return (typeof what === "string" ? last.includes(what) : what.test(last)) ? last : undefined;
+      },
+      { timeoutMs },
+    );
+  } catch (error) {
+    throw new Error(`the pane never showed ${String(what)}; it showed:\n${last}`, { cause: error });
+  }
+}
+
+/** Kills this test process's tmux server (and with it every session it started). */
+export function stopTmux(): void {
+  try {
+    tmux("kill-server");
+  } catch {
+    // No session was started.
+  }
+}

@@ -1,0 +1,72 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { resolveInputs } from "../../../../src/pipeline/inputs/resolve.js";
+import { loadPipelineText } from "../../../../src/pipeline/load.js";
+import type { Pipeline } from "../../../../src/pipeline/model.js";
+
+function pipeline(): Pipeline {
+  const r = loadPipelineText(
+    `nxrun: 1
+name: p
+inputs:
+  tenant: { type: string, pattern: '^[a-z]+$', description: the tenant }
+  regions: { type: array, items: { type: string }, default: [eu] }
+  count: { type: integer, minimum: 1, default: 1 }
+  version: { type: string, default: "1.0" }
+steps:
+  - id: a
+    activity: A
+    taskQueue: q
+`,
+    "/v/p.yaml",
+  );
+  if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
+  return r.pipeline;
+}
+
+const dir = mkdtempSync(join(tmpdir(), "nxrun-inputs-"));
+
+describe("resolveInputs", () => {
+  it("parses -i values as JSON when they are JSON, else strings, and fills defaults", async () => {
+    const r = await resolveInputs(pipeline(), { pairs: ["tenant=acme", 'regions=["us","eu"]', "count=3"] });
+    expect(r).toEqual({ ok: true, values: { tenant: "acme", regions: ["us", "eu"], count: 3, version: "1.0" } });
+  });
+
+  it("keeps a JSON-looking -i value as text when the input is a string", async () => {
+    const r = await resolveInputs(pipeline(), { pairs: ["tenant=acme", "version=1.20"] });
+    expect(r.ok && r.values.version).toBe("1.20");
+  });
+
+  it("reads an inputs file (YAML or JSON), with -i taking precedence", async () => {
+    const file = join(dir, "in.yaml");
+    writeFileSync(file, "tenant: fromfile\ncount: 5\n");
+    const r = await resolveInputs(pipeline(), { file, pairs: ["count=7"] });
+    expect(r.ok && r.values).toMatchObject({ tenant: "fromfile", count: 7 });
+  });
+
+  it("reports a missing required input, an unknown one with did-you-mean, and a value failing its schema", async () => {
+    const r = await resolveInputs(pipeline(), { pairs: ["regoins=[]", "count=0"] });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.diagnostics.map((d) => d.code).sort()).toEqual(["NX150", "NX151", "NX152"]);
+    expect(r.diagnostics.find((d) => d.code === "NX150")!.hint).toBe('did you mean "regions"?');
+    expect(r.diagnostics.find((d) => d.code === "NX151")!.message).toBe('input "tenant" is required (the tenant)');
+    expect(r.diagnostics.find((d) => d.code === "NX152")!.message).toContain('input "count" must be >= 1');
+  });
+
+  it("reports an unreadable or malformed inputs file", async () => {
+    const missing = await resolveInputs(pipeline(), { file: join(dir, "nope.json"), pairs: ["tenant=a"] });
+    expect(!missing.ok && missing.diagnostics[0]!.code).toBe("NX153");
+    const list = join(dir, "list.json");
+    writeFileSync(list, "[1,2]");
+    const bad = await resolveInputs(pipeline(), { file: list, pairs: ["tenant=a"] });
+    expect(!bad.ok && bad.diagnostics[0]!.message).toContain("must hold a mapping");
+  });
+
+  it("rejects a malformed -i pair", async () => {
+    const r = await resolveInputs(pipeline(), { pairs: ["tenant"] });
+    expect(!r.ok && r.diagnostics.some((d) => d.message === "-i tenant: expected key=value")).toBe(true);
+  });
+});

@@ -1,0 +1,121 @@
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { evaluate } from "../../../src/pipeline/expr/evaluate.js";
+import type { Scope } from "../../../src/pipeline/expr/scope.js";
+import { loadPipeline, loadPipelineText } from "../../../src/pipeline/load.js";
+import { DEFAULT_SCHEDULE_TO_CLOSE_MS } from "../../../src/pipeline/model.js";
+
+const fixture = resolve(import.meta.dirname, "../../fixtures/valid/provision-tenant.yaml");
+
+const scope = (over: Partial<Scope> = {}): Scope => ({
+  inputs: {},
+  vars: {},
+  secrets: {},
+  steps: {},
+  run: { id: "r1", name: "p", startedAt: "2026-01-01T00:00:00Z" },
+  ...over,
+});
+
+function load(text: string) {
+  return loadPipelineText(text, "/virtual/p.yaml");
+}
+
+describe("loadPipeline", () => {
+  it("loads the design's complete example with defaults merged and durations in ms", async () => {
+    const result = await loadPipeline(fixture);
+    if (!result.ok) throw new Error(JSON.stringify(result.diagnostics, null, 2));
+    const { pipeline } = result;
+    expect(pipeline.name).toBe("provision-tenant");
+    expect(pipeline.timeout).toBe(30 * 60_000);
+    const reserve = pipeline.steps.find((s) => s.id === "reserve")!;
+    expect(reserve.call).toEqual({ kind: "activity", activityType: "ReserveCapacity", taskQueue: "infra" });
+    expect(reserve.timeouts).toEqual({ scheduleToClose: 600_000, startToClose: 30_000 });
+    expect(reserve.retry).toEqual({
+      initialInterval: 1000,
+      backoffCoefficient: 2,
+      maximumAttempts: 5,
+      nonRetryableErrorTypes: ["QuotaExceeded"],
+    });
+    expect(reserve.cancellation).toBe("waitCompleted");
+    const createDb = pipeline.steps.find((s) => s.id === "createDb")!;
+    expect(createDb.dependsOn).toEqual(["reserve"]);
+    expect(createDb.cancellation).toBe("tryCancel");
+    expect(createDb.compensate?.call).toEqual({
+      kind: "nexus",
+      endpoint: "databases",
+      service: "DatabaseService",
+      operation: "dropDatabase",
+    });
+    const notify = pipeline.steps.find((s) => s.id === "notify")!;
+    expect(notify.dependsOn).toEqual(["createDb"]);
+    expect(notify.toleratedFailures).toEqual({ count: 1 });
+    expect(pipeline.finally[0]!.section).toBe("finally");
+    expect(Object.isFrozen(pipeline.steps)).toBe(true);
+  });
+
+  it("uses the default scheduleToClose when an activity has no timeout anywhere", () => {
+    const r = load("nxrun: 1\nname: p\nsteps:\n  - id: a\n    activity: A\n    taskQueue: q\n");
+    expect(r.ok && r.pipeline.steps[0]!.timeouts).toEqual({ scheduleToClose: DEFAULT_SCHEDULE_TO_CLOSE_MS });
+  });
+
+  it("places an expression's position on its first character", () => {
+    const r = load(
+      'nxrun: 1\nname: p\ninputs: { x: { type: string } }\nsteps:\n  - id: a\n    activity: A\n    taskQueue: q\n    input: "{% $inputs.x %}"\n',
+    );
+    if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
+    const input = r.pipeline.steps[0]!.input!;
+    expect(input.kind).toBe("expression");
+    if (input.kind === "expression") expect(input.position).toMatchObject({ line: 8, column: 16 });
+  });
+
+  it("reports a missing file as NX100", async () => {
+    const r = await loadPipeline("/nonexistent/p.yaml");
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.diagnostics[0]!.code).toBe("NX100");
+  });
+
+  it("reports every problem, not only the first", () => {
+    const r = load(
+      "nxrun: 1\nname: p\nsteps:\n  - id: a\n    activity: A\n    taskQeue: q\n  - id: b\n    activty: B\n",
+    );
+    expect(r.ok).toBe(false);
+    if (!r.ok)
+      expect(r.diagnostics.map((d) => [d.code, d.line])).toEqual([
+        ["NX110", 6],
+        ["NX115", 7],
+        ["NX110", 8],
+      ]);
+  });
+});
+
+describe("evaluate", () => {
+  it("evaluates mixed literal/expression values with the scope's names", async () => {
+    const r = load(
+      'nxrun: 1\nname: p\ninputs: { t: { type: string } }\nsteps:\n  - id: a\n    activity: A\n    taskQueue: q\n  - id: b\n    activity: B\n    taskQueue: q\n    input: { name: "{% $inputs.t & \'-db\' %}", size: "{% $steps.a.output.size * 2 %}", fixed: 1, list: ["{% $index %}"] }\n    forEach: [1]\n',
+    );
+    if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
+    const value = await evaluate(
+      r.pipeline.steps[1]!.input!,
+      scope({ inputs: { t: "acme" }, steps: { a: { status: "completed", output: { size: 3 } } }, index: 0 }),
+    );
+    expect(value).toEqual({ name: "acme-db", size: 6, fixed: 1, list: [0] });
+  });
+
+  it("stops a runaway expression and names its place", async () => {
+    const r = load(
+      'nxrun: 1\nname: p\nvars:\n  loop: "{% ($f := function($n){ 1 + $f($n + 1) }; $f(0)) %}"\nsteps:\n  - id: a\n    activity: A\n    taskQueue: q\n',
+    );
+    if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
+    await expect(evaluate(r.pipeline.vars[0]!.value, scope(), { maxDepth: 50 })).rejects.toThrow(
+      /p\.yaml:4:\d+: expression nested deeper than 50 levels/,
+    );
+  });
+
+  it("times out a slow expression", async () => {
+    const r = load(
+      'nxrun: 1\nname: p\nvars:\n  slow: "{% $count([1..900000].($ * 2)) %}"\nsteps:\n  - id: a\n    activity: A\n    taskQueue: q\n',
+    );
+    if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
+    await expect(evaluate(r.pipeline.vars[0]!.value, scope(), { timeoutMs: 20 })).rejects.toThrow(/longer than 20 ms/);
+  });
+});
