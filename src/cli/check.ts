@@ -3,14 +3,19 @@
  * Imports only the language layers (no gRPC, Ink or engine) so it starts fast.
  */
 
+import { inGithubActions } from "../base/github-workflow-commands.js";
 import type { Diagnostic } from "../pipeline/diagnostic.js";
+import { diagnosticAnnotations } from "../pipeline/diagnostic-annotations.js";
 import { formatDiagnostics } from "../pipeline/format-diagnostics.js";
 import { loadPipeline } from "../pipeline/load.js";
 import type { Pipeline } from "../pipeline/model.js";
 import type { ConnectionFlags } from "./commands.js";
 
+export type CheckFormat = "text" | "json" | "github";
+
 export interface CheckFlags extends ConnectionFlags {
-  format?: "text" | "json";
+  /** Default: `github` under GitHub Actions (GITHUB_ACTIONS=true), `text` elsewhere. */
+  format?: CheckFormat;
   preflight?: boolean;
 }
 
@@ -39,9 +44,13 @@ export async function checkCommand(files: string[], flags: CheckFlags = {}): Pro
   }
 
   const errors = all.filter((d) => d.severity === "error").length;
-  if (flags.format === "json") {
+  const format = flags.format ?? (inGithubActions(process.env) ? "github" : "text");
+  if (format === "json") {
     process.stdout.write(`${JSON.stringify(all, null, 2)}\n`);
   } else {
+    // GitHub shows the annotations on the diff and the text in the job's log: both are printed.
+    if (format === "github" && all.length > 0)
+      process.stdout.write(`${diagnosticAnnotations(all, process.env).join("\n")}\n`);
     const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
     if (all.length > 0) process.stdout.write(`${formatDiagnostics(all, { color })}\n\n`);
     const warnings = all.length - errors;

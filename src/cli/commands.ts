@@ -89,10 +89,16 @@ export function registerCommands(program: Command, setExit: (code: number) => vo
     .command("check")
     .description("check pipelines without running them; exit 0 when clean, 2 otherwise")
     .argument("<pipelines...>", "pipeline files")
-    .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+    .addOption(
+      new Option("--format <format>", "output format (default: github under GitHub Actions, text otherwise)").choices([
+        "text",
+        "json",
+        "github",
+      ]),
+    )
     .option("--preflight", "also ask the server: namespace, Nexus endpoints, task queue pollers");
   connectionOptions(check).action(
-    async (files: string[], flags: ConnectionFlags & { format: "text" | "json"; preflight?: boolean }) => {
+    async (files: string[], flags: ConnectionFlags & { format?: "text" | "json" | "github"; preflight?: boolean }) => {
       setExit(await (await import("./check.js")).checkCommand(files, flags));
     },
   );
