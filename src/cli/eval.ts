@@ -9,6 +9,7 @@ import { didYouMean } from "../pipeline/did-you-mean.js";
 import { commandLineLocate, compileExpression, type ExpressionValue, programOf } from "../pipeline/expr/compile.js";
 import { evaluate } from "../pipeline/expr/evaluate.js";
 import { ExpressionError } from "../pipeline/expr/expression-error.js";
+import { DEFINED_FIELDS } from "../pipeline/expr/references.js";
 import type { Scope, StepView } from "../pipeline/expr/scope.js";
 import { parseTemplate } from "../pipeline/expr/template.js";
 import { formatDiagnostics } from "../pipeline/format-diagnostics.js";
@@ -165,6 +166,12 @@ function checkNames(expression: ExpressionValue, pipeline: Pipeline, step: Step 
         break;
       case "unknownFunction":
         fail(`unknown function $${site.name}()`);
+        break;
+      case "unknownField":
+        fail(
+          `${site.owner!.written} has no field "${site.name}"`,
+          didYouMean(site.name!, DEFINED_FIELDS[site.owner!.kind], `${site.owner!.written}.`),
+        );
         break;
       default: {
         const never: never = site.kind;

@@ -10,7 +10,7 @@ import type { DiagnosticList } from "./diagnostic-list.js";
 import { didYouMean } from "./did-you-mean.js";
 import { type ExpressionValue, programOf } from "./expr/compile.js";
 import type { CompiledValue } from "./expr/compiled.js";
-import { JSONATA_FUNCTIONS, SCOPE_VARIABLES } from "./expr/references.js";
+import { DEFINED_FIELDS, JSONATA_FUNCTIONS, SCOPE_VARIABLES } from "./expr/references.js";
 import type { SourcePosition } from "./model.js";
 import { type DependencyEdge, findCycles } from "./plan/cycles.js";
 import type { YamlFile } from "./yaml-source.js";
@@ -183,6 +183,19 @@ export function checkReferences(src: YamlFile, pipeline: DraftPipeline, out: Dia
             end(),
           );
           break;
+        case "unknownField": {
+          const owner = site.owner!;
+          const fields = DEFINED_FIELDS[owner.kind];
+          out.error(
+            Codes.unknownField,
+            `${owner.written} has no field "${site.name}" (in ${ctx.label})`,
+            at(),
+            didYouMean(site.name!, fields, `${owner.written}.`) ??
+              `${owner.written} has ${fields.join(", ")}${owner.kind === "step" ? "; what the execution returned is under output" : ""}`,
+            end(),
+          );
+          break;
+        }
         default: {
           const never: never = site.kind;
           throw new Error(`unhandled reference kind ${String(never)}`);

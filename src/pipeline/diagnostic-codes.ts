@@ -77,6 +77,8 @@ export const Codes = {
   invalidInput: "NX152",
   /** An inputs file that cannot be read or parsed, or a malformed -i pair. */
   inputsFile: "NX153",
+  /** A field of $steps.<id>, $steps.<id>.error or $run that nxrun does not define (a typo). */
+  unknownField: "NX160",
 } as const;
 
 export type Code = (typeof Codes)[keyof typeof Codes];

@@ -4,6 +4,7 @@
  * expression, so checks can name the exact place and the planner can infer dependencies.
  */
 import type { References } from "./compiled.js";
+import { RUN_FIELDS, STEP_ERROR_FIELDS, STEP_VIEW_FIELDS } from "./scope.js";
 
 export type ReferenceKind =
   | "inputs"
@@ -14,7 +15,18 @@ export type ReferenceKind =
   | "index"
   | "runStatus"
   | "unknownVariable"
-  | "unknownFunction";
+  | "unknownFunction"
+  | "unknownField";
+
+/** Whose fields nxrun defines: a step's view, a step's error, the run. */
+export type FieldOwner = "step" | "stepError" | "run";
+
+/** The fields each owner has (src/pipeline/expr/scope.ts). */
+export const DEFINED_FIELDS: Readonly<Record<FieldOwner, readonly string[]>> = {
+  step: STEP_VIEW_FIELDS,
+  stepError: STEP_ERROR_FIELDS,
+  run: RUN_FIELDS,
+};
 
 /** One use of a name, at a character offset of the expression source. */
 export interface ReferenceSite {
@@ -23,6 +35,8 @@ export interface ReferenceSite {
   readonly name?: string;
   readonly offset: number;
   readonly length: number;
+  /** unknownField only: whose field it is, and that object as written (`$steps.a.error`). */
+  readonly owner?: { readonly kind: FieldOwner; readonly written: string };
 }
 
 /** Variables nxrun binds for every expression. */
@@ -95,9 +109,14 @@ export function extractReferenceSites(ast: unknown): ReferenceSite[] {
             const length = second.value.length;
             add(name, { kind: memberKind, name: second.value, offset: startOf(second, length), length });
             handled.add(first);
+            if (name === "steps" && !first.predicate && !first.stages) {
+              fieldSites(value.steps ?? [], `$steps.${second.value}`, (site) => add(name, site));
+            }
           } else if (name === "run" && second.value === "status") {
             add(name, { kind: "runStatus", offset: startOf(first, name.length + 1), length: "$run.status".length });
             handled.add(first);
+          } else if (name === "run" && !first.predicate && !first.stages) {
+            checkField(second, "run", "$run", (site) => add(name, site));
           }
         }
         break;
@@ -154,6 +173,34 @@ export function extractReferenceSites(ast: unknown): ReferenceSite[] {
   };
   visit(ast);
   return candidates.filter((c) => !local.has(c.variable)).map((c) => c.site);
+}
+
+/**
+ * `$steps.<id>.<field>` and `$steps.<id>.error.<field>`: a field nxrun does not define becomes a
+ * site. Only plain names are checked (a computed or filtered step is left alone), and nothing under
+ * `output`, which is whatever the execution returned.
+ */
+function fieldSites(steps: readonly AstNode[], written: string, add: (site: ReferenceSite) => void): void {
+  const field = steps[2];
+  if (field?.type !== "name" || typeof field.value !== "string") return;
+  if (!checkField(field, "step", written, add)) return;
+  const sub = steps[3];
+  if (field.value === "error" && sub?.type === "name") checkField(sub, "stepError", `${written}.error`, add);
+}
+
+/** Adds a site when `node` names no field of `owner`; returns whether the field is defined. */
+function checkField(node: AstNode, owner: FieldOwner, written: string, add: (site: ReferenceSite) => void): boolean {
+  const name = node.value;
+  if (typeof name !== "string") return false;
+  if (DEFINED_FIELDS[owner].includes(name)) return true;
+  add({
+    kind: "unknownField",
+    name,
+    offset: startOf(node, name.length),
+    length: name.length,
+    owner: { kind: owner, written },
+  });
+  return false;
 }
 
 /** The summary the model carries (names only), from reference sites. */

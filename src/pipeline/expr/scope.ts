@@ -21,3 +21,30 @@ export interface Scope {
   readonly item?: unknown;
   readonly index?: number;
 }
+
+/**
+ * The fields nxrun defines on `$steps.<id>`, `$steps.<id>.error` and `$run`: any other field is a
+ * typo that would evaluate to nothing, so `check` reports it (src/pipeline/expr/references.ts).
+ * The `satisfies` clauses and the checks below keep these lists equal to the types above.
+ */
+export const STEP_VIEW_FIELDS = [
+  "output",
+  "status",
+  "error",
+  "executionId",
+  "runId",
+  "startedAt",
+  "closedAt",
+] as const satisfies ReadonlyArray<keyof StepView>;
+export const STEP_ERROR_FIELDS = ["message", "type", "nonRetryable", "cause"] as const satisfies ReadonlyArray<
+  keyof NonNullable<StepView["error"]>
+>;
+export const RUN_FIELDS = ["id", "name", "startedAt", "status"] as const satisfies ReadonlyArray<keyof Scope["run"]>;
+
+type Complete<All, Listed> = Exclude<All, Listed> extends never ? true : never;
+const listsAreComplete: [
+  Complete<keyof StepView, (typeof STEP_VIEW_FIELDS)[number]>,
+  Complete<keyof NonNullable<StepView["error"]>, (typeof STEP_ERROR_FIELDS)[number]>,
+  Complete<keyof Scope["run"], (typeof RUN_FIELDS)[number]>,
+] = [true, true, true];
+void listsAreComplete;

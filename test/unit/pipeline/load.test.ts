@@ -119,3 +119,56 @@ describe("evaluate", () => {
     await expect(evaluate(r.pipeline.vars[0]!.value, scope(), { timeoutMs: 20 })).rejects.toThrow(/longer than 20 ms/);
   });
 });
+
+describe("fields nxrun defines", () => {
+  it("suggests the field meant, with the exact span of the typo", () => {
+    const result = load(`nxrun: 1
+name: p
+steps:
+  - id: a
+    activity: A
+    taskQueue: q
+finally:
+  - id: b
+    activity: B
+    taskQueue: q
+    input: { out: "{% $steps.a.outptu %}", why: "{% $steps.a.error.typ %}", run: "{% $run.nmae %}" }
+`);
+    if (result.ok) throw new Error("expected errors");
+    expect(result.diagnostics.map((d) => [d.code, d.line, d.column, d.endColumn, d.message, d.hint])).toEqual([
+      [
+        "NX160",
+        11,
+        32,
+        38,
+        '$steps.a has no field "outptu" (in input of finally step "b")',
+        'did you mean "$steps.a.output"?',
+      ],
+      [
+        "NX160",
+        11,
+        68,
+        71,
+        '$steps.a.error has no field "typ" (in input of finally step "b")',
+        'did you mean "$steps.a.error.type"?',
+      ],
+      ["NX160", 11, 91, 95, '$run has no field "nmae" (in input of finally step "b")', 'did you mean "$run.name"?'],
+    ]);
+  });
+
+  it("lists the fields when no one is close", () => {
+    const result = load(`nxrun: 1
+name: p
+steps:
+  - id: a
+    activity: A
+    taskQueue: q
+outputs:
+  x: "{% $steps.a.result %}"
+`);
+    if (result.ok) throw new Error("expected errors");
+    expect(result.diagnostics[0]?.hint).toBe(
+      "$steps.a has output, status, error, executionId, runId, startedAt, closedAt; what the execution returned is under output",
+    );
+  });
+});

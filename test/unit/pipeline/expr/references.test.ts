@@ -33,6 +33,30 @@ describe("extractReferenceSites", () => {
     expect(sites("($item := 1; $f := function($index){ $index }; $f($item))")).toEqual([]);
   });
 
+  it("reports fields nxrun does not define on $steps.<id>, $steps.<id>.error and $run, at the field", () => {
+    expect(sites("$steps.a.outptu & $steps.a.error.mesage & $run.stauts")).toEqual([
+      "steps:a@7",
+      "unknownField:outptu@9",
+      "steps:a@25",
+      "unknownField:mesage@33",
+      "unknownField:stauts@47",
+    ]);
+    const [field] = extractReferenceSites(jsonata("$steps.a.error.mesage").ast()).filter(
+      (s) => s.kind === "unknownField",
+    );
+    expect(field?.owner).toEqual({ kind: "stepError", written: "$steps.a.error" });
+  });
+
+  it("leaves every defined field alone, and whatever is under output", () => {
+    const defined =
+      "$steps.a.output.outptu & $steps.a.status & $steps.a.executionId & $steps.a.runId & $steps.a.startedAt & " +
+      "$steps.a.closedAt & $steps.a.error.message & $steps.a.error.type & $steps.a.error.nonRetryable & " +
+      "$steps.a.error.cause.anything & $run.id & $run.name & $run.startedAt";
+    expect(sites(defined).filter((s) => s.startsWith("unknownField"))).toEqual([]);
+    // A filtered or computed step is not checked: nxrun cannot know which view it is.
+    expect(sites('$steps["a"].outptu & $steps.*.outptu').filter((s) => s.startsWith("unknownField"))).toEqual([]);
+  });
+
   it("reports unknown variables and functions but not JSONata built-ins", () => {
     expect(sites("$lenght($input) & $count([1]) & $string")).toEqual([
       "unknownFunction:lenght@0",
