@@ -6,7 +6,7 @@
 import type { ErrorObject } from "ajv";
 import { Codes } from "./diagnostic-codes.js";
 import type { DiagnosticList } from "./diagnostic-list.js";
-import { didYouMean } from "./did-you-mean.js";
+import { closest, didYouMean } from "./did-you-mean.js";
 import { pipelineSchema } from "./schema.js";
 import type { JsonPath, YamlFile } from "./yaml-source.js";
 
@@ -20,6 +20,7 @@ export function reportSchemaErrors(
   out: DiagnosticList,
 ): void {
   const kindReported = new Set<string>();
+  const suggested = suggestedKeys(errors);
   for (const error of errors) {
     const path = parsePointer(error.instancePath);
     const where = describeLocation(path, root);
@@ -30,6 +31,8 @@ export function reportSchemaErrors(
     if (/(^#|\/)oneOf(\/|$)/.test(schemaPath)) {
       if (kindReported.has(error.instancePath)) continue;
       kindReported.add(error.instancePath);
+      // `activty: X` is one mistake: its unknown-key error already suggests "activity".
+      if (STEP_KINDS.some((kind) => suggested.get(error.instancePath)?.has(kind))) continue;
       reportStepKind(path[path.length - 1] === "compensate", path, where, file, root, out);
       continue;
     }
@@ -51,6 +54,8 @@ export function reportSchemaErrors(
       }
       case "required": {
         const missing = (error.params as { missingProperty: string }).missingProperty;
+        // `stpes:` is one mistake: its unknown-key error already says "did you mean steps".
+        if (suggested.get(error.instancePath)?.has(missing)) break;
         const description = describeProperty(parentSchema, missing);
         out.error(
           Codes.missingKey,
@@ -155,6 +160,24 @@ export function reportSchemaErrors(
         );
     }
   }
+}
+
+const STEP_KINDS = ["activity", "nexus", "confirm"] as const;
+
+/** Per instance path, the known keys that its unknown keys' did-you-mean suggest. */
+function suggestedKeys(errors: readonly ErrorObject[]): Map<string, Set<string>> {
+  const result = new Map<string, Set<string>>();
+  for (const error of errors) {
+    if (error.keyword !== "additionalProperties") continue;
+    const key = String((error.params as { additionalProperty: string }).additionalProperty);
+    const known = Object.keys(((error.parentSchema ?? {}) as SchemaObject).properties ?? {});
+    const match = closest(key, known);
+    if (match === undefined) continue;
+    const set = result.get(error.instancePath) ?? new Set<string>();
+    set.add(match);
+    result.set(error.instancePath, set);
+  }
+  return result;
 }
 
 function reportStepKind(
