@@ -1,16 +1,14 @@
 /** Builds what to start on Temporal for a step, an item, or a compensation, from evaluated values. */
 import type { Scope } from "../pipeline/expr/scope.js";
-import type { CallOptions, StepCall } from "../pipeline/model.js";
+import type { CallOptions, TemporalStepCall } from "../pipeline/model.js";
 import { DEFAULT_SCHEDULE_TO_CLOSE_MS } from "../pipeline/model.js";
 import type { ExecutionSpec } from "./execution.js";
 import type { RunContext } from "./run-context.js";
 
-export type TemporalCall = Exclude<StepCall, { kind: "confirm" }>;
-
 /** Evaluates the call's input (or args) and summary, and returns the start request for `id`. */
 export async function buildExecutionSpec(
   ctx: RunContext,
-  call: TemporalCall,
+  call: TemporalStepCall,
   options: CallOptions,
   scope: Scope,
   id: string,

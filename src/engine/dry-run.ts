@@ -106,6 +106,12 @@ export function describeCall(call: StepCall): string {
       return `nexus ${call.endpoint}/${call.service}/${call.operation}`;
     case "confirm":
       return "confirm";
+    case "wait":
+      return call.wait.kind === "literal"
+        ? `wait ${String(call.wait.value)}`
+        : call.wait.kind === "expression"
+          ? `wait {% ${call.wait.source.trim()} %}`
+          : "wait";
     default: {
       const never: never = call;
       return String(never);

@@ -3,7 +3,7 @@
  * run.json, JUnit) implement the optional hooks of `Reporter`; the engine knows nothing of them.
  * `specs/events.schema.json` describes the NDJSON form of these events.
  */
-import type { CancellationType } from "../pipeline/model.js";
+import type { CancellationType, StepCall } from "../pipeline/model.js";
 import type { ExecutionKind, FailureInfo } from "../temporal/types.js";
 
 export type StepStatus =
@@ -16,6 +16,9 @@ export type StepStatus =
   | "terminated"
   | "skipped"
   | "abandoned";
+
+/** What a step does: its call's kind (activity, nexus, confirm, wait). */
+export type StepKind = StepCall["kind"];
 
 export type RunStatus = "running" | "completed" | "failed" | "canceled" | "timedOut";
 
@@ -36,7 +39,7 @@ export interface StepError {
 export interface StepRecord {
   id: string;
   section: "steps" | "finally" | "compensate";
-  kind: "activity" | "nexus" | "confirm";
+  kind: StepKind;
   status: StepStatus;
   /** Single execution steps; forEach steps list theirs in `items`. */
   execution?: ExecutionRef;
@@ -50,6 +53,8 @@ export interface StepRecord {
   /** True when the result was reused from an earlier attempt of this run (resume). */
   reused?: boolean;
   summary?: string;
+  /** Wait steps: when the wait ends (ISO 8601), for a countdown. */
+  waitUntil?: string;
 }
 
 export interface ItemRecord {
@@ -89,7 +94,7 @@ export interface RunStartEvent {
   plan: Array<{
     id: string;
     section: "steps" | "finally";
-    kind: "activity" | "nexus" | "confirm";
+    kind: StepKind;
     dependsOn: string[];
     forEach: boolean;
   }>;

@@ -16,7 +16,8 @@ import { allowedFailures } from "./tolerated-failures.js";
 
 export async function runForEach(ctx: RunContext, step: Step, record: StepRecord, signal: AbortSignal): Promise<void> {
   const call = step.call;
-  if (call.kind === "confirm" || step.forEach === undefined) throw new Error("unreachable: not a forEach call step");
+  if (call.kind === "confirm" || call.kind === "wait" || step.forEach === undefined)
+    throw new Error("unreachable: not a forEach call step");
   const values = await ctx.evaluate(step.forEach, ctx.scope());
   if (!Array.isArray(values)) throw new TypeError(`forEach must give an array, got ${describeType(values)}`);
   const total = values.length;

@@ -12,6 +12,7 @@ import { runForEach } from "./for-each.js";
 import type { RunContext } from "./run-context.js";
 import { stepErrorFromThrown } from "./step-errors.js";
 import { applyResult, isFailure } from "./step-outcome.js";
+import { runWait } from "./wait.js";
 
 /** Runs `step` to its end; never throws for a step's own failure (that is recorded). */
 export async function runStep(ctx: RunContext, step: Step, signal: AbortSignal): Promise<void> {
@@ -24,6 +25,8 @@ export async function runStep(ctx: RunContext, step: Step, signal: AbortSignal):
       record.status = "skipped";
     } else if (step.call.kind === "confirm") {
       await runConfirm(ctx, step, step.call.prompt, record, signal);
+    } else if (step.call.kind === "wait") {
+      await runWait(ctx, step, step.call.wait, record, signal);
     } else if (step.forEach !== undefined) {
       await runForEach(ctx, step, record, signal);
     } else {
@@ -38,7 +41,7 @@ export async function runStep(ctx: RunContext, step: Step, signal: AbortSignal):
 }
 
 async function runSingle(ctx: RunContext, step: Step, record: StepRecord, signal: AbortSignal): Promise<void> {
-  if (step.call.kind === "confirm") throw new Error("unreachable: confirm step in runSingle");
+  if (step.call.kind === "confirm" || step.call.kind === "wait") throw new Error("unreachable: gate step in runSingle");
   const id = stepExecutionId(ctx.runId, step.id);
   const spec = await buildExecutionSpec(ctx, step.call, step, ctx.scope(), id);
   if (spec.options.summary !== undefined) record.summary = spec.options.summary;

@@ -6,7 +6,7 @@ import type { Node } from "yaml";
 import { compileAt } from "./compile-node.js";
 import { Codes } from "./diagnostic-codes.js";
 import type { DiagnosticList } from "./diagnostic-list.js";
-import { parseDuration } from "./duration.js";
+import { parseDuration, parseWaitTarget } from "./duration.js";
 import type { CompiledValue } from "./expr/compiled.js";
 import { compileInputSchema, describeInputErrors } from "./inputs/input-schemas.js";
 import {
@@ -52,6 +52,8 @@ const CONFIRM_FORBIDDEN = [
   "concurrency",
   "toleratedFailures",
 ] as const;
+/** A wait only waits: nothing to call, nothing to undo, nothing to repeat per item. */
+const WAIT_FORBIDDEN = CONFIRM_FORBIDDEN;
 
 /** Builds the model; problems go to `out`. `seen` collects every node compiled as a value. */
 export function buildModel(src: YamlFile, raw: RawPipeline, out: DiagnosticList, seen: Set<Node>): DraftPipeline {
@@ -179,7 +181,7 @@ class Builder {
 
   /** Call, options and defaults shared by steps and compensations. */
   private callAndOptions(
-    raw: RawCompensation & { confirm?: string },
+    raw: RawCompensation & { confirm?: string; wait?: string },
     path: JsonPath,
     what: string,
   ): { call: StepCall; options: CallOptions } {
@@ -203,12 +205,15 @@ class Builder {
         service: raw.nexus.service,
         operation: raw.nexus.operation,
       };
+    } else if (raw.wait !== undefined) {
+      call = { kind: "wait", wait: this.waitValue(raw.wait, [...path, "wait"]) };
     } else {
       call = { kind: "confirm", prompt: this.compile([...path, "confirm"]) };
     }
+    const gate = call.kind === "confirm" || call.kind === "wait";
 
     const ownTimeouts = this.timeouts(raw.timeouts, [...path, "timeouts"]);
-    let timeouts: Timeouts = call.kind === "confirm" ? {} : { ...this.defaultTimeouts, ...ownTimeouts };
+    let timeouts: Timeouts = gate ? {} : { ...this.defaultTimeouts, ...ownTimeouts };
     if (call.kind === "activity" && timeouts.scheduleToClose === undefined && timeouts.startToClose === undefined) {
       // Temporal requires one of the two for an activity.
       timeouts = { ...timeouts, scheduleToClose: DEFAULT_SCHEDULE_TO_CLOSE_MS };
@@ -217,9 +222,7 @@ class Builder {
     const retry =
       call.kind === "activity" && (ownRetry || this.defaultRetry) ? { ...this.defaultRetry, ...ownRetry } : undefined;
     const priority: Priority | undefined =
-      call.kind !== "confirm" && (raw.priority || defaults.priority)
-        ? { ...defaults.priority, ...raw.priority }
-        : undefined;
+      !gate && (raw.priority || defaults.priority) ? { ...defaults.priority, ...raw.priority } : undefined;
 
     let args: CompiledValue | undefined;
     if (raw.args !== undefined)
@@ -263,16 +266,27 @@ class Builder {
     const { call, options } = this.callAndOptions(raw, path, what);
 
     const misplaced =
-      call.kind === "nexus" ? STEP_ACTIVITY_ONLY : call.kind === "confirm" ? CONFIRM_FORBIDDEN : ([] as const);
+      call.kind === "nexus"
+        ? STEP_ACTIVITY_ONLY
+        : call.kind === "confirm"
+          ? CONFIRM_FORBIDDEN
+          : call.kind === "wait"
+            ? WAIT_FORBIDDEN
+            : ([] as const);
+    const kindName = { nexus: "a Nexus operation", confirm: "a confirm step", wait: "a wait step" } as const;
+    const kindHint = {
+      nexus:
+        "task queue, args and retry policy belong to activities; the Nexus endpoint decides where the operation runs",
+      confirm: "a confirm step only asks a question; remove this key",
+      wait: "a wait step only waits; remove this key, or put the work in a step that needs this one",
+    } as const;
     for (const key of misplaced) {
-      if (raw[key] !== undefined) {
+      if (raw[key] !== undefined && call.kind !== "activity") {
         this.out.error(
           Codes.notForKind,
-          `${key} does not apply to ${call.kind === "nexus" ? "a Nexus operation" : "a confirm step"} (${what})`,
+          `${key} does not apply to ${kindName[call.kind]} (${what})`,
           this.keyAt([...path, key]),
-          call.kind === "nexus"
-            ? "task queue, args and retry policy belong to activities; the Nexus endpoint decides where the operation runs"
-            : "a confirm step only asks a question; remove this key",
+          kindHint[call.kind],
         );
       }
     }
@@ -346,6 +360,23 @@ class Builder {
       }
     }
     return { call: call as Compensation["call"], ...options, position: this.at(path) };
+  }
+
+  /** `wait:` as a compiled value; a literal must already be a duration or an ISO 8601 time. */
+  private waitValue(text: string, path: JsonPath): CompiledValue {
+    const compiled = this.compile(path);
+    if (compiled.kind === "literal") {
+      const target = parseWaitTarget(text);
+      if ("problem" in target) {
+        this.out.error(
+          Codes.duration,
+          `wait of ${describeLocation(path.slice(0, -1), this.raw)}: ${target.problem}`,
+          this.at(path),
+          "e.g. wait: 5m, wait: 2026-12-01T20:00:00Z, or an expression giving one",
+        );
+      }
+    }
+    return compiled;
   }
 
   private tolerated(value: number | string, path: JsonPath): ToleratedFailures {

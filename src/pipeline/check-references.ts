@@ -239,6 +239,8 @@ export function checkReferences(src: YamlFile, pipeline: DraftPipeline, out: Dia
     const inForEach = step.forEach !== undefined;
     if (step.call.kind === "confirm")
       visit(step.call.prompt, { ...base, label: `the question of ${name}`, itemAllowed: false }, found);
+    if (step.call.kind === "wait")
+      visit(step.call.wait, { ...base, label: `wait of ${name}`, itemAllowed: false }, found);
     visit(step.when, { ...base, label: `when of ${name}`, itemAllowed: false }, found);
     visit(step.forEach, { ...base, label: `forEach of ${name}`, itemAllowed: false }, found);
     visit(step.input, { ...base, label: `input of ${name}`, itemAllowed: inForEach }, found);

@@ -30,3 +30,29 @@ export function formatDuration(ms: number): string {
   }
   return parts.join("");
 }
+
+/** What a `wait:` value means: a duration from when the wait begins, or a time to wait until. */
+export type WaitTarget = { readonly durationMs: number } | { readonly untilMs: number };
+
+// A date and time with a zone (Z or ±hh:mm): a time without one would mean something else on every laptop.
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** Reads a `wait:` value (a duration such as "5m" or an ISO 8601 time); a problem says why it is neither. */
+export function parseWaitTarget(value: unknown): WaitTarget | { readonly problem: string } {
+  if (typeof value !== "string") {
+    return {
+      problem: `a wait is a duration such as "5m" or an ISO 8601 time, got ${JSON.stringify(value) ?? "nothing"}`,
+    };
+  }
+  const duration = parseDuration(value);
+  if (duration !== undefined) {
+    return duration > 0 ? { durationMs: duration } : { problem: `a wait of "${value}" is not a positive duration` };
+  }
+  if (ISO_TIME.test(value)) {
+    const untilMs = Date.parse(value);
+    if (!Number.isNaN(untilMs)) return { untilMs };
+  }
+  return {
+    problem: `"${value}" is neither a duration (500ms, 30s, 5m, 1h30m) nor an ISO 8601 time with a zone (2026-12-01T20:00:00Z)`,
+  };
+}

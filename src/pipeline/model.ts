@@ -54,7 +54,15 @@ export type StepCall =
       readonly kind: "confirm";
       /** The question; a string expression. */
       readonly prompt: CompiledValue;
+    }
+  | {
+      readonly kind: "wait";
+      /** A duration ("5m") or an ISO 8601 time, literal or an expression giving one. */
+      readonly wait: CompiledValue;
     };
+
+/** The calls that start an execution on Temporal (not gates such as confirm and wait). */
+export type TemporalStepCall = Extract<StepCall, { kind: "activity" | "nexus" }>;
 
 /** Everything a call to Temporal needs beyond what to call. */
 export interface CallOptions {
@@ -70,7 +78,7 @@ export interface CallOptions {
 }
 
 export interface Compensation extends CallOptions {
-  readonly call: Exclude<StepCall, { kind: "confirm" }>;
+  readonly call: TemporalStepCall;
   readonly position: SourcePosition;
 }
 

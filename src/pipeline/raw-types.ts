@@ -45,6 +45,7 @@ export interface RawCompensation {
 export interface RawStep extends RawCompensation {
   id: string;
   confirm?: string;
+  wait?: string;
   needs?: string[];
   cancellation?: "abandon" | "tryCancel" | "waitRequested" | "waitCompleted";
   when?: boolean | string;

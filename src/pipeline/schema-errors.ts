@@ -162,7 +162,7 @@ export function reportSchemaErrors(
   }
 }
 
-const STEP_KINDS = ["activity", "nexus", "confirm"] as const;
+const STEP_KINDS = ["activity", "nexus", "confirm", "wait"] as const;
 
 /** Per instance path, the known keys that its unknown keys' did-you-mean suggest. */
 function suggestedKeys(errors: readonly ErrorObject[]): Map<string, Set<string>> {
@@ -191,13 +191,13 @@ function reportStepKind(
   const data = valueAt(root, path);
   // A step that is not even a mapping has its type error; "neither/both" would only add noise.
   if (typeof data !== "object" || data === null || Array.isArray(data)) return;
-  const kinds = compensation ? ["activity", "nexus"] : ["activity", "nexus", "confirm"];
+  const kinds: readonly string[] = compensation ? ["activity", "nexus"] : STEP_KINDS;
   const present = typeof data === "object" && data !== null ? kinds.filter((k) => k in data) : [];
-  const list = compensation ? "activity or nexus" : "activity, nexus or confirm";
+  const list = compensation ? "activity or nexus" : `${kinds.slice(0, -1).join(", ")} or ${kinds.at(-1)}`;
   if (present.length === 0) {
     out.error(
       Codes.stepKind,
-      `${where} says neither ${compensation ? "activity nor nexus" : "activity, nexus nor confirm"}`,
+      `${where} says neither ${compensation ? "activity nor nexus" : `${kinds.slice(0, -1).join(", ")} nor ${kinds.at(-1)}`}`,
       file.keyOrValuePosition(path),
       `add exactly one of ${list}, e.g. activity: MyActivity`,
     );

@@ -27,6 +27,7 @@ export function pipelineNeeds(pipeline: Pipeline): PipelineNeeds {
         endpoints.set(call.endpoint, [...(endpoints.get(call.endpoint) ?? []), use]);
         break;
       case "confirm":
+      case "wait":
         break;
       default: {
         const never: never = call;

@@ -12,6 +12,8 @@ function describeCall(step: Step): string {
       return `nexus ${step.call.service}.${step.call.operation}`;
     case "confirm":
       return "confirm";
+    case "wait":
+      return step.call.wait.kind === "literal" ? `wait ${String(step.call.wait.value)}` : "wait (computed)";
     default: {
       const never: never = step.call;
       throw new Error(`unknown call ${JSON.stringify(never)}`);

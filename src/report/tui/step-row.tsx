@@ -36,7 +36,11 @@ export function StepRow({ row, runId, nameWidth, executionWidth, now, tick }: St
         {" ".repeat(Math.max(1, nameWidth - name.length + 1))}
         <Text color="gray">{(elapsed === undefined ? "" : formatDuration(elapsed)).padStart(7)}</Text>
         {"  "}
-        {step.items ? <ItemProgress counts={step.items} /> : <Text color="gray">{executionText(step, runId)}</Text>}
+        {step.items ? (
+          <ItemProgress counts={step.items} />
+        ) : (
+          <Text color="gray">{executionText(step, runId, now)}</Text>
+        )}
         {step.attempt !== undefined && !step.items ? (
           <Text color={step.attempt > 1 ? "yellow" : "gray"}>{`  attempt ${step.attempt}`}</Text>
         ) : null}
@@ -74,9 +78,14 @@ export function stepRowLines(step: StepView): number {
   return lines;
 }
 
-/** The execution column of a step line: its short execution ID, or `confirm`. */
-export function executionText(step: StepView, runId: string): string {
+/** The execution column of a step line: its short execution ID, `confirm`, or a wait's countdown. */
+export function executionText(step: StepView, runId: string, now: number = Date.now()): string {
   if (step.kind === "confirm") return "confirm";
+  if (step.kind === "wait") {
+    if (step.status !== "running" || step.waitUntil === undefined) return "wait";
+    const left = Math.max(0, Date.parse(step.waitUntil) - now);
+    return `wait, ${formatDuration(Math.ceil(left / 1000) * 1000)} left`;
+  }
   return step.execution ? shortExecutionId(step.execution.executionId, runId) : "";
 }
 

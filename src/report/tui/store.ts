@@ -44,6 +44,8 @@ export interface StepView {
   summary?: string;
   error?: StepError;
   reused?: boolean;
+  /** Wait steps: when the wait ends, for the countdown. */
+  waitUntil?: string;
   items?: ItemCounts;
   /** The first failing items, in the order they failed. */
   failingItems: Array<{ index: number; error?: StepError }>;
@@ -134,6 +136,7 @@ export class ViewStore {
     view.summary = record.summary;
     view.error = record.error;
     view.reused = record.reused;
+    view.waitUntil = record.waitUntil;
     if (items !== undefined) {
       view.forEach = true;
       const counts = countsOf(view);

@@ -1,0 +1,119 @@
+/**
+ * `wait:` steps end to end: a wait cancelled by Ctrl-C ends at once; a run killed in the middle of a
+ * wait and resumed waits only what was left, measured from the marker execution the server holds
+ * (its schedule time is when the wait began); a finished wait resumed is not waited again.
+ */
+import type { ChildProcess } from "node:child_process";
+import { afterAll, describe, expect, it } from "vitest";
+import { clientOver, openRpc } from "../../../src/temporal/connect.js";
+import { stack, uniqueId, waitFor } from "../../support/e2e/harness.js";
+import { output, pipelineFile, runPipelineFile, stepOf } from "../../support/e2e/run-helpers.js";
+
+const client = clientOver(openRpc({ address: stack().address, namespace: stack().namespace }), "nxrun-e2e");
+afterAll(() => client.close());
+
+describe("wait steps", () => {
+  it("Ctrl-C ends a long wait at once: the wait is canceled, later steps skipped, the marker canceled", async () => {
+    const file = pipelineFile(`
+nxrun: 1
+name: wait-cancel
+steps:
+  - id: settle
+    wait: 10m
+  - id: after
+    activity: echo
+    taskQueue: {{queue}}
+    needs: [settle]
+`);
+    let child: ChildProcess | undefined;
+    let stdout = "";
+    const running = runPipelineFile(file, [], {
+      onSpawn: (c) => {
+        child = c;
+        c.stdout?.on("data", (d: Buffer) => (stdout += d.toString()));
+      },
+    });
+    await waitFor("the wait to begin", () => /running\s+settle/.test(stdout), { timeoutMs: 60_000 });
+    child?.kill("SIGINT");
+    const result = await running;
+    expect(result.code, output(result)).toBe(130);
+    const settle = stepOf(result, "settle");
+    expect(settle.status).toBe("canceled");
+    expect(Date.parse(settle.waitUntil ?? "")).toBeGreaterThan(Date.now() + 9 * 60_000);
+    expect(stepOf(result, "after").status).toBe("skipped");
+    const marker = await client.activities.describe(`${result.runId}.settle`);
+    expect(marker.type).toBe("nxrun.wait");
+    expect(marker.status).toBe("canceled");
+  });
+
+  it("killed mid-wait and resumed: waits only what is left, counted from the marker's start on the server", async () => {
+    const file = pipelineFile(`
+nxrun: 1
+name: wait-resume
+steps:
+  - id: settle
+    wait: "{% '8s' %}"
+  - id: after
+    activity: echo
+    taskQueue: {{queue}}
+    input: { until: "{% $steps.settle.output.until %}" }
+outputs:
+  until: "{% $steps.after.output.until %}"
+`);
+    const runId = uniqueId("waitresume");
+    let child: ChildProcess | undefined;
+    let stdout = "";
+    const killed = runPipelineFile(file, [], {
+      runId,
+      onSpawn: (c) => {
+        child = c;
+        c.stdout?.on("data", (d: Buffer) => (stdout += d.toString()));
+      },
+    });
+    await waitFor("the wait to begin", () => /running\s+settle/.test(stdout), { timeoutMs: 60_000 });
+    // Let a good part of the wait pass, then kill nxrun outright: nothing gets to clean up.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    child?.kill("SIGKILL");
+    const first = await killed;
+    expect(first.signal, output(first)).toBe("SIGKILL");
+
+    const marker = await client.activities.describe(`${runId}.settle`);
+    expect(marker.status).toBe("running");
+    const began = marker.startTime?.getTime() ?? 0;
+
+    const resumed = await runPipelineFile(file, ["--resume", runId], { runId });
+    expect(resumed.code, output(resumed)).toBe(0);
+    const settle = stepOf(resumed, "settle");
+    // The end of the wait is the marker's start plus 8 s: not 8 s from the resume.
+    expect(Date.parse(settle.waitUntil ?? "")).toBe(began + 8000);
+    expect(settle.summary).toMatch(/left of 8s/);
+    expect(Date.parse(settle.closedAt ?? "")).toBeGreaterThanOrEqual(began + 8000);
+    expect(settle.reused).toBe(true);
+    expect(resumed.report?.outputs).toEqual({ until: new Date(began + 8000).toISOString() });
+    expect((await client.activities.describe(`${runId}.settle`)).status).toBe("canceled");
+
+    // Resumed once more, the finished wait is not waited again.
+    const again = await runPipelineFile(file, ["--resume", runId], { runId });
+    expect(again.code, output(again)).toBe(0);
+    const settled = stepOf(again, "settle");
+    expect(settled.summary).toMatch(/was over already/);
+    expect(Date.parse(settled.waitUntil ?? "")).toBe(began + 8000);
+  });
+
+  it("a wait until a time already past ends at once and starts no marker", async () => {
+    const file = pipelineFile(`
+nxrun: 1
+name: wait-past
+steps:
+  - id: settle
+    wait: 2020-01-01T00:00:00Z
+`);
+    const result = await runPipelineFile(file);
+    expect(result.code, output(result)).toBe(0);
+    expect(stepOf(result, "settle")).toMatchObject({
+      status: "completed",
+      output: { until: "2020-01-01T00:00:00.000Z" },
+    });
+    await expect(client.activities.describe(`${result.runId}.settle`)).rejects.toThrow();
+  });
+});
