@@ -2,7 +2,7 @@
  * The command table: names, arguments and options. Each action imports its implementation lazily
  * (`src/cli/<command>.ts`), which returns the exit code.
  */
-import { type Command, Option } from "commander";
+import { Argument, type Command, Option } from "commander";
 
 /** Options of every command that talks to a server, spelled as the `temporal` CLI spells them. */
 export interface ConnectionFlags {
@@ -161,4 +161,13 @@ export function registerCommands(program: Command, setExit: (code: number) => vo
       setExit(await (name === "list" ? mod.listCommand(flags) : mod.countCommand(flags)));
     });
   }
+
+  program
+    .command("completion")
+    .description('print the shell completion script (bash: eval "$(nxrun completion bash)")')
+    .addArgument(new Argument("<shell>", "the shell").choices(["bash", "zsh", "fish"]))
+    .action(async (shell: "bash" | "zsh" | "fish") => {
+      process.stdout.write((await import("./completion/scripts.js")).completionScript(shell));
+      setExit(0);
+    });
 }

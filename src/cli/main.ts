@@ -6,13 +6,25 @@ import { Command, CommanderError } from "commander";
 import { printError } from "./print-error.js";
 
 const VERSION = "0.1.0";
-const SUBCOMMANDS = new Set(["run", "check", "graph", "eval", "status", "cancel", "list", "count", "help"]);
+const SUBCOMMANDS = new Set([
+  "run",
+  "check",
+  "graph",
+  "eval",
+  "status",
+  "cancel",
+  "list",
+  "count",
+  "completion",
+  "help",
+]);
 
 /** Runs the CLI; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   // `nxrun pipeline.yaml ...` is `nxrun run pipeline.yaml ...`.
   const first = argv[0];
-  if (first !== undefined && !first.startsWith("-") && !SUBCOMMANDS.has(first)) argv = ["run", ...argv];
+  if (first !== undefined && !first.startsWith("-") && !SUBCOMMANDS.has(first) && first !== "__complete")
+    argv = ["run", ...argv];
 
   let exitCode = 0;
   const program = new Command("nxrun")
@@ -25,6 +37,16 @@ export async function main(argv: string[]): Promise<number> {
     await Promise.all([import("./commands.js")])
   ).map((m) => m.registerCommands);
   for (const register of commands) register(program, (code) => (exitCode = code));
+
+  // `nxrun __complete <shell> <line>`: what the completion scripts call on TAB (completion/scripts.ts).
+  // Not a commander command, so it stays out of help and out of its own completions.
+  if (argv[0] === "__complete") {
+    const { complete, completionLines } = await import("./completion/complete.js");
+    const [shell = "bash", line = ""] = argv.slice(1);
+    const lines = completionLines(complete(program, line), shell, line);
+    process.stdout.write(lines.length > 0 ? `${lines.join("\n")}\n` : "");
+    return 0;
+  }
 
   try {
     await program.parseAsync(argv, { from: "user" });

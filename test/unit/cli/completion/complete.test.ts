@@ -1,0 +1,49 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Command } from "commander";
+import { describe, expect, it } from "vitest";
+import { registerCommands } from "../../../../src/cli/commands.js";
+import { complete, completionLines } from "../../../../src/cli/completion/complete.js";
+import { splitShellWords } from "../../../../src/cli/completion/shell-words.js";
+
+const program = new Command("nxrun");
+registerCommands(program, () => {});
+const values = (line: string, cwd?: string) => complete(program, line, cwd).candidates.map((c) => c.value);
+
+describe("splitShellWords", () => {
+  it("removes quotes and backslashes as a shell would, and knows an empty last word", () => {
+    expect(splitShellWords(`nxrun "my dir/p.yaml" -i 'a=b c' x\\ y `)).toEqual({
+      done: ["nxrun", "my dir/p.yaml", "-i", "a=b c", "x y"],
+      current: "",
+    });
+    expect(splitShellWords(`nxrun check "pipe`)).toEqual({ done: ["nxrun", "check"], current: "pipe" });
+  });
+});
+
+describe("complete (zsh and fish send whole words)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "nxrun-complete-"));
+  writeFileSync(join(dir, "p q.yaml"), "nxrun: 1\ninputs:\n  mode: { enum: [fast, 2] }\nsteps: []\n");
+
+  it("completes --opt=value in one word, with the prefix kept", () => {
+    expect(values("nxrun check --format=j")).toEqual(["--format=json"]);
+    expect(values("nxrun list --kind=")).toEqual(["--kind=activity", "--kind=nexus"]);
+  });
+
+  it("reads -i names from a quoted pipeline path and offers enum values as typed", () => {
+    expect(values(`nxrun "p q.yaml" -i `, dir)).toEqual(["mode="]);
+    expect(values(`nxrun run 'p q.yaml' -i mode=`, dir)).toEqual(["mode=fast", "mode=2"]);
+  });
+
+  it("offers nothing after a free-text option, and pipelines after --", () => {
+    expect(complete(program, "nxrun run p.yaml --run-id ").candidates).toEqual([]);
+    expect(complete(program, "nxrun check a.yaml ").files).toBe("pipelines");
+    expect(complete(program, "nxrun status ").files).toBeUndefined();
+  });
+
+  it("cuts values at bash's word breaks only for bash", () => {
+    const line = "nxrun check --format=gi";
+    expect(completionLines(complete(program, line), "bash", line)).toEqual(["github"]);
+    expect(completionLines(complete(program, line), "zsh", line)).toEqual(["--format=github"]);
+  });
+});
