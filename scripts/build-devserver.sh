@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds nxrun's Temporal dev server (scripts/devserver: go.temporal.io/server v1.32.0-158.0 with
-# standalone activities and standalone Nexus operations on) from Go modules, caches the binary
+# standalone activities and standalone Nexus operations on, and the Temporal Web UI from
+# github.com/temporalio/ui-server/v2 v2.52.0) from Go modules, caches the binary
 # outside the repository and reuses it. Prints the binary's path on stdout; progress goes to stderr.
 # NXRUN_DEVSERVER=/path/to/binary skips the build (a binary you built or got elsewhere).
 #

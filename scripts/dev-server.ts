@@ -64,12 +64,19 @@ export interface DevServerOptions {
   dynamicConfig?: Record<string, unknown>;
   /** Extra namespaces besides `default`. */
   namespaces?: string[];
+  /**
+   * Serve the Temporal Web UI beside the server: `true` on a free port, or on the port given. Off by
+   * default (`--headless`): only tests of the UI, and the demo, need it.
+   */
+  ui?: boolean | { port: number };
 }
 
 export interface DevServer {
   readonly address: string;
   readonly port: number;
   readonly pid: number;
+  /** The Web UI's address (`http://127.0.0.1:PORT/`) when it is served. */
+  readonly uiUrl?: string;
   /** Stops the server (SIGTERM, then SIGKILL after 10 s). */
   stop(): Promise<void>;
   /** Stops and starts it again on the same port (with a dbFile, state survives). */
@@ -86,10 +93,13 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   for (const [key, value] of Object.entries(options.dynamicConfig ?? {})) {
     args.push("--dynamic-config-value", `${key}=${JSON.stringify(value)}`);
   }
+  args.push(...(await uiArgs(options.ui)));
   let child = await spawnUntilReady(binary, args, /nxrun-devserver ready/, 90_000);
+  const uiUrl = uiUrlOf(child);
   const server: DevServer = {
     address: `127.0.0.1:${port}`,
     port,
+    uiUrl,
     get pid() {
       return child.pid ?? -1;
     },
@@ -101,6 +111,21 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     },
   };
   return server;
+}
+
+/** The dev server's flags for `DevServerOptions.ui`: `--headless`, or a UI port. */
+export async function uiArgs(ui: DevServerOptions["ui"]): Promise<string[]> {
+  if (!ui) return ["--headless"];
+  return ["--ui-port", String(ui === true ? await freePort() : ui.port)];
+}
+
+/** The line the dev server prints before "ready" when it serves the UI (scripts/devserver/main.go). */
+export const UI_LINE = /nxrun-devserver web ui on (\S+)/;
+
+const readyOutput = new WeakMap<ChildProcess, string>();
+
+function uiUrlOf(child: ChildProcess): string | undefined {
+  return UI_LINE.exec(readyOutput.get(child) ?? "")?.[1];
 }
 
 /** Spawns a process and resolves when its stdout matches `ready`; rejects with its output if it exits first. */
@@ -124,6 +149,7 @@ export async function spawnUntilReady(
       output += data.toString();
       if (ready.test(output)) {
         clearTimeout(timer);
+        readyOutput.set(child, output);
         child.stdout?.off("data", onData);
         // Keep draining so a chatty child never blocks on a full pipe, keeping only a tail: if the
         // child dies on its own later, the tail is what says why (a dead server otherwise shows

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"math/rand"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -21,6 +22,9 @@ import (
 	"syscall"
 	"time"
 
+	uiserver "github.com/temporalio/ui-server/v2/server"
+	uiconfig "github.com/temporalio/ui-server/v2/server/config"
+	uiserveroptions "github.com/temporalio/ui-server/v2/server/server_options"
 	"go.temporal.io/server/chasm/lib/activity"
 	"go.temporal.io/server/chasm/lib/nexusoperation"
 	"go.temporal.io/server/common/authorization"
@@ -45,25 +49,35 @@ func main() {
 	port := flag.Int("port", 7233, "frontend gRPC port")
 	dbFile := flag.String("db-filename", "", "SQLite file to persist to (in memory when empty)")
 	logLevel := flag.String("log-level", "error", "server log level: debug, info, warn, error")
+	uiPort := flag.Int("ui-port", 0, "Web UI port (default: the frontend port + 1000, as `temporal server start-dev`)")
+	headless := flag.Bool("headless", false, "serve no Web UI")
 	var namespaces, dynamic multiFlag
 	flag.Var(&namespaces, "namespace", "namespace to create (repeatable; 'default' always exists)")
 	flag.Var(&dynamic, "dynamic-config-value", "KEY=JSON dynamic config value (repeatable)")
 	flag.Parse()
 
-	if err := run(*ip, *port, *dbFile, *logLevel, append([]string{"default"}, namespaces...), dynamic); err != nil {
+	ui := 0
+	if !*headless {
+		ui = *uiPort
+		if ui == 0 {
+			ui = min(*port+1000, 65535)
+		}
+	}
+	if err := run(*ip, *port, ui, *dbFile, *logLevel, append([]string{"default"}, namespaces...), dynamic); err != nil {
 		fmt.Fprintln(os.Stderr, "nxrun-devserver:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ip string, port int, dbFile, level string, namespaces []string, dynamic []string) error {
+// run starts the server, and the Web UI on uiPort unless it is 0, and serves until SIGINT/SIGTERM.
+func run(ip string, port, uiPort int, dbFile, level string, namespaces []string, dynamic []string) error {
 	dyn := dynamicconfig.StaticClient{
-		dynamicconfig.HistoryCacheHostLevelMaxSize.Key():              8096,
+		dynamicconfig.HistoryCacheHostLevelMaxSize.Key():                 8096,
 		dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance.Key(): 100,
 		// The features nxrun is built on; the pinned CLI turns on the same four.
 		dynamicconfig.EnableChasm.Key():          true,
-		activity.Enabled.Key():                    true,
-		nexusoperation.Enabled.Key():              true,
+		activity.Enabled.Key():                   true,
+		nexusoperation.Enabled.Key():             true,
 		dynamicconfig.EnableCHASMCallbacks.Key(): true,
 		// Endpoints created by a test are usable at once.
 		dynamicconfig.MakeKey("system.forceNexusEndpointRefreshOnRead"): true,
@@ -113,22 +127,97 @@ func run(ip string, port int, dbFile, level string, namespaces []string, dynamic
 	if err != nil {
 		return err
 	}
+	var ui *uiserver.Server
+	uiURL := ""
+	if uiPort != 0 {
+		// ui.Start exits the process on a listen error (ui-server logs it as fatal), so a port in
+		// use is found here first and said plainly, as start-dev does.
+		if err := portFree(ip, uiPort); err != nil {
+			return fmt.Errorf("can't serve the Web UI on port %d (use --ui-port or --headless): %w", uiPort, err)
+		}
+		ui = uiServer(ip, port, uiPort)
+		uiURL = fmt.Sprintf("http://%s/", net.JoinHostPort(ip, strconv.Itoa(uiPort)))
+		go func() {
+			if err := ui.Start(); err != nil {
+				fmt.Fprintln(os.Stderr, "nxrun-devserver: Web UI:", err)
+				os.Exit(1)
+			}
+		}()
+	}
 	if err := server.Start(); err != nil {
+		if ui != nil {
+			ui.Stop()
+		}
 		return err
 	}
-	// The line scripts wait for; the frontend answers from here on.
+	if ui != nil {
+		if err := awaitHealthy(uiURL+"healthz", 30*time.Second); err != nil {
+			return fmt.Errorf("the Web UI did not answer: %w", err)
+		}
+		// Scripts read the UI's address from this line (scripts/dev-server.ts).
+		fmt.Printf("nxrun-devserver web ui on %s\n", uiURL)
+	}
+	// The line scripts wait for; the frontend (and the UI, when served) answers from here on.
 	fmt.Printf("nxrun-devserver ready on %s:%d (pid %d)\n", ip, port, os.Getpid())
 
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	<-sig
 	done := make(chan struct{})
-	go func() { server.Stop(); close(done) }()
+	go func() {
+		if ui != nil {
+			ui.Stop()
+		}
+		server.Stop()
+		close(done)
+	}()
 	select {
 	case <-done:
 	case <-time.After(10 * time.Second):
 	}
 	return nil
+}
+
+// uiServer is the Web UI configured as `temporal server start-dev` configures it: the embedded
+// assets, pointed at this server's frontend, no login, no news fetched from the internet.
+func uiServer(ip string, port, uiPort int) *uiserver.Server {
+	return uiserver.NewServer(uiserveroptions.WithConfigProvider(&uiconfig.Config{
+		Host:                ip,
+		Port:                uiPort,
+		TemporalGRPCAddress: net.JoinHostPort(ip, strconv.Itoa(port)),
+		EnableUI:            true,
+		CORS:                uiconfig.CORS{CookieInsecure: true},
+		HideLogs:            true,
+		DisableNewsFetch:    true,
+	}))
+}
+
+func portFree(ip string, port int) error {
+	l, err := net.Listen("tcp", net.JoinHostPort(ip, strconv.Itoa(port)))
+	if err != nil {
+		return err
+	}
+	return l.Close()
+}
+
+// awaitHealthy waits until url answers 200 (the UI's listener starts in the background).
+func awaitHealthy(url string, within time.Duration) error {
+	client := http.Client{Timeout: 2 * time.Second}
+	deadline := time.Now().Add(within)
+	for {
+		resp, err := client.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+			err = fmt.Errorf("%s answered %s", url, resp.Status)
+		}
+		if time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 func serverConfig(ip string, port int, dbFile string, namespaces []string) (*config.Config, error) {
@@ -222,4 +311,3 @@ func freePort(ip string) int {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
 }
-
