@@ -9,7 +9,7 @@ import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { createNexusEndpoint, freePort, REPO } from "./dev-server.js";
+import { createNexusEndpoint, freePort, REPO, UI_LINE, uiArgs } from "./dev-server.js";
 
 /** Task queues and endpoints the examples use; each endpoint targets the task queue of the same name. */
 export const EXAMPLE_STACK = {
@@ -85,11 +85,12 @@ export async function runDemo(argv: string[]): Promise<number> {
     const devServer = await startReady(
       "dev server",
       server,
-      ["--ip", "127.0.0.1", "--port", String(port)],
+      ["--ip", "127.0.0.1", "--port", String(port), ...(await uiArgs(true))],
       /nxrun-devserver ready/,
       90_000,
     );
-    say(`Temporal dev server on ${address} (pid ${devServer.child.pid})`);
+    const uiUrl = UI_LINE.exec(devServer.output())?.[1];
+    say(`Temporal dev server on ${address} (pid ${devServer.child.pid}); Temporal Web UI: ${uiUrl}`);
     if (interrupted) return 130;
 
     await createNexusEndpoint(address, { name: EXAMPLE_STACK.endpoint, taskQueue: EXAMPLE_STACK.taskQueue });
