@@ -1,7 +1,6 @@
 /** What every case gets: the server it shares with its peers, sizes, and how to time and run things. */
 import { join } from "node:path";
 import { REPO } from "../scripts/dev-server.js";
-import { BENCH_ENDPOINT, BENCH_QUEUE } from "./pipelines.js";
 import type { Measurement } from "./results.js";
 import { type BenchCommand, shellQuote, type Timer } from "./timing.js";
 
@@ -135,5 +134,3 @@ export async function timeCommands<const T extends readonly TimedSpec[]>(
   });
   return measurements as { [K in keyof T]: Measurement };
 }
-
-export { BENCH_ENDPOINT, BENCH_QUEUE };

@@ -9,6 +9,7 @@
 import type { Diagnostic } from "./pipeline/diagnostic.js";
 import { loadPipeline } from "./pipeline/load.js";
 
+export type { SourcePosition } from "./base/source-position.js";
 export { isUserError, UserError } from "./base/user-error.js";
 export type * from "./engine/events.js";
 export type { ExecutionResult } from "./engine/execution.js";

@@ -12,9 +12,9 @@ import { checkRunIdSearchable, findRunExecutions } from "../runs/run-executions.
 import { type StopAction, stopExecutions } from "../runs/stop-executions.js";
 import { plural } from "../runs/table.js";
 import { unknownRunError } from "../runs/unknown-run.js";
-import type { ConnectionFlags } from "./commands.js";
+import type { ConnectionOverrides } from "../temporal/connection-config.js";
 
-export interface CancelFlags extends ConnectionFlags {
+export interface CancelFlags extends ConnectionOverrides {
   terminate?: boolean;
   reason?: string;
 }

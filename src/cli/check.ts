@@ -9,11 +9,11 @@ import { diagnosticAnnotations } from "../pipeline/diagnostic-annotations.js";
 import { formatDiagnostics } from "../pipeline/format-diagnostics.js";
 import { loadPipeline } from "../pipeline/load.js";
 import type { Pipeline } from "../pipeline/model.js";
-import type { ConnectionFlags } from "./commands.js";
+import type { ConnectionOverrides } from "../temporal/connection-config.js";
 
 export type CheckFormat = "text" | "json" | "github";
 
-export interface CheckFlags extends ConnectionFlags {
+export interface CheckFlags extends ConnectionOverrides {
   /** Default: `github` under GitHub Actions (GITHUB_ACTIONS=true), `text` elsewhere. */
   format?: CheckFormat;
   preflight?: boolean;

@@ -3,39 +3,8 @@
  * (`src/cli/<command>.ts`), which returns the exit code.
  */
 import { Argument, type Command, Option } from "commander";
-
-/** Options of every command that talks to a server, spelled as the `temporal` CLI spells them. */
-export interface ConnectionFlags {
-  address?: string;
-  namespace?: string;
-  profile?: string;
-  configFile?: string;
-  apiKey?: string;
-  tls?: boolean;
-  tlsCaPath?: string;
-  tlsCaData?: string;
-  tlsCertPath?: string;
-  tlsCertData?: string;
-  tlsKeyPath?: string;
-  tlsKeyData?: string;
-  tlsServerName?: string;
-  tlsDisableHostVerification?: boolean;
-  grpcMeta?: string[];
-}
-
-export interface RunFlags extends ConnectionFlags {
-  input?: string[];
-  inputs?: string;
-  runId?: string;
-  resume?: string;
-  yes?: boolean;
-  dryRun?: boolean;
-  concurrency?: number;
-  output?: "tui" | "plain" | "json";
-  report?: string;
-  junit?: string;
-  compensate?: boolean;
-}
+import type { ConnectionOverrides } from "../temporal/connection-config.js";
+import type { RunFlags } from "./flags.js";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const positiveInt = (value: string) => {
@@ -98,7 +67,7 @@ export function registerCommands(program: Command, setExit: (code: number) => vo
     )
     .option("--preflight", "also ask the server: namespace, Nexus endpoints, task queue pollers");
   connectionOptions(check).action(
-    async (files: string[], flags: ConnectionFlags & { format?: "text" | "json" | "github"; preflight?: boolean }) => {
+    async (files: string[], flags: ConnectionOverrides & { format?: "text" | "json" | "github"; preflight?: boolean }) => {
       setExit(await (await import("./check.js")).checkCommand(files, flags));
     },
   );
@@ -131,7 +100,7 @@ export function registerCommands(program: Command, setExit: (code: number) => vo
     .description("list a run's executions and their state")
     .argument("<run-id>", "the run's ID")
     .addOption(new Option("-o, --output <mode>", "output format").choices(["text", "json"]).default("text"));
-  connectionOptions(status).action(async (runId: string, flags: ConnectionFlags & { output: "text" | "json" }) => {
+  connectionOptions(status).action(async (runId: string, flags: ConnectionOverrides & { output: "text" | "json" }) => {
     setExit(await (await import("./status.js")).statusCommand(runId, flags));
   });
 
@@ -142,7 +111,7 @@ export function registerCommands(program: Command, setExit: (code: number) => vo
     .option("--terminate", "terminate instead of requesting cancellation")
     .option("--reason <text>", "reason recorded on the server");
   connectionOptions(cancel).action(
-    async (runId: string, flags: ConnectionFlags & { terminate?: boolean; reason?: string }) => {
+    async (runId: string, flags: ConnectionOverrides & { terminate?: boolean; reason?: string }) => {
       setExit(await (await import("./cancel.js")).cancelCommand(runId, flags));
     },
   );
@@ -156,7 +125,7 @@ export function registerCommands(program: Command, setExit: (code: number) => vo
       .addOption(new Option("-o, --output <mode>", "output format").choices(["text", "json"]).default("text"));
     if (name === "list") command.option("--limit <n>", "at most this many", positiveInt);
     else command.option("--group-by <field>", "group counts by a field, e.g. ExecutionStatus");
-    connectionOptions(command).action(async (flags: ConnectionFlags & Record<string, unknown>) => {
+    connectionOptions(command).action(async (flags: ConnectionOverrides & Record<string, unknown>) => {
       const mod = await import("./list-count.js");
       setExit(await (name === "list" ? mod.listCommand(flags) : mod.countCommand(flags)));
     });

@@ -7,11 +7,11 @@
 import { UserError } from "../base/user-error.js";
 import { connectForOps } from "../runs/connect-for-runs.js";
 import { plural, renderTable, statusCell, timeCell } from "../runs/table.js";
+import type { ConnectionOverrides } from "../temporal/connection-config.js";
 import { InvalidArgumentError } from "../temporal/grpc-errors.js";
 import type { ExecutionClient, ExecutionKind, ExecutionListEntry, TemporalClient } from "../temporal/types.js";
-import type { ConnectionFlags } from "./commands.js";
 
-export interface ListCountFlags extends ConnectionFlags {
+export interface ListCountFlags extends ConnectionOverrides {
   kind?: ExecutionKind;
   query?: string;
   output?: "text" | "json";

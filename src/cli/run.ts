@@ -12,7 +12,7 @@ import { readSecrets } from "../engine/secrets.js";
 import { formatDiagnostics } from "../pipeline/format-diagnostics.js";
 import { loadPipeline } from "../pipeline/load.js";
 import type { Pipeline } from "../pipeline/model.js";
-import type { RunFlags } from "./commands.js";
+import type { RunFlags } from "./flags.js";
 
 /** How long a second Ctrl-C may spend sending terminate requests before the process exits anyway. */
 const TERMINATE_GRACE_MS = 5_000;

@@ -13,9 +13,9 @@ import {
 } from "../runs/run-executions.js";
 import { plural, renderTable, statusCell, timeCell } from "../runs/table.js";
 import { unknownRunError } from "../runs/unknown-run.js";
-import type { ConnectionFlags } from "./commands.js";
+import type { ConnectionOverrides } from "../temporal/connection-config.js";
 
-export interface StatusFlags extends ConnectionFlags {
+export interface StatusFlags extends ConnectionOverrides {
   output?: "text" | "json";
 }
 

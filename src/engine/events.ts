@@ -3,19 +3,12 @@
  * run.json, JUnit) implement the optional hooks of `Reporter`; the engine knows nothing of them.
  * `specs/events.schema.json` describes the NDJSON form of these events.
  */
+import type { StepStatus } from "../pipeline/expr/scope.js";
 import type { CancellationType, StepCall } from "../pipeline/model.js";
 import type { ExecutionKind, FailureInfo } from "../temporal/types.js";
 
-export type StepStatus =
-  | "pending"
-  | "running"
-  | "completed"
-  | "failed"
-  | "timedOut"
-  | "canceled"
-  | "terminated"
-  | "skipped"
-  | "abandoned";
+// A step's status is defined where expressions see it (`$steps.<id>.status`), the lowest layer that needs it.
+export type { StepStatus };
 
 /** What a step does: its call's kind (activity, nexus, confirm, wait). */
 export type StepKind = StepCall["kind"];

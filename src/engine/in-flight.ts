@@ -21,11 +21,6 @@ export class InFlight {
 
   constructor(private readonly client: TemporalClient) {}
 
-  /** True once `terminateAll` was called: anything started after must be terminated at once. */
-  get terminating(): boolean {
-    return this.terminateReason !== undefined;
-  }
-
   add(execution: InFlightExecution): void {
     this.executions.add(execution);
     if (this.terminateReason !== undefined) void this.terminateOne(execution, this.terminateReason);

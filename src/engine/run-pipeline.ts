@@ -4,7 +4,7 @@
  */
 import { setMaxListeners } from "node:events";
 import type { Pipeline } from "../pipeline/model.js";
-import { compensationRecordId, runCompensations } from "./compensation.js";
+import { runCompensations } from "./compensation.js";
 import type { Reporter, RunRecord, RunStartEvent, RunStatus } from "./events.js";
 import { newRunId } from "./execution-ids.js";
 import { RunContext } from "./run-context.js";
@@ -153,5 +153,3 @@ function runStartEvent(pipeline: Pipeline, record: RunRecord, resumed: boolean):
     })),
   };
 }
-
-export { compensationRecordId };

@@ -2,13 +2,15 @@
  * From the validated plain tree to the typed, immutable model: defaults merged, durations parsed to
  * milliseconds, expressions compiled, and the per-step checks the schema cannot express.
  */
+
 import type { Node } from "yaml";
+import type { SourcePosition } from "../base/source-position.js";
 import { compileAt } from "./compile-node.js";
 import { Codes } from "./diagnostic-codes.js";
 import type { DiagnosticList } from "./diagnostic-list.js";
 import { parseDuration, parseWaitTarget } from "./duration.js";
 import type { CompiledValue } from "./expr/compiled.js";
-import { compileInputSchema, describeInputErrors } from "./inputs/input-schemas.js";
+import { compileInputSchema, describeInputErrors } from "./input-schemas.js";
 import {
   type CallOptions,
   type CancellationType,
@@ -20,7 +22,6 @@ import {
   type Priority,
   type RetryPolicy,
   type SecretSpec,
-  type SourcePosition,
   type Step,
   type StepCall,
   type Timeouts,

@@ -4,15 +4,15 @@
  * each step's dependsOn (needs + referenced steps) and reports dependency cycles.
  */
 
+import type { SourcePosition } from "../base/source-position.js";
 import type { DraftPipeline, DraftStep } from "./build-model.js";
+import { type DependencyEdge, findCycles } from "./dependency-cycles.js";
 import { Codes } from "./diagnostic-codes.js";
 import type { DiagnosticList } from "./diagnostic-list.js";
 import { didYouMean } from "./did-you-mean.js";
 import { type ExpressionValue, programOf } from "./expr/compile.js";
 import type { CompiledValue } from "./expr/compiled.js";
 import { DEFINED_FIELDS, JSONATA_FUNCTIONS, SCOPE_VARIABLES } from "./expr/references.js";
-import type { SourcePosition } from "./model.js";
-import { type DependencyEdge, findCycles } from "./plan/cycles.js";
 import type { YamlFile } from "./yaml-source.js";
 
 /** What an expression may see, by where it is. */

@@ -80,5 +80,3 @@ export const Codes = {
   /** A field of $steps.<id>, $steps.<id>.error or $run that nxrun does not define (a typo). */
   unknownField: "NX160",
 } as const;
-
-export type Code = (typeof Codes)[keyof typeof Codes];

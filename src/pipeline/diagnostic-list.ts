@@ -1,6 +1,7 @@
 /** Collects diagnostics while a file is checked, so every mistake is reported, not only the first. */
+
+import type { SourcePosition } from "../base/source-position.js";
 import type { Diagnostic } from "./diagnostic.js";
-import type { SourcePosition } from "./model.js";
 
 export class DiagnosticList {
   readonly items: Diagnostic[] = [];

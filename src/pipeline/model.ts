@@ -3,14 +3,9 @@
  * layer (expr, plan, engine, report) reads. Durations are milliseconds; defaults are merged.
  * This file is the contract between the layers: change it deliberately.
  */
+import type { SourcePosition } from "../base/source-position.js";
+import type { ConnectionDefaults } from "../temporal/connection-config.js";
 import type { CompiledValue } from "./expr/compiled.js";
-
-/** Where something is in the pipeline file (1-based line and column). */
-export interface SourcePosition {
-  readonly file: string;
-  readonly line: number;
-  readonly column: number;
-}
 
 export type CancellationType = "abandon" | "tryCancel" | "waitRequested" | "waitCompleted";
 export type OnError = "fail" | "continue";
@@ -110,11 +105,8 @@ export interface SecretSpec {
   readonly position: SourcePosition;
 }
 
-export interface TemporalSettings {
-  readonly address?: string;
-  readonly namespace?: string;
-  readonly profile?: string;
-}
+/** The pipeline's `temporal:` block: connection defaults below flags and environment. */
+export type TemporalSettings = ConnectionDefaults;
 
 export interface Pipeline {
   /** Absolute path of the file it was loaded from. */

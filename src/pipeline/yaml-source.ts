@@ -3,7 +3,7 @@
  * lookups from a JSON path (as ajv and the model builder see it) back to the node's line and column.
  */
 import type { Document, LineCounter as LineCounterType, Node, Pair, Scalar } from "yaml";
-import type { SourcePosition } from "./model.js";
+import type { SourcePosition } from "../base/source-position.js";
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from "./yaml-module.js";
 
 export type JsonPath = ReadonlyArray<string | number>;
@@ -33,13 +33,6 @@ export class YamlFile {
   /** Position of a node's first character (the file's start when there is no node). */
   positionOf(node: Node | null | undefined): SourcePosition {
     return this.positionAt(node?.range?.[0] ?? 0);
-  }
-
-  /** Start and end positions of a node, for diagnostics that underline it. */
-  spanOf(node: Node | null | undefined): { start: SourcePosition; end: SourcePosition } {
-    const start = this.positionOf(node);
-    const endOffset = node?.range?.[1] ?? node?.range?.[0] ?? 0;
-    return { start, end: this.positionAt(endOffset) };
   }
 
   /** Follows aliases so `*anchor` is looked through like the value it names. */

@@ -1,5 +1,6 @@
 /** What a pipeline needs from the server: the task queues its activities use and the Nexus endpoints it names. */
-import type { Pipeline, SourcePosition, StepCall } from "../pipeline/model.js";
+import type { SourcePosition } from "../base/source-position.js";
+import type { Pipeline, StepCall } from "../pipeline/model.js";
 
 /** One use of a task queue or endpoint, for a diagnostic at the step (or compensation) that uses it. */
 export interface Use {

@@ -6,11 +6,12 @@
  * thing; a server that cannot be reached or used throws (a UserError with exit code 3).
  */
 import { readFileSync } from "node:fs";
-import type { ConnectionFlags } from "../cli/commands.js";
+import type { SourcePosition } from "../base/source-position.js";
 import type { Diagnostic } from "../pipeline/diagnostic.js";
-import type { Pipeline, SourcePosition } from "../pipeline/model.js";
+import type { Pipeline } from "../pipeline/model.js";
 import { YamlFile } from "../pipeline/yaml-source.js";
 import { openRpc } from "../temporal/connect.js";
+import type { ConnectionOverrides } from "../temporal/connection-config.js";
 import { resolveConnection } from "../temporal/connection-config.js";
 import { AuthError, NamespaceNotFoundError } from "../temporal/grpc-errors.js";
 import { enums, wf } from "../temporal/proto.js";
@@ -23,7 +24,7 @@ import { pipelineNeeds, type Use } from "./pipeline-needs.js";
 type QueueType = "activity" | "nexus";
 
 /** Checks every pipeline against the server its settings (flags, env, pipeline, profile) point at. */
-export async function runPreflight(pipelines: readonly Pipeline[], flags: ConnectionFlags): Promise<Diagnostic[]> {
+export async function runPreflight(pipelines: readonly Pipeline[], flags: ConnectionOverrides): Promise<Diagnostic[]> {
   const diagnostics: Diagnostic[] = [];
   for (const pipeline of pipelines) {
     const options = await resolveConnection(flags, pipeline.temporal);

@@ -48,27 +48,6 @@ export function describeErrorChain(error: StepError): string {
   return causeChain(error).map(describeError).join(" ← caused by ");
 }
 
-/** True for statuses a step or item does not leave. */
-export function isFinal(status: StepStatus): boolean {
-  switch (status) {
-    case "pending":
-    case "running":
-      return false;
-    case "completed":
-    case "failed":
-    case "timedOut":
-    case "canceled":
-    case "terminated":
-    case "skipped":
-    case "abandoned":
-      return true;
-    default: {
-      const unknown: never = status;
-      throw new Error(`unknown step status ${String(unknown)}`);
-    }
-  }
-}
-
 /** True for statuses that count as a failure of the run. */
 export function isFailure(status: StepStatus): boolean {
   return status === "failed" || status === "timedOut" || status === "terminated";

@@ -108,5 +108,3 @@ export function fanOut(reporters: readonly Reporter[]): Reporter {
     },
   };
 }
-
-export { containsSecret, REDACTED, redact } from "./redact.js";

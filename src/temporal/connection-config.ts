@@ -14,9 +14,36 @@ import {
   loadClientConfigProfile,
 } from "@temporalio/envconfig";
 import { UserError } from "../base/user-error.js";
-import type { ConnectionFlags } from "../cli/commands.js";
-import type { TemporalSettings } from "../pipeline/model.js";
 import type { ConnectionOptions, TlsSettings } from "./types.js";
+
+/**
+ * The settings a caller gives explicitly, highest of the four layers; the CLI's connection flags
+ * (`--address`, `--tls-*`, ...) are exactly these, spelled as the `temporal` CLI spells them.
+ */
+export interface ConnectionOverrides {
+  address?: string;
+  namespace?: string;
+  profile?: string;
+  configFile?: string;
+  apiKey?: string;
+  tls?: boolean;
+  tlsCaPath?: string;
+  tlsCaData?: string;
+  tlsCertPath?: string;
+  tlsCertData?: string;
+  tlsKeyPath?: string;
+  tlsKeyData?: string;
+  tlsServerName?: string;
+  tlsDisableHostVerification?: boolean;
+  grpcMeta?: string[];
+}
+
+/** Defaults below the environment and above the profile (a pipeline's `temporal:` block). */
+export interface ConnectionDefaults {
+  readonly address?: string;
+  readonly namespace?: string;
+  readonly profile?: string;
+}
 
 export const DEFAULT_ADDRESS = "127.0.0.1:7233";
 export const DEFAULT_NAMESPACE = "default";
@@ -178,8 +205,8 @@ function redactWhenPrinted(options: ConnectionOptions): ConnectionOptions {
 
 /** Resolves the connection: flags > TEMPORAL_* env > pipeline `temporal:` > config profile > defaults. */
 export async function resolveConnection(
-  flags: ConnectionFlags,
-  pipelineTemporal?: TemporalSettings,
+  flags: ConnectionOverrides,
+  pipelineTemporal?: ConnectionDefaults,
   rawEnv: NodeJS.ProcessEnv = process.env,
 ): Promise<ConnectionOptions> {
   const env = withoutEmptyTemporalVars(rawEnv);

@@ -19,12 +19,6 @@ export function msToDuration(ms: number | undefined): GoogleApi.protobuf.IDurati
   return { seconds, nanos: Math.round((ms - seconds * 1000) * 1_000_000) } as unknown as GoogleApi.protobuf.IDuration;
 }
 
-/** A google.protobuf.Duration to milliseconds, or undefined when unset. */
-export function durationToMs(duration: { seconds?: Int64; nanos?: number | null } | null | undefined) {
-  if (!duration) return undefined;
-  return int64ToNumber(duration.seconds) * 1000 + Math.round((duration.nanos ?? 0) / 1_000_000);
-}
-
 /** A google.protobuf.Timestamp to a Date, or undefined when unset. */
 export function timestampToDate(ts: GoogleApi.protobuf.ITimestamp | null | undefined): Date | undefined {
   if (!ts) return undefined;

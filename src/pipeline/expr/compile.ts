@@ -4,7 +4,7 @@
  * later error (a bad reference, a failed evaluation) points into the YAML.
  */
 import type jsonataTypes from "jsonata";
-import type { SourcePosition } from "../model.js";
+import type { SourcePosition } from "../../base/source-position.js";
 import type { CompiledValue } from "./compiled.js";
 import { readJsonataError } from "./expression-error.js";
 import { jsonata } from "./jsonata-module.js";

@@ -2,7 +2,7 @@
  * A value from the pipeline file, compiled: a literal, a JSONata expression (`"{% ... %}"`), or an
  * object/array mixing both at any depth. Produced by `src/pipeline/`, evaluated by `src/pipeline/expr/evaluate.ts`.
  */
-import type { SourcePosition } from "../model.js";
+import type { SourcePosition } from "../../base/source-position.js";
 
 /** What an expression refers to, extracted at load time (for checks and implicit dependencies). */
 export interface References {

@@ -1,7 +1,7 @@
 /** Errors of expressions, named by where the expression is in the pipeline file. */
 
+import type { SourcePosition } from "../../base/source-position.js";
 import { UserError } from "../../base/user-error.js";
-import type { SourcePosition } from "../model.js";
 
 /** A JSONata expression failed while evaluating (or compiling, for `nxrun eval`). */
 export class ExpressionError extends UserError {

@@ -1,5 +1,16 @@
 /** The names an expression can see while a run is evaluated (see docs/language.md, "Expressions"). */
-import type { StepStatus } from "../../engine/events.js";
+
+/** A step's status as `$steps.<id>.status` shows it; the engine's events and reporters use the same names. */
+export type StepStatus =
+  | "pending"
+  | "running"
+  | "completed"
+  | "failed"
+  | "timedOut"
+  | "canceled"
+  | "terminated"
+  | "skipped"
+  | "abandoned";
 
 export interface StepView {
   readonly output?: unknown;

@@ -8,9 +8,9 @@ import { resolve as resolvePath } from "node:path";
 import type { Diagnostic } from "../diagnostic.js";
 import { Codes } from "../diagnostic-codes.js";
 import { didYouMean } from "../did-you-mean.js";
+import { compileInputSchema, describeInputErrors } from "../input-schemas.js";
 import type { Pipeline } from "../model.js";
 import { parse as parseYaml } from "../yaml-module.js";
-import { compileInputSchema, describeInputErrors } from "./input-schemas.js";
 
 export interface InputSources {
   /** `key=value` strings as given to `-i`. */

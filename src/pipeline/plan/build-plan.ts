@@ -2,8 +2,9 @@
  * The execution plan of a pipeline: steps in topological layers (a layer's steps depend only on
  * earlier layers, so they may run in parallel), then the finally steps the same way.
  */
+
+import { findCycles } from "../dependency-cycles.js";
 import type { Pipeline, Step } from "../model.js";
-import { findCycles } from "./cycles.js";
 
 export interface Plan {
   /** `steps` in layers: every step depends only on steps of earlier layers. */

@@ -2,8 +2,6 @@
 import type { Pipeline, Step } from "../model.js";
 import { buildPlan } from "./build-plan.js";
 
-export type GraphFormat = "mermaid" | "dot";
-
 function describeCall(step: Step): string {
   switch (step.call.kind) {
     case "activity":

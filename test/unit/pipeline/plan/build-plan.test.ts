@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { findCycles } from "../../../../src/pipeline/dependency-cycles.js";
 import { loadPipelineText } from "../../../../src/pipeline/load.js";
 import { buildPlan, upstreamOf } from "../../../../src/pipeline/plan/build-plan.js";
-import { findCycles } from "../../../../src/pipeline/plan/cycles.js";
 import { toDot, toMermaid } from "../../../../src/pipeline/plan/graph-format.js";
 
 const text = `nxrun: 1

@@ -1,0 +1,16 @@
+/** The options of `nxrun run`, as commander hands them to src/cli/run.ts. */
+import type { ConnectionOverrides } from "../temporal/connection-config.js";
+
+export interface RunFlags extends ConnectionOverrides {
+  input?: string[];
+  inputs?: string;
+  runId?: string;
+  resume?: string;
+  yes?: boolean;
+  dryRun?: boolean;
+  concurrency?: number;
+  output?: "tui" | "plain" | "json";
+  report?: string;
+  junit?: string;
+  compensate?: boolean;
+}
