@@ -5,7 +5,7 @@
  *        < report, runs, preflight < cli;  src/index.ts (the library API) on top
  *
  * A layer may import itself and the layers below it, nothing above and no sibling. `npm run lint`
- * runs `depcruise src`; a new folder under src/ fails `not-in-a-layer` until it is given a place here.
+ * runs `depcruise src test` (tests count as users of a file); a new folder under src/ fails `not-in-a-layer` until it is given a place here.
  */
 
 // The folders each layer may import besides its own (regular expressions on the path).

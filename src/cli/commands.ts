@@ -67,7 +67,10 @@ export function registerCommands(program: Command, setExit: (code: number) => vo
     )
     .option("--preflight", "also ask the server: namespace, Nexus endpoints, task queue pollers");
   connectionOptions(check).action(
-    async (files: string[], flags: ConnectionOverrides & { format?: "text" | "json" | "github"; preflight?: boolean }) => {
+    async (
+      files: string[],
+      flags: ConnectionOverrides & { format?: "text" | "json" | "github"; preflight?: boolean },
+    ) => {
       setExit(await (await import("./check.js")).checkCommand(files, flags));
     },
   );
