@@ -34,6 +34,9 @@ interface MockData {
   run?: Partial<Scope["run"]>;
   item?: unknown;
   index?: number;
+  /** repeat.until: the attempt's output and number. */
+  output?: unknown;
+  attempt?: number;
 }
 
 /** Evaluates and prints the result as JSON; returns the exit code. */
@@ -162,6 +165,11 @@ function checkNames(expression: ExpressionValue, pipeline: Pipeline, step: Step 
         if (step && step.section !== "finally") fail("$run.status is known only in finally steps");
         break;
       case "unknownVariable":
+        if (site.name === "output" || site.name === "attempt") {
+          if (step && step.repeat === undefined)
+            fail(`$${site.name} exists only in repeat.until; step "${step.id}" has no repeat`);
+          break;
+        }
         fail(`unknown variable $${site.name}`);
         break;
       case "unknownFunction":
@@ -233,7 +241,13 @@ async function buildScope(
       vars[v.name] = await evaluate(v.value, { inputs, vars, secrets, steps: {}, run });
     }
   }
-  const scope: Scope = { inputs, vars, secrets, steps, run };
+  const repeat =
+    data.output !== undefined || data.attempt !== undefined
+      ? { output: data.output, attempt: data.attempt ?? 1 }
+      : step?.repeat
+        ? { output: null, attempt: 1 }
+        : {};
+  const scope: Scope = { inputs, vars, secrets, steps, run, ...repeat };
   if (data.item !== undefined || data.index !== undefined) {
     return { ...scope, item: data.item, index: data.index ?? 0 };
   }

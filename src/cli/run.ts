@@ -187,6 +187,7 @@ async function dryRun(
     if (step.call !== "confirm") lines.push(`    execution ID: ${step.executionId}`);
     if (step.when !== undefined) lines.push(`    when: ${json(step.when)}`);
     if (step.forEach !== undefined) lines.push(`    forEach: ${json(step.forEach)}`);
+    if (step.repeat !== undefined) lines.push(`    repeat: ${step.repeat}`);
     if (step.input !== undefined)
       lines.push(`    ${step.call === "confirm" ? "prompt" : "input"}: ${json(step.input)}`);
     if (step.call !== "confirm") lines.push(`    cancellation: ${step.cancellation}, onError: ${step.onError}`);

@@ -2,10 +2,12 @@
  * `--dry-run`: the plan as it would run, with every value that can be known before the run
  * resolved (inputs, vars, secrets redacted by the caller) and the rest shown as its expression.
  */
+
+import { formatDuration } from "../pipeline/duration.js";
 import type { CompiledValue } from "../pipeline/expr/compiled.js";
 import type { Scope } from "../pipeline/expr/scope.js";
-import type { Pipeline, Step, StepCall } from "../pipeline/model.js";
-import { compensationExecutionId, itemExecutionId, stepExecutionId } from "./execution-ids.js";
+import type { Pipeline, Repeat, Step, StepCall } from "../pipeline/model.js";
+import { compensationExecutionId, itemExecutionId, repeatExecutionId, stepExecutionId } from "./execution-ids.js";
 import type { Evaluate } from "./run-options.js";
 import { computeVars } from "./vars.js";
 
@@ -19,6 +21,8 @@ export interface DryRunStep {
   onError: string;
   when?: unknown;
   forEach?: unknown;
+  /** `until {% ... %} every 30s, limit 20, timeout 15m`. */
+  repeat?: string;
   input?: unknown;
   compensate?: { call: string; executionId: string; input?: unknown };
 }
@@ -61,15 +65,13 @@ export async function dryRunPlan(
       section: step.section,
       call: describeCall(step.call),
       dependsOn: [...step.dependsOn],
-      executionId:
-        step.forEach === undefined
-          ? stepExecutionId(options.runId, step.id)
-          : `${itemExecutionId(options.runId, step.id, 0)}…`,
+      executionId: firstExecutionId(options.runId, step),
       cancellation: step.cancellation,
       onError: step.onError,
     };
     if (step.when !== undefined) entry.when = await resolve(step.when);
     if (step.forEach !== undefined) entry.forEach = await resolve(step.forEach);
+    if (step.repeat !== undefined) entry.repeat = describeRepeat(step.repeat);
     const input = inputOf(step);
     if (input !== undefined) entry.input = await resolve(input);
     if (step.call.kind === "confirm") entry.input = await resolve(step.call.prompt);
@@ -91,6 +93,22 @@ export async function dryRunPlan(
     ...(pipeline.timeout === undefined ? {} : { timeout: pipeline.timeout }),
     steps,
   };
+}
+
+/** The execution ID of the step's first execution, with `…` when more follow (forEach items, repeat checks). */
+function firstExecutionId(runId: string, step: Step): string {
+  const base = step.forEach === undefined ? stepExecutionId(runId, step.id) : itemExecutionId(runId, step.id, 0);
+  const first = step.repeat === undefined ? base : repeatExecutionId(base, 1);
+  return step.forEach === undefined && step.repeat === undefined ? first : `${first}…`;
+}
+
+function describeRepeat(repeat: Repeat): string {
+  const until = repeat.until.kind === "expression" ? `{% ${repeat.until.source.trim()} %}` : String(repeat.until);
+  return [
+    `until ${until} every ${formatDuration(repeat.every)}`,
+    ...(repeat.limit === undefined ? [] : [`limit ${repeat.limit}`]),
+    ...(repeat.timeout === undefined ? [] : [`timeout ${formatDuration(repeat.timeout)}`]),
+  ].join(", ");
 }
 
 function inputOf(step: Step): CompiledValue | undefined {

@@ -22,6 +22,17 @@ export interface ExecutionRef {
   runId?: string;
 }
 
+/** A repeated step (or forEach item): where its polling is. */
+export interface RepeatProgress {
+  /** Attempts finished so far (the one in flight not counted). */
+  attempt: number;
+  limit?: number;
+  /** When the next attempt starts (ISO 8601), while waiting between attempts. */
+  nextAt?: string;
+  /** The output of the last finished attempt. */
+  lastOutput?: unknown;
+}
+
 export interface StepError {
   message: string;
   type?: string;
@@ -48,6 +59,8 @@ export interface StepRecord {
   summary?: string;
   /** Wait steps: when the wait ends (ISO 8601), for a countdown. */
   waitUntil?: string;
+  /** Repeated steps (not forEach: each item has its own). */
+  repeat?: RepeatProgress;
 }
 
 export interface ItemRecord {
@@ -58,6 +71,8 @@ export interface ItemRecord {
   error?: StepError;
   startedAt?: string;
   closedAt?: string;
+  /** Repeated forEach steps: this item's polling. */
+  repeat?: RepeatProgress;
 }
 
 export interface RunRecord {

@@ -35,3 +35,8 @@ export function itemExecutionId(runId: string, stepId: string, index: number): s
 export function compensationExecutionId(runId: string, stepId: string): string {
   return `${runId}.${stepId}.compensate`;
 }
+
+/** `<executionId>.check-<n>`: attempt n (1-based) of a repeated step or forEach item. */
+export function repeatExecutionId(baseId: string, attempt: number): string {
+  return `${baseId}.check-${attempt}`;
+}

@@ -9,6 +9,7 @@ import { buildExecutionSpec, describeType } from "./call-spec.js";
 import type { ItemRecord, StepError, StepRecord } from "./events.js";
 import { runExecution } from "./execution.js";
 import { itemExecutionId } from "./execution-ids.js";
+import { runRepeated } from "./repeat.js";
 import type { RunContext } from "./run-context.js";
 import { stepErrorFromThrown } from "./step-errors.js";
 import { applyResult, isFailure } from "./step-outcome.js";
@@ -55,6 +56,10 @@ export async function runForEach(ctx: RunContext, step: Step, record: StepRecord
   const runItem = async (index: number): Promise<void> => {
     const item = items[index] as ItemRecord;
     const id = itemExecutionId(ctx.runId, step.id, index);
+    if (step.repeat) {
+      await runRepeatedItem(item, id);
+      return;
+    }
     let spec: Awaited<ReturnType<typeof buildExecutionSpec>>;
     try {
       spec = await buildExecutionSpec(ctx, call, step, ctx.scope({ item: values[index], index }), id);
@@ -85,6 +90,31 @@ export async function runForEach(ctx: RunContext, step: Step, record: StepRecord
       ctx.noteFatal(error);
     } finally {
       ctx.slots.release();
+    }
+    item.closedAt = new Date().toISOString();
+    ctx.reporter.onItemEnd?.({ stepId: step.id, item });
+    if (isFailure(item.status)) countFailure(item);
+  };
+
+  // A repeated item: its attempts run by repeat.ts, each attempt announced as a (re)start of the item.
+  const runRepeatedItem = async (item: ItemRecord, id: string): Promise<void> => {
+    item.status = "running";
+    item.startedAt = new Date().toISOString();
+    const update = () => ctx.reporter.onItemStart?.({ stepId: step.id, item });
+    try {
+      const scope = ctx.scope({ item: values[item.index], index: item.index });
+      const result = await runRepeated(ctx, step, call, scope, id, { record: item, update }, itemSignal);
+      if (result === undefined) {
+        item.status = "pending";
+        return;
+      }
+      applyResult(item, result);
+      if (result.reused) reusedItems++;
+      if (result.remoteCancel) ctx.cancel("remote");
+    } catch (error) {
+      item.status = "failed";
+      item.error = stepErrorFromThrown(error);
+      ctx.noteFatal(error);
     }
     item.closedAt = new Date().toISOString();
     ctx.reporter.onItemEnd?.({ stepId: step.id, item });

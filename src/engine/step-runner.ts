@@ -2,13 +2,14 @@
  * Runs one step of the plan: `when`, then a single execution, a forEach, or a confirm gate; and
  * what a finished step means for the run (`$steps`, completion order, onError).
  */
-import type { Step } from "../pipeline/model.js";
+import type { Step, TemporalStepCall } from "../pipeline/model.js";
 import { buildExecutionSpec, isTruthy } from "./call-spec.js";
 import { runConfirm } from "./confirm.js";
 import type { StepRecord } from "./events.js";
 import { runExecution } from "./execution.js";
 import { stepExecutionId } from "./execution-ids.js";
 import { runForEach } from "./for-each.js";
+import { runRepeated } from "./repeat.js";
 import type { RunContext } from "./run-context.js";
 import { stepErrorFromThrown } from "./step-errors.js";
 import { applyResult, isFailure } from "./step-outcome.js";
@@ -43,6 +44,10 @@ export async function runStep(ctx: RunContext, step: Step, signal: AbortSignal):
 async function runSingle(ctx: RunContext, step: Step, record: StepRecord, signal: AbortSignal): Promise<void> {
   if (step.call.kind === "confirm" || step.call.kind === "wait") throw new Error("unreachable: gate step in runSingle");
   const id = stepExecutionId(ctx.runId, step.id);
+  if (step.repeat) {
+    await runSingleRepeated(ctx, step, step.call, id, record, signal);
+    return;
+  }
   const spec = await buildExecutionSpec(ctx, step.call, step, ctx.scope(), id);
   if (spec.options.summary !== undefined) record.summary = spec.options.summary;
   if (!(await ctx.slots.acquire(signal))) {
@@ -66,6 +71,28 @@ async function runSingle(ctx: RunContext, step: Step, record: StepRecord, signal
   } finally {
     ctx.slots.release();
   }
+}
+
+/** A repeated single step: the attempts run by repeat.ts, the step's record carrying the progress. */
+async function runSingleRepeated(
+  ctx: RunContext,
+  step: Step,
+  call: TemporalStepCall,
+  id: string,
+  record: StepRecord,
+  signal: AbortSignal,
+): Promise<void> {
+  record.status = "running";
+  record.startedAt = new Date().toISOString();
+  ctx.reporter.onStepStart?.({ stepId: step.id, record });
+  const update = () => ctx.reporter.onStepUpdate?.({ stepId: step.id, record });
+  const result = await runRepeated(ctx, step, call, ctx.scope(), id, { record, update }, signal);
+  if (result === undefined) {
+    record.status = "skipped";
+    return;
+  }
+  applyResult(record, result);
+  if (result.remoteCancel) ctx.cancel("remote");
 }
 
 /** Publishes a finished step and applies its `onError`. */

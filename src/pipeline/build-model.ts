@@ -20,6 +20,7 @@ import {
   DEFAULT_SCHEDULE_TO_CLOSE_MS,
   type Pipeline,
   type Priority,
+  type Repeat,
   type RetryPolicy,
   type SecretSpec,
   type Step,
@@ -27,7 +28,7 @@ import {
   type Timeouts,
   type ToleratedFailures,
 } from "./model.js";
-import type { RawCompensation, RawPipeline, RawRetry, RawStep, RawTimeouts } from "./raw-types.js";
+import type { RawCompensation, RawPipeline, RawRepeat, RawRetry, RawStep, RawTimeouts } from "./raw-types.js";
 import { describeLocation } from "./schema-errors.js";
 import type { JsonPath, YamlFile } from "./yaml-source.js";
 
@@ -52,6 +53,7 @@ const CONFIRM_FORBIDDEN = [
   "forEach",
   "concurrency",
   "toleratedFailures",
+  "repeat",
 ] as const;
 /** A wait only waits: nothing to call, nothing to undo, nothing to repeat per item. */
 const WAIT_FORBIDDEN = CONFIRM_FORBIDDEN;
@@ -327,6 +329,12 @@ class Builder {
         : undefined;
     const compensate =
       raw.compensate !== undefined ? this.compensation(raw.compensate, [...path, "compensate"], what) : undefined;
+    const repeat =
+      raw.repeat !== undefined && (call.kind === "activity" || call.kind === "nexus")
+        ? this.repeat(raw.repeat, [...path, "repeat"], what)
+        : undefined;
+    // repeat on a gate is reported as not applying (above); its until is not also "read as written".
+    if (raw.repeat !== undefined && repeat === undefined) this.compile([...path, "repeat", "until"]);
 
     return {
       id: raw.id,
@@ -340,6 +348,7 @@ class Builder {
       ...(raw.concurrency !== undefined ? { concurrency: raw.concurrency } : {}),
       ...(toleratedFailures !== undefined ? { toleratedFailures } : {}),
       ...(compensate !== undefined ? { compensate } : {}),
+      ...(repeat !== undefined ? { repeat } : {}),
       needs: [...(raw.needs ?? [])],
       dependsOn: [],
       position: this.at(path),
@@ -361,6 +370,32 @@ class Builder {
       }
     }
     return { call: call as Compensation["call"], ...options, position: this.at(path) };
+  }
+
+  private repeat(raw: RawRepeat, path: JsonPath, what: string): Repeat {
+    const until = this.compile([...path, "until"]);
+    if (until.kind !== "expression") {
+      this.out.error(
+        Codes.repeatUntil,
+        `repeat.until of ${what} is ${JSON.stringify(raw.until)}, not an expression`,
+        this.at([...path, "until"]),
+        `write the condition as an expression over $output and $attempt, e.g. "{% $output.healthy %}"`,
+      );
+    }
+    if (raw.limit === undefined && raw.timeout === undefined) {
+      this.out.error(
+        Codes.repeatUnbounded,
+        `repeat of ${what} has neither limit nor timeout, so it could poll forever`,
+        this.keyAt(path),
+        "add limit: <attempts> or timeout: <duration> (or both)",
+      );
+    }
+    return {
+      until,
+      every: this.duration(raw.every, [...path, "every"]),
+      ...(raw.limit !== undefined ? { limit: raw.limit } : {}),
+      ...(raw.timeout !== undefined ? { timeout: this.duration(raw.timeout, [...path, "timeout"]) } : {}),
+    };
   }
 
   /** `wait:` as a compiled value; a literal must already be a duration or an ISO 8601 time. */

@@ -29,7 +29,12 @@ interface Context {
   readonly selfAllowed?: boolean;
   readonly itemAllowed: boolean;
   readonly runStatusAllowed: boolean;
+  /** repeat.until: $output and $attempt, the attempt just finished. */
+  readonly repeatAllowed?: boolean;
 }
+
+/** The names repeat.until sees beyond the usual ones. */
+const REPEAT_VARIABLES: ReadonlySet<string> = new Set(["output", "attempt"]);
 
 /** Checks every reference and sets dependsOn on each step. */
 export function checkReferences(src: YamlFile, pipeline: DraftPipeline, out: DiagnosticList): void {
@@ -164,12 +169,26 @@ export function checkReferences(src: YamlFile, pipeline: DraftPipeline, out: Dia
           }
           break;
         case "unknownVariable":
+          if (REPEAT_VARIABLES.has(site.name!)) {
+            if (ctx.repeatAllowed) break;
+            out.error(
+              Codes.exprNotHere,
+              `$${site.name} is used in ${ctx.label}, outside repeat.until`,
+              at(),
+              "$output and $attempt exist only in the until of a step's repeat:; elsewhere read $steps.<id>.output",
+              end(),
+            );
+            break;
+          }
           out.error(
             Codes.exprNotHere,
             `unknown variable $${site.name} in ${ctx.label}`,
             at(),
-            didYouMean(site.name!, SCOPE_VARIABLES, "$") ??
-              "names available: $inputs, $vars, $secrets, $steps, $run, and $item/$index in forEach",
+            didYouMean(
+              site.name!,
+              ctx.repeatAllowed ? [...SCOPE_VARIABLES, ...REPEAT_VARIABLES] : SCOPE_VARIABLES,
+              "$",
+            ) ?? "names available: $inputs, $vars, $secrets, $steps, $run, and $item/$index in forEach",
             end(),
           );
           break;
@@ -242,6 +261,12 @@ export function checkReferences(src: YamlFile, pipeline: DraftPipeline, out: Dia
     if (step.call.kind === "wait")
       visit(step.call.wait, { ...base, label: `wait of ${name}`, itemAllowed: false }, found);
     visit(step.when, { ...base, label: `when of ${name}`, itemAllowed: false }, found);
+    if (step.repeat)
+      visit(
+        step.repeat.until,
+        { ...base, label: `repeat.until of ${name}`, itemAllowed: inForEach, repeatAllowed: true },
+        found,
+      );
     visit(step.forEach, { ...base, label: `forEach of ${name}`, itemAllowed: false }, found);
     visit(step.input, { ...base, label: `input of ${name}`, itemAllowed: inForEach }, found);
     visit(step.args, { ...base, label: `args of ${name}`, itemAllowed: inForEach }, found);

@@ -67,6 +67,10 @@ export const Codes = {
   badNeeds: "NX136",
   /** A forEach-only key on a step without forEach. */
   forEachOnly: "NX137",
+  /** repeat.until that is not an expression. */
+  repeatUntil: "NX170",
+  /** repeat with neither limit nor timeout: it could poll forever. */
+  repeatUnbounded: "NX171",
   /** A cycle between steps. */
   cycle: "NX140",
   /** An input given that the pipeline does not declare. */

@@ -77,6 +77,16 @@ export interface Compensation extends CallOptions {
   readonly position: SourcePosition;
 }
 
+/** `repeat:` of an activity or Nexus step: poll until a condition holds. Durations in ms. */
+export interface Repeat {
+  /** An expression over $output and $attempt. */
+  readonly until: CompiledValue;
+  readonly every: number;
+  /** Most attempts; at least one of limit and timeout is set. */
+  readonly limit?: number;
+  readonly timeout?: number;
+}
+
 export type ToleratedFailures = { readonly count: number } | { readonly percent: number };
 
 export interface Step extends CallOptions {
@@ -91,6 +101,8 @@ export interface Step extends CallOptions {
   /** forEach concurrency (items in flight for this step). */
   readonly concurrency?: number;
   readonly toleratedFailures?: ToleratedFailures;
+  /** Activity and Nexus steps: run again until a condition holds (each forEach item on its own). */
+  readonly repeat?: Repeat;
   readonly compensate?: Compensation;
   /** `needs:` as written. */
   readonly needs: readonly string[];

@@ -42,6 +42,13 @@ export interface RawCompensation {
   summary?: string;
 }
 
+export interface RawRepeat {
+  until: string;
+  every: string;
+  limit?: number;
+  timeout?: string;
+}
+
 export interface RawStep extends RawCompensation {
   id: string;
   confirm?: string;
@@ -53,6 +60,7 @@ export interface RawStep extends RawCompensation {
   concurrency?: number;
   toleratedFailures?: number | string;
   onError?: "fail" | "continue";
+  repeat?: RawRepeat;
   compensate?: RawCompensation;
 }
 

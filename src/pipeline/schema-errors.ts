@@ -287,7 +287,9 @@ export function describeValue(value: unknown): string {
 function typeHint(path: JsonPath, data: unknown, expected: string): string | undefined {
   const last = path[path.length - 1];
   if (
-    (last === "timeout" || /^(scheduleTo|startTo|heartbeat|initialInterval|maximumInterval)/.test(String(last))) &&
+    (last === "timeout" ||
+      last === "every" ||
+      /^(scheduleTo|startTo|heartbeat|initialInterval|maximumInterval)/.test(String(last))) &&
     typeof data === "number"
   ) {
     return `write a duration with a unit, e.g. "${data}s"`;

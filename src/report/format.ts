@@ -1,5 +1,6 @@
 /** Text shared by the plain lines, the Ink view and JUnit: durations, errors, statuses, IDs. */
-import type { CancelEvent, StepError, StepStatus } from "../engine/events.js";
+import { sanitizeTerminalText } from "../base/terminal-text.js";
+import type { CancelEvent, RepeatProgress, StepError, StepStatus } from "../engine/events.js";
 
 /** `850ms`, `12.3s`, `4m05s`, `2h03m`. */
 export function formatDuration(ms: number): string {
@@ -62,6 +63,21 @@ export function shortExecutionId(executionId: string, runId: string): string {
     return `…${runId.slice(-4)}${executionId.slice(runId.length)}`;
   }
   return executionId.length > 40 ? `…${executionId.slice(-39)}` : executionId;
+}
+
+/** Time left until `untilIso`, in whole seconds under a minute (`25 s`), else as a duration (`4m05s`). */
+export function countdown(untilIso: string, now: number): string {
+  const left = Math.max(0, Date.parse(untilIso) - now);
+  return left < 60_000 ? `${Math.ceil(left / 1000)} s` : formatDuration(left);
+}
+
+/** `check 3/20, next in 25 s, last output {"healthy":false}`: where a repeated step's polling is. */
+export function describeRepeat(progress: RepeatProgress, now: number, maxOutput = 80): string {
+  const parts = [`check ${progress.attempt}${progress.limit === undefined ? "" : `/${progress.limit}`}`];
+  if (progress.nextAt !== undefined) parts.push(`next in ${countdown(progress.nextAt, now)}`);
+  if (progress.lastOutput !== undefined) parts.push(`last output ${oneLineJson(progress.lastOutput, maxOutput)}`);
+  // The output is a worker's text: it reaches a terminal only through the one sanitizer.
+  return sanitizeTerminalText(parts.join(", "));
 }
 
 /** A value as one line of JSON, cut to `max` characters. */

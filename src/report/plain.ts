@@ -8,6 +8,7 @@ import type {
   ConfirmRequest,
   ExecutionRef,
   ItemEvent,
+  RepeatProgress,
   Reporter,
   RunRecord,
   RunStartEvent,
@@ -18,6 +19,7 @@ import type {
 import {
   cancelReason,
   describeErrorChain,
+  describeRepeat,
   elapsedMs,
   formatDuration,
   oneLineJson,
@@ -42,6 +44,14 @@ export function createPlainReporter(options: PlainReporterOptions): Reporter {
   let runId = "";
   // The last status and attempt printed per step, so an update that changes nothing prints nothing.
   const lastSeen = new Map<string, { status: StepStatus; attempt: number | undefined }>();
+  // The last repeat check printed per step or item, so each check prints one line.
+  const lastCheck = new Map<string, number>();
+  const checkLine = (key: string, name: string, progress: RepeatProgress | undefined): boolean => {
+    if (progress?.nextAt === undefined || lastCheck.get(key) === progress.attempt) return false;
+    lastCheck.set(key, progress.attempt);
+    write("check", "cyan", `${name} ${describeRepeat(progress, now())}`);
+    return true;
+  };
 
   const paint = (style: Style, text: string): string =>
     // The colour decision is ours (TTY, NO_COLOR, --color), so styleText must not second-guess it.
@@ -62,6 +72,7 @@ export function createPlainReporter(options: PlainReporterOptions): Reporter {
     const attempt = record.attempt !== undefined && record.attempt > 1 ? ` attempt ${record.attempt}` : "";
     const items = record.items === undefined ? "" : ` ${itemCounts(record)}`;
     const reused = record.reused ? " (reused from an earlier attempt of this run)" : "";
+    const checks = record.repeat === undefined ? "" : ` after ${record.repeat.attempt} check(s)`;
     const name = stepName(record);
     switch (record.status) {
       case "pending":
@@ -71,7 +82,7 @@ export function createPlainReporter(options: PlainReporterOptions): Reporter {
         write("running", "cyan", `${name}${execution(record.execution)}${attempt}${items}${summaryOf(record)}`);
         return;
       case "completed":
-        write("ok", "green", `${name}${took}${attempt}${items}${reused}`);
+        write("ok", "green", `${name}${took}${attempt}${items}${checks}${reused}`);
         return;
       case "failed":
       case "timedOut":
@@ -79,7 +90,7 @@ export function createPlainReporter(options: PlainReporterOptions): Reporter {
         write(
           record.status === "failed" ? "FAILED" : record.status === "timedOut" ? "TIMED OUT" : "TERMINATED",
           "red",
-          `${name}${took}${attempt}${items}${record.error ? `: ${describeErrorChain(record.error)}` : ""}`,
+          `${name}${took}${attempt}${items}${checks}${record.error ? `: ${describeErrorChain(record.error)}` : ""}`,
         );
         return;
       case "canceled":
@@ -102,6 +113,7 @@ export function createPlainReporter(options: PlainReporterOptions): Reporter {
     const record = redact(event.record, secrets);
     const key = `${record.section}:${record.id}`;
     const previous = lastSeen.get(key);
+    if (record.status === "running" && checkLine(key, stepName(record), record.repeat)) return;
     if (previous && previous.status === record.status && previous.attempt === record.attempt) return;
     lastSeen.set(key, { status: record.status, attempt: record.attempt });
     if (previous?.status === "running" && record.status === "running") {
@@ -128,6 +140,12 @@ export function createPlainReporter(options: PlainReporterOptions): Reporter {
     onStepUpdate: onStepChange,
     onStepEnd: onStepChange,
     // Item starts are not printed: a forEach of 10,000 items would print 10,000 lines that say nothing.
+    // A repeated item's checks are: each says where its polling is.
+    onItemStart(event: ItemEvent) {
+      if (event.item.repeat === undefined) return;
+      const { stepId, item } = redact(event, secrets);
+      checkLine(`item:${stepId}:${item.index}`, `${stepId}[${item.index}]`, item.repeat);
+    },
     onItemEnd(event: ItemEvent) {
       const { stepId, item } = redact(event, secrets);
       const elapsed = elapsedMs(item.startedAt, item.closedAt, now());

@@ -1,17 +1,18 @@
 /**
  * Reading an execution ID back into the run's step, forEach item or compensation. The formats are
  * RUNNER.md's (`src/engine/execution-ids.ts` writes them): `<runId>.<stepId>`,
- * `<runId>.<stepId>.<index>`, `<runId>.<stepId>.compensate`. Step IDs are identifiers (no dots), so
+ * `<runId>.<stepId>.<index>`, `<runId>.<stepId>.compensate`, and a repeat's attempts
+ * `<runId>.<stepId>[.<index>].check-<n>`. Step IDs are identifiers (no dots), so
  * the part after `<runId>.` parses without ambiguity.
  */
 
 /** Which part of a run an execution is. */
 export type ExecutionRole =
-  | { readonly role: "step"; readonly stepId: string }
-  | { readonly role: "item"; readonly stepId: string; readonly index: number }
+  | { readonly role: "step"; readonly stepId: string; readonly check?: number }
+  | { readonly role: "item"; readonly stepId: string; readonly index: number; readonly check?: number }
   | { readonly role: "compensation"; readonly stepId: string };
 
-const REST = /^([A-Za-z_][A-Za-z0-9_]*)(?:\.(\d+|compensate))?$/;
+const REST = /^([A-Za-z_][A-Za-z0-9_]*)(?:\.(\d+|compensate))?(?:\.check-(\d+))?$/;
 
 /**
  * The role of `executionId` in run `runId`; undefined when the ID is not one of that run's. This
@@ -25,18 +26,19 @@ export function executionRole(runId: string, executionId: string): ExecutionRole
   if (!match) return undefined;
   const stepId = match[1] as string;
   const suffix = match[2];
-  if (suffix === undefined) return { role: "step", stepId };
-  if (suffix === "compensate") return { role: "compensation", stepId };
-  return { role: "item", stepId, index: Number(suffix) };
+  const check = match[3] === undefined ? {} : { check: Number(match[3]) };
+  if (suffix === undefined) return { role: "step", stepId, ...check };
+  if (suffix === "compensate") return match[3] === undefined ? { role: "compensation", stepId } : undefined;
+  return { role: "item", stepId, index: Number(suffix), ...check };
 }
 
 /** How a role is shown in a table: `deploy`, `deploy[3]`, `deploy (compensate)`. */
 export function roleLabel(role: ExecutionRole): string {
   switch (role.role) {
     case "step":
-      return role.stepId;
+      return `${role.stepId}${role.check === undefined ? "" : ` check ${role.check}`}`;
     case "item":
-      return `${role.stepId}[${role.index}]`;
+      return `${role.stepId}[${role.index}]${role.check === undefined ? "" : ` check ${role.check}`}`;
     case "compensation":
       return `${role.stepId} (compensate)`;
     default: {

@@ -1,7 +1,7 @@
 /** Activities of the test worker: each one does one thing the end-to-end tests need to observe. */
 import { activityInfo, CancelledFailure, Context, heartbeat, sleep } from "@temporalio/activity";
 import { ApplicationFailure } from "@temporalio/common";
-import { record } from "./record.js";
+import { readRecord, record } from "./record.js";
 
 /** Returns its input unchanged. */
 export async function echo(input: unknown): Promise<unknown> {
@@ -85,6 +85,22 @@ export async function slow(input: SlowInput): Promise<{ worked: number }> {
   }
   record(input.recordKey, { event: "completed", id: info.activityId });
   return { worked: Date.now() - started };
+}
+
+/**
+ * A health check that turns healthy on its `healthyOnCall`-th call under `recordKey` (counted in the
+ * record, so across separate executions: each attempt of a repeat is one); `ms` makes each call slow.
+ */
+export async function checkHealth(input: {
+  recordKey: string;
+  healthyOnCall?: number;
+  ms?: number;
+}): Promise<{ healthy: boolean; call: number }> {
+  const dir = process.env.NXRUN_TEST_RECORDS ?? "";
+  const call = readRecord(dir, input.recordKey).length + 1;
+  record(input.recordKey, { event: "check", call, id: activityInfo().activityId });
+  if (input.ms) await sleep(input.ms);
+  return { healthy: input.healthyOnCall !== undefined && call >= input.healthyOnCall, call };
 }
 
 /** Sleeps without heartbeating (for timeouts and long polls). */

@@ -55,6 +55,10 @@ export function bindingsOf(scope: Scope): Record<string, unknown> {
   };
   if (scope.item !== undefined) bindings.item = scope.item;
   if (scope.index !== undefined) bindings.index = scope.index;
+  if (scope.attempt !== undefined) {
+    bindings.output = scope.output;
+    bindings.attempt = scope.attempt;
+  }
   return bindings;
 }
 

@@ -31,6 +31,9 @@ export interface Scope {
   /** Inside forEach only. */
   readonly item?: unknown;
   readonly index?: number;
+  /** repeat.until only: the output of the attempt just finished, and its number (1, 2, ...). */
+  readonly output?: unknown;
+  readonly attempt?: number;
 }
 
 /**

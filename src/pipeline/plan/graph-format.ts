@@ -1,4 +1,5 @@
 /** A pipeline's plan as Mermaid or Graphviz dot text, for `nxrun graph`. */
+import { formatDuration } from "../duration.js";
 import type { Pipeline, Step } from "../model.js";
 import { buildPlan } from "./build-plan.js";
 
@@ -23,6 +24,7 @@ function details(step: Step): string[] {
   const lines = [describeCall(step)];
   if (step.forEach) lines.push("forEach");
   if (step.when) lines.push("when");
+  if (step.repeat) lines.push(`repeat every ${formatDuration(step.repeat.every)}`);
   if (step.compensate) lines.push("compensated");
   return lines;
 }

@@ -1,7 +1,16 @@
 /** One step of the tree: its line (mark, name, elapsed, execution, attempt, summary) and detail lines. */
 import { Box, Text } from "ink";
 import type { StepError } from "../../engine/events.js";
-import { causeChain, describeError, elapsedMs, formatDuration, isFailure, shortExecutionId } from "../format.js";
+import {
+  causeChain,
+  countdown,
+  describeError,
+  describeRepeat,
+  elapsedMs,
+  formatDuration,
+  isFailure,
+  shortExecutionId,
+} from "../format.js";
 import { statusMark } from "./marks.js";
 import type { ItemCounts, StepView } from "./store.js";
 import type { TreeRow } from "./tree.js";
@@ -48,6 +57,12 @@ export function StepRow({ row, runId, nameWidth, executionWidth, now, tick }: St
         {step.summary ? <Text color="gray">{`  ${step.summary}`}</Text> : null}
         {row.alsoAfter.length > 0 ? <Text color="gray">{`  (after ${row.alsoAfter.join(", ")})`}</Text> : null}
       </Text>
+      {step.repeat && step.repeat.attempt > 0 ? (
+        <Text wrap="truncate-end">
+          <Text color="gray">{detail}</Text>
+          <Text color="cyan">{`↻ ${describeRepeat(step.repeat, now)}`}</Text>
+        </Text>
+      ) : null}
       {step.status === "running" && step.error ? (
         <Text wrap="truncate-end">
           <Text color="gray">{detail}</Text>
@@ -68,6 +83,7 @@ export function StepRow({ row, runId, nameWidth, executionWidth, now, tick }: St
 /** How many lines StepRow draws for a step (its line and detail lines), for fitting the view to the terminal. */
 export function stepRowLines(step: StepView): number {
   let lines = 1;
+  if (step.repeat && step.repeat.attempt > 0) lines += 1;
   if (step.status === "running" && step.error) lines += 1;
   if (step.items && step.items.failed > 0) {
     const shown = Math.min(FAILING_ITEMS_SHOWN, step.failingItems.length);
@@ -83,8 +99,7 @@ export function executionText(step: StepView, runId: string, now: number = Date.
   if (step.kind === "confirm") return "confirm";
   if (step.kind === "wait") {
     if (step.status !== "running" || step.waitUntil === undefined) return "wait";
-    const left = Math.max(0, Date.parse(step.waitUntil) - now);
-    return `wait, ${formatDuration(Math.ceil(left / 1000) * 1000)} left`;
+    return `wait, ${countdown(step.waitUntil, now)} left`;
   }
   return step.execution ? shortExecutionId(step.execution.executionId, runId) : "";
 }

@@ -8,6 +8,7 @@ import type {
   ConfirmRequest,
   ExecutionRef,
   ItemRecord,
+  RepeatProgress,
   RunRecord,
   RunStartEvent,
   StepError,
@@ -46,6 +47,8 @@ export interface StepView {
   reused?: boolean;
   /** Wait steps: when the wait ends, for the countdown. */
   waitUntil?: string;
+  /** Repeated steps: where the polling is (a forEach's items poll on their own, not shown per item). */
+  repeat?: RepeatProgress;
   items?: ItemCounts;
   /** The first failing items, in the order they failed. */
   failingItems: Array<{ index: number; error?: StepError }>;
@@ -137,6 +140,7 @@ export class ViewStore {
     view.error = record.error;
     view.reused = record.reused;
     view.waitUntil = record.waitUntil;
+    view.repeat = record.repeat;
     if (items !== undefined) {
       view.forEach = true;
       const counts = countsOf(view);

@@ -1,0 +1,160 @@
+/**
+ * `repeat:` polls an activity or Nexus operation until a condition holds. Each attempt is its own
+ * execution, `<id>.check-<n>`, started with the run's resume policy (execution.ts): a resumed run
+ * walks the attempts the server already holds (a completed one is read back, not run again), so the
+ * count goes on where it was and no finished attempt runs twice. Between attempts nxrun waits
+ * `every`, except after an attempt read back on resume whose successor exists already. Retrying a
+ * failing attempt stays the retry policy's job: a failed attempt fails the step.
+ */
+import type { Scope } from "../pipeline/expr/scope.js";
+import type { Step, TemporalStepCall } from "../pipeline/model.js";
+import { NotFoundError } from "../temporal/grpc-errors.js";
+import { sleep } from "./abort.js";
+import { buildExecutionSpec, isTruthy } from "./call-spec.js";
+import type { ItemRecord, RepeatProgress, StepRecord } from "./events.js";
+import { type ExecutionResult, retryTransient, runExecution } from "./execution.js";
+import { repeatExecutionId } from "./execution-ids.js";
+import type { RunContext } from "./run-context.js";
+
+/** What a repeat reports to: the step's record or the item's, and how to tell reporters it changed. */
+export interface RepeatTarget {
+  readonly record: StepRecord | ItemRecord;
+  update(): void;
+}
+
+/**
+ * Runs the attempts of a repeated step (or item) to the end of the repeat; returns the last
+ * attempt's result, turned into a failure of its own type when the limit or the timeout is reached.
+ * Undefined when the run was cancelled before the first attempt could start.
+ */
+export async function runRepeated(
+  ctx: RunContext,
+  step: Step,
+  call: TemporalStepCall,
+  scope: Scope,
+  baseId: string,
+  target: RepeatTarget,
+  runSignal: AbortSignal,
+): Promise<ExecutionResult | undefined> {
+  const repeat = step.repeat;
+  if (!repeat) throw new Error(`step ${step.id} has no repeat`);
+  const { record } = target;
+  const limit = repeat.limit === undefined ? {} : { limit: repeat.limit };
+  const timeoutController = new AbortController();
+  const timer = repeat.timeout === undefined ? undefined : setTimeout(() => timeoutController.abort(), repeat.timeout);
+  const signal = AbortSignal.any([runSignal, timeoutController.signal]);
+  const deadline = repeat.timeout === undefined ? undefined : Date.now() + repeat.timeout;
+  const progress = (p: RepeatProgress) => {
+    record.repeat = p;
+    target.update();
+  };
+  const timedOut = (attempts: number, last: ExecutionResult | undefined): ExecutionResult => ({
+    status: "failed",
+    reused: false,
+    remoteCancel: false,
+    ...(last?.output === undefined ? {} : { output: last.output }),
+    error: {
+      type: "RepeatTimedOut",
+      message: `repeat timed out after ${seconds(repeat.timeout ?? 0)} and ${attempts} check(s) with until still false${lastOutput(last)}`,
+    },
+  });
+  progress({ attempt: 0, ...limit });
+  let last: ExecutionResult | undefined;
+  try {
+    for (let attempt = 1; ; attempt++) {
+      const id = repeatExecutionId(baseId, attempt);
+      const result = await runAttempt(ctx, step, call, scope, id, target, signal);
+      const byTimeout = timeoutController.signal.aborted && !runSignal.aborted;
+      if (result === undefined) {
+        if (byTimeout) return timedOut(attempt - 1, last);
+        return last === undefined ? undefined : { ...last, status: "canceled" };
+      }
+      if (result.status !== "completed") return byTimeout ? timedOut(attempt, result) : result;
+      last = result;
+      const holds = isTruthy(await ctx.evaluate(repeat.until, { ...scope, output: result.output, attempt }));
+      const done = { attempt, ...limit, ...(result.output === undefined ? {} : { lastOutput: result.output }) };
+      if (holds) {
+        progress(done);
+        return result;
+      }
+      if (repeat.limit !== undefined && attempt >= repeat.limit) {
+        progress(done);
+        return {
+          ...result,
+          status: "failed",
+          error: {
+            type: "RepeatLimitReached",
+            message: `until was still false after ${attempt} checks (limit ${repeat.limit})${lastOutput(result)}`,
+          },
+        };
+      }
+      const nextMs = Date.now() + repeat.every;
+      if (deadline !== undefined && nextMs > deadline) {
+        progress(done);
+        return timedOut(attempt, result);
+      }
+      // On resume, an attempt read back whose successor the server holds: go straight on to it.
+      const skipWait = result.reused && (await exists(ctx, call, repeatExecutionId(baseId, attempt + 1), signal));
+      progress(skipWait ? done : { ...done, nextAt: new Date(nextMs).toISOString() });
+      if (!skipWait) await sleep(repeat.every, signal);
+      if (signal.aborted) {
+        progress(done);
+        if (timeoutController.signal.aborted && !runSignal.aborted) return timedOut(attempt, result);
+        return { ...result, status: "canceled" };
+      }
+    }
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}
+
+/** One attempt: its own execution, holding a run-wide slot only while it is in flight. */
+async function runAttempt(
+  ctx: RunContext,
+  step: Step,
+  call: TemporalStepCall,
+  scope: Scope,
+  id: string,
+  target: RepeatTarget,
+  signal: AbortSignal,
+): Promise<ExecutionResult | undefined> {
+  const { record } = target;
+  const spec = await buildExecutionSpec(ctx, call, step, scope, id);
+  if (spec.options.summary !== undefined && "id" in record) record.summary = spec.options.summary;
+  if (!(await ctx.slots.acquire(signal))) return undefined;
+  try {
+    record.execution = { kind: spec.kind, executionId: id };
+    target.update();
+    return await runExecution(ctx, spec, step.cancellation, signal, {
+      onStarted: (runId) => {
+        if (record.execution) record.execution.runId = runId;
+        target.update();
+      },
+    });
+  } finally {
+    ctx.slots.release();
+  }
+}
+
+/** Whether the server holds the execution `id` (an attempt an earlier run of this run ID started). */
+async function exists(ctx: RunContext, call: TemporalStepCall, id: string, signal: AbortSignal): Promise<boolean> {
+  const executions = call.kind === "activity" ? ctx.client.activities : ctx.client.nexus;
+  try {
+    await retryTransient(() => executions.describe(id), signal);
+    return true;
+  } catch (error) {
+    if (error instanceof NotFoundError) return false;
+    throw error;
+  }
+}
+
+function seconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+}
+
+/** `; last output {"healthy":false}`, kept short: a poll's output can be large. */
+function lastOutput(result: ExecutionResult | undefined): string {
+  if (result?.output === undefined) return "";
+  const text = JSON.stringify(result.output) ?? String(result.output);
+  return `; last output ${text.length > 200 ? `${text.slice(0, 200)}…` : text}`;
+}
