@@ -1,6 +1,6 @@
 /**
  * One execution on Temporal, start to end: start it (or re-attach to it on resume), await its
- * outcome, and when the run is cancelled follow the step's cancellation type (RUNNER.md's table).
+ * outcome, and when the run is cancelled follow the step's cancellation type (README.md, "The cancellation contract").
  */
 import type { CancellationType } from "../pipeline/model.js";
 import { DeadlineExceededError, ResourceExhaustedError, UnavailableError } from "../temporal/grpc-errors.js";

@@ -1,6 +1,8 @@
 /**
- * Stable diagnostic codes, one per kind of mistake. docs/language.md lists them; tools match on them,
- * so a code never changes meaning once released.
+ * Every diagnostic code nxrun prints, one per kind of mistake: NX1xx for the language (docs/language.md
+ * lists them), NX3xx for what the server says about a pipeline (`check --preflight`, docs/connecting.md).
+ * Tools match on them, so a code never changes meaning once released; test/unit/pipeline/diagnostic-codes.test.ts
+ * keeps them unique and documented.
  */
 export const Codes = {
   /** The file cannot be read. */
@@ -83,4 +85,16 @@ export const Codes = {
   inputsFile: "NX153",
   /** A field of $steps.<id>, $steps.<id>.error or $run that nxrun does not define (a typo). */
   unknownField: "NX160",
+
+  // NX3xx: check --preflight (src/preflight/run-preflight.ts).
+  /** The namespace does not exist on the server. */
+  namespaceNotFound: "NX301",
+  /** A Nexus endpoint the pipeline names does not exist. */
+  endpointNotFound: "NX302",
+  /** An activity task queue has no worker polling it. */
+  noActivityPollers: "NX303",
+  /** An endpoint's target task queue has no worker polling it for Nexus tasks. */
+  noNexusPollers: "NX304",
+  /** Something could not be checked (permission denied, external endpoint target): a warning. */
+  notChecked: "NX309",
 } as const;

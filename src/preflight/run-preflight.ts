@@ -5,9 +5,11 @@
  * activity and Nexus task queue types). Problems come back as Diagnostics at the step that needs the
  * thing; a server that cannot be reached or used throws (a UserError with exit code 3).
  */
+
 import { readFileSync } from "node:fs";
 import type { SourcePosition } from "../base/source-position.js";
 import type { Diagnostic } from "../pipeline/diagnostic.js";
+import { Codes } from "../pipeline/diagnostic-codes.js";
 import type { Pipeline } from "../pipeline/model.js";
 import { YamlFile } from "../pipeline/yaml-source.js";
 import { openRpc } from "../temporal/connect.js";
@@ -17,7 +19,6 @@ import { AuthError, NamespaceNotFoundError } from "../temporal/grpc-errors.js";
 import { enums, wf } from "../temporal/proto.js";
 import type { WorkflowServiceRpc } from "../temporal/rpc.js";
 import type { ConnectionOptions } from "../temporal/types.js";
-import { PreflightCodes } from "./codes.js";
 import { type NexusEndpointInfo, OperatorService } from "./operator-service.js";
 import { pipelineNeeds, type Use } from "./pipeline-needs.js";
 
@@ -57,7 +58,7 @@ async function preflightOne(pipeline: Pipeline, options: ConnectionOptions): Pro
         if (!endpointsUnlisted) {
           diagnostics.push(
             at(uses[0] as Use, {
-              code: PreflightCodes.notChecked,
+              code: Codes.notChecked,
               severity: "warning",
               message: `Nexus endpoints were not checked: ${error.message}`,
               hint: "listing Nexus endpoints needs permission to read the account's endpoints (OperatorService ListNexusEndpoints)",
@@ -71,7 +72,7 @@ async function preflightOne(pipeline: Pipeline, options: ConnectionOptions): Pro
         for (const use of uses) {
           diagnostics.push(
             at(use, {
-              code: PreflightCodes.endpointNotFound,
+              code: Codes.endpointNotFound,
               severity: "error",
               message: `step ${use.stepId}: Nexus endpoint "${name}" does not exist on ${options.address}`,
               hint: `create it: temporal operator nexus endpoint create --name ${name} --target-namespace <namespace> --target-task-queue <queue>`,
@@ -86,7 +87,7 @@ async function preflightOne(pipeline: Pipeline, options: ConnectionOptions): Pro
         for (const use of uses) {
           diagnostics.push(
             at(use, {
-              code: PreflightCodes.noNexusPollers,
+              code: Codes.noNexusPollers,
               severity: "error",
               message: `step ${use.stepId}: no worker polls task queue "${target.taskQueue}" (namespace ${target.namespace}), the target of Nexus endpoint "${name}"`,
               hint: `start a worker with the endpoint's Nexus service handlers on task queue "${target.taskQueue}" in namespace "${target.namespace}"`,
@@ -100,7 +101,7 @@ async function preflightOne(pipeline: Pipeline, options: ConnectionOptions): Pro
       for (const use of uses) {
         diagnostics.push(
           at(use, {
-            code: PreflightCodes.noActivityPollers,
+            code: Codes.noActivityPollers,
             severity: "error",
             message: `step ${use.stepId}: no worker polls activity task queue "${queue}" in namespace ${options.namespace}`,
             hint: `start a worker that registers this step's activity on task queue "${queue}", or fix the step's taskQueue`,
@@ -136,7 +137,7 @@ async function checkNamespace(
     const fromPipeline = pipeline.temporal.namespace === options.namespace;
     const position = fromPipeline ? namespacePosition(pipeline.file) : { file: pipeline.file, line: 0, column: 0 };
     return {
-      code: PreflightCodes.namespaceNotFound,
+      code: Codes.namespaceNotFound,
       severity: "error",
       message: `namespace "${options.namespace}" does not exist on ${options.address}`,
       hint: fromPipeline

@@ -1,6 +1,6 @@
 /**
  * Reading an execution ID back into the run's step, forEach item or compensation. The formats are
- * RUNNER.md's (`src/engine/execution-ids.ts` writes them): `<runId>.<stepId>`,
+ * those of `src/engine/execution-ids.ts` (docs/connecting.md): `<runId>.<stepId>`,
  * `<runId>.<stepId>.<index>`, `<runId>.<stepId>.compensate`, and a repeat's attempts
  * `<runId>.<stepId>[.<index>].check-<n>`. Step IDs are identifiers (no dots), so
  * the part after `<runId>.` parses without ambiguity.

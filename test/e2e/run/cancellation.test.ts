@@ -1,5 +1,5 @@
 /**
- * The cancellation contract (RUNNER.md) end to end: each cancellation type against a heartbeating
+ * The cancellation contract (README.md, "The cancellation contract") end to end: each cancellation type against a heartbeating
  * activity and against a workflow-run Nexus operation, triggered by SIGINT; the second Ctrl-C; the
  * run timeout. The handlers' own records (test/workers/record.ts) prove what reached them, and the
  * server is asked what it holds when nxrun has exited.
