@@ -1,7 +1,6 @@
 /** Builds what to start on Temporal for a step, an item, or a compensation, from evaluated values. */
 import type { Scope } from "../pipeline/expr/scope.js";
 import type { CallOptions, TemporalStepCall } from "../pipeline/model.js";
-import { DEFAULT_SCHEDULE_TO_CLOSE_MS } from "../pipeline/model.js";
 import type { ExecutionSpec } from "./execution.js";
 import type { RunContext } from "./run-context.js";
 
@@ -43,10 +42,6 @@ export async function buildExecutionSpec(
         kind: "activity",
         options: {
           ...common,
-          // Temporal requires one of these two; the spec layer normally fills it from defaults.
-          ...(scheduleToClose === undefined && startToClose === undefined
-            ? { scheduleToClose: DEFAULT_SCHEDULE_TO_CLOSE_MS }
-            : {}),
           activityType: call.activityType,
           taskQueue: call.taskQueue,
           args,

@@ -145,5 +145,9 @@ export interface Pipeline {
 /** The concurrency used when a pipeline sets none. */
 export const DEFAULT_CONCURRENCY = 16;
 export const DEFAULT_CANCELLATION: CancellationType = "waitCompleted";
-/** When no timeout is given anywhere: Temporal requires scheduleToClose or startToClose. */
+/**
+ * When no timeout is given anywhere: Temporal requires scheduleToClose or startToClose of an activity.
+ * src/pipeline/build-model.ts fills it in (for steps and compensations alike), so every activity of a
+ * loaded Pipeline has one; the engine starts what the model says.
+ */
 export const DEFAULT_SCHEDULE_TO_CLOSE_MS = 10 * 60_000;

@@ -1,6 +1,7 @@
 /** Opening a TemporalClient: one grpc-js channel to the frontend, checked with GetSystemInfo. */
 import { type ChannelCredentials, Client, credentials } from "@grpc/grpc-js";
 import { activityExecutions } from "./activity-executions.js";
+import { tlsIsOn } from "./api-key-tls.js";
 import { defaultIdentity } from "./execution-common.js";
 import { nexusOperations } from "./nexus-operations.js";
 import { WORKFLOW_SERVICE, wf } from "./proto.js";
@@ -11,11 +12,10 @@ import type { ConnectionOptions, TemporalClient, TlsSettings } from "./types.js"
 /** Default bound on reaching the server and on each ordinary call, ms. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
-/** TLS is on when settings are given, or when an API key is sent (unless TLS is explicitly false). */
+/** TLS settings to connect with, or undefined for plain text (`tls` unset: api-key-tls.ts decides). */
 function tlsSettings(options: ConnectionOptions): TlsSettings | undefined {
-  if (options.tls === false) return undefined;
-  if (options.tls) return options.tls;
-  return options.apiKey ? {} : undefined;
+  if (!tlsIsOn(options.tls === undefined ? undefined : options.tls !== false, options.apiKey)) return undefined;
+  return options.tls || {};
 }
 
 function channelCredentials(address: string, tls: TlsSettings | undefined): ChannelCredentials {

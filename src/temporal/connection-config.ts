@@ -14,6 +14,7 @@ import {
   loadClientConfigProfile,
 } from "@temporalio/envconfig";
 import { UserError } from "../base/user-error.js";
+import { tlsIsOn } from "./api-key-tls.js";
 import type { ConnectionOptions, TlsSettings } from "./types.js";
 
 /**
@@ -240,8 +241,8 @@ export async function resolveConnection(
       : undefined;
   const tlsLayer = mergeTls(file.tls, envTls, Object.keys(flagTls).length > 0 ? flagTls : undefined);
 
-  // TLS is on when any layer configured it (and none disabled it last), or an API key is sent.
-  const tlsOn = tlsLayer ? tlsLayer.disabled !== true : apiKey !== undefined;
+  // TLS is on when any layer configured it (and none disabled it last), or else when an API key is sent.
+  const tlsOn = tlsIsOn(tlsLayer ? tlsLayer.disabled !== true : undefined, apiKey);
   let tls: TlsSettings | false = false;
   if (tlsOn) {
     tls = {};
