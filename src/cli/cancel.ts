@@ -4,7 +4,9 @@
  * them sees them end and follows its cancellation contract. Exit 0 when every request was accepted
  * (or nothing was running), 2 for an unknown run, 3 when the server refused a request or cannot be used.
  */
+
 import { hostname, userInfo } from "node:os";
+import { ExitCode } from "../base/exit-codes.js";
 import { isUserError } from "../base/user-error.js";
 import { connectForOps } from "../runs/connect-for-runs.js";
 import { roleLabel } from "../runs/execution-id.js";
@@ -34,7 +36,7 @@ export async function cancelCommand(runId: string, flags: CancelFlags = {}): Pro
       process.stdout.write(
         `nothing to ${action}: all ${plural(executions.length, "execution")} of run ${runId} have closed\n`,
       );
-      return 0;
+      return ExitCode.ok;
     }
     const results = await stopExecutions(client, running, action, reason);
     const done = action === "cancel" ? "cancel requested" : "terminated";
@@ -68,9 +70,9 @@ export async function cancelCommand(runId: string, flags: CancelFlags = {}): Pro
     );
     if (errors > 0) {
       process.stderr.write(`hint: run \`nxrun status ${runId}\` to see where each execution stands\n`);
-      return 3;
+      return ExitCode.server;
     }
-    return 0;
+    return ExitCode.ok;
   } finally {
     client.close();
   }

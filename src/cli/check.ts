@@ -3,6 +3,7 @@
  * Imports only the language layers (no gRPC, Ink or engine) so it starts fast.
  */
 
+import { ExitCode } from "../base/exit-codes.js";
 import { inGithubActions } from "../base/github-workflow-commands.js";
 import type { Diagnostic } from "../pipeline/diagnostic.js";
 import { diagnosticAnnotations } from "../pipeline/diagnostic-annotations.js";
@@ -63,7 +64,7 @@ export async function checkCommand(files: string[], flags: CheckFlags = {}): Pro
         : `${counts.join(", ")} in ${failed.size} of ${plural(files.length, "file")}\n`,
     );
   }
-  return errors > 0 ? 2 : 0;
+  return errors > 0 ? ExitCode.usage : ExitCode.ok;
 }
 
 /**

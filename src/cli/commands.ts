@@ -2,7 +2,9 @@
  * The command table: names, arguments and options. Each action imports its implementation lazily
  * (`src/cli/<command>.ts`), which returns the exit code.
  */
+
 import { Argument, type Command, Option } from "commander";
+import { ExitCode } from "../base/exit-codes.js";
 import type { ConnectionOverrides } from "../temporal/connection-config.js";
 import type { RunFlags } from "./flags.js";
 
@@ -140,6 +142,6 @@ export function registerCommands(program: Command, setExit: (code: number) => vo
     .addArgument(new Argument("<shell>", "the shell").choices(["bash", "zsh", "fish"]))
     .action(async (shell: "bash" | "zsh" | "fish") => {
       process.stdout.write((await import("./completion/scripts.js")).completionScript(shell));
-      setExit(0);
+      setExit(ExitCode.ok);
     });
 }

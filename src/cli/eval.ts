@@ -3,7 +3,9 @@
  * expression in the scope a step would see, with mocked step results, to try expressions quickly.
  * Secrets are never read here: `$secrets.x` evaluates to the placeholder "<secret x>".
  */
+
 import { readFile } from "node:fs/promises";
+import { ExitCode } from "../base/exit-codes.js";
 import { UserError } from "../base/user-error.js";
 import { didYouMean } from "../pipeline/did-you-mean.js";
 import { commandLineLocate, compileExpression, type ExpressionValue, programOf } from "../pipeline/expr/compile.js";
@@ -50,7 +52,7 @@ export async function evalCommand(text: string, flags: EvalFlags = {}): Promise<
     const loaded = await loadPipeline(flags.pipeline);
     if (!loaded.ok) {
       process.stderr.write(`${formatDiagnostics(loaded.diagnostics, { color: Boolean(process.stderr.isTTY) })}\n`);
-      return 2;
+      return ExitCode.usage;
     }
     pipeline = loaded.pipeline;
   }
@@ -75,7 +77,7 @@ export async function evalCommand(text: string, flags: EvalFlags = {}): Promise<
   const result = await evaluate(expression, scope);
   if (result === undefined) process.stderr.write("(no value)\n");
   else process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  return 0;
+  return ExitCode.ok;
 }
 
 function compileCommandLine(text: string): ExpressionValue {

@@ -1,5 +1,6 @@
 /** `nxrun graph file --format mermaid|dot`: the plan as a graph. */
 
+import { ExitCode } from "../base/exit-codes.js";
 import { formatDiagnostics } from "../pipeline/format-diagnostics.js";
 import { loadPipeline } from "../pipeline/load.js";
 import { toDot, toMermaid } from "../pipeline/plan/graph-format.js";
@@ -10,8 +11,8 @@ export async function graphCommand(file: string, flags: { format?: "mermaid" | "
   if (!result.ok) {
     const color = Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
     process.stderr.write(`${formatDiagnostics(result.diagnostics, { color })}\n`);
-    return 2;
+    return ExitCode.usage;
   }
   process.stdout.write(flags.format === "dot" ? toDot(result.pipeline) : toMermaid(result.pipeline));
-  return 0;
+  return ExitCode.ok;
 }

@@ -4,6 +4,7 @@
  * `count --group-by ExecutionStatus` appends `GROUP BY ExecutionStatus`. Text or `--output json`.
  */
 
+import { ExitCode } from "../base/exit-codes.js";
 import { UserError } from "../base/user-error.js";
 import { connectForOps } from "../runs/connect-for-runs.js";
 import { plural, renderTable, statusCell, timeCell } from "../runs/table.js";
@@ -58,11 +59,11 @@ export async function listCommand(flags: ListCountFlags = {}): Promise<number> {
     }
     if (flags.output === "json") {
       process.stdout.write(`${JSON.stringify(entries.map(entryJson), null, 2)}\n`);
-      return 0;
+      return ExitCode.ok;
     }
     if (entries.length === 0) {
       process.stdout.write(`no ${kindWord(executions.kind)}s match${flags.query ? ` ${flags.query}` : ""}\n`);
-      return 0;
+      return ExitCode.ok;
     }
     const nexus = executions.kind === "nexus";
     const rows = entries.map((e) => [
@@ -83,7 +84,7 @@ export async function listCommand(flags: ListCountFlags = {}): Promise<number> {
     ];
     process.stdout.write(`${renderTable(header, rows)}\n`);
     if (more) process.stdout.write(`\n(first ${plural(limit, kindWord(executions.kind))}; --limit shows more)\n`);
-    return 0;
+    return ExitCode.ok;
   } finally {
     client.close();
   }
@@ -106,14 +107,14 @@ export async function countCommand(flags: ListCountFlags = {}): Promise<number> 
     });
     if (flags.output === "json") {
       process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-      return 0;
+      return ExitCode.ok;
     }
     process.stdout.write(`${result.count}\n`);
     if (groupBy) {
       const rows = result.groups.map((g) => [g.values.map((v) => String(v)).join(", "), String(g.count)]);
       process.stdout.write(`${renderTable([groupBy, "COUNT"], rows)}\n`);
     }
-    return 0;
+    return ExitCode.ok;
   } finally {
     client.close();
   }

@@ -2,7 +2,9 @@
  * Argument parsing and wiring only. Each command lives in its own file and is imported when it runs,
  * so `nxrun check` does not pay for loading gRPC or Ink.
  */
+
 import { Command, CommanderError } from "commander";
+import { ExitCode } from "../base/exit-codes.js";
 import { printError } from "./print-error.js";
 
 const VERSION = "0.1.0";
@@ -26,7 +28,7 @@ export async function main(argv: string[]): Promise<number> {
   if (first !== undefined && !first.startsWith("-") && !SUBCOMMANDS.has(first) && first !== "__complete")
     argv = ["run", ...argv];
 
-  let exitCode = 0;
+  let exitCode: number = ExitCode.ok;
   const program = new Command("nxrun")
     .description("Run YAML pipelines of standalone Temporal activities and Nexus operations")
     .version(VERSION, "-V, --version")
@@ -45,7 +47,7 @@ export async function main(argv: string[]): Promise<number> {
     const [shell = "bash", line = ""] = argv.slice(1);
     const lines = completionLines(complete(program, line), shell, line);
     process.stdout.write(lines.length > 0 ? `${lines.join("\n")}\n` : "");
-    return 0;
+    return ExitCode.ok;
   }
 
   try {
@@ -53,7 +55,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and version end with code 0; usage mistakes with 2.
-      return error.exitCode === 0 ? 0 : 2;
+      return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     }
     return printError(error);
   }

@@ -1,3 +1,4 @@
+import { ExitCode } from "../base/exit-codes.js";
 import { isUserError } from "../base/user-error.js";
 
 /** Prints an error for a person: a user error as message + hint, a bug with its stack. Returns the exit code. */
@@ -9,5 +10,5 @@ export function printError(error: unknown): number {
   }
   const stack = error instanceof Error ? (error.stack ?? String(error)) : String(error);
   process.stderr.write(`nxrun: internal error (a bug; please report it with this output)\n${stack}\n`);
-  return 70;
+  return ExitCode.bug;
 }

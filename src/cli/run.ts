@@ -5,6 +5,7 @@
  */
 
 import { setFlagsFromString } from "node:v8";
+import { ExitCode } from "../base/exit-codes.js";
 import { UserError } from "../base/user-error.js";
 import type { Reporter, RunRecord } from "../engine/events.js";
 import { newRunId } from "../engine/execution-ids.js";
@@ -30,7 +31,7 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
   const loaded = await loadPipeline(file);
   if (!loaded.ok) {
     process.stderr.write(`${formatDiagnostics(loaded.diagnostics, { color })}\n`);
-    return 2;
+    return ExitCode.usage;
   }
   if (loaded.warnings.length > 0) process.stderr.write(`${formatDiagnostics(loaded.warnings, { color })}\n`);
   const pipeline = loaded.pipeline;
@@ -42,7 +43,7 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
   });
   if (!resolved.ok) {
     process.stderr.write(`${formatDiagnostics(resolved.diagnostics, { color })}\n`);
-    return 2;
+    return ExitCode.usage;
   }
   const inputs = resolved.values;
   const secrets = readSecrets(pipeline, process.env);
@@ -102,7 +103,7 @@ async function runWithSignals(
     if (signals === 2) {
       terminate.abort();
       // The engine resolves once the terminate requests are answered; never hang on a dead server.
-      forceExit = setTimeout(() => process.exit(130), TERMINATE_GRACE_MS);
+      forceExit = setTimeout(() => process.exit(ExitCode.interrupted), TERMINATE_GRACE_MS);
       forceExit.unref();
     }
   };
@@ -136,13 +137,13 @@ async function runWithSignals(
 export function exitCodeOf(record: RunRecord, interrupted: boolean): number {
   switch (record.status) {
     case "completed":
-      return 0;
+      return ExitCode.ok;
     case "canceled":
-      return interrupted ? 130 : 1;
+      return interrupted ? ExitCode.interrupted : ExitCode.runFailed;
     case "failed":
     case "timedOut":
     case "running":
-      return 1;
+      return ExitCode.runFailed;
     default: {
       const never: never = record.status;
       throw new Error(`unknown run status ${String(never)}`);
@@ -197,5 +198,5 @@ async function dryRun(
     }
   }
   process.stdout.write(`${maskSecrets(lines.join("\n"), Object.values(secrets))}\n`);
-  return 0;
+  return ExitCode.ok;
 }

@@ -3,6 +3,7 @@
  * status, times and failure message. Text table or `--output json`. Exit 0, 2 for an unknown run,
  * 3 when the server cannot be used.
  */
+import { ExitCode } from "../base/exit-codes.js";
 import { connectForOps } from "../runs/connect-for-runs.js";
 import { roleLabel } from "../runs/execution-id.js";
 import {
@@ -37,7 +38,7 @@ export async function statusCommand(runId: string, flags: StatusFlags = {}): Pro
         executions: executions.map(executionJson),
       };
       process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
-      return 0;
+      return ExitCode.ok;
     }
     const summary = Object.entries(counts)
       .map(([status, n]) => `${n} ${status}`)
@@ -60,7 +61,7 @@ export async function statusCommand(runId: string, flags: StatusFlags = {}): Pro
     if (undescribed > 0) {
       process.stdout.write(`\n(failure messages left out for ${plural(undescribed, "more execution")})\n`);
     }
-    return 0;
+    return ExitCode.ok;
   } finally {
     client.close();
   }

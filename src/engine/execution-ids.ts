@@ -1,6 +1,7 @@
 /**
  * Execution IDs are the run's journal keys: a resumed run finds its executions on Temporal by
- * recomputing the same IDs, so these formats are part of the user-visible contract (docs/connecting.md, "Operating runs from any terminal").
+ * recomputing the same IDs, so these formats are part of the user-visible contract (docs/connecting.md,
+ * "Operating runs from any terminal").
  */
 
 const RANDOM_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";

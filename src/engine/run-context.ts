@@ -3,7 +3,7 @@
  * expressions see, the run-wide slots, the executions in flight, and the run's cancellation.
  */
 import { setMaxListeners } from "node:events";
-import { isUserError } from "../base/user-error.js";
+import { ServerError } from "../base/user-error.js";
 import type { CompiledValue } from "../pipeline/expr/compiled.js";
 import type { Scope, StepView } from "../pipeline/expr/scope.js";
 import type { CancellationType, Pipeline, Step } from "../pipeline/model.js";
@@ -148,9 +148,9 @@ export class RunContext implements ExecutionContext {
     return item === undefined ? scope : { ...scope, item: item.item, index: item.index };
   }
 
-  /** Remembers a server or configuration error (a UserError with exit code 3) so the run ends with it. */
+  /** Remembers a server error (a ServerError: unreachable, refused, feature off) so the run ends with it. */
   noteFatal(error: unknown): void {
-    if (isUserError(error) && error.exitCode === 3 && this.fatal === undefined) this.fatal = error;
+    if (error instanceof ServerError && this.fatal === undefined) this.fatal = error;
   }
 
   /** Evaluates a compiled value (the evaluator may be sync or async). */

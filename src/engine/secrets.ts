@@ -22,7 +22,6 @@ export function readSecrets(
       .map((s) => s.env);
     throw new UserError(`missing secret${missing.length > 1 ? "s" : ""}: ${missing.join("; ")}`, {
       hint: `set ${vars.map((v) => `${v}=...`).join(" ")} in the environment (secrets are read only from environment variables)`,
-      exitCode: 2,
     });
   }
   return secrets;

@@ -1,8 +1,8 @@
 /** Report files are written whole (temp file, then rename) so a reader never sees half a file. */
 import { rename, writeFile } from "node:fs/promises";
-import { UserError } from "../base/user-error.js";
+import { OutputError } from "../base/user-error.js";
 
-/** Writes `text` to `path` atomically; a path that cannot be written is a user error. */
+/** Writes `text` to `path` atomically; a path that cannot be written is an OutputError (exit 1). */
 export async function writeReportFile(path: string, text: string, what: string): Promise<void> {
   const temporary = `${path}.${process.pid}.tmp`;
   try {
@@ -10,9 +10,8 @@ export async function writeReportFile(path: string, text: string, what: string):
     await rename(temporary, path);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new UserError(`cannot write the ${what} to ${path}: ${reason}`, {
+    throw new OutputError(`cannot write the ${what} to ${path}: ${reason}`, {
       hint: "check that the directory exists and is writable, or pass another path",
-      exitCode: 1,
       cause: error,
     });
   }

@@ -3,15 +3,11 @@
 import { UserError } from "../base/user-error.js";
 import type { TemporalClient } from "../temporal/types.js";
 
-/** Exit code for a run ID that names nothing: a usage mistake, like an unknown file. */
-export const UNKNOWN_RUN_EXIT_CODE = 2;
-
-/** A UserError saying that no execution of `runId` exists where we looked, with what to try. */
+/** A UserError (a usage mistake, like an unknown file) saying that no execution of `runId` exists where we looked, with what to try. */
 export function unknownRunError(client: TemporalClient, runId: string): UserError {
   return new UserError(
     `no executions of run "${runId}" were found in namespace "${client.namespace}" on ${client.address}`,
     {
-      exitCode: UNKNOWN_RUN_EXIT_CODE,
       hint: "check the run ID (nxrun prints it when a run starts) and --namespace; `nxrun list` shows recent executions. A run started a moment ago can take a few seconds to appear in visibility.",
     },
   );

@@ -49,8 +49,6 @@ export interface ConnectionDefaults {
 export const DEFAULT_ADDRESS = "127.0.0.1:7233";
 export const DEFAULT_NAMESPACE = "default";
 
-const USAGE_EXIT_CODE = 2;
-
 /** "1"/"true" → true, "0"/"false" → false, as the `temporal` CLI reads TEMPORAL_TLS. */
 function envBool(value: string | undefined): boolean | undefined {
   if (value === undefined || value === "") return undefined;
@@ -93,7 +91,6 @@ function fileProfile(profile: string | undefined, configFile: string | undefined
         // The file was read once already; a second failure only costs us the list of names.
       }
       throw new UserError(`profile "${profile}" was not found in ${where}`, {
-        exitCode: USAGE_EXIT_CODE,
         hint:
           known.length > 0
             ? `profiles there: ${known.join(", ")}`
@@ -102,12 +99,10 @@ function fileProfile(profile: string | undefined, configFile: string | undefined
     }
     if ((error as NodeJS.ErrnoException).code === "ENOENT") {
       throw new UserError(`the Temporal config file ${where} does not exist`, {
-        exitCode: USAGE_EXIT_CODE,
         hint: "check --config-file / TEMPORAL_CONFIG_FILE",
       });
     }
     throw new UserError(`cannot read ${where}: ${message}`, {
-      exitCode: USAGE_EXIT_CODE,
       hint: "the file is TOML with [profile.<name>] tables (address, namespace, api_key, [profile.<name>.tls])",
     });
   }
@@ -126,7 +121,6 @@ export function parseGrpcMeta(entries: readonly string[] | undefined): Record<st
     if (eq <= 0) {
       // The entry is not echoed: it could be a token pasted without its key.
       throw new UserError("a --grpc-meta value is not key=value", {
-        exitCode: USAGE_EXIT_CODE,
         hint: "write --grpc-meta key=value (repeatable)",
       });
     }
@@ -145,7 +139,6 @@ function pem(what: string, source: ConfigDataSource | undefined): string | undef
     throw new UserError(
       `cannot read the ${what} file ${source.path}: ${(error as NodeJS.ErrnoException).code ?? "error"}`,
       {
-        exitCode: USAGE_EXIT_CODE,
         hint: "check the path given to --tls-*-path or TEMPORAL_TLS_*_PATH",
       },
     );
@@ -256,7 +249,6 @@ export async function resolveConnection(
       throw new UserError(
         `mTLS needs both a client certificate and its key; only the ${crt ? "certificate" : "key"} was given`,
         {
-          exitCode: USAGE_EXIT_CODE,
           hint: "give both --tls-cert-path and --tls-key-path (or the -data forms / TEMPORAL_TLS_CLIENT_CERT_* and _KEY_*)",
         },
       );

@@ -1,14 +1,13 @@
 /**
  * gRPC failures of WorkflowService calls, mapped in this one place to typed errors. Every class is a
- * UserError (exit code 3, printed as message + hint with no stack): each is something about the
+ * ServerError (exit code 3, printed as message + hint with no stack): each is something about the
  * server, the connection or the request the user can act on. Messages never include metadata, so
  * API keys and key material cannot leak through them.
  */
 import { Metadata, type ServiceError, status } from "@grpc/grpc-js";
-import { UserError } from "../base/user-error.js";
+import { ServerError } from "../base/user-error.js";
 import { decodeByTypeName, google } from "./proto.js";
 
-const SERVER_EXIT_CODE = 3;
 /** How the project builds a server that has the features (see scripts/build-devserver.sh). */
 const SERVER_HINT_BUILD = "`bash scripts/build-devserver.sh` builds one";
 
@@ -21,13 +20,13 @@ export interface CallContext {
 }
 
 /** Any failed call to the Temporal frontend. */
-export class TemporalServiceError extends UserError {
+export class TemporalServiceError extends ServerError {
   override readonly name: string = "TemporalServiceError";
   /** The gRPC status code (`@grpc/grpc-js` `status`). */
   readonly code: number;
   readonly method: string;
   constructor(message: string, code: number, method: string, options: { hint?: string; cause?: unknown } = {}) {
-    super(message, { ...options, exitCode: SERVER_EXIT_CODE });
+    super(message, options);
     this.code = code;
     this.method = method;
   }
