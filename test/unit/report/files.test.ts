@@ -191,7 +191,8 @@ describe("--report and --junit", () => {
     });
     reporter.onRunStart?.(runStart);
     await expect(reporter.close?.()).rejects.toMatchObject({
-      name: "UserError",
+      name: "OutputError",
+      exitCode: 1,
       message: expect.stringContaining("cannot write the run report"),
     });
   });
