@@ -12,5 +12,6 @@ export interface RunFlags extends ConnectionOverrides {
   output?: "tui" | "plain" | "json";
   report?: string;
   junit?: string;
+  summary?: string;
   compensate?: boolean;
 }

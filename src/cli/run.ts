@@ -71,6 +71,7 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
       output,
       ...(flags.report === undefined ? {} : { report: flags.report }),
       ...(flags.junit === undefined ? {} : { junit: flags.junit }),
+      summary: (await import("./summary-options.js")).summaryOptions(pipeline, flags, output, process.env),
       secrets: Object.values(secrets),
       header: { address: client.address, namespace: client.namespace },
     });

@@ -7,6 +7,7 @@ import { createJsonReporter } from "./json.js";
 import { createJunitWriter } from "./junit.js";
 import { createPlainReporter } from "./plain.js";
 import { createRunReportWriter } from "./run-report.js";
+import { createSummaryWriter, type SummaryWriterOptions } from "./summary-writer.js";
 import { createTuiReporter } from "./tui/reporter.js";
 
 export type OutputMode = "tui" | "plain" | "json";
@@ -17,6 +18,8 @@ export interface ReporterOptions {
   report?: string;
   /** Path of the JUnit XML file to write in close(). */
   junit?: string;
+  /** The Markdown summary (`--summary FILE`, `$GITHUB_STEP_SUMMARY`) and GitHub annotations of failed steps. */
+  summary?: Omit<SummaryWriterOptions, "secrets">;
   /** Declared secret values; never printed or written. */
   secrets: string[];
   stdout?: NodeJS.WriteStream;
@@ -72,6 +75,10 @@ export function createReporters(options: ReporterOptions): Reporter {
     reporters.push(createRunReportWriter({ path: options.report, secrets: options.secrets }));
   }
   if (options.junit !== undefined) reporters.push(createJunitWriter({ path: options.junit, secrets: options.secrets }));
+  const summary = options.summary;
+  if (summary && (summary.file !== undefined || summary.stepSummary !== undefined || summary.annotations)) {
+    reporters.push(createSummaryWriter({ ...summary, secrets: options.secrets }));
+  }
   return fanOut(reporters);
 }
 
