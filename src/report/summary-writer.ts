@@ -7,7 +7,7 @@ import { appendFile } from "node:fs/promises";
 import { annotation, annotationPath } from "../base/github-workflow-commands.js";
 import type { SourcePosition } from "../base/source-position.js";
 import { sanitizeTerminalText } from "../base/terminal-text.js";
-import { UserError } from "../base/user-error.js";
+import { OutputError } from "../base/user-error.js";
 import type { ExecutionRef, Reporter, RunRecord } from "../engine/events.js";
 import { describeErrorChain, isFailure } from "./format.js";
 import { markdownSummary } from "./markdown-summary.js";
@@ -97,9 +97,9 @@ async function appendSummary(path: string, text: string): Promise<void> {
   try {
     await appendFile(path, text, "utf8");
   } catch (error) {
-    throw new UserError(`cannot write the step summary to ${path} (GITHUB_STEP_SUMMARY): ${String(error)}`, {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new OutputError(`cannot write the step summary to ${path} (GITHUB_STEP_SUMMARY): ${reason}`, {
       hint: "GitHub Actions sets GITHUB_STEP_SUMMARY to a writable file; unset it outside a workflow",
-      exitCode: 1,
       cause: error,
     });
   }
