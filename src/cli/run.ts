@@ -192,10 +192,13 @@ async function dryRun(
     if (step.repeat !== undefined) lines.push(`    repeat: ${step.repeat}`);
     if (step.input !== undefined)
       lines.push(`    ${step.call === "confirm" ? "prompt" : "input"}: ${json(step.input)}`);
+    for (const [name, value] of Object.entries(step.settings ?? {})) lines.push(`    ${name}: ${json(value)}`);
     if (step.call !== "confirm") lines.push(`    cancellation: ${step.cancellation}, onError: ${step.onError}`);
     if (step.compensate) {
       lines.push(`    compensate: ${step.compensate.call} as ${step.compensate.executionId}`);
       if (step.compensate.input !== undefined) lines.push(`      input: ${json(step.compensate.input)}`);
+      for (const [name, value] of Object.entries(step.compensate.settings ?? {}))
+        lines.push(`      ${name}: ${json(value)}`);
     }
   }
   process.stdout.write(`${maskSecrets(lines.join("\n"), Object.values(secrets))}\n`);

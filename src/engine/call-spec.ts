@@ -1,17 +1,24 @@
 /** Builds what to start on Temporal for a step, an item, or a compensation, from evaluated values. */
+import { resolveCall } from "../pipeline/call-settings.js";
 import type { Scope } from "../pipeline/expr/scope.js";
 import type { CallOptions, TemporalStepCall } from "../pipeline/model.js";
 import type { ExecutionSpec } from "./execution.js";
 import type { RunContext } from "./run-context.js";
 
-/** Evaluates the call's input (or args) and summary, and returns the start request for `id`. */
+/**
+ * Evaluates the call's computed settings (task queue, endpoint, timeouts, retry, priority: a value
+ * of the wrong form throws at its expression), input (or args) and summary, and returns the start
+ * request for `id`.
+ */
 export async function buildExecutionSpec(
   ctx: RunContext,
-  call: TemporalStepCall,
-  options: CallOptions,
+  written: TemporalStepCall,
+  writtenOptions: CallOptions,
   scope: Scope,
   id: string,
 ): Promise<ExecutionSpec> {
+  const { call, ...settings } = await resolveCall(written, writtenOptions, (value) => ctx.evaluate(value, scope));
+  const options: CallOptions = { ...writtenOptions, ...settings };
   const input = options.input === undefined ? undefined : await ctx.evaluate(options.input, scope);
   const summaryValue = options.summary === undefined ? undefined : await ctx.evaluate(options.summary, scope);
   const summary =

@@ -3,10 +3,12 @@
  * resolved (inputs, vars, secrets redacted by the caller) and the rest shown as its expression.
  */
 
+import { type EvaluateIn, itemsBeforeRun, type KnownScope, settingsBeforeRun } from "../pipeline/before-run.js";
+import { showSetting } from "../pipeline/call-settings.js";
 import { formatDuration } from "../pipeline/duration.js";
 import type { CompiledValue } from "../pipeline/expr/compiled.js";
 import type { Scope } from "../pipeline/expr/scope.js";
-import type { Pipeline, Repeat, Step, StepCall } from "../pipeline/model.js";
+import type { CallOptions, ComputedSettings, Pipeline, Repeat, Step, StepCall } from "../pipeline/model.js";
 import { compensationExecutionId, itemExecutionId, repeatExecutionId, stepExecutionId } from "./execution-ids.js";
 import type { Evaluate } from "./run-options.js";
 import { computeVars } from "./vars.js";
@@ -24,7 +26,9 @@ export interface DryRunStep {
   /** `until {% ... %} every 30s, limit 20, timeout 15m`. */
   repeat?: string;
   input?: unknown;
-  compensate?: { call: string; executionId: string; input?: unknown };
+  /** Computed call settings by name (`taskQueue`, `timeouts.startToClose`): the value, one per item, or the expression. */
+  settings?: Record<string, unknown>;
+  compensate?: { call: string; executionId: string; input?: unknown; settings?: Record<string, unknown> };
 }
 
 export interface DryRunPlan {
@@ -58,12 +62,17 @@ export async function dryRunPlan(
   const vars = await computeVars(pipeline, scope, options.evaluate);
   const withVars: Scope = { ...scope, vars };
   const resolve = (value: CompiledValue | undefined) => resolvable(value, withVars, options.evaluate);
+  const evaluateIn = async (value: CompiledValue, scope: Scope) => options.evaluate(value, scope);
+  const known: KnownScope = { scope: withVars, missingInputs: new Set(), unknownVars: new Map(), secretsKnown: true };
   const steps: DryRunStep[] = [];
   for (const step of [...pipeline.steps, ...pipeline.finally]) {
+    const items = await itemsBeforeRun(step, known, evaluateIn);
+    const inForEach = step.forEach !== undefined;
+    const settings = await describeSettings(step, inForEach, items, known, evaluateIn);
     const entry: DryRunStep = {
       id: step.id,
       section: step.section,
-      call: describeCall(step.call),
+      call: describeCall(step.call, step.computed),
       dependsOn: [...step.dependsOn],
       executionId: firstExecutionId(options.runId, step),
       cancellation: step.cancellation,
@@ -75,11 +84,14 @@ export async function dryRunPlan(
     const input = inputOf(step);
     if (input !== undefined) entry.input = await resolve(input);
     if (step.call.kind === "confirm") entry.input = await resolve(step.call.prompt);
+    if (settings) entry.settings = settings;
     if (step.compensate) {
+      const compensateSettings = await describeSettings(step.compensate, inForEach, items, known, evaluateIn);
       entry.compensate = {
-        call: describeCall(step.compensate.call),
+        call: describeCall(step.compensate.call, step.compensate.computed),
         executionId: compensationExecutionId(options.runId, step.id),
         ...(step.compensate.input === undefined ? {} : { input: await resolve(step.compensate.input) }),
+        ...(compensateSettings ? { settings: compensateSettings } : {}),
       };
     }
     steps.push(entry);
@@ -115,13 +127,42 @@ function inputOf(step: Step): CompiledValue | undefined {
   return step.args ?? step.input;
 }
 
-/** `activity Type on queue`, `nexus endpoint/service/operation`, or `confirm`. */
-export function describeCall(call: StepCall): string {
+/**
+ * Computed settings as the dry run shows them: the value, the list of values per item, the
+ * expression with why it is known only during the run, or the error it gives.
+ */
+async function describeSettings(
+  options: CallOptions,
+  inForEach: boolean,
+  items: unknown[] | undefined,
+  known: KnownScope,
+  evaluate: EvaluateIn,
+): Promise<Record<string, unknown> | undefined> {
+  const found = await settingsBeforeRun(options, inForEach, items, known, evaluate);
+  if (found.length === 0) return undefined;
+  const shown: Record<string, unknown> = {};
+  for (const setting of found) {
+    if (setting.values === undefined) {
+      shown[setting.name] = `{% ${setting.source} %} (${setting.unknown})`;
+      continue;
+    }
+    const each = setting.values.map((v) =>
+      v.error ? `(fails: ${v.error.message})` : (showSetting(setting.name, v.value) ?? null),
+    );
+    shown[setting.name] = setting.values.length === 1 && setting.values[0]?.index === undefined ? each[0] : each;
+  }
+  return shown;
+}
+
+/** `activity Type on queue`, `nexus endpoint/service/operation`, or `confirm`; a computed name as its expression. */
+export function describeCall(call: StepCall, computed?: ComputedSettings): string {
+  const shown = (name: string, value: CompiledValue | undefined) =>
+    value?.kind === "expression" ? `{% ${value.source} %}` : name;
   switch (call.kind) {
     case "activity":
-      return `activity ${call.activityType} on ${call.taskQueue}`;
+      return `activity ${call.activityType} on ${shown(call.taskQueue, computed?.taskQueue)}`;
     case "nexus":
-      return `nexus ${call.endpoint}/${call.service}/${call.operation}`;
+      return `nexus ${shown(call.endpoint, computed?.endpoint)}/${call.service}/${call.operation}`;
     case "confirm":
       return "confirm";
     case "wait":

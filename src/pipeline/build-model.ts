@@ -15,6 +15,7 @@ import {
   type CallOptions,
   type CancellationType,
   type Compensation,
+  type ComputedSettings,
   DEFAULT_CANCELLATION,
   DEFAULT_CONCURRENCY,
   DEFAULT_SCHEDULE_TO_CLOSE_MS,
@@ -28,7 +29,15 @@ import {
   type Timeouts,
   type ToleratedFailures,
 } from "./model.js";
-import type { RawCompensation, RawPipeline, RawRepeat, RawRetry, RawStep, RawTimeouts } from "./raw-types.js";
+import type {
+  RawCompensation,
+  RawPipeline,
+  RawPriority,
+  RawRepeat,
+  RawRetry,
+  RawStep,
+  RawTimeouts,
+} from "./raw-types.js";
 import { describeLocation } from "./schema-errors.js";
 import type { JsonPath, YamlFile } from "./yaml-source.js";
 
@@ -38,6 +47,8 @@ export type DraftStep = Omit<Step, "dependsOn"> & { dependsOn: string[] };
 export interface DraftPipeline extends Omit<Pipeline, "steps" | "finally"> {
   readonly steps: DraftStep[];
   readonly finally: DraftStep[];
+  /** Computed settings written in `defaults` (shared by steps): checked once, named as the defaults'. */
+  readonly fromDefaults?: ReadonlySet<CompiledValue>;
 }
 
 const STEP_ACTIVITY_ONLY = ["taskQueue", "args", "retry"] as const;
@@ -58,6 +69,29 @@ const CONFIRM_FORBIDDEN = [
 /** A wait only waits: nothing to call, nothing to undo, nothing to repeat per item. */
 const WAIT_FORBIDDEN = CONFIRM_FORBIDDEN;
 
+const TIMEOUT_KEYS = ["scheduleToClose", "scheduleToStart", "startToClose", "heartbeat"] as const;
+const RETRY_DURATION_KEYS = ["initialInterval", "maximumInterval"] as const;
+
+/** A settings block: literal values (durations in ms) and the keys written as expressions. */
+interface Split {
+  literal: Record<string, unknown>;
+  computed: Record<string, CompiledValue>;
+}
+
+/** Defaults under the step's own block, key by key: a step's key wins, literal or expression. */
+function merged(base: Split | undefined, own: Split | undefined): Split {
+  const result: Split = { literal: { ...base?.literal }, computed: { ...base?.computed } };
+  for (const [key, value] of Object.entries(own?.literal ?? {})) {
+    result.literal[key] = value;
+    delete result.computed[key];
+  }
+  for (const [key, value] of Object.entries(own?.computed ?? {})) {
+    result.computed[key] = value;
+    delete result.literal[key];
+  }
+  return result;
+}
+
 /** Builds the model; problems go to `out`. `seen` collects every node compiled as a value. */
 export function buildModel(src: YamlFile, raw: RawPipeline, out: DiagnosticList, seen: Set<Node>): DraftPipeline {
   const b = new Builder(src, raw, out, seen);
@@ -65,8 +99,10 @@ export function buildModel(src: YamlFile, raw: RawPipeline, out: DiagnosticList,
 }
 
 class Builder {
-  private readonly defaultTimeouts: Timeouts;
-  private readonly defaultRetry: RetryPolicy | undefined;
+  private readonly defaultTimeouts: Split;
+  private readonly defaultRetry: Split | undefined;
+  private readonly defaultPriority: Split | undefined;
+  private readonly defaultTaskQueue: { name: string; computed?: CompiledValue } | undefined;
 
   constructor(
     private readonly src: YamlFile,
@@ -76,6 +112,9 @@ class Builder {
   ) {
     this.defaultTimeouts = this.timeouts(raw.defaults?.timeouts, ["defaults", "timeouts"]);
     this.defaultRetry = this.retry(raw.defaults?.retry, ["defaults", "retry"]);
+    this.defaultPriority = this.priority(raw.defaults?.priority, ["defaults", "priority"]);
+    this.defaultTaskQueue =
+      raw.defaults?.taskQueue !== undefined ? this.nameOrExpression(["defaults", "taskQueue"]) : undefined;
   }
 
   build(): DraftPipeline {
@@ -95,7 +134,13 @@ class Builder {
       finally: (raw.finally ?? []).map((step, i) => this.step(step, "finally", i)),
       outputs: Object.keys(raw.outputs ?? {}).map((name) => ({ name, value: this.compile(["outputs", name]) })),
     };
-    return pipeline;
+    const fromDefaults = new Set<CompiledValue>([
+      ...Object.values(this.defaultTimeouts.computed),
+      ...Object.values(this.defaultRetry?.computed ?? {}),
+      ...Object.values(this.defaultPriority?.computed ?? {}),
+      ...(this.defaultTaskQueue?.computed ? [this.defaultTaskQueue.computed] : []),
+    ]);
+    return fromDefaults.size > 0 ? { ...pipeline, fromDefaults } : pipeline;
   }
 
   private compile(path: JsonPath): CompiledValue {
@@ -158,28 +203,46 @@ class Builder {
     return ms;
   }
 
-  private timeouts(raw: RawTimeouts | undefined, path: JsonPath): Timeouts {
-    const result: { -readonly [K in keyof Timeouts]: number } = {};
-    for (const key of ["scheduleToClose", "scheduleToStart", "startToClose", "heartbeat"] as const) {
-      const text = raw?.[key];
-      if (text !== undefined) result[key] = this.duration(text, [...path, key]);
+  /**
+   * A settings block (timeouts, retry, priority) split into literal keys and keys written as
+   * expressions; literal durations are parsed to milliseconds here.
+   */
+  private settings(
+    raw: Readonly<Record<string, unknown>> | undefined,
+    path: JsonPath,
+    durations: readonly string[],
+  ): Split {
+    const split: Split = { literal: {}, computed: {} };
+    for (const [key, value] of Object.entries(raw ?? {})) {
+      if (value === undefined) continue;
+      const compiled = this.compile([...path, key]);
+      if (compiled.kind !== "literal") split.computed[key] = compiled;
+      else if (durations.includes(key) && typeof value === "string")
+        split.literal[key] = this.duration(value, [...path, key]);
+      else split.literal[key] = value;
     }
-    return result;
+    return split;
   }
 
-  private retry(raw: RawRetry | undefined, path: JsonPath): RetryPolicy | undefined {
+  private timeouts(raw: RawTimeouts | undefined, path: JsonPath): Split {
+    return this.settings(raw as Record<string, unknown> | undefined, path, TIMEOUT_KEYS);
+  }
+
+  private retry(raw: RawRetry | undefined, path: JsonPath): Split | undefined {
     if (raw === undefined) return undefined;
-    return {
-      ...(raw.initialInterval !== undefined
-        ? { initialInterval: this.duration(raw.initialInterval, [...path, "initialInterval"]) }
-        : {}),
-      ...(raw.maximumInterval !== undefined
-        ? { maximumInterval: this.duration(raw.maximumInterval, [...path, "maximumInterval"]) }
-        : {}),
-      ...(raw.backoffCoefficient !== undefined ? { backoffCoefficient: raw.backoffCoefficient } : {}),
-      ...(raw.maximumAttempts !== undefined ? { maximumAttempts: raw.maximumAttempts } : {}),
-      ...(raw.nonRetryableErrorTypes !== undefined ? { nonRetryableErrorTypes: [...raw.nonRetryableErrorTypes] } : {}),
-    };
+    return this.settings(raw as Record<string, unknown>, path, RETRY_DURATION_KEYS);
+  }
+
+  private priority(raw: RawPriority | undefined, path: JsonPath): Split | undefined {
+    if (raw === undefined) return undefined;
+    return this.settings(raw as Record<string, unknown>, path, []);
+  }
+
+  /** The step's (or defaults') task queue or endpoint: the literal name, or its expression. */
+  private nameOrExpression(path: JsonPath): { name: string; computed?: CompiledValue } {
+    const compiled = this.compile(path);
+    if (compiled.kind === "literal") return { name: typeof compiled.value === "string" ? compiled.value : "" };
+    return { name: "", computed: compiled };
   }
 
   /** Call, options and defaults shared by steps and compensations. */
@@ -188,10 +251,11 @@ class Builder {
     path: JsonPath,
     what: string,
   ): { call: StepCall; options: CallOptions } {
-    const defaults = this.raw.defaults ?? {};
     let call: StepCall;
+    const computed: { -readonly [K in keyof ComputedSettings]: ComputedSettings[K] } = {};
     if (raw.activity !== undefined) {
-      const taskQueue = raw.taskQueue ?? defaults.taskQueue;
+      const taskQueue =
+        raw.taskQueue !== undefined ? this.nameOrExpression([...path, "taskQueue"]) : this.defaultTaskQueue;
       if (taskQueue === undefined) {
         this.out.error(
           Codes.noTaskQueue,
@@ -200,11 +264,14 @@ class Builder {
           "add taskQueue: <queue> to the step, or to defaults: for every step",
         );
       }
-      call = { kind: "activity", activityType: raw.activity, taskQueue: taskQueue ?? "" };
+      if (taskQueue?.computed) computed.taskQueue = taskQueue.computed;
+      call = { kind: "activity", activityType: raw.activity, taskQueue: taskQueue?.name ?? "" };
     } else if (raw.nexus !== undefined) {
+      const endpoint = this.nameOrExpression([...path, "nexus", "endpoint"]);
+      if (endpoint.computed) computed.endpoint = endpoint.computed;
       call = {
         kind: "nexus",
-        endpoint: raw.nexus.endpoint,
+        endpoint: endpoint.name,
         service: raw.nexus.service,
         operation: raw.nexus.operation,
       };
@@ -216,16 +283,40 @@ class Builder {
     const gate = call.kind === "confirm" || call.kind === "wait";
 
     const ownTimeouts = this.timeouts(raw.timeouts, [...path, "timeouts"]);
-    let timeouts: Timeouts = gate ? {} : { ...this.defaultTimeouts, ...ownTimeouts };
-    if (call.kind === "activity" && timeouts.scheduleToClose === undefined && timeouts.startToClose === undefined) {
-      // Temporal requires one of the two for an activity.
-      timeouts = { ...timeouts, scheduleToClose: DEFAULT_SCHEDULE_TO_CLOSE_MS };
-    }
     const ownRetry = this.retry(raw.retry, [...path, "retry"]);
-    const retry =
-      call.kind === "activity" && (ownRetry || this.defaultRetry) ? { ...this.defaultRetry, ...ownRetry } : undefined;
-    const priority: Priority | undefined =
-      !gate && (raw.priority || defaults.priority) ? { ...defaults.priority, ...raw.priority } : undefined;
+    const ownPriority = this.priority(raw.priority, [...path, "priority"]);
+    let timeouts: Timeouts = {};
+    let retry: RetryPolicy | undefined;
+    let priority: Priority | undefined;
+    if (!gate) {
+      const t = merged(this.defaultTimeouts, ownTimeouts);
+      if (call.kind === "nexus") {
+        delete t.literal.heartbeat;
+        delete t.computed.heartbeat;
+      }
+      timeouts = t.literal as Timeouts;
+      if (Object.keys(t.computed).length > 0) computed.timeouts = t.computed;
+      if (
+        call.kind === "activity" &&
+        timeouts.scheduleToClose === undefined &&
+        timeouts.startToClose === undefined &&
+        computed.timeouts?.scheduleToClose === undefined &&
+        computed.timeouts?.startToClose === undefined
+      ) {
+        // Temporal requires one of the two for an activity.
+        timeouts = { ...timeouts, scheduleToClose: DEFAULT_SCHEDULE_TO_CLOSE_MS };
+      }
+      if (call.kind === "activity" && (ownRetry || this.defaultRetry)) {
+        const r = merged(this.defaultRetry, ownRetry);
+        retry = r.literal as RetryPolicy;
+        if (Object.keys(r.computed).length > 0) computed.retry = r.computed;
+      }
+      if (ownPriority || this.defaultPriority) {
+        const p = merged(this.defaultPriority, ownPriority);
+        priority = p.literal as Priority;
+        if (Object.keys(p.computed).length > 0) computed.priority = p.computed;
+      }
+    }
 
     let args: CompiledValue | undefined;
     if (raw.args !== undefined)
@@ -237,6 +328,7 @@ class Builder {
       ...(retry !== undefined ? { retry } : {}),
       ...(priority !== undefined ? { priority } : {}),
       ...(raw.summary !== undefined ? { summary: this.compile([...path, "summary"]) } : {}),
+      ...(Object.keys(computed).length > 0 ? { computed } : {}),
     };
     if (raw.input !== undefined && raw.args !== undefined) {
       this.out.error(

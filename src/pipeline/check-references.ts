@@ -6,6 +6,7 @@
 
 import type { SourcePosition } from "../base/source-position.js";
 import type { DraftPipeline, DraftStep } from "./build-model.js";
+import { computedEntries } from "./call-settings.js";
 import { type DependencyEdge, findCycles } from "./dependency-cycles.js";
 import { Codes } from "./diagnostic-codes.js";
 import type { DiagnosticList } from "./diagnostic-list.js";
@@ -150,9 +151,9 @@ export function checkReferences(src: YamlFile, pipeline: DraftPipeline, out: Dia
           if (!ctx.itemAllowed) {
             out.error(
               Codes.itemOutsideForEach,
-              `$${site.kind} is used in ${ctx.label}, outside a forEach step's input`,
+              `$${site.kind} is used in ${ctx.label}, outside a forEach step`,
               at(),
-              "$item and $index exist only in the input, args, summary and compensate of a step with forEach:",
+              "$item and $index exist only in the input, args, summary, call settings (taskQueue, endpoint, timeouts, retry, priority) and compensate of a step with forEach:",
               end(),
             );
           }
@@ -271,11 +272,17 @@ export function checkReferences(src: YamlFile, pipeline: DraftPipeline, out: Dia
     visit(step.input, { ...base, label: `input of ${name}`, itemAllowed: inForEach }, found);
     visit(step.args, { ...base, label: `args of ${name}`, itemAllowed: inForEach }, found);
     visit(step.summary, { ...base, label: `summary of ${name}`, itemAllowed: inForEach }, found);
+    const settingLabel = (key: string, of: string, value: CompiledValue) =>
+      pipeline.fromDefaults?.has(value) ? `defaults ${key}` : `${key} of ${of}`;
+    for (const [key, value] of computedEntries(step.computed))
+      visit(value, { ...base, label: settingLabel(key, name, value), itemAllowed: inForEach }, found);
     if (step.compensate) {
       const ctx = { ...base, label: `compensate of ${name}`, itemAllowed: inForEach, selfAllowed: true };
       visit(step.compensate.input, ctx, found);
       visit(step.compensate.args, ctx, found);
       visit(step.compensate.summary, ctx, found);
+      for (const [key, value] of computedEntries(step.compensate.computed))
+        visit(value, { ...ctx, label: settingLabel(key, `the compensation of ${name}`, value) }, found);
     }
 
     const dependsOn = new Set<string>();

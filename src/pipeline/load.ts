@@ -178,7 +178,7 @@ function reportMisplacedExpressions(src: YamlFile, compiled: ReadonlySet<Node>, 
       if (typeof resolved.value === "string" && !compiled.has(resolved) && parseTemplate(resolved.value)) {
         out.error(
           Codes.exprNotHere,
-          `${describeLocation(path, src.doc.toJS())} is read as written; expressions are evaluated only in vars, outputs, input, args, when, forEach, summary and confirm`,
+          `${describeLocation(path, src.doc.toJS())} is read as written; expressions are evaluated only in vars, outputs, and a step's input, args, when, forEach, summary, confirm, taskQueue, nexus endpoint, timeouts, retry and priority`,
           src.positionOf(resolved),
           "write the value literally, or compute it in the step's input",
         );
@@ -214,6 +214,7 @@ function freezeModel(pipeline: Pipeline): Pipeline {
       step.needs,
       step.dependsOn,
       step.compensate,
+      step.computed,
     ]) {
       if (part) Object.freeze(part);
     }

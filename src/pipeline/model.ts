@@ -31,6 +31,20 @@ export interface Priority {
   readonly fairnessWeight?: number;
 }
 
+/**
+ * Call settings written as `{% %}` expressions, evaluated just before each execution starts (per
+ * item in a forEach) and checked for form there (src/pipeline/call-settings.ts). A key here wins
+ * over the literal of the same name, which is then absent; a computed `taskQueue` or `endpoint`
+ * leaves the call's own field empty ("").
+ */
+export interface ComputedSettings {
+  readonly taskQueue?: CompiledValue;
+  readonly endpoint?: CompiledValue;
+  readonly timeouts?: Readonly<Partial<Record<keyof Timeouts, CompiledValue>>>;
+  readonly retry?: Readonly<Partial<Record<keyof RetryPolicy, CompiledValue>>>;
+  readonly priority?: Readonly<Partial<Record<keyof Priority, CompiledValue>>>;
+}
+
 /** What a step (or a step's compensation) calls on Temporal. */
 export type StepCall =
   | {
@@ -70,6 +84,8 @@ export interface CallOptions {
   readonly priority?: Priority;
   /** Shown in the UI and sent as user metadata; may be an expression. */
   readonly summary?: CompiledValue;
+  /** Settings computed by expressions (task queue, endpoint, timeouts, retry, priority). */
+  readonly computed?: ComputedSettings;
 }
 
 export interface Compensation extends CallOptions {

@@ -10,18 +10,19 @@ export interface RawTimeouts {
   heartbeat?: string;
 }
 
+/** A string in a number's place is an expression (the schema allows nothing else). */
 export interface RawRetry {
   initialInterval?: string;
-  backoffCoefficient?: number;
+  backoffCoefficient?: number | string;
   maximumInterval?: string;
-  maximumAttempts?: number;
-  nonRetryableErrorTypes?: string[];
+  maximumAttempts?: number | string;
+  nonRetryableErrorTypes?: string[] | string;
 }
 
 export interface RawPriority {
-  priorityKey?: number;
+  priorityKey?: number | string;
   fairnessKey?: string;
-  fairnessWeight?: number;
+  fairnessWeight?: number | string;
 }
 
 export interface RawNexusCall {

@@ -118,7 +118,7 @@ export function reportSchemaErrors(
           );
           break;
         }
-        const code = schemaPath.startsWith("#/$defs/duration/")
+        const code = /^#\/\$defs\/(duration|callDuration)\//.test(schemaPath)
           ? Codes.duration
           : path[path.length - 1] === "toleratedFailures"
             ? Codes.toleratedFailures

@@ -22,9 +22,11 @@ export function pipelineNeeds(pipeline: Pipeline): PipelineNeeds {
   const add = (call: StepCall, use: Use) => {
     switch (call.kind) {
       case "activity":
+        if (call.taskQueue === "") break; // computed: see computedNeeds
         taskQueues.set(call.taskQueue, [...(taskQueues.get(call.taskQueue) ?? []), use]);
         break;
       case "nexus":
+        if (call.endpoint === "") break;
         endpoints.set(call.endpoint, [...(endpoints.get(call.endpoint) ?? []), use]);
         break;
       case "confirm":

@@ -116,3 +116,22 @@ export async function recordEvent(
 ): Promise<void> {
   record(key, event);
 }
+
+/**
+ * Records, under `recordKey`, which worker process and task queue ran it, and returns them: proves
+ * where a computed task queue sent an execution, independently of what nxrun reports.
+ */
+export async function whereAmI(input: {
+  recordKey: string;
+  item?: unknown;
+}): Promise<{ taskQueue: string; pid: number }> {
+  const info = activityInfo();
+  record(input.recordKey, {
+    event: "ran",
+    id: info.activityId,
+    taskQueue: info.taskQueue,
+    pid: process.pid,
+    item: input.item,
+  });
+  return { taskQueue: info.taskQueue, pid: process.pid };
+}

@@ -1,0 +1,145 @@
+/**
+ * What can be known of a pipeline's values before it runs, for `check --preflight` and `--dry-run`:
+ * the inputs given, the vars that need nothing else, and from them the computed call settings (task
+ * queue, endpoint, timeouts, retry, priority), per forEach item when the items are known too.
+ */
+
+import type { SourcePosition } from "../base/source-position.js";
+import { checkSetting, computedEntries } from "./call-settings.js";
+import { forEachExpression } from "./check-references.js";
+import type { CompiledValue } from "./expr/compiled.js";
+import type { Scope } from "./expr/scope.js";
+import type { CallOptions, Pipeline, Step } from "./model.js";
+
+export type EvaluateIn = (value: CompiledValue, scope: Scope) => Promise<unknown>;
+
+/** The scope before the run, and what in it is not known. */
+export interface KnownScope {
+  readonly scope: Scope;
+  /** Declared inputs that have no value (not given, no default). */
+  readonly missingInputs: ReadonlySet<string>;
+  /** Vars that could not be computed, with why. */
+  readonly unknownVars: ReadonlyMap<string, string>;
+  /** False for `check`, which never reads secrets. */
+  readonly secretsKnown: boolean;
+}
+
+/** A computed setting as known before the run. */
+export interface SettingBeforeRun {
+  /** As written: `taskQueue`, `nexus.endpoint`, `timeouts.startToClose`... */
+  readonly name: string;
+  readonly source: string;
+  readonly position: SourcePosition;
+  /** Why it is known only during the run; absent when `values` holds it. */
+  readonly unknown?: string;
+  /** One per item for a forEach step whose setting uses $item/$index; otherwise one. */
+  readonly values?: ReadonlyArray<{ readonly index?: number; readonly value?: unknown; readonly error?: Error }>;
+}
+
+/** Inputs and vars as far as they are known without running anything. */
+export async function knownScope(
+  pipeline: Pipeline,
+  base: Scope,
+  evaluate: EvaluateIn,
+  options: { secretsKnown: boolean },
+): Promise<KnownScope> {
+  const missingInputs = new Set(Object.keys(pipeline.inputs).filter((name) => base.inputs[name] === undefined));
+  const unknownVars = new Map<string, string>();
+  const vars: Record<string, unknown> = {};
+  const partial: KnownScope = { scope: base, missingInputs, unknownVars, secretsKnown: options.secretsKnown };
+  for (const { name, value } of pipeline.vars) {
+    const why = whyUnknown(value, { ...partial, scope: { ...base, vars } }, false);
+    if (why !== undefined) {
+      unknownVars.set(name, why);
+      continue;
+    }
+    try {
+      vars[name] = await evaluate(value, { ...base, vars: { ...vars } });
+    } catch (error) {
+      unknownVars.set(name, `it fails: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  return { ...partial, scope: { ...base, vars } };
+}
+
+/** Why `value` cannot be evaluated before the run, or undefined when it can. */
+export function whyUnknown(
+  value: CompiledValue | undefined,
+  known: KnownScope,
+  itemKnown: boolean,
+): string | undefined {
+  let why: string | undefined;
+  forEachExpression(value, (expr) => {
+    if (why !== undefined) return;
+    const refs = expr.references;
+    const step = refs.steps[0];
+    if (step !== undefined) why = `it reads $steps.${step}, known only during the run`;
+    else if (refs.usesRunStatus) why = "it reads $run.status, known only in finally";
+    else if (refs.usesItem && !itemKnown) why = "it reads $item, and the forEach items are known only during the run";
+    else if (refs.secrets.length > 0 && !known.secretsKnown) why = "it reads a secret, which check does not read";
+    else {
+      const input = refs.inputs.find((name) => known.missingInputs.has(name));
+      if (input !== undefined) why = `input "${input}" is not given (-i ${input}=...)`;
+      const variable = refs.vars.find((name) => known.unknownVars.has(name));
+      if (why === undefined && variable !== undefined)
+        why = `var "${variable}" is not known before the run (${known.unknownVars.get(variable)})`;
+    }
+  });
+  return why;
+}
+
+/**
+ * The forEach items of a step, when they are known before the run (undefined otherwise, and for a
+ * step without forEach).
+ */
+export async function itemsBeforeRun(
+  step: Step,
+  known: KnownScope,
+  evaluate: EvaluateIn,
+): Promise<unknown[] | undefined> {
+  if (step.forEach === undefined || whyUnknown(step.forEach, known, false) !== undefined) return undefined;
+  try {
+    const items = await evaluate(step.forEach, known.scope);
+    return Array.isArray(items) ? items : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Each computed setting of a call, evaluated and checked where it can be: once, or once per item
+ * when it uses $item/$index and `items` is known. `inForEach` says whether the call belongs to a
+ * forEach step (then `items` undefined means the items are not known).
+ */
+export async function settingsBeforeRun(
+  options: CallOptions,
+  inForEach: boolean,
+  items: readonly unknown[] | undefined,
+  known: KnownScope,
+  evaluate: EvaluateIn,
+): Promise<SettingBeforeRun[]> {
+  const result: SettingBeforeRun[] = [];
+  for (const [name, value] of computedEntries(options.computed)) {
+    if (value.kind !== "expression") continue;
+    const base = { name, source: value.source, position: value.position };
+    const perItem = inForEach && value.references.usesItem;
+    const unknown = whyUnknown(value, known, perItem && items !== undefined);
+    if (unknown !== undefined) {
+      result.push({ ...base, unknown });
+      continue;
+    }
+    const one = async (scope: Scope, index?: number) => {
+      const at = index === undefined ? {} : { index };
+      try {
+        return { ...at, value: checkSetting(name, value, await evaluate(value, scope)) };
+      } catch (error) {
+        return { ...at, error: error instanceof Error ? error : new Error(String(error)) };
+      }
+    };
+    const values = perItem
+      ? await Promise.all((items ?? []).map((item, index) => one({ ...known.scope, item, index }, index)))
+      : [await one(known.scope)];
+    result.push({ ...base, values });
+  }
+  return result;
+}
