@@ -3,7 +3,13 @@
  * resolved (inputs, vars, secrets redacted by the caller) and the rest shown as its expression.
  */
 
-import { type EvaluateIn, itemsBeforeRun, type KnownScope, settingsBeforeRun } from "../pipeline/before-run.js";
+import {
+  type EvaluateIn,
+  itemsBeforeRun,
+  type KnownScope,
+  knownScope,
+  settingsBeforeRun,
+} from "../pipeline/before-run.js";
 import { showSetting } from "../pipeline/call-settings.js";
 import { formatDuration } from "../pipeline/duration.js";
 import type { CompiledValue } from "../pipeline/expr/compiled.js";
@@ -11,7 +17,6 @@ import type { Scope } from "../pipeline/expr/scope.js";
 import type { CallOptions, ComputedSettings, Pipeline, Repeat, Step, StepCall } from "../pipeline/model.js";
 import { compensationExecutionId, itemExecutionId, repeatExecutionId, stepExecutionId } from "./execution-ids.js";
 import type { Evaluate } from "./run-options.js";
-import { computeVars } from "./vars.js";
 
 export interface DryRunStep {
   id: string;
@@ -59,11 +64,13 @@ export async function dryRunPlan(
     steps: {},
     run: { id: options.runId, name: pipeline.name, startedAt: new Date().toISOString() },
   };
-  const vars = await computeVars(pipeline, scope, options.evaluate);
-  const withVars: Scope = { ...scope, vars };
-  const resolve = (value: CompiledValue | undefined) => resolvable(value, withVars, options.evaluate);
   const evaluateIn = async (value: CompiledValue, scope: Scope) => options.evaluate(value, scope);
-  const known: KnownScope = { scope: withVars, missingInputs: new Set(), unknownVars: new Map(), secretsKnown: true };
+  const known = await knownScope(pipeline, scope, evaluateIn, { secretsKnown: true });
+  const withVars = known.scope;
+  // A var that fails is shown failing; what uses it then shows the expression and why.
+  const vars: Record<string, unknown> = { ...withVars.vars };
+  for (const [name, why] of known.unknownVars) vars[name] = `(${why})`;
+  const resolve = (value: CompiledValue | undefined) => resolvable(value, withVars, options.evaluate);
   const steps: DryRunStep[] = [];
   for (const step of [...pipeline.steps, ...pipeline.finally]) {
     const items = await itemsBeforeRun(step, known, evaluateIn);
