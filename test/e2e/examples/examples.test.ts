@@ -4,16 +4,20 @@
  * it. The assertions read nxrun's exit code and output, its run report, the server's view of the
  * executions, and the journal the example handlers wrote, so a claim by nxrun alone is not enough.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse as parseJunit } from "junit2json";
+import { marked, type Token, type Tokens } from "marked";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import { EXAMPLE_STACK } from "../../../scripts/demo.js";
 import { REPO } from "../../../scripts/dev-server.js";
 import { type ExampleWorkers, startExampleWorkers } from "../../support/e2e/example-workers.js";
-import { activityStatus, nexusStatus, runNxrun } from "../../support/e2e/harness.js";
+import { activityStatus, nexusStatus, runNxrun, stack, uniqueId } from "../../support/e2e/harness.js";
 import { output, type RunResult, runPipelineFile, stepOf } from "../../support/e2e/run-helpers.js";
+import { parseWorkflowCommands } from "../../support/github/workflow-commands.js";
 
 const example = (name: string) => join(REPO, "examples", name);
 let workers: ExampleWorkers;
@@ -170,6 +174,66 @@ describe("examples", () => {
       "check[3]",
       "publish",
     ]);
+  });
+
+  it("examples/ci/github-actions.yml: its check and run steps, run as the runner would run them", () => {
+    // Each `run:` of the two jobs in bash, in a checkout-like directory, with what the runner sets
+    // (GITHUB_ACTIONS, GITHUB_STEP_SUMMARY, GITHUB_WORKSPACE, GITHUB_RUN_ID/ATTEMPT) and `npx nxrun`
+    // being this build. The namespace is the local dev server's, so TEMPORAL_API_KEY is left unset:
+    // TEMPORAL_API_KEY over TLS is tested through nginx in test/e2e/tls/tls.test.ts.
+    const workflow = parseYaml(readFileSync(join(REPO, "examples", "ci", "github-actions.yml"), "utf8")) as {
+      on: Record<string, unknown>;
+      jobs: Record<string, { env?: Record<string, string>; steps: { run?: string; env?: Record<string, string> }[] }>;
+    };
+    expect(Object.keys(workflow.on)).toContain("pull_request");
+    // The API key comes from a secret, never from the file.
+    expect(workflow.jobs.run?.env?.TEMPORAL_API_KEY).toMatch(/^\$\{\{ secrets\.TEMPORAL_API_KEY \}\}$/);
+    const workspace = mkdtempSync(join(tmpdir(), "nxrun-gha-"));
+    symlinkSync(join(REPO, "examples"), join(workspace, "examples"));
+    const stepSummary = join(workspace, "step-summary.md");
+    writeFileSync(stepSummary, "");
+    const runId = uniqueId("gha").replace(/[^0-9a-z]/gi, "");
+    const env = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      GITHUB_ACTIONS: "true",
+      CI: "true",
+      GITHUB_STEP_SUMMARY: stepSummary,
+      GITHUB_WORKSPACE: workspace,
+      GITHUB_RUN_ID: runId,
+      GITHUB_RUN_ATTEMPT: "1",
+      MAX_LAG_MINUTES: "5",
+      TEMPORAL_ADDRESS: stack().address,
+      TEMPORAL_NAMESPACE: stack().namespace,
+    };
+    const nxrun = `'${process.execPath}' '${join(REPO, "bin", "nxrun.js")}'`;
+    const outputs: string[] = [];
+    for (const job of ["check", "run"]) {
+      for (const step of workflow.jobs[job]?.steps ?? []) {
+        if (step.run === undefined || step.run === "npm ci") continue;
+        expect(step.run, "a step runs nxrun from the repository's own packages").toMatch(/^npx nxrun /);
+        const script = step.run.replace(/^npx nxrun /, `${nxrun} `);
+        outputs.push(execFileSync("bash", ["-e", "-c", script], { cwd: workspace, env, encoding: "utf8" }));
+      }
+    }
+    // check: every example clean, so no annotation; preflight found the endpoints and pollers.
+    expect(outputs).toHaveLength(3);
+    expect(parseWorkflowCommands(outputs.join("\n"))).toEqual([]);
+    expect(outputs[0]).toContain("files checked: ok");
+    const summary = readFileSync(join(workspace, "nxrun-summary.md"), "utf8");
+    expect(readFileSync(stepSummary, "utf8")).toBe(summary);
+    const tables: Tokens.Table[] = [];
+    marked.walkTokens(marked.lexer(summary), (t: Token) => {
+      if (t.type === "table") tables.push(t as Tokens.Table);
+    });
+    expect(tables[0]?.rows.find((r) => r[0]?.text === "Run ID")?.[1]?.text).toBe(`\`nightly-${runId}-1\``);
+    expect(tables[1]?.rows.map((r) => [r[0]?.text, r[1]?.text])).toEqual([
+      ["`tables`", "✅ completed"],
+      ["`check`", "✅ completed"],
+      ["`publish`", "✅ completed"],
+    ]);
+    expect(readFileSync(join(workspace, "nxrun-junit.xml"), "utf8")).toContain("<testsuite");
+    expect(JSON.parse(readFileSync(join(workspace, "nxrun-run.json"), "utf8")).status).toBe("completed");
   });
 
   it("ci-automation.yaml reports the stale tables under a stricter limit", async () => {
