@@ -42,7 +42,13 @@ export function registerCommands(program: Command, setExit: (code: number) => vo
     .option("-i, --input <key=value>", "an input; value is parsed as JSON when it is valid JSON (repeatable)", collect)
     .option("--inputs <file>", "inputs from a JSON or YAML file")
     .option("--run-id <id>", "the run's ID (default: <name>-<utc time>-<random>)")
-    .option("--resume <id>", "re-attach to a run: await what runs, reuse what completed, start only what is missing")
+    .option(
+      "--resume <id>",
+      "resume a run with its own inputs: await what runs, reuse what completed, start only what is missing",
+    )
+    .option("--from <step>", "with --resume: run this step and everything downstream again (repeatable)", collect)
+    .option("--allow-changed", "with --resume: go on although the pipeline changed since the run started")
+    .option("--takeover", "with --resume: take over a run whose session another host left open")
     .option("-y, --yes", "approve every confirm step")
     .option("--dry-run", "print the plan with what can be resolved; start nothing")
     .option("--concurrency <n>", "most executions in flight at once (overrides the pipeline)", positiveInt)

@@ -14,4 +14,8 @@ export interface RunFlags extends ConnectionOverrides {
   junit?: string;
   summary?: string;
   compensate?: boolean;
+  /** `--from`, repeatable: rerun these steps and what is downstream (with --resume). */
+  from?: string[];
+  allowChanged?: boolean;
+  takeover?: boolean;
 }

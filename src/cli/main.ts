@@ -5,9 +5,9 @@
 
 import { Command, CommanderError } from "commander";
 import { ExitCode } from "../base/exit-codes.js";
+import { NXRUN_VERSION } from "../base/version.js";
 import { printError } from "./print-error.js";
 
-const VERSION = "0.1.0";
 const SUBCOMMANDS = new Set([
   "run",
   "check",
@@ -18,6 +18,8 @@ const SUBCOMMANDS = new Set([
   "list",
   "count",
   "completion",
+  "watch",
+  "runs",
   "help",
 ]);
 
@@ -31,7 +33,7 @@ export async function main(argv: string[]): Promise<number> {
   let exitCode: number = ExitCode.ok;
   const program = new Command("nxrun")
     .description("Run YAML pipelines of standalone Temporal activities and Nexus operations")
-    .version(VERSION, "-V, --version")
+    .version(NXRUN_VERSION, "-V, --version")
     .exitOverride()
     .showSuggestionAfterError(true);
 

@@ -6,7 +6,7 @@
 
 import { setFlagsFromString } from "node:v8";
 import { ExitCode } from "../base/exit-codes.js";
-import { UserError } from "../base/user-error.js";
+import { isUserError, UserError } from "../base/user-error.js";
 import type { Reporter, RunRecord } from "../engine/events.js";
 import { newRunId } from "../engine/execution-ids.js";
 import { readSecrets } from "../engine/secrets.js";
@@ -45,7 +45,7 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
     process.stderr.write(`${formatDiagnostics(resolved.diagnostics, { color })}\n`);
     return ExitCode.usage;
   }
-  const inputs = resolved.values;
+  let inputs = resolved.values;
   const secrets = readSecrets(pipeline, process.env);
 
   if (flags.runId !== undefined && flags.resume !== undefined && flags.runId !== flags.resume) {
@@ -61,6 +61,20 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
   const { connect } = await import("../temporal/connect.js");
   const client = await connect(await resolveConnection(flags, pipeline.temporal));
   try {
+    const { prepareSession } = await import("../runs/run-session.js");
+    const prepared = await prepareSession(client, pipeline, {
+      runId,
+      resume: flags.resume !== undefined,
+      inputs,
+      given: resolved.given,
+      ...(flags.compensate === false ? { compensate: false } : {}),
+      ...(flags.concurrency === undefined ? {} : { concurrency: flags.concurrency }),
+      from: flags.from ?? [],
+      allowChanged: flags.allowChanged === true,
+      takeover: flags.takeover === true,
+    });
+    inputs = prepared.inputs;
+    for (const note of prepared.notes) process.stderr.write(`note: ${note}\n`);
     const { chooseOutput, createReporters } = await import("../report/index.js");
     const output = chooseOutput({
       ...(flags.output === undefined ? {} : { requested: flags.output }),
@@ -75,7 +89,22 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
       secrets: Object.values(secrets),
       header: { address: client.address, namespace: client.namespace },
     });
-    return await runWithSignals(pipeline, runId, inputs, secrets, flags, client, reporter);
+    let end: { status: "completed" | "failed" | "canceled" | "timedOut"; exitCode: number } = {
+      status: "failed",
+      exitCode: ExitCode.bug,
+    };
+    try {
+      const outcome = await runWithSignals(pipeline, runId, inputs, secrets, flags, client, reporter, prepared);
+      end = outcome;
+      return outcome.exitCode;
+    } catch (error) {
+      end = { status: "failed", exitCode: isUserError(error) ? error.exitCode : ExitCode.bug };
+      throw error;
+    } finally {
+      await prepared.session.close(end).catch(() => {
+        // The run's own outcome matters more than its record; status reads an unclosed session as stopped.
+      });
+    }
   } finally {
     client.close();
   }
@@ -89,7 +118,8 @@ async function runWithSignals(
   flags: RunFlags,
   client: import("../temporal/types.js").TemporalClient,
   reporter: Reporter,
-): Promise<number> {
+  prepared: import("../runs/run-session.js").PreparedSession,
+): Promise<{ status: "completed" | "failed" | "canceled" | "timedOut"; exitCode: number }> {
   const { runPipeline } = await import("../engine/run-pipeline.js");
   const interrupt = new AbortController();
   const terminate = new AbortController();
@@ -120,10 +150,11 @@ async function runWithSignals(
       signal: interrupt.signal,
       terminateSignal: terminate.signal,
       runId,
-      resume: flags.resume !== undefined,
+      resume: prepared.resumed,
       yes: flags.yes === true,
-      compensate: flags.compensate !== false,
-      ...(flags.concurrency === undefined ? {} : { concurrency: flags.concurrency }),
+      compensate: prepared.compensate,
+      concurrency: prepared.concurrency,
+      attempts: prepared.attempts,
     });
   } finally {
     await reporter.close?.();
@@ -131,7 +162,8 @@ async function runWithSignals(
     process.off("SIGTERM", onSignal);
     if (forceExit) clearTimeout(forceExit);
   }
-  return exitCodeOf(record, signals > 0);
+  const exitCode = exitCodeOf(record, signals > 0);
+  return { status: record.status === "running" ? "failed" : record.status, exitCode };
 }
 
 /** 0 completed; 130 cancelled by a signal; 1 otherwise (failed, timed out, cancelled remotely). */

@@ -25,7 +25,7 @@ export async function runCompensations(ctx: RunContext, stop: AbortSignal): Prom
     const recordId = compensationRecordId(stepId);
     const record: StepRecord = { id: recordId, section: "compensate", kind: compensate.call.kind, status: "pending" };
     ctx.addRecord(record);
-    const id = compensationExecutionId(ctx.runId, stepId);
+    const id = compensationExecutionId(ctx.runId, ctx.stepKey(stepId));
     let holdsSlot = false;
     try {
       const spec = await buildExecutionSpec(ctx, compensate.call, compensate, ctx.scope(), id);

@@ -22,7 +22,15 @@ export function newRunId(name: string, now: Date = new Date(), random: () => num
   return `${name}-${formatRunTimestamp(now)}-${suffix}`;
 }
 
-/** `<runId>.<stepId>`: the one execution of a single step. */
+/**
+ * The step's part of its execution IDs: `<stepId>` on its first attempt, `<stepId>@<n>` on the n-th
+ * (a rerun with `--resume RUN --from STEP`), so a rerun never meets the executions of an earlier one.
+ */
+export function stepKey(stepId: string, attempt = 1): string {
+  return attempt > 1 ? `${stepId}@${attempt}` : stepId;
+}
+
+/** `<runId>.<stepId>`: the one execution of a single step (`stepId` may carry an attempt, see stepKey). */
 export function stepExecutionId(runId: string, stepId: string): string {
   return `${runId}.${stepId}`;
 }

@@ -55,7 +55,7 @@ export async function runForEach(ctx: RunContext, step: Step, record: StepRecord
 
   const runItem = async (index: number): Promise<void> => {
     const item = items[index] as ItemRecord;
-    const id = itemExecutionId(ctx.runId, step.id, index);
+    const id = itemExecutionId(ctx.runId, ctx.stepKey(step.id), index);
     if (step.repeat) {
       await runRepeatedItem(item, id);
       return;

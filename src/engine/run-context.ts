@@ -11,6 +11,7 @@ import type { TemporalClient } from "../temporal/types.js";
 import { Slots } from "./concurrency-limit.js";
 import type { CancelEvent, Reporter, RunStatus, StepError, StepRecord } from "./events.js";
 import type { ExecutionContext } from "./execution.js";
+import { stepKey } from "./execution-ids.js";
 import { InFlight } from "./in-flight.js";
 import type { Evaluate } from "./run-options.js";
 
@@ -64,12 +65,18 @@ export class RunContext implements ExecutionContext {
     private readonly evaluator: Evaluate,
     concurrency: number,
     readonly yes: boolean,
+    private readonly attempts: ReadonlyMap<string, number> = new Map(),
   ) {
     this.slots = new Slots(concurrency);
     // Every in-flight execution listens on this signal; that is by design, not a leak.
     setMaxListeners(0, this.cancelController.signal);
     this.inFlight = new InFlight(client);
     for (const step of [...pipeline.steps, ...pipeline.finally]) this.stepsById.set(step.id, step);
+  }
+
+  /** The step's part of its execution IDs, attempt included (src/engine/execution-ids.ts). */
+  stepKey(stepId: string): string {
+    return stepKey(stepId, this.attempts.get(stepId));
   }
 
   /** Aborts when the run is cancelled (signal, timeout, fail-fast, remote cancel). */

@@ -28,6 +28,8 @@ export interface RunOptions {
   yes?: boolean;
   /** Run compensations after a failure or cancellation (default true). */
   compensate?: boolean;
+  /** The current attempt of steps rerun with `--from` (execution IDs `<run>.<step>@<n>`); 1 when absent. */
+  attempts?: ReadonlyMap<string, number>;
   /** Expression evaluator; default src/pipeline/expr/evaluate.ts. */
   evaluate?: Evaluate;
   /** Clock, for tests. */

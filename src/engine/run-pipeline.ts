@@ -39,6 +39,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions): Prom
     evaluate,
     options.concurrency ?? pipeline.concurrency,
     options.yes === true,
+    options.attempts,
   );
   for (const step of [...pipeline.steps, ...pipeline.finally]) {
     ctx.addRecord({ id: step.id, section: step.section, kind: step.call.kind, status: "pending" });

@@ -43,7 +43,7 @@ export async function runStep(ctx: RunContext, step: Step, signal: AbortSignal):
 
 async function runSingle(ctx: RunContext, step: Step, record: StepRecord, signal: AbortSignal): Promise<void> {
   if (step.call.kind === "confirm" || step.call.kind === "wait") throw new Error("unreachable: gate step in runSingle");
-  const id = stepExecutionId(ctx.runId, step.id);
+  const id = stepExecutionId(ctx.runId, ctx.stepKey(step.id));
   if (step.repeat) {
     await runSingleRepeated(ctx, step, step.call, id, record, signal);
     return;

@@ -2,17 +2,24 @@
  * Reading an execution ID back into the run's step, forEach item or compensation. The formats are
  * those of `src/engine/execution-ids.ts` (docs/connecting.md): `<runId>.<stepId>`,
  * `<runId>.<stepId>.<index>`, `<runId>.<stepId>.compensate`, and a repeat's attempts
- * `<runId>.<stepId>[.<index>].check-<n>`. Step IDs are identifiers (no dots), so
- * the part after `<runId>.` parses without ambiguity.
+ * `<runId>.<stepId>[.<index>].check-<n>`; each with `@<attempt>` after the step ID when a `--from`
+ * rerun made it (`<runId>.<stepId>@2.3`). Step IDs are identifiers (no dots, no `@`), so the part
+ * after `<runId>.` parses without ambiguity.
  */
 
 /** Which part of a run an execution is. */
 export type ExecutionRole =
-  | { readonly role: "step"; readonly stepId: string; readonly check?: number }
-  | { readonly role: "item"; readonly stepId: string; readonly index: number; readonly check?: number }
-  | { readonly role: "compensation"; readonly stepId: string };
+  | { readonly role: "step"; readonly stepId: string; readonly attempt: number; readonly check?: number }
+  | {
+      readonly role: "item";
+      readonly stepId: string;
+      readonly attempt: number;
+      readonly index: number;
+      readonly check?: number;
+    }
+  | { readonly role: "compensation"; readonly stepId: string; readonly attempt: number };
 
-const REST = /^([A-Za-z_][A-Za-z0-9_]*)(?:\.(\d+|compensate))?(?:\.check-(\d+))?$/;
+const REST = /^([A-Za-z_][A-Za-z0-9_]*)(?:@([1-9]\d*))?(?:\.(\d+|compensate))?(?:\.check-(\d+))?$/;
 
 /**
  * The role of `executionId` in run `runId`; undefined when the ID is not one of that run's. This
@@ -25,22 +32,24 @@ export function executionRole(runId: string, executionId: string): ExecutionRole
   const match = REST.exec(executionId.slice(prefix.length));
   if (!match) return undefined;
   const stepId = match[1] as string;
-  const suffix = match[2];
-  const check = match[3] === undefined ? {} : { check: Number(match[3]) };
-  if (suffix === undefined) return { role: "step", stepId, ...check };
-  if (suffix === "compensate") return match[3] === undefined ? { role: "compensation", stepId } : undefined;
-  return { role: "item", stepId, index: Number(suffix), ...check };
+  const attempt = match[2] === undefined ? 1 : Number(match[2]);
+  const suffix = match[3];
+  const check = match[4] === undefined ? {} : { check: Number(match[4]) };
+  if (suffix === undefined) return { role: "step", stepId, attempt, ...check };
+  if (suffix === "compensate") return match[4] === undefined ? { role: "compensation", stepId, attempt } : undefined;
+  return { role: "item", stepId, attempt, index: Number(suffix), ...check };
 }
 
-/** How a role is shown in a table: `deploy`, `deploy[3]`, `deploy (compensate)`. */
+/** How a role is shown in a table: `deploy`, `deploy[3]`, `deploy (compensate)`, `deploy@2[3]` for a rerun. */
 export function roleLabel(role: ExecutionRole): string {
+  const step = role.attempt > 1 ? `${role.stepId}@${role.attempt}` : role.stepId;
   switch (role.role) {
     case "step":
-      return `${role.stepId}${role.check === undefined ? "" : ` check ${role.check}`}`;
+      return `${step}${role.check === undefined ? "" : ` check ${role.check}`}`;
     case "item":
-      return `${role.stepId}[${role.index}]${role.check === undefined ? "" : ` check ${role.check}`}`;
+      return `${step}[${role.index}]${role.check === undefined ? "" : ` check ${role.check}`}`;
     case "compensation":
-      return `${role.stepId} (compensate)`;
+      return `${step} (compensate)`;
     default: {
       const never: never = role;
       throw new Error(`unknown role ${JSON.stringify(never)}`);

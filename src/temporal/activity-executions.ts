@@ -15,7 +15,7 @@ import {
   userMetadata,
 } from "./execution-common.js";
 import { decodeFailure, failureStatus } from "./failure.js";
-import { decodeSingleResult, encodePayload, encodePayloads } from "./payloads.js";
+import { decodePayloads, decodeSingleResult, encodePayload, encodePayloads } from "./payloads.js";
 import { enums, type TemporalApi, wf } from "./proto.js";
 import { msToDuration } from "./proto-values.js";
 import type { WorkflowServiceRpc } from "./rpc.js";
@@ -23,6 +23,7 @@ import type {
   ActivityExecutions,
   AwaitOptions,
   CountResult,
+  DescribeOptions,
   ExecutionDescription,
   ExecutionListEntry,
   Outcome,
@@ -79,7 +80,7 @@ export function startActivityRequest(
         )
       : null,
     header: headers.length > 0 ? { fields: Object.fromEntries(headers.map(([k, v]) => [k, encodePayload(v)])) } : null,
-    userMetadata: userMetadata(options.summary) ?? null,
+    userMetadata: userMetadata(options.summary, options.details) ?? null,
     priority: options.priority
       ? {
           priorityKey: options.priority.priorityKey ?? null,
@@ -153,12 +154,19 @@ export function activityExecutions(rpc: WorkflowServiceRpc, identity: string): A
       }
     },
 
-    async describe(id: string, runId?: string): Promise<ExecutionDescription> {
+    async describe(id: string, runId?: string, options: DescribeOptions = {}): Promise<ExecutionDescription> {
       const response = await rpc.call(
         "DescribeActivityExecution",
         wf.DescribeActivityExecutionRequest,
         wf.DescribeActivityExecutionResponse,
-        { namespace, activityId: id, runId: runId ?? "", includeOutcome: true, includeLastFailure: true },
+        {
+          namespace,
+          activityId: id,
+          runId: runId ?? "",
+          includeOutcome: true,
+          includeLastFailure: true,
+          includeInput: options.includeInput === true,
+        },
         { idempotent: true },
       );
       const info = response.info;
@@ -178,6 +186,7 @@ export function activityExecutions(rpc: WorkflowServiceRpc, identity: string): A
         Boolean(info?.canceledReason);
       const outcome = activityOutcome(response.outcome);
       if (outcome) description.outcome = outcome;
+      if (options.includeInput && response.input) description.input = decodePayloads(response.input);
       return description;
     },
 

@@ -94,9 +94,16 @@ export function enumValue(values: object, prefix: string, suffix: string): numbe
   return value;
 }
 
-/** The summary as user metadata: a json/plain payload, as Temporal's UI and CLI expect. */
-export function userMetadata(summary: string | undefined): TemporalApi.api.sdk.v1.IUserMetadata | undefined {
-  return summary === undefined ? undefined : { summary: encodePayload(summary) };
+/** Summary and details as user metadata: json/plain payloads, as Temporal's UI and CLI expect. */
+export function userMetadata(
+  summary: string | undefined,
+  details?: string,
+): TemporalApi.api.sdk.v1.IUserMetadata | undefined {
+  if (summary === undefined && details === undefined) return undefined;
+  return {
+    ...(summary === undefined ? {} : { summary: encodePayload(summary) }),
+    ...(details === undefined ? {} : { details: encodePayload(details) }),
+  };
 }
 
 /** A count response of either kind. */

@@ -66,7 +66,7 @@ export function startNexusRequest(
         )
       : null,
     nexusHeader: options.headers ? { ...options.headers } : {},
-    userMetadata: userMetadata(options.summary) ?? null,
+    userMetadata: userMetadata(options.summary, options.details) ?? null,
   };
 }
 

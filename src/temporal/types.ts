@@ -32,6 +32,8 @@ interface CommonStartOptions {
   idConflictPolicy?: IdConflictPolicy;
   /** Sent as user metadata (shown in Temporal's UI). */
   summary?: string;
+  /** Sent as user metadata details (Markdown; the UI shows it under the summary). */
+  details?: string;
 }
 
 export interface StartActivityOptions extends CommonStartOptions {
@@ -120,6 +122,13 @@ export interface ExecutionDescription {
   /** Activity: a cancel request has been recorded. */
   cancelRequested?: boolean;
   outcome?: Outcome;
+  /** The execution's input payloads, decoded; only when asked for (`describe(..., { includeInput: true })`). */
+  input?: unknown[];
+}
+
+export interface DescribeOptions {
+  /** Also return the input the execution was started with (activities). */
+  includeInput?: boolean;
 }
 
 export interface ExecutionListEntry {
@@ -144,7 +153,7 @@ export interface ExecutionClient<StartOptions> {
   start(options: StartOptions): Promise<Started>;
   /** Long-polls until the execution closes; a poll that returns with no outcome is repeated. */
   awaitOutcome(id: string, runId: string | undefined, options?: AwaitOptions): Promise<Outcome>;
-  describe(id: string, runId?: string): Promise<ExecutionDescription>;
+  describe(id: string, runId?: string, options?: DescribeOptions): Promise<ExecutionDescription>;
   requestCancel(id: string, runId: string | undefined, reason: string): Promise<void>;
   terminate(id: string, runId: string | undefined, reason: string): Promise<void>;
   list(query?: string, options?: { pageSize?: number }): AsyncIterable<ExecutionListEntry>;

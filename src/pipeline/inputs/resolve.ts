@@ -21,7 +21,9 @@ export interface InputSources {
   allowMissing?: boolean;
 }
 
-export type ResolveResult = { ok: true; values: Record<string, unknown> } | { ok: false; diagnostics: Diagnostic[] };
+export type ResolveResult =
+  /** `given`: the inputs the user gave (by -i or the file), as opposed to defaults. */
+  { ok: true; values: Record<string, unknown>; given: string[] } | { ok: false; diagnostics: Diagnostic[] };
 
 /** Resolves and validates a run's inputs. */
 export async function resolveInputs(pipeline: Pipeline, sources: InputSources = {}): Promise<ResolveResult> {
@@ -136,7 +138,7 @@ export async function resolveInputs(pipeline: Pipeline, sources: InputSources = 
     values[name] = value;
   }
   if (diagnostics.length > 0) return { ok: false, diagnostics };
-  return { ok: true, values };
+  return { ok: true, values, given: [...given.keys()] };
 }
 
 /** `-i` values: JSON when they parse as JSON (numbers, booleans, arrays, objects, quoted strings), else the raw string. */

@@ -86,3 +86,23 @@ export function upstreamOf(pipeline: Pipeline, id: string): Set<string> {
   }
   return seen;
 }
+
+/** Every step that waits for `id`, directly or through others (the set a rerun from `id` runs again). */
+export function downstreamOf(pipeline: Pipeline, id: string): Set<string> {
+  const dependents = new Map<string, string[]>();
+  for (const step of [...pipeline.steps, ...pipeline.finally]) {
+    for (const dep of step.dependsOn) {
+      if (!dependents.has(dep)) dependents.set(dep, []);
+      dependents.get(dep)!.push(step.id);
+    }
+  }
+  const seen = new Set<string>();
+  const stack = [...(dependents.get(id) ?? [])];
+  while (stack.length > 0) {
+    const next = stack.pop()!;
+    if (seen.has(next)) continue;
+    seen.add(next);
+    stack.push(...(dependents.get(next) ?? []));
+  }
+  return seen;
+}

@@ -3,6 +3,7 @@
  * complete with exactly one execution per step ID, as the server counts them. Temporal is the journal.
  */
 import type { ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { clientOver, openRpc } from "../../../src/temporal/connect.js";
 import { runNxrun, stack, uniqueId, waitFor, waitForCount } from "../../support/e2e/harness.js";
@@ -16,6 +17,8 @@ const file = () =>
   pipelineFile(`
 nxrun: 1
 name: resumable
+inputs:
+  tag: { type: string, default: dflt }
 defaults:
   taskQueue: {{queue}}
 steps:
@@ -32,7 +35,7 @@ steps:
     input: { ms: "{% 600 + $item * 100 %}" }
   - id: last
     activity: echo
-    input: { text: "{% $steps.op.output.text %}", total: "{% $sum($steps.each.output.slept) %}" }
+    input: { text: "{% $steps.op.output.text & '-' & $inputs.tag %}", total: "{% $sum($steps.each.output.slept) %}" }
 outputs:
   text: "{% $steps.last.output.text %}"
   total: "{% $steps.last.output.total %}"
@@ -45,27 +48,36 @@ const activityIds = (runId: string) => [
 ];
 
 describe("resume after SIGKILL", () => {
-  it("5 runs killed at random moments, each resumed to completion with one execution per step ID", async () => {
+  it("5 runs killed at random moments, each resumed with no inputs to the outputs of an uninterrupted run, one execution per step ID", async () => {
     const pipeline = file();
+    const uninterrupted = await runPipelineFile(pipeline, ["-i", "tag=kill"]);
+    expect(uninterrupted.code, output(uninterrupted)).toBe(0);
+    expect(uninterrupted.report?.outputs).toEqual({ text: "SLEPT 1500-kill", total: 5700 });
     // The run takes at least 4.5 s of sleeps (first 1.5 s, then three forEach batches of 0.8 + 1.0 +
-    // 1.2 s), so a kill between 0.7 s and 3.7 s always lands mid-run: anywhere from before the first
-    // start to inside the forEach.
+    // 1.2 s), so a kill between 0 and 3.5 s after the run's first line (printed once its manifest is
+    // written) always lands mid-run: anywhere from before the first start to inside the forEach.
     const runs = Array.from({ length: 5 }, (_, i) => ({
       runId: uniqueId(`resume${i}`),
-      killAfterMs: 700 + Math.random() * 3000,
+      killAfterMs: Math.random() * 3500,
     }));
     const killedMidRun = await Promise.all(
       runs.map(async ({ runId, killAfterMs }) => {
-        let child: ChildProcess | undefined;
-        const killed = runNxrun(["run", pipeline, "--run-id", runId], { onSpawn: (c) => (child = c) });
-        const timer = setTimeout(() => child?.kill("SIGKILL"), killAfterMs);
+        let timer: NodeJS.Timeout | undefined;
+        const killed = runNxrun(["run", pipeline, "--run-id", runId, "-i", "tag=kill"], {
+          onSpawn: (child: ChildProcess) => {
+            child.stdout?.once("data", () => {
+              timer = setTimeout(() => child.kill("SIGKILL"), killAfterMs);
+            });
+          },
+        });
         const first = await killed;
         clearTimeout(timer);
         expect(first.signal, output(first)).toBe("SIGKILL");
 
+        // No -i: the inputs come from the run's manifest, not from the input's default.
         const resumed = await runPipelineFile(pipeline, ["--resume", runId], { runId });
         expect(resumed.code, output(resumed)).toBe(0);
-        expect(resumed.report?.outputs).toEqual({ text: "SLEPT 1500", total: 5700 });
+        expect(resumed.report?.outputs).toEqual(uninterrupted.report?.outputs);
         expect(stepOf(resumed, "each").output).toEqual([700, 800, 900, 1000, 1100, 1200].map((slept) => ({ slept })));
 
         // The server's own count: every activity ID once, and the Nexus operation once.
@@ -101,5 +113,126 @@ describe("resume after SIGKILL", () => {
       await waitForCount("activity", `ActivityId STARTS_WITH '${runId}.'`, activityIds(runId).length, 5000);
       return true;
     });
+  });
+});
+
+/** Runs `pipeline` as `runId` and SIGKILLs it `afterMs` after its first line (its manifest is written by then). */
+async function runAndKill(pipeline: string, runId: string, args: string[], afterMs: number) {
+  let timer: NodeJS.Timeout | undefined;
+  const first = await runNxrun(["run", pipeline, "--run-id", runId, ...args], {
+    onSpawn: (child: ChildProcess) => {
+      child.stdout?.once("data", () => {
+        timer = setTimeout(() => child.kill("SIGKILL"), afterMs);
+      });
+    },
+  });
+  clearTimeout(timer);
+  expect(first.signal, output(first)).toBe("SIGKILL");
+}
+
+describe("resume refuses to mix runs", () => {
+  it("an input that differs from the run's is refused naming it; one that agrees is fine", async () => {
+    const pipeline = file();
+    const runId = uniqueId("inputs");
+    await runAndKill(pipeline, runId, ["-i", "tag=first"], 500);
+    const differs = await runNxrun(["run", pipeline, "--resume", runId, "-i", "tag=second"]);
+    expect(differs.code, output(differs)).toBe(2);
+    expect(differs.stderr).toContain('input "tag": the run has "first", this resume gives "second"');
+    expect(differs.stderr).not.toMatch(/\n\s+at /);
+    // Nothing new was started by the refused resume: only what the killed run had started.
+    const before = await client.activities.describe(`${runId}.first`);
+    const agrees = await runPipelineFile(pipeline, ["--resume", runId, "-i", "tag=first"], { runId });
+    expect(agrees.code, output(agrees)).toBe(0);
+    expect(agrees.report?.outputs).toEqual({ text: "SLEPT 1500-first", total: 5700 });
+    expect((await client.activities.describe(`${runId}.first`)).runId).toBe(before.runId);
+  });
+
+  it("an edited pipeline is refused naming each changed step and whether it ran; --allow-changed goes on", async () => {
+    const pipeline = file();
+    const runId = uniqueId("edited");
+    await runAndKill(pipeline, runId, [], 2500);
+    await waitFor(
+      "first to complete",
+      async () => (await client.activities.describe(`${runId}.first`)).status === "completed",
+    );
+    const edited = pipelineFile(
+      readFileSync(pipeline, "utf8")
+        .replace("input: { ms: 1500 }", "input: { ms: 1400 }")
+        .replace("activity: echo", "activity: echo\n    summary: edited"),
+    );
+    const refused = await runNxrun(["run", edited, "--resume", runId]);
+    expect(refused.code, output(refused)).toBe(2);
+    expect(refused.stderr).toContain(`pipeline resumable has changed since run ${runId} started`);
+    expect(refused.stderr).toContain("step first: changed (already ran)");
+    expect(refused.stderr).toContain("step last: changed (not run yet)");
+    expect(refused.stderr).not.toContain("step op:");
+    expect(refused.stderr).toContain("--allow-changed");
+    const allowed = await runPipelineFile(edited, ["--resume", runId, "--allow-changed"], { runId });
+    expect(allowed.code, output(allowed)).toBe(0);
+    // first completed before the edit: its result is kept, not rerun.
+    expect(stepOf(allowed, "first").reused).toBe(true);
+    expect(allowed.report?.outputs).toEqual({ text: "SLEPT 1500-dflt", total: 5700 });
+  });
+
+  it("another pipeline's run ID, an unknown run ID and a run without a manifest are refused with a way on", async () => {
+    const pipeline = file();
+    const done = await runPipelineFile(pipeline, []);
+    expect(done.code, output(done)).toBe(0);
+    const other = pipelineFile(readFileSync(pipeline, "utf8").replace("name: resumable", "name: another"));
+    const wrong = await runNxrun(["run", other, "--resume", done.runId]);
+    expect(wrong.code, output(wrong)).toBe(2);
+    expect(wrong.stderr).toContain(`run ${done.runId} is a run of pipeline "resumable", not of "another"`);
+
+    const unknown = await runNxrun(["run", pipeline, "--resume", "no-such-run-id"]);
+    expect(unknown.code, output(unknown)).toBe(2);
+    expect(unknown.stderr).toContain(`in namespace "${stack().namespace}" on ${stack().address}`);
+
+    // What an nxrun without manifests left behind: executions, no manifest.
+    const old = uniqueId("old");
+    await client.activities.start({
+      id: `${old}.first`,
+      activityType: "sleepFor",
+      taskQueue: stack().taskQueue,
+      args: [{ ms: 10 }],
+      startToClose: 10_000,
+    });
+    await waitForCount("activity", `ActivityId STARTS_WITH '${old}.'`, 1);
+    const noManifest = await runNxrun(["run", pipeline, "--resume", old]);
+    expect(noManifest.code, output(noManifest)).toBe(2);
+    expect(noManifest.stderr).toContain(`run ${old} has no manifest`);
+    expect(noManifest.stderr).toContain("--allow-changed");
+    expect(noManifest.stderr).not.toMatch(/\n\s+at /);
+    const goOn = await runPipelineFile(pipeline, ["--resume", old, "--allow-changed", "-i", "tag=old"], { runId: old });
+    expect(goOn.code, output(goOn)).toBe(0);
+    expect(stepOf(goOn, "first").reused).toBe(true);
+  });
+
+  it("two processes resuming the same run at once never start a step twice", async () => {
+    const pipeline = file();
+    const runId = uniqueId("twice");
+    await runAndKill(pipeline, runId, ["-i", "tag=two"], 1000);
+    const [a, b] = await Promise.all([
+      runPipelineFile(pipeline, ["--resume", runId], { runId }),
+      runPipelineFile(pipeline, ["--resume", runId], { runId }),
+    ]);
+    const codes = [a.code, b.code].sort();
+    // One holds the run; the other is refused, or (when it came after the first had finished) reuses everything.
+    expect(
+      [
+        [0, 0],
+        [0, 2],
+      ],
+      `${output(a)}\n${output(b)}`,
+    ).toContainEqual(codes);
+    for (const r of [a, b]) {
+      if (r.code === 2) expect(r.stderr).toContain(`run ${runId} is being run now by`);
+      else expect(r.report?.outputs).toEqual({ text: "SLEPT 1500-two", total: 5700 });
+    }
+    // The server's own record: one execution per step ID (visibility lists every run of an ID).
+    const ids = activityIds(runId);
+    await waitForCount("activity", `ActivityId STARTS_WITH '${runId}.'`, ids.length);
+    await waitForCount("nexus", `OperationId STARTS_WITH '${runId}.'`, 1);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    await waitForCount("activity", `ActivityId STARTS_WITH '${runId}.'`, ids.length, 5000);
   });
 });

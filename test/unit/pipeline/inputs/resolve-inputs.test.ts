@@ -31,7 +31,12 @@ const dir = mkdtempSync(join(tmpdir(), "nxrun-inputs-"));
 describe("resolveInputs", () => {
   it("parses -i values as JSON when they are JSON, else strings, and fills defaults", async () => {
     const r = await resolveInputs(pipeline(), { pairs: ["tenant=acme", 'regions=["us","eu"]', "count=3"] });
-    expect(r).toEqual({ ok: true, values: { tenant: "acme", regions: ["us", "eu"], count: 3, version: "1.0" } });
+    // `given` names what the user gave (a resume compares those with the run's), not the defaults.
+    expect(r).toEqual({
+      ok: true,
+      values: { tenant: "acme", regions: ["us", "eu"], count: 3, version: "1.0" },
+      given: ["tenant", "regions", "count"],
+    });
   });
 
   it("keeps a JSON-looking -i value as text when the input is a string", async () => {

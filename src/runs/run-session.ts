@@ -1,0 +1,236 @@
+/**
+ * Before a run starts on Temporal: read the run's manifest (when it has one), refuse what would mix
+ * two runs (another pipeline's run, different inputs, an edited pipeline, a run another process is
+ * running now), work out the attempts a `--from` rerun uses, and open this session by writing the
+ * new manifest. The run command (src/cli/run.ts) runs the pipeline with what this returns.
+ */
+import { UserError } from "../base/user-error.js";
+import type { Pipeline } from "../pipeline/model.js";
+import type { TemporalClient } from "../temporal/types.js";
+import { pipelineDigest } from "./manifest/digest.js";
+import { attemptsOf, buildManifest, currentActor, type RunManifest } from "./manifest/manifest.js";
+import { inputConflicts, rerunSet, stepChanges } from "./manifest/resume-check.js";
+import { type ManifestRead, openSession, readManifest, type Session, SessionHeldError } from "./manifest/store.js";
+import { findRunExecutions } from "./run-executions.js";
+import { unknownRunError } from "./unknown-run.js";
+
+export interface SessionRequest {
+  runId: string;
+  /** `--resume`: the run must exist. Without it, an existing run ID is resumed all the same (with the checks). */
+  resume: boolean;
+  /** Inputs resolved from -i / --inputs / defaults, and which of them the user gave. */
+  inputs: Record<string, unknown>;
+  given: readonly string[];
+  /** `--no-compensate` given (false), else undefined. */
+  compensate?: boolean;
+  concurrency?: number;
+  from: readonly string[];
+  allowChanged: boolean;
+  takeover: boolean;
+}
+
+export interface PreparedSession {
+  readonly inputs: Record<string, unknown>;
+  readonly attempts: ReadonlyMap<string, number>;
+  readonly compensate: boolean;
+  readonly concurrency: number;
+  /** True when an earlier session of the run existed. */
+  readonly resumed: boolean;
+  readonly manifest: RunManifest;
+  readonly session: Session;
+  /** Things the user should know (printed on stderr before the run). */
+  readonly notes: readonly string[];
+}
+
+
+export async function prepareSession(
+  client: TemporalClient,
+  pipeline: Pipeline,
+  request: SessionRequest,
+): Promise<PreparedSession> {
+  const { runId } = request;
+  if (request.from.length > 0 && !request.resume) {
+    throw new UserError("--from reruns steps of an earlier run and needs --resume RUN_ID", {
+      hint: `e.g. nxrun run ${pipeline.file} --resume <run-id> --from ${request.from[0]}`,
+    });
+  }
+  const read = await readManifest(client, runId);
+  const notes: string[] = [];
+  let previous: RunManifest | undefined;
+  let stale: string | undefined;
+  let inputs = request.inputs;
+  let compensate = request.compensate ?? true;
+  let concurrency = request.concurrency ?? pipeline.concurrency;
+  let attempts = new Map<string, number>();
+
+  if (!read.found) {
+    if (request.resume || request.allowChanged || request.from.length > 0) {
+      const executions = await findRunExecutions(client, runId);
+      if (executions.length === 0) throw unknownRunError(client, runId);
+      if (!request.allowChanged) {
+        throw new UserError(`run ${runId} has no manifest, so nxrun cannot check that this resume matches it`, {
+          hint: `its ${executions.length} executions exist, but its manifest execution (${runId}~manifest) does not: it was started by an nxrun that kept no manifests, or the manifest was deleted. To resume it without the checks, give the run's inputs again with -i and add --allow-changed; or start a new run without --resume.`,
+        });
+      }
+      notes.push(`run ${runId} has no manifest: resuming without checking inputs or steps (--allow-changed)`);
+    }
+  } else {
+    const problem = read.manifest === undefined ? read.problem : undefined;
+    if (read.manifest === undefined) {
+      if (!request.allowChanged) {
+        throw new UserError(`the manifest of run ${runId} cannot be read: ${problem ?? "unknown format"}`, {
+          hint: "it was probably written by another nxrun version; resume with that version, or give the run's inputs again with -i and add --allow-changed to resume without the checks",
+        });
+      }
+      notes.push(`the manifest of run ${runId} cannot be read (${problem}); resuming without checks (--allow-changed)`);
+    } else {
+      previous = read.manifest;
+      ({ inputs, compensate, concurrency } = checkAgainst(previous, pipeline, request, notes));
+      attempts = attemptsOf(previous);
+      await checkSteps(client, previous, pipeline, request, notes);
+    }
+    stale = await staleSession(read, request);
+  }
+
+  if (request.from.length > 0) {
+    const { rerun, unknown } = rerunSet(pipeline, request.from);
+    if (unknown.length > 0) {
+      throw new UserError(`--from ${unknown.join(", ")}: no such step in pipeline ${pipeline.name}`, {
+        hint: `--from takes the ID of a step under steps: (${pipeline.steps.map((s) => s.id).join(", ")})`,
+      });
+    }
+    for (const id of rerun) attempts.set(id, (attempts.get(id) ?? 1) + 1);
+  }
+
+  const manifest = buildManifest(pipeline, {
+    runId,
+    inputs,
+    compensate,
+    concurrency,
+    attempts,
+    ...(previous === undefined ? {} : { previous }),
+    from: request.from,
+  });
+  let session: Session;
+  try {
+    session = await openSession(client, manifest, stale);
+  } catch (error) {
+    if (!(error instanceof SessionHeldError)) throw error;
+    const now = await readManifest(client, runId);
+    throw heldError(runId, now.found ? now.manifest : undefined);
+  }
+  return { inputs, attempts, compensate, concurrency, resumed: read.found, manifest, session, notes };
+}
+
+/** Inputs and options from the manifest; an input given now that differs is refused. */
+function checkAgainst(
+  previous: RunManifest,
+  pipeline: Pipeline,
+  request: SessionRequest,
+  notes: string[],
+): { inputs: Record<string, unknown>; compensate: boolean; concurrency: number } {
+  const { runId } = request;
+  if (previous.pipeline !== pipeline.name) {
+    throw new UserError(`run ${runId} is a run of pipeline "${previous.pipeline}", not of "${pipeline.name}"`, {
+      hint: `resume it with its own pipeline file (it was ${previous.file}), or give a run ID of ${pipeline.name} (nxrun runs --pipeline ${pipeline.name})`,
+    });
+  }
+  const given = Object.fromEntries(request.given.map((name) => [name, request.inputs[name]]));
+  const conflicts = inputConflicts(previous.inputs, given);
+  if (conflicts.length > 0) {
+    const lines = conflicts.map(
+      (c) => `  input "${c.name}": the run has ${shown(c.recorded)}, this resume gives ${shown(c.given)}`,
+    );
+    throw new UserError(`run ${runId} was started with other inputs than this resume gives:\n${lines.join("\n")}`, {
+      hint: "a resume takes the run's own inputs: leave -i out (or give the same values); for other inputs start a new run without --resume",
+    });
+  }
+  // Inputs the pipeline declares now but the run did not have (an edit let through by --allow-changed).
+  const inputs: Record<string, unknown> = { ...previous.inputs };
+  for (const [name, value] of Object.entries(request.inputs)) if (!(name in inputs)) inputs[name] = value;
+  for (const name of Object.keys(inputs)) if (!(name in pipeline.inputs)) delete inputs[name];
+
+  const compensate = request.compensate ?? previous.options.compensate;
+  if (compensate !== previous.options.compensate)
+    notes.push(
+      `the run was started with${previous.options.compensate ? "" : " --no-compensate"}; this resume runs with${compensate ? "" : " --no-compensate"}`,
+    );
+  const concurrency = request.concurrency ?? previous.options.concurrency;
+  if (concurrency !== previous.options.concurrency)
+    notes.push(`the run was started with concurrency ${previous.options.concurrency}; this resume uses ${concurrency}`);
+  return { inputs, compensate, concurrency };
+}
+
+/** Refuses an edited pipeline (naming each changed step and whether it ran) unless --allow-changed. */
+async function checkSteps(
+  client: TemporalClient,
+  previous: RunManifest,
+  pipeline: Pipeline,
+  request: SessionRequest,
+  notes: string[],
+): Promise<void> {
+  if (previous.digest === pipelineDigest(pipeline)) return;
+  const changes = stepChanges(previous, pipeline);
+  const executions = await findRunExecutions(client, request.runId);
+  const ran = new Set(executions.map((e) => e.role.stepId));
+  const lines = changes.map((c) => `  step ${c.id}: ${c.change}${ran.has(c.id) ? " (already ran)" : " (not run yet)"}`);
+  if (changes.length === 0)
+    lines.push("  outside the steps: inputs' schemas, secrets, vars, timeout, concurrency or outputs");
+  const what = `pipeline ${pipeline.name} has changed since run ${request.runId} started:\n${lines.join("\n")}`;
+  if (!request.allowChanged) {
+    throw new UserError(what, {
+      hint: "resume with the pipeline as it was; or add --allow-changed to go on with the edited one (steps that completed keep their results; rerun them with --from STEP); or start a new run without --resume",
+    });
+  }
+  notes.push(`${what}\ngoing on anyway (--allow-changed)`);
+}
+
+/**
+ * The Temporal run ID of an open session whose process is gone, to end before opening ours; throws
+ * when another process runs the run now (or may: one on another host, without --takeover).
+ */
+async function staleSession(
+  read: Extract<ManifestRead, { found: true }>,
+  request: SessionRequest,
+): Promise<string | undefined> {
+  if (read.status !== "running" && read.status !== "paused") return undefined;
+  const owner = read.manifest?.session;
+  if (owner === undefined || request.takeover) return read.sessionRunId;
+  const here = currentActor();
+  if (owner.host === here.host) {
+    if (!processAlive(owner.pid)) return read.sessionRunId;
+    throw heldError(request.runId, read.manifest);
+  }
+  throw new UserError(
+    `run ${request.runId} may be running now: ${owner.by} (pid ${owner.pid}) started a session at ${owner.at} and did not end it`,
+    {
+      hint: `follow it with nxrun watch ${request.runId}; if that process is gone (killed, its machine lost), resume with --takeover`,
+    },
+  );
+}
+
+/** Whether a process of this host is alive (signal 0 checks without sending anything). */
+export function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function heldError(runId: string, manifest: RunManifest | undefined): UserError {
+  const who = manifest
+    ? `${manifest.session.by} (pid ${manifest.session.pid}, since ${manifest.session.at})`
+    : "another process";
+  return new UserError(`run ${runId} is being run now by ${who}`, {
+    hint: `follow it with nxrun watch ${runId}; resume it once that process has ended`,
+  });
+}
+
+/** A value in an error message: JSON, cut short. */
+function shown(value: unknown): string {
+  const text = value === undefined ? "no value" : JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}

@@ -1,0 +1,137 @@
+/** The run manifest: digests that see edits but not formatting, the wire form, its size, and the resume checks. */
+import { describe, expect, it } from "vitest";
+import { loadPipelineText } from "../../../src/pipeline/load.js";
+import type { Pipeline } from "../../../src/pipeline/model.js";
+import { downstreamOf } from "../../../src/pipeline/plan/build-plan.js";
+import { pipelineDigest } from "../../../src/runs/manifest/digest.js";
+import {
+  buildManifest,
+  decodeManifest,
+  encodeManifest,
+  ManifestFormatError,
+} from "../../../src/runs/manifest/manifest.js";
+import { inputConflicts, rerunSet, stepChanges } from "../../../src/runs/manifest/resume-check.js";
+
+function load(text: string): Pipeline {
+  const loaded = loadPipelineText(text, "/tmp/p.yaml");
+  if (!loaded.ok) throw new Error(JSON.stringify(loaded.diagnostics));
+  return loaded.pipeline;
+}
+
+const BASE = `
+nxrun: 1
+name: deploy
+inputs:
+  tag: { type: string, default: zz }
+secrets:
+  token: { env: TOKEN }
+defaults:
+  taskQueue: q
+steps:
+  - id: build
+    activity: Build
+    input: { tag: "{% $inputs.tag %}" }
+  - id: push
+    activity: Push
+    input: "{% $steps.build.output %}"
+  - id: side
+    activity: Side
+  - id: announce
+    activity: Announce
+    needs: [push, side]
+finally:
+  - id: cleanup
+    activity: Cleanup
+`;
+
+const facts = { runId: "r1", inputs: { tag: "a" }, compensate: true, concurrency: 4 };
+
+describe("digests", () => {
+  it("do not change with comments, blank lines or key order", () => {
+    const reformatted = BASE.replace(
+      "  - id: push\n    activity: Push\n",
+      "  # pushes\n\n  - activity: Push\n    id: push\n",
+    );
+    expect(pipelineDigest(load(reformatted))).toBe(pipelineDigest(load(BASE)));
+    expect(stepChanges(buildManifest(load(BASE), facts), load(reformatted))).toEqual([]);
+  });
+
+  it("name each changed, added and removed step", () => {
+    const edited = BASE.replace("activity: Push", "activity: Push2")
+      .replace("  - id: side\n    activity: Side\n", "")
+      .replace("needs: [push, side]", "needs: [push]")
+      .concat("  - id: extra\n    activity: Extra\n");
+    const manifest = buildManifest(load(BASE), facts);
+    expect(pipelineDigest(load(edited))).not.toBe(manifest.digest);
+    expect(stepChanges(manifest, load(edited))).toEqual([
+      { id: "side", change: "removed" },
+      { id: "push", change: "changed" },
+      { id: "announce", change: "changed" },
+      { id: "extra", change: "added" },
+    ]);
+  });
+
+  it("see a changed default even when no step text changed", () => {
+    const edited = BASE.replace("taskQueue: q", "taskQueue: q2");
+    expect(stepChanges(buildManifest(load(BASE), facts), load(edited)).map((c) => c.id)).toEqual([
+      "build",
+      "side",
+      "push",
+      "announce",
+      "cleanup",
+    ]);
+  });
+});
+
+describe("the manifest", () => {
+  it("round-trips through its wire form, steps in plan order, secrets by name only", () => {
+    const manifest = buildManifest(load(BASE), { ...facts, attempts: new Map([["push", 3]]), from: ["push"] });
+    const decoded = decodeManifest(JSON.parse(JSON.stringify(encodeManifest(manifest))));
+    expect(decoded).toEqual(manifest);
+    expect(decoded.steps.map((s) => [s.id, s.section, s.attempt])).toEqual([
+      ["build", "steps", 1],
+      ["side", "steps", 1],
+      ["push", "steps", 3],
+      ["announce", "steps", 1],
+      ["cleanup", "finally", 1],
+    ]);
+    expect(decoded.secrets).toEqual(["token"]);
+    expect(JSON.stringify(encodeManifest(manifest))).not.toContain("TOKEN=");
+  });
+
+  it("is refused when it is not one, or of a newer format", () => {
+    expect(() => decodeManifest({ hello: 1 })).toThrow(ManifestFormatError);
+    expect(() => decodeManifest(undefined)).toThrow(ManifestFormatError);
+    const newer = { ...(encodeManifest(buildManifest(load(BASE), facts)) as object), nxrunManifest: 99 };
+    expect(() => decodeManifest(newer)).toThrow(/newer than this nxrun reads/);
+  });
+
+  it("stays bounded for a 1,000-step pipeline: about 60 bytes a step", () => {
+    const steps = Array.from(
+      { length: 1000 },
+      (_, i) =>
+        `  - id: step_${String(i).padStart(4, "0")}\n    activity: Work\n    input: "{% ${i === 0 ? "1" : `$steps.step_${String(i - 1).padStart(4, "0")}.output`} %}"\n`,
+    ).join("");
+    const pipeline = load(`nxrun: 1\nname: big\ndefaults:\n  taskQueue: q\nsteps:\n${steps}`);
+    const bytes = Buffer.byteLength(JSON.stringify(encodeManifest(buildManifest(pipeline, { ...facts, inputs: {} }))));
+    // Measured 51 KB (a 1,000-step chain); Temporal's default payload limit is 2 MB (a warning from 256 KB up).
+    expect(bytes).toBeGreaterThan(40_000);
+    expect(bytes).toBeLessThan(70_000);
+  });
+});
+
+describe("resume checks", () => {
+  it("inputs given now must equal the recorded ones", () => {
+    expect(inputConflicts({ tag: "a", n: { x: [1, 2] } }, { tag: "a", n: { x: [1, 2] } })).toEqual([]);
+    expect(inputConflicts({ tag: "a" }, { tag: "b" })).toEqual([{ name: "tag", recorded: "a", given: "b" }]);
+    expect(inputConflicts({}, { tag: "b" })).toEqual([{ name: "tag", recorded: undefined, given: "b" }]);
+  });
+
+  it("--from reruns the step, everything downstream and the finally steps; nothing upstream", () => {
+    const pipeline = load(BASE);
+    expect([...downstreamOf(pipeline, "build")].sort()).toEqual(["announce", "push"]);
+    expect([...rerunSet(pipeline, ["push"]).rerun].sort()).toEqual(["announce", "cleanup", "push"]);
+    expect([...rerunSet(pipeline, ["side", "push"]).rerun].sort()).toEqual(["announce", "cleanup", "push", "side"]);
+    expect(rerunSet(pipeline, ["nope"]).unknown).toEqual(["nope"]);
+  });
+});
