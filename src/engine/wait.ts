@@ -72,7 +72,7 @@ async function beginMarker(
   signal: AbortSignal,
 ): Promise<{ id: string; runId: string; beganMs: number; resumed: boolean }> {
   const activities = ctx.client.activities;
-  const id = stepExecutionId(ctx.runId, step.id);
+  const id = stepExecutionId(ctx.runId, ctx.stepKey(step.id));
   record.execution = { kind: "activity", executionId: id };
   try {
     const found = await retryTransient(() => activities.describe(id), signal);
