@@ -42,7 +42,6 @@ export interface PreparedSession {
   readonly notes: readonly string[];
 }
 
-
 export async function prepareSession(
   client: TemporalClient,
   pipeline: Pipeline,
