@@ -1,0 +1,304 @@
+/**
+ * The reference rules of one expression, by where it is written: unknown inputs, vars, secrets, steps
+ * and fields; steps that cannot have run yet (vars, finally steps, the step itself); $item/$index
+ * outside a forEach step's per-item fields; $run.status outside finally; $output/$attempt outside
+ * repeat.until. `nxrun check` (check-references.ts) and `nxrun eval` (src/cli/eval.ts) both ask these,
+ * so the two give the same codes for the same mistake.
+ */
+
+import type { SourcePosition } from "../base/source-position.js";
+import { Codes } from "./diagnostic-codes.js";
+import type { DiagnosticList } from "./diagnostic-list.js";
+import { didYouMean } from "./did-you-mean.js";
+import { type ExpressionValue, programOf } from "./expr/compile.js";
+import { DEFINED_FIELDS, JSONATA_FUNCTIONS, SCOPE_VARIABLES } from "./expr/references.js";
+import type { Pipeline, Step } from "./model.js";
+
+/** What an expression may see, by where it is. */
+export interface ExpressionPlace {
+  /** For messages: "input of step \"a\"", "var \"x\"". */
+  readonly label: string;
+  /** Vars visible (a var sees only the vars above it). */
+  readonly vars: ReadonlySet<string>;
+  /** "vars": no step has run; "steps"/"finally": the section of the step the expression belongs to; "outputs": any. */
+  readonly stage: "vars" | "steps" | "finally" | "outputs";
+  /** The step the expression belongs to. */
+  readonly stepId?: string;
+  /** A compensation may read its own step's output. */
+  readonly selfAllowed?: boolean;
+  readonly itemAllowed: boolean;
+  readonly runStatusAllowed: boolean;
+  /** repeat.until: $output and $attempt, the attempt just finished. */
+  readonly repeatAllowed?: boolean;
+}
+
+/** The names a pipeline declares, for the checks. */
+export interface PipelineNames {
+  readonly inputs: ReadonlySet<string>;
+  readonly secrets: ReadonlySet<string>;
+  readonly allVars: ReadonlySet<string>;
+  readonly mainIds: ReadonlySet<string>;
+  readonly finallyIds: ReadonlySet<string>;
+  readonly allIds: ReadonlySet<string>;
+}
+
+type PipelineParts = Pick<Pipeline, "inputs" | "secrets" | "vars"> & {
+  readonly steps: ReadonlyArray<Pick<Step, "id">>;
+  readonly finally: ReadonlyArray<Pick<Step, "id">>;
+};
+
+export function pipelineNames(pipeline: PipelineParts): PipelineNames {
+  const mainIds = new Set(pipeline.steps.map((s) => s.id));
+  const finallyIds = new Set(pipeline.finally.map((s) => s.id));
+  return {
+    inputs: new Set(Object.keys(pipeline.inputs)),
+    secrets: new Set(Object.keys(pipeline.secrets)),
+    allVars: new Set(pipeline.vars.map((v) => v.name)),
+    mainIds,
+    finallyIds,
+    allIds: new Set([...mainIds, ...finallyIds]),
+  };
+}
+
+/** The fields of a step that hold expressions, as `nxrun eval --in` names them. */
+export const STEP_FIELDS = [
+  "input",
+  "args",
+  "summary",
+  "when",
+  "forEach",
+  "repeat.until",
+  "compensate",
+  "confirm",
+  "wait",
+] as const;
+export type StepField = (typeof STEP_FIELDS)[number];
+
+type PlacedStep = Pick<Step, "id" | "section" | "forEach" | "repeat">;
+
+/**
+ * Where an expression in `field` of `step` stands. $item/$index: in the per-item fields of a forEach
+ * step (input, args, summary, compensate, repeat.until), never in when, forEach, confirm or wait, which
+ * are evaluated once for the whole step.
+ */
+export function stepPlace(step: PlacedStep, field: StepField, names: PipelineNames): ExpressionPlace {
+  const name = `${step.section === "finally" ? "finally step" : "step"} "${step.id}"`;
+  const inForEach = step.forEach !== undefined;
+  const base = {
+    vars: names.allVars,
+    stage: step.section,
+    stepId: step.id,
+    runStatusAllowed: step.section === "finally",
+  } as const;
+  switch (field) {
+    case "confirm":
+      return { ...base, label: `the question of ${name}`, itemAllowed: false };
+    case "wait":
+      return { ...base, label: `wait of ${name}`, itemAllowed: false };
+    case "when":
+      return { ...base, label: `when of ${name}`, itemAllowed: false };
+    case "forEach":
+      return { ...base, label: `forEach of ${name}`, itemAllowed: false };
+    case "repeat.until":
+      return { ...base, label: `repeat.until of ${name}`, itemAllowed: inForEach, repeatAllowed: true };
+    case "input":
+    case "args":
+    case "summary":
+      return { ...base, label: `${field} of ${name}`, itemAllowed: inForEach };
+    case "compensate":
+      return { ...base, label: `compensate of ${name}`, itemAllowed: inForEach, selfAllowed: true };
+    default: {
+      const never: never = field;
+      throw new Error(`unknown step field ${String(never)}`);
+    }
+  }
+}
+
+/** The names repeat.until sees beyond the usual ones. */
+const REPEAT_VARIABLES: ReadonlySet<string> = new Set(["output", "attempt"]);
+
+/** Checks every reference of one expression; `found` collects the steps it reads (for dependsOn). */
+export function checkExpression(
+  expr: ExpressionValue,
+  ctx: ExpressionPlace,
+  names: PipelineNames,
+  out: DiagnosticList,
+  found?: Map<string, () => SourcePosition>,
+): void {
+  const { inputs, secrets, allVars, finallyIds, allIds } = names;
+  const program = programOf(expr);
+  for (const site of program.sites) {
+    // Positions are computed only for what is reported: most references are fine.
+    const at = () => program.locate(site.offset);
+    const end = () => program.locate(site.offset + site.length);
+    switch (site.kind) {
+      case "inputs":
+        if (!inputs.has(site.name!)) {
+          out.error(
+            Codes.unknownInput,
+            `unknown input "${site.name}" in ${ctx.label}`,
+            at(),
+            didYouMean(site.name!, inputs, "$inputs.") ?? hintDeclared("inputs", inputs),
+            end(),
+          );
+        }
+        break;
+      case "vars":
+        if (!allVars.has(site.name!)) {
+          out.error(
+            Codes.unknownVar,
+            `unknown var "${site.name}" in ${ctx.label}`,
+            at(),
+            didYouMean(site.name!, allVars, "$vars.") ?? hintDeclared("vars", allVars),
+            end(),
+          );
+        } else if (!ctx.vars.has(site.name!)) {
+          out.error(
+            Codes.unknownVar,
+            `var "${site.name}" is used in ${ctx.label} before it is defined`,
+            at(),
+            "a var may use only the vars above it; move it below",
+            end(),
+          );
+        }
+        break;
+      case "secrets":
+        if (!secrets.has(site.name!)) {
+          out.error(
+            Codes.unknownSecret,
+            `unknown secret "${site.name}" in ${ctx.label}`,
+            at(),
+            didYouMean(site.name!, secrets, "$secrets.") ?? hintDeclared("secrets", secrets),
+            end(),
+          );
+        }
+        break;
+      case "steps": {
+        if (site.name === undefined) break; // whole $steps: nothing to check or infer
+        const id = site.name;
+        if (!allIds.has(id)) {
+          out.error(
+            Codes.unknownStep,
+            `unknown step "${id}" in ${ctx.label}`,
+            at(),
+            didYouMean(id, allIds, "$steps.") ?? "step IDs are case-sensitive",
+            end(),
+          );
+          break;
+        }
+        if (ctx.stage === "vars") {
+          out.error(
+            Codes.stepNotUpstream,
+            `${ctx.label} uses step "${id}", but vars are computed before any step runs`,
+            at(),
+            "compute the value in the step's input instead",
+            end(),
+          );
+          break;
+        }
+        if (ctx.stage === "steps" && finallyIds.has(id)) {
+          out.error(
+            Codes.stepNotUpstream,
+            `${ctx.label} uses finally step "${id}", which runs after every step`,
+            at(),
+            "finally steps run last; move the step into steps:",
+            end(),
+          );
+          break;
+        }
+        if (id === ctx.stepId && !ctx.selfAllowed) {
+          out.error(
+            Codes.stepNotUpstream,
+            `${ctx.label} uses its own step "${id}", which has not finished yet`,
+            at(),
+            "a step can read only the steps before it",
+            end(),
+          );
+          break;
+        }
+        if (found && id !== ctx.stepId && !found.has(id)) found.set(id, at);
+        break;
+      }
+      case "item":
+      case "index":
+        if (!ctx.itemAllowed) {
+          out.error(
+            Codes.itemOutsideForEach,
+            `$${site.kind} is used in ${ctx.label}, outside a forEach step`,
+            at(),
+            "$item and $index exist only in the input, args, summary, call settings (taskQueue, endpoint, timeouts, retry, priority) and compensate of a step with forEach:",
+            end(),
+          );
+        }
+        break;
+      case "runStatus":
+        if (!ctx.runStatusAllowed) {
+          out.error(
+            Codes.runStatusOutsideFinally,
+            `$run.status is used in ${ctx.label}; it is known only in finally steps`,
+            at(),
+            "move this step into finally:",
+            end(),
+          );
+        }
+        break;
+      case "unknownVariable":
+        if (REPEAT_VARIABLES.has(site.name!)) {
+          if (ctx.repeatAllowed) break;
+          out.error(
+            Codes.exprNotHere,
+            `$${site.name} is used in ${ctx.label}, outside repeat.until`,
+            at(),
+            "$output and $attempt exist only in the until of a step's repeat:; elsewhere read $steps.<id>.output",
+            end(),
+          );
+          break;
+        }
+        out.error(
+          Codes.exprNotHere,
+          `unknown variable $${site.name} in ${ctx.label}`,
+          at(),
+          didYouMean(
+            site.name!,
+            ctx.repeatAllowed ? [...SCOPE_VARIABLES, ...REPEAT_VARIABLES] : SCOPE_VARIABLES,
+            "$",
+          ) ?? "names available: $inputs, $vars, $secrets, $steps, $run, and $item/$index in forEach",
+          end(),
+        );
+        break;
+      case "unknownFunction":
+        out.error(
+          Codes.exprNotHere,
+          `unknown function $${site.name}() in ${ctx.label}`,
+          at(),
+          didYouMean(site.name!, JSONATA_FUNCTIONS, "$") ??
+            "see the JSONata function library: https://docs.jsonata.org",
+          end(),
+        );
+        break;
+      case "unknownField": {
+        const owner = site.owner!;
+        const fields = DEFINED_FIELDS[owner.kind];
+        out.error(
+          Codes.unknownField,
+          `${owner.written} has no field "${site.name}" (in ${ctx.label})`,
+          at(),
+          didYouMean(site.name!, fields, `${owner.written}.`) ??
+            `${owner.written} has ${fields.join(", ")}${owner.kind === "step" ? "; what the execution returned is under output" : ""}`,
+          end(),
+        );
+        break;
+      }
+      default: {
+        const never: never = site.kind;
+        throw new Error(`unhandled reference kind ${String(never)}`);
+      }
+    }
+  }
+}
+
+function hintDeclared(block: string, names: ReadonlySet<string>): string {
+  return names.size === 0
+    ? `the pipeline declares no ${block}; add a ${block}: block`
+    : `declared ${block}: ${[...names].join(", ")}`;
+}
