@@ -5,6 +5,7 @@
 
 import { Argument, type Command, Option } from "commander";
 import { ExitCode } from "../base/exit-codes.js";
+import { STEP_FIELDS, type StepField } from "../pipeline/step-fields.js";
 import type { ConnectionOverrides } from "../temporal/connection-config.js";
 import type { RunFlags } from "./flags.js";
 
@@ -99,10 +100,16 @@ export function registerCommands(program: Command, setExit: (code: number) => vo
     .argument("<expression>", "the expression, with or without {% %}")
     .option("--pipeline <file>", "the pipeline whose scope to use")
     .option("--step <id>", "the step whose scope to use")
+    .addOption(
+      new Option("--in <field>", "the step's field the expression is written in (default: input)").choices(STEP_FIELDS),
+    )
     .option("--data <file>", "mocked step outputs, inputs and vars (JSON or YAML)")
     .option("-i, --input <key=value>", "an input (repeatable)", collect)
     .action(
-      async (expression: string, flags: { pipeline?: string; step?: string; data?: string; input?: string[] }) => {
+      async (
+        expression: string,
+        flags: { pipeline?: string; step?: string; in?: StepField; data?: string; input?: string[] },
+      ) => {
         setExit(await (await import("./eval.js")).evalCommand(expression, flags));
       },
     );

@@ -6,24 +6,31 @@
 
 import { readFile } from "node:fs/promises";
 import { ExitCode } from "../base/exit-codes.js";
+import type { SourcePosition } from "../base/source-position.js";
 import { UserError } from "../base/user-error.js";
+import { computeVars } from "../engine/vars.js";
+import { checkExpression, type ExpressionPlace, pipelineNames, stepPlace } from "../pipeline/check-expression.js";
+import type { Diagnostic } from "../pipeline/diagnostic.js";
+import { Codes } from "../pipeline/diagnostic-codes.js";
+import { DiagnosticList } from "../pipeline/diagnostic-list.js";
 import { didYouMean } from "../pipeline/did-you-mean.js";
-import { commandLineLocate, compileExpression, type ExpressionValue, programOf } from "../pipeline/expr/compile.js";
+import { commandLineLocate, compileExpression, type ExpressionValue } from "../pipeline/expr/compile.js";
 import { evaluate } from "../pipeline/expr/evaluate.js";
-import { ExpressionError } from "../pipeline/expr/expression-error.js";
-import { DEFINED_FIELDS } from "../pipeline/expr/references.js";
 import type { Scope, StepView } from "../pipeline/expr/scope.js";
 import { parseTemplate } from "../pipeline/expr/template.js";
 import { formatDiagnostics } from "../pipeline/format-diagnostics.js";
-import { parseInputValue, resolveInputs } from "../pipeline/inputs/resolve.js";
+import { parseInputPairs, resolveInputs } from "../pipeline/inputs/resolve.js";
 import { loadPipeline } from "../pipeline/load.js";
 import type { Pipeline, Step } from "../pipeline/model.js";
 import { upstreamOf } from "../pipeline/plan/build-plan.js";
+import type { StepField } from "../pipeline/step-fields.js";
 import { parse as parseYaml } from "../pipeline/yaml-module.js";
 
 export interface EvalFlags {
   pipeline?: string;
   step?: string;
+  /** The field of the step the expression is written in (default: input, or confirm / wait). */
+  in?: StepField;
   data?: string;
   input?: string[];
 }
@@ -43,7 +50,13 @@ interface MockData {
 
 /** Evaluates and prints the result as JSON; returns the exit code. */
 export async function evalCommand(text: string, flags: EvalFlags = {}): Promise<number> {
-  const expression = compileCommandLine(text);
+  const color = Boolean(process.stderr.isTTY);
+  const compiled = compileCommandLine(text);
+  if (!compiled.ok) {
+    process.stderr.write(`${formatDiagnostics([compiled.diagnostic], { color })}\n`);
+    return ExitCode.usage;
+  }
+  const expression = compiled.value;
   const data = flags.data !== undefined ? await readData(flags.data) : {};
 
   let pipeline: Pipeline | undefined;
@@ -51,11 +64,13 @@ export async function evalCommand(text: string, flags: EvalFlags = {}): Promise<
   if (flags.pipeline !== undefined) {
     const loaded = await loadPipeline(flags.pipeline);
     if (!loaded.ok) {
-      process.stderr.write(`${formatDiagnostics(loaded.diagnostics, { color: Boolean(process.stderr.isTTY) })}\n`);
+      process.stderr.write(`${formatDiagnostics(loaded.diagnostics, { color })}\n`);
       return ExitCode.usage;
     }
     pipeline = loaded.pipeline;
   }
+  if (flags.in !== undefined && flags.step === undefined)
+    throw new UserError("--in needs --step", { hint: "nxrun eval '<expr>' --pipeline p.yaml --step <id> --in when" });
   if (flags.step !== undefined) {
     if (!pipeline)
       throw new UserError("--step needs --pipeline", { hint: "nxrun eval '<expr>' --pipeline p.yaml --step <id>" });
@@ -71,31 +86,90 @@ export async function evalCommand(text: string, flags: EvalFlags = {}): Promise<
       });
     }
   }
-  if (pipeline) checkNames(expression, pipeline, step);
+  let reads: ReadonlySet<string> = new Set();
+  if (pipeline) {
+    const checked = checkEvalExpression(expression, pipeline, step, flags.in);
+    if (checked.diagnostics.length > 0) {
+      process.stderr.write(`${formatDiagnostics(checked.diagnostics, { color })}\n`);
+      return ExitCode.usage;
+    }
+    reads = checked.reads;
+  }
 
-  const scope = await buildScope(pipeline, step, data, flags.input ?? []);
-  const result = await evaluate(expression, scope);
+  const scope = await buildScope(pipeline, step, data, flags.input ?? [], reads);
+  if (!scope.ok) {
+    process.stderr.write(`${formatDiagnostics(scope.diagnostics, { color })}\n`);
+    return ExitCode.usage;
+  }
+  const result = await evaluate(expression, scope.scope);
   if (result === undefined) process.stderr.write("(no value)\n");
   else process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   return ExitCode.ok;
 }
 
-function compileCommandLine(text: string): ExpressionValue {
+/** The field an expression of `step` is in when --in does not say: what the step's kind evaluates. */
+function defaultField(step: Step): StepField {
+  return step.call.kind === "confirm" ? "confirm" : step.call.kind === "wait" ? "wait" : "input";
+}
+
+/**
+ * The reference checks `nxrun check` makes (check-expression.ts, the same codes), for this one
+ * expression as if written in `field` of `step`. Without --step the expression may stand anywhere:
+ * only the names are checked. Returns the steps it reads, which a step's scope then holds (for check
+ * they are implicit dependencies, so the step would wait for them).
+ */
+export function checkEvalExpression(
+  expression: ExpressionValue,
+  pipeline: Pipeline,
+  step: Step | undefined,
+  field: StepField | undefined,
+): { diagnostics: Diagnostic[]; reads: ReadonlySet<string> } {
+  const names = pipelineNames(pipeline);
+  const place: ExpressionPlace = step
+    ? stepPlace(step, field ?? defaultField(step), names)
+    : {
+        label: "the expression",
+        vars: names.allVars,
+        stage: "outputs",
+        itemAllowed: true,
+        runStatusAllowed: true,
+        repeatAllowed: true,
+      };
+  const out = new DiagnosticList();
+  const found = new Map<string, () => SourcePosition>();
+  checkExpression(expression, place, names, out, found);
+  // check would make each step read here a dependency of `step`; one that already waits for `step` closes a cycle.
+  if (step) {
+    const section = step.section === "steps" ? names.mainIds : names.finallyIds;
+    for (const [id, at] of found) {
+      if (section.has(id) && upstreamOf(pipeline, id).has(step.id)) {
+        out.error(
+          Codes.cycle,
+          `steps wait for each other in a cycle: ${step.id} → ${id} → ${step.id}`,
+          at(),
+          `${place.label} reads $steps.${id}, and ${id} already waits for ${step.id}. Break one of these dependencies`,
+        );
+      }
+    }
+  }
+  return { diagnostics: out.items, reads: new Set(found.keys()) };
+}
+
+export function compileCommandLine(
+  text: string,
+): { ok: true; value: ExpressionValue } | { ok: false; diagnostic: Diagnostic } {
   const template = parseTemplate(text);
   const source = template ? template.source : text.trim();
   const compiled = compileExpression(source, commandLineLocate());
-  if (!compiled.ok) {
-    throw new ExpressionError(
-      `expression does not compile: ${compiled.problem.message}`,
-      compiled.problem.position,
-      source,
-      {
-        ...(compiled.problem.jsonataCode !== undefined ? { jsonataCode: compiled.problem.jsonataCode } : {}),
-        hint: "JSONata syntax: https://docs.jsonata.org",
-      },
-    );
-  }
-  return compiled.value;
+  if (compiled.ok) return compiled;
+  const out = new DiagnosticList();
+  out.error(
+    Codes.exprSyntax,
+    `expression does not compile: ${compiled.problem.message}`,
+    compiled.problem.position,
+    "JSONata syntax: https://docs.jsonata.org",
+  );
+  return { ok: false, diagnostic: out.items[0]! };
 }
 
 async function readData(path: string): Promise<MockData> {
@@ -120,83 +194,15 @@ async function readData(path: string): Promise<MockData> {
   return data as MockData;
 }
 
-/** The same name checks `nxrun check` makes, for the one expression, from the step's point of view. */
-function checkNames(expression: ExpressionValue, pipeline: Pipeline, step: Step | undefined): void {
-  const upstream = step ? upstreamOf(pipeline, step.id) : undefined;
-  const allIds = [...pipeline.steps, ...pipeline.finally].map((s) => s.id);
-  for (const site of programOf(expression).sites) {
-    const at = programOf(expression).locate(site.offset);
-    const fail = (message: string, hint?: string) => {
-      throw new ExpressionError(message, at, expression.source, hint !== undefined ? { hint } : {});
-    };
-    switch (site.kind) {
-      case "inputs":
-        if (!(site.name! in pipeline.inputs))
-          fail(`unknown input "${site.name}"`, didYouMean(site.name!, Object.keys(pipeline.inputs), "$inputs."));
-        break;
-      case "vars":
-        if (!pipeline.vars.some((v) => v.name === site.name))
-          fail(
-            `unknown var "${site.name}"`,
-            didYouMean(
-              site.name!,
-              pipeline.vars.map((v) => v.name),
-              "$vars.",
-            ),
-          );
-        break;
-      case "secrets":
-        if (!(site.name! in pipeline.secrets)) fail(`unknown secret "${site.name}"`);
-        break;
-      case "steps":
-        if (site.name === undefined) break;
-        if (!allIds.includes(site.name)) fail(`unknown step "${site.name}"`, didYouMean(site.name, allIds, "$steps."));
-        if (step && step.section === "steps" && !upstream!.has(site.name) && site.name !== step.id) {
-          fail(
-            `step "${site.name}" is not upstream of step "${step.id}", so it may not have run`,
-            `add it to the needs of ${step.id}`,
-          );
-        }
-        break;
-      case "item":
-      case "index":
-        if (step && step.forEach === undefined)
-          fail(`$${site.kind} exists only in forEach steps; step "${step.id}" has no forEach`);
-        break;
-      case "runStatus":
-        if (step && step.section !== "finally") fail("$run.status is known only in finally steps");
-        break;
-      case "unknownVariable":
-        if (site.name === "output" || site.name === "attempt") {
-          if (step && step.repeat === undefined)
-            fail(`$${site.name} exists only in repeat.until; step "${step.id}" has no repeat`);
-          break;
-        }
-        fail(`unknown variable $${site.name}`);
-        break;
-      case "unknownFunction":
-        fail(`unknown function $${site.name}()`);
-        break;
-      case "unknownField":
-        fail(
-          `${site.owner!.written} has no field "${site.name}"`,
-          didYouMean(site.name!, DEFINED_FIELDS[site.owner!.kind], `${site.owner!.written}.`),
-        );
-        break;
-      default: {
-        const never: never = site.kind;
-        throw new Error(`unhandled reference kind ${String(never)}`);
-      }
-    }
-  }
-}
+type ScopeResult = { ok: true; scope: Scope } | { ok: false; diagnostics: Diagnostic[] };
 
 async function buildScope(
   pipeline: Pipeline | undefined,
   step: Step | undefined,
   data: MockData,
   pairs: readonly string[],
-): Promise<Scope> {
+  reads: ReadonlySet<string>,
+): Promise<ScopeResult> {
   const run: Scope["run"] = {
     id: data.run?.id ?? "eval",
     name: data.run?.name ?? pipeline?.name ?? "eval",
@@ -210,39 +216,31 @@ async function buildScope(
   const steps: Record<string, StepView> = {};
   const upstream = pipeline && step ? upstreamOf(pipeline, step.id) : undefined;
   for (const [id, view] of Object.entries(data.steps ?? {})) {
-    // A main step sees only what it waits for; finally steps see every step.
-    if (upstream && step?.section === "steps" && !upstream.has(id)) continue;
+    // A main step sees only what it waits for (its upstream and the steps it reads); finally steps see every step.
+    if (upstream && step?.section === "steps" && !upstream.has(id) && !reads.has(id)) continue;
     steps[id] = { status: "completed", ...view } as StepView;
   }
 
+  // The same input rules as `nxrun run` (src/pipeline/inputs/resolve.ts); --data inputs come first, -i wins.
+  const dataPairs = Object.entries(data.inputs ?? {}).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
   let inputs: Record<string, unknown>;
   let secrets: Record<string, string> = {};
   if (pipeline) {
-    const dataPairs = Object.entries(data.inputs ?? {}).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
     const resolved = await resolveInputs(pipeline, { pairs: [...dataPairs, ...pairs], allowMissing: true });
-    if (!resolved.ok) {
-      throw new UserError(`inputs: ${resolved.diagnostics.map((d) => d.message).join("; ")}`, {
-        ...(resolved.diagnostics[0]?.hint !== undefined ? { hint: resolved.diagnostics[0].hint } : {}),
-      });
-    }
+    if (!resolved.ok) return resolved;
     inputs = resolved.values;
     secrets = Object.fromEntries(Object.keys(pipeline.secrets).map((name) => [name, `<secret ${name}>`]));
   } else {
-    inputs = { ...(data.inputs ?? {}) };
-    for (const pair of pairs) {
-      const eq = pair.indexOf("=");
-      if (eq <= 0) throw new UserError(`-i ${pair}: expected key=value`);
-      inputs[pair.slice(0, eq)] = parseInputValue(pair.slice(eq + 1));
-    }
+    const parsed = parseInputPairs([...dataPairs, ...pairs]);
+    if (!parsed.ok) return parsed;
+    inputs = Object.fromEntries([...parsed.values].map(([key, { value }]) => [key, value]));
   }
 
-  let vars: Record<string, unknown> = { ...(data.vars ?? {}) };
-  if (pipeline && data.vars === undefined) {
-    vars = {};
-    for (const v of pipeline.vars) {
-      vars[v.name] = await evaluate(v.value, { inputs, vars, secrets, steps: {}, run });
-    }
-  }
+  // Vars as a run computes them (src/engine/vars.ts), unless --data gives them.
+  const vars: Record<string, unknown> =
+    pipeline && data.vars === undefined
+      ? await computeVars(pipeline, { inputs, vars: {}, secrets, steps: {}, run }, evaluate)
+      : { ...(data.vars ?? {}) };
   const repeat =
     data.output !== undefined || data.attempt !== undefined
       ? { output: data.output, attempt: data.attempt ?? 1 }
@@ -251,12 +249,12 @@ async function buildScope(
         : {};
   const scope: Scope = { inputs, vars, secrets, steps, run, ...repeat };
   if (data.item !== undefined || data.index !== undefined) {
-    return { ...scope, item: data.item, index: data.index ?? 0 };
+    return { ok: true, scope: { ...scope, item: data.item, index: data.index ?? 0 } };
   }
   if (step?.forEach) {
     // The first item's scope: what the step's input sees for item 0.
     const items = await evaluate(step.forEach, scope);
-    if (Array.isArray(items) && items.length > 0) return { ...scope, item: items[0], index: 0 };
+    if (Array.isArray(items) && items.length > 0) return { ok: true, scope: { ...scope, item: items[0], index: 0 } };
   }
-  return scope;
+  return { ok: true, scope };
 }

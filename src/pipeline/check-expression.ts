@@ -13,6 +13,7 @@ import { didYouMean } from "./did-you-mean.js";
 import { type ExpressionValue, programOf } from "./expr/compile.js";
 import { DEFINED_FIELDS, JSONATA_FUNCTIONS, SCOPE_VARIABLES } from "./expr/references.js";
 import type { Pipeline, Step } from "./model.js";
+import type { StepField } from "./step-fields.js";
 
 /** What an expression may see, by where it is. */
 export interface ExpressionPlace {
@@ -59,20 +60,6 @@ export function pipelineNames(pipeline: PipelineParts): PipelineNames {
     allIds: new Set([...mainIds, ...finallyIds]),
   };
 }
-
-/** The fields of a step that hold expressions, as `nxrun eval --in` names them. */
-export const STEP_FIELDS = [
-  "input",
-  "args",
-  "summary",
-  "when",
-  "forEach",
-  "repeat.until",
-  "compensate",
-  "confirm",
-  "wait",
-] as const;
-export type StepField = (typeof STEP_FIELDS)[number];
 
 type PlacedStep = Pick<Step, "id" | "section" | "forEach" | "repeat">;
 

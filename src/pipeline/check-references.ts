@@ -6,13 +6,14 @@
 import type { SourcePosition } from "../base/source-position.js";
 import type { DraftPipeline, DraftStep } from "./build-model.js";
 import { computedEntries } from "./call-settings.js";
-import { checkExpression, type ExpressionPlace, pipelineNames, type StepField, stepPlace } from "./check-expression.js";
+import { checkExpression, type ExpressionPlace, pipelineNames, stepPlace } from "./check-expression.js";
 import type { DependencyEdge } from "./dependency-cycles.js";
 import { computeDependsOn, indexIn, reportCycles } from "./depends-on.js";
 import { Codes } from "./diagnostic-codes.js";
 import type { DiagnosticList } from "./diagnostic-list.js";
 import type { ExpressionValue } from "./expr/compile.js";
 import type { CompiledValue } from "./expr/compiled.js";
+import type { StepField } from "./step-fields.js";
 import type { YamlFile } from "./yaml-source.js";
 
 /** Checks every reference and sets dependsOn on each step. */

@@ -74,16 +74,9 @@ export async function resolveInputs(pipeline: Pipeline, sources: InputSources = 
     }
   }
 
-  for (const pair of sources.pairs ?? []) {
-    const eq = pair.indexOf("=");
-    if (eq <= 0) {
-      problem(Codes.inputsFile, `-i ${pair}: expected key=value`, "e.g. -i tenant=acme or -i 'regions=[\"eu\"]'");
-      continue;
-    }
-    const key = pair.slice(0, eq);
-    const raw = pair.slice(eq + 1);
-    given.set(key, { value: parseInputValue(raw), from: "-i", raw });
-  }
+  const pairs = parseInputPairs(sources.pairs ?? []);
+  if (!pairs.ok) diagnostics.push(...pairs.diagnostics);
+  for (const [key, { value, raw }] of pairs.values) given.set(key, { value, from: "-i", raw });
 
   for (const [key, { from }] of given) {
     if (!(key in pipeline.inputs)) {
@@ -139,6 +132,34 @@ export async function resolveInputs(pipeline: Pipeline, sources: InputSources = 
   }
   if (diagnostics.length > 0) return { ok: false, diagnostics };
   return { ok: true, values, given: [...given.keys()] };
+}
+
+/** `-i key=value` pairs (a later pair for the same key wins); a pair without `=` is NX153. */
+export function parseInputPairs(
+  pairs: readonly string[],
+):
+  | { ok: true; values: Map<string, { value: unknown; raw: string }> }
+  | { ok: false; diagnostics: Diagnostic[]; values: Map<string, { value: unknown; raw: string }> } {
+  const values = new Map<string, { value: unknown; raw: string }>();
+  const diagnostics: Diagnostic[] = [];
+  for (const pair of pairs) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) {
+      diagnostics.push({
+        code: Codes.inputsFile,
+        severity: "error",
+        message: `-i ${pair}: expected key=value`,
+        hint: "e.g. -i tenant=acme or -i 'regions=[\"eu\"]'",
+        file: "<inputs>",
+        line: 0,
+        column: 0,
+      });
+      continue;
+    }
+    const raw = pair.slice(eq + 1);
+    values.set(pair.slice(0, eq), { value: parseInputValue(raw), raw });
+  }
+  return diagnostics.length > 0 ? { ok: false, diagnostics, values } : { ok: true, values };
 }
 
 /** `-i` values: JSON when they parse as JSON (numbers, booleans, arrays, objects, quoted strings), else the raw string. */

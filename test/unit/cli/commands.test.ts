@@ -108,14 +108,33 @@ describe("nxrun eval", () => {
     });
   });
 
-  it("rejects a step that is not upstream, naming the place in the expression", async () => {
+  it("rejects reading a step that waits for this one (check: a cycle), naming the place in the expression", async () => {
     expect(await main(["eval", "$steps.notify.output", "--pipeline", valid, "--step", "createDb"])).toBe(2);
-    expect(stderr).toContain('<expression>:1:8: step "notify" is not upstream of step "createDb"');
+    expect(stderr).toContain("<expression>:1:8: error NX140 steps wait for each other in a cycle: createDb → notify");
   });
 
-  it("reports a syntax error with its column", async () => {
+  it("rejects a step reading its own output with check's code (NX125)", async () => {
+    expect(await main(["eval", "$steps.createDb.output", "--pipeline", valid, "--step", "createDb"])).toBe(2);
+    expect(stderr).toContain('<expression>:1:8: error NX125 input of step "createDb" uses its own step "createDb"');
+  });
+
+  it("rejects $item where check does: in when, even of a forEach step (NX126)", async () => {
+    expect(await main(["eval", "$item", "--pipeline", valid, "--step", "notify", "--in", "when"])).toBe(2);
+    expect(stderr).toContain('<expression>:1:1: error NX126 $item is used in when of step "notify"');
+    stderr = "";
+    expect(
+      await main(["eval", "$item", "--pipeline", valid, "--step", "notify", "--data", write("m.json", "{}")]),
+    ).toBe(0);
+  });
+
+  it("reads -i as run does: a pair without = is NX153", async () => {
+    expect(await main(["eval", "1", "-i", "tenant"])).toBe(2);
+    expect(stderr).toContain("NX153");
+  });
+
+  it("reports a syntax error with its code and column", async () => {
     expect(await main(["eval", "1 + "])).toBe(2);
-    expect(stderr).toMatch(/<expression>:1:\d+: expression does not compile/);
+    expect(stderr).toMatch(/<expression>:1:\d+: error NX120 expression does not compile/);
   });
 
   it("suggests the step when --step is misspelled", async () => {
