@@ -59,7 +59,8 @@ export function registerCommands(program: Command, setExit: (code: number) => vo
     .option("--report <file>", "write the run's record as JSON")
     .option("--junit <file>", "write a JUnit XML report")
     .option("--summary <file>", "write a Markdown summary (also appended to $GITHUB_STEP_SUMMARY when set)")
-    .option("--no-compensate", "skip compensation after a failure or cancellation");
+    .option("--no-compensate", "skip compensation after a failure or cancellation")
+    .option("--ui-url <url>", "the Temporal Web UI's address: link each execution to its page (env TEMPORAL_UI_URL)");
   connectionOptions(run).action(async (file: string, flags: RunFlags) => {
     setExit(await (await import("./run.js")).runCommand(file, flags));
   });

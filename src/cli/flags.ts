@@ -18,4 +18,5 @@ export interface RunFlags extends ConnectionOverrides {
   from?: string[];
   allowChanged?: boolean;
   takeover?: boolean;
+  uiUrl?: string;
 }

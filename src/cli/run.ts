@@ -76,11 +76,19 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
     inputs = prepared.inputs;
     for (const note of prepared.notes) process.stderr.write(`note: ${note}\n`);
     const { chooseOutput, createReporters } = await import("../report/index.js");
+    const { resolveUiLinks } = await import("../report/ui-links.js");
     const output = chooseOutput({
       ...(flags.output === undefined ? {} : { requested: flags.output }),
       isTTY: process.stdout.isTTY === true,
       env: process.env,
     });
+    const ui = resolveUiLinks(
+      { flag: flags.uiUrl, env: process.env.TEMPORAL_UI_URL, pipeline: pipeline.temporal.uiUrl },
+      client.namespace,
+    );
+    // A UI address that is not a URL costs the links, never the run.
+    if (ui.warning) process.stderr.write(`nxrun: warning: ${ui.warning}\n`);
+    const { createSupportsHyperlinks } = await import("supports-hyperlinks");
     const reporter: Reporter = createReporters({
       output,
       ...(flags.report === undefined ? {} : { report: flags.report }),
@@ -88,6 +96,7 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
       summary: (await import("./summary-options.js")).summaryOptions(pipeline, flags, output, process.env),
       secrets: Object.values(secrets),
       header: { address: client.address, namespace: client.namespace },
+      ...(ui.links ? { links: ui.links, hyperlinks: createSupportsHyperlinks(process.stdout) } : {}),
     });
     let end: { status: "completed" | "failed" | "canceled" | "timedOut"; exitCode: number } = {
       status: "failed",

@@ -20,6 +20,8 @@ export interface ExecutionRef {
   kind: ExecutionKind;
   executionId: string;
   runId?: string;
+  /** Its page in the Temporal Web UI; added by the reporters when the UI's address is known (src/report/ui-links.ts). */
+  uiUrl?: string;
 }
 
 /** A repeated step (or forEach item): where its polling is. */

@@ -133,8 +133,11 @@ export interface SecretSpec {
   readonly position: SourcePosition;
 }
 
-/** The pipeline's `temporal:` block: connection defaults below flags and environment. */
-export type TemporalSettings = ConnectionDefaults;
+/**
+ * The pipeline's `temporal:` block: connection defaults below flags and environment, and the Web
+ * UI's address for links to each execution's page (src/report/ui-links.ts).
+ */
+export type TemporalSettings = ConnectionDefaults & { readonly uiUrl?: string };
 
 export interface Pipeline {
   /** Absolute path of the file it was loaded from. */

@@ -69,7 +69,7 @@ export interface RawPipeline {
   nxrun: 1;
   name: string;
   description?: string;
-  temporal?: { address?: string; namespace?: string; profile?: string };
+  temporal?: { address?: string; namespace?: string; profile?: string; uiUrl?: string };
   inputs?: Record<string, Record<string, unknown>>;
   secrets?: Record<string, { env: string }>;
   vars?: Record<string, unknown>;

@@ -2,13 +2,14 @@
  * Reporter wiring: picks the output mode and fans every engine event out to the chosen reporters
  * (one of tui | plain | json on stdout, plus optional run.json and JUnit files).
  */
-import type { ConfirmRequest, Reporter } from "../engine/events.js";
+import type { ConfirmRequest, ExecutionRef, Reporter } from "../engine/events.js";
 import { createJsonReporter } from "./json.js";
 import { createJunitWriter } from "./junit.js";
 import { createPlainReporter } from "./plain.js";
 import { createRunReportWriter } from "./run-report.js";
 import { createSummaryWriter, type SummaryWriterOptions } from "./summary-writer.js";
 import { createTuiReporter } from "./tui/reporter.js";
+import { executionUiUrl, type UiLinks } from "./ui-links.js";
 
 export type OutputMode = "tui" | "plain" | "json";
 
@@ -26,6 +27,10 @@ export interface ReporterOptions {
   /** Overrides colour detection (TTY and NO_COLOR). */
   color?: boolean;
   header: { address: string; namespace: string };
+  /** The Temporal Web UI, when its address is known: each execution is linked to its page. */
+  links?: UiLinks;
+  /** Whether the terminal shows OSC 8 hyperlinks (the Ink view links execution IDs to their pages). */
+  hyperlinks?: boolean;
 }
 
 /** `tui` only when asked for (or by default) on a TTY outside CI; otherwise `plain` unless `json` was asked for. */
@@ -58,13 +63,21 @@ export function createReporters(options: ReporterOptions): Reporter {
   const reporters: Reporter[] = [];
   switch (options.output) {
     case "json":
-      reporters.push(createJsonReporter({ stream: stdout, secrets: options.secrets }));
+      reporters.push(createJsonReporter({ stream: stdout, secrets: options.secrets, links: options.links }));
       break;
     case "plain":
-      reporters.push(createPlainReporter({ stream: stdout, color, secrets: options.secrets }));
+      reporters.push(createPlainReporter({ stream: stdout, color, secrets: options.secrets, links: options.links }));
       break;
     case "tui":
-      reporters.push(createTuiReporter({ stdout, secrets: options.secrets, header: options.header }));
+      reporters.push(
+        createTuiReporter({
+          stdout,
+          secrets: options.secrets,
+          header: options.header,
+          links: options.links,
+          hyperlinks: options.hyperlinks === true,
+        }),
+      );
       break;
     default: {
       const unknown: never = options.output;
@@ -72,12 +85,21 @@ export function createReporters(options: ReporterOptions): Reporter {
     }
   }
   if (options.report !== undefined) {
-    reporters.push(createRunReportWriter({ path: options.report, secrets: options.secrets }));
+    reporters.push(createRunReportWriter({ path: options.report, secrets: options.secrets, links: options.links }));
   }
-  if (options.junit !== undefined) reporters.push(createJunitWriter({ path: options.junit, secrets: options.secrets }));
+  if (options.junit !== undefined) {
+    reporters.push(createJunitWriter({ path: options.junit, secrets: options.secrets, links: options.links }));
+  }
   const summary = options.summary;
   if (summary && (summary.file !== undefined || summary.stepSummary !== undefined || summary.annotations)) {
-    reporters.push(createSummaryWriter({ ...summary, secrets: options.secrets }));
+    const links = options.links;
+    reporters.push(
+      createSummaryWriter({
+        ...summary,
+        secrets: options.secrets,
+        ...(links ? { executionUrl: (ref: ExecutionRef) => executionUiUrl(links, ref) } : {}),
+      }),
+    );
   }
   return fanOut(reporters);
 }

@@ -2,12 +2,15 @@
  * `--output json`: one JSON object per line (NDJSON) per event, `{"event": "...", "time": "...", ...}`,
  * described by specs/events.schema.json. Secrets are redacted before anything is written.
  */
-import type { Reporter } from "../engine/events.js";
+import type { ItemEvent, Reporter, StepUpdate } from "../engine/events.js";
 import { redact } from "./redact.js";
+import { linkItem, linkRef, linkRun, linkStep, type UiLinks } from "./ui-links.js";
 
 export interface JsonReporterOptions {
   stream: { write(chunk: string): unknown };
   secrets: readonly string[];
+  /** Adds each execution's `uiUrl` once its run ID is known. */
+  links?: UiLinks | undefined;
   /** Clock, for tests. */
   now?: () => number;
 }
@@ -32,20 +35,24 @@ export function createJsonReporter(options: JsonReporterOptions): Reporter {
     const line = redact({ event, time: new Date(now()).toISOString(), ...fields }, options.secrets);
     options.stream.write(`${JSON.stringify(line)}\n`);
   };
+  const links = options.links;
+  const step = (event: StepUpdate) => ({ ...event, record: linkStep(links, event.record) });
+  const item = (event: ItemEvent) => ({ ...event, item: linkItem(links, event.item) });
   return {
     onRunStart: (event) => emit("runStart", event),
-    onStepStart: (event) => emit("stepStart", event),
-    onStepUpdate: (event) => emit("stepUpdate", event),
-    onStepEnd: (event) => emit("stepEnd", event),
-    onItemStart: (event) => emit("itemStart", event),
-    onItemEnd: (event) => emit("itemEnd", event),
+    onStepStart: (event) => emit("stepStart", step(event)),
+    onStepUpdate: (event) => emit("stepUpdate", step(event)),
+    onStepEnd: (event) => emit("stepEnd", step(event)),
+    onItemStart: (event) => emit("itemStart", item(event)),
+    onItemEnd: (event) => emit("itemEnd", item(event)),
     onCancelling: (event) => emit("cancelling", event),
-    onTerminating: (event) => emit("terminating", event),
+    onTerminating: (event) =>
+      emit("terminating", { ...event, executions: event.executions.map((ref) => linkRef(links, ref)) }),
     onConfirm: (request) => {
       emit("confirm", { stepId: request.stepId, prompt: request.prompt });
       // NDJSON is for programs; nobody can answer here, so the engine asks for --yes.
       return false;
     },
-    onRunEnd: (record) => emit("runEnd", { record }),
+    onRunEnd: (record) => emit("runEnd", { record: linkRun(links, record) }),
   };
 }

@@ -7,6 +7,7 @@ import type { ItemRecord, Reporter, RunRecord, StepError, StepRecord, StepStatus
 import { causeChain, describeError, elapsedMs, isFailure } from "./format.js";
 import { redact } from "./redact.js";
 import { createRunCollector } from "./run-collector.js";
+import { executionUiUrl, type UiLinks } from "./ui-links.js";
 import { writeReportFile } from "./write-file.js";
 
 interface TestCase {
@@ -16,12 +17,14 @@ interface TestCase {
   status: StepStatus;
   error?: StepError;
   executionId?: string;
+  /** The execution's page in the Temporal Web UI. */
+  uiUrl?: string;
 }
 
 /** The JUnit XML for a record, secrets redacted. */
-export function junitXml(raw: RunRecord, secrets: readonly string[]): string {
+export function junitXml(raw: RunRecord, secrets: readonly string[], links?: UiLinks): string {
   const record = redact(raw, secrets);
-  const cases = record.steps.flatMap((step) => casesOf(record.pipeline, step));
+  const cases = record.steps.flatMap((step) => casesOf(record.pipeline, step, links));
   const failures = cases.filter((c) => isFailure(c.status)).length;
   const skipped = cases.filter((c) => !isFailure(c.status) && c.status !== "completed").length;
   const seconds = elapsedMs(record.startedAt, record.closedAt, Date.now()) ?? 0;
@@ -54,7 +57,11 @@ export function junitXml(raw: RunRecord, secrets: readonly string[]): string {
   return `${lines.join("\n")}\n`;
 }
 
-function casesOf(pipeline: string, step: StepRecord): TestCase[] {
+function casesOf(pipeline: string, step: StepRecord, links: UiLinks | undefined): TestCase[] {
+  const link = (execution: StepRecord["execution"]) => {
+    const uiUrl = executionUiUrl(links, execution);
+    return uiUrl === undefined ? {} : { uiUrl };
+  };
   const classname = step.section === "steps" ? pipeline : `${pipeline}.${step.section}`;
   const stepCase: TestCase = {
     name: step.id,
@@ -63,6 +70,7 @@ function casesOf(pipeline: string, step: StepRecord): TestCase[] {
     status: step.status,
     ...(step.error ? { error: step.error } : {}),
     ...(step.execution ? { executionId: step.execution.executionId } : {}),
+    ...link(step.execution),
   };
   if (!step.items || step.items.length === 0) return [stepCase];
   const itemCases = step.items.map((item: ItemRecord) => ({
@@ -73,6 +81,7 @@ function casesOf(pipeline: string, step: StepRecord): TestCase[] {
     status: item.status,
     ...(item.error ? { error: item.error } : {}),
     ...(item.execution ? { executionId: item.execution.executionId } : {}),
+    ...link(item.execution),
   }));
   // A forEach step that failed with no failing item (e.g. its list could not be evaluated) keeps its own case.
   const itemFailed = itemCases.some((c) => isFailure(c.status));
@@ -87,7 +96,11 @@ function seconds(startedAt: string | undefined, closedAt: string | undefined): n
 
 function testcaseXml(test: TestCase): string[] {
   const open = `    <testcase ${attributes({ name: test.name, classname: test.classname, time: test.seconds?.toFixed(3) ?? "0" })}`;
-  const out = test.executionId ? [`      <system-out>${escapeText(`execution ${test.executionId}`)}</system-out>`] : [];
+  const output = [
+    ...(test.executionId ? [`execution ${test.executionId}`] : []),
+    ...(test.uiUrl ? [`Temporal Web UI: ${test.uiUrl}`] : []),
+  ];
+  const out = output.length > 0 ? [`      <system-out>${escapeText(output.join("\n"))}</system-out>`] : [];
   const body = outcomeXml(test);
   if (body.length === 0 && out.length === 0) return [`${open}/>`];
   return [`${open}>`, ...body, ...out, `    </testcase>`];
@@ -165,13 +178,17 @@ export function escapeAttribute(text: string): string {
 }
 
 /** A reporter that writes the JUnit file to `path` when closed (after success, failure or interrupt). */
-export function createJunitWriter(options: { path: string; secrets: readonly string[] }): Reporter {
+export function createJunitWriter(options: {
+  path: string;
+  secrets: readonly string[];
+  links?: UiLinks | undefined;
+}): Reporter {
   const collector = createRunCollector();
   return {
     ...collector.reporter,
     async close() {
       const record = collector.record();
-      if (record) await writeReportFile(options.path, junitXml(record, options.secrets), "JUnit report");
+      if (record) await writeReportFile(options.path, junitXml(record, options.secrets, options.links), "JUnit report");
     },
   };
 }

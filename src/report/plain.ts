@@ -26,11 +26,14 @@ import {
   shortExecutionId,
 } from "./format.js";
 import { maskSecrets, redact } from "./redact.js";
+import { executionUiUrl, type UiLinks } from "./ui-links.js";
 
 export interface PlainReporterOptions {
   stream: { write(chunk: string): unknown };
   color: boolean;
   secrets: readonly string[];
+  /** The Web UI: each execution's page is printed once its run ID is known, and with a failed item. */
+  links?: UiLinks | undefined;
   /** Clock, for tests. */
   now?: () => number;
 }
@@ -52,6 +55,8 @@ export function createPlainReporter(options: PlainReporterOptions): Reporter {
     write("check", "cyan", `${name} ${describeRepeat(progress, now())}`);
     return true;
   };
+  // Steps whose page was printed: once per step (a resumed or retried step keeps its execution).
+  const linked = new Set<string>();
 
   const paint = (style: Style, text: string): string =>
     // The colour decision is ours (TTY, NO_COLOR, --color), so styleText must not second-guess it.
@@ -112,6 +117,11 @@ export function createPlainReporter(options: PlainReporterOptions): Reporter {
   const onStepChange = (event: StepUpdate): void => {
     const record = redact(event.record, secrets);
     const key = `${record.section}:${record.id}`;
+    const url = executionUiUrl(options.links, record.execution);
+    if (url !== undefined && !linked.has(key)) {
+      linked.add(key);
+      write("web ui", "dim", `${stepName(record)} ${url}`);
+    }
     const previous = lastSeen.get(key);
     if (record.status === "running" && checkLine(key, stepName(record), record.repeat)) return;
     if (previous && previous.status === record.status && previous.attempt === record.attempt) return;
@@ -154,6 +164,8 @@ export function createPlainReporter(options: PlainReporterOptions): Reporter {
       if (item.status === "completed") write("item ok", "green", `${name}${took}`);
       else if (item.status === "failed" || item.status === "timedOut" || item.status === "terminated") {
         write("item FAIL", "red", `${name}${took}${item.error ? `: ${describeErrorChain(item.error)}` : ""}`);
+        const url = executionUiUrl(options.links, item.execution);
+        if (url !== undefined) write("web ui", "dim", `${name} ${url}`);
       } else write(`item ${item.status}`.slice(0, 9), "yellow", name);
     },
     onCancelling(raw: CancelEvent) {

@@ -112,6 +112,36 @@ steps:
     expect(end).toMatch(/✖ Run failed/);
   });
 
+  it("with the Web UI's address and no OSC 8 (tmux 3.3), prints the failed step's page in full after the view", async () => {
+    const file = writePipeline(`
+nxrun: 1
+name: tui-ui-link
+defaults:
+  taskQueue: ${stack().taskQueue}
+  timeouts: { startToClose: 1m }
+steps:
+  - id: broken
+    activity: fail
+    input: { message: "refused", type: Refused, nonRetryable: true }
+`);
+    const session = "ui-link";
+    const runId = uniqueId("tui-ui");
+    const { exitFile } = startInTmux(session, [file, "--run-id", runId, "--ui-url", "http://127.0.0.1:8233/"], {
+      ...env(),
+      FORCE_HYPERLINK: "0",
+    });
+    await waitFor("nxrun to exit", () => existsSync(exitFile), { timeoutMs: 60_000 });
+    expect(readFileSync(exitFile, "utf8").trim()).toBe("1");
+    // -J joins the lines the terminal wrapped: the URL is one line of output, longer than the pane.
+    const joined = tmux("capture-pane", "-p", "-J", "-t", session);
+    expect(joined).toMatch(/✖ broken/);
+    expect(joined).toMatch(
+      new RegExp(
+        `Temporal Web UI:\\n  broken  http://127\\.0\\.0\\.1:8233/namespaces/default/activities/${runId}\\.broken/[0-9a-f-]{36}/details\\n`,
+      ),
+    );
+  });
+
   it("asks a confirm step's question; y approves and the run goes on", async () => {
     const file = writePipeline(`
 nxrun: 1

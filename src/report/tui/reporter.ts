@@ -4,6 +4,7 @@
  * draws whatever the store holds by then, so no event is lost while they load.
  */
 import type { Reporter } from "../../engine/events.js";
+import { failedPages, type UiLinks } from "../ui-links.js";
 import type { MountedView } from "./mount.js";
 import { ViewStore } from "./store.js";
 
@@ -12,6 +13,10 @@ export interface TuiReporterOptions {
   stdin?: NodeJS.ReadStream;
   secrets: readonly string[];
   header: { address: string; namespace: string };
+  /** The Web UI, when its address is known. */
+  links?: UiLinks | undefined;
+  /** The terminal shows OSC 8 hyperlinks. */
+  hyperlinks?: boolean;
   /** Ctrl-C during a confirm prompt; default: raise SIGINT so the engine's handler runs. */
   interrupt?: () => void;
   now?: () => number;
@@ -19,7 +24,7 @@ export interface TuiReporterOptions {
 
 /** Creates the Ink reporter; the view mounts in the background. */
 export function createTuiReporter(options: TuiReporterOptions): Reporter {
-  const store = new ViewStore(options.secrets, options.now);
+  const store = new ViewStore(options.secrets, options.now, options.links, options.hyperlinks === true);
   store.connecting(options.header);
   const stdin = options.stdin ?? process.stdin;
   const interrupt = options.interrupt ?? (() => process.kill(process.pid, "SIGINT"));
@@ -63,6 +68,12 @@ export function createTuiReporter(options: TuiReporterOptions): Reporter {
       const view = await mounted;
       await view?.stop();
       if (mountError !== undefined) throw mountError;
+      // Without OSC 8 the view cannot link, and cuts lines to the terminal's width: the pages of what
+      // failed go below the last frame in full, where they can be copied.
+      if (options.links && options.hyperlinks !== true) {
+        const pages = failedPages(store.state.steps);
+        if (pages.length > 0) options.stdout.write(`\nTemporal Web UI:\n${pages.map((p) => `  ${p}\n`).join("")}`);
+      }
     },
   };
 }

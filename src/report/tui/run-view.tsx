@@ -65,6 +65,7 @@ export function RunView({ state, now, tick, width, height, onAnswer, onInterrupt
                 runId={runId}
                 nameWidth={nameWidth}
                 executionWidth={executionWidth}
+                hyperlinks={state.hyperlinks === true}
                 now={now}
                 tick={tick}
               />

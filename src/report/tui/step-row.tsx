@@ -11,6 +11,7 @@ import {
   isFailure,
   shortExecutionId,
 } from "../format.js";
+import { osc8Link } from "../ui-links.js";
 import { statusMark } from "./marks.js";
 import type { ItemCounts, StepView } from "./store.js";
 import type { TreeRow } from "./tree.js";
@@ -25,12 +26,14 @@ export interface StepRowProps {
   nameWidth: number;
   /** Width of the execution column, so attempts and summaries line up. */
   executionWidth: number;
+  /** OSC 8 hyperlinks work here: the execution ID links to its Web UI page. */
+  hyperlinks?: boolean;
   now: number;
   tick: number;
 }
 
 /** A step's line and the lines under it. */
-export function StepRow({ row, runId, nameWidth, executionWidth, now, tick }: StepRowProps) {
+export function StepRow({ row, runId, nameWidth, executionWidth, hyperlinks = false, now, tick }: StepRowProps) {
   const { step } = row;
   const { mark, colour } = statusMark(step.status, tick);
   const elapsed = elapsedMs(step.startedAt, step.closedAt, now);
@@ -48,7 +51,7 @@ export function StepRow({ row, runId, nameWidth, executionWidth, now, tick }: St
         {step.items ? (
           <ItemProgress counts={step.items} />
         ) : (
-          <Text color="gray">{executionText(step, runId, now)}</Text>
+          <Text color="gray">{linked(executionText(step, runId, now), step.uiUrl, hyperlinks)}</Text>
         )}
         {step.attempt !== undefined && !step.items ? (
           <Text color={step.attempt > 1 ? "yellow" : "gray"}>{`  attempt ${step.attempt}`}</Text>
@@ -69,7 +72,9 @@ export function StepRow({ row, runId, nameWidth, executionWidth, now, tick }: St
           <Text color="yellow">{`↻ retrying after ${describeError(step.error)}`}</Text>
         </Text>
       ) : null}
-      {step.items && step.items.failed > 0 ? <FailingItems step={step} detail={detail} /> : null}
+      {step.items && step.items.failed > 0 ? (
+        <FailingItems step={step} detail={detail} hyperlinks={hyperlinks} />
+      ) : null}
       {failed && step.error ? <ErrorChain error={step.error} detail={detail} /> : null}
       {step.status === "skipped" && step.error ? (
         <Text wrap="truncate-end">
@@ -78,6 +83,14 @@ export function StepRow({ row, runId, nameWidth, executionWidth, now, tick }: St
       ) : null}
     </Box>
   );
+}
+
+/**
+ * `text` as an OSC 8 hyperlink to `url` when the terminal shows them; else the text alone (the
+ * reporter then prints failed executions' pages below the last frame: src/report/tui/reporter.ts).
+ */
+function linked(text: string, url: string | undefined, hyperlinks: boolean): string {
+  return hyperlinks && url !== undefined && text !== "" ? osc8Link(text, url) : text;
 }
 
 /** How many lines StepRow draws for a step (its line and detail lines), for fitting the view to the terminal. */
@@ -122,7 +135,7 @@ export function ItemProgress({ counts }: { counts: ItemCounts }) {
   );
 }
 
-function FailingItems({ step, detail }: { step: StepView; detail: string }) {
+function FailingItems({ step, detail, hyperlinks }: { step: StepView; detail: string; hyperlinks: boolean }) {
   const shown = step.failingItems.slice(0, FAILING_ITEMS_SHOWN);
   const more = (step.items?.failed ?? 0) - shown.length;
   return (
@@ -130,7 +143,7 @@ function FailingItems({ step, detail }: { step: StepView; detail: string }) {
       {shown.map((item) => (
         <Text key={item.index} wrap="truncate-end">
           <Text color="gray">{detail}</Text>
-          <Text color="red">{`✖ [${item.index}] `}</Text>
+          <Text color="red">{linked(`✖ [${item.index}]`, item.uiUrl, hyperlinks)} </Text>
           {item.error ? describeError(item.error) : "failed"}
         </Text>
       ))}

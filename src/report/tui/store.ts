@@ -17,6 +17,7 @@ import type {
 } from "../../engine/events.js";
 import { isFailure } from "../format.js";
 import { redact } from "../redact.js";
+import { executionUiUrl, type UiLinks } from "../ui-links.js";
 
 /** How many failing items a forEach step remembers for display (the count is always exact). */
 export const FAILING_ITEMS_KEPT = 20;
@@ -51,7 +52,9 @@ export interface StepView {
   repeat?: RepeatProgress;
   items?: ItemCounts;
   /** The first failing items, in the order they failed. */
-  failingItems: Array<{ index: number; error?: StepError }>;
+  failingItems: Array<{ index: number; error?: StepError; uiUrl?: string }>;
+  /** The execution's page in the Temporal Web UI, once its run ID is known. */
+  uiUrl?: string;
 }
 
 export interface ViewState {
@@ -66,6 +69,8 @@ export interface ViewState {
   terminating?: { executions: ExecutionRef[] };
   confirm?: { stepId: string; prompt: string };
   end?: RunRecord;
+  /** The terminal shows OSC 8 hyperlinks: execution IDs link to their Web UI pages. */
+  hyperlinks?: boolean;
 }
 
 /** Holds the view state and a version number that changes whenever the state does. */
@@ -79,7 +84,11 @@ export class ViewStore {
   constructor(
     private readonly secrets: readonly string[],
     private readonly now: () => number = Date.now,
-  ) {}
+    private readonly links?: UiLinks,
+    hyperlinks = false,
+  ) {
+    if (hyperlinks) this.state.hyperlinks = true;
+  }
 
   /** The confirm request waiting for an answer, if any. */
   get confirmRequest(): ConfirmRequest | undefined {
@@ -133,6 +142,7 @@ export class ViewStore {
     }
     view.status = record.status;
     view.execution = record.execution;
+    view.uiUrl = executionUiUrl(this.links, record.execution);
     view.attempt = record.attempt;
     view.startedAt = record.startedAt;
     view.closedAt = record.closedAt;
@@ -171,7 +181,12 @@ export class ViewStore {
     adjust(counts, raw.status, 1);
     if (isFailure(raw.status) && view.failingItems.length < FAILING_ITEMS_KEPT) {
       const item = redact(raw, this.secrets);
-      view.failingItems.push({ index: item.index, ...(item.error ? { error: item.error } : {}) });
+      const uiUrl = executionUiUrl(this.links, item.execution);
+      view.failingItems.push({
+        index: item.index,
+        ...(item.error ? { error: item.error } : {}),
+        ...(uiUrl ? { uiUrl } : {}),
+      });
     }
     this.version++;
   }
