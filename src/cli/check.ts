@@ -18,6 +18,9 @@ export interface CheckFlags extends ConnectionOverrides {
   /** Default: `github` under GitHub Actions (GITHUB_ACTIONS=true), `text` elsewhere. */
   format?: CheckFormat;
   preflight?: boolean;
+  /** `-i key=value` and `--inputs`: what --preflight evaluates computed task queues and endpoints with. */
+  input?: string[];
+  inputs?: string;
 }
 
 /** Checks pipeline files; returns the exit code. */
@@ -74,7 +77,10 @@ export async function checkCommand(files: string[], flags: CheckFlags = {}): Pro
  */
 async function preflight(pipelines: readonly Pipeline[], flags: CheckFlags): Promise<Diagnostic[]> {
   const { runPreflight } = await import("../preflight/run-preflight.js");
-  return runPreflight(pipelines, flags);
+  return runPreflight(pipelines, flags, {
+    pairs: flags.input ?? [],
+    ...(flags.inputs === undefined ? {} : { file: flags.inputs }),
+  });
 }
 
 function plural(n: number, word: string): string {

@@ -76,11 +76,22 @@ export function registerCommands(program: Command, setExit: (code: number) => vo
         "github",
       ]),
     )
-    .option("--preflight", "also ask the server: namespace, Nexus endpoints, task queue pollers");
+    .option("--preflight", "also ask the server: namespace, Nexus endpoints, task queue pollers")
+    .option(
+      "-i, --input <key=value>",
+      "--preflight: an input computed task queues and endpoints use (repeatable)",
+      collect,
+    )
+    .option("--inputs <file>", "--preflight: inputs from a JSON or YAML file");
   connectionOptions(check).action(
     async (
       files: string[],
-      flags: ConnectionOverrides & { format?: "text" | "json" | "github"; preflight?: boolean },
+      flags: ConnectionOverrides & {
+        format?: "text" | "json" | "github";
+        preflight?: boolean;
+        input?: string[];
+        inputs?: string;
+      },
     ) => {
       setExit(await (await import("./check.js")).checkCommand(files, flags));
     },

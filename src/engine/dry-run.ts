@@ -5,6 +5,7 @@
 
 import {
   type EvaluateIn,
+  type ItemsBeforeRun,
   itemsBeforeRun,
   type KnownScope,
   knownScope,
@@ -74,8 +75,7 @@ export async function dryRunPlan(
   const steps: DryRunStep[] = [];
   for (const step of [...pipeline.steps, ...pipeline.finally]) {
     const items = await itemsBeforeRun(step, known, evaluateIn);
-    const inForEach = step.forEach !== undefined;
-    const settings = await describeSettings(step, inForEach, items, known, evaluateIn);
+    const settings = await describeSettings(step, items, known, evaluateIn);
     const entry: DryRunStep = {
       id: step.id,
       section: step.section,
@@ -93,7 +93,7 @@ export async function dryRunPlan(
     if (step.call.kind === "confirm") entry.input = await resolve(step.call.prompt);
     if (settings) entry.settings = settings;
     if (step.compensate) {
-      const compensateSettings = await describeSettings(step.compensate, inForEach, items, known, evaluateIn);
+      const compensateSettings = await describeSettings(step.compensate, items, known, evaluateIn);
       entry.compensate = {
         call: describeCall(step.compensate.call, step.compensate.computed),
         executionId: compensationExecutionId(options.runId, step.id),
@@ -140,12 +140,11 @@ function inputOf(step: Step): CompiledValue | undefined {
  */
 async function describeSettings(
   options: CallOptions,
-  inForEach: boolean,
-  items: unknown[] | undefined,
+  items: ItemsBeforeRun | undefined,
   known: KnownScope,
   evaluate: EvaluateIn,
 ): Promise<Record<string, unknown> | undefined> {
-  const found = await settingsBeforeRun(options, inForEach, items, known, evaluate);
+  const found = await settingsBeforeRun(options, items, known, evaluate);
   if (found.length === 0) return undefined;
   const shown: Record<string, unknown> = {};
   for (const setting of found) {

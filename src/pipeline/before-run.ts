@@ -88,33 +88,33 @@ export function whyUnknown(
   return why;
 }
 
-/**
- * The forEach items of a step, when they are known before the run (undefined otherwise, and for a
- * step without forEach).
- */
+/** A forEach step's items before the run: the list, or why it is known only during the run. */
+export type ItemsBeforeRun = { readonly items: readonly unknown[] } | { readonly unknown: string };
+
+/** The forEach items of a step before the run; undefined for a step without forEach. */
 export async function itemsBeforeRun(
   step: Step,
   known: KnownScope,
   evaluate: EvaluateIn,
-): Promise<unknown[] | undefined> {
-  if (step.forEach === undefined || whyUnknown(step.forEach, known, false) !== undefined) return undefined;
+): Promise<ItemsBeforeRun | undefined> {
+  if (step.forEach === undefined) return undefined;
+  const why = whyUnknown(step.forEach, known, false);
+  if (why !== undefined) return { unknown: `the forEach items are not known before the run: ${why}` };
   try {
     const items = await evaluate(step.forEach, known.scope);
-    return Array.isArray(items) ? items : undefined;
-  } catch {
-    return undefined;
+    return Array.isArray(items) ? { items } : { unknown: "the forEach expression does not give a list" };
+  } catch (error) {
+    return { unknown: `the forEach expression fails: ${error instanceof Error ? error.message : String(error)}` };
   }
 }
 
 /**
  * Each computed setting of a call, evaluated and checked where it can be: once, or once per item
- * when it uses $item/$index and `items` is known. `inForEach` says whether the call belongs to a
- * forEach step (then `items` undefined means the items are not known).
+ * when it uses $item/$index and the items are known. `items` is undefined for a step without forEach.
  */
 export async function settingsBeforeRun(
   options: CallOptions,
-  inForEach: boolean,
-  items: readonly unknown[] | undefined,
+  items: ItemsBeforeRun | undefined,
   known: KnownScope,
   evaluate: EvaluateIn,
 ): Promise<SettingBeforeRun[]> {
@@ -122,8 +122,12 @@ export async function settingsBeforeRun(
   for (const [name, value] of computedEntries(options.computed)) {
     if (value.kind !== "expression") continue;
     const base = { name, source: value.source, position: value.position };
-    const perItem = inForEach && value.references.usesItem;
-    const unknown = whyUnknown(value, known, perItem && items !== undefined);
+    const perItem = items !== undefined && value.references.usesItem;
+    const list = items !== undefined && "items" in items ? items.items : undefined;
+    const unknown =
+      perItem && list === undefined && items && "unknown" in items
+        ? items.unknown
+        : whyUnknown(value, known, list !== undefined);
     if (unknown !== undefined) {
       result.push({ ...base, unknown });
       continue;
@@ -137,7 +141,7 @@ export async function settingsBeforeRun(
       }
     };
     const values = perItem
-      ? await Promise.all((items ?? []).map((item, index) => one({ ...known.scope, item, index }, index)))
+      ? await Promise.all((list ?? []).map((item, index) => one({ ...known.scope, item, index }, index)))
       : [await one(known.scope)];
     result.push({ ...base, values });
   }

@@ -95,6 +95,8 @@ export const Codes = {
   noActivityPollers: "NX303",
   /** An endpoint's target task queue has no worker polling it for Nexus tasks. */
   noNexusPollers: "NX304",
-  /** Something could not be checked (permission denied, external endpoint target): a warning. */
+  /** A computed call setting (task queue, endpoint, timeout, retry, priority) fails or gives a value of the wrong form. */
+  badComputedSetting: "NX305",
+  /** Something could not be checked (permission denied, external endpoint target, a value known only during the run): a warning. */
   notChecked: "NX309",
 } as const;

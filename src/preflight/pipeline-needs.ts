@@ -1,6 +1,13 @@
 /** What a pipeline needs from the server: the task queues its activities use and the Nexus endpoints it names. */
 import type { SourcePosition } from "../base/source-position.js";
-import type { Pipeline, StepCall } from "../pipeline/model.js";
+import { itemsBeforeRun, knownScope, settingsBeforeRun } from "../pipeline/before-run.js";
+import type { Diagnostic } from "../pipeline/diagnostic.js";
+import { Codes } from "../pipeline/diagnostic-codes.js";
+import type { CompiledValue } from "../pipeline/expr/compiled.js";
+import { evaluate } from "../pipeline/expr/evaluate.js";
+import { ExpressionError } from "../pipeline/expr/expression-error.js";
+import type { Scope } from "../pipeline/expr/scope.js";
+import type { CallOptions, Pipeline, Step, StepCall } from "../pipeline/model.js";
 
 /** One use of a task queue or endpoint, for a diagnostic at the step (or compensation) that uses it. */
 export interface Use {
@@ -44,4 +51,88 @@ export function pipelineNeeds(pipeline: Pipeline): PipelineNeeds {
       add(step.compensate.call, { stepId: `${step.id} (compensate)`, position: step.compensate.position });
   }
   return { taskQueues, endpoints };
+}
+
+/** Computed task queues and endpoints known before the run, and what could not be computed or checked. */
+export interface ComputedNeeds extends PipelineNeeds {
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/**
+ * Evaluates every computed call setting that depends only on inputs and vars (per forEach item when
+ * the items are known too): the task queues and endpoints they give are needs like the literal ones,
+ * placed at the expression; a value of the wrong form is an error (NX305); a task queue or endpoint
+ * known only during the run is a warning that it was not checked (NX309).
+ */
+export async function computedNeeds(
+  pipeline: Pipeline,
+  inputs: Readonly<Record<string, unknown>>,
+): Promise<ComputedNeeds> {
+  const evaluateIn = async (value: CompiledValue, scope: Scope) => evaluate(value, scope);
+  const base: Scope = {
+    inputs,
+    vars: {},
+    secrets: {},
+    steps: {},
+    run: { id: "preflight", name: pipeline.name, startedAt: new Date().toISOString() },
+  };
+  const known = await knownScope(pipeline, base, evaluateIn, { secretsKnown: false });
+  const taskQueues = new Map<string, Use[]>();
+  const endpoints = new Map<string, Use[]>();
+  const diagnostics: Diagnostic[] = [];
+  const check = async (step: Step, options: CallOptions, label: string) => {
+    const items = await itemsBeforeRun(step, known, evaluateIn);
+    for (const setting of await settingsBeforeRun(options, items, known, evaluateIn)) {
+      const target =
+        setting.name === "taskQueue" ? taskQueues : setting.name === "nexus.endpoint" ? endpoints : undefined;
+      if (setting.values === undefined) {
+        if (target) {
+          diagnostics.push(
+            placed(setting.position, {
+              code: Codes.notChecked,
+              severity: "warning",
+              message: `step ${label}: the ${setting.name === "taskQueue" ? "task queue" : "Nexus endpoint"} {% ${setting.source} %} was not checked: ${setting.unknown}`,
+              hint: "preflight evaluates what depends only on inputs and vars; give the inputs with -i name=value",
+            }),
+          );
+        }
+        continue;
+      }
+      // One use per value, naming the items that give it.
+      const byValue = new Map<string, number[]>();
+      for (const v of setting.values) {
+        if (v.error) {
+          const at = v.error instanceof ExpressionError ? v.error.position : setting.position;
+          diagnostics.push(
+            placed(at, {
+              code: Codes.badComputedSetting,
+              severity: "error",
+              message: `step ${label}${v.index === undefined ? "" : ` (item ${v.index})`}: ${v.error instanceof ExpressionError ? v.error.detail : v.error.message}`,
+              hint: v.error instanceof ExpressionError && v.error.hint ? v.error.hint : "fix the expression",
+            }),
+          );
+          continue;
+        }
+        if (target && typeof v.value === "string") {
+          const indexes = byValue.get(v.value) ?? [];
+          if (v.index !== undefined) indexes.push(v.index);
+          byValue.set(v.value, indexes);
+        }
+      }
+      for (const [name, indexes] of byValue) {
+        const stepId =
+          indexes.length === 0 ? label : `${label} (${indexes.length === 1 ? "item" : "items"} ${indexes.join(", ")})`;
+        target?.set(name, [...(target.get(name) ?? []), { stepId, position: setting.position }]);
+      }
+    }
+  };
+  for (const step of [...pipeline.steps, ...pipeline.finally]) {
+    await check(step, step, step.id);
+    if (step.compensate) await check(step, step.compensate, `${step.id} (compensate)`);
+  }
+  return { taskQueues, endpoints, diagnostics };
+}
+
+function placed(position: SourcePosition, d: Pick<Diagnostic, "code" | "severity" | "message" | "hint">): Diagnostic {
+  return { ...d, file: position.file, line: position.line, column: position.column };
 }

@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs";
 import type { SourcePosition } from "../base/source-position.js";
 import type { Diagnostic } from "../pipeline/diagnostic.js";
 import { Codes } from "../pipeline/diagnostic-codes.js";
+import { type InputSources, resolveInputs } from "../pipeline/inputs/resolve.js";
 import type { Pipeline } from "../pipeline/model.js";
 import { YamlFile } from "../pipeline/yaml-source.js";
 import { openRpc } from "../temporal/connect.js";
@@ -20,22 +21,44 @@ import { enums, wf } from "../temporal/proto.js";
 import type { WorkflowServiceRpc } from "../temporal/rpc.js";
 import type { ConnectionOptions } from "../temporal/types.js";
 import { type NexusEndpointInfo, OperatorService } from "./operator-service.js";
-import { pipelineNeeds, type Use } from "./pipeline-needs.js";
+import { computedNeeds, pipelineNeeds, type Use } from "./pipeline-needs.js";
 
 type QueueType = "activity" | "nexus";
 
 /** Checks every pipeline against the server its settings (flags, env, pipeline, profile) point at. */
-export async function runPreflight(pipelines: readonly Pipeline[], flags: ConnectionOverrides): Promise<Diagnostic[]> {
+export async function runPreflight(
+  pipelines: readonly Pipeline[],
+  flags: ConnectionOverrides,
+  inputs: InputSources = {},
+): Promise<Diagnostic[]> {
   const diagnostics: Diagnostic[] = [];
   for (const pipeline of pipelines) {
     const options = await resolveConnection(flags, pipeline.temporal);
-    const found = await preflightOne(pipeline, options);
+    // -i and --inputs apply to every file checked; with several files, each takes the inputs it declares.
+    const pairs =
+      pipelines.length > 1
+        ? (inputs.pairs ?? []).filter((pair) => pair.slice(0, pair.indexOf("=")) in pipeline.inputs)
+        : inputs.pairs;
+    const resolved = await resolveInputs(pipeline, {
+      ...inputs,
+      ...(pairs === undefined ? {} : { pairs }),
+      allowMissing: true,
+    });
+    if (!resolved.ok) {
+      diagnostics.push(...resolved.diagnostics);
+      continue;
+    }
+    const found = await preflightOne(pipeline, options, resolved.values);
     diagnostics.push(...found.sort((a, b) => a.line - b.line || a.column - b.column));
   }
   return diagnostics;
 }
 
-async function preflightOne(pipeline: Pipeline, options: ConnectionOptions): Promise<Diagnostic[]> {
+async function preflightOne(
+  pipeline: Pipeline,
+  options: ConnectionOptions,
+  inputs: Readonly<Record<string, unknown>>,
+): Promise<Diagnostic[]> {
   const rpc = openRpc(options);
   const operator = new OperatorService(options);
   try {
@@ -45,7 +68,13 @@ async function preflightOne(pipeline: Pipeline, options: ConnectionOptions): Pro
     const namespaceProblem = await checkNamespace(rpc, pipeline, options);
     if (namespaceProblem) return [namespaceProblem];
 
-    const needs = pipelineNeeds(pipeline);
+    const literal = pipelineNeeds(pipeline);
+    const computed = await computedNeeds(pipeline, inputs);
+    diagnostics.push(...computed.diagnostics);
+    const needs = {
+      taskQueues: mergeUses(literal.taskQueues, computed.taskQueues),
+      endpoints: mergeUses(literal.endpoints, computed.endpoints),
+    };
     const pollers = new PollerCache(rpc);
     let endpointsUnlisted = false;
     for (const [name, uses] of needs.endpoints) {
@@ -187,6 +216,15 @@ class PollerCache {
     }
     return found;
   }
+}
+
+function mergeUses(
+  a: ReadonlyMap<string, readonly Use[]>,
+  b: ReadonlyMap<string, readonly Use[]>,
+): Map<string, readonly Use[]> {
+  const result = new Map(a);
+  for (const [name, uses] of b) result.set(name, [...(result.get(name) ?? []), ...uses]);
+  return result;
 }
 
 function at(use: Use, d: Pick<Diagnostic, "code" | "severity" | "message" | "hint">): Diagnostic {

@@ -142,3 +142,91 @@ steps:
     expect(result.stderr).not.toContain("cannot reach");
   });
 });
+
+describe.concurrent("nxrun check --preflight with computed task queues and endpoints", () => {
+  it("evaluates them with -i, per forEach item, and reports each problem at its expression", async () => {
+    const missing = uniqueId("no-such-endpoint");
+    const file = pipelineFile(`
+nxrun: 1
+name: preflight-computed
+inputs:
+  queues: { type: array, items: { type: string } }
+  endpoint: { type: string }
+  wait: { type: number, default: 5 }
+steps:
+  - id: fan
+    forEach: "{% $inputs.queues %}"
+    activity: echo
+    taskQueue: "{% $item %}"
+  - id: op
+    nexus: { endpoint: "{% $inputs.endpoint %}", service: TestService, operation: echo }
+  - id: later
+    activity: echo
+    taskQueue: "{% $steps.fan.output[0] %}"
+  - id: timed
+    activity: echo
+    taskQueue: {{queue}}
+    timeouts: { startToClose: "{% $inputs.wait %}" }
+`);
+    const s = stack();
+    const result = await runNxrun([
+      "check",
+      "--preflight",
+      "--format",
+      "json",
+      file,
+      "-i",
+      JSON.stringify(["queues", [s.taskQueue, s.idleTaskQueue, s.taskQueue]]).replace(
+        /^\["queues",(.*)\]$/,
+        "queues=$1",
+      ),
+      "-i",
+      `endpoint=${missing}`,
+    ]);
+    expect(result.code, output(result)).toBe(2);
+    const diagnostics = JSON.parse(result.stdout) as JsonDiagnostic[];
+    expect(diagnostics.map((d) => [d.code, d.severity, d.line, d.column])).toEqual([
+      ["NX303", "error", 12, 20],
+      ["NX302", "error", 14, 28],
+      ["NX309", "warning", 17, 20],
+      ["NX305", "error", 21, 35],
+    ]);
+    expect(diagnostics[0]?.message).toBe(
+      `step fan (item 1): no worker polls activity task queue "${s.idleTaskQueue}" in namespace default`,
+    );
+    expect(diagnostics[1]?.message).toContain(`Nexus endpoint "${missing}" does not exist`);
+    expect(diagnostics[2]?.message).toContain("was not checked: it reads $steps.fan");
+    expect(diagnostics[3]?.message).toBe(
+      "step timed: timeouts.startToClose must be a positive duration, but the expression gave the number 5",
+    );
+
+    // Without -i the queues are not known: warnings, and the rest still checked.
+    const bare = await runNxrun(["check", "--preflight", "--format", "json", file]);
+    const warned = JSON.parse(bare.stdout) as JsonDiagnostic[];
+    expect(warned.filter((d) => d.code === "NX309").map((d) => d.message)).toEqual([
+      'step fan: the task queue {% $item %} was not checked: the forEach items are not known before the run: input "queues" is not given (-i queues=...)',
+      'step op: the Nexus endpoint {% $inputs.endpoint %} was not checked: input "endpoint" is not given (-i endpoint=...)',
+      "step later: the task queue {% $steps.fan.output[0] %} was not checked: it reads $steps.fan, known only during the run",
+    ]);
+  });
+
+  it("passes when every computed queue has a poller and the endpoint exists", async () => {
+    const file = pipelineFile(`
+nxrun: 1
+name: preflight-computed-ok
+inputs:
+  region: { type: string }
+vars:
+  queue: "{% $inputs.region = 'test' ? '{{queue}}' : 'elsewhere' %}"
+steps:
+  - id: one
+    activity: echo
+    taskQueue: "{% $vars.queue %}"
+  - id: two
+    nexus: { endpoint: "{% '{{endpoint}}' %}", service: TestService, operation: echo }
+`);
+    const result = await runNxrun(["check", "--preflight", file, "-i", "region=test"]);
+    expect(result.code, output(result)).toBe(0);
+    expect(result.stdout).toContain("1 file checked: ok");
+  });
+});
