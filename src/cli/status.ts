@@ -1,18 +1,23 @@
 /**
- * `nxrun status RUN_ID`: the run's executions (both kinds) from visibility, with each one's step,
- * status, times and failure message. Text table or `--output json`. Exit 0, 2 for an unknown run,
- * 3 when the server cannot be used.
+ * `nxrun status RUN_ID`: the whole run from its manifest (each step in plan order with its state,
+ * attempts, duration, failure and forEach items; the run's state and, when it stopped part-way, the
+ * command that resumes it), then the run's executions (both kinds) from visibility with each one's
+ * step, status, times and failure message. Text or `--output json` (specs/status.schema.json).
+ * Exit 0, 2 for an unknown run, 3 when the server cannot be used.
  */
 import { ExitCode } from "../base/exit-codes.js";
+import { sanitizeTerminalText } from "../base/terminal-text.js";
 import { connectForOps } from "../runs/connect-for-runs.js";
 import { roleLabel } from "../runs/execution-id.js";
+import { readManifest } from "../runs/manifest/store.js";
 import {
   addFailureMessages,
   checkRunIdSearchable,
   findRunExecutions,
   type RunExecution,
 } from "../runs/run-executions.js";
-import { plural, renderTable, statusCell, timeCell } from "../runs/table.js";
+import { type RunView, runView } from "../runs/run-state.js";
+import { durationCell, plural, renderTable, statusCell, timeCell } from "../runs/table.js";
 import { unknownRunError } from "../runs/unknown-run.js";
 import type { ConnectionOverrides } from "../temporal/connection-config.js";
 
@@ -25,15 +30,22 @@ export async function statusCommand(runId: string, flags: StatusFlags = {}): Pro
   checkRunIdSearchable(runId);
   const client = await connectForOps(flags);
   try {
-    const executions = await findRunExecutions(client, runId);
-    if (executions.length === 0) throw unknownRunError(client, runId);
+    const [read, executions] = await Promise.all([readManifest(client, runId), findRunExecutions(client, runId)]);
+    if (executions.length === 0 && !read.found) throw unknownRunError(client, runId);
     const undescribed = await addFailureMessages(client, executions);
     const counts = countByStatus(executions);
+    const connection = {
+      ...(flags.address === undefined ? {} : { address: flags.address }),
+      ...(flags.namespace === undefined ? {} : { namespace: flags.namespace }),
+    };
+    const run =
+      read.found && read.manifest ? runView({ ...read, manifest: read.manifest }, executions, connection) : undefined;
     if (flags.output === "json") {
       const json = {
         runId,
         address: client.address,
         namespace: client.namespace,
+        run: run ?? null,
         counts,
         executions: executions.map(executionJson),
       };
@@ -43,6 +55,11 @@ export async function statusCommand(runId: string, flags: StatusFlags = {}): Pro
     const summary = Object.entries(counts)
       .map(([status, n]) => `${n} ${status}`)
       .join(", ");
+    if (run) process.stdout.write(`${runText(run)}\n\n`);
+    else
+      process.stdout.write(
+        `run ${runId} has no manifest (started by an nxrun that kept none, or it was deleted): its steps that never started are not known\n\n`,
+      );
     process.stdout.write(
       `run ${runId} (namespace ${client.namespace} on ${client.address}): ${plural(executions.length, "execution")}: ${summary}\n\n`,
     );
@@ -88,4 +105,38 @@ function countByStatus(executions: readonly RunExecution[]): Record<string, numb
   const counts: Record<string, number> = {};
   for (const e of executions) counts[e.status] = (counts[e.status] ?? 0) + 1;
   return counts;
+}
+
+/** What a run's state reads as. */
+const STATE_TEXT: Record<RunView["state"], string> = {
+  completed: "completed",
+  failed: "failed",
+  canceled: "canceled",
+  "in progress": "in progress",
+  stopped: "stopped part-way (its nxrun ended without finishing it)",
+};
+
+/** The run's lines and its steps table. */
+function runText(run: RunView): string {
+  const lines: string[] = [];
+  const took = run.durationMs === undefined ? "" : `, took ${durationCell(run.durationMs)}`;
+  const exit = run.exitCode === undefined ? "" : ` (exit ${run.exitCode})`;
+  lines.push(`run ${run.runId} of pipeline ${run.pipeline}: ${STATE_TEXT[run.state]}${exit}`);
+  lines.push(`started ${timeCell(new Date(run.startedAt))} by ${run.startedBy}${took}`);
+  if (run.session) lines.push(`being run by ${run.session.by} (pid ${run.session.pid}) since ${run.session.at}`);
+  if (run.resume) lines.push(`resume it with: ${run.resume}`);
+  const rows = run.steps.map((step) => [
+    step.attempt > 1 ? `${step.id}@${step.attempt}` : step.id,
+    step.state,
+    String(step.attempts),
+    step.durationMs === undefined ? "-" : durationCell(step.durationMs),
+    step.items === undefined
+      ? ""
+      : Object.entries(step.items)
+          .map(([status, n]) => `${n} ${status}`)
+          .join(", "),
+    sanitizeTerminalText(step.failure ?? ""),
+  ]);
+  lines.push("", renderTable(["STEP", "STATE", "ATTEMPTS", "DURATION", "ITEMS", "FAILURE"], rows));
+  return lines.join("\n");
 }

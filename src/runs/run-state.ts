@@ -1,0 +1,187 @@
+/**
+ * The state of a whole run, from its manifest (every step in plan order, the current attempt of each)
+ * and the executions the server has: each step's state, attempts, duration, failure and forEach item
+ * counts, and the run's own state, with the command that resumes it when it stopped part-way.
+ * Used by `nxrun status`, `nxrun watch` and `nxrun runs`.
+ */
+import { hostname } from "node:os";
+import type { ExecutionStatus } from "../temporal/types.js";
+import type { ManifestStep, RunManifest } from "./manifest/manifest.js";
+import type { ManifestRead } from "./manifest/store.js";
+import type { RunExecution } from "./run-executions.js";
+import { processAlive } from "./run-session.js";
+
+export type StepState = "completed" | "failed" | "running" | "not started" | "skipped";
+export type RunStateName = "completed" | "failed" | "canceled" | "in progress" | "stopped";
+
+export interface StepView {
+  readonly id: string;
+  readonly section: "steps" | "finally";
+  readonly kind: ManifestStep["kind"];
+  readonly attempt: number;
+  readonly state: StepState;
+  /** Executions started for the step over the whole run (reruns and restarts of failed ones included). */
+  readonly attempts: number;
+  readonly startedAt?: string;
+  readonly closedAt?: string;
+  readonly durationMs?: number;
+  readonly failure?: string;
+  /** forEach: the items the server has, by status (items never started are not counted). */
+  readonly items?: Readonly<Record<string, number>>;
+  readonly executions: readonly string[];
+}
+
+export interface RunView {
+  readonly runId: string;
+  readonly pipeline: string;
+  readonly file: string;
+  readonly state: RunStateName;
+  readonly exitCode?: number;
+  readonly startedAt: string;
+  readonly startedBy: string;
+  readonly closedAt?: string;
+  readonly durationMs?: number;
+  readonly inputs: Readonly<Record<string, unknown>>;
+  /** Who runs it now, while in progress. */
+  readonly session?: { readonly by: string; readonly pid: number; readonly at: string };
+  /** For a run that stopped part-way, failed or was cancelled: the exact command that resumes it. */
+  readonly resume?: string;
+  readonly steps: readonly StepView[];
+}
+
+const CLOSED_FAILED: ReadonlySet<ExecutionStatus> = new Set(["failed", "timedOut", "canceled", "terminated"]);
+
+/** The run's state from how its latest session ended, or whether that session's process still lives. */
+export function runStateOf(read: Extract<ManifestRead, { found: true }>): { state: RunStateName; exitCode?: number } {
+  if (read.status === "running" || read.status === "paused") {
+    const owner = read.manifest?.session;
+    if (owner && owner.host === hostname() && !processAlive(owner.pid)) return { state: "stopped" };
+    return { state: "in progress" };
+  }
+  if (!read.end) return { state: "stopped" };
+  const exitCode = read.end.exitCode;
+  switch (read.end.status) {
+    case "completed":
+      return { state: "completed", exitCode };
+    case "canceled":
+      return { state: "canceled", exitCode };
+    default:
+      return { state: "failed", exitCode };
+  }
+}
+
+/** Each manifest step's state from the executions of the run. */
+export function stepViews(
+  manifest: RunManifest,
+  executions: readonly RunExecution[],
+  runState: RunStateName,
+): StepView[] {
+  const byStep = new Map<string, RunExecution[]>();
+  for (const e of executions) {
+    if (e.role.role === "compensation") continue;
+    if (!byStep.has(e.role.stepId)) byStep.set(e.role.stepId, []);
+    byStep.get(e.role.stepId)!.push(e);
+  }
+  const started = new Set(byStep.keys());
+  return manifest.steps.map((step) => {
+    const all = byStep.get(step.id) ?? [];
+    const current = latestPerId(all.filter((e) => e.role.attempt === step.attempt));
+    const base = { id: step.id, section: step.section, kind: step.kind, attempt: step.attempt };
+    const perId = new Map<string, number>();
+    for (const e of all) perId.set(e.id, (perId.get(e.id) ?? 0) + 1);
+    const attempts = step.forEach
+      ? new Set(all.map((e) => e.role.attempt)).size - 1 + Math.max(0, ...perId.values())
+      : all.length;
+    if (current.length === 0) {
+      // A confirm step has no execution: it was approved when a step after it started.
+      const approved =
+        step.kind === "confirm" && manifest.steps.some((s) => s.dependsOn.includes(step.id) && started.has(s.id));
+      const closed = runState === "completed" || runState === "failed" || runState === "canceled";
+      const state: StepState = approved ? "completed" : closed ? "skipped" : "not started";
+      return { ...base, state, attempts, executions: [] };
+    }
+    const starts = current.map((e) => e.startTime?.getTime()).filter((t): t is number => t !== undefined);
+    const closes = current.map((e) => e.closeTime?.getTime()).filter((t): t is number => t !== undefined);
+    const running = current.some((e) => e.status === "running" || e.status === "paused");
+    const failed = current.filter((e) => CLOSED_FAILED.has(e.status));
+    const state: StepState = running ? "running" : failed.length > 0 && !step.forEach ? "failed" : "completed";
+    const items = step.forEach ? countBy(current.filter((e) => e.role.role === "item")) : undefined;
+    const forEachState: StepState = running
+      ? "running"
+      : failed.length > 0 && runState !== "completed"
+        ? "failed"
+        : "completed";
+    const first = starts.length > 0 ? Math.min(...starts) : undefined;
+    const last = !running && closes.length > 0 ? Math.max(...closes) : undefined;
+    const failure = failed.find((e) => e.failureMessage)?.failureMessage;
+    return {
+      ...base,
+      state: step.forEach ? forEachState : state,
+      attempts,
+      ...(first === undefined ? {} : { startedAt: new Date(first).toISOString() }),
+      ...(last === undefined ? {} : { closedAt: new Date(last).toISOString() }),
+      ...(first !== undefined && last !== undefined ? { durationMs: last - first } : {}),
+      ...(failure === undefined ? {} : { failure }),
+      ...(items === undefined ? {} : { items }),
+      executions: current.map((e) => e.id),
+    };
+  });
+}
+
+/** The latest run of each execution ID (a failed step restarted by a resume has two). */
+function latestPerId(executions: readonly RunExecution[]): RunExecution[] {
+  const latest = new Map<string, RunExecution>();
+  for (const e of executions) {
+    const seen = latest.get(e.id);
+    if (!seen || (e.startTime?.getTime() ?? 0) >= (seen.startTime?.getTime() ?? 0)) latest.set(e.id, e);
+  }
+  return [...latest.values()];
+}
+
+function countBy(executions: readonly RunExecution[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const e of executions) counts[e.status] = (counts[e.status] ?? 0) + 1;
+  return counts;
+}
+
+/** The command that resumes the run, with the connection flags that were given. */
+export function resumeCommand(manifest: RunManifest, connection: { address?: string; namespace?: string }): string {
+  const parts = ["nxrun", "run", shellWord(manifest.file), "--resume", shellWord(manifest.runId)];
+  if (connection.namespace !== undefined) parts.push("--namespace", shellWord(connection.namespace));
+  if (connection.address !== undefined) parts.push("--address", shellWord(connection.address));
+  return parts.join(" ");
+}
+
+function shellWord(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
+}
+
+/** The whole run: manifest, state and steps. */
+export function runView(
+  read: Extract<ManifestRead, { found: true }> & { manifest: RunManifest },
+  executions: readonly RunExecution[],
+  connection: { address?: string; namespace?: string },
+): RunView {
+  const manifest = read.manifest;
+  const { state, exitCode } = runStateOf(read);
+  const closedAt = read.status !== "running" && read.closeTime ? read.closeTime.toISOString() : undefined;
+  const startMs = Date.parse(manifest.started.at);
+  return {
+    runId: manifest.runId,
+    pipeline: manifest.pipeline,
+    file: manifest.file,
+    state,
+    ...(exitCode === undefined ? {} : { exitCode }),
+    startedAt: manifest.started.at,
+    startedBy: manifest.started.by,
+    ...(closedAt === undefined ? {} : { closedAt, durationMs: Date.parse(closedAt) - startMs }),
+    inputs: manifest.inputs,
+    ...(state === "in progress"
+      ? { session: { by: manifest.session.by, pid: manifest.session.pid, at: manifest.session.at } }
+      : {}),
+    ...(state === "stopped" || state === "failed" || state === "canceled"
+      ? { resume: resumeCommand(manifest, connection) }
+      : {}),
+    steps: stepViews(manifest, executions, state),
+  };
+}
