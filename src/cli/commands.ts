@@ -135,6 +135,16 @@ export function registerCommands(program: Command, setExit: (code: number) => vo
     setExit(await (await import("./status.js")).statusCommand(runId, flags));
   });
 
+  const runs = program
+    .command("runs")
+    .description("list the recent runs (newest first) with state, start, who started them and duration")
+    .option("--pipeline <name>", "only the runs of this pipeline")
+    .option("--limit <n>", "at most this many runs (default 20)", positiveInt)
+    .addOption(new Option("-o, --output <mode>", "output format").choices(["text", "json"]).default("text"));
+  connectionOptions(runs).action(async (flags: import("./runs.js").RunsFlags) => {
+    setExit(await (await import("./runs.js")).runsCommand(flags));
+  });
+
   const cancel = program
     .command("cancel")
     .description("request cancellation of every running execution of a run")

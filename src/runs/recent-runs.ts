@@ -1,0 +1,67 @@
+/**
+ * The recent runs of a namespace: their manifest executions (task queue nxrun-manifests), newest
+ * first, one per run (a resumed run has one per session: the latest counts), each read back for its
+ * state, start, who started it and its duration.
+ */
+import type { TemporalClient } from "../temporal/types.js";
+import type { RunManifest } from "./manifest/manifest.js";
+import { MANIFEST_TASK_QUEUE, readManifest } from "./manifest/store.js";
+import { type RunStateName, runStateOf } from "./run-state.js";
+import { andQuery, queryString } from "./visibility-query.js";
+
+export interface RecentRun {
+  readonly runId: string;
+  readonly pipeline: string;
+  readonly state: RunStateName;
+  readonly exitCode?: number;
+  readonly startedAt: string;
+  readonly startedBy: string;
+  readonly closedAt?: string;
+  readonly durationMs?: number;
+}
+
+const SUFFIX = "~manifest";
+const READ_CONCURRENCY = 8;
+
+export async function recentRuns(
+  client: TemporalClient,
+  options: { pipeline?: string; limit: number; now?: Date },
+): Promise<RecentRun[]> {
+  const query = andQuery(
+    `TaskQueue = ${queryString(MANIFEST_TASK_QUEUE)}`,
+    options.pipeline === undefined ? undefined : `ActivityType = ${queryString(options.pipeline)}`,
+  );
+  const runIds: string[] = [];
+  for await (const entry of client.activities.list(query, { pageSize: Math.min(1000, options.limit * 4) })) {
+    if (!entry.id.endsWith(SUFFIX)) continue;
+    const runId = entry.id.slice(0, -SUFFIX.length);
+    if (!runIds.includes(runId)) runIds.push(runId);
+    if (runIds.length >= options.limit) break;
+  }
+  const now = (options.now ?? new Date()).getTime();
+  const rows: Array<RecentRun | undefined> = new Array(runIds.length);
+  let next = 0;
+  const work = async () => {
+    for (let i = next++; i < runIds.length; i = next++) {
+      const read = await readManifest(client, runIds[i] as string);
+      if (!read.found || !read.manifest) continue;
+      const manifest: RunManifest = read.manifest;
+      const { state, exitCode } = runStateOf(read);
+      const startMs = Date.parse(manifest.started.at);
+      const closedAt = state === "in progress" || state === "stopped" ? undefined : read.closeTime?.toISOString();
+      const endMs = closedAt === undefined ? (state === "in progress" ? now : undefined) : Date.parse(closedAt);
+      rows[i] = {
+        runId: manifest.runId,
+        pipeline: manifest.pipeline,
+        state,
+        ...(exitCode === undefined ? {} : { exitCode }),
+        startedAt: manifest.started.at,
+        startedBy: manifest.started.by,
+        ...(closedAt === undefined ? {} : { closedAt }),
+        ...(endMs === undefined ? {} : { durationMs: endMs - startMs }),
+      };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, runIds.length) }, work));
+  return rows.filter((r): r is RecentRun => r !== undefined);
+}
