@@ -1,0 +1,155 @@
+/**
+ * The whole run from its manifest, on the real server: `status` after a kill (steps not started, the
+ * resume command, JSON valid against specs/status.schema.json), `--resume --from` rerunning exactly
+ * the downstream set under new execution IDs, and `nxrun runs` listing the runs.
+ */
+import type { ChildProcess } from "node:child_process";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
+import { afterAll, describe, expect, it } from "vitest";
+import statusSchema from "../../../specs/status.schema.json" with { type: "json" };
+import { clientOver, openRpc } from "../../../src/temporal/connect.js";
+import { runNxrun, stack, uniqueId, waitForCount } from "../../support/e2e/harness.js";
+import { output, pipelineFile, runPipelineFile, stepOf } from "../../support/e2e/run-helpers.js";
+
+const client = clientOver(openRpc({ address: stack().address, namespace: stack().namespace }), "nxrun-e2e");
+afterAll(() => client.close());
+const ajv = new Ajv2020({ allErrors: true, strict: true });
+addFormats.default(ajv);
+const validateStatus = ajv.compile(statusSchema);
+
+const name = uniqueId("chain").toLowerCase();
+// a -> b -> c, and side on its own; b takes 2 s so a kill can land while it runs.
+const file = () =>
+  pipelineFile(`
+nxrun: 1
+name: ${name}
+inputs:
+  tag: { type: string, default: dflt }
+defaults:
+  taskQueue: {{queue}}
+steps:
+  - id: a
+    activity: echo
+    input: { v: "{% 'a-' & $inputs.tag %}" }
+  - id: b
+    activity: sleepFor
+    input: { ms: 2000, from: "{% $steps.a.output.v %}" }
+  - id: c
+    activity: echo
+    input: { v: "{% $steps.a.output.v & '-' & $string($steps.b.output.slept) %}" }
+  - id: side
+    activity: echo
+    input: { v: side }
+outputs:
+  v: "{% $steps.c.output.v %}"
+`);
+
+interface StatusJson {
+  run: {
+    state: string;
+    resume?: string;
+    exitCode?: number;
+    steps: Array<{ id: string; state: string; attempt: number; attempts: number; executions: string[] }>;
+  };
+}
+
+describe("the whole run", () => {
+  it("status after a kill shows the steps not started and the exact resume command", async () => {
+    const pipeline = file();
+    const runId = uniqueId("killed");
+    let timer: NodeJS.Timeout | undefined;
+    const first = await runNxrun(["run", pipeline, "--run-id", runId, "-i", "tag=k"], {
+      onSpawn: (child: ChildProcess) => {
+        child.stdout?.on("data", (chunk: Buffer) => {
+          // Kill once b is running: a and side completed, c not started.
+          if (/running\s+b /.test(chunk.toString())) timer ??= setTimeout(() => child.kill("SIGKILL"), 300);
+        });
+      },
+    });
+    clearTimeout(timer);
+    expect(first.signal, output(first)).toBe("SIGKILL");
+    await waitForCount("activity", `ActivityId STARTS_WITH '${runId}.'`, 3);
+
+    const text = await runNxrun(["status", runId]);
+    expect(text.code, output(text)).toBe(0);
+    expect(text.stdout).toContain(`run ${runId} of pipeline ${name}: stopped part-way`);
+    expect(text.stdout).toContain(`resume it with: nxrun run ${pipeline} --resume ${runId}`);
+    expect(text.stdout).toMatch(/^c\s+not started\s+0\s+-/m);
+    expect(text.stdout).toMatch(/^a\s+completed\s+1\s+/m);
+
+    const json = await runNxrun(["status", runId, "-o", "json"]);
+    const status = JSON.parse(json.stdout) as StatusJson;
+    expect(validateStatus(status), JSON.stringify(validateStatus.errors)).toBe(true);
+    expect(status.run.state).toBe("stopped");
+    expect(status.run.steps.map((s) => s.id)).toEqual(["a", "side", "b", "c"]);
+    expect(status.run.steps.find((s) => s.id === "c")?.state).toBe("not started");
+
+    // The printed command, run as printed, finishes the run with its own inputs.
+    const resumed = await runPipelineFile(pipeline, ["--resume", runId], { runId });
+    expect(resumed.code, output(resumed)).toBe(0);
+    expect(resumed.report?.outputs).toEqual({ v: "a-k-2000" });
+    const after = JSON.parse((await runNxrun(["status", runId, "-o", "json"])).stdout) as StatusJson;
+    expect(after.run.state).toBe("completed");
+    expect(after.run.exitCode).toBe(0);
+    expect(after.run.resume).toBeUndefined();
+    expect(after.run.steps.every((s) => s.state === "completed")).toBe(true);
+  });
+
+  it("--from reruns exactly the step and its downstream, under new execution IDs", async () => {
+    const pipeline = file();
+    const done = await runPipelineFile(pipeline, ["-i", "tag=f"]);
+    expect(done.code, output(done)).toBe(0);
+    const runId = done.runId;
+    const rerun = await runPipelineFile(pipeline, ["--resume", runId, "--from", "b"], { runId });
+    expect(rerun.code, output(rerun)).toBe(0);
+    expect(rerun.report?.outputs).toEqual({ v: "a-f-2000" });
+    expect(stepOf(rerun, "a").reused).toBe(true);
+    expect(stepOf(rerun, "side").reused).toBe(true);
+    expect(stepOf(rerun, "b").reused).toBeFalsy();
+    expect(stepOf(rerun, "b").execution?.executionId).toBe(`${runId}.b@2`);
+    expect(stepOf(rerun, "c").execution?.executionId).toBe(`${runId}.c@2`);
+
+    // The server's own record: a and side once, b and c twice (attempts 1 and 2).
+    await waitForCount("activity", `ActivityId STARTS_WITH '${runId}.'`, 6);
+    for (const id of ["a", "side"]) await waitForCount("activity", `ActivityId = '${runId}.${id}'`, 1);
+    for (const id of ["b", "c", "b@2", "c@2"]) {
+      await waitForCount("activity", `ActivityId = '${runId}.${id}' AND ExecutionStatus = 'Completed'`, 1);
+    }
+    const status = JSON.parse((await runNxrun(["status", runId, "-o", "json"])).stdout) as StatusJson;
+    expect(validateStatus(status), JSON.stringify(validateStatus.errors)).toBe(true);
+    const b = status.run.steps.find((s) => s.id === "b");
+    expect(b).toMatchObject({ state: "completed", attempt: 2, attempts: 2, executions: [`${runId}.b@2`] });
+    expect(status.run.steps.find((s) => s.id === "a")).toMatchObject({ attempt: 1, attempts: 1 });
+
+    // A later plain resume uses the rerun's IDs and starts nothing.
+    const again = await runPipelineFile(pipeline, ["--resume", runId], { runId });
+    expect(again.code, output(again)).toBe(0);
+    expect(again.report?.steps.filter((s) => !s.reused).map((s) => s.id)).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await waitForCount("activity", `ActivityId STARTS_WITH '${runId}.'`, 6, 5000);
+
+    const unknown = await runNxrun(["run", pipeline, "--resume", runId, "--from", "nope"]);
+    expect(unknown.code, output(unknown)).toBe(2);
+    expect(unknown.stderr).toContain("--from nope: no such step");
+  });
+
+  it("runs lists the runs of the pipeline, newest first, with state, start, who and duration", async () => {
+    const pipeline = file();
+    const ok = await runPipelineFile(pipeline, []);
+    expect(ok.code, output(ok)).toBe(0);
+    const json = await runNxrun(["runs", "--pipeline", name, "-o", "json"]);
+    expect(json.code, output(json)).toBe(0);
+    const { runs } = JSON.parse(json.stdout) as {
+      runs: Array<{ runId: string; pipeline: string; state: string; startedBy: string; durationMs?: number }>;
+    };
+    expect(runs.length).toBeGreaterThanOrEqual(1);
+    expect(runs.every((r) => r.pipeline === name)).toBe(true);
+    expect(runs[0]).toMatchObject({ runId: ok.runId, state: "completed" });
+    expect(runs[0]?.startedBy).toMatch(/.+@.+/);
+    expect(runs[0]?.durationMs).toBeGreaterThan(0);
+    const text = await runNxrun(["runs", "--pipeline", name]);
+    expect(text.stdout).toMatch(/^RUN ID\s+PIPELINE\s+STATE\s+STARTED\s+BY\s+DURATION$/m);
+    expect(text.stdout).toMatch(new RegExp(`^${ok.runId}\\s+${name}\\s+completed\\s+`, "m"));
+  });
+});
