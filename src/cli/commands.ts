@@ -10,6 +10,12 @@ import type { ConnectionOverrides } from "../temporal/connection-config.js";
 import type { RunFlags } from "./flags.js";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+const rate = (value: string) => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0)
+    throw new Error(`expected a number of calls per second (0 or more), got "${value}"`);
+  return n;
+};
 const positiveInt = (value: string) => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new Error(`expected a positive whole number, got "${value}"`);
@@ -53,6 +59,11 @@ export function registerCommands(program: Command, setExit: (code: number) => vo
     .option("-y, --yes", "approve every confirm step")
     .option("--dry-run", "print the plan with what can be resolved; start nothing")
     .option("--concurrency <n>", "most executions in flight at once (overrides the pipeline)", positiveInt)
+    .option(
+      "--describe-rate <n>",
+      "describe calls per second for following executions in flight (attempts, failures, heartbeats); 0 = off (default 20)",
+      rate,
+    )
     .addOption(
       new Option("-o, --output <mode>", "tui on a terminal, plain otherwise").choices(["tui", "plain", "json"]),
     )

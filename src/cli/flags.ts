@@ -9,6 +9,7 @@ export interface RunFlags extends ConnectionOverrides {
   yes?: boolean;
   dryRun?: boolean;
   concurrency?: number;
+  describeRate?: number;
   output?: "tui" | "plain" | "json";
   report?: string;
   junit?: string;

@@ -164,6 +164,7 @@ async function runWithSignals(
       compensate: prepared.compensate,
       concurrency: prepared.concurrency,
       attempts: prepared.attempts,
+      ...(flags.describeRate === undefined ? {} : { describeRate: flags.describeRate }),
     });
   } finally {
     await reporter.close?.();

@@ -49,7 +49,10 @@ export interface StepRecord {
   status: StepStatus;
   /** Single execution steps; forEach steps list theirs in `items`. */
   execution?: ExecutionRef;
+  /** The attempt Temporal was on when nxrun last saw it (followed, or described after a failure). */
   attempt?: number;
+  /** The last failed attempt's failure, while retrying or after (absent when no attempt failed). */
+  lastFailure?: StepError;
   startedAt?: string;
   closedAt?: string;
   output?: unknown;
@@ -69,6 +72,8 @@ export interface ItemRecord {
   index: number;
   status: StepStatus;
   execution?: ExecutionRef;
+  attempt?: number;
+  lastFailure?: StepError;
   output?: unknown;
   error?: StepError;
   startedAt?: string;
@@ -133,6 +138,64 @@ export interface ConfirmRequest {
   answer(approved: boolean): void;
 }
 
+/**
+ * What a running execution is doing, as nxrun last saw it by following it (Describe long polls).
+ * Times are ISO strings; every field is optional (a Describe says what it knows).
+ */
+export interface ExecutionProgress {
+  /** activity: scheduled | started | cancelRequested | paused | pauseRequested; Nexus: scheduled | backingOff | started | blocked. */
+  state?: string;
+  attempt?: number;
+  /** The retry policy's bound, when bounded. */
+  maximumAttempts?: number;
+  lastFailure?: StepError;
+  /** Set while waiting between attempts. */
+  nextAttemptAt?: string;
+  /** Activity: the worker identity that holds (or last held) the task. */
+  worker?: string;
+  taskQueue?: string;
+  /** Scheduled but no worker picked it up yet: since when. */
+  waitingSince?: string;
+  /** DescribeTaskQueue found no worker polling `taskQueue`. */
+  noPoller?: boolean;
+  heartbeat?: {
+    at?: string;
+    /** The decoded details (first payload). */
+    details?: unknown;
+    /** Details that are not JSON: their size. */
+    undecodableBytes?: number;
+    timeoutMs?: number;
+    /** No heartbeat for longer than the heartbeat timeout. */
+    late?: boolean;
+  };
+  /** Nexus: why it is blocked. */
+  blockedReason?: string;
+  /** Nexus: started asynchronously with this token. */
+  operationToken?: string;
+  /** Nexus: delivery of the cancel request. */
+  cancellation?: { state?: string; attempt?: number; lastFailure?: StepError; blockedReason?: string };
+  /** Worth a person's attention: retrying, backing off, blocked, not started after a few seconds, no poller, late heartbeat. */
+  trouble: boolean;
+}
+
+export interface ProgressEvent {
+  stepId: string;
+  section: StepRecord["section"];
+  /** forEach items only. */
+  index?: number;
+  execution: ExecutionRef;
+  progress: ExecutionProgress;
+}
+
+/** The server stopped answering (every call fails UNAVAILABLE), or answers again. */
+export interface ConnectionEvent {
+  state: "lost" | "reconnected";
+  address: string;
+  /** When the outage began. */
+  since: string;
+  message?: string;
+}
+
 /** Hooks a reporter may implement. Each is optional; the engine calls them synchronously, in order. */
 export interface Reporter {
   onRunStart?(event: RunStartEvent): void;
@@ -141,6 +204,9 @@ export interface Reporter {
   onStepEnd?(event: StepUpdate): void;
   onItemStart?(event: ItemEvent): void;
   onItemEnd?(event: ItemEvent): void;
+  /** A followed execution changed (attempt, failure, retry timer, heartbeat, worker, Nexus state...). */
+  onProgress?(event: ProgressEvent): void;
+  onConnection?(event: ConnectionEvent): void;
   onCancelling?(event: CancelEvent): void;
   onTerminating?(event: { executions: ExecutionRef[] }): void;
   /** Confirm gates: a reporter that can ask a person returns true and calls `answer` later. */

@@ -15,7 +15,8 @@ import type {
 } from "../temporal/types.js";
 import { onAbort, sleep } from "./abort.js";
 import { alreadyStartedRunId } from "./already-started.js";
-import type { StepError, StepStatus } from "./events.js";
+import type { ExecutionProgress, StepError, StepStatus } from "./events.js";
+import type { Follower, Following } from "./follow/follower.js";
 import type { InFlight, InFlightExecution } from "./in-flight.js";
 import { stepErrorFromFailure, stepErrorFromThrown } from "./step-errors.js";
 
@@ -41,11 +42,15 @@ export interface ExecutionResult {
   reused: boolean;
   /** It ended canceled although nxrun never asked: someone cancelled it from outside. */
   remoteCancel: boolean;
+  /** The attempt it was on at the end, when nxrun knows it (followed, or described after a failure). */
+  attempt?: number;
 }
 
 export interface ExecutionContext {
   readonly client: TemporalClient;
   readonly inFlight: InFlight;
+  /** Follows executions in flight (absent when following is off). */
+  readonly follower?: Follower | undefined;
   /** Why the run is being cancelled, recorded with each cancel request. */
   cancelReason(): string;
 }
@@ -53,6 +58,8 @@ export interface ExecutionContext {
 export interface ExecutionHooks {
   /** The execution exists on the server (started, or found on resume). */
   onStarted?(runId: string, reused: boolean): void;
+  /** Follow the execution while it runs and report what changed (a forEach item only when in trouble). */
+  follow?: { item: boolean; onProgress(progress: ExecutionProgress): void };
 }
 
 const DESCRIBE_INTERVAL_MS = 250;
@@ -110,6 +117,17 @@ export async function runExecution(
     stopAwaiting: () => awaitAbort.abort(),
   };
   ctx.inFlight.add(handle);
+  const following: Following | undefined =
+    hooks.follow && ctx.follower && runId
+      ? ctx.follower.follow({
+          kind: spec.kind,
+          executionId: id,
+          runId,
+          ...(spec.kind === "activity" ? { taskQueue: spec.options.taskQueue } : {}),
+          item: hooks.follow.item,
+          onProgress: hooks.follow.onProgress,
+        })
+      : undefined;
   const outcomeOrError: Promise<{ outcome: Outcome } | { error: unknown }> = retryTransient(
     () => executions.awaitOutcome(id, runId, { signal: awaitAbort.signal }),
     awaitAbort.signal,
@@ -142,7 +160,7 @@ export async function runExecution(
   const cancelled = onAbort(cancelSignal);
   try {
     const first = await Promise.race([outcomeOrError, cancelled.promise.then(() => "cancel" as const)]);
-    if (first !== "cancel") return fromOutcome(first);
+    if (first !== "cancel") return await withAttempt(ctx, spec.kind, id, runId, following, fromOutcome(first));
     if (handle.terminated) return terminatedResult();
 
     const reason = ctx.cancelReason();
@@ -179,11 +197,33 @@ export async function runExecution(
       }
     }
   } finally {
+    following?.stop();
     cancelled.dispose();
     stopped.dispose();
     ctx.inFlight.delete(handle);
     awaitAbort.abort();
   }
+}
+
+/**
+ * The result with the attempt it ended on: what following last saw, or for a failure nobody
+ * followed (it failed within the grace period) one describe, when the budget has room.
+ */
+async function withAttempt(
+  ctx: ExecutionContext,
+  kind: ExecutionKind,
+  id: string,
+  runId: string | undefined,
+  following: Following | undefined,
+  result: ExecutionResult,
+): Promise<ExecutionResult> {
+  following?.stop();
+  const seen = following?.last?.attempt;
+  if (seen !== undefined) return { ...result, attempt: seen };
+  if (result.status === "completed" || !ctx.follower || !runId || following === undefined) return result;
+  const description = await ctx.follower.describeOnce(kind, id, runId);
+  const attempt = description?.details?.attempt ?? description?.attempt;
+  return attempt === undefined ? result : { ...result, attempt };
 }
 
 /** Errors that say "not now" rather than "no": the server is restarting, overloaded or busy. */

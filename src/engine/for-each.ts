@@ -12,7 +12,7 @@ import { itemExecutionId } from "./execution-ids.js";
 import { runRepeated } from "./repeat.js";
 import type { RunContext } from "./run-context.js";
 import { stepErrorFromThrown } from "./step-errors.js";
-import { applyResult, isFailure } from "./step-outcome.js";
+import { applyProgress, applyResult, isFailure } from "./step-outcome.js";
 import { allowedFailures } from "./tolerated-failures.js";
 
 export async function runForEach(ctx: RunContext, step: Step, record: StepRecord, signal: AbortSignal): Promise<void> {
@@ -79,6 +79,20 @@ export async function runForEach(ctx: RunContext, step: Step, record: StepRecord
       const result = await runExecution(ctx, spec, step.cancellation, itemSignal, {
         onStarted: (runId) => {
           if (item.execution) item.execution.runId = runId;
+        },
+        follow: {
+          item: true,
+          onProgress: (progress) => {
+            applyProgress(item, progress);
+            if (item.execution)
+              ctx.reporter.onProgress?.({
+                stepId: step.id,
+                section: step.section,
+                index,
+                execution: item.execution,
+                progress,
+              });
+          },
         },
       });
       applyResult(item, result);

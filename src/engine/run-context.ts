@@ -12,6 +12,7 @@ import { Slots } from "./concurrency-limit.js";
 import type { CancelEvent, Reporter, RunStatus, StepError, StepRecord } from "./events.js";
 import type { ExecutionContext } from "./execution.js";
 import { stepKey } from "./execution-ids.js";
+import { Follower } from "./follow/follower.js";
 import { InFlight } from "./in-flight.js";
 import type { Evaluate } from "./run-options.js";
 
@@ -42,6 +43,7 @@ export class RunContext implements ExecutionContext {
   readonly completionOrder: string[] = [];
   readonly slots: Slots;
   readonly inFlight: InFlight;
+  readonly follower: Follower | undefined;
   readonly stepsById = new Map<string, Step>();
   vars: Record<string, unknown> = {};
   /** Set for `finally` steps: the run's status so far. */
@@ -66,7 +68,9 @@ export class RunContext implements ExecutionContext {
     concurrency: number,
     readonly yes: boolean,
     private readonly attempts: ReadonlyMap<string, number> = new Map(),
+    describeRate = 0,
   ) {
+    this.follower = describeRate > 0 ? new Follower(client, { perSecond: describeRate }) : undefined;
     this.slots = new Slots(concurrency);
     // Every in-flight execution listens on this signal; that is by design, not a leak.
     setMaxListeners(0, this.cancelController.signal);

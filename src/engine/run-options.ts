@@ -24,6 +24,11 @@ export interface RunOptions {
   resume?: boolean;
   /** Most executions in flight at once; default the pipeline's `concurrency`. */
   concurrency?: number;
+  /**
+   * Describe calls per second for following executions in flight (attempts, failures, heartbeats,
+   * workers); 0 turns following off. Default DEFAULT_DESCRIBE_RATE.
+   */
+  describeRate?: number;
   /** Approve every confirm step. */
   yes?: boolean;
   /** Run compensations after a failure or cancellation (default true). */
@@ -35,3 +40,6 @@ export interface RunOptions {
   /** Clock, for tests. */
   now?: () => Date;
 }
+
+/** Describe calls per second when the user sets none (`--describe-rate`). */
+export const DEFAULT_DESCRIBE_RATE = 20;

@@ -8,7 +8,7 @@ import { runCompensations } from "./compensation.js";
 import type { Reporter, RunRecord, RunStartEvent, RunStatus } from "./events.js";
 import { newRunId } from "./execution-ids.js";
 import { RunContext } from "./run-context.js";
-import type { Evaluate, RunOptions } from "./run-options.js";
+import { DEFAULT_DESCRIBE_RATE, type Evaluate, type RunOptions } from "./run-options.js";
 import { runSection } from "./scheduler.js";
 import { stepErrorFromThrown } from "./step-errors.js";
 import { computeVars } from "./vars.js";
@@ -40,6 +40,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions): Prom
     options.concurrency ?? pipeline.concurrency,
     options.yes === true,
     options.attempts,
+    options.describeRate ?? DEFAULT_DESCRIBE_RATE,
   );
   for (const step of [...pipeline.steps, ...pipeline.finally]) {
     ctx.addRecord({ id: step.id, section: step.section, kind: step.call.kind, status: "pending" });
@@ -56,6 +57,14 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions): Prom
     steps: ctx.recordList,
   };
   reporter.onRunStart?.(runStartEvent(pipeline, record, options.resume === true));
+  const stopWatchingConnection = options.client.onConnectionChange((change) =>
+    reporter.onConnection?.({
+      state: change.state,
+      address: change.address,
+      since: change.since.toISOString(),
+      ...(change.message === undefined ? {} : { message: change.message }),
+    }),
+  );
 
   // A second Ctrl-C: terminate what is awaited, skip compensation and finally, end at once.
   const stopCleanup = new AbortController();
@@ -110,6 +119,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions): Prom
     if (terminating) await terminating;
     reporter.onRunEnd?.(record);
   } finally {
+    stopWatchingConnection();
     if (timer) clearTimeout(timer);
     options.signal?.removeEventListener("abort", onSignal);
     options.terminateSignal?.removeEventListener("abort", onTerminate);

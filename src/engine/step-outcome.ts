@@ -1,5 +1,5 @@
 /** Applying an execution's result to a record, and what counts as a failure. */
-import type { ItemRecord, StepRecord, StepStatus } from "./events.js";
+import type { ExecutionProgress, ItemRecord, StepRecord, StepStatus } from "./events.js";
 import type { ExecutionResult } from "./execution.js";
 
 /** Statuses that count as a failure for `onError` and `toleratedFailures`. */
@@ -14,4 +14,11 @@ export function applyResult(record: StepRecord | ItemRecord, result: ExecutionRe
   if (result.error !== undefined) record.error = result.error;
   if (record.execution && result.runId) record.execution.runId = result.runId;
   if (result.reused && "id" in record) record.reused = true;
+  if (result.attempt !== undefined) record.attempt = result.attempt;
+}
+
+/** Keeps what following learnt on the record: the attempt and the last failed attempt's failure. */
+export function applyProgress(record: StepRecord | ItemRecord, progress: ExecutionProgress): void {
+  if (progress.attempt !== undefined) record.attempt = progress.attempt;
+  if (progress.lastFailure !== undefined) record.lastFailure = progress.lastFailure;
 }

@@ -12,7 +12,7 @@ import { runForEach } from "./for-each.js";
 import { runRepeated } from "./repeat.js";
 import type { RunContext } from "./run-context.js";
 import { stepErrorFromThrown } from "./step-errors.js";
-import { applyResult, isFailure } from "./step-outcome.js";
+import { applyProgress, applyResult, isFailure } from "./step-outcome.js";
 import { runWait } from "./wait.js";
 
 /** Runs `step` to its end; never throws for a step's own failure (that is recorded). */
@@ -64,6 +64,19 @@ async function runSingle(ctx: RunContext, step: Step, record: StepRecord, signal
         if (record.execution) record.execution.runId = runId;
         if (reused) record.reused = true;
         ctx.reporter.onStepUpdate?.({ stepId: step.id, record });
+      },
+      follow: {
+        item: false,
+        onProgress: (progress) => {
+          applyProgress(record, progress);
+          if (record.execution)
+            ctx.reporter.onProgress?.({
+              stepId: step.id,
+              section: step.section,
+              execution: record.execution,
+              progress,
+            });
+        },
       },
     });
     applyResult(record, result);

@@ -122,6 +122,8 @@ export function fanOut(reporters: readonly Reporter[]): Reporter {
     onStepEnd: each("onStepEnd"),
     onItemStart: each("onItemStart"),
     onItemEnd: each("onItemEnd"),
+    onProgress: each("onProgress"),
+    onConnection: each("onConnection"),
     onCancelling: each("onCancelling"),
     onTerminating: each("onTerminating"),
     onConfirm(request: ConfirmRequest): boolean {

@@ -23,6 +23,8 @@ export type EventName =
   | "stepEnd"
   | "itemStart"
   | "itemEnd"
+  | "progress"
+  | "connection"
   | "cancelling"
   | "terminating"
   | "confirm"
@@ -45,6 +47,8 @@ export function createJsonReporter(options: JsonReporterOptions): Reporter {
     onStepEnd: (event) => emit("stepEnd", step(event)),
     onItemStart: (event) => emit("itemStart", item(event)),
     onItemEnd: (event) => emit("itemEnd", item(event)),
+    onProgress: (event) => emit("progress", event),
+    onConnection: (event) => emit("connection", event),
     onCancelling: (event) => emit("cancelling", event),
     onTerminating: (event) =>
       emit("terminating", { ...event, executions: event.executions.map((ref) => linkRef(links, ref)) }),

@@ -4,7 +4,7 @@
  * de-facto Ant/Surefire schema that CI services (GitHub, GitLab, Jenkins) read.
  */
 import type { ItemRecord, Reporter, RunRecord, StepError, StepRecord, StepStatus } from "../engine/events.js";
-import { causeChain, describeError, elapsedMs, isFailure } from "./format.js";
+import { causeChain, describeError, describeErrorChain, elapsedMs, isFailure } from "./format.js";
 import { redact } from "./redact.js";
 import { createRunCollector } from "./run-collector.js";
 import { executionUiUrl, type UiLinks } from "./ui-links.js";
@@ -19,6 +19,8 @@ interface TestCase {
   executionId?: string;
   /** The execution's page in the Temporal Web UI. */
   uiUrl?: string;
+  attempt?: number;
+  lastFailure?: StepError;
 }
 
 /** The JUnit XML for a record, secrets redacted. */
@@ -71,6 +73,7 @@ function casesOf(pipeline: string, step: StepRecord, links: UiLinks | undefined)
     ...(step.error ? { error: step.error } : {}),
     ...(step.execution ? { executionId: step.execution.executionId } : {}),
     ...link(step.execution),
+    ...attemptsOf(step),
   };
   if (!step.items || step.items.length === 0) return [stepCase];
   const itemCases = step.items.map((item: ItemRecord) => ({
@@ -82,6 +85,7 @@ function casesOf(pipeline: string, step: StepRecord, links: UiLinks | undefined)
     ...(item.error ? { error: item.error } : {}),
     ...(item.execution ? { executionId: item.execution.executionId } : {}),
     ...link(item.execution),
+    ...attemptsOf(item),
   }));
   // A forEach step that failed with no failing item (e.g. its list could not be evaluated) keeps its own case.
   const itemFailed = itemCases.some((c) => isFailure(c.status));
@@ -94,13 +98,27 @@ function seconds(startedAt: string | undefined, closedAt: string | undefined): n
   return ms === undefined ? undefined : ms / 1000;
 }
 
+function attemptsOf(record: StepRecord | ItemRecord): Pick<TestCase, "attempt" | "lastFailure"> {
+  return {
+    ...(record.attempt === undefined ? {} : { attempt: record.attempt }),
+    ...(record.lastFailure === undefined ? {} : { lastFailure: record.lastFailure }),
+  };
+}
+
+/** The case's output: its execution, how many attempts it took, the last failed attempt's failure. */
+function systemOut(test: TestCase): string[] {
+  const lines: string[] = [];
+  if (test.executionId) lines.push(`execution ${test.executionId}`);
+  if (test.uiUrl) lines.push(`Temporal Web UI: ${test.uiUrl}`);
+  if (test.attempt !== undefined) lines.push(`attempts: ${test.attempt}`);
+  if (test.lastFailure) lines.push(`last failure: ${describeErrorChain(test.lastFailure)}`);
+  return lines;
+}
+
 function testcaseXml(test: TestCase): string[] {
   const open = `    <testcase ${attributes({ name: test.name, classname: test.classname, time: test.seconds?.toFixed(3) ?? "0" })}`;
-  const output = [
-    ...(test.executionId ? [`execution ${test.executionId}`] : []),
-    ...(test.uiUrl ? [`Temporal Web UI: ${test.uiUrl}`] : []),
-  ];
-  const out = output.length > 0 ? [`      <system-out>${escapeText(output.join("\n"))}</system-out>`] : [];
+  const lines = systemOut(test);
+  const out = lines.length > 0 ? [`      <system-out>${escapeText(lines.join("\n"))}</system-out>`] : [];
   const body = outcomeXml(test);
   if (body.length === 0 && out.length === 0) return [`${open}/>`];
   return [`${open}>`, ...body, ...out, `    </testcase>`];

@@ -3,11 +3,14 @@
  * Colour only when stdout is a TTY and NO_COLOR is not set (https://no-color.org).
  */
 import { styleText } from "node:util";
+import { sanitizeTerminalText } from "../base/terminal-text.js";
 import type {
   CancelEvent,
   ConfirmRequest,
+  ConnectionEvent,
   ExecutionRef,
   ItemEvent,
+  ProgressEvent,
   RepeatProgress,
   Reporter,
   RunRecord,
@@ -25,6 +28,7 @@ import {
   oneLineJson,
   shortExecutionId,
 } from "./format.js";
+import { progressLabel, progressLine } from "./progress-text.js";
 import { maskSecrets, redact } from "./redact.js";
 import { executionUiUrl, type UiLinks } from "./ui-links.js";
 
@@ -39,6 +43,9 @@ export interface PlainReporterOptions {
 }
 
 type Style = Parameters<typeof styleText>[0];
+
+/** Heartbeat-only changes print at most this often per execution. */
+const HEARTBEAT_LINE_MS = 5_000;
 
 /** Creates the line reporter. */
 export function createPlainReporter(options: PlainReporterOptions): Reporter {
@@ -57,6 +64,8 @@ export function createPlainReporter(options: PlainReporterOptions): Reporter {
   };
   // Steps whose page was printed: once per step (a resumed or retried step keeps its execution).
   const linked = new Set<string>();
+  // The last progress line printed per execution (bounded by what is in flight: dropped when it ends).
+  const lastProgress = new Map<string, { text: string; withoutHeartbeat: string; at: number }>();
 
   const paint = (style: Style, text: string): string =>
     // The colour decision is ours (TTY, NO_COLOR, --color), so styleText must not second-guess it.
@@ -115,6 +124,7 @@ export function createPlainReporter(options: PlainReporterOptions): Reporter {
   };
 
   const onStepChange = (event: StepUpdate): void => {
+    if (event.record.status !== "running") lastProgress.delete(event.stepId);
     const record = redact(event.record, secrets);
     const key = `${record.section}:${record.id}`;
     const url = executionUiUrl(options.links, record.execution);
@@ -149,6 +159,42 @@ export function createPlainReporter(options: PlainReporterOptions): Reporter {
     onStepStart: onStepChange,
     onStepUpdate: onStepChange,
     onStepEnd: onStepChange,
+    onProgress(raw: ProgressEvent) {
+      const event = redact(raw, secrets);
+      const name = event.index === undefined ? event.stepId : `${event.stepId}[${event.index}]`;
+      // An item is worth a line only while in trouble (or when it leaves trouble after one was printed).
+      if (event.index !== undefined && !event.progress.trouble && !lastProgress.has(name)) return;
+      const line = progressLine(event.progress, { now: now(), stable: true });
+      if (!line) return;
+      const withoutHeartbeat =
+        progressLine({ ...event.progress, heartbeat: undefined } as typeof event.progress, { now: now(), stable: true })
+          ?.text ?? "";
+      const previous = lastProgress.get(name);
+      if (previous?.text === line.text) return;
+      // Heartbeat details change with every beat: at most one such line per HEARTBEAT_LINE_MS.
+      if (previous?.withoutHeartbeat === withoutHeartbeat && now() - previous.at < HEARTBEAT_LINE_MS) return;
+      lastProgress.set(name, { text: line.text, withoutHeartbeat, at: now() });
+      write(
+        progressLabel(event.progress),
+        line.tone === "info" ? "cyan" : line.tone === "warn" ? "yellow" : "red",
+        `${name}: ${line.text}`,
+      );
+    },
+    onConnection(event: ConnectionEvent) {
+      if (event.state === "lost") {
+        write(
+          "offline",
+          "red",
+          `lost connection to ${event.address}, retrying since ${event.since.slice(11, 19)}${event.message ? ` (${sanitizeTerminalText(event.message)})` : ""}`,
+        );
+      } else {
+        write(
+          "online",
+          "green",
+          `reconnected to ${event.address} after ${formatDuration(now() - Date.parse(event.since))}`,
+        );
+      }
+    },
     // Item starts are not printed: a forEach of 10,000 items would print 10,000 lines that say nothing.
     // A repeated item's checks are: each says where its polling is.
     onItemStart(event: ItemEvent) {
@@ -157,6 +203,7 @@ export function createPlainReporter(options: PlainReporterOptions): Reporter {
       checkLine(`item:${stepId}:${item.index}`, `${stepId}[${item.index}]`, item.repeat);
     },
     onItemEnd(event: ItemEvent) {
+      lastProgress.delete(`${event.stepId}[${event.item.index}]`);
       const { stepId, item } = redact(event, secrets);
       const elapsed = elapsedMs(item.startedAt, item.closedAt, now());
       const took = elapsed === undefined ? "" : ` in ${formatDuration(elapsed)}`;

@@ -1,4 +1,7 @@
 /** Standalone activity executions over WorkflowService (Start/Poll/Describe/…ActivityExecution). */
+
+import { describeCall } from "./describe-call.js";
+import { activityDetails } from "./describe-details.js";
 import {
   activityStatus,
   closeRequestFields,
@@ -155,19 +158,23 @@ export function activityExecutions(rpc: WorkflowServiceRpc, identity: string): A
     },
 
     async describe(id: string, runId?: string, options: DescribeOptions = {}): Promise<ExecutionDescription> {
-      const response = await rpc.call(
+      const request = {
+        namespace,
+        activityId: id,
+        runId: runId ?? "",
+        includeOutcome: true,
+        includeLastFailure: true,
+        includeHeartbeatDetails: options.heartbeatDetails === true,
+        includeInput: options.includeInput === true,
+        ...(options.longPollToken ? { longPollToken: options.longPollToken } : {}),
+      };
+      const response = await describeCall(
+        rpc,
         "DescribeActivityExecution",
         wf.DescribeActivityExecutionRequest,
         wf.DescribeActivityExecutionResponse,
-        {
-          namespace,
-          activityId: id,
-          runId: runId ?? "",
-          includeOutcome: true,
-          includeLastFailure: true,
-          includeInput: options.includeInput === true,
-        },
-        { idempotent: true },
+        request,
+        options,
       );
       const info = response.info;
       const description: ExecutionDescription = {
@@ -187,6 +194,8 @@ export function activityExecutions(rpc: WorkflowServiceRpc, identity: string): A
       const outcome = activityOutcome(response.outcome);
       if (outcome) description.outcome = outcome;
       if (options.includeInput && response.input) description.input = decodePayloads(response.input);
+      description.details = activityDetails(info);
+      if (response.longPollToken?.length) description.longPollToken = response.longPollToken;
       return description;
     },
 

@@ -6,6 +6,7 @@ import { defaultIdentity } from "./execution-common.js";
 import { nexusOperations } from "./nexus-operations.js";
 import { WORKFLOW_SERVICE, wf } from "./proto.js";
 import { ServiceRpc, type WorkflowServiceRpc } from "./rpc.js";
+import { pollerCount } from "./task-queues.js";
 import { TlsChannelCredentials } from "./tls-credentials.js";
 import type { ConnectionOptions, TemporalClient, TlsSettings } from "./types.js";
 
@@ -68,6 +69,8 @@ export function clientOver(rpc: WorkflowServiceRpc, identity: string): TemporalC
     namespace: rpc.namespace,
     activities: activityExecutions(rpc, identity),
     nexus: nexusOperations(rpc, identity),
+    pollerCount: (queue, type) => pollerCount(rpc, queue, type),
+    onConnectionChange: (listener) => rpc.health.onChange(listener),
     close: () => rpc.close(),
   };
 }

@@ -1,4 +1,7 @@
 /** Standalone Nexus operation executions over WorkflowService (Start/Poll/Describe/…NexusOperationExecution). */
+
+import { describeCall } from "./describe-call.js";
+import { nexusDetails } from "./describe-details.js";
 import {
   closeRequestFields,
   conflictPolicySuffix,
@@ -22,6 +25,7 @@ import type { WorkflowServiceRpc } from "./rpc.js";
 import type {
   AwaitOptions,
   CountResult,
+  DescribeOptions,
   ExecutionDescription,
   ExecutionListEntry,
   NexusOperations,
@@ -151,13 +155,21 @@ export function nexusOperations(rpc: WorkflowServiceRpc, identity: string): Nexu
       }
     },
 
-    async describe(id: string, runId?: string): Promise<ExecutionDescription> {
-      const response = await rpc.call(
+    async describe(id: string, runId?: string, options: DescribeOptions = {}): Promise<ExecutionDescription> {
+      const request = {
+        namespace,
+        operationId: id,
+        runId: runId ?? "",
+        includeOutcome: true,
+        ...(options.longPollToken ? { longPollToken: options.longPollToken } : {}),
+      };
+      const response = await describeCall(
+        rpc,
         "DescribeNexusOperationExecution",
         wf.DescribeNexusOperationExecutionRequest,
         wf.DescribeNexusOperationExecutionResponse,
-        { namespace, operationId: id, runId: runId ?? "", includeOutcome: true },
-        { idempotent: true },
+        request,
+        options,
       );
       const info = response.info;
       const status = nexusStatus(info?.status);
@@ -177,6 +189,8 @@ export function nexusOperations(rpc: WorkflowServiceRpc, identity: string): Nexu
       if (status !== "running" && status !== "paused" && (response.result || response.failure)) {
         description.outcome = nexusOutcome(response);
       }
+      description.details = nexusDetails(info);
+      if (response.longPollToken?.length) description.longPollToken = response.longPollToken;
       return description;
     },
 

@@ -24,3 +24,11 @@ export function timestampToDate(ts: GoogleApi.protobuf.ITimestamp | null | undef
   if (!ts) return undefined;
   return new Date(int64ToNumber(ts.seconds) * 1000 + Math.floor((ts.nanos ?? 0) / 1_000_000));
 }
+
+/** A google.protobuf.Duration to milliseconds, or undefined when unset. */
+export function durationToMs(
+  duration: { seconds?: Int64; nanos?: number | null } | null | undefined,
+): number | undefined {
+  if (!duration) return undefined;
+  return int64ToNumber(duration.seconds) * 1000 + Math.round((duration.nanos ?? 0) / 1_000_000);
+}

@@ -5,6 +5,7 @@
  * to repeat; every failure leaves through `mapGrpcError`.
  */
 import { type Client, type CallOptions as GrpcCallOptions, Metadata, type ServiceError, status } from "@grpc/grpc-js";
+import { ConnectionHealth } from "./connection-health.js";
 import { mapGrpcError } from "./grpc-errors.js";
 import { PollChannels } from "./poll-channels.js";
 import type { MessageCodec } from "./proto.js";
@@ -91,6 +92,8 @@ export class ServiceRpc {
   private readonly metadata: Readonly<Record<string, string>>;
   private readonly callTimeout: number;
   private readonly backoff: RetryBackoff;
+  /** Lost / regained, as every call's answer tells it. */
+  readonly health: ConnectionHealth;
 
   constructor(options: ServiceRpcOptions) {
     this.client = options.client;
@@ -101,6 +104,7 @@ export class ServiceRpc {
     this.metadata = options.metadata;
     this.callTimeout = options.callTimeout;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+    this.health = new ConnectionHealth(options.address);
   }
 
   /** Calls `method` once, or with retries on UNAVAILABLE / brief RESOURCE_EXHAUSTED when `idempotent`. */
@@ -114,10 +118,15 @@ export class ServiceRpc {
     const attempts = options.idempotent ? this.backoff.maxAttempts : 1;
     let delay = this.backoff.initialMs;
     for (let attempt = 1; ; attempt++) {
+      const epoch = this.health.epoch;
       try {
-        return await this.once(method, requestType, responseType, request, options);
+        const response = await this.once(method, requestType, responseType, request, options);
+        this.health.answered();
+        return response;
       } catch (error) {
         if (options.signal?.aborted) throw abortReason(options.signal);
+        const { code, details } = error as Partial<ServiceError>;
+        if (code === status.UNAVAILABLE) this.health.failed(details || "unavailable", epoch);
         const retry = attempt < attempts && isRetryable(error);
         if (!retry) throw mapGrpcError(error, { method, address: this.address, namespace: this.namespace });
       }

@@ -124,11 +124,57 @@ export interface ExecutionDescription {
   outcome?: Outcome;
   /** The execution's input payloads, decoded; only when asked for (`describe(..., { includeInput: true })`). */
   input?: unknown[];
+  /** What the execution is doing while it runs (attempts, retry timer, heartbeat, worker...). */
+  details?: ExecutionDetails;
+  /** Pass back in `DescribeOptions.longPollToken` to wait for the next change. */
+  longPollToken?: Uint8Array;
 }
+
+/**
+ * The state of a running execution, as Describe tells it. `state` is the server's pending state:
+ * activity `scheduled | started | cancelRequested | paused | pauseRequested`, Nexus
+ * `scheduled | backingOff | started | blocked`.
+ */
+export interface ExecutionDetails {
+  state?: string;
+  attempt?: number;
+  /** The retry policy's bound; absent when unbounded (0). */
+  maximumAttempts?: number;
+  /** When the next attempt is scheduled (set while backing off). */
+  nextAttemptTime?: Date;
+  lastAttemptCompleteTime?: Date;
+  lastStartedTime?: Date;
+  /** Activity: the worker that last picked it up. */
+  lastWorkerIdentity?: string;
+  heartbeatTimeout?: number;
+  lastHeartbeatTime?: Date;
+  /** The last heartbeat's details (its first payload), decoded; absent when none were recorded. */
+  heartbeat?: HeartbeatDetails;
+  /** Nexus: why the operation is blocked (e.g. a circuit breaker). */
+  blockedReason?: string;
+  /** Nexus: the token of an operation that started asynchronously. */
+  operationToken?: string;
+  /** Nexus: the cancel request's delivery, while cancelling. */
+  cancellation?: {
+    state?: string;
+    attempt?: number;
+    lastFailure?: FailureInfo;
+    nextAttemptTime?: Date;
+    blockedReason?: string;
+  };
+}
+
+/** Heartbeat details: a decoded JSON value, or the size of a payload that is not JSON. */
+export type HeartbeatDetails = { value: unknown } | { undecodableBytes: number };
 
 export interface DescribeOptions {
   /** Also return the input the execution was started with (activities). */
   includeInput?: boolean;
+  /** From a previous description: long-poll until the execution changes (needs its run ID). */
+  longPollToken?: Uint8Array;
+  /** Ask for heartbeat details (activities). */
+  heartbeatDetails?: boolean;
+  signal?: AbortSignal;
 }
 
 export interface ExecutionListEntry {
@@ -153,6 +199,7 @@ export interface ExecutionClient<StartOptions> {
   start(options: StartOptions): Promise<Started>;
   /** Long-polls until the execution closes; a poll that returns with no outcome is repeated. */
   awaitOutcome(id: string, runId: string | undefined, options?: AwaitOptions): Promise<Outcome>;
+  /** The execution's state now, or (with `longPollToken`) at its next change; a long poll that times out returns the state unchanged. */
   describe(id: string, runId?: string, options?: DescribeOptions): Promise<ExecutionDescription>;
   requestCancel(id: string, runId: string | undefined, reason: string): Promise<void>;
   terminate(id: string, runId: string | undefined, reason: string): Promise<void>;
@@ -169,7 +216,21 @@ export interface TemporalClient {
   readonly namespace: string;
   readonly activities: ActivityExecutions;
   readonly nexus: NexusOperations;
+  /** How many workers poll `queue` for this kind of task (DescribeTaskQueue). */
+  pollerCount(queue: string, type: ExecutionKind): Promise<number>;
+  /** Tells `listener` when calls start failing with UNAVAILABLE and when one succeeds again; returns an unsubscribe. */
+  onConnectionChange(listener: (change: ConnectionChange) => void): () => void;
   close(): void;
+}
+
+/** The connection to the server was lost (calls fail UNAVAILABLE) or is back. */
+export interface ConnectionChange {
+  state: "lost" | "reconnected";
+  address: string;
+  /** When the outage began. */
+  since: Date;
+  /** lost: the error the first failed call got. */
+  message?: string;
 }
 
 /** TLS settings of a connection; PEM data as text or bytes. */

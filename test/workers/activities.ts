@@ -135,3 +135,27 @@ export async function whereAmI(input: {
   });
   return { taskQueue: info.taskQueue, pid: process.pid };
 }
+
+export interface ProgressInput {
+  /** Heartbeats to send, one per `stepMs`. */
+  total: number;
+  stepMs?: number;
+  /** Heartbeat raw bytes (not JSON) instead of `{ done, total }`. */
+  bytes?: boolean;
+  /** After this many heartbeats, stop heartbeating and work on for `stallMs` (a late heartbeat). */
+  stallAfter?: number;
+  stallMs?: number;
+}
+
+/** Heartbeats `{ done, total }` (or raw bytes) as it works; optionally stalls, to make its heartbeat late. */
+export async function progress(input: ProgressInput): Promise<{ done: number }> {
+  const step = input.stepMs ?? 500;
+  for (let done = 1; done <= input.total; done++) {
+    heartbeat(input.bytes ? new Uint8Array(done + 10) : { done, total: input.total });
+    if (input.stallAfter !== undefined && done === input.stallAfter) {
+      await new Promise((resolve) => setTimeout(resolve, input.stallMs ?? 10_000));
+    }
+    await sleep(step);
+  }
+  return { done: input.total };
+}

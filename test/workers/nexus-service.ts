@@ -13,7 +13,11 @@ export const testService = nexus.service(TEST_SERVICE, {
   shout: nexus.operation<{ text: string; ms?: number }, { text: string }>(),
   waitForCancel: nexus.operation<WaitInput, { finished: true }>(),
   noop: nexus.operation<unknown, null>(),
+  flaky: nexus.operation<{ key: string; failTimes: number }, { attempts: number }>(),
 });
+
+/** Attempts of the `flaky` operation per key, in this worker process. */
+const flakyAttempts = new Map<string, number>();
 
 export const testServiceHandler = nexus.serviceHandler(testService, {
   async echo(_ctx, input) {
@@ -24,6 +28,17 @@ export const testServiceHandler = nexus.serviceHandler(testService, {
   },
   async noop() {
     return null;
+  },
+  /** Fails with a retryable handler error `failTimes` times per key, then succeeds: a Nexus operation Temporal retries. */
+  async flaky(_ctx, input) {
+    const attempts = (flakyAttempts.get(input.key) ?? 0) + 1;
+    flakyAttempts.set(input.key, attempts);
+    if (attempts <= input.failTimes) {
+      throw new nexus.HandlerError("INTERNAL", `flaky handler: attempt ${attempts} fails on purpose`, {
+        retryableOverride: true,
+      });
+    }
+    return { attempts };
   },
   async fail(_ctx, input) {
     if (input.errorType === "OPERATION_FAILED") {

@@ -55,6 +55,8 @@ export function createTuiReporter(options: TuiReporterOptions): Reporter {
     onStepEnd: ({ record }) => store.step(record, true),
     onItemStart: ({ stepId, item }) => store.item(stepId, item),
     onItemEnd: ({ stepId, item }) => store.item(stepId, item),
+    onProgress: (event) => store.progress(event),
+    onConnection: (event) => store.connection(event),
     onCancelling: (event) => store.cancelling(event),
     onTerminating: (event) => store.terminating(event),
     onConfirm(request) {

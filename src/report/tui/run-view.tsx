@@ -6,6 +6,7 @@
 import { Box, Text } from "ink";
 import type { RunRecord, StepStatus } from "../../engine/events.js";
 import { cancelReason, elapsedMs, formatDuration, isFailure, oneLineJson } from "../format.js";
+import { connectionText, seconds } from "../progress-text.js";
 import { ConfirmPrompt } from "./confirm-prompt.js";
 import { statusMark, statusWord } from "./marks.js";
 import { ErrorChain, executionText, StepRow, stepRowLines } from "./step-row.js";
@@ -35,7 +36,7 @@ export function RunView({ state, now, tick, width, height, onAnswer, onInterrupt
   const sections =
     height === undefined || state.end
       ? laidOut
-      : fitToHeight(laidOut, height - fixedLines(state), (row) => stepRowLines(row.step));
+      : fitToHeight(laidOut, height - fixedLines(state, now), (row) => stepRowLines(row.step, now));
   const nameWidth = Math.min(
     40,
     Math.max(
@@ -73,6 +74,7 @@ export function RunView({ state, now, tick, width, height, onAnswer, onInterrupt
           </Box>
         ))}
       <Box marginTop={1} flexDirection="column">
+        {state.end ? null : <ConnectionLine state={state} now={now} />}
         {state.end ? null : <CancelPanel state={state} />}
         {state.confirm && onAnswer && onInterrupt ? (
           <ConfirmPrompt
@@ -89,9 +91,37 @@ export function RunView({ state, now, tick, width, height, onAnswer, onInterrupt
 }
 
 /** Lines the view draws besides the steps (header, gaps, panels, footer), plus one spare for the cursor. */
-function fixedLines(state: ViewState): number {
+function fixedLines(state: ViewState, now: number): number {
   const cancel = state.terminating ? 1 : state.cancel ? 1 + Math.min(CANCEL_LINES, state.cancel.steps.length) + 1 : 0;
-  return 2 + 1 + 1 + cancel + (state.confirm ? 2 : 0) + 1 + 1;
+  const connection = connectionShown(state, now) ? 1 : 0;
+  return 2 + 1 + 1 + cancel + connection + (state.confirm ? 2 : 0) + 1 + 1;
+}
+
+/** "Reconnected" stays this long (ms); "lost" until it is no longer true. */
+const RECONNECTED_SHOWN_MS = 10_000;
+
+function connectionShown(state: ViewState, now: number): boolean {
+  const connection = state.connection;
+  if (!connection || state.end) return false;
+  return connection.state === "lost" || now - connection.receivedAt < RECONNECTED_SHOWN_MS;
+}
+
+/** `⚠ lost connection to H:P, retrying since 12:00:03 (5 s)` or `✔ reconnected to H:P after 4 s`. */
+function ConnectionLine({ state, now }: { state: ViewState; now: number }) {
+  const connection = state.connection;
+  if (!connection || !connectionShown(state, now)) return null;
+  if (connection.state === "lost") {
+    return (
+      <Text color="red" wrap="truncate-end">
+        {`⚠ ${connectionText(connection, now)} (${seconds(now - Date.parse(connection.since))})`}
+      </Text>
+    );
+  }
+  return (
+    <Text color="green" wrap="truncate-end">
+      {`✔ ${connectionText(connection, connection.receivedAt)}`}
+    </Text>
+  );
 }
 
 function Header({ state }: { state: ViewState }) {

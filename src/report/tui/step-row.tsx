@@ -11,6 +11,7 @@ import {
   isFailure,
   shortExecutionId,
 } from "../format.js";
+import { type ProgressLine, progressLine } from "../progress-text.js";
 import { osc8Link } from "../ui-links.js";
 import { statusMark } from "./marks.js";
 import type { ItemCounts, StepView } from "./store.js";
@@ -40,6 +41,8 @@ export function StepRow({ row, runId, nameWidth, executionWidth, hyperlinks = fa
   const name = `${row.prefix}${mark} ${step.id}`;
   const detail = `${row.continuation}  `;
   const failed = isFailure(step.status);
+  const progress = progressDetail(step, now);
+  const attempt = step.progress?.attempt ?? step.attempt;
   return (
     <Box flexDirection="column">
       <Text wrap="truncate-end">
@@ -53,8 +56,8 @@ export function StepRow({ row, runId, nameWidth, executionWidth, hyperlinks = fa
         ) : (
           <Text color="gray">{linked(executionText(step, runId, now), step.uiUrl, hyperlinks)}</Text>
         )}
-        {step.attempt !== undefined && !step.items ? (
-          <Text color={step.attempt > 1 ? "yellow" : "gray"}>{`  attempt ${step.attempt}`}</Text>
+        {attempt !== undefined && !step.items ? (
+          <Text color={attempt > 1 ? "yellow" : "gray"}>{`  attempt ${attempt}`}</Text>
         ) : null}
         {step.reused ? <Text color="gray"> (reused)</Text> : null}
         {step.summary ? <Text color="gray">{`  ${step.summary}`}</Text> : null}
@@ -66,7 +69,14 @@ export function StepRow({ row, runId, nameWidth, executionWidth, hyperlinks = fa
           <Text color="cyan">{`↻ ${describeRepeat(step.repeat, now)}`}</Text>
         </Text>
       ) : null}
-      {step.status === "running" && step.error ? (
+
+      {progress ? (
+        <Text wrap="truncate-end">
+          <Text color="gray">{detail}</Text>
+          <Text color={TONE_COLOUR[progress.tone]}>{progress.text}</Text>
+        </Text>
+      ) : null}
+      {step.status === "running" && step.error && !progress ? (
         <Text wrap="truncate-end">
           <Text color="gray">{detail}</Text>
           <Text color="yellow">{`↻ retrying after ${describeError(step.error)}`}</Text>
@@ -93,11 +103,38 @@ function linked(text: string, url: string | undefined, hyperlinks: boolean): str
   return hyperlinks && url !== undefined && text !== "" ? osc8Link(text, url) : text;
 }
 
+const TONE_COLOUR: Record<ProgressLine["tone"], string> = { info: "gray", warn: "yellow", bad: "red" };
+const TONE_MARK: Record<ProgressLine["tone"], string> = { info: "· ", warn: "⚠ ", bad: "⚠ " };
+
+/**
+ * The detail line of a running step from following it: its execution's progress, or for a forEach
+ * how many items are in trouble and the worst one. Undefined when there is nothing to say.
+ */
+export function progressDetail(step: StepView, now: number): ProgressLine | undefined {
+  if (step.status !== "running") return undefined;
+  if (step.trouble && step.trouble.count > 0) {
+    const count = `${step.trouble.count} item${step.trouble.count === 1 ? "" : "s"} in trouble`;
+    const worst = step.trouble.worst;
+    const line = worst ? progressLine(worst.progress, { now }) : undefined;
+    return {
+      text: `${TONE_MARK.warn}${count}${worst && line ? ` · worst [${worst.index}]: ${line.text}` : ""}`,
+      tone: line?.tone === "bad" ? "bad" : "warn",
+    };
+  }
+  if (!step.progress) return undefined;
+  const line = progressLine(step.progress, { now });
+  if (!line) return undefined;
+  const mark = step.progress.nextAttemptAt !== undefined ? "↻ " : TONE_MARK[line.tone];
+  return { text: `${mark}${line.text}`, tone: line.tone };
+}
+
 /** How many lines StepRow draws for a step (its line and detail lines), for fitting the view to the terminal. */
-export function stepRowLines(step: StepView): number {
+export function stepRowLines(step: StepView, now = Date.now()): number {
   let lines = 1;
   if (step.repeat && step.repeat.attempt > 0) lines += 1;
-  if (step.status === "running" && step.error) lines += 1;
+  const progress = progressDetail(step, now) !== undefined;
+  if (progress) lines += 1;
+  if (step.status === "running" && step.error && !progress) lines += 1;
   if (step.items && step.items.failed > 0) {
     const shown = Math.min(FAILING_ITEMS_SHOWN, step.failingItems.length);
     lines += shown + (step.items.failed > shown ? 1 : 0);

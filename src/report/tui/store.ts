@@ -6,8 +6,11 @@
 import type {
   CancelEvent,
   ConfirmRequest,
+  ConnectionEvent,
+  ExecutionProgress,
   ExecutionRef,
   ItemRecord,
+  ProgressEvent,
   RepeatProgress,
   RunRecord,
   RunStartEvent,
@@ -55,6 +58,10 @@ export interface StepView {
   failingItems: Array<{ index: number; error?: StepError; uiUrl?: string }>;
   /** The execution's page in the Temporal Web UI, once its run ID is known. */
   uiUrl?: string;
+  /** A single execution: what following last saw of it. */
+  progress?: ExecutionProgress;
+  /** forEach: how many items in flight are in trouble, and the worst of them. */
+  trouble?: { count: number; worst?: { index: number; progress: ExecutionProgress } };
 }
 
 export interface ViewState {
@@ -68,6 +75,8 @@ export interface ViewState {
   cancel?: CancelEvent;
   terminating?: { executions: ExecutionRef[] };
   confirm?: { stepId: string; prompt: string };
+  /** The connection is lost, or came back (shown for a while). */
+  connection?: ConnectionEvent & { receivedAt: number };
   end?: RunRecord;
   /** The terminal shows OSC 8 hyperlinks: execution IDs link to their Web UI pages. */
   hyperlinks?: boolean;
@@ -79,6 +88,8 @@ export class ViewStore {
   version = 0;
   private readonly byKey = new Map<string, StepView>();
   private readonly itemStatus = new Map<string, Map<number, StepStatus>>();
+  /** forEach items in trouble right now, per step (only items in flight: bounded by concurrency). */
+  private readonly itemTrouble = new Map<string, Map<number, ExecutionProgress>>();
   private pendingConfirm: ConfirmRequest | undefined;
 
   constructor(
@@ -151,6 +162,11 @@ export class ViewStore {
     view.reused = record.reused;
     view.waitUntil = record.waitUntil;
     view.repeat = record.repeat;
+    if (record.status !== "running") {
+      delete view.progress;
+      delete view.trouble;
+      this.itemTrouble.delete(key);
+    }
     if (items !== undefined) {
       view.forEach = true;
       const counts = countsOf(view);
@@ -175,6 +191,8 @@ export class ViewStore {
       this.itemStatus.set(view.key, statuses);
     }
     const previous = statuses.get(raw.index);
+    const ended = raw.status !== "pending" && raw.status !== "running";
+    if (ended && this.itemTrouble.get(view.key)?.delete(raw.index)) this.summarizeTrouble(view);
     if (previous !== undefined) adjust(counts, previous, -1);
     else counts.total = Math.max(counts.total, raw.index + 1);
     statuses.set(raw.index, raw.status);
@@ -189,6 +207,42 @@ export class ViewStore {
       });
     }
     this.version++;
+  }
+
+  progress(raw: ProgressEvent): void {
+    const event = redact(raw, this.secrets);
+    const view = this.byKey.get(stepKey(event.section, event.stepId));
+    if (!view) return;
+    if (event.index === undefined) view.progress = event.progress;
+    else {
+      let trouble = this.itemTrouble.get(view.key);
+      if (!trouble) {
+        trouble = new Map();
+        this.itemTrouble.set(view.key, trouble);
+      }
+      if (event.progress.trouble) trouble.set(event.index, event.progress);
+      else trouble.delete(event.index);
+      this.summarizeTrouble(view);
+    }
+    this.version++;
+  }
+
+  connection(event: ConnectionEvent): void {
+    this.state.connection = { ...event, receivedAt: this.now() };
+    this.version++;
+  }
+
+  private summarizeTrouble(view: StepView): void {
+    const trouble = this.itemTrouble.get(view.key);
+    if (!trouble || trouble.size === 0) {
+      delete view.trouble;
+      return;
+    }
+    let worst: { index: number; progress: ExecutionProgress } | undefined;
+    for (const [index, progress] of trouble) {
+      if (!worst || severity(progress) > severity(worst.progress)) worst = { index, progress };
+    }
+    view.trouble = { count: trouble.size, ...(worst ? { worst } : {}) };
   }
 
   cancelling(event: CancelEvent): void {
@@ -305,4 +359,16 @@ function adjust(counts: ItemCounts, status: StepStatus, delta: 1 | -1): void {
       throw new Error(`unknown status ${String(unknown)}`);
     }
   }
+}
+
+/**
+ * How bad an execution's trouble is, for showing the worst forEach item: no poller, blocked or a
+ * late heartbeat first, then retrying, then waiting; more attempts is worse.
+ */
+function severity(progress: ExecutionProgress): number {
+  const attempts = Math.min(progress.attempt ?? 1, 999);
+  if (progress.noPoller || progress.state === "blocked" || progress.heartbeat?.late) return 3000 + attempts;
+  if (progress.nextAttemptAt !== undefined || progress.lastFailure !== undefined) return 2000 + attempts;
+  if (progress.waitingSince !== undefined) return 1000 + attempts;
+  return attempts;
 }

@@ -1,6 +1,7 @@
 /**
  * Lays the plan out as a tree: each step hangs under its deepest dependency (the one that finishes
- * the chain it waits on), siblings in plan order. A step that waits on more than one step says so
+ * the chain it waits on), siblings in plan order; a step that is its parent's only child stays in
+ * the parent's column, so only branches indent. A step that waits on more than one step says so
  * ("after a, b") since a tree can draw only one parent.
  */
 import type { StepView } from "./store.js";
@@ -103,13 +104,21 @@ function treeRows(steps: readonly StepView[]): TreeRow[] {
   const visit = (step: StepView, lead: string, connector: string, below: string): void => {
     const drawnParent = parent.get(step.id);
     const kids = children.get(step.id) ?? [];
+    const branches = kids.length > 1;
     rows.push({
       step,
       prefix: lead + connector,
-      // Detail lines sit above the children, so the line down to the first child continues through them.
-      continuation: lead + below + (kids.length > 0 ? "│ " : "  "),
+      // Detail lines sit above the children, so the line down to the first branch continues through them.
+      continuation: lead + below + (branches ? "│ " : "  "),
       alsoAfter: step.dependsOn.filter((dependency) => dependency !== drawnParent),
     });
+    if (!branches) {
+      // A chain stays in its column: nesting is only where the graph branches, so a 50-step
+      // runbook is a flat list and not a staircase.
+      const only = kids[0];
+      if (only) visit(only, lead + below, "", "");
+      return;
+    }
     kids.forEach((child, index) => {
       const last = index === kids.length - 1;
       visit(child, lead + below, last ? "└ " : "├ ", last ? "  " : "│ ");

@@ -7,6 +7,7 @@
 import { AlreadyStartedError } from "../../../src/temporal/grpc-errors.js";
 import type {
   AwaitOptions,
+  DescribeOptions,
   ExecutionClient,
   ExecutionDescription,
   ExecutionKind,
@@ -69,6 +70,14 @@ export class FakeTemporal implements TemporalClient {
   }
 
   close(): void {}
+
+  async pollerCount(): Promise<number> {
+    return 1;
+  }
+
+  onConnectionChange(): () => void {
+    return () => {};
+  }
 
   /** Every execution ever started with this ID (a resumed run must not add to a completed one). */
   history(id: string): FakeExecution[] {
@@ -164,9 +173,18 @@ export class FakeTemporal implements TemporalClient {
           });
         });
       },
-      describe: async (id: string, runId?: string): Promise<ExecutionDescription> => {
+      describe: async (id: string, runId?: string, options?: DescribeOptions): Promise<ExecutionDescription> => {
         const execution = find(id, runId);
+        if (options?.longPollToken && !execution.outcome) {
+          // A long poll: answers at the next change, which here is the close (or the caller giving up).
+          await new Promise<void>((resolve) => {
+            options.signal?.addEventListener("abort", () => resolve(), { once: true });
+            execution.waiters.push(resolve);
+          });
+        }
         return {
+          longPollToken: new Uint8Array([1]),
+          details: { state: "started", attempt: 1 },
           kind,
           id,
           runId: execution.runId,

@@ -127,7 +127,8 @@ describe("--report and --junit", () => {
       "PaymentDeclined (non-retryable): ***\ncaused by: HttpError (retryable): upstream returned 502",
     );
     expect(cases.find((c) => c.name === "notify")?.classname).toBe("deploy.finally");
-    expect(cases.find((c) => c.name === "build")?.["system-out"]).toEqual([`execution ${RUN_ID}.build`]);
+    // Build completed on its second attempt: the case's output says so.
+    expect(cases.find((c) => c.name === "build")?.["system-out"]).toEqual([`execution ${RUN_ID}.build\nattempts: 2`]);
   });
 
   it("are written after an interrupt with no onRunEnd; unstarted steps are skipped", async () => {

@@ -96,10 +96,10 @@ describe("Ink view frames", () => {
       "deploy  run deploy-20250101T000000Z-ab12
       127.0.0.1:7233 · namespace default · deploy.yaml
 
-      ⠋ build         3.2s  …ab12.build  attempt 1  docker build
-      ├ ◌ approve           confirm
-      │ └ ◌ fanout
-      └ ⠋ charge      2.2s  …ab12.charge  attempt 2  ***
+      ⠋ build        3.2s  …ab12.build  attempt 1  docker build
+      ├ ◌ approve          confirm
+      │ ◌ fanout
+      └ ⠋ charge     2.2s  …ab12.charge  attempt 2  ***
             ↻ retrying after HttpError (retryable): upstream 503
       finally
       ◌ notify
@@ -135,13 +135,13 @@ describe("Ink view frames", () => {
       "deploy  run deploy-20250101T000000Z-ab12
       127.0.0.1:7233 · namespace default · deploy.yaml
 
-      ✔ build         2.0s  …ab12.build  attempt 1  docker build
-      ├ ✔ approve     1.0s  confirm
-      │ └ ⠋ fanout    6.0s  ████████████░░░░░░░░ 60/100  ▶ 5 running  ✔ 55  ✖ 5 failed
-      │       ✖ [5] DnsError (non-retryable): ***
-      │       ✖ [17] DnsError (non-retryable): ***
-      │       ✖ [29] DnsError (non-retryable): ***
-      │       +2 more failed
+      ✔ build        2.0s  …ab12.build  attempt 1  docker build
+      ├ ✔ approve    1.0s  confirm
+      │ ⠋ fanout     6.0s  ████████████░░░░░░░░ 60/100  ▶ 5 running  ✔ 55  ✖ 5 failed
+      │     ✖ [5] DnsError (non-retryable): ***
+      │     ✖ [17] DnsError (non-retryable): ***
+      │     ✖ [29] DnsError (non-retryable): ***
+      │     +2 more failed
       └ ◌ charge
       finally
       ◌ notify
@@ -161,10 +161,10 @@ describe("Ink view frames", () => {
       "deploy  run deploy-20250101T000000Z-ab12
       127.0.0.1:7233 · namespace default · deploy.yaml
 
-      ✔ build         2.0s  …ab12.build  attempt 1  docker build
-      ├ ◌ approve           confirm
-      │ └ ◌ fanout
-      └ ✖ charge      4.0s  …ab12.charge  attempt 1
+      ✔ build        2.0s  …ab12.build  attempt 1  docker build
+      ├ ◌ approve          confirm
+      │ ◌ fanout
+      └ ✖ charge     4.0s  …ab12.charge  attempt 1
             ✖ PaymentDeclined (non-retryable): ***
             ↳ caused by HttpError (retryable): upstream returned 502
       finally
@@ -195,10 +195,10 @@ describe("Ink view frames", () => {
       "deploy  run deploy-20250101T000000Z-ab12
       127.0.0.1:7233 · namespace default · deploy.yaml
 
-      ⠋ build         4.0s  …ab12.build  attempt 1  docker build
-      ├ ◌ approve           confirm
-      │ └ ◌ fanout
-      └ ⠋ charge      3.0s  …ab12.charge  attempt 1
+      ⠋ build        4.0s  …ab12.build  attempt 1  docker build
+      ├ ◌ approve          confirm
+      │ ◌ fanout
+      └ ⠋ charge     3.0s  …ab12.charge  attempt 1
       finally
       ◌ notify
 
@@ -226,9 +226,9 @@ describe("Ink view frames", () => {
       "deploy  run deploy-20250101T000000Z-ab12
       127.0.0.1:7233 · namespace default · deploy.yaml
 
-      ✔ build         2.0s  …ab12.build  attempt 1  docker build
-      ├ ⠋ approve     1.0s  confirm
-      │ └ ◌ fanout
+      ✔ build        2.0s  …ab12.build  attempt 1  docker build
+      ├ ⠋ approve    1.0s  confirm
+      │ ◌ fanout
       └ ◌ charge
       finally
       ◌ notify
@@ -280,16 +280,16 @@ describe("Ink view frames", () => {
       "deploy  run deploy-20250101T000000Z-ab12
       127.0.0.1:7233 · namespace default · deploy.yaml
 
-      ✔ build         2.0s  …ab12.build  attempt 2  ***
-      ├ ✔ approve     1.0s  confirm
-      │ └ ✖ fanout    2.0s  ████████████████████ 5/5  ✔ 4  ✖ 1 failed
-      │       ✖ [3] ItemError (non-retryable): item <3> & "broke"
-      │       ✖ ForEachFailed (non-retryable): 1 of 5 items failed
-      └ ✖ charge      4.0s  …ab12.charge  attempt 1
+      ✔ build        2.0s  …ab12.build  attempt 2  ***
+      ├ ✔ approve    1.0s  confirm
+      │ ✖ fanout     2.0s  ████████████████████ 5/5  ✔ 4  ✖ 1 failed
+      │     ✖ [3] ItemError (non-retryable): item <3> & "broke"
+      │     ✖ ForEachFailed (non-retryable): 1 of 5 items failed
+      └ ✖ charge     4.0s  …ab12.charge  attempt 1
             ✖ PaymentDeclined (non-retryable): ***
             ↳ caused by HttpError (retryable): upstream returned 502
       finally
-      ✔ notify        1.0s  …ab12.notify  attempt 1
+      ✔ notify       1.0s  …ab12.notify  attempt 1
 
       ✖ Run failed in 7.0s  ✔ 3 completed  ✖ 2 failed
         ✖ PaymentDeclined (non-retryable): ***

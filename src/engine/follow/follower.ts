@@ -1,0 +1,225 @@
+/**
+ * Follows executions in flight with Describe*Execution, within the run's DescribeBudget, and tells
+ * each owner what changed. Costs are bounded, whatever the size of the run:
+ * - a step's execution is followed from STEP_GRACE_MS after its start (an execution that ends
+ *   sooner costs nothing), by long polls, or by a describe every POLL_MS while it waits for a worker
+ *   or heartbeats (a long poll may wait out both without a change);
+ * - a forEach item only from ITEM_GRACE_MS, with one describe and re-checks further apart, and it
+ *   is followed closely only while in trouble, at most MAX_ITEMS_FOLLOWED at once.
+ * A describe that fails is retried later and never fails the step (the execution's own await
+ * decides the step).
+ */
+import type { ExecutionDescription, ExecutionKind, TemporalClient } from "../../temporal/types.js";
+import { sleep } from "../abort.js";
+import type { ExecutionProgress } from "../events.js";
+import { DescribeBudget } from "./describe-budget.js";
+import { heartbeatLateAt, isWaitingForWorker, NOT_STARTED_TROUBLE_MS, toProgress } from "./progress.js";
+
+export const STEP_GRACE_MS = 1_000;
+export const ITEM_GRACE_MS = 5_000;
+const POLL_MS = 2_000;
+const ITEM_RECHECK_MS = 5_000;
+const ITEM_RECHECK_MAX_MS = 30_000;
+const MAX_ITEMS_FOLLOWED = 32;
+/** A DescribeTaskQueue answer is reused this long for every execution on that queue. */
+const POLLER_CACHE_MS = 5_000;
+const ERROR_BACKOFF_MAX_MS = 10_000;
+
+export interface FollowRequest {
+  kind: ExecutionKind;
+  executionId: string;
+  runId: string;
+  /** Activities: where a worker should pick it up. */
+  taskQueue?: string;
+  /** A forEach item (followed only when in trouble) rather than a step. */
+  item: boolean;
+  onProgress(progress: ExecutionProgress): void;
+}
+
+export interface Following {
+  /** The last progress published, if any. */
+  readonly last: ExecutionProgress | undefined;
+  stop(): void;
+}
+
+export interface FollowerOptions {
+  /** Describe calls per second; 0 turns following off. */
+  perSecond: number;
+  now?: () => number;
+}
+
+export class Follower {
+  readonly budget: DescribeBudget;
+  private readonly now: () => number;
+  private itemsFollowed = 0;
+  private readonly pollers = new Map<string, { at: number; count: Promise<number | undefined> }>();
+
+  constructor(
+    private readonly client: TemporalClient,
+    options: FollowerOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+    this.budget = new DescribeBudget(options.perSecond, this.now);
+  }
+
+  follow(request: FollowRequest): Following {
+    const stop = new AbortController();
+    const state: { last: ExecutionProgress | undefined } = { last: undefined };
+    void this.loop(request, state, stop.signal).catch(() => {
+      // Following is best effort: nothing here may fail a step.
+    });
+    return {
+      get last() {
+        return state.last;
+      },
+      stop: () => stop.abort(),
+    };
+  }
+
+  /** One describe if the budget has room now (used after a failure nobody followed, for its attempts). */
+  async describeOnce(
+    kind: ExecutionKind,
+    executionId: string,
+    runId: string,
+  ): Promise<ExecutionDescription | undefined> {
+    if (!this.budget.tryTake()) return undefined;
+    try {
+      return await this.executions(kind).describe(executionId, runId);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private executions(kind: ExecutionKind) {
+    return kind === "activity" ? this.client.activities : this.client.nexus;
+  }
+
+  private async loop(
+    request: FollowRequest,
+    state: { last: ExecutionProgress | undefined },
+    signal: AbortSignal,
+  ): Promise<void> {
+    await sleep(request.item ? ITEM_GRACE_MS : STEP_GRACE_MS, signal);
+    const executions = this.executions(request.kind);
+    let token: Uint8Array | undefined;
+    let lastKey = "";
+    let errors = 0;
+    let recheck = ITEM_RECHECK_MS;
+    let holdsItemSlot = false;
+    let waiting: { attempt: number | undefined; since: number } | undefined;
+    const releaseSlot = () => {
+      if (holdsItemSlot) this.itemsFollowed--;
+      holdsItemSlot = false;
+    };
+    try {
+      while (!signal.aborted) {
+        if (!(await this.budget.take(signal, request.item))) return;
+        let description: ExecutionDescription;
+        try {
+          description = await executions.describe(request.executionId, request.runId, {
+            heartbeatDetails: request.kind === "activity",
+            signal,
+            ...(token ? { longPollToken: token } : {}),
+          });
+          errors = 0;
+        } catch {
+          if (signal.aborted) return;
+          errors++;
+          token = undefined;
+          await sleep(Math.min(ERROR_BACKOFF_MAX_MS, 500 * 2 ** errors), signal);
+          continue;
+        }
+        if (signal.aborted || (description.status !== "running" && description.status !== "paused")) return;
+        const now = this.now();
+        const attempt = description.details?.attempt ?? description.attempt;
+        if (isWaitingForWorker(description, now)) {
+          if (waiting === undefined || waiting.attempt !== attempt) {
+            // The first attempt waits since it was scheduled; a retry since we saw it scheduled again.
+            const scheduled = attempt === 1 ? description.startTime?.getTime() : undefined;
+            waiting = { attempt, since: Math.min(now, scheduled ?? now) };
+          }
+        } else waiting = undefined;
+        let noPoller = false;
+        if (waiting && request.taskQueue && now - waiting.since >= NOT_STARTED_TROUBLE_MS - POLL_MS) {
+          noPoller = (await this.pollerCount(request.taskQueue, request.kind, signal)) === 0;
+        }
+        const progress = toProgress({
+          description,
+          now,
+          ...(request.taskQueue ? { taskQueue: request.taskQueue } : {}),
+          ...(waiting ? { waitingSinceMs: waiting.since } : {}),
+          noPoller,
+        });
+        const publish = (next: ExecutionProgress) => {
+          const key = JSON.stringify(next);
+          if (key === lastKey) return;
+          lastKey = key;
+          state.last = next;
+          request.onProgress(next);
+        };
+        publish(progress);
+
+        if (request.item && !progress.trouble) {
+          releaseSlot();
+          token = undefined;
+          await sleep(recheck, signal);
+          recheck = Math.min(recheck * 2, ITEM_RECHECK_MAX_MS);
+          continue;
+        }
+        if (request.item && !holdsItemSlot) {
+          if (this.itemsFollowed >= MAX_ITEMS_FOLLOWED) {
+            token = undefined;
+            await sleep(ITEM_RECHECK_MS, signal);
+            continue;
+          }
+          holdsItemSlot = true;
+          this.itemsFollowed++;
+        }
+        recheck = ITEM_RECHECK_MS;
+        const heartbeating = progress.state === "started" && progress.heartbeat !== undefined;
+        if (waiting || heartbeating) {
+          // Neither a worker that never comes nor a heartbeat ends a long poll: look again soon.
+          token = undefined;
+          const lateAt = heartbeatLateAt(description);
+          const now = this.now();
+          if (lateAt !== undefined && lateAt > now && lateAt < now + POLL_MS) {
+            // Going late before the next look: say so when it happens, from what we already know.
+            await sleep(lateAt - now + 10, signal);
+            publish(
+              toProgress({
+                description,
+                now: this.now(),
+                ...(request.taskQueue ? { taskQueue: request.taskQueue } : {}),
+                ...(waiting ? { waitingSinceMs: waiting.since } : {}),
+                noPoller,
+              }),
+            );
+          }
+          await sleep(POLL_MS, signal);
+        } else {
+          token = description.longPollToken;
+          if (!token) await sleep(POLL_MS, signal);
+        }
+      }
+    } finally {
+      releaseSlot();
+    }
+  }
+
+  /** Workers polling `queue`, one DescribeTaskQueue per queue every POLLER_CACHE_MS; undefined when unknown. */
+  private pollerCount(queue: string, kind: ExecutionKind, signal: AbortSignal): Promise<number | undefined> {
+    const key = `${kind}:${queue}`;
+    const cached = this.pollers.get(key);
+    if (cached && this.now() - cached.at < POLLER_CACHE_MS) return cached.count;
+    const count = (async () => {
+      if (!(await this.budget.take(signal, false))) return undefined;
+      try {
+        return await this.client.pollerCount(queue, kind);
+      } catch {
+        return undefined;
+      }
+    })();
+    this.pollers.set(key, { at: this.now(), count });
+    return count;
+  }
+}
