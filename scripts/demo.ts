@@ -22,6 +22,7 @@ export const EXAMPLE_STACK = {
 } as const;
 
 const DEFAULT_PIPELINE = join("examples", "ops-runbook.yaml");
+const KEEP = "--keep";
 const say = (message: string) => process.stderr.write(`demo: ${message}\n`);
 
 /** A process the demo started (in its own process group), with the tail of its output for when it fails. */
@@ -32,9 +33,15 @@ interface Started {
 }
 
 /** Runs the demo with the arguments after `npm run demo --`; resolves to the exit code. */
-export async function runDemo(argv: string[]): Promise<number> {
+export async function runDemo(demoArgv: string[]): Promise<number> {
+  // `--keep` is the demo's own: after nxrun ends, the server, the Web UI and the workers stay up
+  // until Ctrl-C, so the run can be looked at in the UI (and run again against them).
+  const keep = demoArgv.includes(KEEP);
+  const argv = demoArgv.filter((arg) => arg !== KEEP);
   const pipeline = argv[0] && /\.ya?ml$/.test(argv[0]) ? argv[0] : DEFAULT_PIPELINE;
   const nxrunArgs = pipeline === argv[0] ? argv.slice(1) : argv;
+  // Set while --keep holds everything up; a signal calls it to go on to the teardown.
+  let release: (() => void) | undefined;
   // In start order (the server first); `startReady` adds each as soon as it is spawned, so teardown
   // also stops one that never became ready.
   const started: Started[] = [];
@@ -58,6 +65,8 @@ export async function runDemo(argv: string[]): Promise<number> {
     interrupted = true;
     if (nxrun && nxrun.exitCode === null && nxrun.signalCode === null) {
       if (signal === "SIGTERM" || !process.stdin.isTTY) nxrun.kill(signal);
+    } else if (release) {
+      release();
     } else if (!tearingDown) {
       say(`${signal}: stopping what the demo started`);
     } else {
@@ -126,6 +135,8 @@ export async function runDemo(argv: string[]): Promise<number> {
     const config = join(scratch, "temporal.toml");
     writeFileSync(config, `[profile.default]\naddress = "${address}"\nnamespace = "default"\n`);
     Object.assign(env, { TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: "default", TEMPORAL_CONFIG_FILE: config });
+    // nxrun links each execution to its page in this UI (docs/connecting.md).
+    if (uiUrl) env.TEMPORAL_UI_URL = uiUrl;
 
     say(`nxrun ${[relative(REPO, join(REPO, pipeline)) || pipeline, ...nxrunArgs].join(" ")}`);
     nxrun = spawn(process.execPath, [join(REPO, "bin", "nxrun.js"), pipeline, ...nxrunArgs], {
@@ -140,6 +151,15 @@ export async function runDemo(argv: string[]): Promise<number> {
     for (const worker of workers) {
       if (worker.child.exitCode !== null)
         say(`the ${worker.name} had exited (${worker.child.exitCode}):\n${worker.output()}`);
+    }
+    if (keep) {
+      // Also after an interrupted run: its cancelled and compensated executions are worth a look too.
+      say(`--keep: the dev server, the Temporal Web UI and the workers stay up; Ctrl-C stops them`);
+      say(`  Temporal Web UI: ${uiUrl}`);
+      say(`  another run: TEMPORAL_ADDRESS=${address} TEMPORAL_UI_URL=${uiUrl} node bin/nxrun.js <pipeline>`);
+      await new Promise<void>((resolve) => {
+        release = resolve;
+      });
     }
     return code ?? (signal === "SIGINT" ? 130 : 1);
   } catch (error) {

@@ -69,6 +69,31 @@ describe("npm run demo", () => {
     await expectAllGone(startedPids(demo.stderr()));
   });
 
+  it("prints the Web UI's address; with --keep, keeps server, UI and workers up after the run until SIGINT", {
+    timeout: 600_000,
+  }, async () => {
+    const demo = startDemo(["--output", "plain", "--yes", "--keep"]);
+    await waitFor("the demo to keep things up", () => /demo: --keep: /.test(demo.stderr()), { timeoutMs: 300_000 });
+    const all = () => `stdout:\n${demo.stdout()}\nstderr:\n${demo.stderr()}`;
+    const ui = /Temporal Web UI: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(demo.stderr())?.[1];
+    expect(ui, all()).toBeDefined();
+    // Printed before the run: the line naming the UI comes before nxrun's first line.
+    expect(demo.stderr().indexOf("Temporal Web UI:")).toBeLessThan(demo.stderr().indexOf("demo: nxrun "));
+    expect(demo.stdout(), all()).toMatch(/run +completed/);
+    // nxrun linked its executions to this UI, and after the run the UI still serves their pages.
+    const page = new RegExp(`web ui +openChange (${ui}namespaces/default/\\S+/details)`).exec(demo.stdout())?.[1];
+    expect(page, all()).toBeDefined();
+    expect((await fetch(page ?? "")).status).toBe(200);
+    expect((await fetch(new URL("api/v1/namespaces", ui))).status).toBe(200);
+    const pids = startedPids(demo.stderr());
+    expect(pids.every(alive)).toBe(true);
+    demo.child.kill("SIGINT");
+    const { code } = await demo.exited;
+    // The run's own exit code, not the interrupt that ended the keeping.
+    expect(code, all()).toBe(0);
+    await expectAllGone(pids);
+  });
+
   it("forwards SIGINT to nxrun (cancel, compensate, finally), then stops everything", {
     timeout: 600_000,
   }, async () => {
