@@ -4,7 +4,6 @@
  * 0 success, 1 run failed, 2 usage/pipeline/inputs, 3 server, 130 interrupted.
  */
 
-import { setFlagsFromString } from "node:v8";
 import { ExitCode } from "../base/exit-codes.js";
 import { isUserError, UserError } from "../base/user-error.js";
 import type { Reporter, RunRecord } from "../engine/events.js";
@@ -14,17 +13,10 @@ import { formatDiagnostics } from "../pipeline/format-diagnostics.js";
 import { loadPipeline } from "../pipeline/load.js";
 import type { Pipeline } from "../pipeline/model.js";
 import type { RunFlags } from "./flags.js";
+import { heapPolicy } from "./heap-policy.js";
 
 /** How long a second Ctrl-C may spend sending terminate requests before the process exits anyway. */
 const TERMINATE_GRACE_MS = 5_000;
-
-// Why: a large forEach allocates about 100 KiB of short-lived gRPC/HTTP2 objects per item, and with
-// V8's default heap growth (up to 4x the live set) a 10,000-item run peaked near 190 MiB while its
-// live heap stayed under 40 MiB. --optimize-for-size makes V8 collect the old generation sooner:
-// 114 MiB and flat (bench/RESULTS.md, B4), same speed. Set here, for runs only, because it also
-// slows CPU-bound work: `nxrun check` of 1,000 steps took about 14% longer with it (B7).
-// It changes when garbage is collected, never what the program does.
-setFlagsFromString("--optimize-for-size");
 
 export async function runCommand(file: string, flags: RunFlags): Promise<number> {
   const color = process.stderr.isTTY === true && !process.env.NO_COLOR;
@@ -75,7 +67,7 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
     });
     inputs = prepared.inputs;
     for (const note of prepared.notes) process.stderr.write(`note: ${note}\n`);
-    const { chooseOutput, createReporters } = await import("../report/index.js");
+    const { chooseOutput, createReporters, fanOut } = await import("../report/index.js");
     const { resolveUiLinks } = await import("../report/ui-links.js");
     const output = chooseOutput({
       ...(flags.output === undefined ? {} : { requested: flags.output }),
@@ -89,7 +81,7 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
     // A UI address that is not a URL costs the links, never the run.
     if (ui.warning) process.stderr.write(`nxrun: warning: ${ui.warning}\n`);
     const { createSupportsHyperlinks } = await import("supports-hyperlinks");
-    const reporter: Reporter = createReporters({
+    const reporters = createReporters({
       output,
       ...(flags.report === undefined ? {} : { report: flags.report }),
       ...(flags.junit === undefined ? {} : { junit: flags.junit }),
@@ -98,6 +90,7 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
       header: { address: client.address, namespace: client.namespace },
       ...(ui.links ? { links: ui.links, hyperlinks: createSupportsHyperlinks(process.stdout) } : {}),
     });
+    const reporter: Reporter = fanOut([reporters, heapPolicy()]);
     let end: { status: "completed" | "failed" | "canceled" | "timedOut"; exitCode: number } = {
       status: "failed",
       exitCode: ExitCode.bug,
