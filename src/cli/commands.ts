@@ -146,6 +146,17 @@ export function registerCommands(program: Command, setExit: (code: number) => vo
     setExit(await (await import("./status.js")).statusCommand(runId, flags));
   });
 
+  const watch = program
+    .command("watch")
+    .description("follow a run another process runs, read-only, until it ends; exit with the run's exit code")
+    .argument("<run-id>", "the run's ID")
+    .addOption(
+      new Option("-o, --output <mode>", "tui on a terminal, plain otherwise").choices(["tui", "plain", "json"]),
+    );
+  connectionOptions(watch).action(async (runId: string, flags: import("./watch.js").WatchFlags) => {
+    setExit(await (await import("./watch.js")).watchCommand(runId, flags));
+  });
+
   const runs = program
     .command("runs")
     .description("list the recent runs (newest first) with state, start, who started them and duration")

@@ -1,0 +1,72 @@
+/**
+ * `nxrun watch RUN_ID`: follows a run that another process runs, in the same view as `nxrun run`
+ * (or --output plain|json), read-only, until it ends; exits with the code the run itself exited with.
+ * Ctrl-C stops watching (exit 130) and never cancels the run.
+ */
+import { ExitCode } from "../base/exit-codes.js";
+import { UserError } from "../base/user-error.js";
+import { connectForOps } from "../runs/connect-for-runs.js";
+import { readManifest } from "../runs/manifest/store.js";
+import { checkRunIdSearchable, findRunExecutions } from "../runs/run-executions.js";
+import { unknownRunError } from "../runs/unknown-run.js";
+import type { ConnectionOverrides } from "../temporal/connection-config.js";
+
+export interface WatchFlags extends ConnectionOverrides {
+  output?: "tui" | "plain" | "json";
+}
+
+export async function watchCommand(runId: string, flags: WatchFlags = {}): Promise<number> {
+  checkRunIdSearchable(runId);
+  const client = await connectForOps(flags);
+  try {
+    const read = await readManifest(client, runId);
+    if (!read.found) {
+      if ((await findRunExecutions(client, runId)).length === 0) throw unknownRunError(client, runId);
+      throw new UserError(`run ${runId} has no manifest, so nxrun cannot follow it as a whole`, {
+        hint: `it was started by an nxrun that kept none; nxrun status ${runId} lists its executions`,
+      });
+    }
+    if (!read.manifest) {
+      throw new UserError(`the manifest of run ${runId} cannot be read: ${read.problem ?? "unknown format"}`, {
+        hint: "watch it with the nxrun version that started it",
+      });
+    }
+    const { chooseOutput, createReporters } = await import("../report/index.js");
+    const output = chooseOutput({
+      ...(flags.output === undefined ? {} : { requested: flags.output }),
+      isTTY: process.stdout.isTTY === true,
+      env: process.env,
+    });
+    const reporter = createReporters({
+      output,
+      // Secrets are never in the manifest or in what the server lists; worker text goes through the reporters' sanitizer.
+      secrets: [],
+      header: { address: client.address, namespace: client.namespace },
+    });
+    const stop = new AbortController();
+    const onSignal = () => stop.abort();
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+    const { followRun } = await import("../runs/follow-run.js");
+    try {
+      const result = await followRun(client, read.manifest, reporter, stop.signal);
+      if (result.state === undefined) {
+        process.stderr.write(`stopped watching run ${runId}; the run itself goes on (nxrun status ${runId})\n`);
+        return ExitCode.interrupted;
+      }
+      if (result.state === "stopped") {
+        const { resumeCommand } = await import("../runs/run-state.js");
+        process.stderr.write(
+          `run ${runId} stopped part-way (its nxrun ended without finishing it); resume it with: ${resumeCommand(result.manifest, flags)}\n`,
+        );
+      }
+      return result.exitCode ?? ExitCode.runFailed;
+    } finally {
+      await reporter.close?.();
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    }
+  } finally {
+    client.close();
+  }
+}
