@@ -9,8 +9,9 @@ import { UserError } from "../base/user-error.js";
 import { connectForOps } from "../runs/connect-for-runs.js";
 import { plural, renderTable, statusCell, timeCell } from "../runs/table.js";
 import type { ConnectionOverrides } from "../temporal/connection-config.js";
+import { executionsOf } from "../temporal/executions-of.js";
 import { InvalidArgumentError } from "../temporal/grpc-errors.js";
-import type { ExecutionClient, ExecutionKind, ExecutionListEntry, TemporalClient } from "../temporal/types.js";
+import type { ExecutionKind, ExecutionListEntry } from "../temporal/types.js";
 
 export interface ListCountFlags extends ConnectionOverrides {
   kind?: ExecutionKind;
@@ -25,25 +26,12 @@ const MAX_PAGE_SIZE = 1000;
 /** What `nxrun list` shows when no --limit is given (a namespace can hold millions). */
 export const DEFAULT_LIST_LIMIT = 100;
 
-function executionsOf(client: TemporalClient, kind: ExecutionKind = "activity"): ExecutionClient<unknown> {
-  switch (kind) {
-    case "activity":
-      return client.activities as ExecutionClient<unknown>;
-    case "nexus":
-      return client.nexus as ExecutionClient<unknown>;
-    default: {
-      const never: never = kind;
-      throw new UserError(`--kind must be activity or nexus, not ${String(never)}`);
-    }
-  }
-}
-
 /** Lists executions; returns the exit code. */
 export async function listCommand(flags: ListCountFlags = {}): Promise<number> {
   const limit = flags.limit ?? DEFAULT_LIST_LIMIT;
   const client = await connectForOps(flags);
   try {
-    const executions = executionsOf(client, flags.kind);
+    const executions = executionsOf(client, flags.kind ?? "activity");
     const entries: ExecutionListEntry[] = [];
     let more = false;
     try {
@@ -101,7 +89,7 @@ export async function countCommand(flags: ListCountFlags = {}): Promise<number> 
   const query = [flags.query?.trim(), groupBy ? `GROUP BY ${groupBy}` : undefined].filter(Boolean).join(" ");
   const client = await connectForOps(flags);
   try {
-    const executions = executionsOf(client, flags.kind);
+    const executions = executionsOf(client, flags.kind ?? "activity");
     const result = await executions.count(query).catch((error: unknown) => {
       throw queryError(error, executions.kind);
     });

@@ -2,11 +2,12 @@
  * One execution on Temporal, start to end: start it (or re-attach to it on resume), await its
  * outcome, and when the run is cancelled follow the step's cancellation type (README.md, "The cancellation contract").
  */
+
 import type { CancellationType } from "../pipeline/model.js";
+import { executionsOf } from "../temporal/executions-of.js";
 import { DeadlineExceededError, ResourceExhaustedError, UnavailableError } from "../temporal/grpc-errors.js";
 import type {
   ExecutionClient,
-  ExecutionKind,
   IdReusePolicy,
   Outcome,
   StartActivityOptions,
@@ -67,10 +68,6 @@ const DESCRIBE_INTERVAL_MS = 250;
 const TRANSIENT_RETRY_LIMIT_MS = 10 * 60_000;
 const DESCRIBE_INTERVAL_MAX_MS = 2_000;
 
-function clientFor(client: TemporalClient, kind: ExecutionKind): ExecutionClient<unknown> {
-  return (kind === "activity" ? client.activities : client.nexus) as ExecutionClient<unknown>;
-}
-
 /**
  * Starts (or re-attaches to) the execution and awaits it. When `cancelSignal` aborts, follows
  * `cancellation`. Throws only for errors talking to the server that are not about this execution.
@@ -82,7 +79,7 @@ export async function runExecution(
   cancelSignal: AbortSignal,
   hooks: ExecutionHooks = {},
 ): Promise<ExecutionResult> {
-  const executions = clientFor(ctx.client, spec.kind);
+  const executions = executionsOf(ctx.client, spec.kind);
   const id = spec.options.id;
   let runId: string | undefined;
   let reused = false;

@@ -2,6 +2,7 @@
  * The executions the engine is awaiting right now, so a second Ctrl-C can terminate each of them.
  * Holds only what is in flight (bounded by the run's concurrency), never finished or pending work.
  */
+import { executionsOf } from "../temporal/executions-of.js";
 import type { ExecutionKind, TemporalClient } from "../temporal/types.js";
 import type { ExecutionRef } from "./events.js";
 
@@ -47,7 +48,7 @@ export class InFlight {
 
   private async terminateOne(execution: InFlightExecution, reason: string): Promise<void> {
     execution.terminated = true;
-    const executions = execution.kind === "activity" ? this.client.activities : this.client.nexus;
+    const executions = executionsOf(this.client, execution.kind);
     try {
       await executions.terminate(execution.executionId, execution.runId, reason);
     } catch {

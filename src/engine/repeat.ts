@@ -6,8 +6,10 @@
  * `every`, except after an attempt read back on resume whose successor exists already. Retrying a
  * failing attempt stays the retry policy's job: a failed attempt fails the step.
  */
+
 import type { Scope } from "../pipeline/expr/scope.js";
 import type { Step, TemporalStepCall } from "../pipeline/model.js";
+import { executionsOf } from "../temporal/executions-of.js";
 import { NotFoundError } from "../temporal/grpc-errors.js";
 import { sleep } from "./abort.js";
 import { buildExecutionSpec, isTruthy } from "./call-spec.js";
@@ -138,7 +140,7 @@ async function runAttempt(
 
 /** Whether the server holds the execution `id` (an attempt an earlier run of this run ID started). */
 async function exists(ctx: RunContext, call: TemporalStepCall, id: string, signal: AbortSignal): Promise<boolean> {
-  const executions = call.kind === "activity" ? ctx.client.activities : ctx.client.nexus;
+  const executions = executionsOf(ctx.client, call.kind);
   try {
     await retryTransient(() => executions.describe(id), signal);
     return true;

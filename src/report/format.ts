@@ -1,6 +1,6 @@
 /** Text shared by the plain lines, the Ink view and JUnit: durations, errors, statuses, IDs. */
 import { sanitizeTerminalText } from "../base/terminal-text.js";
-import type { CancelEvent, RepeatProgress, StepError, StepStatus } from "../engine/events.js";
+import type { CancelEvent, RepeatProgress, StepStatus } from "../engine/events.js";
 
 /** `850ms`, `12.3s`, `4m05s`, `2h03m`. */
 export function formatDuration(ms: number): string {
@@ -28,26 +28,8 @@ export function elapsedMs(
   return Math.max(0, end - start);
 }
 
-/** The error and its causes, outermost first. Stops at a depth of 20 in case of a cycle. */
-export function causeChain(error: StepError): StepError[] {
-  const chain: StepError[] = [];
-  for (let current: StepError | undefined = error; current && chain.length < 20; current = current.cause) {
-    chain.push(current);
-  }
-  return chain;
-}
-
-/** `PaymentDeclined (non-retryable): card declined`. */
-export function describeError(error: StepError): string {
-  const retry = error.nonRetryable === true ? " (non-retryable)" : error.nonRetryable === false ? " (retryable)" : "";
-  const type = error.type ?? "Error";
-  return `${type}${retry}: ${error.message}`;
-}
-
-/** One line: the error, then `← caused by` each cause. */
-export function describeErrorChain(error: StepError): string {
-  return causeChain(error).map(describeError).join(" ← caused by ");
-}
+// How a failure chain reads is decided once, in src/engine/error-chain.ts (status uses it too).
+export { causeChain, describeError, describeErrorChain } from "../engine/error-chain.js";
 
 /** True for statuses that count as a failure of the run. */
 export function isFailure(status: StepStatus): boolean {

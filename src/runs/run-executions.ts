@@ -5,6 +5,9 @@
  */
 
 import { UserError } from "../base/user-error.js";
+import { describeErrorChain } from "../engine/error-chain.js";
+import { stepErrorFromFailure } from "../engine/step-errors.js";
+import { executionsOf } from "../temporal/executions-of.js";
 import type {
   ExecutionKind,
   ExecutionListEntry,
@@ -87,7 +90,7 @@ export async function addFailureMessages(client: TemporalClient, executions: Run
   const work = async () => {
     for (let i = next++; i < todo.length; i = next++) {
       const execution = todo[i] as RunExecution;
-      const kind = execution.kind === "activity" ? client.activities : client.nexus;
+      const kind = executionsOf(client, execution.kind);
       try {
         const description = await kind.describe(execution.id, execution.runId || undefined);
         const outcome = description.outcome;
@@ -102,11 +105,7 @@ export async function addFailureMessages(client: TemporalClient, executions: Run
   return wanted.length - todo.length;
 }
 
-/** A failure and its causes on one line: `outer: inner: root`. */
+/** A failure and its causes on one line, as every output writes a chain (src/engine/error-chain.ts). */
 export function failureText(failure: FailureInfo): string {
-  const parts: string[] = [];
-  for (let f: FailureInfo | undefined = failure, depth = 0; f && depth < 10; f = f.cause, depth++) {
-    if (f.message && !parts.includes(f.message)) parts.push(f.message);
-  }
-  return parts.join(": ").replaceAll(/\s*\n\s*/g, " ");
+  return describeErrorChain(stepErrorFromFailure(failure)).replaceAll(/\s*\n\s*/g, " ");
 }

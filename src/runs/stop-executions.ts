@@ -1,4 +1,5 @@
 /** Requesting cancellation of (or terminating) a run's running executions, a few at a time. */
+import { executionsOf } from "../temporal/executions-of.js";
 import { FailedPreconditionError, NotFoundError } from "../temporal/grpc-errors.js";
 import type { TemporalClient } from "../temporal/types.js";
 import type { RunExecution } from "./run-executions.js";
@@ -26,7 +27,7 @@ export async function stopExecutions(
   const work = async () => {
     for (let i = next++; i < executions.length; i = next++) {
       const execution = executions[i] as RunExecution;
-      const kind = execution.kind === "activity" ? client.activities : client.nexus;
+      const kind = executionsOf(client, execution.kind);
       const runId = execution.runId || undefined;
       try {
         if (action === "cancel") await kind.requestCancel(execution.id, runId, reason);

@@ -137,12 +137,3 @@ export function failureStatus(failure: FailureInfo): Exclude<Outcome["status"], 
       return "failed";
   }
 }
-
-/** One line per failure in the chain, outermost first: `Type: message`. */
-export function formatFailureChain(failure: FailureInfo): string[] {
-  const lines: string[] = [];
-  for (let f: FailureInfo | undefined = failure; f; f = f.cause) {
-    lines.push(f.type ? `${f.type}: ${f.message}` : f.message);
-  }
-  return lines;
-}

@@ -38,10 +38,16 @@ describe("visibility queries", () => {
 });
 
 describe("status formatting", () => {
-  it("joins a failure's cause chain on one line without repeats", () => {
+  it("writes a failure's cause chain on one line, as every output writes a chain", () => {
     expect(
-      failureText({ message: "step failed", cause: { message: "disk\nquota", cause: { message: "step failed" } } }),
-    ).toBe("step failed: disk quota");
+      failureText({
+        message: "step failed",
+        kind: "application",
+        type: "DeployError",
+        nonRetryable: true,
+        cause: { message: "disk\nquota", kind: "application", type: "IOError" },
+      }),
+    ).toBe("DeployError (non-retryable): step failed ← caused by IOError: disk quota");
   });
 
   it("aligns table columns and leaves the last one unpadded", () => {

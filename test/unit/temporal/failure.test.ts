@@ -1,11 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { decodeFailure, failureStatus, formatFailureChain } from "../../../src/temporal/failure.js";
+import { decodeFailure, failureStatus } from "../../../src/temporal/failure.js";
 import { encodePayloads } from "../../../src/temporal/payloads.js";
 import { enums, failureApi, type TemporalApi } from "../../../src/temporal/proto.js";
+import type { FailureInfo } from "../../../src/temporal/types.js";
 
 /** Encodes and decodes, so the test sees what protobufjs gives for bytes from the server. */
 function wire(failure: TemporalApi.api.failure.v1.IFailure) {
   return failureApi.Failure.decode(failureApi.Failure.encode(failure).finish());
+}
+
+/** The decoded chain, outermost first, one `Type: message` per link. */
+function links(failure: FailureInfo): string[] {
+  const lines: string[] = [];
+  for (let f: FailureInfo | undefined = failure; f; f = f.cause)
+    lines.push(f.type ? `${f.type}: ${f.message}` : f.message);
+  return lines;
 }
 
 describe("decodeFailure", () => {
@@ -49,7 +58,7 @@ describe("decodeFailure", () => {
         },
       },
     });
-    expect(formatFailureChain(info)).toEqual([
+    expect(links(info)).toEqual([
       "PaymentDeclined: charge failed",
       "CardError: card expired",
       "TimeoutFailure: upstream timed out",
@@ -101,6 +110,6 @@ describe("decodeFailure", () => {
   it("bounds a pathological cause chain", () => {
     let f: TemporalApi.api.failure.v1.IFailure = { message: "leaf" };
     for (let i = 0; i < 100; i++) f = { message: `level ${i}`, cause: f };
-    expect(formatFailureChain(decodeFailure(f)).length).toBeLessThanOrEqual(33);
+    expect(links(decodeFailure(f)).length).toBeLessThanOrEqual(33);
   });
 });
