@@ -87,7 +87,13 @@ describe.concurrent("nxrun status, list, count", () => {
     expect(text.stdout).toMatch(
       new RegExp(`^items\\[2\\]\\s+activity\\s+Completed\\s+\\S+\\s+\\S+\\s+${runId}\\.items\\.2$`, "m"),
     );
-    expect(text.stdout).toMatch(new RegExp(`^boom\\s+activity\\s+Failed\\s+.*${runId}\\.boom\\s+boom on purpose`, "m"));
+    // The failure chain as every output writes it (src/engine/error-chain.ts).
+    expect(text.stdout).toMatch(
+      new RegExp(
+        `^boom\\s+activity\\s+Failed\\s+.*${runId}\\.boom\\s+TestFailure \\(non-retryable\\): boom on purpose ← caused by QuotaError`,
+        "m",
+      ),
+    );
   });
 
   it("status of a run that does not exist says so with a hint and exits 2", async () => {
