@@ -8,6 +8,7 @@ import { executionsOf } from "../temporal/executions-of.js";
 import { DeadlineExceededError, ResourceExhaustedError, UnavailableError } from "../temporal/grpc-errors.js";
 import type {
   ExecutionClient,
+  ExecutionKind,
   IdReusePolicy,
   Outcome,
   StartActivityOptions,

@@ -9,6 +9,7 @@
  * A describe that fails is retried later and never fails the step (the execution's own await
  * decides the step).
  */
+import { executionsOf } from "../../temporal/executions-of.js";
 import type { ExecutionDescription, ExecutionKind, TemporalClient } from "../../temporal/types.js";
 import { sleep } from "../abort.js";
 import type { ExecutionProgress } from "../events.js";
@@ -91,7 +92,7 @@ export class Follower {
   }
 
   private executions(kind: ExecutionKind) {
-    return kind === "activity" ? this.client.activities : this.client.nexus;
+    return executionsOf(this.client, kind);
   }
 
   private async loop(
