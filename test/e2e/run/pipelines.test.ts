@@ -88,6 +88,9 @@ steps:
     concurrency: 20
     activity: add
     taskQueue: {{queue}}
+    # A lost attempt is retried after 15 s, not at the 10-minute default: on a loaded machine the dev
+    # server sometimes hands a task to the worker and loses it (bench/findings.md, "The stalls").
+    timeouts: { startToClose: 15s }
     input: { a: "{% $item %}", b: "{% $index * 1000 %}" }
 outputs:
   sums: "{% $steps.each.output.sum %}"

@@ -24,6 +24,9 @@ defaults:
 steps:
   - id: first
     activity: sleepFor
+    # Each activity step: a lost attempt is retried after 15 s, not at the 10-minute default (on a
+    # loaded machine the dev server sometimes loses a task it handed out: bench/findings.md, "The stalls").
+    timeouts: { startToClose: 15s }
     input: { ms: 1500 }
   - id: op
     nexus: { endpoint: {{endpoint}}, service: TestService, operation: shout }
@@ -32,9 +35,11 @@ steps:
     forEach: "{% [1..${ITEMS}] %}"
     concurrency: 2
     activity: sleepFor
+    timeouts: { startToClose: 15s }
     input: { ms: "{% 600 + $item * 100 %}" }
   - id: last
     activity: echo
+    timeouts: { startToClose: 15s }
     input: { text: "{% $steps.op.output.text & '-' & $inputs.tag %}", total: "{% $sum($steps.each.output.slept) %}" }
 outputs:
   text: "{% $steps.last.output.text %}"
