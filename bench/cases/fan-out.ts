@@ -1,4 +1,5 @@
 /** B2 and B3: a forEach of no-op executions against Promise pools over each client and a raw gRPC loop. */
+import { execFileSync } from "node:child_process";
 import { type BenchContext, nxrun, peer, timeCommands } from "../context.js";
 import { fanOutPipeline, nexusFanOutPipeline } from "../pipelines.js";
 import {
@@ -18,7 +19,14 @@ async function fanOut(
   kind: "activity" | "nexus",
   count: number,
   concurrency: number,
-): Promise<{ measurements: Measurement[]; nxrun: Measurement; raw: Measurement; own: Measurement }> {
+): Promise<{
+  measurements: Measurement[];
+  nxrun: Measurement;
+  raw: Measurement;
+  own: Measurement;
+  followOff: Measurement;
+  describesPerExecution: number | undefined;
+}> {
   const file =
     kind === "activity"
       ? fanOutPipeline(ctx.pipelinesDir, concurrency)
@@ -28,10 +36,18 @@ async function fanOut(
   const target = kind === "activity" ? ["--task-queue", ctx.taskQueue] : ["--endpoint", ctx.endpoint];
   const tag = kind === "activity" ? "b2" : "b3";
   const extra = { executions: count };
-  const [nx, sdk, own, raw] = await timeCommands(ctx, [
+  const [nx, off, sdk, own, raw] = await timeCommands(ctx, [
     {
       peer: "nxrun",
       command: { name: `${tag}-nxrun`, argv: nxrun(file, "-i", `n=${count}`, "--output", "plain", ...conn) },
+      extra,
+    },
+    {
+      peer: "nxrun, following off (--describe-rate 0)",
+      command: {
+        name: `${tag}-nxrun-nofollow`,
+        argv: nxrun(file, "-i", `n=${count}`, "--output", "plain", "--describe-rate", "0", ...conn),
+      },
       extra,
     },
     {
@@ -50,7 +66,45 @@ async function fanOut(
       extra,
     },
   ]);
-  return { measurements: [nx, sdk, own, raw], nxrun: nx, raw, own };
+  return {
+    measurements: [nx, off, sdk, own, raw],
+    nxrun: nx,
+    raw,
+    own,
+    followOff: off,
+    describesPerExecution: describesPerExecution(ctx, file, count),
+  };
+}
+
+/**
+ * The Describe and DescribeTaskQueue calls following made per execution, counted by a run of the
+ * same pipeline through nxrun's engine over a counting client (bench/peers/follow-rpcs.ts).
+ */
+function describesPerExecution(ctx: BenchContext, file: string, count: number): number | undefined {
+  try {
+    const argv = peer(
+      "follow-rpcs.js",
+      "--address",
+      ctx.address,
+      "--namespace",
+      ctx.namespace,
+      "--pipeline",
+      file,
+      "--n",
+      String(count),
+    );
+    const out = execFileSync(argv[0] as string, argv.slice(1), { env: ctx.env, encoding: "utf8", timeout: 600_000 });
+    const counts = JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as {
+      executions: number;
+      describes: number;
+      pollerChecks: number;
+    };
+    process.stderr.write(`bench:   following's calls: ${JSON.stringify(counts)}\n`);
+    return counts.executions > 0 ? (counts.describes + counts.pollerChecks) / counts.executions : undefined;
+  } catch (error) {
+    process.stderr.write(`bench:   counting following's calls failed: ${(error as Error).message}\n`);
+    return undefined;
+  }
 }
 
 /** B2: forEach of no-op activities (2,000 at concurrency 200 in the full run). */
@@ -70,6 +124,12 @@ export async function benchFanOut(ctx: BenchContext): Promise<Omit<CaseResult, "
       // Same executions on both sides, so the ratio per run is the ratio per execution (issue 17's target).
       atMost("CPU per execution: nxrun / grpc-raw", cpuRatio(run.nxrun, run.raw), 1.15),
       info("CPU per run: nxrun / nxrun-client pool", cpuRatio(run.nxrun, run.own)),
+      atLeast(
+        "following on / off executions/s (at median wall time)",
+        ratio(ratePerSecond(run.nxrun), ratePerSecond(run.followOff)),
+        0.97,
+      ),
+      info("extra RPCs per execution from following (Describe + DescribeTaskQueue)", run.describesPerExecution),
     ],
     notes: [
       "Executions/s = executions / whole-process wall time (start-up and connection included for every peer alike).",
@@ -95,6 +155,12 @@ export async function benchNexus(ctx: BenchContext): Promise<Omit<CaseResult, "s
       // Same executions on both sides, so the ratio per run is the ratio per execution (issue 17's target).
       atMost("CPU per execution: nxrun / grpc-raw", cpuRatio(run.nxrun, run.raw), 1.15),
       info("CPU per run: nxrun / nxrun-client pool", cpuRatio(run.nxrun, run.own)),
+      atLeast(
+        "following on / off operations/s (at median wall time)",
+        ratio(ratePerSecond(run.nxrun), ratePerSecond(run.followOff)),
+        0.97,
+      ),
+      info("extra RPCs per execution from following (Describe + DescribeTaskQueue)", run.describesPerExecution),
     ],
     notes: [
       "The sdk-client peer is @temporalio/client's NexusClient (client.nexus.createServiceClient(...).executeOperation).",
