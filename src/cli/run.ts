@@ -8,7 +8,7 @@ import { ExitCode } from "../base/exit-codes.js";
 import { isUserError, UserError } from "../base/user-error.js";
 import type { Reporter, RunRecord } from "../engine/events.js";
 import { newRunId } from "../engine/execution-ids.js";
-import { readSecrets } from "../engine/secrets.js";
+import { readSecrets, readUsedSecrets } from "../engine/secrets.js";
 import { formatDiagnostics } from "../pipeline/format-diagnostics.js";
 import { loadPipeline } from "../pipeline/load.js";
 import type { Pipeline } from "../pipeline/model.js";
@@ -39,6 +39,8 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
   }
   let inputs = resolved.values;
   const secrets = readSecrets(pipeline, process.env);
+  const usedSecrets = readUsedSecrets(pipeline, process.env);
+  const secretValues = [...Object.values(secrets), ...[...usedSecrets.values()].flatMap((s) => Object.values(s))];
 
   if (flags.runId !== undefined && flags.resume !== undefined && flags.runId !== flags.resume) {
     throw new UserError(`--run-id ${flags.runId} and --resume ${flags.resume} name different runs`, {
@@ -86,7 +88,7 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
       ...(flags.report === undefined ? {} : { report: flags.report }),
       ...(flags.junit === undefined ? {} : { junit: flags.junit }),
       summary: (await import("./summary-options.js")).summaryOptions(pipeline, flags, output, process.env),
-      secrets: Object.values(secrets),
+      secrets: secretValues,
       header: { address: client.address, namespace: client.namespace },
       ...(ui.links ? { links: ui.links, hyperlinks: createSupportsHyperlinks(process.stdout) } : {}),
     });
@@ -96,7 +98,16 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
       exitCode: ExitCode.bug,
     };
     try {
-      const outcome = await runWithSignals(pipeline, runId, inputs, secrets, flags, client, reporter, prepared);
+      const outcome = await runWithSignals(
+        pipeline,
+        runId,
+        inputs,
+        { secrets, usedSecrets },
+        flags,
+        client,
+        reporter,
+        prepared,
+      );
       end = outcome;
       return outcome.exitCode;
     } catch (error) {
@@ -116,7 +127,7 @@ async function runWithSignals(
   pipeline: Pipeline,
   runId: string,
   inputs: Record<string, unknown>,
-  secrets: Record<string, string>,
+  { secrets, usedSecrets }: { secrets: Record<string, string>; usedSecrets: Map<string, Record<string, string>> },
   flags: RunFlags,
   client: import("../temporal/types.js").TemporalClient,
   reporter: Reporter,
@@ -148,6 +159,7 @@ async function runWithSignals(
       client,
       inputs,
       secrets,
+      usedSecrets,
       reporter,
       signal: interrupt.signal,
       terminateSignal: terminate.signal,
@@ -213,29 +225,37 @@ async function dryRun(
   lines.push(`inputs: ${json(plan.inputs)}`);
   if (Object.keys(plan.vars).length > 0) lines.push(`vars: ${json(plan.vars)}`);
   lines.push(`concurrency: ${plan.concurrency}${plan.timeout === undefined ? "" : `, timeout: ${plan.timeout} ms`}`);
-  let section = "";
-  for (const step of plan.steps) {
-    if (step.section !== section) {
-      section = step.section;
-      lines.push(`${section}:`);
+  // A uses step's own steps are listed under it, one level deeper.
+  const printSteps = (steps: typeof plan.steps, indent: string): void => {
+    let section = "";
+    for (const step of steps) {
+      if (step.section !== section) {
+        section = step.section;
+        lines.push(`${indent.slice(2)}${section}:`);
+      }
+      const after = step.dependsOn.length > 0 ? ` after ${step.dependsOn.join(", ")}` : "";
+      lines.push(`${indent}${step.id}: ${step.call}${after}`);
+      if (step.call !== "confirm") lines.push(`${indent}  execution ID: ${step.executionId}`);
+      if (step.when !== undefined) lines.push(`${indent}  when: ${json(step.when)}`);
+      if (step.forEach !== undefined) lines.push(`${indent}  forEach: ${json(step.forEach)}`);
+      if (step.repeat !== undefined) lines.push(`${indent}  repeat: ${step.repeat}`);
+      if (step.input !== undefined)
+        lines.push(
+          `${indent}  ${step.call === "confirm" ? "prompt" : step.call.startsWith("uses ") ? "with" : "input"}: ${json(step.input)}`,
+        );
+      for (const [name, value] of Object.entries(step.settings ?? {})) lines.push(`${indent}  ${name}: ${json(value)}`);
+      if (step.call !== "confirm")
+        lines.push(`${indent}  cancellation: ${step.cancellation}, onError: ${step.onError}`);
+      if (step.compensate) {
+        lines.push(`${indent}  compensate: ${step.compensate.call} as ${step.compensate.executionId}`);
+        if (step.compensate.input !== undefined) lines.push(`${indent}    input: ${json(step.compensate.input)}`);
+        for (const [name, value] of Object.entries(step.compensate.settings ?? {}))
+          lines.push(`${indent}    ${name}: ${json(value)}`);
+      }
+      if (step.steps) printSteps(step.steps, `${indent}    `);
     }
-    const after = step.dependsOn.length > 0 ? ` after ${step.dependsOn.join(", ")}` : "";
-    lines.push(`  ${step.id}: ${step.call}${after}`);
-    if (step.call !== "confirm") lines.push(`    execution ID: ${step.executionId}`);
-    if (step.when !== undefined) lines.push(`    when: ${json(step.when)}`);
-    if (step.forEach !== undefined) lines.push(`    forEach: ${json(step.forEach)}`);
-    if (step.repeat !== undefined) lines.push(`    repeat: ${step.repeat}`);
-    if (step.input !== undefined)
-      lines.push(`    ${step.call === "confirm" ? "prompt" : "input"}: ${json(step.input)}`);
-    for (const [name, value] of Object.entries(step.settings ?? {})) lines.push(`    ${name}: ${json(value)}`);
-    if (step.call !== "confirm") lines.push(`    cancellation: ${step.cancellation}, onError: ${step.onError}`);
-    if (step.compensate) {
-      lines.push(`    compensate: ${step.compensate.call} as ${step.compensate.executionId}`);
-      if (step.compensate.input !== undefined) lines.push(`      input: ${json(step.compensate.input)}`);
-      for (const [name, value] of Object.entries(step.compensate.settings ?? {}))
-        lines.push(`      ${name}: ${json(value)}`);
-    }
-  }
+  };
+  printSteps(plan.steps, "  ");
   process.stdout.write(`${maskSecrets(lines.join("\n"), Object.values(secrets))}\n`);
   return ExitCode.ok;
 }

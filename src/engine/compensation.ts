@@ -18,17 +18,24 @@ export function compensationRecordId(stepId: string): string {
 }
 
 export async function runCompensations(ctx: RunContext, stop: AbortSignal): Promise<void> {
-  for (const stepId of [...ctx.completionOrder].reverse()) {
+  // Steps of sub-pipelines (uses:) are in the same order: their undo joins the run's.
+  for (const { ctx: owner, stepId } of [...ctx.completionOrder].reverse()) {
     if (stop.aborted) return;
-    const compensate = ctx.stepsById.get(stepId)?.compensate;
+    const compensate = owner.stepsById.get(stepId)?.compensate;
     if (!compensate) continue;
-    const recordId = compensationRecordId(stepId);
-    const record: StepRecord = { id: recordId, section: "compensate", kind: compensate.call.kind, status: "pending" };
+    const recordId = compensationRecordId(`${owner.recordPrefix}${stepId}`);
+    const record: StepRecord = {
+      id: recordId,
+      section: "compensate",
+      kind: compensate.call.kind,
+      status: "pending",
+      ...(owner.parentRecordId === undefined ? {} : { parent: owner.parentRecordId }),
+    };
     ctx.addRecord(record);
-    const id = compensationExecutionId(ctx.runId, ctx.stepKey(stepId));
+    const id = compensationExecutionId(owner.runId, owner.stepKey(stepId));
     let holdsSlot = false;
     try {
-      const spec = await buildExecutionSpec(ctx, compensate.call, compensate, ctx.scope(), id);
+      const spec = await buildExecutionSpec(owner, compensate.call, compensate, owner.scope(), id);
       holdsSlot = await ctx.slots.acquire(stop);
       if (!holdsSlot) {
         record.status = "skipped";

@@ -16,6 +16,7 @@ import { formatDuration } from "../pipeline/duration.js";
 import type { CompiledValue } from "../pipeline/expr/compiled.js";
 import type { Scope } from "../pipeline/expr/scope.js";
 import type { CallOptions, ComputedSettings, Pipeline, Repeat, Step, StepCall } from "../pipeline/model.js";
+import { withInputs } from "../pipeline/with-inputs.js";
 import { compensationExecutionId, itemExecutionId, repeatExecutionId, stepExecutionId } from "./execution-ids.js";
 import type { Evaluate } from "./run-options.js";
 
@@ -35,6 +36,8 @@ export interface DryRunStep {
   /** Computed call settings by name (`taskQueue`, `timeouts.startToClose`): the value, one per item, or the expression. */
   settings?: Record<string, unknown>;
   compensate?: { call: string; executionId: string; input?: unknown; settings?: Record<string, unknown> };
+  /** uses: the used pipeline's steps, as its run would start them (IDs `<runId>.<stepId>.<substep>`). */
+  steps?: DryRunStep[];
 }
 
 export interface DryRunPlan {
@@ -92,6 +95,25 @@ export async function dryRunPlan(
     if (input !== undefined) entry.input = await resolve(input);
     if (step.call.kind === "confirm") entry.input = await resolve(step.call.prompt);
     if (settings) entry.settings = settings;
+    if (step.call.kind === "uses") {
+      const withValues = await resolve(step.call.with);
+      entry.input = withValues;
+      const used = step.call.pipeline;
+      const values = (typeof withValues === "object" && withValues !== null ? withValues : {}) as Record<
+        string,
+        unknown
+      >;
+      const base =
+        step.forEach === undefined
+          ? stepExecutionId(options.runId, step.id)
+          : itemExecutionId(options.runId, step.id, 0);
+      try {
+        const nested = await dryRunPlan(used, { ...options, runId: base, inputs: withInputs(used, values) });
+        entry.steps = nested.steps;
+      } catch {
+        // Its vars need values known only during the run: the nested plan is left out, the step shown.
+      }
+    }
     if (step.compensate) {
       const compensateSettings = await describeSettings(step.compensate, items, known, evaluateIn);
       entry.compensate = {
@@ -171,6 +193,8 @@ export function describeCall(call: StepCall, computed?: ComputedSettings): strin
       return `nexus ${shown(call.endpoint, computed?.endpoint)}/${call.service}/${call.operation}`;
     case "confirm":
       return "confirm";
+    case "uses":
+      return `uses ${call.pipeline.name} (${call.file})`;
     case "wait":
       return call.wait.kind === "literal"
         ? `wait ${String(call.wait.value)}`

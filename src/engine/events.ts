@@ -66,6 +66,8 @@ export interface StepRecord {
   waitUntil?: string;
   /** Repeated steps (not forEach: each item has its own). */
   repeat?: RepeatProgress;
+  /** Steps of a sub-pipeline (uses:): the record ID of the uses step they run under. */
+  parent?: string;
 }
 
 export interface ItemRecord {

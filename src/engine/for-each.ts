@@ -4,7 +4,7 @@
  * ten thousand small records, not ten thousand pending promises or closures.
  */
 import { setMaxListeners } from "node:events";
-import type { Step } from "../pipeline/model.js";
+import type { Step, TemporalStepCall } from "../pipeline/model.js";
 import { buildExecutionSpec, describeType } from "./call-spec.js";
 import type { ItemRecord, StepError, StepRecord } from "./events.js";
 import { runExecution } from "./execution.js";
@@ -13,6 +13,7 @@ import { runRepeated } from "./repeat.js";
 import type { RunContext } from "./run-context.js";
 import { stepErrorFromThrown } from "./step-errors.js";
 import { applyProgress, applyResult, isFailure } from "./step-outcome.js";
+import { runSubPipeline } from "./sub-pipeline.js";
 import { allowedFailures } from "./tolerated-failures.js";
 
 export async function runForEach(ctx: RunContext, step: Step, record: StepRecord, signal: AbortSignal): Promise<void> {
@@ -56,8 +57,12 @@ export async function runForEach(ctx: RunContext, step: Step, record: StepRecord
   const runItem = async (index: number): Promise<void> => {
     const item = items[index] as ItemRecord;
     const id = itemExecutionId(ctx.runId, ctx.stepKey(step.id), index);
+    if (call.kind === "uses") {
+      await runUsesItem(item, call, id);
+      return;
+    }
     if (step.repeat) {
-      await runRepeatedItem(item, id);
+      await runRepeatedItem(item, id, call);
       return;
     }
     let spec: Awaited<ReturnType<typeof buildExecutionSpec>>;
@@ -110,8 +115,29 @@ export async function runForEach(ctx: RunContext, step: Step, record: StepRecord
     if (isFailure(item.status)) countFailure(item);
   };
 
+  // A uses item: one sub-pipeline per item, under `<runId>.<stepId>.<index>`, its records `<stepId>[<index>].<substep>`.
+  const runUsesItem = async (item: ItemRecord, uses: Extract<Step["call"], { kind: "uses" }>, id: string) => {
+    item.status = "running";
+    item.startedAt = new Date().toISOString();
+    ctx.reporter.onItemStart?.({ stepId: step.id, item });
+    try {
+      const scope = ctx.scope({ item: values[item.index], index: item.index });
+      const result = await runSubPipeline(ctx, step, uses, scope, id, `${step.id}[${item.index}].`, itemSignal);
+      item.status = result.status;
+      if (result.output !== undefined) item.output = result.output;
+      if (result.error !== undefined) item.error = result.error;
+    } catch (error) {
+      item.status = "failed";
+      item.error = stepErrorFromThrown(error);
+      ctx.noteFatal(error);
+    }
+    item.closedAt = new Date().toISOString();
+    ctx.reporter.onItemEnd?.({ stepId: step.id, item });
+    if (isFailure(item.status)) countFailure(item);
+  };
+
   // A repeated item: its attempts run by repeat.ts, each attempt announced as a (re)start of the item.
-  const runRepeatedItem = async (item: ItemRecord, id: string): Promise<void> => {
+  const runRepeatedItem = async (item: ItemRecord, id: string, call: TemporalStepCall): Promise<void> => {
     item.status = "running";
     item.startedAt = new Date().toISOString();
     const update = () => ctx.reporter.onItemStart?.({ stepId: step.id, item });

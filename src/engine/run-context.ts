@@ -36,14 +36,59 @@ export function cancellationAction(type: CancellationType): string {
   }
 }
 
+/** A sub-pipeline's run (uses:) inside its caller's. */
+export interface SubRun {
+  readonly parent: RunContext;
+  /** Put before its steps' IDs in records and events: `db.` or `db[2].`. */
+  readonly recordPrefix: string;
+  /** The record ID of the uses step, set as each nested record's `parent`. */
+  readonly parentRecordId: string;
+}
+
+/**
+ * Runs one section of a pipeline (src/engine/scheduler.ts). Held by the context so a sub-pipeline
+ * (uses:) can run its sections without the step runner importing the scheduler that imports it.
+ */
+export type SectionRunner = (ctx: RunContext, steps: readonly Step[], signal: AbortSignal) => Promise<void>;
+
+/** A completed step, in completion order: the context it ran in (a sub-pipeline's or the run's) and its ID. */
+export interface Completion {
+  readonly ctx: RunContext;
+  readonly stepId: string;
+}
+
+/** A run's (or sub-pipeline's) status from why it was cancelled, or from whether anything failed. */
+export function runStatusOf(ctx: RunContext, sofar: RunStatus = "completed"): RunStatus {
+  switch (ctx.cancelledBecause) {
+    case "signal":
+    case "remote":
+      return "canceled";
+    case "timeout":
+      return "timedOut";
+    case "failure":
+      return "failed";
+    case undefined:
+      return ctx.failure !== undefined || sofar === "failed" ? "failed" : "completed";
+    default: {
+      const never: never = ctx.cancelledBecause;
+      throw new Error(`unknown cancel reason ${String(never)}`);
+    }
+  }
+}
+
 export class RunContext implements ExecutionContext {
+  /** This pipeline's step records by step ID. */
   readonly records = new Map<string, StepRecord>();
-  /** Every record in the order the run record lists them (plan order, then compensations). */
-  readonly recordList: StepRecord[] = [];
-  readonly completionOrder: string[] = [];
+  /** Every record in the order the run record lists them (plan order, then compensations); the run's, shared by sub-pipelines. */
+  readonly recordList: StepRecord[];
+  /** Steps completed, the run's and its sub-pipelines' together: compensation undoes them in reverse. */
+  readonly completionOrder: Completion[];
   readonly slots: Slots;
   readonly inFlight: InFlight;
   readonly follower: Follower | undefined;
+  /** `db.` for the steps of a sub-pipeline run by step db; "" for the run's own. */
+  readonly recordPrefix: string;
+  readonly parentRecordId: string | undefined;
   readonly stepsById = new Map<string, Step>();
   vars: Record<string, unknown> = {};
   /** Set for `finally` steps: the run's status so far. */
@@ -52,6 +97,10 @@ export class RunContext implements ExecutionContext {
   failure: StepError | undefined;
   /** A server or configuration error (a UserError) that ends the run; rethrown by runPipeline. */
   fatal: unknown;
+  /** Set by runPipeline; a sub-pipeline's context takes its caller's. */
+  runSection: SectionRunner;
+  /** Secret values of the pipelines the run uses (uses:), by file; read by the caller with the run's own. */
+  usedSecrets: ReadonlyMap<string, Record<string, string>> = new Map();
   private readonly cancelController = new AbortController();
   private reason: CancelReason | undefined;
   private readonly stepViews: Record<string, StepView> = {};
@@ -64,17 +113,31 @@ export class RunContext implements ExecutionContext {
     readonly inputs: Record<string, unknown>,
     readonly secrets: Record<string, string>,
     readonly reporter: Reporter,
-    private readonly evaluator: Evaluate,
+    readonly evaluator: Evaluate,
     concurrency: number,
     readonly yes: boolean,
     private readonly attempts: ReadonlyMap<string, number> = new Map(),
     describeRate = 0,
+    readonly sub?: SubRun,
   ) {
-    this.follower = describeRate > 0 ? new Follower(client, { perSecond: describeRate }) : undefined;
-    this.slots = new Slots(concurrency);
+    // A sub-pipeline shares the run's limit, its executions in flight (a second Ctrl-C terminates
+    // them too), its follower, its record list and its completion order.
+    this.follower = sub
+      ? sub.parent.follower
+      : describeRate > 0
+        ? new Follower(client, { perSecond: describeRate })
+        : undefined;
+    this.slots = sub ? sub.parent.slots : new Slots(concurrency);
     // Every in-flight execution listens on this signal; that is by design, not a leak.
     setMaxListeners(0, this.cancelController.signal);
-    this.inFlight = new InFlight(client);
+    this.inFlight = sub ? sub.parent.inFlight : new InFlight(client);
+    this.recordList = sub ? sub.parent.recordList : [];
+    this.completionOrder = sub ? sub.parent.completionOrder : [];
+    this.recordPrefix = sub ? sub.recordPrefix : "";
+    this.parentRecordId = sub?.parentRecordId;
+    this.runSection = sub
+      ? sub.parent.runSection
+      : () => Promise.reject(new Error("bug: RunContext.runSection was not set by runPipeline"));
     for (const step of [...pipeline.steps, ...pipeline.finally]) this.stepsById.set(step.id, step);
   }
 
@@ -107,7 +170,8 @@ export class RunContext implements ExecutionContext {
         });
       }
     }
-    this.reporter.onCancelling?.({ reason, steps });
+    // A sub-pipeline is cancelled by its caller's cancel (already reported) or its own failure (reported as the step's).
+    if (!this.sub) this.reporter.onCancelling?.({ reason, steps });
     this.cancelController.abort();
   }
 
@@ -121,14 +185,14 @@ export class RunContext implements ExecutionContext {
     return `nxrun run ${this.runId}: ${this.reason === undefined ? "cancelled" : why[this.reason]}`;
   }
 
-  /** Adds a record to the run record (and to `$steps` once the step finishes). */
-  addRecord(record: StepRecord): void {
+  /** Adds a record to the run record (and, by its step ID, to `$steps` once the step finishes). */
+  addRecord(record: StepRecord, stepId: string = record.id): void {
     this.recordList.push(record);
-    if (record.section !== "compensate") this.records.set(record.id, record);
+    if (record.section !== "compensate") this.records.set(stepId, record);
   }
 
   /** Makes a finished step visible to later expressions as `$steps.<id>`. */
-  publish(record: StepRecord): void {
+  publish(record: StepRecord, stepId: string = record.id): void {
     const view: StepView = {
       status: record.status,
       ...(record.output === undefined ? {} : { output: record.output }),
@@ -138,7 +202,7 @@ export class RunContext implements ExecutionContext {
       ...(record.startedAt === undefined ? {} : { startedAt: record.startedAt }),
       ...(record.closedAt === undefined ? {} : { closedAt: record.closedAt }),
     };
-    this.stepViews[record.id] = view;
+    this.stepViews[stepId] = view;
   }
 
   /** The scope expressions see now; `item`/`index` inside forEach. */
@@ -159,9 +223,16 @@ export class RunContext implements ExecutionContext {
     return item === undefined ? scope : { ...scope, item: item.item, index: item.index };
   }
 
+  /** The secret values a used pipeline declared. */
+  secretsOf(used: Pipeline): Record<string, string> {
+    if (this.sub) return this.sub.parent.secretsOf(used);
+    return this.usedSecrets.get(used.file) ?? {};
+  }
+
   /** Remembers a server error (a ServerError: unreachable, refused, feature off) so the run ends with it. */
   noteFatal(error: unknown): void {
     if (error instanceof ServerError && this.fatal === undefined) this.fatal = error;
+    this.sub?.parent.noteFatal(error);
   }
 
   /** Evaluates a compiled value (the evaluator may be sync or async). */

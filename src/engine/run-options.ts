@@ -13,6 +13,8 @@ export interface RunOptions {
   inputs: Record<string, unknown>;
   /** Secret values by name (read from the environment by the caller). */
   secrets?: Record<string, string>;
+  /** The secret values of each used pipeline (uses:), by its file. */
+  usedSecrets?: ReadonlyMap<string, Record<string, string>>;
   reporter?: Reporter;
   /** Aborting cancels the run (Ctrl-C / SIGTERM): in-flight steps follow their cancellation type. */
   signal?: AbortSignal;

@@ -5,9 +5,9 @@
 import { setMaxListeners } from "node:events";
 import type { Pipeline } from "../pipeline/model.js";
 import { runCompensations } from "./compensation.js";
-import type { Reporter, RunRecord, RunStartEvent, RunStatus } from "./events.js";
+import type { Reporter, RunRecord, RunStartEvent } from "./events.js";
 import { newRunId } from "./execution-ids.js";
-import { RunContext } from "./run-context.js";
+import { RunContext, runStatusOf } from "./run-context.js";
 import { DEFAULT_DESCRIBE_RATE, type Evaluate, type RunOptions } from "./run-options.js";
 import { runSection } from "./scheduler.js";
 import { stepErrorFromThrown } from "./step-errors.js";
@@ -42,6 +42,8 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions): Prom
     options.attempts,
     options.describeRate ?? DEFAULT_DESCRIBE_RATE,
   );
+  if (options.usedSecrets) ctx.usedSecrets = options.usedSecrets;
+  ctx.runSection = runSection;
   for (const step of [...pipeline.steps, ...pipeline.finally]) {
     ctx.addRecord({ id: step.id, section: step.section, kind: step.call.kind, status: "pending" });
   }
@@ -94,7 +96,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions): Prom
     await runSection(ctx, pipeline.steps, ctx.cancelSignal);
     if (timer) clearTimeout(timer);
 
-    let status = statusOf(ctx);
+    let status = runStatusOf(ctx);
     if (status === "completed") {
       try {
         const outputs: Record<string, unknown> = {};
@@ -109,7 +111,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions): Prom
     ctx.runStatus = status;
     await runSection(ctx, pipeline.finally, stopCleanup.signal);
 
-    record.status = statusOf(ctx, status);
+    record.status = runStatusOf(ctx, status);
     if (record.status !== "completed") delete record.outputs;
     record.closedAt = now().toISOString();
     if (ctx.failure) record.error = ctx.failure;
@@ -126,25 +128,6 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions): Prom
   }
   if (ctx.fatal !== undefined) throw ctx.fatal;
   return record;
-}
-
-/** The run's status from why it was cancelled, or from whether anything failed. */
-function statusOf(ctx: RunContext, sofar: RunStatus = "completed"): RunStatus {
-  switch (ctx.cancelledBecause) {
-    case "signal":
-    case "remote":
-      return "canceled";
-    case "timeout":
-      return "timedOut";
-    case "failure":
-      return "failed";
-    case undefined:
-      return ctx.failure !== undefined || sofar === "failed" ? "failed" : "completed";
-    default: {
-      const never: never = ctx.cancelledBecause;
-      throw new Error(`unknown cancel reason ${String(never)}`);
-    }
-  }
 }
 
 function runStartEvent(pipeline: Pipeline, record: RunRecord, resumed: boolean): RunStartEvent {

@@ -26,3 +26,25 @@ export function readSecrets(
   }
   return secrets;
 }
+
+/** The pipelines a pipeline uses (uses:), at any depth, each once. */
+export function usedPipelines(pipeline: Pipeline): Pipeline[] {
+  const found = new Map<string, Pipeline>();
+  const walk = (p: Pipeline) => {
+    for (const step of [...p.steps, ...p.finally]) {
+      if (step.call.kind !== "uses" || found.has(step.call.file)) continue;
+      found.set(step.call.file, step.call.pipeline);
+      walk(step.call.pipeline);
+    }
+  };
+  walk(pipeline);
+  return [...found.values()];
+}
+
+/** The secrets of every used pipeline, by file: a run needs them all before it starts. */
+export function readUsedSecrets(
+  pipeline: Pipeline,
+  env: Readonly<Record<string, string | undefined>>,
+): Map<string, Record<string, string>> {
+  return new Map(usedPipelines(pipeline).map((used) => [used.file, readSecrets(used, env)]));
+}

@@ -13,6 +13,7 @@ import { runRepeated } from "./repeat.js";
 import type { RunContext } from "./run-context.js";
 import { stepErrorFromThrown } from "./step-errors.js";
 import { applyProgress, applyResult, isFailure } from "./step-outcome.js";
+import { runSubPipeline } from "./sub-pipeline.js";
 import { runWait } from "./wait.js";
 
 /** Runs `step` to its end; never throws for a step's own failure (that is recorded). */
@@ -30,6 +31,8 @@ export async function runStep(ctx: RunContext, step: Step, signal: AbortSignal):
       await runWait(ctx, step, step.call.wait, record, signal);
     } else if (step.forEach !== undefined) {
       await runForEach(ctx, step, record, signal);
+    } else if (step.call.kind === "uses") {
+      await runUses(ctx, step, step.call, record, signal);
     } else {
       await runSingle(ctx, step, record, signal);
     }
@@ -42,7 +45,8 @@ export async function runStep(ctx: RunContext, step: Step, signal: AbortSignal):
 }
 
 async function runSingle(ctx: RunContext, step: Step, record: StepRecord, signal: AbortSignal): Promise<void> {
-  if (step.call.kind === "confirm" || step.call.kind === "wait") throw new Error("unreachable: gate step in runSingle");
+  if (step.call.kind === "confirm" || step.call.kind === "wait" || step.call.kind === "uses")
+    throw new Error("unreachable: not an execution step in runSingle");
   const id = stepExecutionId(ctx.runId, ctx.stepKey(step.id));
   if (step.repeat) {
     await runSingleRepeated(ctx, step, step.call, id, record, signal);
@@ -86,6 +90,31 @@ async function runSingle(ctx: RunContext, step: Step, record: StepRecord, signal
   }
 }
 
+/** A uses step: the sub-pipeline under `<runId>.<stepId>`, its records nested under this one. */
+async function runUses(
+  ctx: RunContext,
+  step: Step,
+  call: Extract<Step["call"], { kind: "uses" }>,
+  record: StepRecord,
+  signal: AbortSignal,
+): Promise<void> {
+  record.status = "running";
+  record.startedAt = new Date().toISOString();
+  ctx.reporter.onStepStart?.({ stepId: step.id, record });
+  const result = await runSubPipeline(
+    ctx,
+    step,
+    call,
+    ctx.scope(),
+    stepExecutionId(ctx.runId, ctx.stepKey(step.id)),
+    `${step.id}.`,
+    signal,
+  );
+  record.status = result.status;
+  if (result.output !== undefined) record.output = result.output;
+  if (result.error !== undefined) record.error = result.error;
+}
+
 /** A repeated single step: the attempts run by repeat.ts, the step's record carrying the progress. */
 async function runSingleRepeated(
   ctx: RunContext,
@@ -111,8 +140,8 @@ async function runSingleRepeated(
 /** Publishes a finished step and applies its `onError`. */
 export function finishStep(ctx: RunContext, step: Step, record: StepRecord): void {
   if (record.startedAt !== undefined) record.closedAt = new Date().toISOString();
-  ctx.publish(record);
-  if (record.status === "completed" && step.section === "steps") ctx.completionOrder.push(step.id);
+  ctx.publish(record, step.id);
+  if (record.status === "completed" && step.section === "steps") ctx.completionOrder.push({ ctx, stepId: step.id });
   ctx.reporter.onStepEnd?.({ stepId: step.id, record });
   if (isFailure(record.status) && step.onError === "fail") {
     if (ctx.failure === undefined) {

@@ -39,6 +39,7 @@ import type {
   RawTimeouts,
 } from "./raw-types.js";
 import { describeLocation } from "./schema-errors.js";
+import { withProblems } from "./with-inputs.js";
 import type { JsonPath, YamlFile } from "./yaml-source.js";
 
 /** A step before references are resolved: dependsOn is filled in by check-references. */
@@ -68,6 +69,24 @@ const CONFIRM_FORBIDDEN = [
 ] as const;
 /** A wait only waits: nothing to call, nothing to undo, nothing to repeat per item. */
 const WAIT_FORBIDDEN = CONFIRM_FORBIDDEN;
+/** A uses step's steps carry their own settings; forEach runs one sub-pipeline per item. */
+const USES_FORBIDDEN = [
+  "input",
+  "args",
+  "taskQueue",
+  "timeouts",
+  "retry",
+  "cancellation",
+  "priority",
+  "compensate",
+  "repeat",
+] as const;
+
+/**
+ * Loads the pipeline a `uses:` names (relative to this file), reporting its own problems where they
+ * are; undefined when it cannot be used.
+ */
+export type ResolveUses = (relative: string, at: SourcePosition) => Pipeline | undefined;
 
 const TIMEOUT_KEYS = ["scheduleToClose", "scheduleToStart", "startToClose", "heartbeat"] as const;
 const RETRY_DURATION_KEYS = ["initialInterval", "maximumInterval"] as const;
@@ -93,8 +112,14 @@ function merged(base: Split | undefined, own: Split | undefined): Split {
 }
 
 /** Builds the model; problems go to `out`. `seen` collects every node compiled as a value. */
-export function buildModel(src: YamlFile, raw: RawPipeline, out: DiagnosticList, seen: Set<Node>): DraftPipeline {
-  const b = new Builder(src, raw, out, seen);
+export function buildModel(
+  src: YamlFile,
+  raw: RawPipeline,
+  out: DiagnosticList,
+  seen: Set<Node>,
+  resolveUses: ResolveUses = () => undefined,
+): DraftPipeline {
+  const b = new Builder(src, raw, out, seen, resolveUses);
   return b.build();
 }
 
@@ -109,6 +134,7 @@ class Builder {
     private readonly raw: RawPipeline,
     private readonly out: DiagnosticList,
     private readonly seen: Set<Node>,
+    private readonly resolveUses: ResolveUses,
   ) {
     this.defaultTimeouts = this.timeouts(raw.defaults?.timeouts, ["defaults", "timeouts"]);
     this.defaultRetry = this.retry(raw.defaults?.retry, ["defaults", "retry"]);
@@ -247,7 +273,7 @@ class Builder {
 
   /** Call, options and defaults shared by steps and compensations. */
   private callAndOptions(
-    raw: RawCompensation & { confirm?: string; wait?: string },
+    raw: RawCompensation & { confirm?: string; wait?: string; uses?: string; with?: Record<string, unknown> },
     path: JsonPath,
     what: string,
   ): { call: StepCall; options: CallOptions } {
@@ -275,12 +301,14 @@ class Builder {
         service: raw.nexus.service,
         operation: raw.nexus.operation,
       };
+    } else if (raw.uses !== undefined) {
+      call = this.usesCall(raw.uses, raw.with, path, what);
     } else if (raw.wait !== undefined) {
       call = { kind: "wait", wait: this.waitValue(raw.wait, [...path, "wait"]) };
     } else {
       call = { kind: "confirm", prompt: this.compile([...path, "confirm"]) };
     }
-    const gate = call.kind === "confirm" || call.kind === "wait";
+    const gate = call.kind === "confirm" || call.kind === "wait" || call.kind === "uses";
 
     const ownTimeouts = this.timeouts(raw.timeouts, [...path, "timeouts"]);
     const ownRetry = this.retry(raw.retry, [...path, "retry"]);
@@ -367,14 +395,30 @@ class Builder {
           ? CONFIRM_FORBIDDEN
           : call.kind === "wait"
             ? WAIT_FORBIDDEN
-            : ([] as const);
-    const kindName = { nexus: "a Nexus operation", confirm: "a confirm step", wait: "a wait step" } as const;
+            : call.kind === "uses"
+              ? USES_FORBIDDEN
+              : ([] as const);
+    const kindName = {
+      nexus: "a Nexus operation",
+      confirm: "a confirm step",
+      wait: "a wait step",
+      uses: "a uses step",
+    } as const;
     const kindHint = {
       nexus:
         "task queue, args and retry policy belong to activities; the Nexus endpoint decides where the operation runs",
       confirm: "a confirm step only asks a question; remove this key",
       wait: "a wait step only waits; remove this key, or put the work in a step that needs this one",
+      uses: "the used pipeline's steps carry their own settings; give its inputs in with:",
     } as const;
+    if (raw.with !== undefined && raw.uses === undefined) {
+      this.out.error(
+        Codes.withWithoutUses,
+        `with: applies only to a uses step (${what})`,
+        this.keyAt([...path, "with"]),
+        "with: gives the inputs of the pipeline a uses: step runs; give this step its argument in input:",
+      );
+    }
     for (const key of misplaced) {
       if (raw[key] !== undefined && call.kind !== "activity") {
         this.out.error(
@@ -487,6 +531,42 @@ class Builder {
       every: this.duration(raw.every, [...path, "every"]),
       ...(raw.limit !== undefined ? { limit: raw.limit } : {}),
       ...(raw.timeout !== undefined ? { timeout: this.duration(raw.timeout, [...path, "timeout"]) } : {}),
+    };
+  }
+
+  /** `uses:` + `with:`: the used pipeline (loaded by the caller) and its inputs, literal ones checked now. */
+  private usesCall(
+    relative: string,
+    rawWith: Record<string, unknown> | undefined,
+    path: JsonPath,
+    what: string,
+  ): Extract<StepCall, { kind: "uses" }> {
+    const used = this.resolveUses(relative, this.at([...path, "uses"]));
+    const withValue: CompiledValue =
+      rawWith === undefined ? { kind: "literal", value: {} } : this.compile([...path, "with"]);
+    if (used) {
+      const known: Record<string, unknown> = {};
+      if (withValue.kind === "literal" && typeof withValue.value === "object" && withValue.value !== null)
+        Object.assign(known, withValue.value);
+      if (withValue.kind === "object")
+        for (const [key, value] of withValue.entries) if (value.kind === "literal") known[key] = value.value;
+      for (const problem of withProblems(used, known, new Set(Object.keys(rawWith ?? {})))) {
+        this.out.error(
+          problem.code,
+          `${problem.message} (${what})`,
+          problem.key === undefined
+            ? this.keyAt([...path, rawWith === undefined ? "uses" : "with"])
+            : this.keyAt([...path, "with", problem.key]),
+          problem.hint,
+        );
+      }
+    }
+    return {
+      kind: "uses",
+      file: used?.file ?? relative,
+      // Only a failed load leaves it undefined, and then the file does not load at all.
+      pipeline: used as Pipeline,
+      with: withValue,
     };
   }
 

@@ -91,6 +91,7 @@ export function stepPlace(step: PlacedStep, field: StepField, names: PipelineNam
     case "input":
     case "args":
     case "summary":
+    case "with":
       return { ...base, label: `${field} of ${name}`, itemAllowed: inForEach };
     case "compensate":
       return { ...base, label: `compensate of ${name}`, itemAllowed: inForEach, selfAllowed: true };

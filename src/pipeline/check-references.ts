@@ -76,6 +76,7 @@ function stepExpressions(step: DraftStep): Array<[StepField, CompiledValue | und
     ["repeat.until", step.repeat?.until],
     ["forEach", step.forEach],
     ["input", step.input],
+    ...(step.call.kind === "uses" ? [["with", step.call.with] as [StepField, CompiledValue]] : []),
     ["args", step.args],
     ["summary", step.summary],
     ["compensate", step.compensate?.input],

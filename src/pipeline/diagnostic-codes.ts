@@ -73,6 +73,16 @@ export const Codes = {
   repeatUntil: "NX170",
   /** repeat with neither limit nor timeout: it could poll forever. */
   repeatUnbounded: "NX171",
+  /** uses names a file that cannot be read. */
+  usesFile: "NX175",
+  /** Pipelines that use each other in a cycle (a uses b uses a). */
+  usesCycle: "NX176",
+  /** A with: key the used pipeline does not declare as an input. */
+  withUnknownInput: "NX177",
+  /** with: on a step without uses. */
+  withWithoutUses: "NX178",
+  /** A literal with: value that does not match the used pipeline's input schema, or a required input not given. */
+  withInvalid: "NX179",
   /** A cycle between steps. */
   cycle: "NX140",
   /** An input given that the pipeline does not declare. */

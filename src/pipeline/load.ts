@@ -2,10 +2,11 @@
  * Loading a pipeline file: YAML with positions → schema validation → typed model → expression and
  * reference checks. Every problem found is returned, each placed in the file, never only the first.
  */
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
+import { dirname, relative as relativePath, resolve } from "node:path";
 import type { Node, YAMLError } from "yaml";
-import { buildModel } from "./build-model.js";
+import { buildModel, type ResolveUses } from "./build-model.js";
 import { checkReferences } from "./check-references.js";
 import { compileNode } from "./compile-node.js";
 import type { Diagnostic } from "./diagnostic.js";
@@ -49,8 +50,11 @@ export async function loadPipeline(path: string): Promise<LoadResult> {
   return loadPipelineText(text, file);
 }
 
-/** Checks a pipeline given as text; `file` names it in diagnostics. */
-export function loadPipelineText(text: string, file: string): LoadResult {
+/**
+ * Checks a pipeline given as text; `file` names it in diagnostics. `chain` is the files whose
+ * `uses:` led here (outermost first), to find a cycle of uses.
+ */
+export function loadPipelineText(text: string, file: string, chain: readonly string[] = []): LoadResult {
   const out = new DiagnosticList();
   const src = new YamlFile(file, text);
 
@@ -100,11 +104,53 @@ export function loadPipelineText(text: string, file: string): LoadResult {
   }
 
   const seen = new Set<Node>();
-  const draft = buildModel(src, root as RawPipeline, out, seen);
+  const draft = buildModel(src, root as RawPipeline, out, seen, usesResolver(file, chain, out));
   checkReferences(src, draft, out);
   reportMisplacedExpressions(src, seen, out);
   if (out.hasErrors) return fail(out);
   return { ok: true, pipeline: freezeModel(draft as Pipeline), warnings: sortDiagnostics(out.items) };
+}
+
+/**
+ * Loads used pipelines (synchronously: a file at a time, as check reads them). A mistake inside a
+ * used file is reported at its own path, line and column, once, however many steps use it.
+ */
+function usesResolver(file: string, chain: readonly string[], out: DiagnosticList): ResolveUses {
+  const loaded = new Map<string, LoadResult>();
+  return (relative, at) => {
+    const target = resolve(dirname(file), relative);
+    const path = [...chain, file];
+    if (path.includes(target)) {
+      const cycle = [...path.slice(path.indexOf(target)), target].map((f) => relativePath(dirname(file), f) || f);
+      out.error(
+        Codes.usesCycle,
+        `pipelines use each other in a cycle: ${cycle.join(" → ")}`,
+        at,
+        "a used pipeline cannot use, directly or not, the pipeline that uses it; break the cycle",
+      );
+      return undefined;
+    }
+    let result = loaded.get(target);
+    if (!result) {
+      let text: string;
+      try {
+        text = readFileSync(target, "utf8");
+      } catch (error) {
+        const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message;
+        out.error(
+          Codes.usesFile,
+          `uses: cannot read ${relative} (${target}): ${reason}`,
+          at,
+          "uses names a pipeline file relative to this one, e.g. uses: ./provision-db.yaml",
+        );
+        return undefined;
+      }
+      result = loadPipelineText(text, target, path);
+      loaded.set(target, result);
+      if (!result.ok) for (const d of result.diagnostics) out.items.push(d);
+    }
+    return result.ok ? result.pipeline : undefined;
+  };
 }
 
 function fail(out: DiagnosticList): LoadResult {

@@ -68,6 +68,15 @@ export type StepCall =
       readonly kind: "wait";
       /** A duration ("5m") or an ISO 8601 time, literal or an expression giving one. */
       readonly wait: CompiledValue;
+    }
+  | {
+      readonly kind: "uses";
+      /** Absolute path of the used pipeline file. */
+      readonly file: string;
+      /** The used pipeline, loaded and checked. */
+      readonly pipeline: Pipeline;
+      /** Its inputs (`with:`), a mapping of values and expressions. */
+      readonly with: CompiledValue;
     };
 
 /** The calls that start an execution on Temporal (not gates such as confirm and wait). */

@@ -54,6 +54,8 @@ export interface RawStep extends RawCompensation {
   id: string;
   confirm?: string;
   wait?: string;
+  uses?: string;
+  with?: Record<string, unknown>;
   needs?: string[];
   cancellation?: "abandon" | "tryCancel" | "waitRequested" | "waitCompleted";
   when?: boolean | string;

@@ -162,7 +162,7 @@ export function reportSchemaErrors(
   }
 }
 
-const STEP_KINDS = ["activity", "nexus", "confirm", "wait"] as const;
+const STEP_KINDS = ["activity", "nexus", "confirm", "wait", "uses"] as const;
 
 /** Per instance path, the known keys that its unknown keys' did-you-mean suggest. */
 function suggestedKeys(errors: readonly ErrorObject[]): Map<string, Set<string>> {

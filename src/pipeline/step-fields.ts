@@ -12,5 +12,6 @@ export const STEP_FIELDS = [
   "compensate",
   "confirm",
   "wait",
+  "with",
 ] as const;
 export type StepField = (typeof STEP_FIELDS)[number];

@@ -36,6 +36,10 @@ export function pipelineNeeds(pipeline: Pipeline): PipelineNeeds {
         if (call.endpoint === "") break;
         endpoints.set(call.endpoint, [...(endpoints.get(call.endpoint) ?? []), use]);
         break;
+      case "uses":
+        // A used pipeline's steps need the server as much as the run's own (named `db.createDb`).
+        addSteps(call.pipeline, `${use.stepId}.`);
+        break;
       case "confirm":
       case "wait":
         break;
@@ -45,11 +49,14 @@ export function pipelineNeeds(pipeline: Pipeline): PipelineNeeds {
       }
     }
   };
-  for (const step of [...pipeline.steps, ...pipeline.finally]) {
-    add(step.call, { stepId: step.id, position: step.position });
-    if (step.compensate)
-      add(step.compensate.call, { stepId: `${step.id} (compensate)`, position: step.compensate.position });
+  function addSteps(p: Pipeline, prefix: string): void {
+    for (const step of [...p.steps, ...p.finally]) {
+      add(step.call, { stepId: `${prefix}${step.id}`, position: step.position });
+      if (step.compensate)
+        add(step.compensate.call, { stepId: `${prefix}${step.id} (compensate)`, position: step.compensate.position });
+    }
   }
+  addSteps(pipeline, "");
   return { taskQueues, endpoints };
 }
 

@@ -3,8 +3,10 @@
  * those of `src/engine/execution-ids.ts` (docs/connecting.md): `<runId>.<stepId>`,
  * `<runId>.<stepId>.<index>`, `<runId>.<stepId>.compensate`, and a repeat's attempts
  * `<runId>.<stepId>[.<index>].check-<n>`; each with `@<attempt>` after the step ID when a `--from`
- * rerun made it (`<runId>.<stepId>@2.3`). Step IDs are identifiers (no dots, no `@`), so the part
- * after `<runId>.` parses without ambiguity.
+ * rerun made it (`<runId>.<stepId>@2.3`).; the steps of a used pipeline
+ * (uses:) have their uses step's key (and item index) before theirs: `<runId>.db.createDb`,
+ * `<runId>.db.2.createDb`. Step IDs are identifiers (no dots, no `@`), so the part after
+ * `<runId>.` parses without ambiguity.
  */
 
 /** Which part of a run an execution is. */
@@ -19,25 +21,28 @@ export type ExecutionRole =
     }
   | { readonly role: "compensation"; readonly stepId: string; readonly attempt: number };
 
-const REST = /^([A-Za-z_][A-Za-z0-9_]*)(?:@([1-9]\d*))?(?:\.(\d+|compensate))?(?:\.check-(\d+))?$/;
+// The uses path before the step (`db.`, `db@2.` or `db.2.`, at any depth), the step and its
+// rerun attempt, then its suffixes.
+const PATH = /^((?:[A-Za-z_][A-Za-z0-9_]*(?:@[1-9]\d*)?(?:\.\d+)?\.)*)([A-Za-z_][A-Za-z0-9_]*)(?:@([1-9]\d*))?$/;
+const SUFFIX = /^(.*?)(?:\.(\d+)|\.(compensate))?(?:\.check-(\d+))?$/;
 
 /**
- * The role of `executionId` in run `runId`; undefined when the ID is not one of that run's. This
- * also drops a prefix match from another run whose ID merely starts with `<runId>.` (run `a` and
- * run `a.b`): such IDs have a dot in what would be the step ID.
+ * The role of `executionId` in run `runId`; undefined when the ID is not one of that run's. A step
+ * of a used pipeline is named by its path, `db.createDb` or `db[2].createDb`. (A run whose ID is
+ * another's plus `.x` cannot be told from that run's uses step `x`; nxrun's own run IDs hold no dot.)
  */
 export function executionRole(runId: string, executionId: string): ExecutionRole | undefined {
   const prefix = `${runId}.`;
   if (!executionId.startsWith(prefix)) return undefined;
-  const match = REST.exec(executionId.slice(prefix.length));
-  if (!match) return undefined;
-  const stepId = match[1] as string;
-  const attempt = match[2] === undefined ? 1 : Number(match[2]);
-  const suffix = match[3];
-  const check = match[4] === undefined ? {} : { check: Number(match[4]) };
-  if (suffix === undefined) return { role: "step", stepId, attempt, ...check };
-  if (suffix === "compensate") return match[4] === undefined ? { role: "compensation", stepId, attempt } : undefined;
-  return { role: "item", stepId, attempt, index: Number(suffix), ...check };
+  const parts = SUFFIX.exec(executionId.slice(prefix.length));
+  const match = parts ? PATH.exec(parts[1] as string) : null;
+  if (!parts || !match) return undefined;
+  const stepId = `${(match[1] as string).replace(/\.(\d+)\./g, "[$1].")}${match[2] as string}`;
+  const attempt = match[3] === undefined ? 1 : Number(match[3]);
+  const check = parts[4] === undefined ? {} : { check: Number(parts[4]) };
+  if (parts[3] !== undefined) return parts[4] === undefined ? { role: "compensation", stepId, attempt } : undefined;
+  if (parts[2] === undefined) return { role: "step", stepId, attempt, ...check };
+  return { role: "item", stepId, attempt, index: Number(parts[2]), ...check };
 }
 
 /** How a role is shown in a table: `deploy`, `deploy[3]`, `deploy (compensate)`, `deploy@2[3]` for a rerun. */

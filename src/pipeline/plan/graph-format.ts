@@ -11,6 +11,8 @@ function describeCall(step: Step): string {
       return `nexus ${step.call.service}.${step.call.operation}`;
     case "confirm":
       return "confirm";
+    case "uses":
+      return `uses ${step.call.pipeline.name}`;
     case "wait":
       return step.call.wait.kind === "literal" ? `wait ${String(step.call.wait.value)}` : "wait (computed)";
     default: {
@@ -39,6 +41,7 @@ export function toMermaid(pipeline: Pipeline): string {
   };
   const lines = ["flowchart TD"];
   for (const s of pipeline.steps) lines.push(`  ${node(s)}`);
+  for (const s of pipeline.steps) if (s.call.kind === "uses") mermaidUses(s, s.call.pipeline, s.id, lines);
   if (pipeline.finally.length > 0) {
     lines.push("  subgraph finally");
     for (const s of pipeline.finally) lines.push(`    ${node(s)}`);
@@ -53,6 +56,19 @@ export function toMermaid(pipeline: Pipeline): string {
   return `${lines.join("\n")}\n`;
 }
 
+/** A uses step's pipeline as a subgraph next to its node (node IDs prefixed: `db__create`), at any depth. */
+function mermaidUses(step: Step, used: Pipeline, prefix: string, lines: string[]): void {
+  const quote = (s: string) => s.replace(/"/g, "#quot;");
+  const id = (s: Step) => `${prefix}__${s.id}`;
+  lines.push(`  subgraph ${prefix}__uses["${quote(`${step.id}: ${used.name}`)}"]`);
+  for (const s of [...used.steps, ...used.finally])
+    lines.push(`    ${id(s)}["${quote([s.id, ...details(s)].join("<br/>"))}"]`);
+  lines.push("  end");
+  lines.push(`  ${prefix} -.- ${prefix}__uses`);
+  for (const e of buildPlan(used).edges) lines.push(`  ${prefix}__${e.to} --> ${prefix}__${e.from}`);
+  for (const s of used.steps) if (s.call.kind === "uses") mermaidUses(s, s.call.pipeline, id(s), lines);
+}
+
 /** Graphviz dot: the same graph; render with `dot -Tsvg`. */
 export function toDot(pipeline: Pipeline): string {
   const plan = buildPlan(pipeline);
@@ -61,6 +77,19 @@ export function toDot(pipeline: Pipeline): string {
     `${indent}${q(s.id)} [label=${q([s.id, ...details(s)].join("\\n")).replace(/\\\\n/g, "\\n")}${s.call.kind === "confirm" ? ", shape=diamond" : ", shape=box"}];`;
   const lines = [`digraph ${q(pipeline.name)} {`, "  rankdir=TB;"];
   for (const s of pipeline.steps) lines.push(node(s, "  "));
+  // A uses step's pipeline as a cluster of its own, its nodes prefixed (`db.create`), at any depth.
+  const usesCluster = (step: Step, used: Pipeline, prefix: string): void => {
+    lines.push(
+      `  subgraph ${q(`cluster_${prefix}`)} {`,
+      `    label=${q(`${step.id}: ${used.name}`)};`,
+      "    style=dotted;",
+    );
+    for (const s of [...used.steps, ...used.finally]) lines.push(node({ ...s, id: `${prefix}.${s.id}` }, "    "));
+    lines.push("  }");
+    for (const e of buildPlan(used).edges) lines.push(`  ${q(`${prefix}.${e.to}`)} -> ${q(`${prefix}.${e.from}`)};`);
+    for (const s of used.steps) if (s.call.kind === "uses") usesCluster(s, s.call.pipeline, `${prefix}.${s.id}`);
+  };
+  for (const s of pipeline.steps) if (s.call.kind === "uses") usesCluster(s, s.call.pipeline, s.id);
   if (pipeline.finally.length > 0) {
     lines.push("  subgraph cluster_finally {", '    label="finally";', "    style=dashed;");
     for (const s of pipeline.finally) lines.push(node(s, "    "));

@@ -51,6 +51,8 @@ export interface StepView {
   reused?: boolean;
   /** Wait steps: when the wait ends, for the countdown. */
   waitUntil?: string;
+  /** Steps of a used pipeline: the uses step's record ID; drawn nested under it. */
+  parent?: string;
   /** Repeated steps: where the polling is (a forEach's items poll on their own, not shown per item). */
   repeat?: RepeatProgress;
   items?: ItemCounts;
@@ -162,6 +164,7 @@ export class ViewStore {
     view.reused = record.reused;
     view.waitUntil = record.waitUntil;
     view.repeat = record.repeat;
+    view.parent = record.parent;
     if (record.status !== "running") {
       delete view.progress;
       delete view.trouble;

@@ -59,14 +59,38 @@ export function fitToHeight(
 }
 
 /** The sections of the view: the main steps as a tree, then finally and compensation steps as lists. */
-export function layoutSteps(steps: readonly StepView[]): TreeSection[] {
+export function layoutSteps(all: readonly StepView[]): TreeSection[] {
+  // A used pipeline's steps (and finally steps) are drawn under their uses step, not in the run's lists.
+  const nested = all.filter((step) => step.parent !== undefined && step.section !== "compensate");
+  const steps = all.filter((step) => step.parent === undefined || step.section === "compensate");
   const main = steps.filter((step) => step.section === "steps");
-  const sections: TreeSection[] = [{ rows: treeRows(main) }];
+  const sections: TreeSection[] = [{ rows: withNested(treeRows(main), nested) }];
   const finallySteps = steps.filter((step) => step.section === "finally");
   if (finallySteps.length > 0) sections.push({ title: "finally", rows: flatRows(finallySteps) });
   const compensations = steps.filter((step) => step.section === "compensate");
   if (compensations.length > 0) sections.push({ title: "compensate", rows: flatRows(compensations) });
   return sections;
+}
+
+/** Each row followed by the rows of the steps nested under it (a uses step's), at any depth. */
+function withNested(rows: readonly TreeRow[], nested: readonly StepView[]): TreeRow[] {
+  if (nested.length === 0) return [...rows];
+  const byParent = new Map<string, StepView[]>();
+  for (const step of nested) {
+    const list = byParent.get(step.parent as string) ?? [];
+    list.push(step);
+    byParent.set(step.parent as string, list);
+  }
+  const out: TreeRow[] = [];
+  const add = (row: TreeRow): void => {
+    out.push(row);
+    for (const child of byParent.get(row.step.id) ?? []) {
+      // Items of a forEach over uses are `db[0].x`: nested under `db` as well.
+      add({ step: child, prefix: `${row.continuation}`, continuation: `${row.continuation}  `, alsoAfter: [] });
+    }
+  };
+  for (const row of rows) add(row);
+  return out;
 }
 
 function flatRows(steps: readonly StepView[]): TreeRow[] {

@@ -13,7 +13,7 @@ import { pipelineDigest, stepDigest } from "./digest.js";
 /** The manifest format; a reader refuses a manifest of a newer format rather than misread it. */
 export const MANIFEST_FORMAT = 1;
 
-export type ManifestStepKind = "activity" | "nexus" | "confirm" | "wait";
+export type ManifestStepKind = "activity" | "nexus" | "confirm" | "wait" | "uses";
 
 /** One step, in plan order. */
 export interface ManifestStep {
@@ -170,7 +170,7 @@ function actor(v: unknown, what: string): ManifestActor {
   };
 }
 
-const KINDS: Record<string, ManifestStepKind> = { a: "activity", n: "nexus", c: "confirm", w: "wait" };
+const KINDS: Record<string, ManifestStepKind> = { a: "activity", n: "nexus", c: "confirm", w: "wait", u: "uses" };
 
 /** Reads the wire form back; throws ManifestFormatError for anything that is not a manifest nxrun can read. */
 export function decodeManifest(value: unknown): RunManifest {

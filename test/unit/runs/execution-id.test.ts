@@ -56,13 +56,35 @@ describe("executionRole", () => {
   it("rejects IDs of other runs, including runs whose ID extends this one's, and the manifest", () => {
     expect(executionRole("r1", "r10.add")).toBeUndefined();
     expect(executionRole("r1", "r1-x.add")).toBeUndefined();
-    expect(executionRole("r1", "r1.sub.add")).toBeUndefined();
     expect(executionRole("r1", "r1.")).toBeUndefined();
-    expect(executionRole("r1", "r1.add.x")).toBeUndefined();
+    expect(executionRole("r1", "r1.add.x-y")).toBeUndefined();
     expect(executionRole("r1", "r1.add@0")).toBeUndefined();
     expect(executionRole("r1", "r1.add@x")).toBeUndefined();
     expect(executionRole("r1", "other.add")).toBeUndefined();
     expect(executionRole("r1", manifestExecutionId("r1"))).toBeUndefined();
+  });
+
+  it("names the steps of a used pipeline by their path", () => {
+    expect(executionRole("r1", "r1.db.create")).toEqual({ role: "step", stepId: "db.create", attempt: 1 });
+    expect(executionRole("r1", "r1.db.2.create")).toEqual({ role: "step", stepId: "db[2].create", attempt: 1 });
+    expect(executionRole("r1", "r1.db@2.create@3")).toEqual({ role: "step", stepId: "db@2.create", attempt: 3 });
+    expect(executionRole("r1", "r1.db.2.inner.create.4")).toEqual({
+      role: "item",
+      stepId: "db[2].inner.create",
+      attempt: 1,
+      index: 4,
+    });
+    expect(executionRole("r1", "r1.db.create.compensate")).toEqual({
+      role: "compensation",
+      stepId: "db.create",
+      attempt: 1,
+    });
+    expect(executionRole("r1", "r1.db.poll.check-3")).toEqual({
+      role: "step",
+      stepId: "db.poll",
+      attempt: 1,
+      check: 3,
+    });
   });
 
   it("labels roles for the status table", () => {

@@ -1,0 +1,148 @@
+/**
+ * `uses:` runs another pipeline as one step (or one forEach item). The sub-pipeline runs in its own
+ * RunContext whose run ID is the step's execution ID (`<runId>.<stepId>`, or `<runId>.<stepId>.<index>`
+ * for an item), so its executions are `<runId>.<stepId>.<substep>` and resume and rerun work
+ * inside it as anywhere. It shares the caller's run-wide limit, executions in flight, record list
+ * and completion order: its steps are records of the run (IDs `db.createDb`, parent `db`), and its
+ * compensations join the caller's, in reverse completion order, when the caller's run fails. It
+ * never compensates on its own. Its `finally` runs when it ends; its `outputs` are the step's output.
+ */
+import type { Scope } from "../pipeline/expr/scope.js";
+import type { Step, StepCall } from "../pipeline/model.js";
+import { withInputs, withProblems } from "../pipeline/with-inputs.js";
+import { NEVER_ABORTED } from "./abort.js";
+import type { ItemEvent, Reporter, StepError, StepStatus, StepUpdate } from "./events.js";
+import { RunContext, runStatusOf } from "./run-context.js";
+import { stepErrorFromThrown } from "./step-errors.js";
+import { computeVars } from "./vars.js";
+
+type UsesCall = Extract<StepCall, { kind: "uses" }>;
+
+export interface SubPipelineResult {
+  status: Exclude<StepStatus, "pending" | "running" | "skipped">;
+  output?: unknown;
+  error?: StepError;
+}
+
+/** with: values that the used pipeline's input schemas refuse, found when the run evaluated them. */
+class SubPipelineInputError extends Error {
+  override readonly name = "SubPipelineInput";
+}
+
+/**
+ * Runs the used pipeline under `subRunId`; its records are the caller's prefix + `prefix` + the
+ * step ID (`db.createDb`, `db[2].createDb`), their parent the uses step's record. Cancelled with the
+ * caller's `signal`.
+ */
+export async function runSubPipeline(
+  ctx: RunContext,
+  step: Step,
+  call: UsesCall,
+  scope: Scope,
+  subRunId: string,
+  prefix: string,
+  signal: AbortSignal,
+): Promise<SubPipelineResult> {
+  const used = call.pipeline;
+  const recordPrefix = `${ctx.recordPrefix}${prefix}`;
+  const parentRecordId = `${ctx.recordPrefix}${step.id}`;
+  const evaluated = await ctx.evaluate(call.with, scope);
+  const values = (typeof evaluated === "object" && evaluated !== null ? evaluated : {}) as Record<string, unknown>;
+  const problems = withProblems(used, values, new Set(Object.keys(values)));
+  if (problems.length > 0) {
+    throw new SubPipelineInputError(`with of step '${step.id}': ${problems.map((p) => p.message).join("; ")}`);
+  }
+  const child = new RunContext(
+    used,
+    ctx.client,
+    subRunId,
+    new Date().toISOString(),
+    withInputs(used, values),
+    ctx.secretsOf(used),
+    prefixed(ctx.reporter, prefix),
+    ctx.evaluator,
+    ctx.slots.limit,
+    ctx.yes,
+    // A --from rerun of the uses step gives it a new key (db@2), so its steps start afresh under it.
+    new Map(),
+    0,
+    { parent: ctx, recordPrefix, parentRecordId },
+  );
+  for (const s of [...used.steps, ...used.finally]) {
+    const record = {
+      id: `${recordPrefix}${s.id}`,
+      section: s.section,
+      kind: s.call.kind,
+      status: "pending" as const,
+      parent: parentRecordId,
+    };
+    child.addRecord(record, s.id);
+    // Announced now, so the view draws the nested plan before its steps start.
+    ctx.reporter.onStepUpdate?.({ stepId: `${prefix}${s.id}`, record });
+  }
+
+  const onCancel = () => child.cancel(ctx.cancelledBecause ?? "signal");
+  signal.addEventListener("abort", onCancel, { once: true });
+  if (signal.aborted) onCancel();
+  const timer = used.timeout === undefined ? undefined : setTimeout(() => child.cancel("timeout"), used.timeout);
+  let outputs: Record<string, unknown> | undefined;
+  let status: ReturnType<typeof runStatusOf>;
+  try {
+    try {
+      child.vars = await computeVars(used, child.scope(), ctx.evaluator);
+    } catch (error) {
+      child.failure = { message: `vars: ${stepErrorFromThrown(error).message}` };
+      child.cancel("failure");
+    }
+    await child.runSection(child, used.steps, child.cancelSignal);
+    status = runStatusOf(child);
+    if (status === "completed") {
+      try {
+        outputs = {};
+        for (const { name, value } of used.outputs) outputs[name] = await child.evaluate(value, child.scope());
+      } catch (error) {
+        child.failure = { message: `outputs: ${stepErrorFromThrown(error).message}` };
+        status = "failed";
+      }
+    }
+    child.runStatus = status;
+    await child.runSection(child, used.finally, NEVER_ABORTED);
+    status = runStatusOf(child, status);
+  } finally {
+    if (timer) clearTimeout(timer);
+    signal.removeEventListener("abort", onCancel);
+  }
+  switch (status) {
+    case "completed":
+      return { status: "completed", output: outputs ?? {} };
+    case "failed":
+      return {
+        status: "failed",
+        error: {
+          message: `pipeline ${used.name} failed: ${child.failure?.message ?? "a step failed"}`,
+          type: "SubPipelineFailed",
+          ...(child.failure ? { cause: child.failure } : {}),
+        },
+      };
+    case "timedOut":
+      return { status: "timedOut", error: { message: `pipeline ${used.name} timed out`, type: "SubPipelineTimedOut" } };
+    default:
+      return { status: "canceled" };
+  }
+}
+
+/** The caller's reporter, with the sub-pipeline's step IDs prefixed (`db.createDb`). */
+function prefixed(reporter: Reporter, prefix: string): Reporter {
+  const step = (hook: "onStepStart" | "onStepUpdate" | "onStepEnd") => (event: StepUpdate) =>
+    reporter[hook]?.({ ...event, stepId: `${prefix}${event.stepId}` });
+  const item = (hook: "onItemStart" | "onItemEnd") => (event: ItemEvent) =>
+    reporter[hook]?.({ ...event, stepId: `${prefix}${event.stepId}` });
+  return {
+    onStepStart: step("onStepStart"),
+    onStepUpdate: step("onStepUpdate"),
+    onStepEnd: step("onStepEnd"),
+    onItemStart: item("onItemStart"),
+    onItemEnd: item("onItemEnd"),
+    onConfirm: (request) => reporter.onConfirm?.({ ...request, stepId: `${prefix}${request.stepId}` }) ?? false,
+  };
+}

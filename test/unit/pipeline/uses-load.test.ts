@@ -1,0 +1,51 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadPipeline } from "../../../src/pipeline/load.js";
+
+function folder(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "nxrun-uses-unit-"));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+const step = (uses: string, extra = "") => `nxrun: 1\nname: main\nsteps:\n  - id: db\n    uses: ${uses}\n${extra}`;
+
+describe("check follows uses", () => {
+  it("reports a mistake in the used file at that file's own line and column, once", async () => {
+    const dir = folder({
+      "main.yaml": `${step("./db.yaml")}  - id: again\n    uses: ./db.yaml\n`,
+      "db.yaml": "nxrun: 1\nname: db\nsteps:\n  - id: create\n    activty: Create\n    taskQueue: q\n",
+    });
+    const result = await loadPipeline(join(dir, "main.yaml"));
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.diagnostics.map((d) => [d.file, d.line, d.column, d.code])).toEqual([
+      [join(dir, "db.yaml"), 5, 5, "NX110"],
+    ]);
+  });
+
+  it("a cycle through two files is NX176 where the cycle closes", async () => {
+    const dir = folder({ "a.yaml": step("./b.yaml"), "b.yaml": step("./a.yaml") });
+    const result = await loadPipeline(join(dir, "a.yaml"));
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.diagnostics).toHaveLength(1);
+    expect(result.diagnostics[0]).toMatchObject({ code: "NX176", file: join(dir, "b.yaml"), line: 5, column: 11 });
+    expect(result.diagnostics[0]!.message).toContain("a.yaml → b.yaml → a.yaml");
+  });
+
+  it("loads the used pipeline into the step; with: expressions are checked against the caller's names", async () => {
+    const dir = folder({
+      "main.yaml": `nxrun: 1\nname: main\ninputs:\n  t: { type: string }\nsteps:\n  - id: db\n    uses: ./db.yaml\n    with: { tenant: "{% $inputs.t %}" }\n`,
+      "db.yaml":
+        "nxrun: 1\nname: db\ninputs:\n  tenant: { type: integer }\nsteps:\n  - id: create\n    activity: Create\n    taskQueue: q\n",
+    });
+    const result = await loadPipeline(join(dir, "main.yaml"));
+    if (!result.ok) throw new Error(JSON.stringify(result.diagnostics));
+    const call = result.pipeline.steps[0]!.call;
+    expect(call.kind).toBe("uses");
+    if (call.kind === "uses") expect(call.pipeline.steps.map((s) => s.id)).toEqual(["create"]);
+  });
+});
