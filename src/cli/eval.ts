@@ -109,6 +109,7 @@ export async function evalCommand(text: string, flags: EvalFlags = {}): Promise<
 
 /** The field an expression of `step` is in when --in does not say: what the step's kind evaluates. */
 function defaultField(step: Step): StepField {
+  if (step.call.kind === "uses") return "with";
   return step.call.kind === "confirm" ? "confirm" : step.call.kind === "wait" ? "wait" : "input";
 }
 
