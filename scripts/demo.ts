@@ -19,6 +19,8 @@ export const EXAMPLE_STACK = {
   /** The Python worker: ChangeService (Python), called by ops-runbook.yaml. */
   pythonTaskQueue: "nxrun-examples-py",
   pythonEndpoint: "nxrun-examples-py",
+  /** Regions whose agents the TypeScript worker also runs, each on task queue nxrun-examples-<region> (regional-config.yaml). */
+  regions: ["us-east-1", "eu-west-1"],
 } as const;
 
 const DEFAULT_PIPELINE = join("examples", "ops-runbook.yaml");
@@ -112,7 +114,12 @@ export async function runDemo(demoArgv: string[]): Promise<number> {
       startReady(
         "TypeScript worker",
         process.execPath,
-        [join(REPO, "dist", "examples", "workers", "main.js"), ...common, EXAMPLE_STACK.taskQueue],
+        [
+          join(REPO, "dist", "examples", "workers", "main.js"),
+          ...common,
+          EXAMPLE_STACK.taskQueue,
+          ...EXAMPLE_STACK.regions.flatMap((region) => ["--region", region]),
+        ],
         /worker ready/,
         120_000,
       ),

@@ -3,7 +3,7 @@
  * store) with small, deterministic results and short waits, so the examples show realistic data flow
  * and the terminal view has something to watch. Registered under PascalCase type names in main.ts.
  */
-import { CancelledFailure, Context, heartbeat, sleep } from "@temporalio/activity";
+import { activityInfo, CancelledFailure, Context, heartbeat, sleep } from "@temporalio/activity";
 import { ApplicationFailure } from "@temporalio/common";
 import { journal } from "./journal.js";
 
@@ -150,6 +150,34 @@ export async function publishReport(input: {
   journal({ handler: "PublishReport", summary });
   return { published: true, summary };
 }
+
+/**
+ * regional-config.yaml: a region's agent applies a setting in its own region. Each region's agent
+ * polls its own task queue, `nxrun-examples-<region>`; an agent handed another region's work refuses
+ * it (non-retryable), so a routing mistake cannot change the wrong region.
+ */
+export async function applyRegionConfig(input: {
+  region: string;
+  setting: string;
+}): Promise<{ region: string; setting: string; taskQueue: string }> {
+  const { taskQueue } = activityInfo();
+  if (taskQueue !== `${REGION_QUEUE_PREFIX}${input.region}`) {
+    throw ApplicationFailure.create({
+      message: `this agent (task queue ${taskQueue}) serves another region than ${input.region}`,
+      type: "WrongRegion",
+      nonRetryable: true,
+    });
+  }
+  await sleep(300);
+  journal({ handler: "ApplyRegionConfig", region: input.region, setting: input.setting, taskQueue });
+  return { region: input.region, setting: input.setting, taskQueue };
+}
+
+/** Region agents poll `nxrun-examples-<region>` (examples/workers/main.ts --region). */
+export const REGION_QUEUE_PREFIX = "nxrun-examples-";
+
+/** What a region's agent serves. */
+export const regionAgentActivities = { ApplyRegionConfig: applyRegionConfig };
 
 /** Every activity the examples call, under the type name the pipelines use. */
 export const exampleActivities = {

@@ -113,7 +113,13 @@ export function registerCommands(program: Command, setExit: (code: number) => vo
     .description("print a pipeline's plan as a graph")
     .argument("<pipeline>", "the pipeline file")
     .addOption(new Option("--format <format>", "graph format").choices(["mermaid", "dot"]).default("mermaid"))
-    .action(async (file: string, flags: { format: "mermaid" | "dot" }) => {
+    .option(
+      "-i, --input <key=value>",
+      "an input computed task queues and endpoints are shown with (repeatable)",
+      collect,
+    )
+    .option("--inputs <file>", "inputs from a JSON or YAML file")
+    .action(async (file: string, flags: { format: "mermaid" | "dot"; input?: string[]; inputs?: string }) => {
       setExit(await (await import("./graph.js")).graphCommand(file, flags));
     });
 

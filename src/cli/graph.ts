@@ -1,18 +1,65 @@
 /** `nxrun graph file --format mermaid|dot`: the plan as a graph. */
 
 import { ExitCode } from "../base/exit-codes.js";
+import type { Diagnostic } from "../pipeline/diagnostic.js";
 import { formatDiagnostics } from "../pipeline/format-diagnostics.js";
 import { loadPipeline } from "../pipeline/load.js";
-import { toDot, toMermaid } from "../pipeline/plan/graph-format.js";
+import type { Pipeline } from "../pipeline/model.js";
+import { type StepNotes, toDot, toMermaid } from "../pipeline/plan/graph-format.js";
+
+export interface GraphFlags {
+  format?: "mermaid" | "dot";
+  /** Inputs computed task queues and endpoints are shown with (defaults otherwise). */
+  input?: string[];
+  inputs?: string;
+}
 
 /** Prints a pipeline's graph; exit 2 (with diagnostics) when the file has errors. */
-export async function graphCommand(file: string, flags: { format?: "mermaid" | "dot" } = {}): Promise<number> {
+export async function graphCommand(file: string, flags: GraphFlags = {}): Promise<number> {
+  const color = Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
   const result = await loadPipeline(file);
   if (!result.ok) {
-    const color = Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
     process.stderr.write(`${formatDiagnostics(result.diagnostics, { color })}\n`);
     return ExitCode.usage;
   }
-  process.stdout.write(flags.format === "dot" ? toDot(result.pipeline) : toMermaid(result.pipeline));
+  const notes = await computedNotes(result.pipeline, flags);
+  if (!notes.ok) {
+    process.stderr.write(`${formatDiagnostics(notes.diagnostics, { color })}\n`);
+    return ExitCode.usage;
+  }
+  process.stdout.write(
+    flags.format === "dot" ? toDot(result.pipeline, notes.notes) : toMermaid(result.pipeline, notes.notes),
+  );
   return ExitCode.ok;
+}
+
+/** Where computed task queues and endpoints send each step, with the inputs given (src/pipeline/before-run.ts). */
+async function computedNotes(
+  pipeline: Pipeline,
+  flags: GraphFlags,
+): Promise<{ ok: true; notes: StepNotes } | { ok: false; diagnostics: Diagnostic[] }> {
+  const hasComputed = [...pipeline.steps, ...pipeline.finally].some(
+    (s) => s.computed?.taskQueue || s.computed?.endpoint,
+  );
+  if (!hasComputed) return { ok: true, notes: new Map() };
+  const { resolveInputs } = await import("../pipeline/inputs/resolve.js");
+  const { evaluate } = await import("../pipeline/expr/evaluate.js");
+  const { computedCallNotes, knownScope } = await import("../pipeline/before-run.js");
+  const inputs = await resolveInputs(pipeline, {
+    pairs: flags.input ?? [],
+    ...(flags.inputs === undefined ? {} : { file: flags.inputs }),
+    allowMissing: true,
+  });
+  if (!inputs.ok) return inputs;
+  const evaluateIn = async (value: Parameters<typeof evaluate>[0], scope: Parameters<typeof evaluate>[1]) =>
+    evaluate(value, scope);
+  const base = {
+    inputs: inputs.values,
+    vars: {},
+    secrets: {},
+    steps: {},
+    run: { id: "graph", name: pipeline.name, startedAt: new Date().toISOString() },
+  };
+  const known = await knownScope(pipeline, base, evaluateIn, { secretsKnown: false });
+  return { ok: true, notes: await computedCallNotes(pipeline, known, evaluateIn) };
 }

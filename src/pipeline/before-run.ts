@@ -147,3 +147,28 @@ export async function settingsBeforeRun(
   }
   return result;
 }
+
+/**
+ * For `nxrun graph`: per step, where a computed task queue or endpoint sends it, as far as it is known
+ * before the run (`on deploy-eu, deploy-us`), else its expression (`on {% ... %}`).
+ */
+export async function computedCallNotes(
+  pipeline: Pipeline,
+  known: KnownScope,
+  evaluate: EvaluateIn,
+): Promise<Map<string, string[]>> {
+  const notes = new Map<string, string[]>();
+  for (const step of [...pipeline.steps, ...pipeline.finally]) {
+    const items = await itemsBeforeRun(step, known, evaluate);
+    const lines: string[] = [];
+    for (const setting of await settingsBeforeRun(step, items, known, evaluate)) {
+      if (setting.name !== "taskQueue" && setting.name !== "nexus.endpoint") continue;
+      const what = setting.name === "taskQueue" ? "on" : "endpoint";
+      const values = [...new Set((setting.values ?? []).filter((v) => !v.error).map((v) => String(v.value)))];
+      if (setting.values === undefined || values.length === 0) lines.push(`${what} {% ${setting.source} %}`);
+      else lines.push(`${what} ${values.slice(0, 5).join(", ")}${values.length > 5 ? `, … (${values.length})` : ""}`);
+    }
+    if (lines.length > 0) notes.set(step.id, lines);
+  }
+  return notes;
+}

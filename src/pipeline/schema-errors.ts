@@ -118,6 +118,8 @@ export function reportSchemaErrors(
           );
           break;
         }
+        // A broken `{% %}` where an expression may stand is reported once, by the expression compiler (NX129).
+        if (typeof error.data === "string" && error.data.includes("{%") && String(error.schema).includes("\\{%")) break;
         const code = /^#\/\$defs\/(duration|callDuration)\//.test(schemaPath)
           ? Codes.duration
           : path[path.length - 1] === "toleratedFailures"

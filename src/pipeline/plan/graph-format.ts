@@ -22,8 +22,11 @@ function describeCall(step: Step): string {
   }
 }
 
-function details(step: Step): string[] {
-  const lines = [describeCall(step)];
+/** Extra lines per step ID, e.g. the task queues a computed `taskQueue` gives (src/cli/graph.ts). */
+export type StepNotes = ReadonlyMap<string, readonly string[]>;
+
+function details(step: Step, notes: StepNotes | undefined): string[] {
+  const lines = [describeCall(step), ...(notes?.get(step.id) ?? [])];
   if (step.forEach) lines.push("forEach");
   if (step.when) lines.push("when");
   if (step.repeat) lines.push(`repeat every ${formatDuration(step.repeat.every)}`);
@@ -32,11 +35,11 @@ function details(step: Step): string[] {
 }
 
 /** Mermaid flowchart: one node per step, an edge per dependency, finally steps in their own box. */
-export function toMermaid(pipeline: Pipeline): string {
+export function toMermaid(pipeline: Pipeline, notes?: StepNotes): string {
   const plan = buildPlan(pipeline);
   const quote = (s: string) => s.replace(/"/g, "#quot;");
   const node = (s: Step) => {
-    const label = quote([s.id, ...details(s)].join("<br/>"));
+    const label = quote([s.id, ...details(s, notes)].join("<br/>"));
     return s.call.kind === "confirm" ? `${s.id}{"${label}"}` : `${s.id}["${label}"]`;
   };
   const lines = ["flowchart TD"];
@@ -70,11 +73,11 @@ function mermaidUses(step: Step, used: Pipeline, prefix: string, lines: string[]
 }
 
 /** Graphviz dot: the same graph; render with `dot -Tsvg`. */
-export function toDot(pipeline: Pipeline): string {
+export function toDot(pipeline: Pipeline, notes?: StepNotes): string {
   const plan = buildPlan(pipeline);
   const q = (s: string) => `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
   const node = (s: Step, indent: string) =>
-    `${indent}${q(s.id)} [label=${q([s.id, ...details(s)].join("\\n")).replace(/\\\\n/g, "\\n")}${s.call.kind === "confirm" ? ", shape=diamond" : ", shape=box"}];`;
+    `${indent}${q(s.id)} [label=${q([s.id, ...details(s, notes)].join("\\n")).replace(/\\\\n/g, "\\n")}${s.call.kind === "confirm" ? ", shape=diamond" : ", shape=box"}];`;
   const lines = [`digraph ${q(pipeline.name)} {`, "  rankdir=TB;"];
   for (const s of pipeline.steps) lines.push(node(s, "  "));
   // A uses step's pipeline as a cluster of its own, its nodes prefixed (`db.create`), at any depth.

@@ -35,10 +35,12 @@ function expectExit(result: RunResult, code: number): void {
 
 describe("examples", () => {
   it("every example passes `nxrun check`", async () => {
-    const files = ["hello", "nexus-chain", "ops-runbook", "ci-automation", "failure"].map((n) => example(`${n}.yaml`));
+    const files = ["hello", "nexus-chain", "ops-runbook", "ci-automation", "failure", "regional-config"].map((n) =>
+      example(`${n}.yaml`),
+    );
     const result = await runNxrun(["check", ...files]);
     expect(result.code, result.stdout + result.stderr).toBe(0);
-    expect(result.stdout).toContain("5 files checked: ok");
+    expect(result.stdout).toContain("6 files checked: ok");
   });
 
   it("hello.yaml greets the input and prints the output", async () => {
@@ -107,6 +109,32 @@ describe("examples", () => {
     expect(seen.find((e) => e.handler === "RecordAudit" && e.run === result.runId)).toMatchObject({
       status: "completed",
     });
+  });
+
+  it("regional-config.yaml sends each region's item to that region's own agent, and prices it on the endpoint an input names", async () => {
+    const setting = uniqueId("maxConnections");
+    const result = await runPipelineFile(example("regional-config.yaml"), [
+      "--output",
+      "plain",
+      "-i",
+      `setting=${setting}`,
+      "-i",
+      "urgent=true",
+    ]);
+    expectExit(result, 0);
+    const queues = EXAMPLE_STACK.regions.map((region) => `nxrun-examples-${region}`);
+    expect(result.report?.outputs).toEqual({ agents: queues, cost: 19 });
+    // What the agents saw: each region's change ran on that region's task queue (an agent refuses
+    // another region's work, so a wrong queue would have failed the item).
+    const applied = workers.journal().filter((e) => e.handler === "ApplyRegionConfig" && e.setting === setting);
+    expect(applied.map((e) => [e.region, e.taskQueue]).sort()).toEqual(
+      EXAMPLE_STACK.regions.map((region) => [region, `nxrun-examples-${region}`]).sort(),
+    );
+
+    // Preflight evaluates the computed queues per region and finds every agent polling.
+    const preflight = await runNxrun(["check", "--preflight", example("regional-config.yaml")]);
+    expect(preflight.code, output(preflight)).toBe(0);
+    expect(preflight.stdout).toContain("1 file checked: ok");
   });
 
   it("ops-runbook.yaml gives the same result when the endpoint targets the TypeScript ChangeService", async () => {

@@ -41,6 +41,7 @@ export async function startExampleWorkers(): Promise<ExampleWorkers> {
       address,
       namespace,
       taskQueue: EXAMPLE_STACK.taskQueue,
+      extraArgs: EXAMPLE_STACK.regions.flatMap((region) => ["--region", region]),
       env,
     }),
     spawnUntilReady(

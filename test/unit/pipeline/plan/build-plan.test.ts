@@ -81,3 +81,44 @@ describe("findCycles", () => {
     expect(findCycles(ids, edges)).toEqual([]);
   });
 });
+
+describe("graph notes for computed task queues and endpoints", () => {
+  it("shows the queues per item and the endpoint when known, else the expression", async () => {
+    const { loadPipelineText } = await import("../../../../src/pipeline/load.js");
+    const { computedCallNotes, knownScope } = await import("../../../../src/pipeline/before-run.js");
+    const { evaluate } = await import("../../../../src/pipeline/expr/evaluate.js");
+    const loaded = loadPipelineText(
+      `nxrun: 1
+name: g
+inputs:
+  regions: { type: array, default: [eu, us] }
+  billing: { type: string }
+steps:
+  - id: deploy
+    forEach: "{% $inputs.regions %}"
+    activity: Deploy
+    taskQueue: "{% 'q-' & $item %}"
+  - id: bill
+    nexus: { endpoint: "{% $inputs.billing %}", service: S, operation: o }
+`,
+      "/g.yaml",
+    );
+    if (!loaded.ok) throw new Error(JSON.stringify(loaded.diagnostics));
+    const p = loaded.pipeline;
+    const scope = {
+      inputs: { regions: ["eu", "us"] },
+      vars: {},
+      secrets: {},
+      steps: {},
+      run: { id: "g", name: "g", startedAt: "" },
+    };
+    const known = await knownScope(p, scope, async (v, s) => evaluate(v, s), { secretsKnown: false });
+    const notes = await computedCallNotes(p, known, async (v, s) => evaluate(v, s));
+    expect([...notes]).toEqual([
+      ["deploy", ["on q-eu, q-us"]],
+      ["bill", ["endpoint {% $inputs.billing %}"]],
+    ]);
+    expect(toMermaid(p, notes)).toContain('deploy["deploy<br/>activity Deploy<br/>on q-eu, q-us<br/>forEach"]');
+    expect(toDot(p, notes)).toContain('label="bill\\nnexus S.o\\nendpoint {% $inputs.billing %}"');
+  });
+});
