@@ -25,7 +25,7 @@ function describeCall(step: Step): string {
 /** Extra lines per step ID, e.g. the task queues a computed `taskQueue` gives (src/cli/graph.ts). */
 export type StepNotes = ReadonlyMap<string, readonly string[]>;
 
-function details(step: Step, notes: StepNotes | undefined): string[] {
+function details(step: Step, notes?: StepNotes): string[] {
   const lines = [describeCall(step), ...(notes?.get(step.id) ?? [])];
   if (step.forEach) lines.push("forEach");
   if (step.when) lines.push("when");
