@@ -10,6 +10,7 @@ import type { Diagnostic } from "./pipeline/diagnostic.js";
 import { loadPipeline } from "./pipeline/load.js";
 
 export type { SourcePosition } from "./base/source-position.js";
+export { sanitizeTerminalLines, sanitizeTerminalText } from "./base/terminal-text.js";
 export { isUserError, UserError } from "./base/user-error.js";
 export type * from "./engine/events.js";
 export type { ExecutionResult } from "./engine/execution.js";
@@ -20,6 +21,7 @@ export type { Diagnostic } from "./pipeline/diagnostic.js";
 export { formatDiagnostics } from "./pipeline/format-diagnostics.js";
 export { type LoadResult, loadPipeline } from "./pipeline/load.js";
 export type * from "./pipeline/model.js";
+export { redactEvents } from "./report/redact.js";
 export { connect } from "./temporal/connect.js";
 export type { ConnectionOptions, TemporalClient } from "./temporal/types.js";
 

@@ -59,3 +59,31 @@ export function sanitizeTerminalLines(text: string): string {
     .map((line) => line.split("\t").map(sanitizeTerminalText).join("\t"))
     .join("\n");
 }
+
+/**
+ * A copy of `value` with every string (object keys too) passed through sanitizeTerminalText, for
+ * state a terminal view keeps and draws piece by piece (src/report/tui/store.ts). Not for values the
+ * view prints as JSON: stringify those first and sanitize the text, or the escapes are doubled.
+ */
+export function sanitizeTerminalData<T>(value: T): T {
+  return sanitizeDeep(value, new WeakMap()) as T;
+}
+
+function sanitizeDeep(value: unknown, seen: WeakMap<object, unknown>): unknown {
+  if (typeof value === "string") return sanitizeTerminalText(value);
+  if (value === null || typeof value !== "object") return value;
+  const known = seen.get(value);
+  if (known !== undefined) return known;
+  if (Array.isArray(value)) {
+    const copy: unknown[] = [];
+    seen.set(value, copy);
+    for (const element of value) copy.push(sanitizeDeep(element, seen));
+    return copy;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value;
+  const copy: Record<string, unknown> = {};
+  seen.set(value, copy);
+  for (const [key, element] of Object.entries(value)) copy[sanitizeTerminalText(key)] = sanitizeDeep(element, seen);
+  return copy;
+}

@@ -7,6 +7,7 @@
 
 import { hostname, userInfo } from "node:os";
 import { ExitCode } from "../base/exit-codes.js";
+import { sanitizeTerminalText } from "../base/terminal-text.js";
 import { isUserError } from "../base/user-error.js";
 import { connectForOps } from "../runs/connect-for-runs.js";
 import { roleLabel } from "../runs/execution-id.js";
@@ -42,7 +43,10 @@ export async function cancelCommand(runId: string, flags: CancelFlags = {}): Pro
     const done = action === "cancel" ? "cancel requested" : "terminated";
     let errors = 0;
     for (const result of results) {
-      const label = `${roleLabel(result.execution.role)} (${result.execution.kind} ${result.execution.id})`;
+      // Execution IDs and errors come from the server: sanitized for the terminal.
+      const label = sanitizeTerminalText(
+        `${roleLabel(result.execution.role)} (${result.execution.kind} ${result.execution.id})`,
+      );
       switch (result.outcome) {
         case "requested":
           process.stdout.write(`${done}: ${label}\n`);
@@ -52,7 +56,7 @@ export async function cancelCommand(runId: string, flags: CancelFlags = {}): Pro
           break;
         case "error": {
           errors++;
-          const message = isUserError(result.error) ? result.error.message : String(result.error);
+          const message = sanitizeTerminalText(isUserError(result.error) ? result.error.message : String(result.error));
           process.stderr.write(`error: could not ${action} ${label}: ${message}\n`);
           break;
         }

@@ -5,6 +5,7 @@
 
 import { ExitCode } from "../base/exit-codes.js";
 import { inGithubActions } from "../base/github-workflow-commands.js";
+import type { Terminal } from "../base/terminal.js";
 import type { Diagnostic } from "../pipeline/diagnostic.js";
 import { diagnosticAnnotations } from "../pipeline/diagnostic-annotations.js";
 import { formatDiagnostics } from "../pipeline/format-diagnostics.js";
@@ -24,7 +25,7 @@ export interface CheckFlags extends ConnectionOverrides {
 }
 
 /** Checks pipeline files; returns the exit code. */
-export async function checkCommand(files: string[], flags: CheckFlags = {}): Promise<number> {
+export async function checkCommand(files: string[], flags: CheckFlags, terminal: Terminal): Promise<number> {
   const all: Diagnostic[] = [];
   const loaded: Pipeline[] = [];
   const failed = new Set<string>();
@@ -55,8 +56,7 @@ export async function checkCommand(files: string[], flags: CheckFlags = {}): Pro
     // GitHub shows the annotations on the diff and the text in the job's log: both are printed.
     if (format === "github" && all.length > 0)
       process.stdout.write(`${diagnosticAnnotations(all, process.env).join("\n")}\n`);
-    const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
-    if (all.length > 0) process.stdout.write(`${formatDiagnostics(all, { color })}\n\n`);
+    if (all.length > 0) process.stdout.write(`${formatDiagnostics(all, { color: terminal.stdout.color })}\n\n`);
     const warnings = all.length - errors;
     const counts = [errors > 0 ? plural(errors, "error") : "", warnings > 0 ? plural(warnings, "warning") : ""].filter(
       Boolean,

@@ -7,6 +7,7 @@ import { Argument, type Command, Option } from "commander";
 import { ExitCode } from "../base/exit-codes.js";
 import { STEP_FIELDS, type StepField } from "../pipeline/step-fields.js";
 import type { ConnectionOverrides } from "../temporal/connection-config.js";
+import type { CliContext } from "./context.js";
 import type { RunFlags } from "./flags.js";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -41,7 +42,7 @@ function connectionOptions(command: Command): Command {
     .option("--grpc-meta <key=value>", "extra gRPC metadata (repeatable)", collect);
 }
 
-export function registerCommands(program: Command, setExit: (code: number) => void): void {
+export function registerCommands(program: Command, setExit: (code: number) => void, cli: CliContext): void {
   const run = program
     .command("run", { isDefault: false })
     .description("run a pipeline (also: nxrun pipeline.yaml)")
@@ -73,7 +74,7 @@ export function registerCommands(program: Command, setExit: (code: number) => vo
     .option("--no-compensate", "skip compensation after a failure or cancellation")
     .option("--ui-url <url>", "the Temporal Web UI's address: link each execution to its page (env TEMPORAL_UI_URL)");
   connectionOptions(run).action(async (file: string, flags: RunFlags) => {
-    setExit(await (await import("./run.js")).runCommand(file, flags));
+    setExit(await (await import("./run.js")).runCommand(file, flags, cli));
   });
 
   const check = program
@@ -104,7 +105,7 @@ export function registerCommands(program: Command, setExit: (code: number) => vo
         inputs?: string;
       },
     ) => {
-      setExit(await (await import("./check.js")).checkCommand(files, flags));
+      setExit(await (await import("./check.js")).checkCommand(files, flags, cli.terminal));
     },
   );
 
@@ -120,7 +121,7 @@ export function registerCommands(program: Command, setExit: (code: number) => vo
     )
     .option("--inputs <file>", "inputs from a JSON or YAML file")
     .action(async (file: string, flags: { format: "mermaid" | "dot"; input?: string[]; inputs?: string }) => {
-      setExit(await (await import("./graph.js")).graphCommand(file, flags));
+      setExit(await (await import("./graph.js")).graphCommand(file, flags, cli.terminal));
     });
 
   program
@@ -139,7 +140,7 @@ export function registerCommands(program: Command, setExit: (code: number) => vo
         expression: string,
         flags: { pipeline?: string; step?: string; in?: StepField; data?: string; input?: string[] },
       ) => {
-        setExit(await (await import("./eval.js")).evalCommand(expression, flags));
+        setExit(await (await import("./eval.js")).evalCommand(expression, flags, cli.terminal));
       },
     );
 

@@ -7,6 +7,7 @@
 import { readFile } from "node:fs/promises";
 import { ExitCode } from "../base/exit-codes.js";
 import type { SourcePosition } from "../base/source-position.js";
+import type { Terminal } from "../base/terminal.js";
 import { UserError } from "../base/user-error.js";
 import { computeVars } from "../engine/vars.js";
 import { checkExpression, type ExpressionPlace, pipelineNames, stepPlace } from "../pipeline/check-expression.js";
@@ -49,8 +50,8 @@ interface MockData {
 }
 
 /** Evaluates and prints the result as JSON; returns the exit code. */
-export async function evalCommand(text: string, flags: EvalFlags = {}): Promise<number> {
-  const color = Boolean(process.stderr.isTTY);
+export async function evalCommand(text: string, flags: EvalFlags, terminal: Terminal): Promise<number> {
+  const color = terminal.stderr.color;
   const compiled = compileCommandLine(text);
   if (!compiled.ok) {
     process.stderr.write(`${formatDiagnostics([compiled.diagnostic], { color })}\n`);

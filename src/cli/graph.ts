@@ -2,6 +2,7 @@
 
 import { ExitCode } from "../base/exit-codes.js";
 import type { Diagnostic } from "../pipeline/diagnostic.js";
+import type { Terminal } from "../base/terminal.js";
 import { formatDiagnostics } from "../pipeline/format-diagnostics.js";
 import { loadPipeline } from "../pipeline/load.js";
 import type { Pipeline } from "../pipeline/model.js";
@@ -15,8 +16,8 @@ export interface GraphFlags {
 }
 
 /** Prints a pipeline's graph; exit 2 (with diagnostics) when the file has errors. */
-export async function graphCommand(file: string, flags: GraphFlags = {}): Promise<number> {
-  const color = Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
+export async function graphCommand(file: string, flags: GraphFlags, terminal: Terminal): Promise<number> {
+  const color = terminal.stderr.color;
   const result = await loadPipeline(file);
   if (!result.ok) {
     process.stderr.write(`${formatDiagnostics(result.diagnostics, { color })}\n`);

@@ -5,7 +5,9 @@
 
 import { Command, CommanderError } from "commander";
 import { ExitCode } from "../base/exit-codes.js";
+import { detectTerminal, type Terminal } from "../base/terminal.js";
 import { NXRUN_VERSION } from "../base/version.js";
+import type { CliContext } from "./context.js";
 import { printError } from "./print-error.js";
 
 const SUBCOMMANDS = new Set([
@@ -23,8 +25,9 @@ const SUBCOMMANDS = new Set([
   "help",
 ]);
 
-/** Runs the CLI; resolves to the process exit code. */
-export async function main(argv: string[]): Promise<number> {
+/** Runs the CLI on `terminal` (this process's, by default); resolves to the process exit code. */
+export async function main(argv: string[], terminal: Terminal = detectTerminal()): Promise<number> {
+  const cli: CliContext = { terminal, secrets: [] };
   // `nxrun pipeline.yaml ...` is `nxrun run pipeline.yaml ...`.
   const first = argv[0];
   if (first !== undefined && !first.startsWith("-") && !SUBCOMMANDS.has(first) && first !== "__complete")
@@ -37,10 +40,10 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .showSuggestionAfterError(true);
 
-  const commands: Array<(program: Command, setExit: (code: number) => void) => void> = (
+  const commands: Array<(program: Command, setExit: (code: number) => void, cli: CliContext) => void> = (
     await Promise.all([import("./commands.js")])
   ).map((m) => m.registerCommands);
-  for (const register of commands) register(program, (code) => (exitCode = code));
+  for (const register of commands) register(program, (code) => (exitCode = code), cli);
 
   // `nxrun __complete <shell> <line>`: what the completion scripts call on TAB (completion/scripts.ts).
   // Not a commander command, so it stays out of help and out of its own completions.
@@ -59,7 +62,7 @@ export async function main(argv: string[]): Promise<number> {
       // Help and version end with code 0; usage mistakes with 2.
       return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     }
-    return printError(error);
+    return printError(error, cli.secrets, terminal.stderr.stream);
   }
   return exitCode;
 }

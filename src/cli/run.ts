@@ -12,14 +12,16 @@ import { readSecrets, readUsedSecrets } from "../engine/secrets.js";
 import { formatDiagnostics } from "../pipeline/format-diagnostics.js";
 import { loadPipeline } from "../pipeline/load.js";
 import type { Pipeline } from "../pipeline/model.js";
+import type { CliContext } from "./context.js";
 import type { RunFlags } from "./flags.js";
 import { heapPolicy } from "./heap-policy.js";
 
 /** How long a second Ctrl-C may spend sending terminate requests before the process exits anyway. */
 const TERMINATE_GRACE_MS = 5_000;
 
-export async function runCommand(file: string, flags: RunFlags): Promise<number> {
-  const color = process.stderr.isTTY === true && !process.env.NO_COLOR;
+export async function runCommand(file: string, flags: RunFlags, cli: CliContext): Promise<number> {
+  const { terminal } = cli;
+  const color = terminal.stderr.color;
   const loaded = await loadPipeline(file);
   if (!loaded.ok) {
     process.stderr.write(`${formatDiagnostics(loaded.diagnostics, { color })}\n`);
@@ -41,6 +43,8 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
   const secrets = readSecrets(pipeline, process.env);
   const usedSecrets = readUsedSecrets(pipeline, process.env);
   const secretValues = [...Object.values(secrets), ...[...usedSecrets.values()].flatMap((s) => Object.values(s))];
+  // From here on any error main prints has these masked (src/cli/print-error.ts).
+  cli.secrets.push(...secretValues);
 
   if (flags.runId !== undefined && flags.resume !== undefined && flags.runId !== flags.resume) {
     throw new UserError(`--run-id ${flags.runId} and --resume ${flags.resume} name different runs`, {
@@ -71,26 +75,22 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
     for (const note of prepared.notes) process.stderr.write(`note: ${note}\n`);
     const { chooseOutput, createReporters, fanOut } = await import("../report/index.js");
     const { resolveUiLinks } = await import("../report/ui-links.js");
-    const output = chooseOutput({
-      ...(flags.output === undefined ? {} : { requested: flags.output }),
-      isTTY: process.stdout.isTTY === true,
-      env: process.env,
-    });
+    const output = chooseOutput(flags.output, terminal);
     const ui = resolveUiLinks(
       { flag: flags.uiUrl, env: process.env.TEMPORAL_UI_URL, pipeline: pipeline.temporal.uiUrl },
       client.namespace,
     );
     // A UI address that is not a URL costs the links, never the run.
     if (ui.warning) process.stderr.write(`nxrun: warning: ${ui.warning}\n`);
-    const { createSupportsHyperlinks } = await import("supports-hyperlinks");
     const reporters = createReporters({
       output,
       ...(flags.report === undefined ? {} : { report: flags.report }),
       ...(flags.junit === undefined ? {} : { junit: flags.junit }),
       summary: (await import("./summary-options.js")).summaryOptions(pipeline, flags, output, process.env),
       secrets: secretValues,
+      terminal,
       header: { address: client.address, namespace: client.namespace },
-      ...(ui.links ? { links: ui.links, hyperlinks: createSupportsHyperlinks(process.stdout) } : {}),
+      ...(ui.links ? { links: ui.links } : {}),
     });
     const reporter: Reporter = fanOut([reporters, heapPolicy()]);
     let end: { status: "completed" | "failed" | "canceled" | "timedOut"; exitCode: number } = {

@@ -1,19 +1,28 @@
-/** Secret values come from the environment only; a missing one stops the run before it starts. */
+/** Secret values come from the environment only; a missing or too short one stops the run before it starts. */
 
 import { UserError } from "../base/user-error.js";
 import type { Pipeline } from "../pipeline/model.js";
 
-/** Reads every declared secret from `env`; throws a UserError (exit 2) naming each missing variable. */
+/**
+ * The shortest secret value accepted. Every output masks each occurrence of a secret in place
+ * (src/report/redact.ts); a value of 1-3 characters would turn up inside ordinary words and numbers
+ * and mask half of every line, while hiding little.
+ */
+export const MIN_SECRET_LENGTH = 4;
+
+/** Reads every declared secret from `env`; throws a UserError (exit 2) naming each missing or too short one. */
 export function readSecrets(
   pipeline: Pipeline,
   env: Readonly<Record<string, string | undefined>>,
 ): Record<string, string> {
   const secrets: Record<string, string> = {};
   const missing: string[] = [];
+  const short: string[] = [];
   for (const [name, spec] of Object.entries(pipeline.secrets)) {
     const value = env[spec.env];
-    if (value === undefined || value === "")
-      missing.push(`${name} (${spec.position.file}:${spec.position.line}:${spec.position.column}) needs $${spec.env}`);
+    const where = `${name} (${spec.position.file}:${spec.position.line}:${spec.position.column})`;
+    if (value === undefined || value === "") missing.push(`${where} needs $${spec.env}`);
+    else if (value.length < MIN_SECRET_LENGTH) short.push(`${where} from $${spec.env}`);
     else secrets[name] = value;
   }
   if (missing.length > 0) {
@@ -23,6 +32,16 @@ export function readSecrets(
     throw new UserError(`missing secret${missing.length > 1 ? "s" : ""}: ${missing.join("; ")}`, {
       hint: `set ${vars.map((v) => `${v}=...`).join(" ")} in the environment (secrets are read only from environment variables)`,
     });
+  }
+  if (short.length > 0) {
+    throw new UserError(
+      `secret${short.length > 1 ? "s" : ""} shorter than ${MIN_SECRET_LENGTH} characters: ${short.join("; ")}`,
+      {
+        hint:
+          `nxrun masks every occurrence of a secret in every output, and a value this short would mask ` +
+          `ordinary text everywhere; use the real credential, or pass a value that is not secret as an input (-i)`,
+      },
+    );
   }
   return secrets;
 }

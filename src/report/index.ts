@@ -2,10 +2,12 @@
  * Reporter wiring: picks the output mode and fans every engine event out to the chosen reporters
  * (one of tui | plain | json on stdout, plus optional run.json and JUnit files).
  */
+import type { Terminal } from "../base/terminal.js";
 import type { ConfirmRequest, ExecutionRef, Reporter } from "../engine/events.js";
 import { createJsonReporter } from "./json.js";
 import { createJunitWriter } from "./junit.js";
 import { createPlainReporter } from "./plain.js";
+import { redactEvents } from "./redact.js";
 import { createRunReportWriter } from "./run-report.js";
 import { createSummaryWriter, type SummaryWriterOptions } from "./summary-writer.js";
 import { createTuiReporter } from "./tui/reporter.js";
@@ -20,64 +22,42 @@ export interface ReporterOptions {
   /** Path of the JUnit XML file to write in close(). */
   junit?: string;
   /** The Markdown summary (`--summary FILE`, `$GITHUB_STEP_SUMMARY`) and GitHub annotations of failed steps. */
-  summary?: Omit<SummaryWriterOptions, "secrets">;
-  /** Declared secret values; never printed or written. */
+  summary?: SummaryWriterOptions;
+  /** Declared secret values: masked in every event before any reporter sees it (redactEvents). */
   secrets: string[];
-  stdout?: NodeJS.WriteStream;
-  /** Overrides colour detection (TTY and NO_COLOR). */
-  color?: boolean;
+  /** Where the output goes and what it may use (colour, width): src/base/terminal.ts. */
+  terminal: Terminal;
   header: { address: string; namespace: string };
   /** The Temporal Web UI, when its address is known: each execution is linked to its page. */
   links?: UiLinks;
-  /** Whether the terminal shows OSC 8 hyperlinks (the Ink view links execution IDs to their pages). */
-  hyperlinks?: boolean;
 }
 
-/** `tui` only when asked for (or by default) on a TTY outside CI; otherwise `plain` unless `json` was asked for. */
-export function chooseOutput(options: {
-  requested?: OutputMode;
-  isTTY: boolean;
-  env: Readonly<Record<string, string | undefined>>;
-}): OutputMode {
-  const interactive = options.isTTY && !isCi(options.env);
-  if (options.requested === "json" || options.requested === "plain") return options.requested;
-  return interactive ? "tui" : "plain";
+/**
+ * `tui` when asked for or by default, if a person watches stdout (a TTY outside CI: terminal.interactive);
+ * otherwise `plain` unless `json` was asked for.
+ */
+export function chooseOutput(requested: OutputMode | undefined, terminal: Pick<Terminal, "interactive">): OutputMode {
+  if (requested === "json" || requested === "plain") return requested;
+  return terminal.interactive ? "tui" : "plain";
 }
 
-/** CI services set CI (to "true", "1", ...); "false" and "0" mean not CI, as in vitest's std-env. */
-function isCi(env: Readonly<Record<string, string | undefined>>): boolean {
-  const ci = env.CI;
-  return ci !== undefined && ci !== "" && ci !== "false" && ci !== "0";
-}
-
-/** NO_COLOR (https://no-color.org): present and not empty disables colour. */
-export function colorEnabled(stream: { isTTY?: boolean }, env: Readonly<Record<string, string | undefined>>): boolean {
-  const noColor = env.NO_COLOR;
-  return stream.isTTY === true && (noColor === undefined || noColor === "");
-}
-
-/** Builds the reporters the options ask for and returns one Reporter that calls each in turn. */
+/**
+ * Builds the reporters the options ask for and returns one Reporter that masks the secrets in each
+ * event once and calls each reporter in turn: no reporter is given the secrets, so none can forget them.
+ */
 export function createReporters(options: ReporterOptions): Reporter {
-  const stdout = options.stdout ?? process.stdout;
-  const color = options.color ?? colorEnabled(stdout, process.env);
+  const { terminal } = options;
+  const stdout = terminal.stdout.stream;
   const reporters: Reporter[] = [];
   switch (options.output) {
     case "json":
-      reporters.push(createJsonReporter({ stream: stdout, secrets: options.secrets, links: options.links }));
+      reporters.push(createJsonReporter({ stream: stdout, links: options.links }));
       break;
     case "plain":
-      reporters.push(createPlainReporter({ stream: stdout, color, secrets: options.secrets, links: options.links }));
+      reporters.push(createPlainReporter({ stream: stdout, color: terminal.stdout.color, links: options.links }));
       break;
     case "tui":
-      reporters.push(
-        createTuiReporter({
-          stdout,
-          secrets: options.secrets,
-          header: options.header,
-          links: options.links,
-          hyperlinks: options.hyperlinks === true,
-        }),
-      );
+      reporters.push(createTuiReporter({ terminal, header: options.header, links: options.links }));
       break;
     default: {
       const unknown: never = options.output;
@@ -85,10 +65,10 @@ export function createReporters(options: ReporterOptions): Reporter {
     }
   }
   if (options.report !== undefined) {
-    reporters.push(createRunReportWriter({ path: options.report, secrets: options.secrets, links: options.links }));
+    reporters.push(createRunReportWriter({ path: options.report, links: options.links }));
   }
   if (options.junit !== undefined) {
-    reporters.push(createJunitWriter({ path: options.junit, secrets: options.secrets, links: options.links }));
+    reporters.push(createJunitWriter({ path: options.junit, links: options.links }));
   }
   const summary = options.summary;
   if (summary && (summary.file !== undefined || summary.stepSummary !== undefined || summary.annotations)) {
@@ -96,12 +76,11 @@ export function createReporters(options: ReporterOptions): Reporter {
     reporters.push(
       createSummaryWriter({
         ...summary,
-        secrets: options.secrets,
         ...(links ? { executionUrl: (ref: ExecutionRef) => executionUiUrl(links, ref) } : {}),
       }),
     );
   }
-  return fanOut(reporters);
+  return redactEvents(fanOut(reporters), options.secrets);
 }
 
 type EventHook = Exclude<keyof Reporter, "onConfirm" | "close">;

@@ -1,14 +1,13 @@
 /**
  * `--output json`: one JSON object per line (NDJSON) per event, `{"event": "...", "time": "...", ...}`,
- * described by specs/events.schema.json. Secrets are redacted before anything is written.
+ * described by specs/events.schema.json. Events arrive with secrets already masked (redactEvents in
+ * src/report/index.ts); text is written exact: JSON.stringify escapes control characters.
  */
 import type { ItemEvent, Reporter, StepUpdate } from "../engine/events.js";
-import { redact } from "./redact.js";
 import { linkItem, linkRef, linkRun, linkStep, type UiLinks } from "./ui-links.js";
 
 export interface JsonReporterOptions {
   stream: { write(chunk: string): unknown };
-  secrets: readonly string[];
   /** Adds each execution's `uiUrl` once its run ID is known. */
   links?: UiLinks | undefined;
   /** Clock, for tests. */
@@ -34,7 +33,7 @@ export type EventName =
 export function createJsonReporter(options: JsonReporterOptions): Reporter {
   const now = options.now ?? Date.now;
   const emit = (event: EventName, fields: object): void => {
-    const line = redact({ event, time: new Date(now()).toISOString(), ...fields }, options.secrets);
+    const line = { event, time: new Date(now()).toISOString(), ...fields };
     options.stream.write(`${JSON.stringify(line)}\n`);
   };
   const links = options.links;

@@ -5,7 +5,6 @@
  */
 import type { ItemRecord, Reporter, RunRecord, StepError, StepRecord, StepStatus } from "../engine/events.js";
 import { causeChain, describeError, describeErrorChain, elapsedMs, isFailure } from "./format.js";
-import { redact } from "./redact.js";
 import { createRunCollector } from "./run-collector.js";
 import { executionUiUrl, type UiLinks } from "./ui-links.js";
 import { writeReportFile } from "./write-file.js";
@@ -23,9 +22,8 @@ interface TestCase {
   lastFailure?: StepError;
 }
 
-/** The JUnit XML for a record, secrets redacted. */
-export function junitXml(raw: RunRecord, secrets: readonly string[], links?: UiLinks): string {
-  const record = redact(raw, secrets);
+/** The JUnit XML for a record (its secrets already masked: redactEvents in src/report/index.ts). */
+export function junitXml(record: RunRecord, links?: UiLinks): string {
   const cases = record.steps.flatMap((step) => casesOf(record.pipeline, step, links));
   const failures = cases.filter((c) => isFailure(c.status)).length;
   const skipped = cases.filter((c) => !isFailure(c.status) && c.status !== "completed").length;
@@ -196,17 +194,13 @@ export function escapeAttribute(text: string): string {
 }
 
 /** A reporter that writes the JUnit file to `path` when closed (after success, failure or interrupt). */
-export function createJunitWriter(options: {
-  path: string;
-  secrets: readonly string[];
-  links?: UiLinks | undefined;
-}): Reporter {
+export function createJunitWriter(options: { path: string; links?: UiLinks | undefined }): Reporter {
   const collector = createRunCollector();
   return {
     ...collector.reporter,
     async close() {
       const record = collector.record();
-      if (record) await writeReportFile(options.path, junitXml(record, options.secrets, options.links), "JUnit report");
+      if (record) await writeReportFile(options.path, junitXml(record, options.links), "JUnit report");
     },
   };
 }

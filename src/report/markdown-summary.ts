@@ -2,15 +2,14 @@
  * The run as a Markdown page, for `$GITHUB_STEP_SUMMARY` and `nxrun run --summary FILE`: the run
  * (ID, pipeline, result, duration), a table of steps (status, duration, attempts, executions, a link
  * to each execution when a Web UI address is known), failures with their cause chains, the outputs.
- * Secrets are masked first; every text from outside nxrun goes through markdown-text.ts.
+ * The record arrives with its secrets masked (redactEvents in src/report/index.ts); every text from
+ * outside nxrun goes through markdown-text.ts.
  */
 import type { ExecutionRef, ItemRecord, RunRecord, StepError, StepRecord, StepStatus } from "../engine/events.js";
 import { causeChain, describeError, elapsedMs, formatDuration, isFailure } from "./format.js";
 import { markdownCode, markdownCodeBlock, markdownLink, markdownText } from "./markdown-text.js";
-import { maskSecrets, redact } from "./redact.js";
 
 export interface SummaryOptions {
-  secrets: readonly string[];
   /** The Web UI page of an execution, when a UI address is known. */
   executionUrl?: (execution: ExecutionRef) => string | undefined;
   /** Reference time for steps still running (default now). */
@@ -41,8 +40,7 @@ const RESULT: Readonly<Record<RunRecord["status"], string>> = {
 };
 
 /** The Markdown summary of a run. */
-export function markdownSummary(raw: RunRecord, options: SummaryOptions): string {
-  const record = redact(raw, options.secrets);
+export function markdownSummary(record: RunRecord, options: SummaryOptions = {}): string {
   const now = options.now ?? Date.now();
   const duration = elapsedMs(record.startedAt, record.closedAt, now);
   const out: string[] = [];
@@ -66,8 +64,7 @@ export function markdownSummary(raw: RunRecord, options: SummaryOptions): string
   if (record.outputs !== undefined && Object.keys(record.outputs).length > 0) {
     out.push("### Outputs", "", markdownCodeBlock(JSON.stringify(record.outputs, null, 2), "json"), "");
   }
-  // The last guard: a secret that reached the text some other way (a key, a formatted number).
-  return maskSecrets(`${out.join("\n")}\n`, options.secrets);
+  return `${out.join("\n")}\n`;
 }
 
 function stepRow(step: StepRecord, now: number, options: SummaryOptions): string {

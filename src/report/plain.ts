@@ -1,6 +1,8 @@
 /**
  * `--output plain`: one line per state change, each with a UTC time stamp, for CI logs and pipes.
- * Colour only when stdout is a TTY and NO_COLOR is not set (https://no-color.org).
+ * Colour only when stdout is a TTY and NO_COLOR is not set (https://no-color.org). Events arrive
+ * with secrets masked (redactEvents in src/report/index.ts); every line passes the terminal
+ * sanitizer, so worker and server text cannot carry escape sequences to the terminal or CI log.
  */
 import { styleText } from "node:util";
 import { sanitizeTerminalText } from "../base/terminal-text.js";
@@ -29,13 +31,11 @@ import {
   shortExecutionId,
 } from "./format.js";
 import { progressLabel, progressLine } from "./progress-text.js";
-import { maskSecrets, redact } from "./redact.js";
 import { executionUiUrl, type UiLinks } from "./ui-links.js";
 
 export interface PlainReporterOptions {
   stream: { write(chunk: string): unknown };
   color: boolean;
-  secrets: readonly string[];
   /** The Web UI: each execution's page is printed once its run ID is known, and with a failed item. */
   links?: UiLinks | undefined;
   /** Clock, for tests. */
@@ -50,7 +50,6 @@ const HEARTBEAT_LINE_MS = 5_000;
 /** Creates the line reporter. */
 export function createPlainReporter(options: PlainReporterOptions): Reporter {
   const now = options.now ?? Date.now;
-  const secrets = options.secrets;
   let runId = "";
   // The last status and attempt printed per step, so an update that changes nothing prints nothing.
   const lastSeen = new Map<string, { status: StepStatus; attempt: number | undefined }>();
@@ -72,7 +71,7 @@ export function createPlainReporter(options: PlainReporterOptions): Reporter {
     options.color ? styleText(style, text, { validateStream: false }) : text;
   const write = (label: string, style: Style, text: string): void => {
     const stamp = new Date(now()).toISOString().slice(11);
-    const line = `${paint("dim", stamp)} ${paint(style, label.padEnd(9))} ${maskSecrets(text, secrets)}\n`;
+    const line = `${paint("dim", stamp)} ${paint(style, label.padEnd(9))} ${sanitizeTerminalText(text)}\n`;
     options.stream.write(line);
   };
   const stepName = (record: StepRecord): string =>
@@ -125,7 +124,7 @@ export function createPlainReporter(options: PlainReporterOptions): Reporter {
 
   const onStepChange = (event: StepUpdate): void => {
     if (event.record.status !== "running") lastProgress.delete(event.stepId);
-    const record = redact(event.record, secrets);
+    const record = event.record;
     const key = `${record.section}:${record.id}`;
     const url = executionUiUrl(options.links, record.execution);
     if (url !== undefined && !linked.has(key)) {
@@ -146,8 +145,7 @@ export function createPlainReporter(options: PlainReporterOptions): Reporter {
   };
 
   return {
-    onRunStart(raw: RunStartEvent) {
-      const event = redact(raw, secrets);
+    onRunStart(event: RunStartEvent) {
       runId = event.runId;
       const resumed = event.resumed ? " (resumed)" : "";
       write(
@@ -159,8 +157,7 @@ export function createPlainReporter(options: PlainReporterOptions): Reporter {
     onStepStart: onStepChange,
     onStepUpdate: onStepChange,
     onStepEnd: onStepChange,
-    onProgress(raw: ProgressEvent) {
-      const event = redact(raw, secrets);
+    onProgress(event: ProgressEvent) {
       const name = event.index === undefined ? event.stepId : `${event.stepId}[${event.index}]`;
       // An item is worth a line only while in trouble (or when it leaves trouble after one was printed).
       if (event.index !== undefined && !event.progress.trouble && !lastProgress.has(name)) return;
@@ -199,12 +196,12 @@ export function createPlainReporter(options: PlainReporterOptions): Reporter {
     // A repeated item's checks are: each says where its polling is.
     onItemStart(event: ItemEvent) {
       if (event.item.repeat === undefined) return;
-      const { stepId, item } = redact(event, secrets);
+      const { stepId, item } = event;
       checkLine(`item:${stepId}:${item.index}`, `${stepId}[${item.index}]`, item.repeat);
     },
     onItemEnd(event: ItemEvent) {
       lastProgress.delete(`${event.stepId}[${event.item.index}]`);
-      const { stepId, item } = redact(event, secrets);
+      const { stepId, item } = event;
       const elapsed = elapsedMs(item.startedAt, item.closedAt, now());
       const took = elapsed === undefined ? "" : ` in ${formatDuration(elapsed)}`;
       const name = `${stepId}[${item.index}]`;
@@ -215,8 +212,7 @@ export function createPlainReporter(options: PlainReporterOptions): Reporter {
         if (url !== undefined) write("web ui", "dim", `${name} ${url}`);
       } else write(`item ${item.status}`.slice(0, 9), "yellow", name);
     },
-    onCancelling(raw: CancelEvent) {
-      const event = redact(raw, secrets);
+    onCancelling(event: CancelEvent) {
       write("cancel", "yellow", `cancelling the run (${cancelReason(event.reason)}); Ctrl-C again to terminate`);
       for (const step of event.steps) write("cancel", "yellow", `${step.stepId} ${step.cancellation}: ${step.action}`);
     },
@@ -224,12 +220,11 @@ export function createPlainReporter(options: PlainReporterOptions): Reporter {
       write("terminate", "red", `terminating ${executions.length} execution(s)`);
     },
     onConfirm(request: ConfirmRequest) {
-      write("confirm", "yellow", `${request.stepId}: ${redact(request.prompt, secrets)}`);
+      write("confirm", "yellow", `${request.stepId}: ${request.prompt}`);
       // Plain output never reads the keyboard; the engine fails the step and says to pass --yes.
       return false;
     },
-    onRunEnd(raw: RunRecord) {
-      const record = redact(raw, secrets);
+    onRunEnd(record: RunRecord) {
       const elapsed = elapsedMs(record.startedAt, record.closedAt, now());
       const took = elapsed === undefined ? "" : ` in ${formatDuration(elapsed)}`;
       const style: Style = record.status === "completed" ? "green" : record.status === "running" ? "cyan" : "red";

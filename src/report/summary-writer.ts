@@ -11,7 +11,6 @@ import { OutputError } from "../base/user-error.js";
 import type { ExecutionRef, Reporter, RunRecord } from "../engine/events.js";
 import { describeErrorChain, isFailure } from "./format.js";
 import { markdownSummary } from "./markdown-summary.js";
-import { maskSecrets, redact } from "./redact.js";
 import { createRunCollector } from "./run-collector.js";
 import { writeReportFile } from "./write-file.js";
 
@@ -27,7 +26,6 @@ export interface SummaryWriterOptions {
     positions: ReadonlyMap<string, SourcePosition>;
     env: Readonly<Record<string, string | undefined>>;
   };
-  secrets: readonly string[];
   executionUrl?: (execution: ExecutionRef) => string | undefined;
 }
 
@@ -39,26 +37,24 @@ export function createSummaryWriter(options: SummaryWriterOptions): Reporter {
       const record = collector.record();
       if (!record) return;
       if (options.annotations) {
-        for (const line of failureAnnotations(record, options.annotations, options.secrets))
+        for (const line of failureAnnotations(record, options.annotations))
           options.annotations.stream.write(`${line}\n`);
       }
-      const text = markdownSummary(record, {
-        secrets: options.secrets,
-        ...(options.executionUrl ? { executionUrl: options.executionUrl } : {}),
-      });
+      const text = markdownSummary(record, options.executionUrl ? { executionUrl: options.executionUrl } : {});
       if (options.file !== undefined) await writeReportFile(options.file, text, "run summary");
       if (options.stepSummary !== undefined) await appendSummary(options.stepSummary, text);
     },
   };
 }
 
-/** One `::error` per failed step (or the run's own error when no step failed), secrets masked. */
+/**
+ * One `::error` per failed step (or the run's own error when no step failed). The record's secrets
+ * are already masked (redactEvents in src/report/index.ts).
+ */
 export function failureAnnotations(
-  raw: RunRecord,
+  record: RunRecord,
   where: NonNullable<SummaryWriterOptions["annotations"]>,
-  secrets: readonly string[],
 ): string[] {
-  const record = redact(raw, secrets);
   const file = annotationPath(record.file, where.env);
   const lines: string[] = [];
   for (const step of record.steps) {
@@ -86,7 +82,7 @@ export function failureAnnotations(
       }),
     );
   }
-  return lines.map((line) => maskSecrets(line, secrets));
+  return lines;
 }
 
 function statusWord(status: string): string {

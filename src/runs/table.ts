@@ -1,7 +1,13 @@
-/** Plain-text tables for the operations commands (status, list, count): aligned columns, no colour. */
+/**
+ * Plain-text tables for the operations commands (status, list, count): aligned columns, no colour.
+ * Cells hold what the server returned (types, task queues, failure messages), so each passes the
+ * terminal sanitizer before it is measured and printed.
+ */
+import { sanitizeTerminalText } from "../base/terminal-text.js";
 
 /** Renders rows under a header, each column as wide as its widest cell; the last column is not padded. */
-export function renderTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+export function renderTable(header: readonly string[], unsafeRows: ReadonlyArray<readonly string[]>): string {
+  const rows = unsafeRows.map((row) => row.map(sanitizeTerminalText));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: readonly string[]) =>
     cells

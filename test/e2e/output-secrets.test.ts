@@ -1,6 +1,7 @@
 // Every output of a real run that uses a secret (in inputs of executions, forEach items, an error
-// message and an output), scanned for the secret's value: the Ink view on a real terminal, plain lines,
-// NDJSON events, run.json and JUnit. The same runs check the real engine's events and report against
+// message, an object key and an output), scanned for the secret's value: the Ink view on a real
+// terminal, plain lines, NDJSON events, run.json and JUnit. The secret is masked in place: the text
+// around it is kept ("rejected key ***"). The same runs check the real engine's events and report against
 // specs/events.schema.json and specs/report.schema.json, and the JUnit file with a JUnit parser.
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -46,8 +47,12 @@ steps:
     onError: continue
     activity: fail
     input: { message: "{% 'rejected key ' & $secrets.token %}", type: AuthRejected, nonRetryable: true }
+  - id: keyed
+    activity: echo
+    input: "{% {'key-' & $secrets.token: 'value'} %}"
 outputs:
   echoed: "{% $steps.send.output.auth %}"
+  keyed: "{% $steps.keyed.output %}"
 `);
 }
 
@@ -81,23 +86,29 @@ describe("a run that uses a secret", () => {
 
     const record = JSON.parse(outputs.report);
     expect(validateReport(record), ajv.errorsText(validateReport.errors)).toBe(true);
-    expect(record.outputs).toEqual({ echoed: "***" });
+    expect(record.outputs).toEqual({ echoed: "Bearer ***", keyed: { "key-***": "value" } });
     const reject = record.steps.find((step: { id: string }) => step.id === "reject");
     expect(reject.status).toBe("failed");
-    expect(reject.error.message).toBe("***");
+    expect(reject.error.message).toBe("rejected key ***");
 
     const parsed = await parse(outputs.junit);
     const suite = parsed && "testsuite" in parsed ? parsed.testsuite?.[0] : undefined;
-    expect(suite?.testcase?.map((c) => c.name)).toEqual(["send", "each[0]", "each[1]", "reject"]);
-    expect(suite?.testcase?.find((c) => c.name === "reject")?.failure?.[0]?.type).toBe("AuthRejected");
+    expect(suite?.testcase?.map((c) => c.name)).toEqual(["send", "each[0]", "each[1]", "reject", "keyed"]);
+    expect(suite?.testcase?.find((c) => c.name === "reject")?.failure?.[0]).toMatchObject({
+      type: "AuthRejected",
+      message: "rejected key ***",
+    });
+    const each = events.find((e) => e.event === "itemStart" && e.item.index === 0);
+    expect(JSON.stringify(each)).not.toContain(SECRET);
   });
 
   it("never shows it in plain lines", async () => {
     const result = await runNxrun([pipeline(), "--output", "plain"], { env: { NX_E2E_TOKEN: SECRET } });
     expect(result.stdout).not.toContain(SECRET);
     expect(result.stderr).not.toContain(SECRET);
-    expect(result.stdout).toMatch(/FAILED +reject .*AuthRejected \(non-retryable\): \*\*\*/);
-    expect(result.stdout).toContain('echoed = "***"');
+    expect(result.stdout).toMatch(/FAILED +reject .*AuthRejected \(non-retryable\): rejected key \*\*\* ←/);
+    expect(result.stdout).toContain('echoed = "Bearer ***"');
+    expect(result.stdout).toContain('keyed = {"key-***":"value"}');
   });
 
   it("never shows it on the terminal view", async () => {
@@ -109,7 +120,8 @@ describe("a run that uses a secret", () => {
     await waitFor("nxrun to exit", () => existsSync(exitFile), { timeoutMs: 60_000 });
     const screen = pane("secrets");
     expect(screen).not.toContain(SECRET);
-    expect(screen).toContain("AuthRejected (non-retryable): ***");
-    expect(screen).toContain('echoed = "***"');
+    expect(screen).toContain("AuthRejected (non-retryable): rejected key ***");
+    expect(screen).toContain('echoed = "Bearer ***"');
+    expect(screen).toContain('keyed = {"key-***":"value"}');
   });
 });

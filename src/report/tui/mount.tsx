@@ -3,7 +3,9 @@
  * per event. Ink is told not to handle Ctrl-C (exitOnCtrlC: false): the engine owns SIGINT, and the
  * view reads stdin only while a confirm prompt is shown (see confirm-prompt.tsx).
  */
+import chalk from "chalk";
 import { render } from "ink";
+import type { Screen } from "../../base/terminal.js";
 import { RunView } from "./run-view.js";
 import type { ViewStore } from "./store.js";
 
@@ -18,7 +20,8 @@ const CHANGED_FRAME_MS = 200;
 const CLOCK_FRAME_MS = 500;
 
 export interface MountOptions {
-  stdout: NodeJS.WriteStream;
+  /** Where the view draws, at its width and height, in colour only if it allows. */
+  screen: Screen;
   stdin: NodeJS.ReadStream;
   /** Called for Ctrl-C typed while the prompt holds the keyboard. */
   interrupt: () => void;
@@ -32,6 +35,11 @@ export interface MountedView {
 
 /** Renders the view and starts the frame timer. */
 export function mountView(store: ViewStore, options: MountOptions): MountedView {
+  const { screen } = options;
+  // Ink colours through chalk, which decides on its own and ignores NO_COLOR; the decision is the
+  // terminal's (src/base/terminal.ts). Same chalk instance as Ink's (package.json pins the range Ink uses).
+  if (!screen.color) chalk.level = 0;
+  else if (chalk.level === 0) chalk.level = 1;
   const now = options.now ?? Date.now;
   let tick = 0;
   const frame = () => (
@@ -39,14 +47,14 @@ export function mountView(store: ViewStore, options: MountOptions): MountedView 
       state={store.state}
       now={now()}
       tick={tick}
-      width={Math.max(40, options.stdout.columns ?? 80)}
-      height={Math.max(12, options.stdout.rows ?? 24)}
+      width={Math.max(40, screen.width())}
+      height={Math.max(12, screen.height())}
       onAnswer={(approved) => store.answer(approved)}
       onInterrupt={options.interrupt}
     />
   );
   const instance = render(frame(), {
-    stdout: options.stdout,
+    stdout: screen.stream,
     stdin: options.stdin,
     exitOnCtrlC: false,
     // Nothing in a run writes to the console; patching it globally would only surprise an embedder.

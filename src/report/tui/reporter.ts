@@ -3,20 +3,18 @@
  * the background (they cost startup time that plain and json output should not pay) and the view
  * draws whatever the store holds by then, so no event is lost while they load.
  */
+import type { Terminal } from "../../base/terminal.js";
 import type { Reporter } from "../../engine/events.js";
 import { failedPages, type UiLinks } from "../ui-links.js";
 import type { MountedView } from "./mount.js";
 import { ViewStore } from "./store.js";
 
 export interface TuiReporterOptions {
-  stdout: NodeJS.WriteStream;
-  stdin?: NodeJS.ReadStream;
-  secrets: readonly string[];
+  /** The view draws on terminal.stdout, at its width, in colour only where it allows; keys come from terminal.stdin. */
+  terminal: Terminal;
   header: { address: string; namespace: string };
   /** The Web UI, when its address is known. */
   links?: UiLinks | undefined;
-  /** The terminal shows OSC 8 hyperlinks. */
-  hyperlinks?: boolean;
   /** Ctrl-C during a confirm prompt; default: raise SIGINT so the engine's handler runs. */
   interrupt?: () => void;
   now?: () => number;
@@ -24,15 +22,15 @@ export interface TuiReporterOptions {
 
 /** Creates the Ink reporter; the view mounts in the background. */
 export function createTuiReporter(options: TuiReporterOptions): Reporter {
-  const store = new ViewStore(options.secrets, options.now, options.links, options.hyperlinks === true);
+  const store = new ViewStore(options.now, options.links, options.terminal.stdout.hyperlinks);
   store.connecting(options.header);
-  const stdin = options.stdin ?? process.stdin;
+  const { stdin } = options.terminal;
   const interrupt = options.interrupt ?? (() => process.kill(process.pid, "SIGINT"));
   let mountError: unknown;
   const mounted: Promise<MountedView | undefined> = import("./mount.js")
     .then((module) =>
       module.mountView(store, {
-        stdout: options.stdout,
+        screen: options.terminal.stdout,
         stdin,
         interrupt: () => {
           // Not an answer: the run is being cancelled, and the engine ends the confirm step as canceled.
@@ -72,9 +70,10 @@ export function createTuiReporter(options: TuiReporterOptions): Reporter {
       if (mountError !== undefined) throw mountError;
       // Without OSC 8 the view cannot link, and cuts lines to the terminal's width: the pages of what
       // failed go below the last frame in full, where they can be copied.
-      if (options.links && options.hyperlinks !== true) {
+      if (options.links && !options.terminal.stdout.hyperlinks) {
         const pages = failedPages(store.state.steps);
-        if (pages.length > 0) options.stdout.write(`\nTemporal Web UI:\n${pages.map((p) => `  ${p}\n`).join("")}`);
+        if (pages.length > 0)
+          options.terminal.stdout.stream.write(`\nTemporal Web UI:\n${pages.map((p) => `  ${p}\n`).join("")}`);
       }
     },
   };

@@ -4,6 +4,7 @@
  * once the run ended, its summary and outputs. Pure: the same state, time and tick draw the same frame.
  */
 import { Box, Text } from "ink";
+import { sanitizeTerminalText } from "../../base/terminal-text.js";
 import type { RunRecord, StepStatus } from "../../engine/events.js";
 import { cancelReason, elapsedMs, formatDuration, isFailure, oneLineJson } from "../format.js";
 import { connectionText, seconds } from "../progress-text.js";
@@ -258,8 +259,9 @@ function Summary({ record, steps }: { record: RunRecord; steps: readonly StepVie
           <Text bold>outputs</Text>
           {outputs.map(([name, value]) => (
             <Text key={name} wrap="truncate-end">
-              {`  ${name} = `}
-              <Text color="cyan">{oneLineJson(value, OUTPUT_WIDTH)}</Text>
+              {`  ${sanitizeTerminalText(name)} = `}
+              {/* Outputs are kept raw in the store (store.ts): sanitized here, after JSON.stringify. */}
+              <Text color="cyan">{sanitizeTerminalText(oneLineJson(value, OUTPUT_WIDTH))}</Text>
             </Text>
           ))}
         </Box>

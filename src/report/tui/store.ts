@@ -2,7 +2,14 @@
  * The Ink view's state: a mutable store the reporter updates on every event in O(1) (counts, not
  * lists, for forEach items), read by the view on a timer. So 10,000 item events cost 10,000 counter
  * updates and the same few frames per second as 10 would.
+ *
+ * Events arrive with secrets masked (redactEvents in src/report/index.ts). Every text the store
+ * keeps passes the terminal sanitizer as it comes in (sanitizeTerminalData), so nothing a worker or
+ * the server wrote can reach the terminal raw; the run's outputs, drawn as JSON, are sanitized
+ * after JSON.stringify in run-view.tsx instead.
  */
+
+import { sanitizeTerminalData as clean, sanitizeTerminalText } from "../../base/terminal-text.js";
 import type {
   CancelEvent,
   ConfirmRequest,
@@ -19,7 +26,6 @@ import type {
   StepStatus,
 } from "../../engine/events.js";
 import { isFailure } from "../format.js";
-import { redact } from "../redact.js";
 import { executionUiUrl, type UiLinks } from "../ui-links.js";
 
 /** How many failing items a forEach step remembers for display (the count is always exact). */
@@ -95,7 +101,6 @@ export class ViewStore {
   private pendingConfirm: ConfirmRequest | undefined;
 
   constructor(
-    private readonly secrets: readonly string[],
     private readonly now: () => number = Date.now,
     private readonly links?: UiLinks,
     hyperlinks = false,
@@ -110,13 +115,12 @@ export class ViewStore {
 
   /** The header before the run starts. */
   connecting(header: { address: string; namespace: string }): void {
-    this.state.connecting = { ...header };
+    this.state.connecting = clean({ ...header });
     this.version++;
   }
 
   runStart(raw: RunStartEvent): void {
-    const event = redact(raw, this.secrets);
-    const { plan, ...run } = event;
+    const { plan, ...run } = clean(raw);
     this.state.run = run;
     this.state.startedAtMs = this.now();
     for (const entry of plan) {
@@ -137,7 +141,7 @@ export class ViewStore {
   step(raw: StepRecord, ended: boolean): void {
     // Items and output can be large (10,000 items); the view needs neither copied, only counted.
     const { items, output: _output, ...rest } = raw;
-    const record = redact(rest, this.secrets);
+    const record = clean(rest);
     const key = stepKey(record.section, record.id);
     let view = this.byKey.get(key);
     if (!view) {
@@ -201,7 +205,7 @@ export class ViewStore {
     statuses.set(raw.index, raw.status);
     adjust(counts, raw.status, 1);
     if (isFailure(raw.status) && view.failingItems.length < FAILING_ITEMS_KEPT) {
-      const item = redact(raw, this.secrets);
+      const item = clean(raw);
       const uiUrl = executionUiUrl(this.links, item.execution);
       view.failingItems.push({
         index: item.index,
@@ -212,8 +216,8 @@ export class ViewStore {
     this.version++;
   }
 
-  progress(raw: ProgressEvent): void {
-    const event = redact(raw, this.secrets);
+  progress(event: ProgressEvent): void {
+    // Kept as it came (secrets masked): progress-text.ts sanitizes it as it formats it, after JSON.stringify.
     const view = this.byKey.get(stepKey(event.section, event.stepId));
     if (!view) return;
     if (event.index === undefined) view.progress = event.progress;
@@ -249,7 +253,7 @@ export class ViewStore {
   }
 
   cancelling(event: CancelEvent): void {
-    this.state.cancel = redact(event, this.secrets);
+    this.state.cancel = clean(event);
     this.version++;
   }
 
@@ -283,8 +287,8 @@ export class ViewStore {
   }
 
   runEnd(record: RunRecord): void {
-    const { steps, ...rest } = record;
-    this.state.end = { ...redact(rest, this.secrets), steps: [] };
+    const { steps, outputs, ...rest } = record;
+    this.state.end = { ...clean(rest), ...(outputs === undefined ? {} : { outputs }), steps: [] };
     for (const step of steps) this.step(step, true);
     this.pendingConfirm = undefined;
     this.syncConfirm();
@@ -293,7 +297,7 @@ export class ViewStore {
 
   private syncConfirm(): void {
     const request = this.pendingConfirm;
-    if (request) this.state.confirm = { stepId: request.stepId, prompt: redact(request.prompt, this.secrets) };
+    if (request) this.state.confirm = { stepId: request.stepId, prompt: sanitizeTerminalText(request.prompt) };
     else delete this.state.confirm;
   }
 
@@ -316,8 +320,8 @@ export class ViewStore {
       for (const item of items) {
         if (view.failingItems.length >= FAILING_ITEMS_KEPT) break;
         if (isFailure(item.status)) {
-          const redacted = redact(item, this.secrets);
-          view.failingItems.push({ index: item.index, ...(redacted.error ? { error: redacted.error } : {}) });
+          const shown = clean(item);
+          view.failingItems.push({ index: item.index, ...(shown.error ? { error: shown.error } : {}) });
         }
       }
     }

@@ -152,3 +152,41 @@ describe("nxrun eval", () => {
     }
   });
 });
+
+describe("nxrun run: secrets", () => {
+  const file = () =>
+    write(
+      "short-secret.yaml",
+      `nxrun: 1
+name: short-secret
+secrets:
+  token: { env: NX_UNIT_SHORT_TOKEN }
+steps:
+  - id: a
+    activity: echo
+    taskQueue: q
+    input: "{% $secrets.token %}"
+`,
+    );
+  afterEach(() => {
+    delete process.env.NX_UNIT_SHORT_TOKEN;
+  });
+
+  it("refuses a secret shorter than 4 characters before connecting: a clear error and hint, exit 2, no stack", async () => {
+    process.env.NX_UNIT_SHORT_TOKEN = "abc";
+    expect(await main(["run", file(), "--address", "127.0.0.1:1"])).toBe(2);
+    expect(stderr).toMatch(
+      /^error: secret shorter than 4 characters: token \(.*short-secret\.yaml:4:3\) from \$NX_UNIT_SHORT_TOKEN\n/,
+    );
+    expect(stderr).toMatch(/\nhint: nxrun masks every occurrence of a secret/);
+    expect(stderr).not.toContain("abc");
+    expect(stderr).not.toMatch(/ at /);
+  });
+
+  it("masks a read secret in the error main prints", async () => {
+    process.env.NX_UNIT_SHORT_TOKEN = "tok-1234";
+    // --run-id and --resume disagree: a user error raised after the secrets were read.
+    expect(await main(["run", file(), "--run-id", "a-tok-1234", "--resume", "b"])).toBe(2);
+    expect(stderr).toContain("error: --run-id a-*** and --resume b name different runs");
+  });
+});

@@ -7,6 +7,7 @@ import { parse } from "junit2json";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import eventsSchema from "../../../specs/events.schema.json" with { type: "json" };
 import reportSchema from "../../../specs/report.schema.json" with { type: "json" };
+import { detectTerminal } from "../../../src/base/terminal.js";
 import { createReporters } from "../../../src/report/index.js";
 import { junitXml } from "../../../src/report/junit.js";
 import { failingRun, RUN_ID, runStart, SECRET, T0 } from "../../support/unit/sequence.js";
@@ -38,14 +39,14 @@ describe("NDJSON events", () => {
       createReporters({
         output: "json",
         secrets: [SECRET],
-        stdout: out.stdout,
+        terminal: detectTerminal({ stdout: out.stdout, env: {} }),
         header: { address: "", namespace: "" },
       }),
     );
     const reporter = createReporters({
       output: "json",
       secrets: [],
-      stdout: out.stdout,
+      terminal: detectTerminal({ stdout: out.stdout, env: {} }),
       header: { address: "", namespace: "" },
     });
     reporter.onCancelling?.({
@@ -80,7 +81,7 @@ describe("--report and --junit", () => {
       report,
       junit,
       secrets: [SECRET],
-      stdout: out.stdout,
+      terminal: detectTerminal({ stdout: out.stdout, env: {} }),
       header: { address: "", namespace: "" },
     });
     failingRun(reporter);
@@ -122,9 +123,9 @@ describe("--report and --junit", () => {
     expect(item3?.failure?.[0]).toMatchObject({ message: 'item <3> & "broke"', type: "ItemError" });
     const charge = cases.find((c) => c.name === "charge");
     expect(charge?.failure?.[0]?.type).toBe("PaymentDeclined");
-    expect(charge?.failure?.[0]?.message).toBe("***");
+    expect(charge?.failure?.[0]?.message).toBe("card declined for token ***");
     expect(charge?.failure?.[0]?.inner).toBe(
-      "PaymentDeclined (non-retryable): ***\ncaused by: HttpError (retryable): upstream returned 502",
+      "PaymentDeclined (non-retryable): card declined for token ***\ncaused by: HttpError (retryable): upstream returned 502",
     );
     expect(cases.find((c) => c.name === "notify")?.classname).toBe("deploy.finally");
     // Build completed on its second attempt: the case's output says so.
@@ -139,7 +140,7 @@ describe("--report and --junit", () => {
       report,
       junit,
       secrets: [SECRET],
-      stdout: capture().stdout,
+      terminal: detectTerminal({ stdout: capture().stdout, env: {} }),
       header: { address: "", namespace: "" },
     });
     reporter.onRunStart?.(runStart);
@@ -175,7 +176,7 @@ describe("--report and --junit", () => {
     const record = failingRun({});
     const nasty = "<a b='c'>&\"\u0000\u0007]]>\ud800";
     record.steps[3] = { ...record.steps[3]!, id: nasty, error: { message: nasty, type: nasty } };
-    const parsed = await parse(junitXml(record, []));
+    const parsed = await parse(junitXml(record));
     const suite = parsed && "testsuite" in parsed ? parsed.testsuite?.[0] : undefined;
     const failure = suite?.testcase?.find((c) => c.name?.startsWith("<a"))?.failure?.[0];
     expect(failure?.message).toBe("<a b='c'>&\"]]>");
@@ -187,7 +188,7 @@ describe("--report and --junit", () => {
       output: "json",
       report: join(dir, "missing-dir", "run.json"),
       secrets: [],
-      stdout: capture().stdout,
+      terminal: detectTerminal({ stdout: capture().stdout, env: {} }),
       header: { address: "", namespace: "" },
     });
     reporter.onRunStart?.(runStart);

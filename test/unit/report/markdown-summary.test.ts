@@ -2,6 +2,7 @@ import { marked, type Token, type Tokens } from "marked";
 import { describe, expect, it } from "vitest";
 import type { RunRecord } from "../../../src/engine/events.js";
 import { markdownSummary } from "../../../src/report/markdown-summary.js";
+import { redact } from "../../../src/report/redact.js";
 import { failureAnnotations } from "../../../src/report/summary-writer.js";
 import { parseWorkflowCommands } from "../../support/github/workflow-commands.js";
 
@@ -80,8 +81,8 @@ function tables(markdown: string): Tokens.Table[] {
 }
 
 describe("the Markdown run summary", () => {
-  const markdown = markdownSummary(record, {
-    secrets: [SECRET],
+  // As the fan-out hands it to the summary writer: secrets masked once (redactEvents).
+  const markdown = markdownSummary(redact(record, [SECRET]), {
     now: Date.parse("2026-01-01T00:02:00Z"),
     executionUrl: (e) =>
       e.executionId.endsWith(".reserve") ? `http://ui:8233/ns/default/a (b)/${e.executionId}` : undefined,
@@ -133,7 +134,7 @@ describe("the Markdown run summary", () => {
       steps: [record.steps[0]!],
       error: { message: "outputs.total: expected a number", type: "OutputsFailed" },
     };
-    const page = marked.parse(markdownSummary(failedOutputs, { secrets: [] }), { async: false });
+    const page = marked.parse(markdownSummary(failedOutputs), { async: false });
     expect(page).toContain("<strong>the run</strong>");
     expect(page).toContain("OutputsFailed: outputs.total: expected a number");
   });
@@ -161,18 +162,14 @@ describe("the Markdown run summary", () => {
 
 describe("annotations of failed steps", () => {
   it("puts one ::error at each failed step's line, relative to GITHUB_WORKSPACE, secrets masked", () => {
-    const lines = failureAnnotations(
-      record,
-      {
-        stream: process.stdout,
-        env: { GITHUB_WORKSPACE: "/repo" },
-        positions: new Map([
-          ["steps:reserve", { file: record.file, line: 7, column: 5 }],
-          ["steps:deploy", { file: record.file, line: 12, column: 5 }],
-        ]),
-      },
-      [SECRET],
-    );
+    const lines = failureAnnotations(redact(record, [SECRET]), {
+      stream: process.stdout,
+      env: { GITHUB_WORKSPACE: "/repo" },
+      positions: new Map([
+        ["steps:reserve", { file: record.file, line: 7, column: 5 }],
+        ["steps:deploy", { file: record.file, line: 12, column: 5 }],
+      ]),
+    });
     const commands = parseWorkflowCommands(lines.join("\n"));
     expect(commands).toHaveLength(1);
     expect(commands[0]).toMatchObject({

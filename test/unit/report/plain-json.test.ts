@@ -1,8 +1,10 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { chooseOutput, colorEnabled, createReporters } from "../../../src/report/index.js";
+import { detectTerminal } from "../../../src/base/terminal.js";
+import { chooseOutput, createReporters } from "../../../src/report/index.js";
 import { createJsonReporter } from "../../../src/report/json.js";
 import { createPlainReporter } from "../../../src/report/plain.js";
-import { redact } from "../../../src/report/redact.js";
+import { maskSecrets, REDACTED, redact, redactEvents } from "../../../src/report/redact.js";
 import { failingRun, SECRET, T0 } from "../../support/unit/sequence.js";
 
 function sink() {
@@ -11,10 +13,61 @@ function sink() {
 }
 
 describe("redact", () => {
-  it("replaces every string containing a secret, recursively, keys included", () => {
-    const input = { a: `x${SECRET}y`, b: [1, SECRET, { [SECRET]: "v", c: "fine" }], d: null, e: 3 };
-    expect(redact(input, [SECRET, ""])).toEqual({ a: "***", b: [1, "***", { "***": "v", c: "fine" }], d: null, e: 3 });
-    expect(input.a).toBe(`x${SECRET}y`);
+  it("masks each secret in place, recursively, keys included, and keeps the rest", () => {
+    const input = {
+      a: `token was ${SECRET}`,
+      b: [1, SECRET, { [`key-${SECRET}`]: "v", c: "fine" }],
+      d: null,
+      e: 3,
+      f: new Error(`failed: ${SECRET}`, { cause: `because ${SECRET}` }),
+    };
+    const out = redact(input, [SECRET, ""]);
+    expect(out).toMatchObject({ a: "token was ***", b: [1, "***", { "key-***": "v", c: "fine" }], d: null, e: 3 });
+    expect(out.f.message).toBe("failed: ***");
+    expect(out.f.cause).toBe("because ***");
+    expect(out.f.stack).not.toContain(SECRET);
+    expect(input.a).toBe(`token was ${SECRET}`);
+  });
+  it("masks numbers whose digits hold a secret", () => {
+    expect(redact({ pin: 4711, other: 12, big: 1047110n }, ["4711"])).toEqual({ pin: "***", other: 12, big: "10***0" });
+  });
+  it("masks every occurrence, overlapping secrets as one span", () => {
+    expect(maskSecrets("a SECRET b SECRET c", ["SECRET"])).toBe("a *** b *** c");
+    expect(maskSecrets("xxabcdefyy", ["abcd", "cdef"])).toBe("xx***yy");
+    expect(maskSecrets("aaaa", ["aaa"])).toBe("***");
+    expect(maskSecrets("abcdabcd", ["abcd"])).toBe("***");
+    expect(maskSecrets("nothing here", ["abcd"])).toBe("nothing here");
+  });
+  it("masks exactly the characters covered by a secret, each covered run as one ***", () => {
+    // The definition, character by character: mark what any occurrence of any secret covers.
+    const reference = (text: string, secrets: readonly string[]): string => {
+      const covered = new Array<boolean>(text.length).fill(false);
+      for (const secret of secrets) {
+        for (let at = text.indexOf(secret); at !== -1; at = text.indexOf(secret, at + 1)) {
+          covered.fill(true, at, at + secret.length);
+        }
+      }
+      let out = "";
+      for (let i = 0; i < text.length; i++) {
+        if (!covered[i]) out += text[i];
+        else if (i === 0 || !covered[i - 1]) out += REDACTED;
+      }
+      return out;
+    };
+    const piece = fc.string({ unit: fc.constantFrom("a", "b", "c", " ", "x"), maxLength: 6 });
+    const secret = fc.string({ unit: fc.constantFrom("a", "b", "c"), minLength: 4, maxLength: 6 });
+    fc.assert(
+      fc.property(
+        fc.array(piece, { maxLength: 4 }),
+        fc.array(secret, { minLength: 1, maxLength: 3 }),
+        (pieces, secrets) => {
+          const text = pieces.join(secrets[0]);
+          const out = maskSecrets(text, secrets);
+          expect(out).toBe(reference(text, secrets));
+          for (const s of secrets) expect(out).not.toContain(s);
+        },
+      ),
+    );
   });
   it("ignores empty secrets and survives cycles", () => {
     const cyclic: Record<string, unknown> = { s: SECRET };
@@ -27,32 +80,26 @@ describe("redact", () => {
 });
 
 describe("chooseOutput", () => {
-  it("is tui only on a TTY outside CI", () => {
-    expect(chooseOutput({ isTTY: true, env: {} })).toBe("tui");
-    expect(chooseOutput({ isTTY: true, env: { CI: "true" } })).toBe("plain");
-    expect(chooseOutput({ isTTY: true, env: { CI: "false" } })).toBe("tui");
-    expect(chooseOutput({ isTTY: false, env: {} })).toBe("plain");
-    expect(chooseOutput({ requested: "tui", isTTY: false, env: {} })).toBe("plain");
-    expect(chooseOutput({ requested: "json", isTTY: true, env: {} })).toBe("json");
-    expect(chooseOutput({ requested: "plain", isTTY: true, env: {} })).toBe("plain");
-  });
-  it("turns colour off with NO_COLOR or without a TTY", () => {
-    expect(colorEnabled({ isTTY: true }, {})).toBe(true);
-    expect(colorEnabled({ isTTY: true }, { NO_COLOR: "1" })).toBe(false);
-    expect(colorEnabled({ isTTY: false }, {})).toBe(false);
+  it("is tui only when a person watches stdout (terminal.interactive), unless plain or json is asked for", () => {
+    expect(chooseOutput(undefined, { interactive: true })).toBe("tui");
+    expect(chooseOutput(undefined, { interactive: false })).toBe("plain");
+    expect(chooseOutput("tui", { interactive: false })).toBe("plain");
+    expect(chooseOutput("tui", { interactive: true })).toBe("tui");
+    expect(chooseOutput("json", { interactive: true })).toBe("json");
+    expect(chooseOutput("plain", { interactive: true })).toBe("plain");
   });
 });
 
 describe("plain reporter", () => {
   it("prints one time-stamped line per state change, no colour, no secret", () => {
     const out = sink();
-    failingRun(createPlainReporter({ stream: out.stream, color: false, secrets: [SECRET], now: () => T0 }));
+    failingRun(redactEvents(createPlainReporter({ stream: out.stream, color: false, now: () => T0 }), [SECRET]));
     const text = out.text();
     expect(text).not.toContain(SECRET);
     expect(text).not.toContain("\u001b[");
     expect(text).toMatchInlineSnapshot(`
       "00:00:00.000Z run       deploy deploy-20250101T000000Z-ab12 from deploy.yaml on 127.0.0.1:7233 namespace default
-      00:00:00.000Z running   build …ab12.build — ***
+      00:00:00.000Z running   build …ab12.build — build with ***
       00:00:00.000Z retrying  build attempt 2: Flaky (retryable): flaky
       00:00:00.000Z ok        build in 2.0s attempt 2
       00:00:00.000Z ok        approve in 1.0s
@@ -64,25 +111,63 @@ describe("plain reporter", () => {
       00:00:00.000Z item ok   fanout[4] in 1.4s
       00:00:00.000Z FAILED    fanout in 2.0s (4/5 done, 1 failed): ForEachFailed (non-retryable): 1 of 5 items failed
       00:00:00.000Z running   charge …ab12.charge
-      00:00:00.000Z FAILED    charge in 4.0s: PaymentDeclined (non-retryable): *** ← caused by HttpError (retryable): upstream returned 502
+      00:00:00.000Z FAILED    charge in 4.0s: PaymentDeclined (non-retryable): card declined for token *** ← caused by HttpError (retryable): upstream returned 502
       00:00:00.000Z ok        notify (finally) in 1.0s
-      00:00:00.000Z run       failed in 7.0s (3 completed, 2 failed): PaymentDeclined (non-retryable): *** ← caused by HttpError (retryable): upstream returned 502
+      00:00:00.000Z run       failed in 7.0s (3 completed, 2 failed): PaymentDeclined (non-retryable): card declined for token *** ← caused by HttpError (retryable): upstream returned 502
       00:00:00.000Z output    image = "x:1"
-      00:00:00.000Z output    leaked = "***"
+      00:00:00.000Z output    leaked = "Bearer ***"
       "
     `);
   });
   it("colours when asked", () => {
     const out = sink();
-    failingRun(createPlainReporter({ stream: out.stream, color: true, secrets: [SECRET], now: () => T0 }));
+    failingRun(createPlainReporter({ stream: out.stream, color: true, now: () => T0 }));
     expect(out.text()).toContain("\u001b[");
+  });
+});
+
+describe("worker text in plain and json output", () => {
+  const HOSTILE = "copy\u001b]52;c;aGk=\u0007 clear\u001b[2J ok\rPWNED \u202eexe.txt\u202c\nnext";
+  const record = (message: string) => ({
+    id: "charge",
+    section: "steps" as const,
+    kind: "activity" as const,
+    status: "failed" as const,
+    error: { message, type: "Bad\u001b[1m", cause: { message } },
+    summary: message,
+  });
+
+  it("plain mode prints it escaped, on one line", () => {
+    const out = sink();
+    const reporter = createPlainReporter({ stream: out.stream, color: false, now: () => T0 });
+    reporter.onStepEnd?.({ stepId: "charge", record: record(HOSTILE) });
+    reporter.onConfirm?.({ stepId: "approve", prompt: HOSTILE, answer: () => {} });
+    reporter.onRunEnd?.({ ...failingRun({}), outputs: { out: HOSTILE } });
+    const text = out.text();
+    expect(text.replace(/\n/g, "")).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+    expect(text).toContain(
+      "Bad\\u001b[1m: copy\\u001b]52;c;aGk=\\u0007 clear\\u001b[2J ok\\rPWNED \\u202eexe.txt\\u202c\\nnext ← caused by",
+    );
+    expect(text).toContain("confirm   approve: copy\\u001b]52");
+    expect(text).toContain(
+      'output    out = "copy\\u001b]52;c;aGk=\\u0007 clear\\u001b[2J ok\\rPWNED \\u202eexe.txt\\u202c\\nnext"',
+    );
+  });
+
+  it("json mode keeps it exact (JSON escapes it)", () => {
+    const out = sink();
+    const reporter = createJsonReporter({ stream: out.stream, now: () => T0 });
+    reporter.onStepEnd?.({ stepId: "charge", record: record(HOSTILE) });
+    const line = out.text();
+    expect(line).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+    expect(JSON.parse(line).record.error.message).toBe(HOSTILE);
   });
 });
 
 describe("json reporter", () => {
   it("writes one event object per line, secrets redacted", () => {
     const out = sink();
-    failingRun(createJsonReporter({ stream: out.stream, secrets: [SECRET], now: () => T0 }));
+    failingRun(redactEvents(createJsonReporter({ stream: out.stream, now: () => T0 }), [SECRET]));
     const events = out
       .text()
       .trimEnd()
@@ -113,7 +198,7 @@ describe("createReporters", () => {
     const reporter = createReporters({
       output: "json",
       secrets: [SECRET],
-      stdout: out.stream as unknown as NodeJS.WriteStream,
+      terminal: detectTerminal({ stdout: out.stream as unknown as NodeJS.WriteStream, env: {} }),
       header: { address: "a", namespace: "n" },
     });
     failingRun(reporter);

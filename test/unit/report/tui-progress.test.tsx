@@ -33,7 +33,7 @@ function progressOf(store: ViewStore, stepId: string, progress: ExecutionProgres
 
 describe("the view of a run in trouble", () => {
   it("a detail line under each followed step: retry timer, heartbeat progress, no poller, Nexus blocked", () => {
-    const store = new ViewStore([], () => T0);
+    const store = new ViewStore(() => T0);
     store.runStart(runStart);
     store.step(running("build"), false);
     progressOf(store, "build", {
@@ -71,7 +71,7 @@ describe("the view of a run in trouble", () => {
   });
 
   it("heartbeat details: { done, total } as progress, a late heartbeat, bytes that are not JSON", () => {
-    const store = new ViewStore([], () => T0);
+    const store = new ViewStore(() => T0);
     store.runStart(runStart);
     store.step(running("build"), false);
     progressOf(store, "build", {
@@ -94,7 +94,7 @@ describe("the view of a run in trouble", () => {
   });
 
   it("a forEach counts its items in trouble and shows the worst; the connection line while the server is away", () => {
-    const store = new ViewStore([], () => T0);
+    const store = new ViewStore(() => T0);
     store.runStart(runStart);
     const items = Array.from({ length: 1000 }, (_, index) => ({ index, status: "running" as const }));
     store.step({ ...running("fanout"), items }, false);
@@ -133,7 +133,7 @@ describe("the view of a run in trouble", () => {
 
 describe("the view at size, 80 columns", () => {
   const start = (plan: RunStartEvent["plan"]): ViewStore => {
-    const store = new ViewStore([], () => T0);
+    const store = new ViewStore(() => T0);
     store.runStart({ ...runStart, plan });
     return store;
   };

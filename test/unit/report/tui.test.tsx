@@ -1,7 +1,9 @@
 import { EventEmitter } from "node:events";
 import { render } from "ink-testing-library";
 import { describe, expect, it, vi } from "vitest";
+import { detectTerminal } from "../../../src/base/terminal.js";
 import type { ItemRecord, StepRecord } from "../../../src/engine/events.js";
+import { redact } from "../../../src/report/redact.js";
 import { createTuiReporter } from "../../../src/report/tui/reporter.js";
 import { RunView } from "../../../src/report/tui/run-view.js";
 import { ViewStore } from "../../../src/report/tui/store.js";
@@ -27,8 +29,26 @@ function frameOf(
   );
 }
 
+/**
+ * The store as a run feeds it: behind the fan-out, which masks secrets in every event once
+ * (redactEvents in src/report/index.ts). Arguments are masked the same way here.
+ */
+function masked(store: ViewStore): ViewStore {
+  return new Proxy(store, {
+    get(target, key) {
+      const value = Reflect.get(target, key);
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) =>
+        value.apply(
+          target,
+          args.map((arg) => redact(arg, [SECRET])),
+        );
+    },
+  });
+}
+
 function storeAtStart(): ViewStore {
-  const store = new ViewStore([SECRET], () => T0);
+  const store = masked(new ViewStore(() => T0));
   store.connecting({ address: "127.0.0.1:7233", namespace: "default" });
   store.runStart(runStart);
   return store;
@@ -69,7 +89,7 @@ function storeInForEach(total: number): { store: ViewStore; items: ItemRecord[] 
 
 describe("Ink view frames", () => {
   it("before the run starts: where it connects", () => {
-    const store = new ViewStore([], () => T0);
+    const store = new ViewStore(() => T0);
     store.connecting({ address: "temporal.example:7233", namespace: "prod" });
     expect(frameOf(store, 0).lastFrame()).toMatchInlineSnapshot(`
       "nxrun: connecting to temporal.example:7233 · namespace prod…
@@ -155,7 +175,7 @@ describe("Ink view frames", () => {
     store.step({ ...build, status: "completed", closedAt: at(2) }, true);
     store.step({ ...charge, status: "failed", closedAt: at(5), error: chargeError }, true);
     const frame = frameOf(store, 6).lastFrame();
-    expect(frame).toContain("PaymentDeclined (non-retryable): ***");
+    expect(frame).toContain("PaymentDeclined (non-retryable): card declined for token ***");
     expect(frame).toContain("↳ caused by HttpError (retryable): upstream returned 502");
     expect(frame).toMatchInlineSnapshot(`
       "deploy  run deploy-20250101T000000Z-ab12
@@ -233,7 +253,7 @@ describe("Ink view frames", () => {
       finally
       ◌ notify
 
-      ? approve  *** (y/n)
+      ? approve  Deploy to prod with ***? (y/n)
       ▶ 1 running  ✔ 1 completed  ◌ 3 pending  · 3.0s  · y/n to answer · Ctrl-C to cancel"
     `);
     await tick();
@@ -263,7 +283,7 @@ describe("Ink view frames", () => {
   });
 
   it("done: summary, totals and outputs", () => {
-    const store = new ViewStore([SECRET], () => T0);
+    const store = masked(new ViewStore(() => T0));
     failingRun({
       onRunStart: (e) => store.runStart(e),
       onStepStart: (e) => store.step(e.record, false),
@@ -292,19 +312,56 @@ describe("Ink view frames", () => {
       ✔ notify       1.0s  …ab12.notify  attempt 1
 
       ✖ Run failed in 7.0s  ✔ 3 completed  ✖ 2 failed
-        ✖ PaymentDeclined (non-retryable): ***
+        ✖ PaymentDeclined (non-retryable): card declined for token ***
         ↳ caused by HttpError (retryable): upstream returned 502
 
       outputs
         image = "x:1"
-        leaked = "***""
+        leaked = "Bearer ***""
     `);
+  });
+});
+
+describe("text from workers in the view", () => {
+  const HOSTILE = "copy\u001b]52;c;aGk=\u0007 clear\u001b[2J ok\rPWNED \u202eexe.txt\u202c";
+  const SHOWN = "copy\\u001b]52;c;aGk=\\u0007 clear\\u001b[2J ok\\rPWNED \\u202eexe.txt\\u202c";
+
+  it("shows control characters, escape sequences and bidi overrides escaped, never raw", () => {
+    const store = storeAtStart();
+    store.step({ ...build, summary: HOSTILE }, false);
+    store.step(
+      {
+        ...charge,
+        status: "failed",
+        closedAt: at(5),
+        error: { message: HOSTILE, type: `T\u001b[31m`, cause: { message: `line1\nline2` } },
+      },
+      true,
+    );
+    store.confirm({ stepId: "approve", prompt: `Go?\u001b]8;;http://evil\u0007`, answer: () => {} });
+    expect(frameOf(store, 8).lastFrame()).toContain("Go?\\u001b]8;;http://evil\\u0007");
+    store.runEnd({
+      ...failingRun({}),
+      steps: [],
+      outputs: { [`k\u001b[2J`]: HOSTILE, n: { deep: "\u009b2J\u2066" } },
+      error: { message: HOSTILE },
+    });
+    const frame = frameOf(store, 9).lastFrame() ?? "";
+    expect(frame).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+    expect(frame).toContain(SHOWN);
+    expect(frame).toContain("T\\u001b[31m");
+    expect(frame).toContain("line1\\nline2");
+    // Outputs are drawn as JSON (which escapes C0 controls itself), then sanitized: nothing doubled.
+    expect(frame).toContain(
+      'k\\u001b[2J = "copy\\u001b]52;c;aGk=\\u0007 clear\\u001b[2J ok\\rPWNED \\u202eexe.txt\\u202c"',
+    );
+    expect(frame).toContain('{"deep":"\\u009b2J\\u2066"}');
   });
 });
 
 describe("fitting the terminal", () => {
   it("leaves out finished steps while running, never running or failed ones, and shows all at the end", () => {
-    const store = new ViewStore([], () => T0);
+    const store = new ViewStore(() => T0);
     const plan = Array.from({ length: 30 }, (_, i) => ({
       id: `s${i}`,
       section: "steps" as const,
@@ -363,9 +420,12 @@ describe("the Ink reporter", () => {
   it("draws at a bounded rate: 10,000 item events cost a few frames", async () => {
     const stdout = new FakeTerminal();
     const reporter = createTuiReporter({
-      stdout: stdout as unknown as NodeJS.WriteStream,
-      stdin: Object.assign(new EventEmitter(), { isTTY: false }) as unknown as NodeJS.ReadStream,
-      secrets: [SECRET],
+      terminal: detectTerminal({
+        stdout: stdout as unknown as NodeJS.WriteStream,
+        stdin: Object.assign(new EventEmitter(), { isTTY: false }) as unknown as NodeJS.ReadStream,
+        // No colour, so a frame's header reads as plain text.
+        env: { NO_COLOR: "1" },
+      }),
       header: { address: "127.0.0.1:7233", namespace: "default" },
     });
     reporter.onRunStart?.(runStart);
@@ -395,11 +455,41 @@ describe("the Ink reporter", () => {
     await reporter.close?.();
   }, 30_000);
 
+  it("colours the view only where the terminal allows (NO_COLOR honoured, as chalk alone would not)", async () => {
+    const drawn = async (env: Record<string, string>) => {
+      const stdout = new FakeTerminal();
+      const chunks: string[] = [];
+      stdout.write = (chunk: string) => {
+        chunks.push(chunk);
+        return true;
+      };
+      const reporter = createTuiReporter({
+        terminal: detectTerminal({
+          stdout: stdout as unknown as NodeJS.WriteStream,
+          stdin: Object.assign(new EventEmitter(), { isTTY: false }) as unknown as NodeJS.ReadStream,
+          env,
+        }),
+        header: { address: "127.0.0.1:7233", namespace: "default" },
+      });
+      reporter.onRunStart?.(runStart);
+      await reporter.close?.();
+      return chunks.join("");
+    };
+    const plain = await drawn({ NO_COLOR: "1" });
+    expect(plain).toContain(`run ${RUN_ID}`);
+    // Only cursor movement and erase sequences, no SGR colour codes.
+    expect(plain).not.toMatch(/\u001b\[[0-9;]*m/);
+    expect(await drawn({})).toMatch(/\u001b\[[0-9;]*m/);
+  });
+
   it("cannot prompt without a TTY on stdin, so the engine asks for --yes", async () => {
     const reporter = createTuiReporter({
-      stdout: new FakeTerminal() as unknown as NodeJS.WriteStream,
-      stdin: Object.assign(new EventEmitter(), { isTTY: false }) as unknown as NodeJS.ReadStream,
-      secrets: [],
+      terminal: detectTerminal({
+        stdout: new FakeTerminal() as unknown as NodeJS.WriteStream,
+        stdin: Object.assign(new EventEmitter(), { isTTY: false }) as unknown as NodeJS.ReadStream,
+        // No colour, so a frame's header reads as plain text.
+        env: { NO_COLOR: "1" },
+      }),
       header: { address: "a", namespace: "n" },
     });
     expect(reporter.onConfirm?.({ stepId: "approve", prompt: "ok?", answer: () => {} })).toBe(false);

@@ -3,12 +3,14 @@
  * each kind of execution, and how each output shows it (Ink view with and without OSC 8, plain, NDJSON,
  * run.json, JUnit). The URLs are checked against a real UI in test/e2e/web-ui.test.ts.
  */
+
 import { EventEmitter } from "node:events";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { render } from "ink-testing-library";
 import { describe, expect, it } from "vitest";
+import { detectTerminal } from "../../../src/base/terminal.js";
 import type { StepRecord } from "../../../src/engine/events.js";
 import { createReporters } from "../../../src/report/index.js";
 import { createJsonReporter } from "../../../src/report/json.js";
@@ -76,7 +78,7 @@ const failedBuild: StepRecord = {
 };
 
 function viewOf(hyperlinks: boolean) {
-  const store = new ViewStore([], () => T0, links, hyperlinks);
+  const store = new ViewStore(() => T0, links, hyperlinks);
   store.runStart(runStart);
   store.step(failedBuild, true);
   return render(<RunView state={store.state} now={T0 + 3000} tick={0} width={100} />).lastFrame() ?? "";
@@ -101,12 +103,14 @@ describe("the Ink view", () => {
       },
     });
     const reporter = createTuiReporter({
-      stdout: stdout as unknown as NodeJS.WriteStream,
-      stdin: Object.assign(new EventEmitter(), { isTTY: false }) as unknown as NodeJS.ReadStream,
-      secrets: [],
+      // No colour, so no OSC 8 either (src/base/terminal.ts).
+      terminal: detectTerminal({
+        stdout: stdout as unknown as NodeJS.WriteStream,
+        stdin: Object.assign(new EventEmitter(), { isTTY: false }) as unknown as NodeJS.ReadStream,
+        env: { NO_COLOR: "1" },
+      }),
       header: { address: "127.0.0.1:7233", namespace: "default" },
       links,
-      hyperlinks: false,
     });
     failingRun(reporter);
     await reporter.close?.();
@@ -119,7 +123,7 @@ describe("the Ink view", () => {
 describe("plain, NDJSON, run.json and JUnit", () => {
   it("plain prints each step's page once, when its run ID is known", () => {
     let out = "";
-    failingRun(createPlainReporter({ stream: { write: (s: string) => (out += s) }, color: false, secrets: [], links }));
+    failingRun(createPlainReporter({ stream: { write: (s: string) => (out += s) }, color: false, links }));
     const pages = out.split("\n").filter((line) => line.includes("web ui"));
     expect(pages.filter((line) => line.includes(" build http")).length).toBe(1);
     expect(pages.find((line) => line.includes(" build http"))).toContain(BUILD_URL);
@@ -127,20 +131,20 @@ describe("plain, NDJSON, run.json and JUnit", () => {
 
   it("NDJSON, run.json and JUnit carry uiUrl; without the address they carry none", () => {
     let out = "";
-    const record = failingRun(createJsonReporter({ stream: { write: (s: string) => (out += s) }, secrets: [], links }));
+    const record = failingRun(createJsonReporter({ stream: { write: (s: string) => (out += s) }, links }));
     expect(out).toContain(`"uiUrl":"${BUILD_URL}"`);
-    const report = JSON.parse(runReportJson(record, [], links)) as { steps: StepRecord[] };
+    const report = JSON.parse(runReportJson(record, links)) as { steps: StepRecord[] };
     expect(report.steps.find((s) => s.id === "build")?.execution?.uiUrl).toBe(BUILD_URL);
-    expect(runReportJson(record, [])).not.toContain("uiUrl");
-    expect(junitXml(record, [], links)).toContain(`Temporal Web UI: ${BUILD_URL}`);
-    expect(junitXml(record, [])).not.toContain("Temporal Web UI");
+    expect(runReportJson(record)).not.toContain("uiUrl");
+    expect(junitXml(record, links)).toContain(`Temporal Web UI: ${BUILD_URL}`);
+    expect(junitXml(record)).not.toContain("Temporal Web UI");
   });
 
   it("the Markdown summary links each step to its page", async () => {
     const file = join(mkdtempSync(join(tmpdir(), "nxrun-ui-")), "summary.md");
     const reporter = createReporters({
       output: "json",
-      stdout: { write: () => true } as unknown as NodeJS.WriteStream,
+      terminal: detectTerminal({ stdout: { write: () => true } as unknown as NodeJS.WriteStream, env: {} }),
       secrets: [],
       header: { address: "127.0.0.1:7233", namespace: "default" },
       summary: { file },

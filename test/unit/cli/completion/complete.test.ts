@@ -3,12 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
 import { describe, expect, it } from "vitest";
+import { detectTerminal } from "../../../../src/base/terminal.js";
 import { registerCommands } from "../../../../src/cli/commands.js";
 import { complete, completionLines } from "../../../../src/cli/completion/complete.js";
 import { splitShellWords } from "../../../../src/cli/completion/shell-words.js";
 
 const program = new Command("nxrun");
-registerCommands(program, () => {});
+registerCommands(program, () => {}, { terminal: detectTerminal({ env: {} }), secrets: [] });
 const values = (line: string, cwd?: string) => complete(program, line, cwd).candidates.map((c) => c.value);
 
 describe("splitShellWords", () => {
