@@ -119,7 +119,7 @@ describe("Ink view frames", () => {
       ⠋ build        3.2s  …ab12.build  attempt 1  docker build
       ├ ◌ approve          confirm
       │ ◌ fanout
-      └ ⠋ charge     2.2s  …ab12.charge  attempt 2  ***
+      └ ⠋ charge     2.2s  …ab12.charge  attempt 2  pay with ***
             ↻ retrying after HttpError (retryable): upstream 503
       finally
       ◌ notify
@@ -158,9 +158,9 @@ describe("Ink view frames", () => {
       ✔ build        2.0s  …ab12.build  attempt 1  docker build
       ├ ✔ approve    1.0s  confirm
       │ ⠋ fanout     6.0s  ████████████░░░░░░░░ 60/100  ▶ 5 running  ✔ 55  ✖ 5 failed
-      │     ✖ [5] DnsError (non-retryable): ***
-      │     ✖ [17] DnsError (non-retryable): ***
-      │     ✖ [29] DnsError (non-retryable): ***
+      │     ✖ [5] DnsError (non-retryable): no such host h5 (***)
+      │     ✖ [17] DnsError (non-retryable): no such host h17 (***)
+      │     ✖ [29] DnsError (non-retryable): no such host h29 (***)
       │     +2 more failed
       └ ◌ charge
       finally
@@ -185,7 +185,7 @@ describe("Ink view frames", () => {
       ├ ◌ approve          confirm
       │ ◌ fanout
       └ ✖ charge     4.0s  …ab12.charge  attempt 1
-            ✖ PaymentDeclined (non-retryable): ***
+            ✖ PaymentDeclined (non-retryable): card declined for token ***
             ↳ caused by HttpError (retryable): upstream returned 502
       finally
       ◌ notify
@@ -300,13 +300,13 @@ describe("Ink view frames", () => {
       "deploy  run deploy-20250101T000000Z-ab12
       127.0.0.1:7233 · namespace default · deploy.yaml
 
-      ✔ build        2.0s  …ab12.build  attempt 2  ***
+      ✔ build        2.0s  …ab12.build  attempt 2  build with ***
       ├ ✔ approve    1.0s  confirm
       │ ✖ fanout     2.0s  ████████████████████ 5/5  ✔ 4  ✖ 1 failed
       │     ✖ [3] ItemError (non-retryable): item <3> & "broke"
       │     ✖ ForEachFailed (non-retryable): 1 of 5 items failed
       └ ✖ charge     4.0s  …ab12.charge  attempt 1
-            ✖ PaymentDeclined (non-retryable): ***
+            ✖ PaymentDeclined (non-retryable): card declined for token ***
             ↳ caused by HttpError (retryable): upstream returned 502
       finally
       ✔ notify       1.0s  …ab12.notify  attempt 1
