@@ -161,7 +161,7 @@ export function registerCommands(program: Command, setExit: (code: number) => vo
       new Option("-o, --output <mode>", "tui on a terminal, plain otherwise").choices(["tui", "plain", "json"]),
     );
   connectionOptions(watch).action(async (runId: string, flags: import("./watch.js").WatchFlags) => {
-    setExit(await (await import("./watch.js")).watchCommand(runId, flags));
+    setExit(await (await import("./watch.js")).watchCommand(runId, flags, cli.terminal));
   });
 
   const runs = program

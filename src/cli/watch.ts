@@ -4,6 +4,7 @@
  * Ctrl-C stops watching (exit 130) and never cancels the run.
  */
 import { ExitCode } from "../base/exit-codes.js";
+import type { Terminal } from "../base/terminal.js";
 import { UserError } from "../base/user-error.js";
 import { connectForOps } from "../runs/connect-for-runs.js";
 import { readManifest } from "../runs/manifest/store.js";
@@ -15,7 +16,7 @@ export interface WatchFlags extends ConnectionOverrides {
   output?: "tui" | "plain" | "json";
 }
 
-export async function watchCommand(runId: string, flags: WatchFlags = {}): Promise<number> {
+export async function watchCommand(runId: string, flags: WatchFlags, terminal: Terminal): Promise<number> {
   checkRunIdSearchable(runId);
   const client = await connectForOps(flags);
   try {
@@ -32,15 +33,12 @@ export async function watchCommand(runId: string, flags: WatchFlags = {}): Promi
       });
     }
     const { chooseOutput, createReporters } = await import("../report/index.js");
-    const output = chooseOutput({
-      ...(flags.output === undefined ? {} : { requested: flags.output }),
-      isTTY: process.stdout.isTTY === true,
-      env: process.env,
-    });
+    const output = chooseOutput(flags.output, terminal);
     const reporter = createReporters({
       output,
       // Secrets are never in the manifest or in what the server lists; worker text goes through the reporters' sanitizer.
       secrets: [],
+      terminal,
       header: { address: client.address, namespace: client.namespace },
     });
     const stop = new AbortController();
