@@ -1,8 +1,8 @@
 /** `nxrun graph file --format mermaid|dot`: the plan as a graph. */
 
 import { ExitCode } from "../base/exit-codes.js";
-import type { Diagnostic } from "../pipeline/diagnostic.js";
 import type { Terminal } from "../base/terminal.js";
+import type { Diagnostic } from "../pipeline/diagnostic.js";
 import { formatDiagnostics } from "../pipeline/format-diagnostics.js";
 import { loadPipeline } from "../pipeline/load.js";
 import type { Pipeline } from "../pipeline/model.js";
