@@ -4,10 +4,10 @@
  * ten thousand small records, not ten thousand pending promises or closures.
  */
 import { setMaxListeners } from "node:events";
-import type { Step, TemporalStepCall } from "../pipeline/model.js";
+import type { Step } from "../pipeline/model.js";
 import { buildExecutionSpec, describeType } from "./call-spec.js";
 import type { ItemRecord, StepError, StepRecord } from "./events.js";
-import { runExecution } from "./execution.js";
+import { type ExecutionResult, runExecution } from "./execution.js";
 import { itemExecutionId } from "./execution-ids.js";
 import { runRepeated } from "./repeat.js";
 import type { RunContext } from "./run-context.js";
@@ -54,96 +54,17 @@ export async function runForEach(ctx: RunContext, step: Step, record: StepRecord
     }
   };
 
-  const runItem = async (index: number): Promise<void> => {
-    const item = items[index] as ItemRecord;
-    const id = itemExecutionId(ctx.runId, ctx.stepKey(step.id), index);
-    if (call.kind === "uses") {
-      await runUsesItem(item, call, id);
-      return;
-    }
-    if (step.repeat) {
-      await runRepeatedItem(item, id, call);
-      return;
-    }
-    let spec: Awaited<ReturnType<typeof buildExecutionSpec>>;
-    try {
-      spec = await buildExecutionSpec(ctx, call, step, ctx.scope({ item: values[index], index }), id);
-    } catch (error) {
-      item.status = "failed";
-      item.error = stepErrorFromThrown(error);
-      ctx.reporter.onItemEnd?.({ stepId: step.id, item });
-      countFailure(item);
-      return;
-    }
-    if (!(await ctx.slots.acquire(itemSignal))) return;
-    try {
-      item.status = "running";
-      item.startedAt = new Date().toISOString();
-      item.execution = { kind: spec.kind, executionId: id };
-      ctx.reporter.onItemStart?.({ stepId: step.id, item });
-      const result = await runExecution(ctx, spec, step.cancellation, itemSignal, {
-        onStarted: (runId) => {
-          if (item.execution) item.execution.runId = runId;
-        },
-        follow: {
-          item: true,
-          onProgress: (progress) => {
-            applyProgress(item, progress);
-            if (item.execution)
-              ctx.reporter.onProgress?.({
-                stepId: step.id,
-                section: step.section,
-                index,
-                execution: item.execution,
-                progress,
-              });
-          },
-        },
-      });
-      applyResult(item, result);
-      if (result.reused) reusedItems++;
-      if (result.remoteCancel) ctx.cancel("remote");
-    } catch (error) {
-      item.status = "failed";
-      item.error = stepErrorFromThrown(error);
-      ctx.noteFatal(error);
-    } finally {
-      ctx.slots.release();
-    }
-    item.closedAt = new Date().toISOString();
-    ctx.reporter.onItemEnd?.({ stepId: step.id, item });
-    if (isFailure(item.status)) countFailure(item);
-  };
-
-  // A uses item: one sub-pipeline per item, under `<runId>.<stepId>.<index>`, its records `<stepId>[<index>].<substep>`.
-  const runUsesItem = async (item: ItemRecord, uses: Extract<Step["call"], { kind: "uses" }>, id: string) => {
+  // The one item lifecycle: marked running, run by `body` (which announces the start when it
+  // really starts), then its outcome kept, closed, reported and counted. `body` gives undefined
+  // when the run was cancelled before the item could start: it stays pending (skipped at the end).
+  const runLifecycle = async (
+    item: ItemRecord,
+    body: (announce: () => void) => Promise<ExecutionResult | undefined>,
+  ): Promise<void> => {
     item.status = "running";
     item.startedAt = new Date().toISOString();
-    ctx.reporter.onItemStart?.({ stepId: step.id, item });
     try {
-      const scope = ctx.scope({ item: values[item.index], index: item.index });
-      const result = await runSubPipeline(ctx, step, uses, scope, id, `${step.id}[${item.index}].`, itemSignal);
-      item.status = result.status;
-      if (result.output !== undefined) item.output = result.output;
-      if (result.error !== undefined) item.error = result.error;
-    } catch (error) {
-      item.status = "failed";
-      item.error = stepErrorFromThrown(error);
-      ctx.noteFatal(error);
-    }
-    item.closedAt = new Date().toISOString();
-    ctx.reporter.onItemEnd?.({ stepId: step.id, item });
-    if (isFailure(item.status)) countFailure(item);
-  };
-
-  // A repeated item: its attempts run by repeat.ts, each attempt announced as a (re)start of the item.
-  const runRepeatedItem = async (item: ItemRecord, id: string, call: TemporalStepCall): Promise<void> => {
-    item.status = "running";
-    item.startedAt = new Date().toISOString();
-    const update = () => ctx.reporter.onItemStart?.({ stepId: step.id, item });
-    try {
-      const scope = ctx.scope({ item: values[item.index], index: item.index });
-      const result = await runRepeated(ctx, step, call, scope, id, { record: item, update }, itemSignal);
+      const result = await body(() => ctx.reporter.onItemStart?.({ stepId: step.id, item }));
       if (result === undefined) {
         item.status = "pending";
         return;
@@ -159,6 +80,67 @@ export async function runForEach(ctx: RunContext, step: Step, record: StepRecord
     item.closedAt = new Date().toISOString();
     ctx.reporter.onItemEnd?.({ stepId: step.id, item });
     if (isFailure(item.status)) countFailure(item);
+  };
+
+  const runItem = async (index: number): Promise<void> => {
+    const item = items[index] as ItemRecord;
+    const id = itemExecutionId(ctx.runId, ctx.stepKey(step.id), index);
+    const scope = ctx.scope({ item: values[index], index });
+    if (call.kind === "uses") {
+      // One sub-pipeline per item, under `<runId>.<stepId>.<index>`, its records `<stepId>[<index>].<substep>`.
+      await runLifecycle(item, async (announce) => {
+        announce();
+        const result = await runSubPipeline(ctx, step, call, scope, id, `${step.id}[${index}].`, itemSignal);
+        return { ...result, reused: false, remoteCancel: false };
+      });
+      return;
+    }
+    if (step.repeat) {
+      // Its attempts run by repeat.ts, each attempt announced as a (re)start of the item.
+      await runLifecycle(item, (announce) =>
+        runRepeated(ctx, step, call, scope, id, { record: item, update: announce }, itemSignal),
+      );
+      return;
+    }
+    let spec: Awaited<ReturnType<typeof buildExecutionSpec>>;
+    try {
+      spec = await buildExecutionSpec(ctx, call, step, scope, id);
+    } catch (error) {
+      // Its input could not be built: it failed without starting (no start or close time).
+      item.status = "failed";
+      item.error = stepErrorFromThrown(error);
+      ctx.reporter.onItemEnd?.({ stepId: step.id, item });
+      countFailure(item);
+      return;
+    }
+    if (!(await ctx.slots.acquire(itemSignal))) return;
+    try {
+      await runLifecycle(item, (announce) => {
+        item.execution = { kind: spec.kind, executionId: id };
+        announce();
+        return runExecution(ctx, spec, step.cancellation, itemSignal, {
+          onStarted: (runId) => {
+            if (item.execution) item.execution.runId = runId;
+          },
+          follow: {
+            item: true,
+            onProgress: (progress) => {
+              applyProgress(item, progress);
+              if (item.execution)
+                ctx.reporter.onProgress?.({
+                  stepId: step.id,
+                  section: step.section,
+                  index,
+                  execution: item.execution,
+                  progress,
+                });
+            },
+          },
+        });
+      });
+    } finally {
+      ctx.slots.release();
+    }
   };
 
   const worker = async (): Promise<void> => {
