@@ -204,8 +204,11 @@ export async function runExecution(
 }
 
 /**
- * The result with the attempt it ended on: what following last saw, or for a failure nobody
- * followed (it failed within the grace period) one describe, when the budget has room.
+ * The result with the attempt it ended on. What following last saw, except after a retry it saw:
+ * the attempt that closed may have started and ended between two looks (the poll's outcome does not
+ * carry the attempt), so one describe reads it, when the budget has room. A failure nobody followed
+ * (it failed within the grace period) is described once the same way; a success nobody followed
+ * keeps no attempt (unknown, not guessed).
  */
 async function withAttempt(
   ctx: ExecutionContext,
@@ -216,11 +219,15 @@ async function withAttempt(
   result: ExecutionResult,
 ): Promise<ExecutionResult> {
   following?.stop();
-  const seen = following?.last?.attempt;
-  if (seen !== undefined) return { ...result, attempt: seen };
-  if (result.status === "completed" || !ctx.follower || !runId || following === undefined) return result;
+  const last = following?.last;
+  const seen = last?.attempt;
+  const retried =
+    seen !== undefined && (seen > 1 || last?.lastFailure !== undefined || last?.nextAttemptAt !== undefined);
+  if (seen !== undefined && !retried) return { ...result, attempt: seen };
+  if (!ctx.follower || !runId || following === undefined) return result;
+  if (seen === undefined && result.status === "completed") return result;
   const description = await ctx.follower.describeOnce(kind, id, runId);
-  const attempt = description?.details?.attempt ?? description?.attempt;
+  const attempt = description?.details?.attempt ?? description?.attempt ?? seen;
   return attempt === undefined ? result : { ...result, attempt };
 }
 

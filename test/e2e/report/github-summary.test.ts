@@ -83,8 +83,9 @@ outputs:
     expect(rows["`first`"]!.slice(1, 2)).toEqual(["✅ completed"]);
     expect(rows["`fan`"]![4]).toBe("2 (2 completed)");
     expect(rows["`boom`"]!.slice(1, 2)).toEqual(["❌ failed"]);
-    // Attempts (column 4) fill once the engine records the attempt an execution ended on (issue 14's
-    // following, helper i14a); test/unit/report/markdown-summary.test.ts checks the column renders it.
+    // Attempts: boom failed on its second (last) attempt within the follow grace period, so nxrun
+    // described it once after the failure (src/engine/execution.ts withAttempt).
+    expect(rows["`boom`"]![3]).toBe("2");
     expect(rows["`boom`"]![4]).toBe("1");
     expect(rows["`boom`"]![5]).toBe(`\`${result.runId}.boom\``);
     expect(rows["`after`"]![1]).toBe("⏭️ skipped");
@@ -122,6 +123,12 @@ secrets:
 defaults: { taskQueue: {{queue}} }
 steps:
   - { id: only, activity: echo, input: { sum: 4, auth: "{% 'Bearer ' & $secrets.token %}" } }
+  # Fails twice, succeeds on attempt 3: followed from its second attempt (after the 1 s grace),
+  # and the attempt it completed on read once at the end.
+  - id: flaky
+    activity: fail
+    input: { succeedOnAttempt: 3 }
+    retry: { initialInterval: 700ms, backoffCoefficient: 1, maximumAttempts: 5 }
 outputs:
   sum: "{% $steps.only.output.sum %}"
   auth: "{% $steps.only.output.auth %}"
@@ -141,6 +148,9 @@ outputs:
     expect(JSON.parse(code[0] ?? "null")).toMatchObject({ sum: 4 });
     const [run, steps] = tables(summary);
     expect(run!.rows.find((r) => r[0]!.text === "Result")?.[1]?.text).toBe("✅ completed");
-    expect(steps!.rows.map((r) => [r[0]!.text, r[1]!.text])).toEqual([["`only`", "✅ completed"]]);
+    expect(steps!.rows.map((r) => [r[0]!.text, r[1]!.text, r[3]!.text])).toEqual([
+      ["`only`", "✅ completed", ""],
+      ["`flaky`", "✅ completed", "3"],
+    ]);
   });
 });
