@@ -80,14 +80,17 @@ fi
 
 const FISH = `# nxrun completion for fish. Load it with: nxrun completion fish | source
 # (or save it as ~/.config/fish/completions/nxrun.fish)
+# Files come from fish's own file completion (of a command that has none), so ~, quotes and escapes
+# work as everywhere; pipelines are kept to directories and *.yaml / *.yml (fish 3.6's
+# __fish_complete_suffix lists every other file after the matching ones).
 function __nxrun_complete
+    set -l token (commandline -ct)
     for line in (nxrun __complete fish (commandline -cp) 2>/dev/null)
         switch $line
             case '::pipelines'
-                __fish_complete_suffix .yaml
-                __fish_complete_suffix .yml
+                complete -C "__nxrun_files $token" | string match -r -- '^[^\\t]*(?:\\.ya?ml|/)(?:\\t.*)?$'
             case '::files'
-                __fish_complete_path (commandline -ct)
+                complete -C "__nxrun_files $token"
             case '*'
                 printf '%s\\n' $line
         end

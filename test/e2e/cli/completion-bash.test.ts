@@ -6,40 +6,13 @@
  * Needs no server: the `nxrun` on PATH is bin/nxrun.js (built dist/).
  */
 import { execFileSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO } from "../../../scripts/dev-server.js";
+import { type CompletionWorkspace, completionWorkspace, shellQuote } from "../../support/e2e/completion-workspace.js";
 import { paneShowing, stopTmux, tmux } from "../../support/e2e/tmux.js";
 
-let dir = "";
-let bin = "";
+let ws: CompletionWorkspace;
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), "nxrun-completion-"));
-  bin = join(dir, "bin");
-  mkdirSync(bin);
-  writeFileSync(join(bin, "nxrun"), `#!/bin/sh\nexec '${process.execPath}' '${join(REPO, "bin", "nxrun.js")}' "$@"\n`);
-  chmodSync(join(bin, "nxrun"), 0o755);
-  const work = join(dir, "work");
-  mkdirSync(join(work, "pipelines"), { recursive: true });
-  writeFileSync(
-    join(work, "deploy.yaml"),
-    [
-      "nxrun: 1",
-      "name: deploy",
-      "inputs:",
-      "  environment: { type: string, enum: [staging, production], description: Where to deploy }",
-      "  version: { type: string }",
-      "  dryRun: { type: boolean, default: false }",
-      "steps:",
-      "  - { id: a, activity: A, taskQueue: q }",
-      "",
-    ].join("\n"),
-  );
-  writeFileSync(join(work, "deploy-old.yml"), "nxrun: 1\n");
-  writeFileSync(join(work, "deploy-notes.txt"), "not a pipeline\n");
-  writeFileSync(join(work, "pipelines", "x.yaml"), "nxrun: 1\n");
+  ws = completionWorkspace();
 });
 afterAll(() => stopTmux());
 
@@ -48,9 +21,9 @@ function complete(words: string[]): string[] {
   const line = words.join(" ").replace(/ = ?/g, "=");
   const script = [
     'eval "$(nxrun completion bash)"',
-    `COMP_WORDS=(${words.map(quote).join(" ")})`,
+    `COMP_WORDS=(${words.map(shellQuote).join(" ")})`,
     `COMP_CWORD=${words.length - 1}`,
-    `COMP_LINE=${quote(line)}`,
+    `COMP_LINE=${shellQuote(line)}`,
     // biome-ignore lint/suspicious/noTemplateCurlyInString: bash's own ${...}
     "COMP_POINT=${#COMP_LINE}",
     "_nxrun_complete",
@@ -58,15 +31,11 @@ function complete(words: string[]): string[] {
     'printf "%s\\n" "${COMPREPLY[@]}"',
   ].join("\n");
   const out = execFileSync("bash", ["--norc", "--noprofile", "-c", script], {
-    cwd: join(dir, "work"),
-    env: { PATH: `${bin}:${process.env.PATH}`, HOME: dir },
+    cwd: ws.work,
+    env: ws.env,
     encoding: "utf8",
   });
   return out.split("\n").filter((l) => l !== "");
-}
-
-function quote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 describe("nxrun completion bash", () => {
@@ -75,7 +44,7 @@ describe("nxrun completion bash", () => {
       "bash",
       ["--norc", "--noprofile", "-c", 'eval "$(nxrun completion bash)"; complete -p nxrun'],
       {
-        env: { PATH: `${bin}:${process.env.PATH}` },
+        env: { PATH: ws.env.PATH },
         encoding: "utf8",
       },
     );
@@ -143,8 +112,8 @@ describe("nxrun completion bash", () => {
       "-y",
       "20",
       "-c",
-      join(dir, "work"),
-      `env -i PATH=${quote(`${bin}:${process.env.PATH}`)} HOME=${quote(dir)} TERM=xterm PS1='$ ' bash --norc --noprofile`,
+      ws.work,
+      `env -i PATH=${shellQuote(ws.env.PATH)} HOME=${shellQuote(ws.dir)} TERM=xterm PS1='$ ' bash --norc --noprofile`,
     );
     await paneShowing(session, /^\$$/m);
     tmux("send-keys", "-t", session, 'eval "$(nxrun completion bash)"', "Enter");
