@@ -33,6 +33,8 @@ export interface RepeatProgress {
   nextAt?: string;
   /** The output of the last finished attempt. */
   lastOutput?: unknown;
+  /** When `timeout` passes (ISO 8601): attempt 1's start on the server plus the timeout. */
+  timeoutAt?: string;
 }
 
 export interface StepError {

@@ -41,11 +41,21 @@ export async function runRepeated(
   const repeat = step.repeat;
   if (!repeat) throw new Error(`step ${step.id} has no repeat`);
   const { record } = target;
-  const limit = repeat.limit === undefined ? {} : { limit: repeat.limit };
   const timeoutController = new AbortController();
-  const timer = repeat.timeout === undefined ? undefined : setTimeout(() => timeoutController.abort(), repeat.timeout);
+  // The timeout counts from attempt 1's start, which a resumed run reads back from the server.
+  const deadline =
+    repeat.timeout === undefined
+      ? undefined
+      : ((await startedAt(ctx, call, repeatExecutionId(baseId, 1), runSignal)) ?? Date.now()) + repeat.timeout;
+  const timer =
+    deadline === undefined
+      ? undefined
+      : setTimeout(() => timeoutController.abort(), Math.max(0, deadline - Date.now()));
   const signal = AbortSignal.any([runSignal, timeoutController.signal]);
-  const deadline = repeat.timeout === undefined ? undefined : Date.now() + repeat.timeout;
+  const fixed = {
+    ...(repeat.limit === undefined ? {} : { limit: repeat.limit }),
+    ...(deadline === undefined ? {} : { timeoutAt: new Date(deadline).toISOString() }),
+  };
   const progress = (p: RepeatProgress) => {
     record.repeat = p;
     target.update();
@@ -60,12 +70,16 @@ export async function runRepeated(
       message: `repeat timed out after ${seconds(repeat.timeout ?? 0)} and ${attempts} check(s) with until still false${lastOutput(last)}`,
     },
   });
-  progress({ attempt: 0, ...limit });
+  progress({ attempt: 0, ...fixed });
   let last: ExecutionResult | undefined;
   try {
     for (let attempt = 1; ; attempt++) {
       const id = repeatExecutionId(baseId, attempt);
-      const result = await runAttempt(ctx, step, call, scope, id, target, signal);
+      // Past the timeout (a resumed run), an attempt the server holds is still read back: a repeat that
+      // ended before the kill must not turn into a timeout on resume.
+      const pastTimeout = timeoutController.signal.aborted && !runSignal.aborted;
+      const heldOnly = pastTimeout && (await exists(ctx, call, id, runSignal));
+      const result = await runAttempt(ctx, step, call, scope, id, target, heldOnly ? runSignal : signal);
       const byTimeout = timeoutController.signal.aborted && !runSignal.aborted;
       if (result === undefined) {
         if (byTimeout) return timedOut(attempt - 1, last);
@@ -74,7 +88,7 @@ export async function runRepeated(
       if (result.status !== "completed") return byTimeout ? timedOut(attempt, result) : result;
       last = result;
       const holds = isTruthy(await ctx.evaluate(repeat.until, { ...scope, output: result.output, attempt }));
-      const done = { attempt, ...limit, ...(result.output === undefined ? {} : { lastOutput: result.output }) };
+      const done = { attempt, ...fixed, ...(result.output === undefined ? {} : { lastOutput: result.output }) };
       if (holds) {
         progress(done);
         return result;
@@ -140,12 +154,25 @@ async function runAttempt(
 
 /** Whether the server holds the execution `id` (an attempt an earlier run of this run ID started). */
 async function exists(ctx: RunContext, call: TemporalStepCall, id: string, signal: AbortSignal): Promise<boolean> {
+  return (await describeHeld(ctx, call, id, signal)) !== undefined;
+}
+
+/** When the server scheduled the execution `id` (ms), or undefined when it holds none. */
+async function startedAt(
+  ctx: RunContext,
+  call: TemporalStepCall,
+  id: string,
+  signal: AbortSignal,
+): Promise<number | undefined> {
+  return (await describeHeld(ctx, call, id, signal))?.startTime?.getTime();
+}
+
+async function describeHeld(ctx: RunContext, call: TemporalStepCall, id: string, signal: AbortSignal) {
   const executions = executionsOf(ctx.client, call.kind);
   try {
-    await retryTransient(() => executions.describe(id), signal);
-    return true;
+    return await retryTransient(() => executions.describe(id), signal);
   } catch (error) {
-    if (error instanceof NotFoundError) return false;
+    if (error instanceof NotFoundError) return undefined;
     throw error;
   }
 }

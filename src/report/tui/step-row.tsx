@@ -69,7 +69,12 @@ export function StepRow({ row, runId, nameWidth, executionWidth, hyperlinks = fa
           <Text color="cyan">{`↻ ${describeRepeat(step.repeat, now)}`}</Text>
         </Text>
       ) : null}
-
+      {step.polling ? (
+        <Text wrap="truncate-end">
+          <Text color="gray">{detail}</Text>
+          <Text color="cyan">{pollingText(step.polling, now)}</Text>
+        </Text>
+      ) : null}
       {progress ? (
         <Text wrap="truncate-end">
           <Text color="gray">{detail}</Text>
@@ -128,10 +133,17 @@ export function progressDetail(step: StepView, now: number): ProgressLine | unde
   return { text: `${mark}${line.text}`, tone: line.tone };
 }
 
+/** `↻ 2 items polling · [1]: check 3/20, next in 25 s, last output {...}`: the item furthest into its checks. */
+export function pollingText(polling: NonNullable<StepView["polling"]>, now: number): string {
+  const count = `${polling.count} item${polling.count === 1 ? "" : "s"} polling`;
+  return `↻ ${count} · [${polling.furthest.index}]: ${describeRepeat(polling.furthest.repeat, now)}`;
+}
+
 /** How many lines StepRow draws for a step (its line and detail lines), for fitting the view to the terminal. */
 export function stepRowLines(step: StepView, now = Date.now()): number {
   let lines = 1;
   if (step.repeat && step.repeat.attempt > 0) lines += 1;
+  if (step.polling) lines += 1;
   const progress = progressDetail(step, now) !== undefined;
   if (progress) lines += 1;
   if (step.status === "running" && step.error && !progress) lines += 1;

@@ -59,8 +59,10 @@ export interface StepView {
   waitUntil?: string;
   /** Steps of a used pipeline: the uses step's record ID; drawn nested under it. */
   parent?: string;
-  /** Repeated steps: where the polling is (a forEach's items poll on their own, not shown per item). */
+  /** Repeated steps: where the polling is (a forEach's items poll on their own: see `polling`). */
   repeat?: RepeatProgress;
+  /** A repeated forEach: how many items in flight are polling, and the one furthest into its checks. */
+  polling?: { count: number; furthest: { index: number; repeat: RepeatProgress } };
   items?: ItemCounts;
   /** The first failing items, in the order they failed. */
   failingItems: Array<{ index: number; error?: StepError; uiUrl?: string }>;
@@ -98,6 +100,8 @@ export class ViewStore {
   private readonly itemStatus = new Map<string, Map<number, StepStatus>>();
   /** forEach items in trouble right now, per step (only items in flight: bounded by concurrency). */
   private readonly itemTrouble = new Map<string, Map<number, ExecutionProgress>>();
+  /** Repeated forEach items polling right now, per step (only items in flight: bounded by concurrency). */
+  private readonly itemPolling = new Map<string, Map<number, RepeatProgress>>();
   private pendingConfirm: ConfirmRequest | undefined;
 
   constructor(
@@ -172,7 +176,9 @@ export class ViewStore {
     if (record.status !== "running") {
       delete view.progress;
       delete view.trouble;
+      delete view.polling;
       this.itemTrouble.delete(key);
+      this.itemPolling.delete(key);
     }
     if (items !== undefined) {
       view.forEach = true;
@@ -200,6 +206,7 @@ export class ViewStore {
     const previous = statuses.get(raw.index);
     const ended = raw.status !== "pending" && raw.status !== "running";
     if (ended && this.itemTrouble.get(view.key)?.delete(raw.index)) this.summarizeTrouble(view);
+    if (raw.repeat !== undefined || ended) this.notePolling(view, raw.index, ended ? undefined : raw.repeat);
     if (previous !== undefined) adjust(counts, previous, -1);
     else counts.total = Math.max(counts.total, raw.index + 1);
     statuses.set(raw.index, raw.status);
@@ -237,6 +244,26 @@ export class ViewStore {
   connection(event: ConnectionEvent): void {
     this.state.connection = { ...event, receivedAt: this.now() };
     this.version++;
+  }
+
+  /** Keeps an item's repeat progress while it polls (a number and the output, sanitized when drawn). */
+  private notePolling(view: StepView, index: number, repeat: RepeatProgress | undefined): void {
+    let polling = this.itemPolling.get(view.key);
+    if (repeat === undefined || repeat.attempt === 0) {
+      if (!polling?.delete(index)) return;
+    } else {
+      if (!polling) {
+        polling = new Map();
+        this.itemPolling.set(view.key, polling);
+      }
+      polling.set(index, repeat);
+    }
+    let furthest: { index: number; repeat: RepeatProgress } | undefined;
+    for (const [i, progress] of polling) {
+      if (!furthest || progress.attempt > furthest.repeat.attempt) furthest = { index: i, repeat: progress };
+    }
+    if (furthest) view.polling = { count: polling.size, furthest };
+    else delete view.polling;
   }
 
   private summarizeTrouble(view: StepView): void {

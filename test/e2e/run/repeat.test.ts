@@ -103,6 +103,38 @@ describe.concurrent("repeat", () => {
       expect((await client.activities.describe(`${runId}.poll.check-${n}`)).status).toBe("completed");
   });
 
+  it("killed and resumed: the timeout still counts from attempt 1's start on the server", async () => {
+    const key = uniqueId("repeattimeout");
+    const file = poll(
+      key,
+      undefined,
+      `{ until: "{% $output.healthy %}", every: 1s, timeout: 8s }`,
+      "\n    onError: continue",
+    );
+    const runId = uniqueId("reptimeout");
+    let child: ChildProcess | undefined;
+    const killed = runPipelineFile(file, [], { runId, onSpawn: (c) => (child = c) });
+    await waitFor("two checks to have run", () => handlerRecord(key).length >= 2, { timeoutMs: 60_000 });
+    child?.kill("SIGKILL");
+    expect((await killed).signal).toBe("SIGKILL");
+
+    const resumed = await runPipelineFile(file, ["--resume", runId], { runId });
+    expect(resumed.code, output(resumed)).toBe(0);
+    const step = stepOf(resumed, "poll");
+    expect(step.error?.type).toBe("RepeatTimedOut");
+    // The deadline is the server's schedule time of check 1 plus 8 s, not the resume's start plus 8 s.
+    const first = await client.activities.describe(`${runId}.poll.check-1`);
+    expect(first.startTime).toBeDefined();
+    expect(step.repeat?.timeoutAt).toBe(new Date((first.startTime as Date).getTime() + 8000).toISOString());
+    // No check began after the deadline: every check the server holds was scheduled before it.
+    const checks = handlerRecord(key).map((r) => r.id as string);
+    expect(new Set(checks).size).toBe(checks.length);
+    for (const id of checks) {
+      const started = (await client.activities.describe(id)).startTime as Date;
+      expect(started.getTime()).toBeLessThan(Date.parse(step.repeat?.timeoutAt ?? ""));
+    }
+  });
+
   it("per forEach item: each item polls on its own, under its own IDs", async () => {
     const key = uniqueId("repeatitems");
     const file = pipelineFile(`
