@@ -6,6 +6,7 @@
 import { activityInfo, CancelledFailure, Context, heartbeat, sleep } from "@temporalio/activity";
 import { ApplicationFailure } from "@temporalio/common";
 import { journal } from "./journal.js";
+import { tenantActivities } from "./tenant-activities.js";
 
 /** hello.yaml: the smallest activity. */
 export async function greet(input: { name: string }): Promise<{ greeting: string }> {
@@ -191,4 +192,5 @@ export const exampleActivities = {
   ListTables: listTables,
   CheckTable: checkTable,
   PublishReport: publishReport,
+  ...tenantActivities,
 };

@@ -14,12 +14,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { EXAMPLE_STACK } from "../../../scripts/demo.js";
 import { REPO } from "../../../scripts/dev-server.js";
+import { clientOver, openRpc } from "../../../src/temporal/connect.js";
 import { type ExampleWorkers, startExampleWorkers } from "../../support/e2e/example-workers.js";
-import { activityStatus, nexusStatus, runNxrun, stack, uniqueId } from "../../support/e2e/harness.js";
+import { activityStatus, nexusStatus, runNxrun, stack, uniqueId, waitForCount } from "../../support/e2e/harness.js";
 import { output, type RunResult, runPipelineFile, stepOf } from "../../support/e2e/run-helpers.js";
 import { parseWorkflowCommands } from "../../support/github/workflow-commands.js";
 
 const example = (name: string) => join(REPO, "examples", name);
+const client = clientOver(openRpc({ address: stack().address, namespace: stack().namespace }), "nxrun-e2e");
 let workers: ExampleWorkers;
 
 beforeAll(async () => {
@@ -27,6 +29,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await workers?.stop();
+  client.close();
 });
 
 function expectExit(result: RunResult, code: number): void {
@@ -35,12 +38,19 @@ function expectExit(result: RunResult, code: number): void {
 
 describe("examples", () => {
   it("every example passes `nxrun check`", async () => {
-    const files = ["hello", "nexus-chain", "ops-runbook", "ci-automation", "failure", "regional-config"].map((n) =>
-      example(`${n}.yaml`),
-    );
+    const files = [
+      "hello",
+      "nexus-chain",
+      "ops-runbook",
+      "ci-automation",
+      "failure",
+      "regional-config",
+      "tenant-onboarding",
+      "shared/provision-db",
+    ].map((n) => example(`${n}.yaml`));
     const result = await runNxrun(["check", ...files]);
     expect(result.code, result.stdout + result.stderr).toBe(0);
-    expect(result.stdout).toContain("6 files checked: ok");
+    expect(result.stdout).toContain("8 files checked: ok");
   });
 
   it("hello.yaml greets the input and prints the output", async () => {
@@ -135,6 +145,74 @@ describe("examples", () => {
     const preflight = await runNxrun(["check", "--preflight", example("regional-config.yaml")]);
     expect(preflight.code, output(preflight)).toBe(0);
     expect(preflight.stdout).toContain("1 file checked: ok");
+  });
+
+  it("tenant-onboarding.yaml: the shared provision-db sub-pipeline, a health poll per region, a wait; outputs match the server's record", async () => {
+    const tenant = uniqueId("t")
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, "-");
+    const regions = ["us-east-1", "ap-south-1"];
+    const result = await runPipelineFile(example("tenant-onboarding.yaml"), [
+      "--output",
+      "plain",
+      "-i",
+      `tenant=${tenant}`,
+      "-i",
+      `regions=${JSON.stringify(regions)}`,
+      "-i",
+      "settle=2s",
+    ]);
+    expectExit(result, 0);
+    const outputs = result.report?.outputs as Record<string, unknown>;
+    const { runId } = result;
+
+    // uses + with: the sub-pipeline's executions are <run>.db.<substep>; its outputs are what the
+    // server holds as those executions' results.
+    const created = await client.activities.describe(`${runId}.db.createDb`);
+    const migrated = await client.activities.describe(`${runId}.db.migrate`);
+    expect(created.outcome).toMatchObject({ status: "completed" });
+    expect(migrated.outcome).toMatchObject({ status: "completed" });
+    const createdResult = (created.outcome as { result: { database: string; url: string } }).result;
+    expect(outputs).toMatchObject({
+      database: createdResult.database,
+      url: createdResult.url,
+      schemaVersion: (migrated.outcome as { result: { schemaVersion: number } }).result.schemaVersion,
+      enabled: true,
+    });
+    expect(createdResult.url).toContain(`db-${tenant}.us-east-1.`);
+    expect(stepOf(result, "db.createDb")).toMatchObject({ status: "completed", parent: "db" });
+
+    // repeat per forEach item: each region polled until healthy; the server holds exactly one
+    // execution per check, and the check the output names is the last one.
+    expect(outputs.healthyOnCheck).toEqual({ "us-east-1": 3, "ap-south-1": 2 });
+    for (const [index, region] of regions.entries()) {
+      const checks = (outputs.healthyOnCheck as Record<string, number>)[region] ?? 0;
+      await waitForCount("activity", `ActivityId STARTS_WITH '${runId}.waitHealthy.${index}.check-'`, checks);
+      const last = await client.activities.describe(`${runId}.waitHealthy.${index}.check-${checks}`);
+      expect((last.outcome as { result: unknown }).result).toMatchObject({ region, healthy: true, check: checks });
+    }
+    expect(stepOf(result, "waitHealthy").items?.map((i) => i.repeat?.attempt)).toEqual([3, 2]);
+    expect(result.stdout).toMatch(
+      /check\s+waitHealthy\[0\] check 1\/10, next in \d+ s, last output \{"region":"us-east-1","healthy":false/,
+    );
+    // The handlers saw every check once, in order.
+    const seen = workers.journal().filter((e) => e.handler === "CheckRegionHealth" && e.tenant === tenant);
+    expect(seen.filter((e) => e.region === "us-east-1").map((e) => e.check)).toEqual([1, 2, 3]);
+    expect(seen.filter((e) => e.region === "ap-south-1").map((e) => e.check)).toEqual([1, 2]);
+
+    // wait: it began as its marker was scheduled on the server (the local clock, within the same
+    // second, on a first run: src/engine/wait.ts) and ended 2 s later, before enable started.
+    const marker = await client.activities.describe(`${runId}.settle`);
+    const until = stepOf(result, "settle").waitUntil as string;
+    expect(outputs.settledUntil).toBe(until);
+    expect(Math.abs(Date.parse(until) - 2000 - (marker.startTime as Date).getTime())).toBeLessThan(1000);
+    const enabled = await client.activities.describe(`${runId}.enable`);
+    expect((enabled.startTime as Date).getTime()).toBeGreaterThanOrEqual(Date.parse(until) - 1000);
+    expect((stepOf(result, "enable").startedAt ?? "") >= until).toBe(true);
+    expect(workers.journal().find((e) => e.handler === "EnableTenant" && e.tenant === tenant)).toMatchObject({
+      database: createdResult.database,
+      regions,
+    });
   });
 
   it("ops-runbook.yaml gives the same result when the endpoint targets the TypeScript ChangeService", async () => {
