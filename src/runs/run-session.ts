@@ -92,7 +92,16 @@ export async function prepareSession(
   }
 
   if (request.from.length > 0) {
-    const { rerun, unknown } = rerunSet(pipeline, request.from);
+    const { rerun, unknown, inside } = rerunSet(pipeline, request.from);
+    const [first] = inside;
+    if (first) {
+      throw new UserError(
+        `--from ${first.id}: a step inside the sub-pipeline of uses step '${first.usesStep}' cannot be rerun on its own`,
+        {
+          hint: `--from ${first.usesStep} reruns the whole sub-pipeline (${first.subSteps.join(", ")}) as new executions under ${runId}.${first.usesStep}@<n>, and everything downstream of ${first.usesStep}`,
+        },
+      );
+    }
     if (unknown.length > 0) {
       throw new UserError(`--from ${unknown.join(", ")}: no such step in pipeline ${pipeline.name}`, {
         hint: `--from takes the ID of a step under steps: (${pipeline.steps.map((s) => s.id).join(", ")})`,

@@ -42,11 +42,26 @@ export function inputConflicts(
     .map(([name, value]) => ({ name, recorded: recorded[name], given: value }));
 }
 
+/** A `--from` naming a step inside a sub-pipeline (`db.migrate`): the uses step it is under. */
+export interface InsideUses {
+  readonly id: string;
+  /** The top-level uses step. */
+  readonly usesStep: string;
+  /** The steps of its sub-pipeline, by ID. */
+  readonly subSteps: readonly string[];
+}
+
 /**
  * What `--from` reruns: each named step and everything downstream of it, and every `finally` step
- * (they run after the steps, as in a fresh run). Step IDs not in the pipeline are returned apart.
+ * (they run after the steps, as in a fresh run). Step IDs not in the pipeline are returned apart;
+ * among them, `inside` are those that name a step of a used pipeline (`db.migrate`), which a rerun
+ * cannot single out: a uses step's sub-steps run under its key (`<run>.db.migrate`), and only
+ * top-level steps carry a rerun attempt in the run's manifest.
  */
-export function rerunSet(pipeline: Pipeline, from: readonly string[]): { rerun: Set<string>; unknown: string[] } {
+export function rerunSet(
+  pipeline: Pipeline,
+  from: readonly string[],
+): { rerun: Set<string>; unknown: string[]; inside: InsideUses[] } {
   const ids = new Set(pipeline.steps.map((s) => s.id));
   const unknown = from.filter((id) => !ids.has(id));
   const rerun = new Set<string>();
@@ -55,5 +70,21 @@ export function rerunSet(pipeline: Pipeline, from: readonly string[]): { rerun: 
     for (const d of downstreamOf(pipeline, id)) rerun.add(d);
   }
   for (const step of pipeline.finally) rerun.add(step.id);
-  return { rerun, unknown };
+  const inside = unknown.flatMap((id) => {
+    const found = usesStepOf(pipeline, id);
+    return found ? [{ id, ...found }] : [];
+  });
+  return { rerun, unknown, inside };
+}
+
+/** The top-level uses step `a` that `a.b[.c...]` names a step under, at any depth. */
+function usesStepOf(pipeline: Pipeline, id: string): { usesStep: string; subSteps: string[] } | undefined {
+  const [head, ...rest] = id.split(".");
+  const step = pipeline.steps.find((s) => s.id === head);
+  if (!step || step.call.kind !== "uses" || rest.length === 0) return undefined;
+  const used = step.call.pipeline;
+  const subSteps = [...used.steps, ...used.finally].map((s) => s.id);
+  const inner = rest.join(".");
+  if (!subSteps.includes(inner) && !usesStepOf(used, inner)) return undefined;
+  return { usesStep: step.id, subSteps };
 }

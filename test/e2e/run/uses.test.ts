@@ -44,6 +44,44 @@ outputs:
 `;
 
 describe.concurrent("uses", () => {
+  it("--from a uses step reruns all its sub-steps under a new key; --from a step inside it is one clear error", async () => {
+    const file = files({
+      "main.yaml": `
+nxrun: 1
+name: uses-from
+steps:
+  - id: hello
+    uses: ./greeter.yaml
+    with: { name: Grace }
+  - id: after
+    activity: echo
+    taskQueue: {{queue}}
+    input: { got: "{% $steps.hello.output.greeting %}" }
+`,
+      "greeter.yaml": GREETER,
+    });
+    const runId = uniqueId("usesfrom");
+    const first = await runPipelineFile(file, [], { runId });
+    expect(first.code, output(first)).toBe(0);
+
+    const inside = await runPipelineFile(file, ["--resume", runId, "--from", "hello.shout"], { runId });
+    expect(inside.code, output(inside)).toBe(2);
+    expect(inside.stderr).toContain(
+      "--from hello.shout: a step inside the sub-pipeline of uses step 'hello' cannot be rerun on its own",
+    );
+    expect(inside.stderr).toContain(
+      `--from hello reruns the whole sub-pipeline (greet, shout) as new executions under ${runId}.hello@<n>`,
+    );
+    expect(inside.stderr).not.toMatch(/\n\s+at /);
+
+    const rerun = await runPipelineFile(file, ["--resume", runId, "--from", "hello"], { runId });
+    expect(rerun.code, output(rerun)).toBe(0);
+    expect(stepOf(rerun, "hello.greet").execution?.executionId).toBe(`${runId}.hello@2.greet`);
+    expect(stepOf(rerun, "after").execution?.executionId).toBe(`${runId}.after@2`);
+    for (const id of ["hello.greet", "hello.shout", "hello@2.greet", "hello@2.shout"])
+      expect((await client.activities.describe(`${runId}.${id}`)).status).toBe("completed");
+  });
+
   it("runs a sub-pipeline as one step: its outputs are the step's output, its executions are <run>.<step>.<substep>", async () => {
     const file = files({
       "main.yaml": `

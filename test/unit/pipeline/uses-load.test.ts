@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadPipeline } from "../../../src/pipeline/load.js";
+import { rerunSet } from "../../../src/runs/manifest/resume-check.js";
 
 function folder(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), "nxrun-uses-unit-"));
@@ -47,5 +48,19 @@ describe("check follows uses", () => {
     const call = result.pipeline.steps[0]!.call;
     expect(call.kind).toBe("uses");
     if (call.kind === "uses") expect(call.pipeline.steps.map((s) => s.id)).toEqual(["create"]);
+  });
+
+  it("--from: a uses step reruns with what follows it; a step inside it is told apart from an unknown one", async () => {
+    const dir = folder({
+      "main.yaml": `${step("./db.yaml")}  - id: after\n    activity: After\n    taskQueue: q\n    needs: [db]\n`,
+      "db.yaml":
+        "nxrun: 1\nname: db\nsteps:\n  - id: create\n    activity: Create\n    taskQueue: q\n  - id: migrate\n    activity: Migrate\n    taskQueue: q\n",
+    });
+    const result = await loadPipeline(join(dir, "main.yaml"));
+    if (!result.ok) throw new Error(JSON.stringify(result.diagnostics));
+    expect([...rerunSet(result.pipeline, ["db"]).rerun].sort()).toEqual(["after", "db"]);
+    const { unknown, inside } = rerunSet(result.pipeline, ["db.migrate", "db.nope", "after.x"]);
+    expect(unknown).toEqual(["db.migrate", "db.nope", "after.x"]);
+    expect(inside).toEqual([{ id: "db.migrate", usesStep: "db", subSteps: ["create", "migrate"] }]);
   });
 });
