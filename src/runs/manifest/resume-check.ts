@@ -81,7 +81,7 @@ export function rerunSet(
 function usesStepOf(pipeline: Pipeline, id: string): { usesStep: string; subSteps: string[] } | undefined {
   const [head, ...rest] = id.split(".");
   const step = pipeline.steps.find((s) => s.id === head);
-  if (!step || step.call.kind !== "uses" || rest.length === 0) return undefined;
+  if (step?.call.kind !== "uses" || rest.length === 0) return undefined;
   const used = step.call.pipeline;
   const subSteps = [...used.steps, ...used.finally].map((s) => s.id);
   const inner = rest.join(".");
