@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { loadPipeline } from "../../../src/pipeline/load.js";
 
 const root = resolve(import.meta.dirname, "../../..");
-const dirs = [join(root, "examples"), join(root, "test/fixtures/valid")];
+const dirs = [join(root, "examples"), join(root, "examples/shared"), join(root, "test/fixtures/valid")];
 const files = dirs.flatMap((dir) =>
   existsSync(dir)
     ? readdirSync(dir)
