@@ -27,12 +27,17 @@ export async function runConfirm(
     return;
   }
   const aborted = onAbort(signal);
+  // The question alone must keep the process alive: the view draws it on an unref'd timer
+  // (src/report/tui/mount.tsx), so once the last execution ends nothing else may hold the event
+  // loop, and Node would exit 0 with the question never shown (seen after a followed step).
+  const waiting = setInterval(() => {}, 60_000);
   const answer = await new Promise<boolean | "nobody" | "cancelled">((resolve) => {
     void aborted.promise.then(() => resolve("cancelled"));
     const asked =
       ctx.reporter.onConfirm?.({ stepId: step.id, prompt, answer: (approved) => resolve(approved) }) ?? false;
     if (!asked) resolve("nobody");
   });
+  clearInterval(waiting);
   aborted.dispose();
   switch (answer) {
     case true:

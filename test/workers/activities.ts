@@ -1,6 +1,7 @@
 /** Activities of the test worker: each one does one thing the end-to-end tests need to observe. */
 import { activityInfo, CancelledFailure, Context, heartbeat, sleep } from "@temporalio/activity";
 import { ApplicationFailure } from "@temporalio/common";
+import { HOSTILE } from "./hostile-text.js";
 import { readRecord, record } from "./record.js";
 
 /** Returns its input unchanged. */
@@ -158,4 +159,31 @@ export async function progress(input: ProgressInput): Promise<{ done: number }> 
     await sleep(step);
   }
   return { done: input.total };
+}
+
+export interface HostileInput {
+  /** Where the hostile text goes: the output, the failure message and its cause, or heartbeat details. */
+  as: "output" | "failure" | "heartbeat";
+  /** heartbeat: how long to heartbeat, ms. */
+  ms?: number;
+}
+
+/** Sends text that tries to drive the user's terminal (test/workers/hostile-text.ts) from the worker. */
+export async function hostile(input: HostileInput): Promise<{ text: string }> {
+  if (input.as === "failure") {
+    throw ApplicationFailure.create({
+      message: `message ${HOSTILE}`,
+      type: "HostileFailure",
+      nonRetryable: true,
+      cause: ApplicationFailure.create({ message: `cause ${HOSTILE}`, type: "HostileCause", nonRetryable: true }),
+    });
+  }
+  if (input.as === "heartbeat") {
+    const started = Date.now();
+    while (Date.now() - started < (input.ms ?? 4000)) {
+      heartbeat({ note: HOSTILE });
+      await sleep(200);
+    }
+  }
+  return { text: HOSTILE };
 }

@@ -3,7 +3,7 @@
  * process's own (so no one else's tmux is touched), read back with capture-pane as a person would see it.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO } from "../../../scripts/dev-server.js";
@@ -17,11 +17,28 @@ export function tmux(...args: string[]): string {
   return execFileSync("tmux", ["-L", SOCKET, ...args], { encoding: "utf8" });
 }
 
+export interface TmuxStartOptions {
+  /** A line the shell prints before nxrun starts: it stays on screen unless something clears it. */
+  banner?: string;
+  /** Every byte written to the terminal goes to this file too (tmux pipe-pane), from before nxrun starts. */
+  rawLog?: string;
+}
+
 /** Starts `nxrun args` in a fresh tmux session; the shell writes nxrun's exit code to a file. */
-export function startInTmux(session: string, args: string[], env: Record<string, string>): { exitFile: string } {
-  const exitFile = join(mkdtempSync(join(tmpdir(), "nxrun-tui-")), "exit-code");
+export function startInTmux(
+  session: string,
+  args: string[],
+  env: Record<string, string>,
+  options: TmuxStartOptions = {},
+): { exitFile: string } {
+  const dir = mkdtempSync(join(tmpdir(), "nxrun-tui-"));
+  const exitFile = join(dir, "exit-code");
+  // With a raw log, the shell waits for this file: pipe-pane is attached before anything is written.
+  const gate = join(dir, "go");
   const quoted = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   const command = [
+    ...(options.rawLog ? [`while [ ! -e ${quoted(gate)} ]; do sleep 0.05; done;`] : []),
+    ...(options.banner ? [`printf '%s\\n' ${quoted(options.banner)};`] : []),
     "env -u CI",
     ...Object.entries(env).map(([k, v]) => `${k}=${quoted(v)}`),
     quoted(process.execPath),
@@ -30,6 +47,10 @@ export function startInTmux(session: string, args: string[], env: Record<string,
     `; echo $? > ${quoted(exitFile)}; sleep 600`,
   ].join(" ");
   tmux("new-session", "-d", "-s", session, "-x", String(COLUMNS), "-y", String(ROWS), command);
+  if (options.rawLog) {
+    tmux("pipe-pane", "-t", session, `cat > ${quoted(options.rawLog)}`);
+    writeFileSync(gate, "");
+  }
   return { exitFile };
 }
 
