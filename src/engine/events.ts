@@ -178,6 +178,12 @@ export interface ExecutionProgress {
   operationToken?: string;
   /** Nexus: delivery of the cancel request. */
   cancellation?: { state?: string; attempt?: number; lastFailure?: StepError; blockedReason?: string };
+  /**
+   * The server refuses the await's polls for now: busy (rate limit, "Workflow is busy") or no answer
+   * in time. nxrun keeps waiting (src/temporal/retry-rule.ts); cleared at the next answer. (An
+   * unreachable server is the run's ConnectionEvent instead.)
+   */
+  server?: { state: "busy" | "noAnswer"; since: string; message?: string };
   /** Worth a person's attention: retrying, backing off, blocked, not started after a few seconds, no poller, late heartbeat. */
   trouble: boolean;
 }

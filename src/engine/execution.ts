@@ -5,7 +5,7 @@
 
 import type { CancellationType } from "../pipeline/model.js";
 import { executionsOf } from "../temporal/executions-of.js";
-import { DeadlineExceededError, ResourceExhaustedError, UnavailableError } from "../temporal/grpc-errors.js";
+import { NotNowRetry, type ServerTrouble } from "../temporal/retry-rule.js";
 import type {
   ExecutionClient,
   ExecutionKind,
@@ -65,8 +65,6 @@ export interface ExecutionHooks {
 }
 
 const DESCRIBE_INTERVAL_MS = 250;
-/** How long a start or an await keeps retrying while the server is unreachable or busy. */
-const TRANSIENT_RETRY_LIMIT_MS = 10 * 60_000;
 const DESCRIBE_INTERVAL_MAX_MS = 2_000;
 
 /**
@@ -115,6 +113,18 @@ export async function runExecution(
     stopAwaiting: () => awaitAbort.abort(),
   };
   ctx.inFlight.add(handle);
+  // What the follower last saw, and the trouble the await itself is in (the server refusing its
+  // polls): a person sees both in one progress.
+  let seen: ExecutionProgress | undefined;
+  let awaitTrouble: ServerTrouble | undefined;
+  const publish = () => {
+    if (!hooks.follow) return;
+    if (awaitTrouble === undefined) {
+      hooks.follow.onProgress(seen ?? { trouble: false });
+      return;
+    }
+    hooks.follow.onProgress({ ...(seen ?? {}), server: serverProgress(awaitTrouble), trouble: true });
+  };
   const following: Following | undefined =
     hooks.follow && ctx.follower && runId
       ? ctx.follower.follow({
@@ -123,16 +133,29 @@ export async function runExecution(
           runId,
           ...(spec.kind === "activity" ? { taskQueue: spec.options.taskQueue } : {}),
           item: hooks.follow.item,
-          onProgress: hooks.follow.onProgress,
+          onProgress: (progress) => {
+            seen = progress;
+            publish();
+          },
         })
       : undefined;
-  const outcomeOrError: Promise<{ outcome: Outcome } | { error: unknown }> = retryTransient(
-    () => executions.awaitOutcome(id, runId, { signal: awaitAbort.signal }),
-    awaitAbort.signal,
-  ).then(
-    (outcome) => ({ outcome }),
-    (error: unknown) => ({ error }),
-  );
+  // Awaiting a known execution never gives up on a busy server (retry-rule.ts, "known").
+  const outcomeOrError: Promise<{ outcome: Outcome } | { error: unknown }> = executions
+    .awaitOutcome(id, runId, {
+      signal: awaitAbort.signal,
+      onTrouble: (trouble) => {
+        // An unreachable server is the connection's news (onConnection: "lost connection to ..."),
+        // said once for the run rather than once per execution.
+        const shown = trouble?.reason === "unavailable" ? undefined : trouble;
+        if (shown === undefined && awaitTrouble === undefined) return;
+        awaitTrouble = shown;
+        publish();
+      },
+    })
+    .then(
+      (outcome) => ({ outcome }),
+      (error: unknown) => ({ error }),
+    );
   const stopped = onAbort(awaitAbort.signal);
   const base = { reused, ...(runId === undefined ? {} : { runId }) };
   const terminatedResult = (): ExecutionResult => ({
@@ -231,29 +254,26 @@ async function withAttempt(
   return attempt === undefined ? result : { ...result, attempt };
 }
 
-/** Errors that say "not now" rather than "no": the server is restarting, overloaded or busy. */
-export function isTransient(error: unknown): boolean {
-  return (
-    error instanceof UnavailableError ||
-    error instanceof ResourceExhaustedError ||
-    error instanceof DeadlineExceededError
-  );
+/** The await's trouble as progress shows it. */
+function serverProgress(trouble: ServerTrouble): NonNullable<ExecutionProgress["server"]> {
+  const state = trouble.reason === "busy" ? "busy" : "noAnswer";
+  return { state, since: trouble.since.toISOString(), message: trouble.message };
 }
 
 /**
- * Repeats `call` while it fails with a transient error, backing off up to 5 s between tries, for up
- * to TRANSIENT_RETRY_LIMIT_MS: a run outlives a server restart. Stops (rethrowing) when `signal` aborts.
+ * Repeats `call` while the server answers "not now" (unavailable, busy, no answer), as the retry
+ * rule says for calls that may give up (retry-rule.ts, "bounded"): a run outlives a server restart.
+ * Stops (rethrowing) when `signal` aborts.
  */
 export async function retryTransient<T>(call: () => Promise<T>, signal: AbortSignal): Promise<T> {
-  const deadline = Date.now() + TRANSIENT_RETRY_LIMIT_MS;
-  let delay = 200;
+  const retry = new NotNowRetry("bounded");
   for (;;) {
     try {
       return await call();
     } catch (error) {
-      if (!isTransient(error) || signal.aborted || Date.now() + delay > deadline) throw error;
+      const delay = signal.aborted ? undefined : retry.failed(error);
+      if (delay === undefined) throw error;
       await sleep(delay, signal);
-      delay = Math.min(delay * 2, 5_000);
     }
   }
 }

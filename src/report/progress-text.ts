@@ -67,6 +67,7 @@ export function progressLine(progress: ExecutionProgress, options: ProgressTextO
   const parts: string[] = [];
   let tone: Tone = progress.trouble ? "warn" : "info";
   const queue = progress.taskQueue === undefined ? "" : clean(progress.taskQueue);
+  if (progress.server) parts.push(serverText(progress.server));
   if (progress.noPoller) {
     parts.push(`no worker is polling task queue ${queue}`);
     tone = "bad";
@@ -122,8 +123,20 @@ export function progressLine(progress: ExecutionProgress, options: ProgressTextO
   return { text: parts.join(" · "), tone };
 }
 
+/** The await's trouble: `Temporal at H:P is rate limiting …: Workflow is busy. · still waiting since 12:00:03`. */
+function serverText(server: NonNullable<ExecutionProgress["server"]>): string {
+  const what =
+    server.message !== undefined
+      ? clean(server.message)
+      : server.state === "busy"
+        ? "the server is busy"
+        : "no answer from the server";
+  return `${what} · still waiting since ${server.since.slice(11, 19)}`;
+}
+
 /** The plain line's label for a progress line: what kind of news it is. */
 export function progressLabel(progress: ExecutionProgress): string {
+  if (progress.server) return progress.server.state === "busy" ? "busy" : "no answer";
   if (progress.noPoller) return "waiting";
   if (progress.nextAttemptAt !== undefined) return "retrying";
   if (progress.waitingSince !== undefined) return "waiting";

@@ -8,10 +8,10 @@ import {
   conflictPolicySuffix,
   countResult,
   enumValue,
-  isPollTimeout,
   newRequestId,
   POLL_TIMEOUT_MS,
   pages,
+  pollPatiently,
   reusePolicySuffix,
   setTimes,
   startOnce,
@@ -21,6 +21,7 @@ import { decodeFailure, failureStatus } from "./failure.js";
 import { decodePayloads, decodeSingleResult, encodePayload, encodePayloads } from "./payloads.js";
 import { enums, type TemporalApi, wf } from "./proto.js";
 import { msToDuration } from "./proto-values.js";
+import { NotNowRetry } from "./retry-rule.js";
 import type { WorkflowServiceRpc } from "./rpc.js";
 import type {
   ActivityExecutions,
@@ -131,25 +132,26 @@ export function activityExecutions(rpc: WorkflowServiceRpc, identity: string): A
 
     async awaitOutcome(id: string, runId: string | undefined, options: AwaitOptions = {}): Promise<Outcome> {
       let pinnedRunId = runId ?? "";
+      const retry = new NotNowRetry("known", options.onTrouble ? { onTrouble: options.onTrouble } : {});
       for (;;) {
-        let response: TemporalApi.api.workflowservice.v1.PollActivityExecutionResponse;
-        try {
-          response = await rpc.call(
-            "PollActivityExecution",
-            wf.PollActivityExecutionRequest,
-            wf.PollActivityExecutionResponse,
-            { namespace, activityId: id, runId: pinnedRunId },
-            {
-              idempotent: true,
-              longPoll: true,
-              timeout: POLL_TIMEOUT_MS,
-              ...(options.signal ? { signal: options.signal } : {}),
-            },
-          );
-        } catch (error) {
-          if (isPollTimeout(error)) continue;
-          throw error;
-        }
+        const response = await pollPatiently(
+          retry,
+          () =>
+            rpc.call(
+              "PollActivityExecution",
+              wf.PollActivityExecutionRequest,
+              wf.PollActivityExecutionResponse,
+              { namespace, activityId: id, runId: pinnedRunId },
+              {
+                idempotent: true,
+                longPoll: true,
+                timeout: POLL_TIMEOUT_MS,
+                ...(options.signal ? { signal: options.signal } : {}),
+              },
+            ),
+          options.signal,
+        );
+        if (response === undefined) continue;
         const outcome = activityOutcome(response.outcome);
         if (outcome) return outcome;
         // Keep following the run we first saw, even if the ID is reused meanwhile.

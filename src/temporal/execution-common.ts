@@ -1,10 +1,12 @@
-/** What activity and Nexus executions share: enum mappings, request IDs, identity, the poll deadline, start recovery, paging. */
+/** What activity and Nexus executions share: enum mappings, request IDs, identity, the poll deadline and patience, start recovery, paging. */
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { AlreadyStartedError, DeadlineExceededError } from "./grpc-errors.js";
 import { decodePayload, encodePayload } from "./payloads.js";
 import { enums, type TemporalApi } from "./proto.js";
 import { int64ToNumber, timestampToDate } from "./proto-values.js";
+import type { NotNowRetry } from "./retry-rule.js";
+import { sleep } from "./rpc.js";
 import type { CountResult, ExecutionStatus, IdConflictPolicy, IdReusePolicy, Started } from "./types.js";
 
 /**
@@ -126,6 +128,28 @@ export function countResult(response: {
 /** True for a poll that ran out of time on our side: the poll loop simply polls again. */
 export function isPollTimeout(error: unknown): boolean {
   return error instanceof DeadlineExceededError;
+}
+
+/**
+ * One poll of an await, patient with "not now" answers as the retry rule says (retry-rule.ts):
+ * the response, or undefined when the caller should poll again (after the rule's delay).
+ */
+export async function pollPatiently<T>(
+  retry: NotNowRetry,
+  poll: () => Promise<T>,
+  signal: AbortSignal | undefined,
+): Promise<T | undefined> {
+  try {
+    const response = await poll();
+    retry.answered();
+    return response;
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    const delay = retry.failed(error);
+    if (delay === undefined) throw error;
+    await sleep(delay, signal);
+    return undefined;
+  }
 }
 
 /**

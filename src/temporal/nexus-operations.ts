@@ -7,11 +7,11 @@ import {
   conflictPolicySuffix,
   countResult,
   enumValue,
-  isPollTimeout,
   newRequestId,
   nexusStatus,
   POLL_TIMEOUT_MS,
   pages,
+  pollPatiently,
   reusePolicySuffix,
   setTimes,
   startOnce,
@@ -21,6 +21,7 @@ import { decodeFailure, failureStatus } from "./failure.js";
 import { decodePayload, encodePayload } from "./payloads.js";
 import { enums, type TemporalApi, wf } from "./proto.js";
 import { msToDuration } from "./proto-values.js";
+import { NotNowRetry } from "./retry-rule.js";
 import type { WorkflowServiceRpc } from "./rpc.js";
 import type {
   AwaitOptions,
@@ -119,29 +120,30 @@ export function nexusOperations(rpc: WorkflowServiceRpc, identity: string): Nexu
      */
     async awaitOutcome(id: string, runId: string | undefined, options: AwaitOptions = {}): Promise<Outcome> {
       let pinnedRunId = runId ?? "";
+      const retry = new NotNowRetry("known", options.onTrouble ? { onTrouble: options.onTrouble } : {});
       let startedReported = options.onStarted === undefined;
       for (;;) {
         const waitStage = startedReported
           ? STAGE.NEXUS_OPERATION_WAIT_STAGE_CLOSED
           : STAGE.NEXUS_OPERATION_WAIT_STAGE_STARTED;
-        let response: TemporalApi.api.workflowservice.v1.PollNexusOperationExecutionResponse;
-        try {
-          response = await rpc.call(
-            "PollNexusOperationExecution",
-            wf.PollNexusOperationExecutionRequest,
-            wf.PollNexusOperationExecutionResponse,
-            { namespace, operationId: id, runId: pinnedRunId, waitStage },
-            {
-              idempotent: true,
-              longPoll: true,
-              timeout: POLL_TIMEOUT_MS,
-              ...(options.signal ? { signal: options.signal } : {}),
-            },
-          );
-        } catch (error) {
-          if (isPollTimeout(error)) continue;
-          throw error;
-        }
+        const response = await pollPatiently(
+          retry,
+          () =>
+            rpc.call(
+              "PollNexusOperationExecution",
+              wf.PollNexusOperationExecutionRequest,
+              wf.PollNexusOperationExecutionResponse,
+              { namespace, operationId: id, runId: pinnedRunId, waitStage },
+              {
+                idempotent: true,
+                longPoll: true,
+                timeout: POLL_TIMEOUT_MS,
+                ...(options.signal ? { signal: options.signal } : {}),
+              },
+            ),
+          options.signal,
+        );
+        if (response === undefined) continue;
         if (response.runId) pinnedRunId = response.runId;
         const reached = response.waitStage;
         if (!startedReported && reached !== STAGE.NEXUS_OPERATION_WAIT_STAGE_UNSPECIFIED) {

@@ -9,6 +9,7 @@ import { ConnectionHealth } from "./connection-health.js";
 import { mapGrpcError } from "./grpc-errors.js";
 import { PollChannels } from "./poll-channels.js";
 import type { MessageCodec } from "./proto.js";
+import { notNowReason, RPC_BACKOFF } from "./retry-rule.js";
 
 export interface RpcCallOptions {
   /** Deadline of one attempt, ms; default the channel's call timeout. */
@@ -21,8 +22,8 @@ export interface RpcCallOptions {
 }
 
 /**
- * Backoff for UNAVAILABLE and RESOURCE_EXHAUSTED: bounded so an unreachable server fails in seconds,
- * not minutes (the engine retries longer outages itself), and jittered so many calls refused at once
+ * Backoff for UNAVAILABLE and RESOURCE_EXHAUSTED within one call: bounded so an unreachable server
+ * fails in seconds, not minutes (awaits and starts are patient around it: retry-rule.ts), and jittered so many calls refused at once
  * (a rate limit, a busy execution) do not come back at once.
  */
 export interface RetryBackoff {
@@ -31,7 +32,7 @@ export interface RetryBackoff {
   maxMs: number;
 }
 
-export const DEFAULT_BACKOFF: RetryBackoff = { maxAttempts: 5, initialMs: 200, maxMs: 2000 };
+export const DEFAULT_BACKOFF: RetryBackoff = RPC_BACKOFF;
 
 /** The aborted signal's reason, or a standard AbortError. */
 export function abortReason(signal: AbortSignal): unknown {
@@ -54,16 +55,10 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/**
- * "Not now" answers: the server is unreachable or restarting (UNAVAILABLE), or refuses for a moment
- * (RESOURCE_EXHAUSTED: namespace rate limit, "Workflow is busy", overload). A message over the size
- * limit is also RESOURCE_EXHAUSTED in grpc-js, and repeating it cannot help.
- */
+/** "Not now" answers worth repeating within a call (the rule: retry-rule.ts). */
 function isRetryable(error: unknown): boolean {
-  const { code, details } = error as Partial<ServiceError>;
-  if (code === status.UNAVAILABLE) return true;
-  if (code === status.RESOURCE_EXHAUSTED) return !/larger than max|message too large/i.test(details ?? "");
-  return false;
+  const reason = notNowReason(error);
+  return reason === "unavailable" || reason === "busy";
 }
 
 /** How a ServiceRpc reaches its service. */

@@ -5,6 +5,8 @@
  * payload encoding and decoding happen inside this layer.
  */
 
+import type { ServerTrouble } from "./retry-rule.js";
+
 export type ExecutionKind = "activity" | "nexus";
 
 export type ExecutionStatus = "running" | "completed" | "failed" | "canceled" | "terminated" | "timedOut" | "paused";
@@ -103,6 +105,8 @@ export interface AwaitOptions {
   signal?: AbortSignal;
   /** Nexus only: called once when the operation is known to have started (async operations). */
   onStarted?: (operationToken: string | undefined) => void;
+  /** Told when the server refuses the polls for now (busy, unreachable) and, with undefined, when it answers again. */
+  onTrouble?: (trouble: ServerTrouble | undefined) => void;
 }
 
 export interface ExecutionDescription {

@@ -5,6 +5,7 @@
  * handler may honour or ignore, terminate, and a history of every execution per ID.
  */
 import { AlreadyStartedError } from "../../../src/temporal/grpc-errors.js";
+import type { ServerTrouble } from "../../../src/temporal/retry-rule.js";
 import type {
   AwaitOptions,
   DescribeOptions,
@@ -57,6 +58,8 @@ export class FakeTemporal implements TemporalClient {
   readonly nexus: ExecutionClient<StartNexusOperationOptions>;
   inFlight = 0;
   maxInFlight = 0;
+  /** When set, every await is told this trouble at once, and that it ended just before its outcome. */
+  awaitTrouble: ServerTrouble | undefined;
 
   constructor(readonly handlers: Record<string, Handler>) {
     this.activities = this.executionClient<StartActivityOptions>("activity", (o) => ({
@@ -163,13 +166,19 @@ export class FakeTemporal implements TemporalClient {
       },
       awaitOutcome: (id: string, runId: string | undefined, options?: AwaitOptions): Promise<Outcome> => {
         const execution = find(id, runId);
+        const trouble = this.awaitTrouble;
+        if (trouble) options?.onTrouble?.(trouble);
+        const settle = (outcome: Outcome, resolve: (o: Outcome) => void) => {
+          if (trouble) options?.onTrouble?.(undefined);
+          resolve(outcome);
+        };
         return new Promise<Outcome>((resolve, reject) => {
-          if (execution.outcome) return resolve(execution.outcome);
+          if (execution.outcome) return settle(execution.outcome, resolve);
           const onAbort = () => reject(new Error("aborted"));
           options?.signal?.addEventListener("abort", onAbort, { once: true });
           execution.waiters.push(() => {
             options?.signal?.removeEventListener("abort", onAbort);
-            resolve(execution.outcome as Outcome);
+            settle(execution.outcome as Outcome, resolve);
           });
         });
       },

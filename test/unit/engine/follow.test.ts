@@ -144,3 +144,27 @@ describe("heartbeatDetailsText", () => {
     expect(heartbeatDetailsText({ stage: "copy", file: "a\u001b[2Jb" })).toBe('{"stage":"copy","file":"a\\u001b[2Jb"}');
   });
 });
+
+describe("progressLine: the server refusing the await", () => {
+  it("says what the server said and since when nxrun has been waiting", () => {
+    const line = progressLine(
+      {
+        server: {
+          state: "busy",
+          since: "2026-12-01T21:00:03.000Z",
+          message: "Temporal at h:1 is rate limiting PollActivityExecution: Workflow is busy.\u001b[2J",
+        },
+        trouble: true,
+      },
+      { now: NOW },
+    );
+    expect(line).toEqual({
+      text: "Temporal at h:1 is rate limiting PollActivityExecution: Workflow is busy.\\u001b[2J · still waiting since 21:00:03",
+      tone: "warn",
+    });
+    expect(
+      progressLine({ server: { state: "noAnswer", since: "2026-12-01T21:00:03.000Z" }, trouble: true }, { now: NOW })
+        ?.text,
+    ).toBe("no answer from the server · still waiting since 21:00:03");
+  });
+});

@@ -368,3 +368,29 @@ describe("resume", () => {
     expect(client.history("r.a").map((e) => e.outcome?.status)).toEqual(["failed", "completed"]);
   });
 });
+
+describe("a server that refuses the await for now", () => {
+  it("shows the trouble as the step's progress while it lasts, then clears it; the step completes", async () => {
+    const client = new FakeTemporal({ nap: async () => new Promise((r) => setTimeout(() => r("done"), 20)) });
+    client.awaitTrouble = {
+      reason: "busy",
+      since: new Date("2026-12-01T21:00:03.000Z"),
+      message: "Temporal at h:1 is rate limiting PollActivityExecution: Workflow is busy.",
+    };
+    const progress: Array<{ server?: unknown; trouble: boolean }> = [];
+    const reporter: Reporter = { onProgress: (e) => progress.push(e.progress) };
+    const record = await run(pipeline([activity("a", "nap")]), client, { reporter, describeRate: 0 });
+    expect(step(record, "a").status).toBe("completed");
+    expect(progress).toEqual([
+      {
+        server: {
+          state: "busy",
+          since: "2026-12-01T21:00:03.000Z",
+          message: "Temporal at h:1 is rate limiting PollActivityExecution: Workflow is busy.",
+        },
+        trouble: true,
+      },
+      { trouble: false },
+    ]);
+  });
+});

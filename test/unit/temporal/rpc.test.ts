@@ -20,6 +20,7 @@ let address: string;
 const refuse = new Map<string, number>();
 /** Per method: the status a refusal carries (default UNAVAILABLE "try later"). */
 const refuseWith = new Map<string, { code: status; details: string }>();
+let pollOutcome: { result: { payloads: [] } } | undefined;
 const seen: Array<{ method: string; requestId?: string; authorization?: string; namespace?: string }> = [];
 
 function handler(method: string, decode: (b: Buffer) => { requestId?: string }, encode: () => Uint8Array) {
@@ -63,8 +64,15 @@ beforeAll(async () => {
         (b) => wf.StartActivityExecutionRequest.decode(b),
         () => wf.StartActivityExecutionResponse.encode({ runId: "run-1", started: true }).finish(),
       ),
-      // Never answers: the test aborts it.
-      PollActivityExecution: neverAnswer,
+      // Refuses as told, then answers with `pollOutcome`, or never answers (the test aborts it).
+      PollActivityExecution: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
+        if (!pollOutcome && (refuse.get("PollActivityExecution") ?? 0) === 0) return neverAnswer();
+        handler(
+          "PollActivityExecution",
+          () => ({}),
+          () => wf.PollActivityExecutionResponse.encode({ runId: "run-1", outcome: pollOutcome }).finish(),
+        )(call, callback);
+      },
       DescribeActivityExecution: handler(
         "DescribeActivityExecution",
         () => ({}),
@@ -160,6 +168,29 @@ describe("WorkflowService RPC", () => {
       refuseWith.delete("DescribeActivityExecution");
     }
   });
+
+  it("awaiting a known execution outlasts the call's own retries while the server says it is busy", async () => {
+    seen.length = 0;
+    // Twice what one call retries (5): the old rule gave up here and the run failed (exit 3).
+    refuse.set("PollActivityExecution", 10);
+    refuseWith.set("PollActivityExecution", { code: status.RESOURCE_EXHAUSTED, details: "Workflow is busy." });
+    pollOutcome = { result: { payloads: [] } };
+    const troubles: Array<string | undefined> = [];
+    const client = clientOver(openRpc({ address, namespace: "ns" }), "test");
+    try {
+      const outcome = await client.activities.awaitOutcome("a", "run-1", {
+        onTrouble: (t) => troubles.push(t?.reason),
+      });
+      expect(outcome.status).toBe("completed");
+    } finally {
+      client.close();
+      pollOutcome = undefined;
+      refuse.set("PollActivityExecution", 0);
+      refuseWith.delete("PollActivityExecution");
+    }
+    expect(seen.filter((s) => s.method === "PollActivityExecution")).toHaveLength(11);
+    expect(troubles).toEqual(["busy", undefined]);
+  }, 30_000);
 
   it("opens a channel to another service (OperatorService) with the same metadata", async () => {
     seen.length = 0;

@@ -1,0 +1,91 @@
+// A server that answers the awaits "not now" (RESOURCE_EXHAUSTED) for longer than one call retries:
+// a dev server whose per-namespace limit on concurrent long polls per API (`frontend.namespaceCount`,
+// FrontendMaxConcurrentLongRunningRequestsPerInstance in the server) is 2, and a forEach of 8 activities that
+// each run 8 s. Seven of the twelve PollActivityExecution calls are refused "namespace concurrent poller
+// limit exceeded" until the first ones close. Awaiting a known execution keeps trying
+// (src/temporal/retry-rule.ts), so the run completes, and the busy state shows while it lasts.
+import { Ajv2020 } from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DevServer, startDevServer, startWorker, type WorkerProcess } from "../../../scripts/dev-server.js";
+import eventsSchema from "../../../specs/events.schema.json" with { type: "json" };
+import reportSchema from "../../../specs/report.schema.json" with { type: "json" };
+import type { ProgressEvent } from "../../../src/engine/events.js";
+import { stack, writePipeline } from "../../support/e2e/harness.js";
+import { output, runPipelineFile, stepOf } from "../../support/e2e/run-helpers.js";
+
+const ajv = new Ajv2020({ allErrors: true, strict: true });
+addFormats.default(ajv);
+ajv.addSchema(reportSchema);
+const validateEvent = ajv.compile(eventsSchema);
+
+const taskQueue = "nxrun-busy-server";
+let server: DevServer;
+let worker: WorkerProcess;
+
+beforeAll(async () => {
+  server = await startDevServer({ dynamicConfig: { "frontend.namespaceCount": 5 } });
+  worker = await startWorker({
+    script: stack().workerScript,
+    address: server.address,
+    taskQueue,
+    env: { NXRUN_TEST_RECORDS: stack().recordsDir },
+  });
+}, 120_000);
+afterAll(async () => {
+  await worker?.stop();
+  await server?.stop();
+});
+
+const pipeline = () =>
+  writePipeline(`
+nxrun: 1
+name: busy
+defaults:
+  taskQueue: ${taskQueue}
+steps:
+  - id: naps
+    forEach: "{% [1..12] %}"
+    concurrency: 12
+    activity: sleepFor
+    input: { ms: 8000 }
+    timeouts: { startToClose: 1m }
+`);
+
+describe("a server that says it is busy for longer than one call retries", () => {
+  it("NDJSON: the run completes; items show the busy state (schema-valid) and then leave it", async () => {
+    const result = await runPipelineFile(pipeline(), ["-o", "json"], { address: server.address, timeoutMs: 120_000 });
+    expect(result.code, output(result)).toBe(0);
+    expect(stepOf(result, "naps").status).toBe("completed");
+    const events = result.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { event: string });
+    for (const event of events) expect(validateEvent(event), JSON.stringify(validateEvent.errors)).toBe(true);
+    const progress = events.filter((e): e is ProgressEvent & { event: string } => e.event === "progress");
+    const busy = progress.filter((e) => e.progress.server?.state === "busy");
+    expect(busy.length, output(result)).toBeGreaterThan(0);
+    expect(busy[0]?.progress).toMatchObject({
+      trouble: true,
+      server: { message: expect.stringMatching(/PollActivityExecution: namespace concurrent poller limit exceeded/) },
+    });
+    // Each item told busy is told again once the server answers it (the trouble ends before it closes).
+    for (const index of new Set(busy.map((e) => e.index))) {
+      const last = progress.filter((e) => e.index === index).at(-1);
+      expect(last?.progress.server, `item ${index}`).toBeUndefined();
+    }
+  }, 150_000);
+
+  it("plain: busy lines while it lasts, one per change, and the run completes", async () => {
+    const result = await runPipelineFile(pipeline(), ["-o", "plain"], { address: server.address, timeoutMs: 120_000 });
+    expect(result.code, output(result)).toBe(0);
+    const lines = result.stdout.split("\n").filter((l) => /\bbusy\b/.test(l) && /naps\[\d+\]/.test(l));
+    expect(lines.length, output(result)).toBeGreaterThan(0);
+    expect(lines[0]).toMatch(
+      /busy +naps\[\d+\]: Temporal at 127\.0\.0\.1:\d+ is rate limiting PollActivityExecution: namespace concurrent poller limit exceeded · still waiting since \d\d:\d\d:\d\d/,
+    );
+    // A line per change (the follower adds the worker), never one per refusal: no text twice.
+    const texts = lines.map((l) => l.slice(l.indexOf("busy")));
+    expect(new Set(texts).size, texts.join("\n")).toBe(texts.length);
+  }, 150_000);
+});
