@@ -92,8 +92,12 @@ export async function runCommand(file: string, flags: RunFlags, cli: CliContext)
       header: { address: client.address, namespace: client.namespace },
       ...(ui.links ? { links: ui.links } : {}),
     });
-    const reporter: Reporter = fanOut([reporters, heapPolicy()]);
-    let end: { status: "completed" | "failed" | "canceled" | "timedOut"; exitCode: number } = {
+    const reporter: Reporter = fanOut([reporters, heapPolicy(), prepared.recorder]);
+    let end: {
+      status: "completed" | "failed" | "canceled" | "timedOut";
+      exitCode: number;
+      outputs?: Record<string, unknown>;
+    } = {
       status: "failed",
       exitCode: ExitCode.bug,
     };
@@ -114,7 +118,10 @@ export async function runCommand(file: string, flags: RunFlags, cli: CliContext)
       end = { status: "failed", exitCode: isUserError(error) ? error.exitCode : ExitCode.bug };
       throw error;
     } finally {
-      await prepared.session.close(end).catch(() => {
+      // Masked here, by the one process that has the secret values: the record is read by other terminals.
+      const outputs =
+        end.outputs === undefined ? undefined : (await import("../report/redact.js")).redact(end.outputs, secretValues);
+      await prepared.session.close(end, outputs).catch(() => {
         // The run's own outcome matters more than its record; status reads an unclosed session as stopped.
       });
     }
@@ -132,7 +139,11 @@ async function runWithSignals(
   client: import("../temporal/types.js").TemporalClient,
   reporter: Reporter,
   prepared: import("../runs/run-session.js").PreparedSession,
-): Promise<{ status: "completed" | "failed" | "canceled" | "timedOut"; exitCode: number }> {
+): Promise<{
+  status: "completed" | "failed" | "canceled" | "timedOut";
+  exitCode: number;
+  outputs?: Record<string, unknown>;
+}> {
   const { runPipeline } = await import("../engine/run-pipeline.js");
   const interrupt = new AbortController();
   const terminate = new AbortController();
@@ -178,7 +189,8 @@ async function runWithSignals(
     if (forceExit) clearTimeout(forceExit);
   }
   const exitCode = exitCodeOf(record, signals > 0);
-  return { status: record.status === "running" ? "failed" : record.status, exitCode };
+  const status = record.status === "running" ? "failed" : record.status;
+  return { status, exitCode, ...(record.outputs === undefined ? {} : { outputs: record.outputs }) };
 }
 
 /** 0 completed; 130 cancelled by a signal; 1 otherwise (failed, timed out, cancelled remotely). */

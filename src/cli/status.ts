@@ -9,6 +9,7 @@ import { ExitCode } from "../base/exit-codes.js";
 import { sanitizeTerminalText } from "../base/terminal-text.js";
 import { connectForOps } from "../runs/connect-for-runs.js";
 import { roleLabel } from "../runs/execution-id.js";
+import { readItemCounts } from "../runs/manifest/records.js";
 import { readManifest } from "../runs/manifest/store.js";
 import {
   addFailureMessages,
@@ -38,8 +39,20 @@ export async function statusCommand(runId: string, flags: StatusFlags = {}): Pro
       ...(flags.address === undefined ? {} : { address: flags.address }),
       ...(flags.namespace === undefined ? {} : { namespace: flags.namespace }),
     };
+    const manifest = read.found ? read.manifest : undefined;
     const run =
-      read.found && read.manifest ? runView({ ...read, manifest: read.manifest }, executions, connection) : undefined;
+      read.found && manifest
+        ? runView(
+            { ...read, manifest },
+            executions,
+            connection,
+            await readItemCounts(
+              client,
+              runId,
+              manifest.steps.filter((s) => s.forEach),
+            ),
+          )
+        : undefined;
     if (flags.output === "json") {
       const json = {
         runId,
@@ -82,6 +95,17 @@ export async function statusCommand(runId: string, flags: StatusFlags = {}): Pro
   } finally {
     client.close();
   }
+}
+
+/** `3/6 done: 2 completed, 1 failed, 1 running` (without the count when the run recorded none). */
+function itemsCell(step: RunView["steps"][number]): string {
+  const byStatus = Object.entries(step.items ?? {});
+  const breakdown = byStatus.map(([status, n]) => `${n} ${status}`).join(", ");
+  if (step.itemCount === undefined) return breakdown;
+  const done = byStatus
+    .filter(([status]) => status !== "running" && status !== "paused")
+    .reduce((t, [, n]) => t + n, 0);
+  return `${done}/${step.itemCount} done${breakdown === "" ? "" : `: ${breakdown}`}`;
 }
 
 function executionJson(e: RunExecution) {
@@ -130,11 +154,7 @@ function runText(run: RunView): string {
     step.state,
     String(step.attempts),
     step.durationMs === undefined ? "-" : durationCell(step.durationMs),
-    step.items === undefined
-      ? ""
-      : Object.entries(step.items)
-          .map(([status, n]) => `${n} ${status}`)
-          .join(", "),
+    itemsCell(step),
     sanitizeTerminalText(step.failure ?? ""),
   ]);
   lines.push("", renderTable(["STEP", "STATE", "ATTEMPTS", "DURATION", "ITEMS", "FAILURE"], rows));

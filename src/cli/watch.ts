@@ -36,34 +36,44 @@ export async function watchCommand(runId: string, flags: WatchFlags, terminal: T
     const output = chooseOutput(flags.output, terminal);
     const reporter = createReporters({
       output,
-      // Secrets are never in the manifest or in what the server lists; worker text goes through the reporters' sanitizer.
+      // No secret value reaches this process: the manifest keeps secrets by name only, and the outputs
+      // record was masked by the run's own process (src/runs/manifest/records.ts). Worker text goes
+      // through the reporters' sanitizer.
       secrets: [],
       terminal,
       header: { address: client.address, namespace: client.namespace },
+      watching: true,
     });
     const stop = new AbortController();
     const onSignal = () => stop.abort();
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
     const { followRun } = await import("../runs/follow-run.js");
+    let result: Awaited<ReturnType<typeof followRun>>;
     try {
-      const result = await followRun(client, read.manifest, reporter, stop.signal);
-      if (result.state === undefined) {
-        process.stderr.write(`stopped watching run ${runId}; the run itself goes on (nxrun status ${runId})\n`);
-        return ExitCode.interrupted;
-      }
-      if (result.state === "stopped") {
-        const { resumeCommand } = await import("../runs/run-state.js");
-        process.stderr.write(
-          `run ${runId} stopped part-way (its nxrun ended without finishing it); resume it with: ${resumeCommand(result.manifest, flags)}\n`,
-        );
-      }
-      return result.exitCode ?? ExitCode.runFailed;
+      result = await followRun(client, read.manifest, reporter, stop.signal);
     } finally {
+      // The view's last frame first: what follows is written below it, not drawn over.
       await reporter.close?.();
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
     }
+    if (result.state === undefined) {
+      process.stderr.write(`stopped watching run ${runId}; the run itself goes on (nxrun status ${runId})\n`);
+      return ExitCode.interrupted;
+    }
+    if (result.outputsOmittedBytes !== undefined) {
+      process.stderr.write(
+        `the run's outputs (${result.outputsOmittedBytes} bytes as JSON) are too large to be kept for watch; the run's own output and report have them\n`,
+      );
+    }
+    if (result.state === "stopped") {
+      const { resumeCommand } = await import("../runs/run-state.js");
+      process.stderr.write(
+        `run ${runId} stopped part-way (its nxrun ended without finishing it); resume it with: ${resumeCommand(result.manifest, flags)}\n`,
+      );
+    }
+    return result.exitCode ?? ExitCode.runFailed;
   } finally {
     client.close();
   }

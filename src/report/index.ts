@@ -28,6 +28,8 @@ export interface ReporterOptions {
   /** Where the output goes and what it may use (colour, width): src/base/terminal.ts. */
   terminal: Terminal;
   header: { address: string; namespace: string };
+  /** `nxrun watch`: the view follows a run another process runs, so Ctrl-C only stops watching. */
+  watching?: boolean;
   /** The Temporal Web UI, when its address is known: each execution is linked to its page. */
   links?: UiLinks;
 }
@@ -57,7 +59,9 @@ export function createReporters(options: ReporterOptions): Reporter {
       reporters.push(createPlainReporter({ stream: stdout, color: terminal.stdout.color, links: options.links }));
       break;
     case "tui":
-      reporters.push(createTuiReporter({ terminal, header: options.header, links: options.links }));
+      reporters.push(
+        createTuiReporter({ terminal, header: options.header, links: options.links, watching: options.watching }),
+      );
       break;
     default: {
       const unknown: never = options.output;

@@ -8,6 +8,7 @@ import { sleep } from "../engine/abort.js";
 import type { ItemRecord, Reporter, RunRecord, RunStatus, StepRecord, StepStatus } from "../engine/events.js";
 import type { TemporalClient } from "../temporal/types.js";
 import type { RunManifest } from "./manifest/manifest.js";
+import { readItemCounts, readOutputs } from "./manifest/records.js";
 import { readManifest } from "./manifest/store.js";
 import { addFailureMessages, findRunExecutions, type RunExecution } from "./run-executions.js";
 import { type RunStateName, runStateOf, type StepView, stepViews } from "./run-state.js";
@@ -18,6 +19,8 @@ export interface FollowResult {
   /** The exit code the run's own nxrun ended with (1 for a run that stopped part-way). */
   readonly exitCode?: number;
   readonly manifest: RunManifest;
+  /** The run's outputs were larger than a record keeps (manifest/records.ts): their size. */
+  readonly outputsOmittedBytes?: number;
 }
 
 const STATUS: Record<StepView["state"], StepStatus> = {
@@ -64,6 +67,9 @@ export async function followRun(
       forEach: s.forEach,
     })),
   });
+  // Item counts by `<step>@<attempt>`: a recorded count never changes, so each is read until found.
+  const counted = new Map<string, number>();
+  const key = (s: { id: string; attempt: number }) => `${s.id}@${s.attempt}`;
   for (;;) {
     const read = await readManifest(client, manifest.runId);
     if (read.found && read.manifest) manifest = read.manifest;
@@ -73,7 +79,14 @@ export async function followRun(
       executions.filter((e) => e.status !== "running"),
     );
     const state = read.found ? runStateOf(read) : { state: "stopped" as const };
-    for (const view of stepViews(manifest, executions, state.state)) {
+    const uncounted = manifest.steps.filter((s) => s.forEach && !counted.has(key(s)));
+    for (const [id, n] of await readItemCounts(client, manifest.runId, uncounted)) {
+      const step = uncounted.find((s) => s.id === id);
+      if (step) counted.set(key(step), n);
+    }
+    const counts = new Map<string, number>();
+    for (const s of manifest.steps) if (counted.has(key(s))) counts.set(s.id, counted.get(key(s)) as number);
+    for (const view of stepViews(manifest, executions, state.state, counts)) {
       const record = records.get(view.id);
       if (record) update(reporter, record, view, executions);
     }
@@ -87,6 +100,8 @@ export async function followRun(
       }
       const status: RunStatus =
         state.state === "completed" ? "completed" : state.state === "canceled" ? "canceled" : "failed";
+      // The outputs the followed session recorded as it ended, already masked by it.
+      const kept = read.found ? await readOutputs(client, manifest.runId, read.sessionRunId) : undefined;
       const runRecord: RunRecord = {
         runId: manifest.runId,
         pipeline: manifest.pipeline,
@@ -98,6 +113,7 @@ export async function followRun(
         ...(read.found && read.closeTime ? { closedAt: read.closeTime.toISOString() } : {}),
         inputs: { ...manifest.inputs },
         steps: [...records.values()],
+        ...(kept && "outputs" in kept ? { outputs: { ...kept.outputs } } : {}),
         ...(state.state === "stopped"
           ? { error: { message: "the run stopped part-way: its nxrun ended without finishing it" } }
           : {}),
@@ -107,6 +123,7 @@ export async function followRun(
         state: state.state,
         exitCode: "exitCode" in state && state.exitCode !== undefined ? state.exitCode : 1,
         manifest,
+        ...(kept && "omittedBytes" in kept ? { outputsOmittedBytes: kept.omittedBytes } : {}),
       };
     }
     if (signal.aborted) return { manifest };
@@ -123,6 +140,14 @@ function update(reporter: Reporter, record: StepRecord, view: StepView, executio
   if (view.closedAt) record.closedAt = view.closedAt;
   const single = mine.find((e) => e.role.role === "step");
   if (single) record.execution = { kind: single.kind, executionId: single.id, runId: single.runId };
+  if (view.itemCount !== undefined && (record.items?.length ?? 0) < view.itemCount) {
+    // Every item, as the engine lists them: the view counts done of all, not of those seen so far.
+    const items = record.items ?? [];
+    const seen = new Set(items.map((i) => i.index));
+    for (let index = 0; index < view.itemCount; index++) if (!seen.has(index)) items.push({ index, status: "pending" });
+    record.items = items.sort((a, b) => a.index - b.index);
+    if (record.status !== "pending") reporter.onStepUpdate?.({ stepId: record.id, record });
+  }
   if (mine.some((e) => e.role.role === "item")) updateItems(reporter, record, mine);
   if (view.failure) record.error = { message: view.failure };
   if (status === record.status) return;
@@ -139,16 +164,23 @@ function update(reporter: Reporter, record: StepRecord, view: StepView, executio
 function updateItems(reporter: Reporter, record: StepRecord, mine: readonly RunExecution[]): void {
   if (!record.items) record.items = [];
   const items = record.items;
+  const byIndex = new Map(items.map((i) => [i.index, i]));
+  let added = false;
   for (const e of mine) {
     if (e.role.role !== "item") continue;
     const index = e.role.index;
-    let item: ItemRecord | undefined = items.find((i) => i.index === index);
+    let item: ItemRecord | undefined = byIndex.get(index);
     const status: StepStatus = e.status === "paused" ? "running" : e.status;
-    if (!item) {
-      item = { index, status: "running", execution: { kind: e.kind, executionId: e.id, runId: e.runId } };
+    if (!item || item.status === "pending") {
+      if (!item) {
+        item = { index, status: "pending" };
+        items.push(item);
+        byIndex.set(index, item);
+        added = true;
+      }
+      item.status = "running";
+      item.execution = { kind: e.kind, executionId: e.id, runId: e.runId };
       if (e.startTime) item.startedAt = e.startTime.toISOString();
-      items.push(item);
-      items.sort((a, b) => a.index - b.index);
       reporter.onItemStart?.({ stepId: record.id, item });
     }
     if (item.status !== status && status !== "running") {
@@ -158,4 +190,5 @@ function updateItems(reporter: Reporter, record: StepRecord, mine: readonly RunE
       reporter.onItemEnd?.({ stepId: record.id, item });
     }
   }
+  if (added) items.sort((a, b) => a.index - b.index);
 }

@@ -5,12 +5,21 @@
  * new manifest. The run command (src/cli/run.ts) runs the pipeline with what this returns.
  */
 import { UserError } from "../base/user-error.js";
+import type { Reporter } from "../engine/events.js";
 import type { Pipeline } from "../pipeline/model.js";
 import type { TemporalClient } from "../temporal/types.js";
 import { pipelineDigest } from "./manifest/digest.js";
 import { attemptsOf, buildManifest, currentActor, type RunManifest } from "./manifest/manifest.js";
+import { itemCountRecorder, writeOutputs } from "./manifest/records.js";
 import { inputConflicts, rerunSet, stepChanges } from "./manifest/resume-check.js";
-import { type ManifestRead, openSession, readManifest, type Session, SessionHeldError } from "./manifest/store.js";
+import {
+  type ManifestRead,
+  openSession,
+  readManifest,
+  type Session,
+  type SessionEnd,
+  SessionHeldError,
+} from "./manifest/store.js";
 import { findRunExecutions } from "./run-executions.js";
 import { unknownRunError } from "./unknown-run.js";
 
@@ -37,9 +46,16 @@ export interface PreparedSession {
   /** True when an earlier session of the run existed. */
   readonly resumed: boolean;
   readonly manifest: RunManifest;
-  readonly session: Session;
+  readonly session: RunSession;
+  /** Records each forEach step's item count for watch and status (manifest/records.ts); add it to the run's reporters. */
+  readonly recorder: Reporter;
   /** Things the user should know (printed on stderr before the run). */
   readonly notes: readonly string[];
+}
+
+/** This session's hold on the run; closing it first records the run's outputs (masked) for watch. */
+export interface RunSession extends Session {
+  close(end: SessionEnd, outputs?: Readonly<Record<string, unknown>>): Promise<void>;
 }
 
 export async function prepareSession(
@@ -127,7 +143,29 @@ export async function prepareSession(
     const now = await readManifest(client, runId);
     throw heldError(runId, now.found ? now.manifest : undefined);
   }
-  return { inputs, attempts, compensate, concurrency, resumed: read.found, manifest, session, notes };
+  const held = session;
+  const runSession: RunSession = {
+    sessionRunId: held.sessionRunId,
+    async close(end, outputs) {
+      // Before the manifest closes, so a watcher that sees the run end finds its outputs.
+      if (outputs !== undefined)
+        await writeOutputs(client, runId, held.sessionRunId, outputs).catch(() => {
+          // The outputs were shown by the run itself; watch then only lacks them.
+        });
+      await held.close(end);
+    },
+  };
+  return {
+    inputs,
+    attempts,
+    compensate,
+    concurrency,
+    resumed: read.found,
+    manifest,
+    session: runSession,
+    recorder: itemCountRecorder(client, manifest),
+    notes,
+  };
 }
 
 /** Inputs and options from the manifest; an input given now that differs is refused. */

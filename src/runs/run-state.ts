@@ -28,6 +28,8 @@ export interface StepView {
   readonly failure?: string;
   /** forEach: the items the server has, by status (items never started are not counted). */
   readonly items?: Readonly<Record<string, number>>;
+  /** forEach: how many items the step has, as its session recorded them (manifest/records.ts). */
+  readonly itemCount?: number;
   readonly executions: readonly string[];
 }
 
@@ -75,6 +77,7 @@ export function stepViews(
   manifest: RunManifest,
   executions: readonly RunExecution[],
   runState: RunStateName,
+  itemCounts: ReadonlyMap<string, number> = new Map(),
 ): StepView[] {
   const byStep = new Map<string, RunExecution[]>();
   for (const e of executions) {
@@ -86,7 +89,15 @@ export function stepViews(
   return manifest.steps.map((step) => {
     const all = byStep.get(step.id) ?? [];
     const current = latestPerId(all.filter((e) => e.role.attempt === step.attempt));
-    const base = { id: step.id, section: step.section, kind: step.kind, attempt: step.attempt };
+    const itemCount = step.forEach ? itemCounts.get(step.id) : undefined;
+    const base = {
+      id: step.id,
+      section: step.section,
+      kind: step.kind,
+      attempt: step.attempt,
+      ...(itemCount === undefined ? {} : { itemCount }),
+    };
+    const ended = runState !== "in progress";
     const perId = new Map<string, number>();
     for (const e of all) perId.set(e.id, (perId.get(e.id) ?? 0) + 1);
     const attempts = step.forEach
@@ -97,6 +108,13 @@ export function stepViews(
       const approved =
         step.kind === "confirm" && manifest.steps.some((s) => s.dependsOn.includes(step.id) && started.has(s.id));
       const closed = runState === "completed" || runState === "failed" || runState === "canceled";
+      if (itemCount !== undefined) {
+        // A forEach whose items were counted: none of them started yet (or it has none).
+        if (itemCount === 0) return { ...base, state: "completed", attempts, executions: [] };
+        if (!ended) return { ...base, state: "running", attempts, executions: [] };
+        const failure = `${itemCount} of ${itemCount} items never started`;
+        return { ...base, state: "failed", attempts, failure, executions: [] };
+      }
       const state: StepState = approved ? "completed" : closed ? "skipped" : "not started";
       return { ...base, state, attempts, executions: [] };
     }
@@ -105,15 +123,21 @@ export function stepViews(
     const running = current.some((e) => e.status === "running" || e.status === "paused");
     const failed = current.filter((e) => CLOSED_FAILED.has(e.status));
     const state: StepState = running ? "running" : failed.length > 0 && !step.forEach ? "failed" : "completed";
-    const items = step.forEach ? countBy(current.filter((e) => e.role.role === "item")) : undefined;
-    const forEachState: StepState = running
-      ? "running"
-      : failed.length > 0 && runState !== "completed"
-        ? "failed"
-        : "completed";
+    const itemExecutions = current.filter((e) => e.role.role === "item");
+    const items = step.forEach ? countBy(itemExecutions) : undefined;
+    // Items counted but not all started: the step goes on while the run does, else it was left part-way.
+    const unstarted = itemCount === undefined ? 0 : Math.max(0, itemCount - itemExecutions.length);
+    const forEachState: StepState =
+      running || (unstarted > 0 && !ended)
+        ? "running"
+        : (failed.length > 0 && runState !== "completed") || unstarted > 0
+          ? "failed"
+          : "completed";
     const first = starts.length > 0 ? Math.min(...starts) : undefined;
-    const last = !running && closes.length > 0 ? Math.max(...closes) : undefined;
-    const failure = failed.find((e) => e.failureMessage)?.failureMessage;
+    const last = !running && unstarted === 0 && closes.length > 0 ? Math.max(...closes) : undefined;
+    const failure =
+      failed.find((e) => e.failureMessage)?.failureMessage ??
+      (unstarted > 0 && ended ? `${unstarted} of ${itemCount} items never started` : undefined);
     return {
       ...base,
       state: step.forEach ? forEachState : state,
@@ -161,6 +185,7 @@ export function runView(
   read: Extract<ManifestRead, { found: true }> & { manifest: RunManifest },
   executions: readonly RunExecution[],
   connection: { address?: string; namespace?: string },
+  itemCounts: ReadonlyMap<string, number> = new Map(),
 ): RunView {
   const manifest = read.manifest;
   const { state, exitCode } = runStateOf(read);
@@ -182,6 +207,6 @@ export function runView(
     ...(state === "stopped" || state === "failed" || state === "canceled"
       ? { resume: resumeCommand(manifest, connection) }
       : {}),
-    steps: stepViews(manifest, executions, state),
+    steps: stepViews(manifest, executions, state, itemCounts),
   };
 }

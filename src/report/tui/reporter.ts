@@ -15,6 +15,8 @@ export interface TuiReporterOptions {
   header: { address: string; namespace: string };
   /** The Web UI, when its address is known. */
   links?: UiLinks | undefined;
+  /** `nxrun watch`: the footer says Ctrl-C stops watching (it cancels nothing). */
+  watching?: boolean | undefined;
   /** Ctrl-C during a confirm prompt; default: raise SIGINT so the engine's handler runs. */
   interrupt?: () => void;
   now?: () => number;
@@ -24,6 +26,7 @@ export interface TuiReporterOptions {
 export function createTuiReporter(options: TuiReporterOptions): Reporter {
   const store = new ViewStore(options.now, options.links, options.terminal.stdout.hyperlinks);
   store.connecting(options.header);
+  if (options.watching) store.state.watching = true;
   const { stdin } = options.terminal;
   const interrupt = options.interrupt ?? (() => process.kill(process.pid, "SIGINT"));
   let mountError: unknown;

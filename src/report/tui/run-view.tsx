@@ -222,7 +222,9 @@ function Footer({ state, now }: { state: ViewState; now: number }) {
       ? "Ctrl-C again to terminate"
       : state.confirm
         ? "y/n to answer · Ctrl-C to cancel"
-        : "Ctrl-C to cancel";
+        : state.watching
+          ? "watching · Ctrl-C to stop watching (the run goes on)"
+          : "Ctrl-C to cancel";
   return (
     <Text wrap="truncate-end">
       <Totals steps={state.steps} />

@@ -90,6 +90,8 @@ export interface ViewState {
   end?: RunRecord;
   /** The terminal shows OSC 8 hyperlinks: execution IDs link to their Web UI pages. */
   hyperlinks?: boolean;
+  /** `nxrun watch`: another process runs the run; Ctrl-C here only stops watching. */
+  watching?: boolean;
 }
 
 /** Holds the view state and a version number that changes whenever the state does. */

@@ -134,6 +134,57 @@ describe("the whole run", () => {
     expect(unknown.stderr).toContain("--from nope: no such step");
   });
 
+  it("status of a run killed mid-forEach counts its items from the run's record: n/N, not completed", async () => {
+    // 6 items, one at a time, 800 ms each: a kill after ~2 s leaves items never started.
+    const pipeline = pipelineFile(`
+nxrun: 1
+name: ${name}-fan
+defaults:
+  taskQueue: {{queue}}
+steps:
+  - id: fan
+    forEach: "{% [1..6] %}"
+    concurrency: 1
+    activity: sleepFor
+    input: { ms: 800 }
+outputs:
+  total: "{% $sum($steps.fan.output.slept) %}"
+`);
+    const runId = uniqueId("fankill");
+    let timer: NodeJS.Timeout | undefined;
+    const first = await runNxrun(["run", pipeline, "--run-id", runId], {
+      onSpawn: (child: ChildProcess) => {
+        child.stdout?.on("data", (chunk: Buffer) => {
+          if (/running\s+fan/.test(chunk.toString())) timer ??= setTimeout(() => child.kill("SIGKILL"), 2000);
+        });
+      },
+    });
+    clearTimeout(timer);
+    expect(first.signal, output(first)).toBe("SIGKILL");
+    // The item in flight at the kill goes on on the server; wait until nothing of the run runs.
+    await waitForCount("activity", `ActivityId STARTS_WITH '${runId}.' AND ExecutionStatus = 'Running'`, 0);
+    const started = JSON.parse((await runNxrun(["status", runId, "-o", "json"])).stdout) as StatusJson;
+    expect(validateStatus(started), JSON.stringify(validateStatus.errors)).toBe(true);
+    const fan = started.run.steps.find((s) => s.id === "fan") as StatusJson["run"]["steps"][number] & {
+      itemCount?: number;
+      items?: Record<string, number>;
+      failure?: string;
+    };
+    const ran = fan.items?.completed ?? 0;
+    expect(ran).toBeGreaterThanOrEqual(1);
+    expect(ran).toBeLessThan(6);
+    expect(fan).toMatchObject({ state: "failed", itemCount: 6, failure: `${6 - ran} of 6 items never started` });
+    const text = await runNxrun(["status", runId]);
+    expect(text.stdout).toMatch(/^fan\s+failed\s+.*([1-5])\/6 done: \1 completed\s+\d of 6 items never started$/m);
+
+    const resumed = await runPipelineFile(pipeline, ["--resume", runId], { runId });
+    expect(resumed.code, output(resumed)).toBe(0);
+    expect(resumed.report?.outputs).toEqual({ total: 4800 });
+    const after = JSON.parse((await runNxrun(["status", runId, "-o", "json"])).stdout) as StatusJson;
+    expect(after.run.steps.find((s) => s.id === "fan")).toMatchObject({ state: "completed", itemCount: 6 });
+    await waitForCount("activity", `ActivityId STARTS_WITH '${runId}.' AND ExecutionStatus = 'Completed'`, 6);
+  });
+
   it("runs lists the runs of the pipeline, newest first, with state, start, who and duration", async () => {
     const pipeline = file();
     const ok = await runPipelineFile(pipeline, []);
@@ -179,9 +230,39 @@ describe("nxrun watch", () => {
     expect(events.at(-1)?.event).toBe("runEnd");
     const ended = events.filter((e) => e.event === "stepEnd").map((e) => e.stepId);
     expect(ended.sort()).toEqual(["a", "b", "c", "side"]);
+    const end = JSON.parse(watch.stdout.trim().split("\n").at(-1) as string) as { record: { outputs?: unknown } };
+    expect(end.record.outputs).toEqual({ v: "a-dflt-2000" });
     // Read-only: the server has one execution per step, all completed by the running process.
     await waitForCount("activity", `ActivityId STARTS_WITH '${runId}.' AND ExecutionStatus = 'Completed'`, 4);
     await waitForCount("activity", `ActivityId STARTS_WITH '${runId}.'`, 4);
+  });
+
+  it("a forEach ends in watch only once all its items did, each of the N items reported", async () => {
+    const pipeline = pipelineFile(`
+nxrun: 1
+name: watched-fan
+defaults:
+  taskQueue: {{queue}}
+steps:
+  - id: fan
+    forEach: "{% [1..5] %}"
+    concurrency: 1
+    activity: sleepFor
+    input: { ms: 600 }
+`);
+    const runId = uniqueId("watchfan");
+    const { run, watch } = await runAndWatch(pipeline, runId);
+    expect(run.code, output(run)).toBe(0);
+    expect(watch.code, output(watch)).toBe(0);
+    const events = watch.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { event: string; stepId?: string; record?: { items?: unknown[] } });
+    const fanEnd = events.findIndex((e) => e.event === "stepEnd" && e.stepId === "fan");
+    const itemEnds = events.flatMap((e, i) => (e.event === "itemEnd" && e.stepId === "fan" ? [i] : []));
+    expect(itemEnds).toHaveLength(5);
+    expect(Math.max(...itemEnds)).toBeLessThan(fanEnd);
+    expect(events[fanEnd]?.record?.items).toHaveLength(5);
   });
 
   it("exits 1 when the watched run fails", async () => {

@@ -1,0 +1,172 @@
+/**
+ * Facts a session learns only while it runs, kept the way the manifest is kept (store.ts): each one
+ * a standalone activity execution on the never-polled task queue MANIFEST_TASK_QUEUE whose input is
+ * the fact, started and at once terminated, so it is a closed record any terminal can describe.
+ * - `<runId>~items.<stepKey>`: how many items a forEach step has (known only once its `forEach`
+ *   expression is evaluated), so `watch` and `status` can say "n/N items" and call the step
+ *   completed only when all N are done. A few bytes each; one per forEach step and attempt.
+ * - `<runId>~outputs`: the run's outputs, masked by the run itself with its secret values (the one
+ *   process that has them), written just before the session's manifest is closed, so `watch` shows
+ *   the outputs of the run it followed. At most MAX_OUTPUTS_BYTES; larger outputs are noted, not kept.
+ * Neither ID starts with `<runId>.`, so no step listing (run-executions.ts) ever sees them.
+ */
+import type { Reporter } from "../../engine/events.js";
+import { AlreadyStartedError, FailedPreconditionError, NotFoundError } from "../../temporal/grpc-errors.js";
+import type { TemporalClient } from "../../temporal/types.js";
+import type { RunManifest } from "./manifest.js";
+import { MANIFEST_TASK_QUEUE } from "./store.js";
+
+const CLOSE_REASON = "nxrun: a record of the run, never executed";
+/** Longer than a session could take between the start and the terminate below. */
+const RECORD_LIFETIME_MS = 24 * 3600_000;
+/** Outputs larger than this (as JSON) are not kept: a record is not the place for bulk data. */
+export const MAX_OUTPUTS_BYTES = 256 * 1024;
+const READ_CONCURRENCY = 8;
+
+/** The key of a step's attempt, as execution IDs write it (`deploy`, `deploy@2`). */
+const stepKey = (stepId: string, attempt: number) => (attempt > 1 ? `${stepId}@${attempt}` : stepId);
+
+export const itemsRecordId = (runId: string, stepId: string, attempt: number) =>
+  `${runId}~items.${stepKey(stepId, attempt)}`;
+export const outputsRecordId = (runId: string) => `${runId}~outputs`;
+
+/** Writes one record: start (ending a leftover open one of a killed session first), then terminate. */
+async function writeRecord(
+  client: TemporalClient,
+  id: string,
+  type: string,
+  value: unknown,
+  summary: string,
+): Promise<void> {
+  const start = () =>
+    client.activities.start({
+      id,
+      activityType: type,
+      taskQueue: MANIFEST_TASK_QUEUE,
+      args: [value],
+      scheduleToClose: RECORD_LIFETIME_MS,
+      idReusePolicy: "allowDuplicate",
+      idConflictPolicy: "fail",
+      summary,
+    });
+  let started: Awaited<ReturnType<typeof start>>;
+  try {
+    started = await start();
+  } catch (error) {
+    if (!(error instanceof AlreadyStartedError)) throw error;
+    await terminate(client, id, undefined);
+    started = await start();
+  }
+  await terminate(client, id, started.runId);
+}
+
+async function terminate(client: TemporalClient, id: string, runId: string | undefined): Promise<void> {
+  try {
+    await client.activities.terminate(id, runId, CLOSE_REASON);
+  } catch (error) {
+    if (!(error instanceof FailedPreconditionError || error instanceof NotFoundError)) throw error;
+  }
+}
+
+/** A record's value, or undefined when there is none. */
+async function readRecord(client: TemporalClient, id: string): Promise<unknown> {
+  try {
+    return (await client.activities.describe(id, undefined, { includeInput: true })).input?.[0];
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined;
+    throw error;
+  }
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+export function writeItemCount(
+  client: TemporalClient,
+  runId: string,
+  step: { id: string; attempt: number },
+  items: number,
+): Promise<void> {
+  return writeRecord(
+    client,
+    itemsRecordId(runId, step.id, step.attempt),
+    "nxrun-items",
+    { nxrunItems: 1, step: step.id, attempt: step.attempt, items },
+    `nxrun: step ${step.id} of run ${runId} has ${items} items`,
+  );
+}
+
+/**
+ * A reporter that records each forEach step's item count as the engine announces the step (its
+ * items are known then, before any starts). A record that cannot be written costs only that detail:
+ * watch and status then count the items the server has, as they do for runs without records.
+ * `close` waits for the writes, so they are done before the session's manifest is closed.
+ */
+export function itemCountRecorder(client: TemporalClient, manifest: RunManifest): Reporter {
+  // Only the run's own forEach steps: a used pipeline's steps arrive as `db.createDb`, not in the manifest.
+  const forEach = new Map(manifest.steps.filter((s) => s.forEach).map((s) => [s.id, s]));
+  const writes: Promise<void>[] = [];
+  return {
+    onStepStart({ stepId, record }) {
+      const step = forEach.get(stepId);
+      if (!step || !record.items) return;
+      writes.push(writeItemCount(client, manifest.runId, step, record.items.length).catch(() => undefined));
+    },
+    async close() {
+      await Promise.all(writes);
+    },
+  };
+}
+
+/** The item count of each given forEach step's attempt that has a record (8 Describes at a time). */
+export async function readItemCounts(
+  client: TemporalClient,
+  runId: string,
+  steps: ReadonlyArray<{ id: string; attempt: number }>,
+): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  let next = 0;
+  const work = async () => {
+    for (let i = next++; i < steps.length; i = next++) {
+      const step = steps[i] as { id: string; attempt: number };
+      const value = await readRecord(client, itemsRecordId(runId, step.id, step.attempt));
+      if (isRecord(value) && Number.isInteger(value.items) && (value.items as number) >= 0)
+        counts.set(step.id, value.items as number);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, steps.length) }, work));
+  return counts;
+}
+
+/** What a run's outputs record holds: the outputs, or why they were not kept. */
+export type OutputsRecord = { readonly outputs: Readonly<Record<string, unknown>> } | { readonly omittedBytes: number };
+
+/** Records the (already masked) outputs of session `sessionRunId`. */
+export function writeOutputs(
+  client: TemporalClient,
+  runId: string,
+  sessionRunId: string,
+  outputs: Readonly<Record<string, unknown>>,
+): Promise<void> {
+  const bytes = Buffer.byteLength(JSON.stringify(outputs));
+  const kept = bytes <= MAX_OUTPUTS_BYTES ? { outputs } : { omittedBytes: bytes };
+  return writeRecord(
+    client,
+    outputsRecordId(runId),
+    "nxrun-outputs",
+    { nxrunOutputs: 1, session: sessionRunId, ...kept },
+    `nxrun: outputs of run ${runId}`,
+  );
+}
+
+/** The outputs the session `sessionRunId` recorded; undefined when it recorded none. */
+export async function readOutputs(
+  client: TemporalClient,
+  runId: string,
+  sessionRunId: string,
+): Promise<OutputsRecord | undefined> {
+  const value = await readRecord(client, outputsRecordId(runId));
+  if (!isRecord(value) || value.session !== sessionRunId) return undefined;
+  if (isRecord(value.outputs)) return { outputs: value.outputs };
+  if (typeof value.omittedBytes === "number") return { omittedBytes: value.omittedBytes };
+  return undefined;
+}

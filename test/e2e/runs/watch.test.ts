@@ -1,0 +1,187 @@
+/**
+ * `nxrun watch` against a run in another process, on the real server with the real worker: in the
+ * Ink view in a real terminal (tmux) to the run's end, with the run's exit code, its steps, the
+ * forEach's "n/N" and the run's outputs (masked by the run itself); in plain output; and Ctrl-C
+ * (SIGINT from a process, C-c in tmux) stopping the watcher while the run goes on to complete.
+ * test/e2e/runs/run-state.test.ts has the JSON form of watch and the status tests.
+ */
+import type { ChildProcess } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { afterAll, describe, expect, it } from "vitest";
+import { type NxrunResult, runNxrun, stack, uniqueId, waitFor, waitForCount } from "../../support/e2e/harness.js";
+import { output, pipelineFile } from "../../support/e2e/run-helpers.js";
+import { pane, paneShowing, startInTmux, stopTmux, tmux } from "../../support/e2e/tmux.js";
+
+afterAll(stopTmux);
+
+const SECRET = "s3cr3t-watch-value";
+const ITEMS = 5;
+// prepare -> fan (5 items, one at a time, 700 ms each) -> finish; the outputs hold the secret.
+const succeeding = () =>
+  pipelineFile(`
+nxrun: 1
+name: watched-tty
+secrets:
+  token: { env: WATCH_TOKEN }
+defaults:
+  taskQueue: {{queue}}
+steps:
+  - id: prepare
+    activity: echo
+    input: { v: "{% 'token is ' & $secrets.token %}" }
+  - id: fan
+    forEach: "{% [1..${ITEMS}] %}"
+    concurrency: 1
+    activity: sleepFor
+    input: { ms: 700, after: "{% $steps.prepare.output.v %}" }
+  - id: finish
+    activity: echo
+    input: { total: "{% $sum($steps.fan.output.slept) %}", note: "{% $steps.prepare.output.v %}" }
+outputs:
+  total: "{% $steps.finish.output.total %}"
+  note: "{% $steps.finish.output.note %}"
+`);
+
+const failing = () =>
+  pipelineFile(`
+nxrun: 1
+name: watched-tty-failure
+defaults:
+  taskQueue: {{queue}}
+steps:
+  - id: wait
+    activity: sleepFor
+    input: { ms: 2500 }
+  - id: boom
+    needs: [wait]
+    activity: fail
+    input: { nonRetryable: true, message: "boom on purpose" }
+`);
+
+/** Starts `nxrun run pipeline` in its own process; resolves once its manifest is on the server. */
+async function startRun(pipeline: string, runId: string): Promise<{ done: Promise<NxrunResult> }> {
+  const done = runNxrun(["run", pipeline, "--run-id", runId], { env: { WATCH_TOKEN: SECRET } });
+  await waitFor("the run's manifest", async () => (await runNxrun(["status", runId, "-o", "json"])).code === 0, {
+    timeoutMs: 30_000,
+    intervalMs: 200,
+  });
+  return { done };
+}
+
+const env = () => ({ TEMPORAL_ADDRESS: stack().address, TEMPORAL_NAMESPACE: stack().namespace });
+
+async function exitCodeOf(exitFile: string): Promise<string> {
+  await waitFor("watch to exit", () => existsSync(exitFile) && readFileSync(exitFile, "utf8").trim() !== "", {
+    timeoutMs: 60_000,
+  });
+  return readFileSync(exitFile, "utf8").trim();
+}
+
+/** The server's own record: every execution of the run completed, one per ID. */
+async function allCompleted(runId: string, count: number): Promise<void> {
+  await waitForCount("activity", `ActivityId STARTS_WITH '${runId}.' AND ExecutionStatus = 'Completed'`, count);
+  await waitForCount("activity", `ActivityId STARTS_WITH '${runId}.'`, count);
+}
+
+describe("nxrun watch in the Ink view (tmux)", () => {
+  it("follows a succeeding run to its end: its steps, n/N items, its masked outputs, exit 0", async () => {
+    const runId = uniqueId("ttywatch");
+    const { done } = await startRun(succeeding(), runId);
+    const session = "watch-ok";
+    // The watcher's environment has no WATCH_TOKEN: the secret can only reach it through the server.
+    const { exitFile } = startInTmux(session, ["watch", runId], env());
+    const progress = await paneShowing(session, new RegExp(`fan .*[0-4]/${ITEMS}`));
+    expect(progress).toContain(`run ${runId}`);
+    expect(progress).toMatch(/✔ prepare/);
+    expect(progress).toContain("Ctrl-C to stop watching (the run goes on)");
+    expect(progress).not.toContain("Ctrl-C to cancel");
+    expect(await exitCodeOf(exitFile)).toBe("0");
+    const end = pane(session);
+    expect(end).toMatch(/✔ prepare/);
+    expect(end).toMatch(new RegExp(`✔ fan .*${ITEMS}/${ITEMS}`));
+    expect(end).toMatch(/✔ finish/);
+    expect(end).toMatch(/✔ Run completed/);
+    expect(end).toMatch(/^ {2}total = 3500$/m);
+    expect(end).toContain('note = "token is ***"');
+    expect(end).not.toContain(SECRET);
+    const run = await done;
+    expect(run.code, output(run)).toBe(0);
+    await allCompleted(runId, ITEMS + 2);
+  });
+
+  it("follows a failing run to its end and exits 1 with it", async () => {
+    const runId = uniqueId("ttywatchfail");
+    const { done } = await startRun(failing(), runId);
+    const session = "watch-fail";
+    const { exitFile } = startInTmux(session, ["watch", runId], env());
+    expect(await exitCodeOf(exitFile)).toBe("1");
+    const end = pane(session);
+    expect(end).toMatch(/✔ wait/);
+    expect(end).toMatch(/✖ boom/);
+    expect(end).toContain("boom on purpose");
+    expect(end).toMatch(/✖ Run failed/);
+    const run = await done;
+    expect(run.code, output(run)).toBe(1);
+    await waitForCount("activity", `ActivityId = '${runId}.boom' AND ExecutionStatus = 'Failed'`, 1);
+  });
+
+  it("C-c stops watching (exit 130) and the run goes on to complete", async () => {
+    const runId = uniqueId("ttywatchint");
+    const { done } = await startRun(succeeding(), runId);
+    const session = "watch-int";
+    const { exitFile } = startInTmux(session, ["watch", runId], env());
+    await paneShowing(session, new RegExp(`fan .*[0-3]/${ITEMS}`));
+    tmux("send-keys", "-t", session, "C-c");
+    expect(await exitCodeOf(exitFile)).toBe("130");
+    expect(pane(session)).toContain(`stopped watching run ${runId}; the run itself goes on`);
+    const run = await done;
+    expect(run.code, output(run)).toBe(0);
+    expect(run.stdout).not.toMatch(/cancel/i);
+    await allCompleted(runId, ITEMS + 2);
+  });
+});
+
+describe("nxrun watch, plain and by signal", () => {
+  it("-o plain follows the run: each step, the forEach's n/N, the masked outputs, exit 0", async () => {
+    const runId = uniqueId("plainwatch");
+    const { done } = await startRun(succeeding(), runId);
+    const watch = await runNxrun(["watch", runId, "-o", "plain"]);
+    expect(watch.code, output(watch)).toBe(0);
+    expect(watch.stdout).toMatch(/ok\s+prepare/);
+    expect(watch.stdout).toMatch(new RegExp(`ok\\s+fan .*\\(${ITEMS}/${ITEMS} done\\)`));
+    expect(watch.stdout).toMatch(/ok\s+finish/);
+    expect(watch.stdout).toMatch(/run\s+completed/);
+    expect(watch.stdout).toMatch(/output\s+total = 3500/);
+    expect(watch.stdout).toContain('note = "token is ***"');
+    expect(`${watch.stdout}${watch.stderr}`).not.toContain(SECRET);
+    const run = await done;
+    expect(run.code, output(run)).toBe(0);
+  });
+
+  it("SIGINT stops watching (exit 130), never cancels: the run completes, every execution once", async () => {
+    const runId = uniqueId("sigwatch");
+    const { done } = await startRun(succeeding(), runId);
+    const watch = await runNxrun(["watch", runId, "-o", "plain"], {
+      onSpawn: (child: ChildProcess) => {
+        let sent = false;
+        child.stdout?.on("data", (chunk: Buffer) => {
+          // Once the watcher shows the forEach under way, the run is mid-flight.
+          if (!sent && /running\s+fan/.test(chunk.toString())) {
+            sent = true;
+            child.kill("SIGINT");
+          }
+        });
+      },
+    });
+    expect(watch.code, output(watch)).toBe(130);
+    expect(watch.stderr).toContain(`stopped watching run ${runId}; the run itself goes on`);
+    const run = await done;
+    expect(run.code, output(run)).toBe(0);
+    await allCompleted(runId, ITEMS + 2);
+    const status = JSON.parse((await runNxrun(["status", runId, "-o", "json"])).stdout) as {
+      run: { state: string; steps: Array<{ id: string; state: string; itemCount?: number }> };
+    };
+    expect(status.run.state).toBe("completed");
+    expect(status.run.steps.find((s) => s.id === "fan")).toMatchObject({ state: "completed", itemCount: ITEMS });
+  });
+});
