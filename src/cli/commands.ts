@@ -54,7 +54,11 @@ export function registerCommands(program: Command, setExit: (code: number) => vo
       "--resume <id>",
       "resume a run with its own inputs: await what runs, reuse what completed, start only what is missing",
     )
-    .option("--from <step>", "with --resume: run this step and everything downstream again (repeatable)", collect)
+    .option(
+      "--from <step>",
+      "with --resume: run this step and everything downstream again (repeatable; a step inside a uses step by its path, db.migrate)",
+      collect,
+    )
     .option("--allow-changed", "with --resume: go on although the pipeline changed since the run started")
     .option("--takeover", "with --resume: take over a run whose session another host left open")
     .option("-y, --yes", "approve every confirm step")

@@ -146,6 +146,15 @@ export class RunContext implements ExecutionContext {
     return stepKey(stepId, this.attempts.get(stepId));
   }
 
+  /** The attempts of the steps inside uses step `stepId`'s pipeline (paths `stepId.x` here, `x` there). */
+  attemptsUnder(stepId: string): Map<string, number> {
+    const prefix = `${stepId}.`;
+    const under = new Map<string, number>();
+    for (const [path, attempt] of this.attempts)
+      if (path.startsWith(prefix)) under.set(path.slice(prefix.length), attempt);
+    return under;
+  }
+
   /** Aborts when the run is cancelled (signal, timeout, fail-fast, remote cancel). */
   get cancelSignal(): AbortSignal {
     return this.cancelController.signal;

@@ -63,8 +63,9 @@ export async function runSubPipeline(
     ctx.evaluator,
     ctx.slots.limit,
     ctx.yes,
-    // A --from rerun of the uses step gives it a new key (db@2), so its steps start afresh under it.
-    new Map(),
+    // A --from rerun of the uses step gives it a new key (db@2), so its steps start afresh under it;
+    // one of a step inside it (--from db.migrate) gives that step its own (db.migrate@2).
+    ctx.attemptsUnder(step.id),
     0,
     { parent: ctx, recordPrefix, parentRecordId },
   );

@@ -108,22 +108,17 @@ export async function prepareSession(
   }
 
   if (request.from.length > 0) {
-    const { rerun, unknown, inside } = rerunSet(pipeline, request.from);
-    const [first] = inside;
-    if (first) {
-      throw new UserError(
-        `--from ${first.id}: a step inside the sub-pipeline of uses step '${first.usesStep}' cannot be rerun on its own`,
-        {
-          hint: `--from ${first.usesStep} reruns the whole sub-pipeline (${first.subSteps.join(", ")}) as new executions under ${runId}.${first.usesStep}@<n>, and everything downstream of ${first.usesStep}`,
-        },
-      );
-    }
+    const { rerun, unknown } = rerunSet(pipeline, request.from);
     if (unknown.length > 0) {
       throw new UserError(`--from ${unknown.join(", ")}: no such step in pipeline ${pipeline.name}`, {
-        hint: `--from takes the ID of a step under steps: (${pipeline.steps.map((s) => s.id).join(", ")})`,
+        hint: `--from takes the ID of a step under steps: (${pipeline.steps.map((s) => s.id).join(", ")}), or the path of a step inside a uses step's pipeline (uses step ID, a dot, its step ID: db.migrate)`,
       });
     }
-    for (const id of rerun) attempts.set(id, (attempts.get(id) ?? 1) + 1);
+    for (const id of rerun) {
+      attempts.set(id, (attempts.get(id) ?? 1) + 1);
+      // A uses step rerun as a whole starts its steps afresh under its new key (<run>.db@2.x).
+      for (const path of attempts.keys()) if (path.startsWith(`${id}.`) && !rerun.has(path)) attempts.delete(path);
+    }
   }
 
   const manifest = buildManifest(pipeline, {

@@ -54,6 +54,11 @@ export interface RunManifest {
   /** The session this manifest was written for: the first run, or a resume. */
   readonly session: ManifestActor & { readonly resumed: boolean; readonly from: readonly string[] };
   readonly steps: readonly ManifestStep[];
+  /**
+   * Steps inside used pipelines that a `--from` reran, by path (`db.migrate`, `db.inner.x`): their
+   * current attempt (execution IDs `<run>.db.migrate@<attempt>`). Absent when there are none.
+   */
+  readonly subAttempts?: Readonly<Record<string, number>>;
 }
 
 /** `user@host` of this process. */
@@ -100,6 +105,8 @@ export function buildManifest(pipeline: Pipeline, facts: ManifestFacts): RunMani
     };
   });
   const session = currentActor(facts.now);
+  // A path with a dot is a step of a used pipeline (top-level step IDs hold none: specs/pipeline.schema.json).
+  const subAttempts = [...(facts.attempts ?? [])].filter(([id, attempt]) => id.includes(".") && attempt > 1);
   return {
     format: MANIFEST_FORMAT,
     runId: facts.runId,
@@ -113,18 +120,23 @@ export function buildManifest(pipeline: Pipeline, facts: ManifestFacts): RunMani
     started: facts.previous?.started ?? session,
     session: { ...session, resumed: facts.previous !== undefined, from: [...(facts.from ?? [])] },
     steps,
+    ...(subAttempts.length === 0 ? {} : { subAttempts: Object.fromEntries(subAttempts) }),
   };
 }
 
-/** The attempt of each step that is not on its first. */
+/** The attempt of each step that is not on its first, steps inside used pipelines by path. */
 export function attemptsOf(manifest: RunManifest): Map<string, number> {
-  return new Map(manifest.steps.filter((s) => s.attempt > 1).map((s) => [s.id, s.attempt]));
+  return new Map([
+    ...manifest.steps.filter((s) => s.attempt > 1).map((s): [string, number] => [s.id, s.attempt]),
+    ...Object.entries(manifest.subAttempts ?? {}),
+  ]);
 }
 
 /**
  * The wire form: short keys and steps as arrays, so a 1,000-step pipeline stays near 50 bytes a step
  * (measured in test/unit/runs/manifest.test.ts). Step: [id, digest, flags, attempt, ...dependsOn],
  * flags a string of letters: `a` activity, `n` nexus, `c` confirm, `w` wait, then `F` finally, `E` forEach, `C` compensate.
+ * `sub`: the attempts of steps inside used pipelines a `--from` reran (`{ "db.migrate": 2 }`), when any.
  */
 export function encodeManifest(manifest: RunManifest): unknown {
   return {
@@ -146,6 +158,7 @@ export function encodeManifest(manifest: RunManifest): unknown {
       s.attempt,
       ...s.dependsOn,
     ]),
+    ...(manifest.subAttempts === undefined ? {} : { sub: manifest.subAttempts }),
   };
 }
 
@@ -220,5 +233,15 @@ export function decodeManifest(value: unknown): RunManifest {
       from: Array.isArray(session.from) ? session.from.map((s) => String(s)) : [],
     },
     steps,
+    ...subAttemptsOf(value.sub),
   };
+}
+
+/** The wire form's `sub` (absent in manifests of runs that never reran a step inside a used pipeline). */
+function subAttemptsOf(value: unknown): { subAttempts?: Record<string, number> } {
+  if (!isRecord(value)) return {};
+  const entries = Object.entries(value).filter(
+    (entry): entry is [string, number] => typeof entry[1] === "number" && entry[1] > 1,
+  );
+  return entries.length === 0 ? {} : { subAttempts: Object.fromEntries(entries) };
 }

@@ -42,49 +42,43 @@ export function inputConflicts(
     .map(([name, value]) => ({ name, recorded: recorded[name], given: value }));
 }
 
-/** A `--from` naming a step inside a sub-pipeline (`db.migrate`): the uses step it is under. */
-export interface InsideUses {
-  readonly id: string;
-  /** The top-level uses step. */
-  readonly usesStep: string;
-  /** The steps of its sub-pipeline, by ID. */
-  readonly subSteps: readonly string[];
-}
-
 /**
  * What `--from` reruns: each named step and everything downstream of it, and every `finally` step
- * (they run after the steps, as in a fresh run). Step IDs not in the pipeline are returned apart;
- * among them, `inside` are those that name a step of a used pipeline (`db.migrate`), which a rerun
- * cannot single out: a uses step's sub-steps run under its key (`<run>.db.migrate`), and only
- * top-level steps carry a rerun attempt in the run's manifest.
+ * (they run after the steps, as in a fresh run). A step inside a used pipeline is named by its path
+ * (`db.migrate`, at any depth): it reruns with what is downstream of it inside that pipeline and the
+ * pipeline's `finally` (paths `db.x`), and what is downstream of the uses step outside, but not the
+ * uses step's other steps, which are read back. Step IDs not in the pipeline are returned apart.
  */
-export function rerunSet(
-  pipeline: Pipeline,
-  from: readonly string[],
-): { rerun: Set<string>; unknown: string[]; inside: InsideUses[] } {
+export function rerunSet(pipeline: Pipeline, from: readonly string[]): { rerun: Set<string>; unknown: string[] } {
   const ids = new Set(pipeline.steps.map((s) => s.id));
-  const unknown = from.filter((id) => !ids.has(id));
+  const unknown: string[] = [];
   const rerun = new Set<string>();
-  for (const id of from.filter((f) => ids.has(f))) {
-    rerun.add(id);
-    for (const d of downstreamOf(pipeline, id)) rerun.add(d);
+  for (const id of from) {
+    if (ids.has(id)) {
+      rerun.add(id);
+      for (const d of downstreamOf(pipeline, id)) rerun.add(d);
+      continue;
+    }
+    const inner = insideUses(pipeline, id);
+    if (!inner) {
+      unknown.push(id);
+      continue;
+    }
+    for (const path of inner.rerun) rerun.add(path);
+    for (const d of downstreamOf(pipeline, inner.usesStep)) rerun.add(d);
   }
   for (const step of pipeline.finally) rerun.add(step.id);
-  const inside = unknown.flatMap((id) => {
-    const found = usesStepOf(pipeline, id);
-    return found ? [{ id, ...found }] : [];
-  });
-  return { rerun, unknown, inside };
+  return { rerun, unknown };
 }
 
-/** The top-level uses step `a` that `a.b[.c...]` names a step under, at any depth. */
-function usesStepOf(pipeline: Pipeline, id: string): { usesStep: string; subSteps: string[] } | undefined {
-  const [head, ...rest] = id.split(".");
+/** `a.b[.c...]` where `a` is a uses step whose pipeline has the step `b[.c...]`: the paths it reruns there. */
+function insideUses(pipeline: Pipeline, id: string): { usesStep: string; rerun: string[] } | undefined {
+  const dot = id.indexOf(".");
+  if (dot < 0) return undefined;
+  const head = id.slice(0, dot);
   const step = pipeline.steps.find((s) => s.id === head);
-  if (step?.call.kind !== "uses" || rest.length === 0) return undefined;
-  const used = step.call.pipeline;
-  const subSteps = [...used.steps, ...used.finally].map((s) => s.id);
-  const inner = rest.join(".");
-  if (!subSteps.includes(inner) && !usesStepOf(used, inner)) return undefined;
-  return { usesStep: step.id, subSteps };
+  if (step?.call.kind !== "uses") return undefined;
+  const inner = rerunSet(step.call.pipeline, [id.slice(dot + 1)]);
+  if (inner.unknown.length > 0) return undefined;
+  return { usesStep: head, rerun: [...inner.rerun].map((path) => `${head}.${path}`) };
 }

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { clientOver, openRpc } from "../../../src/temporal/connect.js";
-import { handlerRecord, stack, uniqueId } from "../../support/e2e/harness.js";
+import { handlerRecord, stack, uniqueId, waitForCount } from "../../support/e2e/harness.js";
 import { output, runPipelineFile, stepOf } from "../../support/e2e/run-helpers.js";
 
 const client = clientOver(openRpc({ address: stack().address, namespace: stack().namespace }), "nxrun-e2e");
@@ -44,7 +44,7 @@ outputs:
 `;
 
 describe.concurrent("uses", () => {
-  it("--from a uses step reruns all its sub-steps under a new key; --from a step inside it is one clear error", async () => {
+  it("--from a step inside a sub-pipeline reruns it and what follows, inside and out; --from the uses step reruns all of it", async () => {
     const file = files({
       "main.yaml": `
 nxrun: 1
@@ -57,29 +57,51 @@ steps:
     activity: echo
     taskQueue: {{queue}}
     input: { got: "{% $steps.hello.output.greeting %}" }
+  - id: aside
+    activity: echo
+    taskQueue: {{queue}}
+    input: aside
 `,
       "greeter.yaml": GREETER,
     });
     const runId = uniqueId("usesfrom");
     const first = await runPipelineFile(file, [], { runId });
     expect(first.code, output(first)).toBe(0);
+    const described = async (id: string) => (await client.activities.describe(`${runId}.${id}`)).status;
 
+    // hello.shout and after run again under new IDs; hello.greet and aside are read back.
     const inside = await runPipelineFile(file, ["--resume", runId, "--from", "hello.shout"], { runId });
-    expect(inside.code, output(inside)).toBe(2);
-    expect(inside.stderr).toContain(
-      "--from hello.shout: a step inside the sub-pipeline of uses step 'hello' cannot be rerun on its own",
-    );
-    expect(inside.stderr).toContain(
-      `--from hello reruns the whole sub-pipeline (greet, shout) as new executions under ${runId}.hello@<n>`,
-    );
-    expect(inside.stderr).not.toMatch(/\n\s+at /);
+    expect(inside.code, output(inside)).toBe(0);
+    const idOf = (result: typeof inside, step: string) => stepOf(result, step).execution?.executionId;
+    expect(idOf(inside, "hello.shout")).toBe(`${runId}.hello.shout@2`);
+    expect(idOf(inside, "after")).toBe(`${runId}.after@2`);
+    expect(idOf(inside, "hello.greet")).toBe(`${runId}.hello.greet`);
+    expect(stepOf(inside, "hello.greet").reused).toBe(true);
+    expect(stepOf(inside, "aside").reused).toBe(true);
+    expect(stepOf(inside, "hello.shout").reused).not.toBe(true);
+    expect(stepOf(inside, "after").output).toEqual({ got: "HELLO, GRACE!!" });
+    for (const id of ["hello.shout", "hello.shout@2", "after", "after@2"])
+      expect(await described(id)).toBe("completed");
+    await waitForCount("activity", `ActivityId STARTS_WITH '${runId}.hello.greet'`, 1);
 
-    const rerun = await runPipelineFile(file, ["--resume", runId, "--from", "hello"], { runId });
-    expect(rerun.code, output(rerun)).toBe(0);
-    expect(stepOf(rerun, "hello.greet").execution?.executionId).toBe(`${runId}.hello@2.greet`);
-    expect(stepOf(rerun, "after").execution?.executionId).toBe(`${runId}.after@2`);
-    for (const id of ["hello.greet", "hello.shout", "hello@2.greet", "hello@2.shout"])
-      expect((await client.activities.describe(`${runId}.${id}`)).status).toBe("completed");
+    // The manifest keeps hello.shout's attempt: a later resume reads @2 back, it does not fall back to the first.
+    const again = await runPipelineFile(file, ["--resume", runId], { runId });
+    expect(again.code, output(again)).toBe(0);
+    expect(idOf(again, "hello.shout")).toBe(`${runId}.hello.shout@2`);
+    expect(stepOf(again, "hello.shout").reused).toBe(true);
+
+    // --from the uses step: every sub-step runs afresh under its new key.
+    const whole = await runPipelineFile(file, ["--resume", runId, "--from", "hello"], { runId });
+    expect(whole.code, output(whole)).toBe(0);
+    expect(idOf(whole, "hello.greet")).toBe(`${runId}.hello@2.greet`);
+    expect(idOf(whole, "hello.shout")).toBe(`${runId}.hello@2.shout`);
+    expect(idOf(whole, "after")).toBe(`${runId}.after@3`);
+    for (const id of ["hello@2.greet", "hello@2.shout"]) expect(await described(id)).toBe("completed");
+
+    const unknown = await runPipelineFile(file, ["--resume", runId, "--from", "hello.nope"], { runId });
+    expect(unknown.code, output(unknown)).toBe(2);
+    expect(unknown.stderr).toContain("--from hello.nope: no such step in pipeline uses-from");
+    expect(unknown.stderr).not.toMatch(/\n\s+at /);
   });
 
   it("runs a sub-pipeline as one step: its outputs are the step's output, its executions are <run>.<step>.<substep>", async () => {

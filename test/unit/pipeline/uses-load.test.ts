@@ -50,17 +50,18 @@ describe("check follows uses", () => {
     if (call.kind === "uses") expect(call.pipeline.steps.map((s) => s.id)).toEqual(["create"]);
   });
 
-  it("--from: a uses step reruns with what follows it; a step inside it is told apart from an unknown one", async () => {
+  it("--from: a uses step reruns with what follows it; a step inside it by its path, with what follows it inside and out", async () => {
     const dir = folder({
-      "main.yaml": `${step("./db.yaml")}  - id: after\n    activity: After\n    taskQueue: q\n    needs: [db]\n`,
+      "main.yaml": `${step("./db.yaml")}  - id: after\n    activity: After\n    taskQueue: q\n    needs: [db]\n  - id: other\n    activity: Other\n    taskQueue: q\n`,
       "db.yaml":
-        "nxrun: 1\nname: db\nsteps:\n  - id: create\n    activity: Create\n    taskQueue: q\n  - id: migrate\n    activity: Migrate\n    taskQueue: q\n",
+        "nxrun: 1\nname: db\nsteps:\n  - id: create\n    activity: Create\n    taskQueue: q\n  - id: migrate\n    activity: Migrate\n    taskQueue: q\n    needs: [create]\n  - id: seed\n    activity: Seed\n    taskQueue: q\n    needs: [migrate]\nfinally:\n  - id: audit\n    activity: Audit\n    taskQueue: q\n",
     });
     const result = await loadPipeline(join(dir, "main.yaml"));
     if (!result.ok) throw new Error(JSON.stringify(result.diagnostics));
     expect([...rerunSet(result.pipeline, ["db"]).rerun].sort()).toEqual(["after", "db"]);
-    const { unknown, inside } = rerunSet(result.pipeline, ["db.migrate", "db.nope", "after.x"]);
-    expect(unknown).toEqual(["db.migrate", "db.nope", "after.x"]);
-    expect(inside).toEqual([{ id: "db.migrate", usesStep: "db", subSteps: ["create", "migrate"] }]);
+    const inside = rerunSet(result.pipeline, ["db.migrate"]);
+    expect([...inside.rerun].sort()).toEqual(["after", "db.audit", "db.migrate", "db.seed"]);
+    expect(inside.unknown).toEqual([]);
+    expect(rerunSet(result.pipeline, ["db.nope", "after.x", "nope"]).unknown).toEqual(["db.nope", "after.x", "nope"]);
   });
 });

@@ -5,6 +5,7 @@ import type { Pipeline } from "../../../src/pipeline/model.js";
 import { downstreamOf } from "../../../src/pipeline/plan/build-plan.js";
 import { pipelineDigest } from "../../../src/runs/manifest/digest.js";
 import {
+  attemptsOf,
   buildManifest,
   decodeManifest,
   encodeManifest,
@@ -97,6 +98,23 @@ describe("the manifest", () => {
     ]);
     expect(decoded.secrets).toEqual(["token"]);
     expect(JSON.stringify(encodeManifest(manifest))).not.toContain("TOKEN=");
+  });
+
+  it("keeps the attempts of steps inside used pipelines a --from reran, and gives them back with the others", () => {
+    const attempts = new Map([
+      ["push", 2],
+      ["db.migrate", 2],
+      ["db.inner.seed", 3],
+    ]);
+    const manifest = buildManifest(load(BASE), { ...facts, attempts });
+    expect(manifest.subAttempts).toEqual({ "db.migrate": 2, "db.inner.seed": 3 });
+    const decoded = decodeManifest(JSON.parse(JSON.stringify(encodeManifest(manifest))));
+    expect(decoded).toEqual(manifest);
+    expect(attemptsOf(decoded)).toEqual(attempts);
+    // A run that never reran a sub-step has no such field, and one written without it reads back the same.
+    const plain = buildManifest(load(BASE), facts);
+    expect(plain.subAttempts).toBeUndefined();
+    expect(encodeManifest(plain)).not.toHaveProperty("sub");
   });
 
   it("is refused when it is not one, or of a newer format", () => {
