@@ -5,6 +5,7 @@
  */
 
 import { ExitCode } from "../base/exit-codes.js";
+import { sanitizeTerminalText } from "../base/terminal-text.js";
 import { isUserError, UserError } from "../base/user-error.js";
 import type { Reporter, RunRecord } from "../engine/events.js";
 import { newRunId } from "../engine/execution-ids.js";
@@ -72,7 +73,8 @@ export async function runCommand(file: string, flags: RunFlags, cli: CliContext)
       takeover: flags.takeover === true,
     });
     inputs = prepared.inputs;
-    for (const note of prepared.notes) process.stderr.write(`note: ${note}\n`);
+    // Notes quote the stored manifest and the server's errors: sanitized like all outside text.
+    for (const note of prepared.notes) process.stderr.write(`note: ${sanitizeTerminalText(note)}\n`);
     const { chooseOutput, createReporters, fanOut } = await import("../report/index.js");
     const { resolveUiLinks } = await import("../report/ui-links.js");
     const output = chooseOutput(flags.output, terminal);
@@ -81,7 +83,7 @@ export async function runCommand(file: string, flags: RunFlags, cli: CliContext)
       client.namespace,
     );
     // A UI address that is not a URL costs the links, never the run.
-    if (ui.warning) process.stderr.write(`nxrun: warning: ${ui.warning}\n`);
+    if (ui.warning) process.stderr.write(`nxrun: warning: ${sanitizeTerminalText(ui.warning)}\n`);
     const reporters = createReporters({
       output,
       ...(flags.report === undefined ? {} : { report: flags.report }),

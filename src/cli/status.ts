@@ -142,6 +142,7 @@ const STATE_TEXT: Record<RunView["state"], string> = {
 
 /** The run's lines and its steps table. */
 function runText(run: RunView): string {
+  // The run's name, who started it and its session come from the manifest stored on the server.
   const lines: string[] = [];
   const took = run.durationMs === undefined ? "" : `, took ${durationCell(run.durationMs)}`;
   const exit = run.exitCode === undefined ? "" : ` (exit ${run.exitCode})`;
@@ -149,6 +150,7 @@ function runText(run: RunView): string {
   lines.push(`started ${timeCell(new Date(run.startedAt))} by ${run.startedBy}${took}`);
   if (run.session) lines.push(`being run by ${run.session.by} (pid ${run.session.pid}) since ${run.session.at}`);
   if (run.resume) lines.push(`resume it with: ${run.resume}`);
+  for (let i = 0; i < lines.length; i++) lines[i] = sanitizeTerminalText(lines[i] ?? "");
   const rows = run.steps.map((step) => [
     step.attempt > 1 ? `${step.id}@${step.attempt}` : step.id,
     step.state,

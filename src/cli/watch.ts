@@ -5,6 +5,7 @@
  */
 import { ExitCode } from "../base/exit-codes.js";
 import type { Terminal } from "../base/terminal.js";
+import { sanitizeTerminalText } from "../base/terminal-text.js";
 import { UserError } from "../base/user-error.js";
 import { connectForOps } from "../runs/connect-for-runs.js";
 import { readManifest } from "../runs/manifest/store.js";
@@ -70,7 +71,7 @@ export async function watchCommand(runId: string, flags: WatchFlags, terminal: T
     if (result.state === "stopped") {
       const { resumeCommand } = await import("../runs/run-state.js");
       process.stderr.write(
-        `run ${runId} stopped part-way (its nxrun ended without finishing it); resume it with: ${resumeCommand(result.manifest, flags)}\n`,
+        `run ${runId} stopped part-way (its nxrun ended without finishing it); resume it with: ${sanitizeTerminalText(resumeCommand(result.manifest, flags))}\n`,
       );
     }
     return result.exitCode ?? ExitCode.runFailed;

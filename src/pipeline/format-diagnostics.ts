@@ -1,6 +1,12 @@
-/** One formatter for diagnostics: `file:line:col: error NX123 message`, a code frame, and the hint. */
+/**
+ * One formatter for diagnostics: `file:line:col: error NX123 message`, a code frame, and the hint.
+ * Messages and hints can hold text from the server (preflight: endpoint targets, server errors) and
+ * source lines anything the file holds (bidi overrides hide code): all of it goes through the
+ * terminal sanitizer (src/base/terminal-text.ts).
+ */
 import { readFileSync } from "node:fs";
 import { relative } from "node:path";
+import { sanitizeTerminalLines, sanitizeTerminalText } from "../base/terminal-text.js";
 import type { Diagnostic } from "./diagnostic.js";
 
 export interface FormatOptions {
@@ -42,14 +48,14 @@ export function formatDiagnostics(diags: readonly Diagnostic[], options: FormatO
   const cwd = options.cwd ?? process.cwd();
 
   const blocks = diags.map((d) => {
-    const shown = displayPath(d.file, cwd);
+    const shown = sanitizeTerminalText(displayPath(d.file, cwd));
     const place = d.line > 0 ? `${shown}:${d.line}:${d.column}` : shown;
     const severity = d.severity === "error" ? red(bold("error")) : yellow(bold("warning"));
-    const parts = [`${bold(place)}: ${severity} ${dim(d.code)} ${d.message}`];
+    const parts = [`${bold(place)}: ${severity} ${dim(d.code)} ${sanitizeTerminalLines(d.message)}`];
     const lines = d.line > 0 ? linesOf(d.file) : undefined;
     if (lines && d.line <= lines.length)
       parts.push(codeFrame(lines, d, options.context ?? 1, { dim, red: d.severity === "error" ? red : yellow }));
-    if (d.hint) parts.push(`  ${cyan("hint:")} ${d.hint}`);
+    if (d.hint) parts.push(`  ${cyan("hint:")} ${sanitizeTerminalLines(d.hint)}`);
     return parts.join("\n");
   });
   return blocks.join("\n\n");
@@ -65,7 +71,7 @@ function codeFrame(
   const width = String(d.line).length;
   const out: string[] = [];
   for (let n = first; n <= d.line; n++) {
-    const text = (lines[n - 1] ?? "").replace(/\t/g, " ");
+    const text = sanitizeTerminalText((lines[n - 1] ?? "").replace(/\t/g, " "));
     const marker = n === d.line ? paint.red(">") : " ";
     out.push(`${marker} ${paint.dim(`${String(n).padStart(width)} |`)} ${text}`);
   }
@@ -80,7 +86,10 @@ function codeFrame(
     if (token) length = token[0].length;
   } else length = Math.max(1, lineText.length - start + 1);
   length = Math.max(1, Math.min(length, Math.max(1, lineText.length - start + 1)));
-  out.push(`  ${" ".repeat(width)} ${paint.dim("|")} ${" ".repeat(start - 1)}${paint.red("^".repeat(length))}`);
+  // The caret stands under the shown (sanitized) line: an escaped character is wider than one column.
+  const shownStart = sanitizeTerminalText(lineText.slice(0, start - 1).replace(/\t/g, " ")).length;
+  const shownLength = Math.max(1, sanitizeTerminalText(lineText.slice(start - 1, start - 1 + length)).length);
+  out.push(`  ${" ".repeat(width)} ${paint.dim("|")} ${" ".repeat(shownStart)}${paint.red("^".repeat(shownLength))}`);
   return out.join("\n");
 }
 

@@ -34,4 +34,30 @@ describe("formatDiagnostics", () => {
       'nope.yaml: warning NX110 unknown key "activty" in step "a"\n  hint: did you mean "activity"?',
     );
   });
+
+  it("shows server text in messages and hints, and source lines, escaped (one sanitizer); the caret follows", () => {
+    // As preflight builds it: the endpoint's target and the server's error are the server's text.
+    const hostile: Diagnostic = {
+      ...d,
+      code: "NX301",
+      message: "Nexus endpoints were not checked: denied\u001b]52;c;aGk=\u0007 \u001b[2J\rEVIL \u202eexe.txt",
+      hint: 'start a worker on task queue "q\u2066x\u2069"\nthen retry',
+      line: 2,
+      column: 9,
+    };
+    const frame = new Map([[file, 'nxrun: 1\nname: "\u202ep" # x\n']]);
+    const text = formatDiagnostics([hostile], { sources: frame, cwd: "/virtual" });
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f\u202a-\u202e\u2066-\u2069]/);
+    expect(text).toBe(
+      [
+        "p.yaml:2:9: error NX301 Nexus endpoints were not checked: denied\\u001b]52;c;aGk=\\u0007 \\u001b[2J\\rEVIL \\u202eexe.txt",
+        "  1 | nxrun: 1",
+        '> 2 | name: "\\u202ep" # x',
+        // Under `p"`: the escaped override before it is six columns wide.
+        "    |              ^^",
+        '  hint: start a worker on task queue "q\\u2066x\\u2069"',
+        "then retry",
+      ].join("\n"),
+    );
+  });
 });
