@@ -105,15 +105,16 @@ export async function runRepeated(
         };
       }
       const nextMs = Date.now() + repeat.every;
-      if (deadline !== undefined && nextMs > deadline) {
+      // On resume, an attempt read back whose successor the server holds: go straight on to it, even
+      // past the timeout (that successor started before it passed).
+      const skipWait = result.reused && (await exists(ctx, call, repeatExecutionId(baseId, attempt + 1), runSignal));
+      if (!skipWait && deadline !== undefined && nextMs > deadline) {
         progress(done);
         return timedOut(attempt, result);
       }
-      // On resume, an attempt read back whose successor the server holds: go straight on to it.
-      const skipWait = result.reused && (await exists(ctx, call, repeatExecutionId(baseId, attempt + 1), signal));
       progress(skipWait ? done : { ...done, nextAt: new Date(nextMs).toISOString() });
       if (!skipWait) await sleep(repeat.every, signal);
-      if (signal.aborted) {
+      if (skipWait ? runSignal.aborted : signal.aborted) {
         progress(done);
         if (timeoutController.signal.aborted && !runSignal.aborted) return timedOut(attempt, result);
         return { ...result, status: "canceled" };

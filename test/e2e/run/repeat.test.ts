@@ -135,6 +135,50 @@ describe.concurrent("repeat", () => {
     }
   });
 
+  it("resumed after its timeout passed, a repeat that had ended is read back, not timed out", async () => {
+    const key = uniqueId("repeatover");
+    const runId = uniqueId("repover");
+    const file = pipelineFile(`
+nxrun: 1
+name: repeat-over
+defaults:
+  taskQueue: {{queue}}
+steps:
+  - id: poll
+    activity: checkHealth
+    input: { recordKey: ${key}, healthyOnCall: 2 }
+    repeat: { until: "{% $output.healthy %}", every: 300ms, timeout: 3s }
+  - id: hold
+    needs: [poll]
+    activity: sleepFor
+    input: { ms: 6000 }
+`);
+    let child: ChildProcess | undefined;
+    const killed = runPipelineFile(file, [], { runId, onSpawn: (c) => (child = c) });
+    const running = async () => {
+      try {
+        return (await client.activities.describe(`${runId}.hold`)).status === "running";
+      } catch {
+        return false;
+      }
+    };
+    await waitFor("the step after the repeat to run", running, { timeoutMs: 60_000 });
+    child?.kill("SIGKILL");
+    expect((await killed).signal).toBe("SIGKILL");
+    const first = (await client.activities.describe(`${runId}.poll.check-1`)).startTime as Date;
+    await waitFor("the repeat's timeout to have passed", () => Date.now() > first.getTime() + 3500, {
+      timeoutMs: 10_000,
+    });
+
+    const resumed = await runPipelineFile(file, ["--resume", runId], { runId });
+    expect(resumed.code, output(resumed)).toBe(0);
+    const poll = stepOf(resumed, "poll");
+    expect(poll.status).toBe("completed");
+    expect(poll.output).toEqual({ healthy: true, call: 2 });
+    expect(poll.repeat?.attempt).toBe(2);
+    expect(handlerRecord(key)).toHaveLength(2);
+  });
+
   it("per forEach item: each item polls on its own, under its own IDs", async () => {
     const key = uniqueId("repeatitems");
     const file = pipelineFile(`
