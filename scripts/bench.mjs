@@ -42,6 +42,15 @@ if (sources > built || !existsSync(join(repo, "dist", "bench", "main.js"))) {
   else writeFileSync(stamp, new Date().toISOString());
   if (!existsSync(join(repo, "dist", "bench", "main.js"))) process.exit(1);
 }
+// The rest of `npm run build`: the one-file yaml that nxrun loads (scripts/bundle-vendor.mjs).
+if (!existsSync(join(repo, "dist", "src", "vendor", "yaml.cjs"))) {
+  const vendor = spawnSync(process.execPath, [join(repo, "scripts", "bundle-vendor.mjs")], {
+    cwd: repo,
+    stdio: "inherit",
+  });
+  if (vendor.status !== 0)
+    process.stderr.write("bench: warning: scripts/bundle-vendor.mjs failed; nxrun loads yaml's files\n");
+}
 const bench = spawnSync(process.execPath, [join(repo, "dist", "bench", "main.js"), ...process.argv.slice(2)], {
   cwd: repo,
   stdio: "inherit",

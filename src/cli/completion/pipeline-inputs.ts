@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { resolve } from "node:path";
-import { parse } from "yaml";
+import { parse } from "../../pipeline/yaml-module.js";
 
 export interface DeclaredInput {
   readonly name: string;
