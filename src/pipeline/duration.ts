@@ -12,23 +12,22 @@ export function parseDuration(text: string): number | undefined {
   return Math.round(total);
 }
 
-/** A short human form of milliseconds, e.g. 90000 → "1m30s". */
+/**
+ * The one way nxrun shows a duration, elapsed or configured: `850ms`, `1.5s`, `12.3s`, `30s`,
+ * `4m05s`, `5m`, `2h03m`, `1h`, `48h`. Two units at most (the smaller zero-padded, left out when
+ * zero), tenths under a minute; it reads back with parseDuration (to the precision shown).
+ */
 export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${ms}ms`;
-  const parts: string[] = [];
-  let rest = ms;
-  for (const [unit, size] of [
-    ["d", 86_400_000],
-    ["h", 3_600_000],
-    ["m", 60_000],
-    ["s", 1_000],
-    ["ms", 1],
-  ] as const) {
-    const n = Math.floor(rest / size);
-    if (n > 0) parts.push(`${n}${unit}`);
-    rest -= n * size;
-  }
-  return parts.join("");
+  if (!Number.isFinite(ms) || ms < 0) return "0ms";
+  if (ms < 999.5) return `${Math.round(ms)}ms`;
+  const tenths = Math.round(ms / 100);
+  if (tenths < 600) return `${tenths % 10 === 0 ? tenths / 10 : (tenths / 10).toFixed(1)}s`;
+  const totalSeconds = Math.round(ms / 1000);
+  const pair = (big: number, bigUnit: string, small: number, smallUnit: string) =>
+    small === 0 ? `${big}${bigUnit}` : `${big}${bigUnit}${String(small).padStart(2, "0")}${smallUnit}`;
+  if (totalSeconds < 3600) return pair(Math.floor(totalSeconds / 60), "m", totalSeconds % 60, "s");
+  const totalMinutes = Math.round(totalSeconds / 60);
+  return pair(Math.floor(totalMinutes / 60), "h", totalMinutes % 60, "m");
 }
 
 /** What a `wait:` value means: a duration from when the wait begins, or a time to wait until. */

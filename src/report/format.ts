@@ -1,19 +1,7 @@
 /** Text shared by the plain lines, the Ink view and JUnit: durations, errors, statuses, IDs. */
 import { sanitizeTerminalText } from "../base/terminal-text.js";
 import type { CancelEvent, RepeatProgress, StepStatus } from "../engine/events.js";
-
-/** `850ms`, `12.3s`, `4m05s`, `2h03m`. */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return "0ms";
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
-  const totalSeconds = Math.floor(ms / 1000);
-  if (totalSeconds < 3600) {
-    return `${Math.floor(totalSeconds / 60)}m${String(totalSeconds % 60).padStart(2, "0")}s`;
-  }
-  const totalMinutes = Math.floor(totalSeconds / 60);
-  return `${Math.floor(totalMinutes / 60)}h${String(totalMinutes % 60).padStart(2, "0")}m`;
-}
+import { formatDuration } from "../pipeline/duration.js";
 
 /** Milliseconds between two ISO times; `until` defaults to `now`. Undefined when not started. */
 export function elapsedMs(

@@ -6,7 +6,8 @@
  * outside nxrun goes through markdown-text.ts.
  */
 import type { ExecutionRef, ItemRecord, RunRecord, StepError, StepRecord, StepStatus } from "../engine/events.js";
-import { causeChain, describeError, elapsedMs, formatDuration, isFailure } from "./format.js";
+import { formatDuration } from "../pipeline/duration.js";
+import { causeChain, describeError, elapsedMs, isFailure } from "./format.js";
 import { markdownCode, markdownCodeBlock, markdownLink, markdownText } from "./markdown-text.js";
 
 export interface SummaryOptions {

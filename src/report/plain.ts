@@ -21,12 +21,12 @@ import type {
   StepStatus,
   StepUpdate,
 } from "../engine/events.js";
+import { formatDuration } from "../pipeline/duration.js";
 import {
   cancelReason,
   describeErrorChain,
   describeRepeat,
   elapsedMs,
-  formatDuration,
   oneLineJson,
   shortExecutionId,
 } from "./format.js";

@@ -6,7 +6,8 @@
  */
 import { sanitizeTerminalText } from "../base/terminal-text.js";
 import type { ExecutionProgress, StepError } from "../engine/events.js";
-import { describeError, formatDuration, oneLineJson } from "./format.js";
+import { formatDuration } from "../pipeline/duration.js";
+import { describeError, oneLineJson } from "./format.js";
 
 export type Tone = "info" | "warn" | "bad";
 

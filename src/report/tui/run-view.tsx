@@ -6,7 +6,8 @@
 import { Box, Text } from "ink";
 import { sanitizeTerminalText } from "../../base/terminal-text.js";
 import type { RunRecord, StepStatus } from "../../engine/events.js";
-import { cancelReason, elapsedMs, formatDuration, isFailure, oneLineJson } from "../format.js";
+import { formatDuration } from "../../pipeline/duration.js";
+import { cancelReason, elapsedMs, isFailure, oneLineJson } from "../format.js";
 import { connectionText, seconds } from "../progress-text.js";
 import { ConfirmPrompt } from "./confirm-prompt.js";
 import { statusMark, statusWord } from "./marks.js";

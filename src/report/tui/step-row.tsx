@@ -1,13 +1,13 @@
 /** One step of the tree: its line (mark, name, elapsed, execution, attempt, summary) and detail lines. */
 import { Box, Text } from "ink";
 import type { StepError } from "../../engine/events.js";
+import { formatDuration } from "../../pipeline/duration.js";
 import {
   causeChain,
   countdown,
   describeError,
   describeRepeat,
   elapsedMs,
-  formatDuration,
   isFailure,
   shortExecutionId,
 } from "../format.js";

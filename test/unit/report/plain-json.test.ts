@@ -101,19 +101,19 @@ describe("plain reporter", () => {
       "00:00:00.000Z run       deploy deploy-20250101T000000Z-ab12 from deploy.yaml on 127.0.0.1:7233 namespace default
       00:00:00.000Z running   build …ab12.build — build with ***
       00:00:00.000Z retrying  build attempt 2: Flaky (retryable): flaky
-      00:00:00.000Z ok        build in 2.0s attempt 2
-      00:00:00.000Z ok        approve in 1.0s
+      00:00:00.000Z ok        build in 2s attempt 2
+      00:00:00.000Z ok        approve in 1s
       00:00:00.000Z running   fanout (0/0 done)
-      00:00:00.000Z item ok   fanout[0] in 1.0s
+      00:00:00.000Z item ok   fanout[0] in 1s
       00:00:00.000Z item ok   fanout[1] in 1.1s
       00:00:00.000Z item ok   fanout[2] in 1.2s
       00:00:00.000Z item FAIL fanout[3] in 1.3s: ItemError (non-retryable): item <3> & "broke"
       00:00:00.000Z item ok   fanout[4] in 1.4s
-      00:00:00.000Z FAILED    fanout in 2.0s (4/5 done, 1 failed): ForEachFailed (non-retryable): 1 of 5 items failed
+      00:00:00.000Z FAILED    fanout in 2s (4/5 done, 1 failed): ForEachFailed (non-retryable): 1 of 5 items failed
       00:00:00.000Z running   charge …ab12.charge
-      00:00:00.000Z FAILED    charge in 4.0s: PaymentDeclined (non-retryable): card declined for token *** ← caused by HttpError (retryable): upstream returned 502
-      00:00:00.000Z ok        notify (finally) in 1.0s
-      00:00:00.000Z run       failed in 7.0s (3 completed, 2 failed): PaymentDeclined (non-retryable): card declined for token *** ← caused by HttpError (retryable): upstream returned 502
+      00:00:00.000Z FAILED    charge in 4s: PaymentDeclined (non-retryable): card declined for token *** ← caused by HttpError (retryable): upstream returned 502
+      00:00:00.000Z ok        notify (finally) in 1s
+      00:00:00.000Z run       failed in 7s (3 completed, 2 failed): PaymentDeclined (non-retryable): card declined for token *** ← caused by HttpError (retryable): upstream returned 502
       00:00:00.000Z output    image = "x:1"
       00:00:00.000Z output    leaked = "Bearer ***"
       "

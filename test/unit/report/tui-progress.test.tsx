@@ -183,7 +183,7 @@ describe("the view at size, 80 columns", () => {
     for (const id of branches) store.step(running(id, 1), false);
     const text = frame(store, 5, 80);
     expect(widest(text)).toBeLessThanOrEqual(80);
-    for (const id of branches.slice(0, -1)) expect(text).toMatch(new RegExp(`^├ ⠋ ${id} +4\\.0s  …ab12\\.${id}`, "m"));
+    for (const id of branches.slice(0, -1)) expect(text).toMatch(new RegExp(`^├ ⠋ ${id} +4s  …ab12\\.${id}`, "m"));
     expect(text).toMatch(/^└ ⠋ deploy-region-20 /m);
     expect(text).toMatch(/^ {2}◌ verify +\(after deploy-region-1, deploy-region-2, /m);
     expect(RUN_ID).toContain("ab12");

@@ -84,7 +84,7 @@ describe("Ink view: repeat, wait and uses", () => {
       },
       false,
     );
-    expect(frame(store, 10)).toMatch(/settle\s+10\.0s\s+wait, 4m50s left {2}waiting 5m, until 00:05:00Z/);
+    expect(frame(store, 10)).toMatch(/settle\s+10s\s+wait, 4m50s left {2}waiting 5m, until 00:05:00Z/);
     expect(frame(store, 295)).toContain("wait, 5 s left");
   });
 

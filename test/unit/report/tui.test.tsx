@@ -155,9 +155,9 @@ describe("Ink view frames", () => {
       "deploy  run deploy-20250101T000000Z-ab12
       127.0.0.1:7233 · namespace default · deploy.yaml
 
-      ✔ build        2.0s  …ab12.build  attempt 1  docker build
-      ├ ✔ approve    1.0s  confirm
-      │ ⠋ fanout     6.0s  ████████████░░░░░░░░ 60/100  ▶ 5 running  ✔ 55  ✖ 5 failed
+      ✔ build          2s  …ab12.build  attempt 1  docker build
+      ├ ✔ approve      1s  confirm
+      │ ⠋ fanout       6s  ████████████░░░░░░░░ 60/100  ▶ 5 running  ✔ 55  ✖ 5 failed
       │     ✖ [5] DnsError (non-retryable): no such host h5 (***)
       │     ✖ [17] DnsError (non-retryable): no such host h17 (***)
       │     ✖ [29] DnsError (non-retryable): no such host h29 (***)
@@ -166,7 +166,7 @@ describe("Ink view frames", () => {
       finally
       ◌ notify
 
-      ▶ 1 running  ✔ 2 completed  ◌ 2 pending  · 9.0s  · Ctrl-C to cancel"
+      ▶ 1 running  ✔ 2 completed  ◌ 2 pending  · 9s  · Ctrl-C to cancel"
     `);
   });
 
@@ -181,16 +181,16 @@ describe("Ink view frames", () => {
       "deploy  run deploy-20250101T000000Z-ab12
       127.0.0.1:7233 · namespace default · deploy.yaml
 
-      ✔ build        2.0s  …ab12.build  attempt 1  docker build
+      ✔ build          2s  …ab12.build  attempt 1  docker build
       ├ ◌ approve          confirm
       │ ◌ fanout
-      └ ✖ charge     4.0s  …ab12.charge  attempt 1
+      └ ✖ charge       4s  …ab12.charge  attempt 1
             ✖ PaymentDeclined (non-retryable): card declined for token ***
             ↳ caused by HttpError (retryable): upstream returned 502
       finally
       ◌ notify
 
-      ✔ 1 completed  ✖ 1 failed  ◌ 3 pending  · 6.0s  · Ctrl-C to cancel"
+      ✔ 1 completed  ✖ 1 failed  ◌ 3 pending  · 6s  · Ctrl-C to cancel"
     `);
   });
 
@@ -215,17 +215,17 @@ describe("Ink view frames", () => {
       "deploy  run deploy-20250101T000000Z-ab12
       127.0.0.1:7233 · namespace default · deploy.yaml
 
-      ⠋ build        4.0s  …ab12.build  attempt 1  docker build
+      ⠋ build          4s  …ab12.build  attempt 1  docker build
       ├ ◌ approve          confirm
       │ ◌ fanout
-      └ ⠋ charge     3.0s  …ab12.charge  attempt 1
+      └ ⠋ charge       3s  …ab12.charge  attempt 1
       finally
       ◌ notify
 
       Cancelling: interrupted. Steps in flight follow their cancellation type:
         build   waitCompleted  cancel requested; waiting for the execution to close
         charge  abandon        left running on Temporal
-      ▶ 2 running  ◌ 3 pending  · 4.0s  · Ctrl-C again to terminate"
+      ▶ 2 running  ◌ 3 pending  · 4s  · Ctrl-C again to terminate"
     `);
 
     store.terminating({ executions: [exec("build")] });
@@ -246,15 +246,15 @@ describe("Ink view frames", () => {
       "deploy  run deploy-20250101T000000Z-ab12
       127.0.0.1:7233 · namespace default · deploy.yaml
 
-      ✔ build        2.0s  …ab12.build  attempt 1  docker build
-      ├ ⠋ approve    1.0s  confirm
+      ✔ build          2s  …ab12.build  attempt 1  docker build
+      ├ ⠋ approve      1s  confirm
       │ ◌ fanout
       └ ◌ charge
       finally
       ◌ notify
 
       ? approve  Deploy to prod with ***? (y/n)
-      ▶ 1 running  ✔ 1 completed  ◌ 3 pending  · 3.0s  · y/n to answer · Ctrl-C to cancel"
+      ▶ 1 running  ✔ 1 completed  ◌ 3 pending  · 3s  · y/n to answer · Ctrl-C to cancel"
     `);
     await tick();
     view.stdin.write("x");
@@ -295,23 +295,23 @@ describe("Ink view frames", () => {
     });
     const frame = frameOf(store, 60).lastFrame();
     expect(frame).not.toContain(SECRET);
-    expect(frame).toContain("✖ Run failed in 7.0s");
+    expect(frame).toContain("✖ Run failed in 7s");
     expect(frame).toMatchInlineSnapshot(`
       "deploy  run deploy-20250101T000000Z-ab12
       127.0.0.1:7233 · namespace default · deploy.yaml
 
-      ✔ build        2.0s  …ab12.build  attempt 2  build with ***
-      ├ ✔ approve    1.0s  confirm
-      │ ✖ fanout     2.0s  ████████████████████ 5/5  ✔ 4  ✖ 1 failed
+      ✔ build          2s  …ab12.build  attempt 2  build with ***
+      ├ ✔ approve      1s  confirm
+      │ ✖ fanout       2s  ████████████████████ 5/5  ✔ 4  ✖ 1 failed
       │     ✖ [3] ItemError (non-retryable): item <3> & "broke"
       │     ✖ ForEachFailed (non-retryable): 1 of 5 items failed
-      └ ✖ charge     4.0s  …ab12.charge  attempt 1
+      └ ✖ charge       4s  …ab12.charge  attempt 1
             ✖ PaymentDeclined (non-retryable): card declined for token ***
             ↳ caused by HttpError (retryable): upstream returned 502
       finally
-      ✔ notify       1.0s  …ab12.notify  attempt 1
+      ✔ notify         1s  …ab12.notify  attempt 1
 
-      ✖ Run failed in 7.0s  ✔ 3 completed  ✖ 2 failed
+      ✖ Run failed in 7s  ✔ 3 completed  ✖ 2 failed
         ✖ PaymentDeclined (non-retryable): card declined for token ***
         ↳ caused by HttpError (retryable): upstream returned 502
 
