@@ -76,7 +76,7 @@ outputs:
     const runRows = Object.fromEntries(run!.rows.map((r) => [r[0]!.text, r[1]!.text]));
     expect(runRows["Run ID"]).toBe(`\`${result.runId}\``);
     expect(runRows.Result).toBe("❌ failed");
-    expect(runRows.Duration).toMatch(/^\d+(ms|\.\ds)$/);
+    expect(runRows.Duration).toMatch(/^\d+(ms|(\.\d)?s)$/);
     expect(steps!.header.map((h) => h.text)).toEqual(["Step", "Status", "Duration", "Attempts", "Executions", "Link"]);
     const rows = Object.fromEntries(steps!.rows.map((r) => [r[0]!.text, r.map((c) => c.text)]));
     expect(Object.keys(rows)).toEqual(["`first`", "`fan`", "`boom`", "`after`", "`audit` (finally)"]);
