@@ -26,7 +26,7 @@ export function formatDuration(ms: number): string {
   const pair = (big: number, bigUnit: string, small: number, smallUnit: string) =>
     small === 0 ? `${big}${bigUnit}` : `${big}${bigUnit}${String(small).padStart(2, "0")}${smallUnit}`;
   if (totalSeconds < 3600) return pair(Math.floor(totalSeconds / 60), "m", totalSeconds % 60, "s");
-  const totalMinutes = Math.round(totalSeconds / 60);
+  const totalMinutes = Math.round(ms / 60_000);
   return pair(Math.floor(totalMinutes / 60), "h", totalMinutes % 60, "m");
 }
 
