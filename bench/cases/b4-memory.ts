@@ -50,11 +50,11 @@ export async function benchMemory(ctx: BenchContext): Promise<Omit<CaseResult, "
     title: `memory: forEach of ${ctx.sizes.b4Items.join(" / ")} no-op activities, concurrency ${CONCURRENCY}`,
     measurements,
     comparisons: [
-      atMost(`peak RSS at ${largest?.executions} items (median)`, medianOf(largest), 150, formatMiB),
+      atMost(`peak RSS at ${largest?.executions} items, following on (median)`, medianOf(largest), 150, formatMiB),
       atMost("growth per 1,000 items (least-squares slope of median peak RSS)", growth, FLAT_MIB_PER_1000, formatMiB),
     ],
     notes: [
-      `Peak RSS: ${peakRssMethod()}. Output plain (to /dev/null). Each run against a fresh, empty server.`,
+      `Peak RSS: ${peakRssMethod()}. Output plain (to /dev/null). Each run against a fresh, empty server. Following executions in flight is on (nxrun's default --describe-rate 20), as a user runs it.`,
       `"Flat growth" is read as at most ${FLAT_MIB_PER_1000} MiB per 1,000 items: each item's output and record are kept for the run's outputs and report, so some growth is expected; more means something else is retained.`,
     ],
   };

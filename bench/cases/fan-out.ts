@@ -12,6 +12,10 @@ import {
   ratePerSecond,
   ratio,
 } from "../results.js";
+import { type Latencies, latencyComparisons, measureLatencies } from "./latency.js";
+
+/** Untimed runs of nxrun and the SDK pool for B2's per-execution latencies (bench/cases/latency.ts). */
+const LATENCY_ROUNDS = 2;
 
 /** Runs the fan-out of `count` executions of `kind` at `concurrency`, nxrun and every peer. */
 async function fanOut(
@@ -26,6 +30,7 @@ async function fanOut(
   own: Measurement;
   followOff: Measurement;
   describesPerExecution: number | undefined;
+  latencies?: Latencies;
 }> {
   const file =
     kind === "activity"
@@ -66,13 +71,17 @@ async function fanOut(
       extra,
     },
   ]);
+  const describes = describesPerExecution(ctx, file, count);
+  const latencies =
+    kind === "activity" ? await measureLatencies(ctx, file, count, concurrency, LATENCY_ROUNDS) : undefined;
   return {
     measurements: [nx, off, sdk, own, raw],
     nxrun: nx,
     raw,
     own,
     followOff: off,
-    describesPerExecution: describesPerExecution(ctx, file, count),
+    describesPerExecution: describes,
+    ...(latencies ? { latencies } : {}),
   };
 }
 
@@ -93,7 +102,8 @@ function describesPerExecution(ctx: BenchContext, file: string, count: number): 
       "--n",
       String(count),
     );
-    const out = execFileSync(argv[0] as string, argv.slice(1), { env: ctx.env, encoding: "utf8", timeout: 600_000 });
+    // As long as a slow B2 run on a loaded machine may take (one took 14.5 min): a timeout is not the count.
+    const out = execFileSync(argv[0] as string, argv.slice(1), { env: ctx.env, encoding: "utf8", timeout: 1_800_000 });
     const counts = JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as {
       executions: number;
       describes: number;
@@ -105,6 +115,11 @@ function describesPerExecution(ctx: BenchContext, file: string, count: number): 
     process.stderr.write(`bench:   counting following's calls failed: ${(error as Error).message}\n`);
     return undefined;
   }
+}
+
+function latencyNote(latencies: Latencies): string {
+  const what = `Per-execution latency: ${latencies.rounds} untimed runs of each after the timed ones (${latencies.nxrun.length} nxrun items from --report, startedAt..closedAt; ${latencies.sdk.length} sdk-client executions, call to result).`;
+  return latencies.error ? `${what} Failed: ${latencies.error}` : what;
 }
 
 /** B2: forEach of no-op activities (2,000 at concurrency 200 in the full run). */
@@ -130,9 +145,12 @@ export async function benchFanOut(ctx: BenchContext): Promise<Omit<CaseResult, "
         0.97,
       ),
       info("extra RPCs per execution from following (Describe + DescribeTaskQueue)", run.describesPerExecution),
+      ...(run.latencies ? latencyComparisons(run.latencies) : []),
     ],
     notes: [
       "Executions/s = executions / whole-process wall time (start-up and connection included for every peer alike).",
+      "Following on is nxrun's default (--describe-rate 20); following off is --describe-rate 0. The extra RPCs are counted by one more run of the pipeline through nxrun's engine over a counting client (bench/peers/follow-rpcs.ts).",
+      ...(run.latencies ? [latencyNote(run.latencies)] : []),
       "Each execution is a Start plus a long Poll until its outcome; the worker (test/workers, maxConcurrent 1000) is shared.",
     ],
   };
@@ -163,6 +181,7 @@ export async function benchNexus(ctx: BenchContext): Promise<Omit<CaseResult, "s
       info("extra RPCs per execution from following (Describe + DescribeTaskQueue)", run.describesPerExecution),
     ],
     notes: [
+      "Following on is nxrun's default (--describe-rate 20); following off is --describe-rate 0. The extra RPCs are counted by one more run of the pipeline through nxrun's engine over a counting client (bench/peers/follow-rpcs.ts).",
       "The sdk-client peer is @temporalio/client's NexusClient (client.nexus.createServiceClient(...).executeOperation).",
       "Each operation is a StartNexusOperationExecution plus PollNexusOperationExecution (wait stage CLOSED).",
     ],

@@ -54,4 +54,8 @@ const client: TemporalClient = {
 const record = await runPipeline(loaded.pipeline, { client, inputs: { n: Number(values.n) } });
 client.close();
 if (record.status !== "completed") throw new Error(`the run ended ${record.status}`);
-process.stdout.write(`${JSON.stringify(counts)}\n`);
+process.stdout.write(`${JSON.stringify(counts)}\n`, () => {
+  // Exit as `nxrun run` does once its run has ended (src/cli/run.ts returns an exit code to
+  // bin/nxrun.js): a grpc-js handle still closing must not keep the count from being read.
+  process.exit(0);
+});

@@ -124,15 +124,14 @@ export function progressLine(progress: ExecutionProgress, options: ProgressTextO
   return { text: parts.join(" · "), tone };
 }
 
-/** The await's trouble: `Temporal at H:P is rate limiting …: Workflow is busy. · still waiting since 12:00:03`. */
+/**
+ * The await's trouble, what matters first (a narrow view cuts the end):
+ * `server busy since 12:00:03, still waiting: Temporal at H:P is rate limiting …: Workflow is busy.`
+ */
 function serverText(server: NonNullable<ExecutionProgress["server"]>): string {
-  const what =
-    server.message !== undefined
-      ? clean(server.message)
-      : server.state === "busy"
-        ? "the server is busy"
-        : "no answer from the server";
-  return `${what} · still waiting since ${server.since.slice(11, 19)}`;
+  const what = server.state === "busy" ? "server busy" : "no answer from the server";
+  const why = server.message === undefined ? "" : `: ${clean(server.message)}`;
+  return `${what} since ${server.since.slice(11, 19)}, still waiting${why}`;
 }
 
 /** The plain line's label for a progress line: what kind of news it is. */

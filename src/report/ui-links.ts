@@ -83,8 +83,8 @@ export function linkRun(links: UiLinks | undefined, record: RunRecord): RunRecor
 }
 
 /**
- * An OSC 8 hyperlink. Whether the terminal shows them is decided by supports-hyperlinks for the stream
- * the view draws on (src/cli/run.ts); terminal-link would decide again, for process.stdout, and fall
+ * An OSC 8 hyperlink. Whether the terminal shows them is decided once, by supports-hyperlinks for the
+ * stream the view draws on, in the terminal object (src/base/terminal.ts); terminal-link would decide again, for process.stdout, and fall
  * back to printing the URL, which a one-line step row cannot hold. `url` comes from executionUiUrl:
  * parsed and percent-encoded, so it carries no control character that could end the sequence.
  */

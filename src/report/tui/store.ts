@@ -399,12 +399,13 @@ function adjust(counts: ItemCounts, status: StepStatus, delta: 1 | -1): void {
 
 /**
  * How bad an execution's trouble is, for showing the worst forEach item: no poller, blocked or a
- * late heartbeat first, then retrying, then waiting; more attempts is worse.
+ * late heartbeat first, then retrying, then waiting (for a worker, or on a busy server); more
+ * attempts is worse.
  */
 function severity(progress: ExecutionProgress): number {
   const attempts = Math.min(progress.attempt ?? 1, 999);
   if (progress.noPoller || progress.state === "blocked" || progress.heartbeat?.late) return 3000 + attempts;
   if (progress.nextAttemptAt !== undefined || progress.lastFailure !== undefined) return 2000 + attempts;
-  if (progress.waitingSince !== undefined) return 1000 + attempts;
+  if (progress.waitingSince !== undefined || progress.server !== undefined) return 1000 + attempts;
   return attempts;
 }

@@ -4,6 +4,9 @@
 // each run 8 s. Seven of the twelve PollActivityExecution calls are refused "namespace concurrent poller
 // limit exceeded" until the first ones close. Awaiting a known execution keeps trying
 // (src/temporal/retry-rule.ts), so the run completes, and the busy state shows while it lasts.
+
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,8 +14,9 @@ import { type DevServer, startDevServer, startWorker, type WorkerProcess } from 
 import eventsSchema from "../../../specs/events.schema.json" with { type: "json" };
 import reportSchema from "../../../specs/report.schema.json" with { type: "json" };
 import type { ProgressEvent } from "../../../src/engine/events.js";
-import { stack, writePipeline } from "../../support/e2e/harness.js";
+import { stack, uniqueId, waitFor, writePipeline } from "../../support/e2e/harness.js";
 import { output, runPipelineFile, stepOf } from "../../support/e2e/run-helpers.js";
+import { paneShowing, startInTmux, stopTmux } from "../../support/e2e/tmux.js";
 
 const ajv = new Ajv2020({ allErrors: true, strict: true });
 addFormats.default(ajv);
@@ -33,6 +37,7 @@ beforeAll(async () => {
   });
 }, 120_000);
 afterAll(async () => {
+  stopTmux();
   await worker?.stop();
   await server?.stop();
 });
@@ -82,10 +87,33 @@ describe("a server that says it is busy for longer than one call retries", () =>
     const lines = result.stdout.split("\n").filter((l) => /\bbusy\b/.test(l) && /naps\[\d+\]/.test(l));
     expect(lines.length, output(result)).toBeGreaterThan(0);
     expect(lines[0]).toMatch(
-      /busy +naps\[\d+\]: Temporal at 127\.0\.0\.1:\d+ is rate limiting PollActivityExecution: namespace concurrent poller limit exceeded · still waiting since \d\d:\d\d:\d\d/,
+      /busy +naps\[\d+\]: server busy since \d\d:\d\d:\d\d, still waiting: Temporal at 127\.0\.0\.1:\d+ is rate limiting PollActivityExecution: namespace concurrent poller limit exceeded/,
     );
     // A line per change (the follower adds the worker), never one per refusal: no text twice.
     const texts = lines.map((l) => l.slice(l.indexOf("busy")));
     expect(new Set(texts).size, texts.join("\n")).toBe(texts.length);
+  }, 150_000);
+
+  it("the Ink view (tmux): the forEach counts the items the server keeps waiting, and shows the worst", async () => {
+    const session = uniqueId("busy");
+    const { exitFile } = startInTmux(session, ["run", pipeline()], {
+      TEMPORAL_ADDRESS: server.address,
+      TEMPORAL_NAMESPACE: "default",
+    });
+    const busy = await paneShowing(
+      session,
+      /\d+ items? in trouble · worst \[\d+\]: server busy since \d\d:\d\d:\d\d, still waiting: Temporal at/,
+      60_000,
+    );
+    // Set NXRUN_CAPTURE_DIR to keep the capture (docs/tui-busy.txt is made this way).
+    if (process.env.NXRUN_CAPTURE_DIR) writeFileSync(join(process.env.NXRUN_CAPTURE_DIR, "tui-busy.txt"), `${busy}\n`);
+    await paneShowing(session, /Run completed/, 90_000);
+    await waitFor("nxrun to exit", () => {
+      try {
+        return readFileSync(exitFile, "utf8").trim() === "0";
+      } catch {
+        return false;
+      }
+    });
   }, 150_000);
 });

@@ -159,12 +159,12 @@ describe("progressLine: the server refusing the await", () => {
       { now: NOW },
     );
     expect(line).toEqual({
-      text: "Temporal at h:1 is rate limiting PollActivityExecution: Workflow is busy.\\u001b[2J · still waiting since 21:00:03",
+      text: "server busy since 21:00:03, still waiting: Temporal at h:1 is rate limiting PollActivityExecution: Workflow is busy.\\u001b[2J",
       tone: "warn",
     });
     expect(
       progressLine({ server: { state: "noAnswer", since: "2026-12-01T21:00:03.000Z" }, trouble: true }, { now: NOW })
         ?.text,
-    ).toBe("no answer from the server · still waiting since 21:00:03");
+    ).toBe("no answer from the server since 21:00:03, still waiting");
   });
 });
