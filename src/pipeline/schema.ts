@@ -18,7 +18,7 @@ export interface SchemaValidator {
   errors?: ErrorObject[] | null;
 }
 
-let compiled: { validate: SchemaValidator; schema: Record<string, unknown>; generated: boolean } | undefined;
+let compiled: { validate: SchemaValidator; schema: Record<string, unknown> } | undefined;
 
 /** Path of specs/pipeline.schema.json, found from this module in src/ (tests) or dist/src/ (the binary). */
 export function pipelineSchemaPath(): string {
@@ -41,19 +41,14 @@ export function pipelineValidator(): SchemaValidator {
   return load().validate;
 }
 
-/** True when the pre-generated validator is in use (false means the schema was compiled at start-up). */
-export function usingGeneratedValidator(): boolean {
-  return load().generated;
-}
-
-function load(): { validate: SchemaValidator; schema: Record<string, unknown>; generated: boolean } {
+function load(): { validate: SchemaValidator; schema: Record<string, unknown> } {
   if (!compiled) {
     const text = readFileSync(pipelineSchemaPath(), "utf8");
     const schema = JSON.parse(text) as Record<string, unknown>;
     const fresh = generated.SCHEMA_SHA256 === createHash("sha256").update(text).digest("hex");
     const pregenerated = (generated as { validate?: SchemaValidator }).validate;
-    if (fresh && pregenerated) compiled = { validate: pregenerated, schema, generated: true };
-    else compiled = { validate: compileWithAjv(schema), schema, generated: false };
+    if (fresh && pregenerated) compiled = { validate: pregenerated, schema };
+    else compiled = { validate: compileWithAjv(schema), schema };
   }
   return compiled;
 }

@@ -10,9 +10,6 @@ export type { google as GoogleApi, temporal as TemporalApi } from "@temporalio/p
 /** temporal.api.workflowservice.v1: request and response messages. */
 export const wf = temporal.api.workflowservice.v1;
 export const enums = temporal.api.enums.v1;
-export const common = temporal.api.common.v1;
-export const failureApi = temporal.api.failure.v1;
-export const errordetails = temporal.api.errordetails.v1;
 
 /** The gRPC service name used in method paths. */
 export const WORKFLOW_SERVICE = "temporal.api.workflowservice.v1.WorkflowService";

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { decodeFailure, failureStatus } from "../../../src/temporal/failure.js";
 import { encodePayloads } from "../../../src/temporal/payloads.js";
-import { enums, failureApi, type TemporalApi } from "../../../src/temporal/proto.js";
+import { enums, type TemporalApi, temporal } from "../../../src/temporal/proto.js";
 import type { FailureInfo } from "../../../src/temporal/types.js";
+
+const failureApi = temporal.api.failure.v1;
 
 /** Encodes and decodes, so the test sees what protobufjs gives for bytes from the server. */
 function wire(failure: TemporalApi.api.failure.v1.IFailure) {

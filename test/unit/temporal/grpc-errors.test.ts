@@ -13,7 +13,9 @@ import {
   UnavailableError,
   UnimplementedError,
 } from "../../../src/temporal/grpc-errors.js";
-import { errordetails, google } from "../../../src/temporal/proto.js";
+import { google, temporal } from "../../../src/temporal/proto.js";
+
+const errordetails = temporal.api.errordetails.v1;
 
 const ctx = { method: "StartActivityExecution", address: "temporal.example:7233", namespace: "payments" };
 

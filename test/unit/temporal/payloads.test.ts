@@ -7,7 +7,9 @@ import {
   encodePayloads,
   payloadEncoding,
 } from "../../../src/temporal/payloads.js";
-import { common } from "../../../src/temporal/proto.js";
+import { temporal } from "../../../src/temporal/proto.js";
+
+const common = temporal.api.common.v1;
 
 /** Through the wire format, as the server would hand it back. */
 function viaWire(payload: ReturnType<typeof encodePayload>) {
