@@ -40,6 +40,9 @@ const FINAL: ReadonlySet<StepStatus> = new Set([
   "terminated",
 ]);
 
+/** Polls that must see a run's process gone with its manifest open before watch calls it stopped. */
+const STOPPED_POLLS = 3;
+
 /** Follows `manifest`'s run until it ends or `signal` aborts. */
 export async function followRun(
   client: TemporalClient,
@@ -70,6 +73,7 @@ export async function followRun(
   // Item counts by `<step>@<attempt>`: a recorded count never changes, so each is read until found.
   const counted = new Map<string, number>();
   const key = (s: { id: string; attempt: number }) => `${s.id}@${s.attempt}`;
+  let goneFor = 0;
   for (;;) {
     const read = await readManifest(client, manifest.runId);
     if (read.found && read.manifest) manifest = read.manifest;
@@ -79,6 +83,11 @@ export async function followRun(
       executions.filter((e) => e.status !== "running"),
     );
     const state = read.found ? runStateOf(read) : { state: "stopped" as const };
+    // An open manifest whose process is gone. Once, on a loaded machine, watch called a live run stopped
+    // this way (the cause was not found); a real stop is still reported, STOPPED_POLLS polls later.
+    const gone = state.state === "stopped" && read.found && (read.status === "running" || read.status === "paused");
+    goneFor = gone ? goneFor + 1 : 0;
+    const shown: RunStateName = gone && goneFor <= STOPPED_POLLS ? "in progress" : state.state;
     const uncounted = manifest.steps.filter((s) => s.forEach && !counted.has(key(s)));
     for (const [id, n] of await readItemCounts(client, manifest.runId, uncounted)) {
       const step = uncounted.find((s) => s.id === id);
@@ -86,11 +95,11 @@ export async function followRun(
     }
     const counts = new Map<string, number>();
     for (const s of manifest.steps) if (counted.has(key(s))) counts.set(s.id, counted.get(key(s)) as number);
-    for (const view of stepViews(manifest, executions, state.state, counts)) {
+    for (const view of stepViews(manifest, executions, shown, counts)) {
       const record = records.get(view.id);
       if (record) update(reporter, record, view, executions);
     }
-    const ended = state.state !== "in progress";
+    const ended = shown !== "in progress";
     if (ended) {
       for (const record of records.values()) {
         if (record.status === "pending" || record.status === "running") {

@@ -1,7 +1,8 @@
 /**
  * The whole run from its manifest, on the real server: `status` after a kill (steps not started, the
  * resume command, JSON valid against specs/status.schema.json), `--resume --from` rerunning exactly
- * the downstream set under new execution IDs, and `nxrun runs` listing the runs.
+ * the downstream set under new execution IDs, a forEach's items counted from the run's record, and
+ * `nxrun runs` listing the runs. test/e2e/runs/watch.test.ts has `nxrun watch`.
  */
 import type { ChildProcess } from "node:child_process";
 import { Ajv2020 } from "ajv/dist/2020.js";
@@ -9,7 +10,7 @@ import addFormats from "ajv-formats";
 import { afterAll, describe, expect, it } from "vitest";
 import statusSchema from "../../../specs/status.schema.json" with { type: "json" };
 import { clientOver, openRpc } from "../../../src/temporal/connect.js";
-import { runNxrun, stack, uniqueId, waitFor, waitForCount } from "../../support/e2e/harness.js";
+import { runNxrun, stack, uniqueId, waitForCount } from "../../support/e2e/harness.js";
 import { output, pipelineFile, runPipelineFile, stepOf } from "../../support/e2e/run-helpers.js";
 
 const client = clientOver(openRpc({ address: stack().address, namespace: stack().namespace }), "nxrun-e2e");
@@ -202,89 +203,5 @@ outputs:
     const text = await runNxrun(["runs", "--pipeline", name]);
     expect(text.stdout).toMatch(/^RUN ID\s+PIPELINE\s+STATE\s+STARTED\s+BY\s+DURATION$/m);
     expect(text.stdout).toMatch(new RegExp(`^${ok.runId}\\s+${name}\\s+completed\\s+`, "m"));
-  });
-});
-
-describe("nxrun watch", () => {
-  /** Starts `pipeline` in one process and watches it from another once its manifest is written. */
-  async function runAndWatch(pipeline: string, runId: string) {
-    const run = runNxrun(["run", pipeline, "--run-id", runId]);
-    await waitFor("the run's manifest", async () => (await runNxrun(["status", runId, "-o", "json"])).code === 0, {
-      timeoutMs: 30_000,
-      intervalMs: 200,
-    });
-    const watch = runNxrun(["watch", runId, "-o", "json"]);
-    return { run: await run, watch: await watch };
-  }
-
-  it("follows a run in another process to its end and exits 0 with it", async () => {
-    const runId = uniqueId("watched");
-    const { run, watch } = await runAndWatch(file(), runId);
-    expect(run.code, output(run)).toBe(0);
-    expect(watch.code, output(watch)).toBe(0);
-    const events = watch.stdout
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line) as { event: string; stepId?: string });
-    expect(events[0]?.event).toBe("runStart");
-    expect(events.at(-1)?.event).toBe("runEnd");
-    const ended = events.filter((e) => e.event === "stepEnd").map((e) => e.stepId);
-    expect(ended.sort()).toEqual(["a", "b", "c", "side"]);
-    const end = JSON.parse(watch.stdout.trim().split("\n").at(-1) as string) as { record: { outputs?: unknown } };
-    expect(end.record.outputs).toEqual({ v: "a-dflt-2000" });
-    // Read-only: the server has one execution per step, all completed by the running process.
-    await waitForCount("activity", `ActivityId STARTS_WITH '${runId}.' AND ExecutionStatus = 'Completed'`, 4);
-    await waitForCount("activity", `ActivityId STARTS_WITH '${runId}.'`, 4);
-  });
-
-  it("a forEach ends in watch only once all its items did, each of the N items reported", async () => {
-    const pipeline = pipelineFile(`
-nxrun: 1
-name: watched-fan
-defaults:
-  taskQueue: {{queue}}
-steps:
-  - id: fan
-    forEach: "{% [1..5] %}"
-    concurrency: 1
-    activity: sleepFor
-    input: { ms: 600 }
-`);
-    const runId = uniqueId("watchfan");
-    const { run, watch } = await runAndWatch(pipeline, runId);
-    expect(run.code, output(run)).toBe(0);
-    expect(watch.code, output(watch)).toBe(0);
-    const events = watch.stdout
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line) as { event: string; stepId?: string; record?: { items?: unknown[] } });
-    const fanEnd = events.findIndex((e) => e.event === "stepEnd" && e.stepId === "fan");
-    const itemEnds = events.flatMap((e, i) => (e.event === "itemEnd" && e.stepId === "fan" ? [i] : []));
-    expect(itemEnds).toHaveLength(5);
-    expect(Math.max(...itemEnds)).toBeLessThan(fanEnd);
-    expect(events[fanEnd]?.record?.items).toHaveLength(5);
-  });
-
-  it("exits 1 when the watched run fails", async () => {
-    const failing = pipelineFile(`
-nxrun: 1
-name: watched-failure
-defaults:
-  taskQueue: {{queue}}
-steps:
-  - id: wait
-    activity: sleepFor
-    input: { ms: 2500 }
-  - id: boom
-    needs: [wait]
-    activity: fail
-    input: { nonRetryable: true, message: "boom on purpose" }
-`);
-    const runId = uniqueId("watchfail");
-    const { run, watch } = await runAndWatch(failing, runId);
-    expect(run.code, output(run)).toBe(1);
-    expect(watch.code, output(watch)).toBe(1);
-    expect(watch.stdout).toContain("boom on purpose");
-    await waitForCount("activity", `ActivityId = '${runId}.boom' AND ExecutionStatus = 'Failed'`, 1);
   });
 });

@@ -3,7 +3,7 @@
  * Ink view in a real terminal (tmux) to the run's end, with the run's exit code, its steps, the
  * forEach's "n/N" and the run's outputs (masked by the run itself); in plain output; and Ctrl-C
  * (SIGINT from a process, C-c in tmux) stopping the watcher while the run goes on to complete.
- * test/e2e/runs/run-state.test.ts has the JSON form of watch and the status tests.
+ * The NDJSON form checks the events themselves; test/e2e/runs/run-state.test.ts has `status`.
  */
 import type { ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -16,8 +16,11 @@ afterAll(stopTmux);
 
 const SECRET = "s3cr3t-watch-value";
 const ITEMS = 5;
-// prepare -> fan (5 items, one at a time, 700 ms each) -> finish; the outputs hold the secret.
-const succeeding = () =>
+/**
+ * prepare -> fan (5 items, one at a time, `ms` each) -> finish; the outputs hold the secret. Where a
+ * test must catch the run mid-way, items take long enough for a watcher to start on a loaded machine.
+ */
+const succeeding = (ms = 700) =>
   pipelineFile(`
 nxrun: 1
 name: watched-tty
@@ -33,13 +36,27 @@ steps:
     forEach: "{% [1..${ITEMS}] %}"
     concurrency: 1
     activity: sleepFor
-    input: { ms: 700, after: "{% $steps.prepare.output.v %}" }
+    input: { ms: ${ms}, after: "{% $steps.prepare.output.v %}" }
   - id: finish
     activity: echo
     input: { total: "{% $sum($steps.fan.output.slept) %}", note: "{% $steps.prepare.output.v %}" }
 outputs:
   total: "{% $steps.finish.output.total %}"
   note: "{% $steps.finish.output.note %}"
+`);
+
+/** One 30 s step that a Ctrl-C of the run abandons (the run exits at once). */
+const long = () =>
+  pipelineFile(`
+nxrun: 1
+name: watched-long
+defaults:
+  taskQueue: {{queue}}
+steps:
+  - id: long
+    activity: sleepFor
+    cancellation: abandon
+    input: { ms: 30000 }
 `);
 
 const failing = () =>
@@ -59,13 +76,19 @@ steps:
 `);
 
 /** Starts `nxrun run pipeline` in its own process; resolves once its manifest is on the server. */
-async function startRun(pipeline: string, runId: string): Promise<{ done: Promise<NxrunResult> }> {
-  const done = runNxrun(["run", pipeline, "--run-id", runId], { env: { WATCH_TOKEN: SECRET } });
+async function startRun(pipeline: string, runId: string): Promise<{ done: Promise<NxrunResult>; child: ChildProcess }> {
+  let child: ChildProcess | undefined;
+  const done = runNxrun(["run", pipeline, "--run-id", runId], {
+    env: { WATCH_TOKEN: SECRET },
+    onSpawn: (spawned) => {
+      child = spawned;
+    },
+  });
   await waitFor("the run's manifest", async () => (await runNxrun(["status", runId, "-o", "json"])).code === 0, {
     timeoutMs: 30_000,
     intervalMs: 200,
   });
-  return { done };
+  return { done, child: child as ChildProcess };
 }
 
 const env = () => ({ TEMPORAL_ADDRESS: stack().address, TEMPORAL_NAMESPACE: stack().namespace });
@@ -86,7 +109,7 @@ async function allCompleted(runId: string, count: number): Promise<void> {
 describe("nxrun watch in the Ink view (tmux)", () => {
   it("follows a succeeding run to its end: its steps, n/N items, its masked outputs, exit 0", async () => {
     const runId = uniqueId("ttywatch");
-    const { done } = await startRun(succeeding(), runId);
+    const { done } = await startRun(succeeding(2000), runId);
     const session = "watch-ok";
     // The watcher's environment has no WATCH_TOKEN: the secret can only reach it through the server.
     const { exitFile } = startInTmux(session, ["watch", runId], env());
@@ -101,7 +124,7 @@ describe("nxrun watch in the Ink view (tmux)", () => {
     expect(end).toMatch(new RegExp(`✔ fan .*${ITEMS}/${ITEMS}`));
     expect(end).toMatch(/✔ finish/);
     expect(end).toMatch(/✔ Run completed/);
-    expect(end).toMatch(/^ {2}total = 3500$/m);
+    expect(end).toMatch(/^ {2}total = 10000$/m);
     expect(end).toContain('note = "token is ***"');
     expect(end).not.toContain(SECRET);
     const run = await done;
@@ -114,20 +137,22 @@ describe("nxrun watch in the Ink view (tmux)", () => {
     const { done } = await startRun(failing(), runId);
     const session = "watch-fail";
     const { exitFile } = startInTmux(session, ["watch", runId], env());
-    expect(await exitCodeOf(exitFile)).toBe("1");
+    const code = await exitCodeOf(exitFile);
     const end = pane(session);
+    const run = await done;
+    const st = await runNxrun(["status", runId]);
+    expect(code, `${end}\n${output(run)}\n${st.stdout}`).toBe("1");
+    expect(run.code, output(run)).toBe(1);
     expect(end).toMatch(/✔ wait/);
     expect(end).toMatch(/✖ boom/);
     expect(end).toContain("boom on purpose");
-    expect(end).toMatch(/✖ Run failed/);
-    const run = await done;
-    expect(run.code, output(run)).toBe(1);
+    expect(end, `${end}\n${output(run)}\n${st.stdout}`).toMatch(/✖ Run failed/);
     await waitForCount("activity", `ActivityId = '${runId}.boom' AND ExecutionStatus = 'Failed'`, 1);
   });
 
   it("C-c stops watching (exit 130) and the run goes on to complete", async () => {
     const runId = uniqueId("ttywatchint");
-    const { done } = await startRun(succeeding(), runId);
+    const { done } = await startRun(succeeding(2000), runId);
     const session = "watch-int";
     const { exitFile } = startInTmux(session, ["watch", runId], env());
     await paneShowing(session, new RegExp(`fan .*[0-3]/${ITEMS}`));
@@ -160,7 +185,7 @@ describe("nxrun watch, plain and by signal", () => {
 
   it("SIGINT stops watching (exit 130), never cancels: the run completes, every execution once", async () => {
     const runId = uniqueId("sigwatch");
-    const { done } = await startRun(succeeding(), runId);
+    const { done } = await startRun(succeeding(2000), runId);
     const watch = await runNxrun(["watch", runId, "-o", "plain"], {
       onSpawn: (child: ChildProcess) => {
         let sent = false;
@@ -183,5 +208,91 @@ describe("nxrun watch, plain and by signal", () => {
     };
     expect(status.run.state).toBe("completed");
     expect(status.run.steps.find((s) => s.id === "fan")).toMatchObject({ state: "completed", itemCount: ITEMS });
+  });
+});
+
+type Event = { event: string; stepId?: string; record?: { items?: unknown[]; outputs?: unknown } };
+const events = (stdout: string): Event[] =>
+  stdout
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as Event);
+
+describe("nxrun watch -o json", () => {
+  it("follows a run to its end: every step's end, each forEach item before the step, the outputs, exit 0", async () => {
+    const runId = uniqueId("jsonwatch");
+    const { done } = await startRun(succeeding(), runId);
+    const watch = await runNxrun(["watch", runId, "-o", "json"]);
+    expect(watch.code, output(watch)).toBe(0);
+    const all = events(watch.stdout);
+    expect(all[0]?.event).toBe("runStart");
+    expect(all.at(-1)?.event).toBe("runEnd");
+    expect(all.at(-1)?.record?.outputs).toEqual({ total: 3500, note: "token is ***" });
+    expect(all.filter((e) => e.event === "stepEnd").map((e) => e.stepId)).toEqual(["prepare", "fan", "finish"]);
+    // The forEach ends only after all of its items did, and its record lists all of them.
+    const fanEnd = all.findIndex((e) => e.event === "stepEnd" && e.stepId === "fan");
+    const itemEnds = all.flatMap((e, i) => (e.event === "itemEnd" && e.stepId === "fan" ? [i] : []));
+    expect(itemEnds).toHaveLength(ITEMS);
+    expect(Math.max(...itemEnds)).toBeLessThan(fanEnd);
+    expect(all[fanEnd]?.record?.items).toHaveLength(ITEMS);
+    expect(watch.stdout).not.toContain(SECRET);
+    const run = await done;
+    expect(run.code, output(run)).toBe(0);
+    // Read-only: one execution per step and item, all completed by the running process.
+    await allCompleted(runId, ITEMS + 2);
+  });
+
+  it("exits 1 when the watched run fails, with its failure", async () => {
+    const runId = uniqueId("watchfail");
+    const { done } = await startRun(failing(), runId);
+    const watch = await runNxrun(["watch", runId, "-o", "json"]);
+    const run = await done;
+    expect(run.code, output(run)).toBe(1);
+    expect(watch.code, output(watch)).toBe(1);
+    expect(watch.stdout).toContain("boom on purpose");
+    await waitForCount("activity", `ActivityId = '${runId}.boom' AND ExecutionStatus = 'Failed'`, 1);
+  });
+
+  it("exits 1 with the resume command when the watched run's nxrun is killed", async () => {
+    const runId = uniqueId("watchkill");
+    const { done, child } = await startRun(long(), runId);
+    const watch = await runNxrun(["watch", runId, "-o", "json"], {
+      onSpawn: (watcher: ChildProcess) => {
+        let sent = false;
+        watcher.stdout?.on("data", (chunk: Buffer) => {
+          if (!sent && chunk.toString().includes('"stepStart"')) {
+            sent = true;
+            child.kill("SIGKILL");
+          }
+        });
+      },
+    });
+    expect((await done).signal).toBe("SIGKILL");
+    expect(watch.code, output(watch)).toBe(1);
+    expect(watch.stderr).toContain(`run ${runId} stopped part-way`);
+    expect(watch.stderr).toContain(`resume it with: nxrun run `);
+    expect(watch.stderr).toContain(`--resume ${runId}`);
+  });
+
+  it("exits 130 when the watched run was interrupted (its own Ctrl-C)", async () => {
+    const runId = uniqueId("watchint");
+    const pipeline = long();
+    const { done, child } = await startRun(pipeline, runId);
+    const watch = await runNxrun(["watch", runId, "-o", "json"], {
+      onSpawn: (watcher: ChildProcess) => {
+        let sent = false;
+        watcher.stdout?.on("data", (chunk: Buffer) => {
+          // The run's own SIGINT once the watcher saw its step start: it abandons the step and exits 130.
+          if (!sent && chunk.toString().includes('"stepStart"')) {
+            sent = true;
+            child.kill("SIGINT");
+          }
+        });
+      },
+    });
+    const run = await done;
+    expect(run.code, output(run)).toBe(130);
+    expect(watch.code, output(watch)).toBe(130);
+    expect(events(watch.stdout).at(-1)?.event).toBe("runEnd");
   });
 });
