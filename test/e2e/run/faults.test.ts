@@ -1,18 +1,9 @@
 /** Faults end to end: what a user sees for an unknown endpoint, a queue nobody serves, a server restart. */
 import type { ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  createNexusEndpoint,
-  type DevServer,
-  startDevServer,
-  startWorker,
-  type WorkerProcess,
-} from "../../../scripts/dev-server.js";
+import { describe, expect, it } from "vitest";
 import { clientOver, openRpc } from "../../../src/temporal/connect.js";
-import { stack, uniqueId, waitFor } from "../../support/e2e/harness.js";
+import { uniqueId } from "../../support/e2e/harness.js";
+import { ownServer } from "../../support/e2e/own-server.js";
 import { output, pipelineFile, runPipelineFile, stepOf } from "../../support/e2e/run-helpers.js";
 
 describe.concurrent("faults", () => {
@@ -51,31 +42,14 @@ steps:
 });
 
 describe("a server restart mid-run", () => {
-  let server: DevServer;
-  let worker: WorkerProcess;
-  const taskQueue = "nxrun-restart";
-  beforeAll(async () => {
-    const dbFile = join(mkdtempSync(join(tmpdir(), "nxrun-restart-")), "temporal.db");
-    server = await startDevServer({ dbFile });
-    await createNexusEndpoint(server.address, { name: "nxrun-restart", taskQueue });
-    worker = await startWorker({
-      script: stack().workerScript,
-      address: server.address,
-      taskQueue,
-      env: { NXRUN_TEST_RECORDS: stack().recordsDir },
-    });
-  });
-  afterAll(async () => {
-    await worker?.stop();
-    await server?.stop();
-  });
+  const own = ownServer({ taskQueue: "nxrun-restart", restartable: true });
 
   it("is waited out and the run completes, each step executed once", async () => {
     const file = pipelineFile(`
 nxrun: 1
 name: restart
 defaults:
-  taskQueue: ${taskQueue}
+  taskQueue: ${own.taskQueue}
 steps:
   - id: before
     activity: echo
@@ -96,28 +70,17 @@ outputs:
     let child: ChildProcess | undefined;
     const running = runPipelineFile(file, [], {
       runId,
-      address: server.address,
+      address: own.server.address,
       onSpawn: (c) => (child = c),
       timeoutMs: 180_000,
     });
-    const client = clientOver(openRpc({ address: server.address, namespace: "default" }), "nxrun-e2e");
-    try {
-      await waitFor(
-        "`across` to start",
-        async () => (await client.activities.describe(`${runId}.across`)).status === "running",
-        {
-          timeoutMs: 60_000,
-        },
-      );
-    } finally {
-      client.close();
-    }
-    await server.restart({ downMs: 3000 });
+    await own.running(`${runId}.across`);
+    await own.server.restart({ downMs: 3000 });
     const result = await running;
     expect(child?.pid).toBeDefined();
     expect(result.code, output(result)).toBe(0);
     expect(result.report?.outputs).toEqual({ sum: 8001 });
-    const after = clientOver(openRpc({ address: server.address, namespace: "default" }), "nxrun-e2e");
+    const after = clientOver(openRpc({ address: own.server.address, namespace: "default" }), "nxrun-e2e");
     try {
       for (const step of ["before", "across", "after"]) {
         expect((await after.activities.describe(`${runId}.${step}`)).status).toBe("completed");

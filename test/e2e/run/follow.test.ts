@@ -10,19 +10,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  createNexusEndpoint,
-  type DevServer,
-  startDevServer,
-  startWorker,
-  type WorkerProcess,
-} from "../../../scripts/dev-server.js";
+import { afterAll, describe, expect, it } from "vitest";
 import eventsSchema from "../../../specs/events.schema.json" with { type: "json" };
 import reportSchema from "../../../specs/report.schema.json" with { type: "json" };
 import type { ProgressEvent, RunRecord } from "../../../src/engine/events.js";
-import { clientOver, openRpc } from "../../../src/temporal/connect.js";
 import { stack, uniqueId, waitFor, writePipeline } from "../../support/e2e/harness.js";
+import { ownServer } from "../../support/e2e/own-server.js";
 import { output, runPipelineFile, stepOf } from "../../support/e2e/run-helpers.js";
 import { paneShowing, startInTmux, stopTmux } from "../../support/e2e/tmux.js";
 
@@ -207,31 +200,14 @@ steps:
 });
 
 describe("a server killed and restarted mid-run, in every output mode", () => {
-  let server: DevServer;
-  let worker: WorkerProcess;
-  const taskQueue = "nxrun-follow-restart";
-  beforeAll(async () => {
-    const dbFile = join(mkdtempSync(join(tmpdir(), "nxrun-follow-restart-")), "temporal.db");
-    server = await startDevServer({ dbFile });
-    await createNexusEndpoint(server.address, { name: "nxrun-follow-restart", taskQueue });
-    worker = await startWorker({
-      script: stack().workerScript,
-      address: server.address,
-      taskQueue,
-      env: { NXRUN_TEST_RECORDS: stack().recordsDir },
-    });
-  }, 120_000);
-  afterAll(async () => {
-    await worker?.stop();
-    await server?.stop();
-  });
+  const own = ownServer({ taskQueue: "nxrun-follow-restart", restartable: true });
 
   it("says lost connection (since when) and reconnected, and the run completes", async () => {
     const file = writePipeline(`
 nxrun: 1
 name: restart-follow
 defaults:
-  taskQueue: ${taskQueue}
+  taskQueue: ${own.taskQueue}
 steps:
   - id: across
     activity: sleepFor
@@ -242,43 +218,28 @@ steps:
     const children: ChildProcess[] = [];
     const plain = runPipelineFile(file, ["-o", "plain"], {
       runId: ids.plain,
-      address: server.address,
+      address: own.server.address,
       onSpawn: (c) => children.push(c),
       timeoutMs: 180_000,
     });
     const json = runPipelineFile(file, ["-o", "json"], {
       runId: ids.json,
-      address: server.address,
+      address: own.server.address,
       onSpawn: (c) => children.push(c),
       timeoutMs: 180_000,
     });
     const session = uniqueId("lost");
     const { exitFile } = startInTmux(session, ["run", file, "--run-id", ids.tui], {
-      TEMPORAL_ADDRESS: server.address,
+      TEMPORAL_ADDRESS: own.server.address,
       TEMPORAL_NAMESPACE: "default",
     });
-    const client = clientOver(openRpc({ address: server.address, namespace: "default" }), "nxrun-e2e");
-    try {
-      for (const id of Object.values(ids)) {
-        await waitFor(
-          `${id}.across to start`,
-          async () => {
-            try {
-              return (await client.activities.describe(`${id}.across`)).status === "running";
-            } catch {
-              return false;
-            }
-          },
-          { timeoutMs: 60_000 },
-        );
-      }
-    } finally {
-      client.close();
-    }
-    const restarted = server.restart({ downMs: 5000 });
+    await own.running(...Object.values(ids).map((id) => `${id}.across`));
+    const restarted = own.server.restart({ downMs: 5000 });
     const lost = await paneShowing(
       session,
-      new RegExp(`⚠ lost connection to ${server.address.replace(/\./g, "\\.")}, retrying since \\d\\d:\\d\\d:\\d\\d`),
+      new RegExp(
+        `⚠ lost connection to ${own.server.address.replace(/\./g, "\\.")}, retrying since \\d\\d:\\d\\d:\\d\\d`,
+      ),
       30_000,
     );
     keep("lost-connection", lost);
