@@ -9,12 +9,12 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DevServer, startDevServer, startWorker, type WorkerProcess } from "../../../scripts/dev-server.js";
+import { afterAll, describe, expect, it } from "vitest";
 import eventsSchema from "../../../specs/events.schema.json" with { type: "json" };
 import reportSchema from "../../../specs/report.schema.json" with { type: "json" };
 import type { ProgressEvent } from "../../../src/engine/events.js";
-import { stack, uniqueId, waitFor, writePipeline } from "../../support/e2e/harness.js";
+import { uniqueId, waitFor, writePipeline } from "../../support/e2e/harness.js";
+import { ownServer } from "../../support/e2e/own-server.js";
 import { output, runPipelineFile, stepOf } from "../../support/e2e/run-helpers.js";
 import { paneShowing, startInTmux, stopTmux } from "../../support/e2e/tmux.js";
 
@@ -23,24 +23,9 @@ addFormats.default(ajv);
 ajv.addSchema(reportSchema);
 const validateEvent = ajv.compile(eventsSchema);
 
-const taskQueue = "nxrun-busy-server";
-let server: DevServer;
-let worker: WorkerProcess;
-
-beforeAll(async () => {
-  server = await startDevServer({ dynamicConfig: { "frontend.namespaceCount": 5 } });
-  worker = await startWorker({
-    script: stack().workerScript,
-    address: server.address,
-    taskQueue,
-    env: { NXRUN_TEST_RECORDS: stack().recordsDir },
-  });
-}, 120_000);
-afterAll(async () => {
-  stopTmux();
-  await worker?.stop();
-  await server?.stop();
-});
+const own = ownServer({ taskQueue: "nxrun-busy-server", dynamicConfig: { "frontend.namespaceCount": 5 } });
+const taskQueue = own.taskQueue;
+afterAll(stopTmux);
 
 const pipeline = () =>
   writePipeline(`
@@ -59,7 +44,10 @@ steps:
 
 describe("a server that says it is busy for longer than one call retries", () => {
   it("NDJSON: the run completes; items show the busy state (schema-valid) and then leave it", async () => {
-    const result = await runPipelineFile(pipeline(), ["-o", "json"], { address: server.address, timeoutMs: 120_000 });
+    const result = await runPipelineFile(pipeline(), ["-o", "json"], {
+      address: own.server.address,
+      timeoutMs: 120_000,
+    });
     expect(result.code, output(result)).toBe(0);
     expect(stepOf(result, "naps").status).toBe("completed");
     const events = result.stdout
@@ -82,7 +70,10 @@ describe("a server that says it is busy for longer than one call retries", () =>
   }, 150_000);
 
   it("plain: busy lines while it lasts, one per change, and the run completes", async () => {
-    const result = await runPipelineFile(pipeline(), ["-o", "plain"], { address: server.address, timeoutMs: 120_000 });
+    const result = await runPipelineFile(pipeline(), ["-o", "plain"], {
+      address: own.server.address,
+      timeoutMs: 120_000,
+    });
     expect(result.code, output(result)).toBe(0);
     const lines = result.stdout.split("\n").filter((l) => /\bbusy\b/.test(l) && /naps\[\d+\]/.test(l));
     expect(lines.length, output(result)).toBeGreaterThan(0);
@@ -97,7 +88,7 @@ describe("a server that says it is busy for longer than one call retries", () =>
   it("the Ink view (tmux): the forEach counts the items the server keeps waiting, and shows the worst", async () => {
     const session = uniqueId("busy");
     const { exitFile } = startInTmux(session, ["run", pipeline()], {
-      TEMPORAL_ADDRESS: server.address,
+      TEMPORAL_ADDRESS: own.server.address,
       TEMPORAL_NAMESPACE: "default",
     });
     const busy = await paneShowing(
