@@ -83,8 +83,11 @@ export async function followRun(
       executions.filter((e) => e.status !== "running"),
     );
     const state = read.found ? runStateOf(read) : { state: "stopped" as const };
-    // An open manifest whose process is gone. Once, on a loaded machine, watch called a live run stopped
-    // this way (the cause was not found); a real stop is still reported, STOPPED_POLLS polls later.
+    // An open manifest whose process is gone. A run that closes its manifest and exits between this
+    // poll's read and its process check (run-state.ts runStateOf) looks like that for one poll, and on a
+    // loaded machine watch once called a run stopped so (the one case seen was not explained further).
+    // So it takes STOPPED_POLLS polls in a row, each reading the manifest again; a real stop is still
+    // reported, a few seconds later.
     const gone = state.state === "stopped" && read.found && (read.status === "running" || read.status === "paused");
     goneFor = gone ? goneFor + 1 : 0;
     const shown: RunStateName = gone && goneFor <= STOPPED_POLLS ? "in progress" : state.state;
