@@ -86,7 +86,17 @@ export function stepViews(
     byStep.get(e.role.stepId)!.push(e);
   }
   const started = new Set(byStep.keys());
+  // A uses step has no execution of its own: its sub-steps' are its (`db.x`, `db[2].x`, `db@2.x`).
+  const nested = (step: ManifestStep, attempt?: number) =>
+    executions.filter((e) => e.role.role !== "compensation" && usesPathOf(e.role.stepId, step.id, attempt));
+  for (const step of manifest.steps) if (step.kind === "uses" && nested(step).length > 0) started.add(step.id);
   return manifest.steps.map((step) => {
+    if (step.kind === "uses") {
+      const followed = manifest.steps.some((s) => s.dependsOn.includes(step.id) && started.has(s.id));
+      // Of the current attempt of the uses step, and of each sub-step a --from db.x reran (db.x@2).
+      const now = nested(step, step.attempt).filter((e) => e.role.attempt === subAttempt(manifest, e.role.stepId));
+      return usesView(step, nested(step), now, runState, followed);
+    }
     const all = byStep.get(step.id) ?? [];
     const current = latestPerId(all.filter((e) => e.role.attempt === step.attempt));
     const itemCount = step.forEach ? itemCounts.get(step.id) : undefined;
@@ -208,5 +218,64 @@ export function runView(
       ? { resume: resumeCommand(manifest, connection) }
       : {}),
     steps: stepViews(manifest, executions, state, itemCounts),
+  };
+}
+
+/** The current attempt of a sub-step by its path (`db@2.x`, `db[1].x` are `db.x` in the manifest). */
+function subAttempt(manifest: RunManifest, stepId: string): number {
+  return manifest.subAttempts?.[stepId.replace(/@\d+(?=[.[])/g, "").replace(/\[\d+\]/g, "")] ?? 1;
+}
+
+/** Whether `stepId` names a step under uses step `usesId` (of its `attempt`, or any when undefined). */
+function usesPathOf(stepId: string, usesId: string, attempt?: number): boolean {
+  const match = /^([^.[@]+)(?:@(\d+))?[.[]/.exec(stepId);
+  if (match?.[1] !== usesId) return false;
+  return attempt === undefined || Number(match[2] ?? 1) === attempt;
+}
+
+/**
+ * A uses step's state from its sub-steps' executions of its current attempt. The manifest does not
+ * list a used pipeline's steps, so with all of them closed well the step is completed only when the
+ * run completed or a step after it started; before that it is still running (a next sub-step may not
+ * have started yet), and in a run that stopped there it was left part-way.
+ */
+function usesView(
+  step: ManifestStep,
+  all: readonly RunExecution[],
+  nestedNow: readonly RunExecution[],
+  runState: RunStateName,
+  followed: boolean,
+): StepView {
+  const current = latestPerId(nestedNow);
+  const base = { id: step.id, section: step.section, kind: step.kind, attempt: step.attempt, attempts: all.length };
+  const closed = runState === "completed" || runState === "failed" || runState === "canceled";
+  if (current.length === 0) return { ...base, state: closed ? "skipped" : "not started", executions: [] };
+  const running = current.some((e) => e.status === "running" || e.status === "paused");
+  const failed = current.filter((e) => CLOSED_FAILED.has(e.status));
+  const done = runState === "completed" || followed;
+  const state: StepState = running
+    ? "running"
+    : failed.length > 0
+      ? "failed"
+      : done
+        ? "completed"
+        : runState === "in progress"
+          ? "running"
+          : "failed";
+  const starts = current.map((e) => e.startTime?.getTime()).filter((t): t is number => t !== undefined);
+  const closes = current.map((e) => e.closeTime?.getTime()).filter((t): t is number => t !== undefined);
+  const first = starts.length > 0 ? Math.min(...starts) : undefined;
+  const last = state !== "running" && closes.length > 0 ? Math.max(...closes) : undefined;
+  const failure =
+    failed.find((e) => e.failureMessage)?.failureMessage ??
+    (state === "failed" ? "the run stopped inside its sub-pipeline" : undefined);
+  return {
+    ...base,
+    state,
+    ...(first === undefined ? {} : { startedAt: new Date(first).toISOString() }),
+    ...(last === undefined ? {} : { closedAt: new Date(last).toISOString() }),
+    ...(first !== undefined && last !== undefined ? { durationMs: last - first } : {}),
+    ...(failure === undefined ? {} : { failure }),
+    executions: current.map((e) => e.id),
   };
 }

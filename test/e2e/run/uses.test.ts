@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { clientOver, openRpc } from "../../../src/temporal/connect.js";
-import { handlerRecord, stack, uniqueId, waitForCount } from "../../support/e2e/harness.js";
+import { handlerRecord, runNxrun, stack, uniqueId, waitForCount } from "../../support/e2e/harness.js";
 import { output, runPipelineFile, stepOf } from "../../support/e2e/run-helpers.js";
 
 const client = clientOver(openRpc({ address: stack().address, namespace: stack().namespace }), "nxrun-e2e");
@@ -83,6 +83,14 @@ steps:
     for (const id of ["hello.shout", "hello.shout@2", "after", "after@2"])
       expect(await described(id)).toBe("completed");
     await waitForCount("activity", `ActivityId STARTS_WITH '${runId}.hello.greet'`, 1);
+    // nxrun status: the uses step's state and executions are its sub-steps' current ones.
+    const status = await runNxrun(["status", runId, "-o", "json"]);
+    expect(status.code, output(status)).toBe(0);
+    const hello = (
+      JSON.parse(status.stdout) as { run: { steps: Array<{ id: string; state: string; executions: string[] }> } }
+    ).run.steps.find((s) => s.id === "hello");
+    expect(hello?.state).toBe("completed");
+    expect(hello?.executions.sort()).toEqual([`${runId}.hello.greet`, `${runId}.hello.shout@2`]);
 
     // The manifest keeps hello.shout's attempt: a later resume reads @2 back, it does not fall back to the first.
     const again = await runPipelineFile(file, ["--resume", runId], { runId });

@@ -67,3 +67,81 @@ describe("a forEach step's state", () => {
     expect(fan([], "in progress")?.state).toBe("not started");
   });
 });
+
+describe("a uses step's state, from its sub-steps' executions", () => {
+  const usesManifest = (attempt = 1) =>
+    buildManifest(
+      {
+        ...loaded.pipeline,
+        steps: [
+          { ...loaded.pipeline.steps[0]!, id: "db", forEach: undefined, call: { kind: "uses" } as never },
+          { ...loaded.pipeline.steps[0]!, id: "after", forEach: undefined, dependsOn: ["db"] },
+        ],
+      },
+      { runId: "r", inputs: {}, compensate: true, concurrency: 4, attempts: new Map([["db", attempt]]) },
+    );
+  const sub = (stepId: string, status: ExecutionStatus, at = 1): RunExecution => ({
+    kind: "activity",
+    id: `r.${stepId}`,
+    runId: `t-${stepId}`,
+    status,
+    type: "Work",
+    startTime: new Date(1000 * at),
+    ...(status === "running" ? {} : { closeTime: new Date(1000 * at + 500) }),
+    role: { role: "step", stepId, attempt: 1 },
+  });
+  const view = (executions: RunExecution[], state: RunStateName, attempt = 1) =>
+    stepViews(usesManifest(attempt), executions, state)[0];
+
+  it("completed with the run: its sub-steps' executions are its own", () => {
+    const v = view([sub("db.create", "completed", 1), sub("db.migrate", "completed", 2)], "completed");
+    expect(v).toMatchObject({ id: "db", state: "completed", attempts: 2, executions: ["r.db.create", "r.db.migrate"] });
+    expect(v?.durationMs).toBe(1500);
+  });
+
+  it("running while a sub-step runs, or between sub-steps of a run in progress; completed once a step after it started", () => {
+    expect(view([sub("db.create", "completed"), sub("db.migrate", "running", 2)], "in progress")?.state).toBe(
+      "running",
+    );
+    expect(view([sub("db.create", "completed")], "in progress")?.state).toBe("running");
+    const after = { ...sub("after", "running", 3), id: "r.after", role: { role: "step", stepId: "after", attempt: 1 } };
+    expect(view([sub("db.create", "completed"), after as RunExecution], "in progress")?.state).toBe("completed");
+  });
+
+  it("failed with a failed sub-step; left part-way in a stopped run; skipped when none ran", () => {
+    expect(view([sub("db.create", "failed")], "failed")?.state).toBe("failed");
+    expect(view([sub("db.create", "completed")], "stopped")).toMatchObject({
+      state: "failed",
+      failure: "the run stopped inside its sub-pipeline",
+    });
+    expect(view([], "completed")?.state).toBe("skipped");
+  });
+
+  it("counts only its current attempt's sub-steps (db@2.x after --from db), forEach items' (db[1].x) too", () => {
+    const v = view(
+      [sub("db.create", "completed", 1), sub("db@2.create", "completed", 5), sub("db[1].x", "completed", 6)],
+      "completed",
+      2,
+    );
+    expect(v).toMatchObject({ state: "completed", attempts: 3, executions: ["r.db@2.create"] });
+    expect(view([sub("db[0].create", "completed"), sub("db[1].create", "completed")], "completed")?.executions).toEqual(
+      ["r.db[0].create", "r.db[1].create"],
+    );
+    expect(view([sub("dbx.create", "completed")], "completed")?.state).toBe("skipped");
+  });
+
+  it("a sub-step rerun with --from db.migrate: its current attempt only", () => {
+    const manifest = { ...usesManifest(), subAttempts: { "db.migrate": 2 } };
+    const rerun = {
+      ...sub("db.migrate", "completed", 4),
+      id: "r.db.migrate@2",
+      role: { role: "step" as const, stepId: "db.migrate", attempt: 2 },
+    };
+    const v = stepViews(
+      manifest,
+      [sub("db.create", "completed"), sub("db.migrate", "completed", 2), rerun],
+      "completed",
+    )[0];
+    expect(v).toMatchObject({ state: "completed", attempts: 3, executions: ["r.db.create", "r.db.migrate@2"] });
+  });
+});
