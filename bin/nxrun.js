@@ -1,6 +1,5 @@
 #!/usr/bin/env node
+import { exitWhenSettled } from "../dist/src/cli/exit-guard.js";
 import { main } from "../dist/src/cli/main.js";
 
-main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});
+exitWhenSettled(main(process.argv.slice(2)));
