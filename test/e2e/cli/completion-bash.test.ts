@@ -7,7 +7,13 @@
  */
 import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CompletionWorkspace, completionWorkspace, shellQuote } from "../../support/e2e/completion-workspace.js";
+import {
+  type CompletionWorkspace,
+  completionWorkspace,
+  shellInTmux,
+  shellQuote,
+  tabCompletesInTmux,
+} from "../../support/e2e/completion-workspace.js";
 import { paneShowing, stopTmux, tmux } from "../../support/e2e/tmux.js";
 
 let ws: CompletionWorkspace;
@@ -102,32 +108,10 @@ describe("nxrun completion bash", () => {
 
   it("completes on TAB in an interactive bash (tmux)", async () => {
     const session = "completion";
-    tmux(
-      "new-session",
-      "-d",
-      "-s",
-      session,
-      "-x",
-      "120",
-      "-y",
-      "20",
-      "-c",
-      ws.work,
-      `env -i PATH=${shellQuote(ws.env.PATH)} HOME=${shellQuote(ws.dir)} TERM=xterm PS1='$ ' bash --norc --noprofile`,
-    );
+    shellInTmux(ws, session, "PS1='$ ' bash --norc --noprofile");
     await paneShowing(session, /^\$$/m);
     tmux("send-keys", "-t", session, 'eval "$(nxrun completion bash)"', "Enter");
     await paneShowing(session, /completion bash\)"\n\$$/);
-    // The pane is read with trailing spaces trimmed: a typed Z shows whether TAB added a space.
-    tmux("send-keys", "-t", session, "nxrun check --format=gi", "Tab");
-    await paneShowing(session, "$ nxrun check --format=github");
-    tmux("send-keys", "-t", session, "Z");
-    await paneShowing(session, "$ nxrun check --format=github Z");
-    tmux("send-keys", "-t", session, "C-u", "nxrun deploy.yaml -i env", "Tab");
-    await paneShowing(session, "$ nxrun deploy.yaml -i environment=");
-    tmux("send-keys", "-t", session, "pr", "Tab");
-    await paneShowing(session, "$ nxrun deploy.yaml -i environment=production");
-    tmux("send-keys", "-t", session, "Z");
-    await paneShowing(session, "$ nxrun deploy.yaml -i environment=production Z");
+    await tabCompletesInTmux(session);
   });
 });

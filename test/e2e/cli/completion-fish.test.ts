@@ -10,8 +10,9 @@ import {
   type CompletionWorkspace,
   completionWorkspace,
   hasCommand,
-  shellQuote,
+  shellInTmux,
   shellSuite,
+  tabCompletesInTmux,
 } from "../../support/e2e/completion-workspace.js";
 import { paneShowing, stopTmux, tmux } from "../../support/e2e/tmux.js";
 
@@ -98,31 +99,9 @@ describe.skipIf(!suite.run)(suite.title, () => {
 
   it("completes on TAB in an interactive fish (tmux)", async () => {
     const session = "completion-fish";
-    tmux(
-      "new-session",
-      "-d",
-      "-s",
-      session,
-      "-x",
-      "120",
-      "-y",
-      "20",
-      "-c",
-      ws.work,
-      `env -i PATH=${shellQuote(ws.env.PATH)} HOME=${shellQuote(ws.dir)} TERM=xterm fish --no-config`,
-    );
+    shellInTmux(ws, session, "fish --no-config");
     tmux("send-keys", "-t", session, "function fish_prompt; echo '$ '; end; nxrun completion fish | source", "Enter");
     await paneShowing(session, /^\$$/m);
-    // The pane is read with trailing spaces trimmed: a typed Z shows whether TAB added a space.
-    tmux("send-keys", "-t", session, "C-u", "nxrun check --format=gi", "Tab");
-    await paneShowing(session, "$ nxrun check --format=github");
-    tmux("send-keys", "-t", session, "Z");
-    await paneShowing(session, "$ nxrun check --format=github Z");
-    tmux("send-keys", "-t", session, "C-u", "nxrun deploy.yaml -i env", "Tab");
-    await paneShowing(session, "$ nxrun deploy.yaml -i environment=");
-    tmux("send-keys", "-t", session, "pr", "Tab");
-    await paneShowing(session, "$ nxrun deploy.yaml -i environment=production");
-    tmux("send-keys", "-t", session, "Z");
-    await paneShowing(session, "$ nxrun deploy.yaml -i environment=production Z");
+    await tabCompletesInTmux(session);
   });
 });

@@ -13,8 +13,9 @@ import {
   type CompletionWorkspace,
   completionWorkspace,
   hasCommand,
-  shellQuote,
+  shellInTmux,
   shellSuite,
+  tabCompletesInTmux,
 } from "../../support/e2e/completion-workspace.js";
 import { paneShowing, stopTmux, tmux } from "../../support/e2e/tmux.js";
 
@@ -90,19 +91,7 @@ describe.skipIf(!suite.run)(suite.title, () => {
 
   it("completes on TAB in an interactive zsh (tmux)", async () => {
     const session = "completion-zsh";
-    tmux(
-      "new-session",
-      "-d",
-      "-s",
-      session,
-      "-x",
-      "120",
-      "-y",
-      "20",
-      "-c",
-      ws.work,
-      `env -i PATH=${shellQuote(ws.env.PATH)} HOME=${shellQuote(ws.dir)} TERM=xterm PS1='$ ' zsh -f`,
-    );
+    shellInTmux(ws, session, "PS1='$ ' zsh -f");
     await paneShowing(session, /^\$$/m);
     tmux(
       "send-keys",
@@ -112,16 +101,6 @@ describe.skipIf(!suite.run)(suite.title, () => {
       "Enter",
     );
     await paneShowing(session, /completion zsh\)"\n\$$/);
-    // The pane is read with trailing spaces trimmed: a typed Z shows whether TAB added a space.
-    tmux("send-keys", "-t", session, "nxrun check --format=gi", "Tab");
-    await paneShowing(session, "$ nxrun check --format=github");
-    tmux("send-keys", "-t", session, "Z");
-    await paneShowing(session, "$ nxrun check --format=github Z");
-    tmux("send-keys", "-t", session, "C-u", "nxrun deploy.yaml -i env", "Tab");
-    await paneShowing(session, "$ nxrun deploy.yaml -i environment=");
-    tmux("send-keys", "-t", session, "pr", "Tab");
-    await paneShowing(session, "$ nxrun deploy.yaml -i environment=production");
-    tmux("send-keys", "-t", session, "Z");
-    await paneShowing(session, "$ nxrun deploy.yaml -i environment=production Z");
+    await tabCompletesInTmux(session);
   });
 });

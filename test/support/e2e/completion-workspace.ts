@@ -10,6 +10,7 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO } from "../../../scripts/dev-server.js";
+import { paneShowing, tmux } from "./tmux.js";
 
 export interface CompletionWorkspace {
   dir: string;
@@ -71,4 +72,28 @@ export function shellSuite(shell: string): { run: boolean; title: string } {
 
 export function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Starts `shell` (its command line) in tmux session `session`, in the workspace, with nothing of the machine's setup. */
+export function shellInTmux(ws: CompletionWorkspace, session: string, shell: string): void {
+  const env = `env -i PATH=${shellQuote(ws.env.PATH)} HOME=${shellQuote(ws.dir)} TERM=xterm`;
+  tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "20", "-c", ws.work, `${env} ${shell}`);
+}
+
+/**
+ * Types into a shell whose completion is loaded and whose prompt is `$ `: a flag choice and an input
+ * name, each completed by TAB, read off the screen. The pane is read with trailing spaces trimmed, so
+ * a typed Z shows whether TAB added a space.
+ */
+export async function tabCompletesInTmux(session: string): Promise<void> {
+  tmux("send-keys", "-t", session, "C-u", "nxrun check --format=gi", "Tab");
+  await paneShowing(session, "$ nxrun check --format=github");
+  tmux("send-keys", "-t", session, "Z");
+  await paneShowing(session, "$ nxrun check --format=github Z");
+  tmux("send-keys", "-t", session, "C-u", "nxrun deploy.yaml -i env", "Tab");
+  await paneShowing(session, "$ nxrun deploy.yaml -i environment=");
+  tmux("send-keys", "-t", session, "pr", "Tab");
+  await paneShowing(session, "$ nxrun deploy.yaml -i environment=production");
+  tmux("send-keys", "-t", session, "Z");
+  await paneShowing(session, "$ nxrun deploy.yaml -i environment=production Z");
 }
