@@ -3,7 +3,7 @@
 // terminal, plain lines, NDJSON events, run.json and JUnit. The secret is masked in place: the text
 // around it is kept ("rejected key ***"). The same runs check the real engine's events and report against
 // specs/events.schema.json and specs/report.schema.json, and the JUnit file with a JUnit parser.
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
@@ -12,8 +12,8 @@ import { parse } from "junit2json";
 import { afterAll, describe, expect, it } from "vitest";
 import eventsSchema from "../../specs/events.schema.json" with { type: "json" };
 import reportSchema from "../../specs/report.schema.json" with { type: "json" };
-import { runNxrun, stack, uniqueId, waitFor, writePipeline } from "../support/e2e/harness.js";
-import { pane, startInTmux, stopTmux } from "../support/e2e/tmux.js";
+import { runNxrun, stack, uniqueId, writePipeline } from "../support/e2e/harness.js";
+import { exitCodeInTmux, pane, startInTmux, stopTmux } from "../support/e2e/tmux.js";
 
 afterAll(stopTmux);
 
@@ -117,8 +117,9 @@ describe("a run that uses a secret", () => {
       TEMPORAL_NAMESPACE: stack().namespace,
       NX_E2E_TOKEN: SECRET,
     });
-    await waitFor("nxrun to exit", () => existsSync(exitFile), { timeoutMs: 60_000 });
+    const code = await exitCodeInTmux(exitFile);
     const screen = pane("secrets");
+    expect(code, screen).toBe("0");
     expect(screen).not.toContain(SECRET);
     expect(screen).toContain("AuthRejected (non-retryable): rejected key ***");
     expect(screen).toContain('echoed = "Bearer ***"');

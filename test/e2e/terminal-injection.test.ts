@@ -4,13 +4,13 @@
 // and (through an expression) as a confirm prompt. On a terminal (plain lines; the Ink view in tmux,
 // its raw bytes logged) none of those characters arrives raw and the escaped form is shown; the
 // NDJSON events and run.json carry the exact text.
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runNxrun, stack, waitFor, writePipeline } from "../support/e2e/harness.js";
+import { runNxrun, stack, writePipeline } from "../support/e2e/harness.js";
 import { output } from "../support/e2e/run-helpers.js";
-import { pane, paneShowing, startInTmux, stopTmux, tmux } from "../support/e2e/tmux.js";
+import { exitCodeInTmux, pane, paneShowing, startInTmux, stopTmux, tmux } from "../support/e2e/tmux.js";
 import { HOSTILE, HOSTILE_CHARACTERS, HOSTILE_SHOWN } from "../workers/hostile-text.js";
 
 afterAll(stopTmux);
@@ -105,14 +105,14 @@ describe("text from a worker that tries to drive the terminal", () => {
     const prompt = await paneShowing("hostile", "(y/n)", 60_000);
     expect(prompt).toContain(`Ship ${HOSTILE_SHOWN.slice(0, 40)}`);
     tmux("send-keys", "-t", "hostile", "y");
-    await waitFor("nxrun to exit", () => existsSync(exitFile), { timeoutMs: 60_000 });
+    const code = await exitCodeInTmux(exitFile);
     const screen = pane("hostile");
     expect(screen.split("\n")[0], screen).toBe(banner);
     expect(screen).toContain(`message ${HOSTILE_SHOWN}`.slice(0, 60));
     expect(screen).toContain("HostileFailure");
     expect(screen).toContain("safe\\rEVIL");
     expect(screen).toContain('said = "clip\\u001b]52;c;aGk=\\u0007');
-    expect(readFileSync(exitFile, "utf8").trim(), screen).toBe("0");
+    expect(code, screen).toBe("0");
 
     const bytes = readFileSync(rawLog);
     const raw = bytes.toString("latin1");

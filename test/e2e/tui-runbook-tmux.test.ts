@@ -2,12 +2,12 @@
 // test worker: a `uses` step's sub-steps drawn under it, a repeat's "check n/limit, next in N s, last
 // output ..." line, a repeated forEach's items polling, and a wait's countdown. Frames of the same
 // lines: test/unit/report/tui-runbook.test.tsx.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { stack, uniqueId, waitFor } from "../support/e2e/harness.js";
-import { pane, paneShowing, startInTmux, stopTmux } from "../support/e2e/tmux.js";
+import { stack, uniqueId } from "../support/e2e/harness.js";
+import { exitCodeInTmux, pane, paneShowing, startInTmux, stopTmux } from "../support/e2e/tmux.js";
 
 afterAll(stopTmux);
 
@@ -88,9 +88,9 @@ steps:
     expect(waiting).toMatch(/✔ db\.migrate/);
     expect(waiting).not.toContain("polling");
 
-    await waitFor("nxrun to exit", () => existsSync(exitFile), { timeoutMs: 60_000 });
+    const code = await exitCodeInTmux(exitFile);
     const end = pane(session);
-    expect(readFileSync(exitFile, "utf8").trim(), end).toBe("0");
+    expect(code, end).toBe("0");
     expect(end).toMatch(/✔ settle/);
     expect(end).toMatch(/↻ check 3\/20, last output \{"healthy":true,"call":3\}/);
   });

@@ -2,11 +2,11 @@
 // turned into SIGINT by the terminal) against the real server and test worker. The test reads the pane
 // as a person would, sends Ctrl-C once and then again, and checks what the screen said each time.
 // Set NXRUN_CAPTURE_DIR to keep the pane captures (docs/tui-*.txt are made this way).
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { stack, uniqueId, waitFor, writePipeline } from "../support/e2e/harness.js";
-import { pane, paneShowing, startInTmux, stopTmux, tmux } from "../support/e2e/tmux.js";
+import { stack, uniqueId, writePipeline } from "../support/e2e/harness.js";
+import { exitCodeInTmux, pane, paneShowing, startInTmux, stopTmux, tmux } from "../support/e2e/tmux.js";
 
 afterAll(stopTmux);
 
@@ -77,10 +77,10 @@ steps:
     expect(cancelling).toMatch(/left +abandon +abandoning/);
 
     tmux("send-keys", "-t", session, "C-c");
-    await waitFor("nxrun to exit", () => existsSync(exitFile), { timeoutMs: 30_000 });
+    const code = await exitCodeInTmux(exitFile, 30_000);
     const end = pane(session);
     keep("terminated", end);
-    expect(readFileSync(exitFile, "utf8").trim()).toBe("130");
+    expect(code).toBe("130");
     expect(end).toMatch(/Terminating \d+ executions? nxrun was waiting on|☠ work|terminated/);
   });
 
@@ -102,10 +102,10 @@ steps:
 `);
     const session = "failure";
     const { exitFile } = startInTmux(session, [file], env());
-    await waitFor("nxrun to exit", () => existsSync(exitFile), { timeoutMs: 60_000 });
+    const code = await exitCodeInTmux(exitFile);
     const end = pane(session);
     keep("failure", end);
-    expect(readFileSync(exitFile, "utf8").trim()).toBe("1");
+    expect(code).toBe("1");
     expect(end).toMatch(/✖ broken/);
     expect(end).toContain("MigrationFailed (non-retryable): the database refused the migration");
     expect(end).toContain("↳ caused by QuotaError (non-retryable): disk quota exceeded");
@@ -130,8 +130,8 @@ steps:
       ...env(),
       FORCE_HYPERLINK: "0",
     });
-    await waitFor("nxrun to exit", () => existsSync(exitFile), { timeoutMs: 60_000 });
-    expect(readFileSync(exitFile, "utf8").trim()).toBe("1");
+    const code = await exitCodeInTmux(exitFile);
+    expect(code).toBe("1");
     // -J joins the lines the terminal wrapped: the URL is one line of output, longer than the pane.
     const joined = tmux("capture-pane", "-p", "-J", "-t", session);
     expect(joined).toMatch(/✖ broken/);
@@ -165,9 +165,9 @@ outputs:
     keep("confirm", asking);
     expect(asking).toContain("y/n to answer");
     tmux("send-keys", "-t", session, "y");
-    await waitFor("nxrun to exit", () => existsSync(exitFile), { timeoutMs: 30_000 });
+    const code = await exitCodeInTmux(exitFile, 30_000);
     const end = pane(session);
-    expect(readFileSync(exitFile, "utf8").trim()).toBe("0");
+    expect(code).toBe("0");
     expect(end).toMatch(/✔ approve/);
     expect(end).toMatch(/✔ ship/);
     expect(end).toContain('result = "shipped"');
@@ -192,9 +192,9 @@ steps:
     const { exitFile } = startInTmux(session, [file], env());
     await paneShowing(session, "Ship it? (y/n)");
     tmux("send-keys", "-t", session, "C-c");
-    await waitFor("nxrun to exit", () => existsSync(exitFile), { timeoutMs: 30_000 });
+    const code = await exitCodeInTmux(exitFile, 30_000);
     const end = pane(session);
-    expect(readFileSync(exitFile, "utf8").trim()).toBe("130");
+    expect(code).toBe("130");
     expect(end).not.toMatch(/✔ ship/);
     expect(end).toMatch(/⊘ approve/);
     expect(end).not.toContain("ConfirmDeclined");

@@ -5,7 +5,7 @@
 // limit exceeded" until the first ones close. Awaiting a known execution keeps trying
 // (src/temporal/retry-rule.ts), so the run completes, and the busy state shows while it lasts.
 
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
@@ -13,10 +13,10 @@ import { afterAll, describe, expect, it } from "vitest";
 import eventsSchema from "../../../specs/events.schema.json" with { type: "json" };
 import reportSchema from "../../../specs/report.schema.json" with { type: "json" };
 import type { ProgressEvent } from "../../../src/engine/events.js";
-import { uniqueId, waitFor, writePipeline } from "../../support/e2e/harness.js";
+import { uniqueId, writePipeline } from "../../support/e2e/harness.js";
 import { ownServer } from "../../support/e2e/own-server.js";
 import { output, runPipelineFile, stepOf } from "../../support/e2e/run-helpers.js";
-import { paneShowing, startInTmux, stopTmux } from "../../support/e2e/tmux.js";
+import { exitCodeInTmux, paneShowing, startInTmux, stopTmux } from "../../support/e2e/tmux.js";
 
 const ajv = new Ajv2020({ allErrors: true, strict: true });
 addFormats.default(ajv);
@@ -99,12 +99,6 @@ describe("a server that says it is busy for longer than one call retries", () =>
     // Set NXRUN_CAPTURE_DIR to keep the capture (docs/tui-busy.txt is made this way).
     if (process.env.NXRUN_CAPTURE_DIR) writeFileSync(join(process.env.NXRUN_CAPTURE_DIR, "tui-busy.txt"), `${busy}\n`);
     await paneShowing(session, /Run completed/, 90_000);
-    await waitFor("nxrun to exit", () => {
-      try {
-        return readFileSync(exitFile, "utf8").trim() === "0";
-      } catch {
-        return false;
-      }
-    });
+    expect(await exitCodeInTmux(exitFile, 30_000)).toBe("0");
   }, 150_000);
 });

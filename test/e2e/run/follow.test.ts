@@ -14,10 +14,10 @@ import { afterAll, describe, expect, it } from "vitest";
 import eventsSchema from "../../../specs/events.schema.json" with { type: "json" };
 import reportSchema from "../../../specs/report.schema.json" with { type: "json" };
 import type { ProgressEvent, RunRecord } from "../../../src/engine/events.js";
-import { stack, uniqueId, waitFor, writePipeline } from "../../support/e2e/harness.js";
+import { stack, uniqueId, writePipeline } from "../../support/e2e/harness.js";
 import { ownServer } from "../../support/e2e/own-server.js";
 import { output, runPipelineFile, stepOf } from "../../support/e2e/run-helpers.js";
-import { paneShowing, startInTmux, stopTmux } from "../../support/e2e/tmux.js";
+import { exitCodeInTmux, paneShowing, startInTmux, stopTmux } from "../../support/e2e/tmux.js";
 
 const ajv = new Ajv2020({ allErrors: true, strict: true });
 addFormats.default(ajv);
@@ -189,13 +189,7 @@ steps:
     await paneShowing(session, /heartbeat for \d+ s \(timeout 10 s\)|no heartbeat/, 30_000);
     const done = await paneShowing(session, /Run (completed|failed)/, 90_000);
     keep("trouble-done", done);
-    await waitFor("nxrun to exit", () => {
-      try {
-        return readFileSync(exitFile, "utf8").trim() === "0";
-      } catch {
-        return false;
-      }
-    });
+    expect(await exitCodeInTmux(exitFile, 30_000)).toBe("0");
   }, 180_000);
 });
 
@@ -270,17 +264,7 @@ steps:
     const end = events.at(-1) as unknown as { record: RunRecord };
     expect(end.record.status).toBe("completed");
 
-    await waitFor(
-      "the Ink run to exit",
-      () => {
-        try {
-          return readFileSync(exitFile, "utf8").trim() === "0";
-        } catch {
-          return false;
-        }
-      },
-      { timeoutMs: 60_000 },
-    );
+    expect(await exitCodeInTmux(exitFile)).toBe("0");
     expect(children).toHaveLength(2);
   }, 240_000);
 });

@@ -6,11 +6,10 @@
  * The NDJSON form checks the events themselves; test/e2e/runs/run-state.test.ts has `status`.
  */
 import type { ChildProcess } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { type NxrunResult, runNxrun, stack, uniqueId, waitFor, waitForCount } from "../../support/e2e/harness.js";
 import { output, pipelineFile } from "../../support/e2e/run-helpers.js";
-import { pane, paneShowing, startInTmux, stopTmux, tmux } from "../../support/e2e/tmux.js";
+import { exitCodeInTmux, pane, paneShowing, startInTmux, stopTmux, tmux } from "../../support/e2e/tmux.js";
 
 afterAll(stopTmux);
 
@@ -93,13 +92,6 @@ async function startRun(pipeline: string, runId: string): Promise<{ done: Promis
 
 const env = () => ({ TEMPORAL_ADDRESS: stack().address, TEMPORAL_NAMESPACE: stack().namespace });
 
-async function exitCodeOf(exitFile: string): Promise<string> {
-  await waitFor("watch to exit", () => existsSync(exitFile) && readFileSync(exitFile, "utf8").trim() !== "", {
-    timeoutMs: 60_000,
-  });
-  return readFileSync(exitFile, "utf8").trim();
-}
-
 /** The server's own record: every execution of the run completed, one per ID. */
 async function allCompleted(runId: string, count: number): Promise<void> {
   await waitForCount("activity", `ActivityId STARTS_WITH '${runId}.' AND ExecutionStatus = 'Completed'`, count);
@@ -118,7 +110,7 @@ describe("nxrun watch in the Ink view (tmux)", () => {
     expect(progress).toMatch(/✔ prepare/);
     expect(progress).toContain("Ctrl-C to stop watching (the run goes on)");
     expect(progress).not.toContain("Ctrl-C to cancel");
-    expect(await exitCodeOf(exitFile)).toBe("0");
+    expect(await exitCodeInTmux(exitFile)).toBe("0");
     const end = pane(session);
     expect(end).toMatch(/✔ prepare/);
     expect(end).toMatch(new RegExp(`✔ fan .*${ITEMS}/${ITEMS}`));
@@ -137,7 +129,7 @@ describe("nxrun watch in the Ink view (tmux)", () => {
     const { done } = await startRun(failing(), runId);
     const session = "watch-fail";
     const { exitFile } = startInTmux(session, ["watch", runId], env());
-    const code = await exitCodeOf(exitFile);
+    const code = await exitCodeInTmux(exitFile);
     const end = pane(session);
     const run = await done;
     const st = await runNxrun(["status", runId]);
@@ -157,7 +149,7 @@ describe("nxrun watch in the Ink view (tmux)", () => {
     const { exitFile } = startInTmux(session, ["watch", runId], env());
     await paneShowing(session, new RegExp(`fan .*[0-3]/${ITEMS}`));
     tmux("send-keys", "-t", session, "C-c");
-    expect(await exitCodeOf(exitFile)).toBe("130");
+    expect(await exitCodeInTmux(exitFile)).toBe("130");
     expect(pane(session)).toContain(`stopped watching run ${runId}; the run itself goes on`);
     const run = await done;
     expect(run.code, output(run)).toBe(0);

@@ -3,7 +3,7 @@
  * process's own (so no one else's tmux is touched), read back with capture-pane as a person would see it.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO } from "../../../scripts/dev-server.js";
@@ -52,6 +52,25 @@ export function startInTmux(
     writeFileSync(gate, "");
   }
   return { exitFile };
+}
+
+/**
+ * Waits for nxrun started by startInTmux to exit and returns its exit code as the shell wrote it
+ * ("0", "1", "130"). The shell creates the file before it writes the code, so an empty file is
+ * not an exit yet.
+ */
+export async function exitCodeInTmux(exitFile: string, timeoutMs = 60_000): Promise<string> {
+  return waitFor(
+    "nxrun in tmux to exit",
+    () => {
+      try {
+        return readFileSync(exitFile, "utf8").trim() || undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    { timeoutMs },
+  );
 }
 
 export function pane(session: string): string {
