@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { clientOver, openRpc } from "../../../src/temporal/connect.js";
 import { handlerRecord, runNxrun, stack, uniqueId, waitForCount } from "../../support/e2e/harness.js";
-import { output, runPipelineFile, stepOf } from "../../support/e2e/run-helpers.js";
+import { output, type RunResult, runPipelineFile, stepOf } from "../../support/e2e/run-helpers.js";
 
 const client = clientOver(openRpc({ address: stack().address, namespace: stack().namespace }), "nxrun-e2e");
 afterAll(() => client.close());
@@ -43,10 +43,24 @@ outputs:
   greeting: "{% $steps.shout.output.text %}"
 `;
 
+/** A pipeline that uses ./greeter.yaml (GREETER), written beside it; returns its path. */
+const usingGreeter = (main: string): string => files({ "main.yaml": main, "greeter.yaml": GREETER });
+
+/** The server's own record: each of the run's executions `<runId>.<id>` completed. */
+async function completedOnServer(runId: string, ids: string[]): Promise<void> {
+  for (const id of ids) expect((await client.activities.describe(`${runId}.${id}`)).status, id).toBe("completed");
+}
+
+/** Runs the pipeline and expects exit 0. */
+async function runsToCompletion(file: string, args: string[] = [], runId?: string): Promise<RunResult> {
+  const result = await runPipelineFile(file, args, runId ? { runId } : {});
+  expect(result.code, output(result)).toBe(0);
+  return result;
+}
+
 describe.concurrent("uses", () => {
   it("--from a step inside a sub-pipeline reruns it and what follows, inside and out; --from the uses step reruns all of it", async () => {
-    const file = files({
-      "main.yaml": `
+    const file = usingGreeter(`
 nxrun: 1
 name: uses-from
 steps:
@@ -61,18 +75,13 @@ steps:
     activity: echo
     taskQueue: {{queue}}
     input: aside
-`,
-      "greeter.yaml": GREETER,
-    });
+`);
     const runId = uniqueId("usesfrom");
-    const first = await runPipelineFile(file, [], { runId });
-    expect(first.code, output(first)).toBe(0);
-    const described = async (id: string) => (await client.activities.describe(`${runId}.${id}`)).status;
+    await runsToCompletion(file, [], runId);
 
     // hello.shout and after run again under new IDs; hello.greet and aside are read back.
-    const inside = await runPipelineFile(file, ["--resume", runId, "--from", "hello.shout"], { runId });
-    expect(inside.code, output(inside)).toBe(0);
-    const idOf = (result: typeof inside, step: string) => stepOf(result, step).execution?.executionId;
+    const inside = await runsToCompletion(file, ["--resume", runId, "--from", "hello.shout"], runId);
+    const idOf = (result: RunResult, step: string) => stepOf(result, step).execution?.executionId;
     expect(idOf(inside, "hello.shout")).toBe(`${runId}.hello.shout@2`);
     expect(idOf(inside, "after")).toBe(`${runId}.after@2`);
     expect(idOf(inside, "hello.greet")).toBe(`${runId}.hello.greet`);
@@ -80,8 +89,7 @@ steps:
     expect(stepOf(inside, "aside").reused).toBe(true);
     expect(stepOf(inside, "hello.shout").reused).not.toBe(true);
     expect(stepOf(inside, "after").output).toEqual({ got: "HELLO, GRACE!!" });
-    for (const id of ["hello.shout", "hello.shout@2", "after", "after@2"])
-      expect(await described(id)).toBe("completed");
+    await completedOnServer(runId, ["hello.shout", "hello.shout@2", "after", "after@2"]);
     await waitForCount("activity", `ActivityId STARTS_WITH '${runId}.hello.greet'`, 1);
     // nxrun status: the uses step's state and executions are its sub-steps' current ones.
     const status = await runNxrun(["status", runId, "-o", "json"]);
@@ -93,18 +101,16 @@ steps:
     expect(hello?.executions.sort()).toEqual([`${runId}.hello.greet`, `${runId}.hello.shout@2`]);
 
     // The manifest keeps hello.shout's attempt: a later resume reads @2 back, it does not fall back to the first.
-    const again = await runPipelineFile(file, ["--resume", runId], { runId });
-    expect(again.code, output(again)).toBe(0);
+    const again = await runsToCompletion(file, ["--resume", runId], runId);
     expect(idOf(again, "hello.shout")).toBe(`${runId}.hello.shout@2`);
     expect(stepOf(again, "hello.shout").reused).toBe(true);
 
     // --from the uses step: every sub-step runs afresh under its new key.
-    const whole = await runPipelineFile(file, ["--resume", runId, "--from", "hello"], { runId });
-    expect(whole.code, output(whole)).toBe(0);
+    const whole = await runsToCompletion(file, ["--resume", runId, "--from", "hello"], runId);
     expect(idOf(whole, "hello.greet")).toBe(`${runId}.hello@2.greet`);
     expect(idOf(whole, "hello.shout")).toBe(`${runId}.hello@2.shout`);
     expect(idOf(whole, "after")).toBe(`${runId}.after@3`);
-    for (const id of ["hello@2.greet", "hello@2.shout"]) expect(await described(id)).toBe("completed");
+    await completedOnServer(runId, ["hello@2.greet", "hello@2.shout"]);
 
     const unknown = await runPipelineFile(file, ["--resume", runId, "--from", "hello.nope"], { runId });
     expect(unknown.code, output(unknown)).toBe(2);
@@ -113,8 +119,7 @@ steps:
   });
 
   it("runs a sub-pipeline as one step: its outputs are the step's output, its executions are <run>.<step>.<substep>", async () => {
-    const file = files({
-      "main.yaml": `
+    const file = usingGreeter(`
 nxrun: 1
 name: uses-main
 inputs:
@@ -129,11 +134,8 @@ steps:
     input: { got: "{% $steps.hello.output.greeting %}" }
 outputs:
   got: "{% $steps.after.output.got %}"
-`,
-      "greeter.yaml": GREETER,
-    });
-    const result = await runPipelineFile(file, ["-i", "who=Ada"]);
-    expect(result.code, output(result)).toBe(0);
+`);
+    const result = await runsToCompletion(file, ["-i", "who=Ada"]);
     expect(result.report?.outputs).toEqual({ got: "HELLO, ADA!!" });
     expect(stepOf(result, "hello")).toMatchObject({
       kind: "uses",
@@ -142,14 +144,12 @@ outputs:
     });
     expect(stepOf(result, "hello.greet")).toMatchObject({ parent: "hello", status: "completed" });
     expect(stepOf(result, "hello.shout").execution?.executionId).toBe(`${result.runId}.hello.shout`);
-    for (const id of ["hello.greet", "hello.shout"])
-      expect((await client.activities.describe(`${result.runId}.${id}`)).status).toBe("completed");
+    await completedOnServer(result.runId, ["hello.greet", "hello.shout"]);
     expect(result.stdout).toMatch(/ok\s+hello\.greet/);
   });
 
   it("forEach over a uses step: one sub-pipeline per item, outputs in item order", async () => {
-    const file = files({
-      "main.yaml": `
+    const file = usingGreeter(`
 nxrun: 1
 name: uses-each
 steps:
@@ -157,14 +157,11 @@ steps:
     forEach: [Ada, Grace]
     uses: ./greeter.yaml
     with: { name: "{% $item %}", punctuation: "{% $string($index) %}" }
-`,
-      "greeter.yaml": GREETER,
-    });
-    const result = await runPipelineFile(file);
-    expect(result.code, output(result)).toBe(0);
+`);
+    const result = await runsToCompletion(file);
     expect(stepOf(result, "hello").output).toEqual([{ greeting: "HELLO, ADA!0" }, { greeting: "HELLO, GRACE!1" }]);
     expect(stepOf(result, "hello[1].shout")).toMatchObject({ parent: "hello", status: "completed" });
-    expect((await client.activities.describe(`${result.runId}.hello.1.shout`)).status).toBe("completed");
+    await completedOnServer(result.runId, ["hello.1.shout"]);
   });
 
   it("a failure inside a sub-pipeline: the caller compensates its steps and the sub-pipeline's, latest first; its finally runs", async () => {

@@ -74,8 +74,16 @@ steps:
     input: { nonRetryable: true, message: "boom on purpose" }
 `);
 
-/** Starts `nxrun run pipeline` in its own process; resolves once its manifest is on the server. */
-async function startRun(pipeline: string, runId: string): Promise<{ done: Promise<NxrunResult>; child: ChildProcess }> {
+interface WatchedRun {
+  runId: string;
+  /** The run's own process's end. */
+  done: Promise<NxrunResult>;
+  child: ChildProcess;
+}
+
+/** Starts `nxrun run pipeline` in its own process under a new run ID; resolves once its manifest is on the server. */
+async function startRun(pipeline: string, prefix: string): Promise<WatchedRun> {
+  const runId = uniqueId(prefix);
   let child: ChildProcess | undefined;
   const done = runNxrun(["run", pipeline, "--run-id", runId], {
     env: { WATCH_TOKEN: SECRET },
@@ -87,21 +95,45 @@ async function startRun(pipeline: string, runId: string): Promise<{ done: Promis
     timeoutMs: 30_000,
     intervalMs: 200,
   });
-  return { done, child: child as ChildProcess };
+  return { runId, done, child: child as ChildProcess };
 }
 
 const env = () => ({ TEMPORAL_ADDRESS: stack().address, TEMPORAL_NAMESPACE: stack().namespace });
 
-/** The server's own record: every execution of the run completed, one per ID. */
-async function allCompleted(runId: string, count: number): Promise<void> {
-  await waitForCount("activity", `ActivityId STARTS_WITH '${runId}.' AND ExecutionStatus = 'Completed'`, count);
-  await waitForCount("activity", `ActivityId STARTS_WITH '${runId}.'`, count);
+/**
+ * The watched run's own process ends with `code`, and the server's own record says so: for 0 (a
+ * `succeeding` run) every execution of the run completed, one per ID; for 1 (a `failing` run) `boom` failed.
+ */
+async function runEnded({ runId, done }: WatchedRun, code: 0 | 1): Promise<NxrunResult> {
+  const run = await done;
+  expect(run.code, output(run)).toBe(code);
+  if (code === 1) {
+    await waitForCount("activity", `ActivityId = '${runId}.boom' AND ExecutionStatus = 'Failed'`, 1);
+  } else {
+    const count = ITEMS + 2;
+    await waitForCount("activity", `ActivityId STARTS_WITH '${runId}.' AND ExecutionStatus = 'Completed'`, count);
+    await waitForCount("activity", `ActivityId STARTS_WITH '${runId}.'`, count);
+  }
+  return run;
+}
+
+/** An onSpawn for a watcher: the first time its stdout shows `seen`, `signal` goes to `target` (the watcher itself when none). */
+function signalOnceShown(seen: RegExp, signal: NodeJS.Signals, target?: ChildProcess): (watcher: ChildProcess) => void {
+  return (watcher) => {
+    let sent = false;
+    watcher.stdout?.on("data", (chunk: Buffer) => {
+      if (!sent && seen.test(chunk.toString())) {
+        sent = true;
+        (target ?? watcher).kill(signal);
+      }
+    });
+  };
 }
 
 describe("nxrun watch in the Ink view (tmux)", () => {
   it("follows a succeeding run to its end: its steps, n/N items, its masked outputs, exit 0", async () => {
-    const runId = uniqueId("ttywatch");
-    const { done } = await startRun(succeeding(2000), runId);
+    const started = await startRun(succeeding(2000), "ttywatch");
+    const { runId } = started;
     const session = "watch-ok";
     // The watcher's environment has no WATCH_TOKEN: the secret can only reach it through the server.
     const { exitFile } = startInTmux(session, ["watch", runId], env());
@@ -119,50 +151,43 @@ describe("nxrun watch in the Ink view (tmux)", () => {
     expect(end).toMatch(/^ {2}total = 10000$/m);
     expect(end).toContain('note = "token is ***"');
     expect(end).not.toContain(SECRET);
-    const run = await done;
-    expect(run.code, output(run)).toBe(0);
-    await allCompleted(runId, ITEMS + 2);
+    await runEnded(started, 0);
   });
 
   it("follows a failing run to its end and exits 1 with it", async () => {
-    const runId = uniqueId("ttywatchfail");
-    const { done } = await startRun(failing(), runId);
+    const started = await startRun(failing(), "ttywatchfail");
+    const { runId } = started;
     const session = "watch-fail";
     const { exitFile } = startInTmux(session, ["watch", runId], env());
     const code = await exitCodeInTmux(exitFile);
     const end = pane(session);
-    const run = await done;
+    const run = await runEnded(started, 1);
     const st = await runNxrun(["status", runId]);
     expect(code, `${end}\n${output(run)}\n${st.stdout}`).toBe("1");
-    expect(run.code, output(run)).toBe(1);
     expect(end).toMatch(/✔ wait/);
     expect(end).toMatch(/✖ boom/);
     expect(end).toContain("boom on purpose");
     expect(end, `${end}\n${output(run)}\n${st.stdout}`).toMatch(/✖ Run failed/);
-    await waitForCount("activity", `ActivityId = '${runId}.boom' AND ExecutionStatus = 'Failed'`, 1);
   });
 
   it("C-c stops watching (exit 130) and the run goes on to complete", async () => {
-    const runId = uniqueId("ttywatchint");
-    const { done } = await startRun(succeeding(2000), runId);
+    const started = await startRun(succeeding(2000), "ttywatchint");
+    const { runId } = started;
     const session = "watch-int";
     const { exitFile } = startInTmux(session, ["watch", runId], env());
     await paneShowing(session, new RegExp(`fan .*[0-3]/${ITEMS}`));
     tmux("send-keys", "-t", session, "C-c");
     expect(await exitCodeInTmux(exitFile)).toBe("130");
     expect(pane(session)).toContain(`stopped watching run ${runId}; the run itself goes on`);
-    const run = await done;
-    expect(run.code, output(run)).toBe(0);
+    const run = await runEnded(started, 0);
     expect(run.stdout).not.toMatch(/cancel/i);
-    await allCompleted(runId, ITEMS + 2);
   });
 });
 
 describe("nxrun watch, plain and by signal", () => {
   it("-o plain follows the run: each step, the forEach's n/N, the masked outputs, exit 0", async () => {
-    const runId = uniqueId("plainwatch");
-    const { done } = await startRun(succeeding(), runId);
-    const watch = await runNxrun(["watch", runId, "-o", "plain"]);
+    const started = await startRun(succeeding(), "plainwatch");
+    const watch = await runNxrun(["watch", started.runId, "-o", "plain"]);
     expect(watch.code, output(watch)).toBe(0);
     expect(watch.stdout).toMatch(/ok\s+prepare/);
     expect(watch.stdout).toMatch(new RegExp(`ok\\s+fan .*\\(${ITEMS}/${ITEMS} done\\)`));
@@ -171,30 +196,19 @@ describe("nxrun watch, plain and by signal", () => {
     expect(watch.stdout).toMatch(/output\s+total = 3500/);
     expect(watch.stdout).toContain('note = "token is ***"');
     expect(`${watch.stdout}${watch.stderr}`).not.toContain(SECRET);
-    const run = await done;
-    expect(run.code, output(run)).toBe(0);
+    await runEnded(started, 0);
   });
 
   it("SIGINT stops watching (exit 130), never cancels: the run completes, every execution once", async () => {
-    const runId = uniqueId("sigwatch");
-    const { done } = await startRun(succeeding(2000), runId);
+    const started = await startRun(succeeding(2000), "sigwatch");
+    const { runId } = started;
+    // Once the watcher shows the forEach under way, the run is mid-flight.
     const watch = await runNxrun(["watch", runId, "-o", "plain"], {
-      onSpawn: (child: ChildProcess) => {
-        let sent = false;
-        child.stdout?.on("data", (chunk: Buffer) => {
-          // Once the watcher shows the forEach under way, the run is mid-flight.
-          if (!sent && /running\s+fan/.test(chunk.toString())) {
-            sent = true;
-            child.kill("SIGINT");
-          }
-        });
-      },
+      onSpawn: signalOnceShown(/running\s+fan/, "SIGINT"),
     });
     expect(watch.code, output(watch)).toBe(130);
     expect(watch.stderr).toContain(`stopped watching run ${runId}; the run itself goes on`);
-    const run = await done;
-    expect(run.code, output(run)).toBe(0);
-    await allCompleted(runId, ITEMS + 2);
+    await runEnded(started, 0);
     const status = JSON.parse((await runNxrun(["status", runId, "-o", "json"])).stdout) as {
       run: { state: string; steps: Array<{ id: string; state: string; itemCount?: number }> };
     };
@@ -212,9 +226,8 @@ const events = (stdout: string): Event[] =>
 
 describe("nxrun watch -o json", () => {
   it("follows a run to its end: every step's end, each forEach item before the step, the outputs, exit 0", async () => {
-    const runId = uniqueId("jsonwatch");
-    const { done } = await startRun(succeeding(), runId);
-    const watch = await runNxrun(["watch", runId, "-o", "json"]);
+    const started = await startRun(succeeding(), "jsonwatch");
+    const watch = await runNxrun(["watch", started.runId, "-o", "json"]);
     expect(watch.code, output(watch)).toBe(0);
     const all = events(watch.stdout);
     expect(all[0]?.event).toBe("runStart");
@@ -228,36 +241,22 @@ describe("nxrun watch -o json", () => {
     expect(Math.max(...itemEnds)).toBeLessThan(fanEnd);
     expect(all[fanEnd]?.record?.items).toHaveLength(ITEMS);
     expect(watch.stdout).not.toContain(SECRET);
-    const run = await done;
-    expect(run.code, output(run)).toBe(0);
     // Read-only: one execution per step and item, all completed by the running process.
-    await allCompleted(runId, ITEMS + 2);
+    await runEnded(started, 0);
   });
 
   it("exits 1 when the watched run fails, with its failure", async () => {
-    const runId = uniqueId("watchfail");
-    const { done } = await startRun(failing(), runId);
-    const watch = await runNxrun(["watch", runId, "-o", "json"]);
-    const run = await done;
-    expect(run.code, output(run)).toBe(1);
+    const started = await startRun(failing(), "watchfail");
+    const watch = await runNxrun(["watch", started.runId, "-o", "json"]);
+    await runEnded(started, 1);
     expect(watch.code, output(watch)).toBe(1);
     expect(watch.stdout).toContain("boom on purpose");
-    await waitForCount("activity", `ActivityId = '${runId}.boom' AND ExecutionStatus = 'Failed'`, 1);
   });
 
   it("exits 1 with the resume command when the watched run's nxrun is killed", async () => {
-    const runId = uniqueId("watchkill");
-    const { done, child } = await startRun(long(), runId);
+    const { runId, done, child } = await startRun(long(), "watchkill");
     const watch = await runNxrun(["watch", runId, "-o", "json"], {
-      onSpawn: (watcher: ChildProcess) => {
-        let sent = false;
-        watcher.stdout?.on("data", (chunk: Buffer) => {
-          if (!sent && chunk.toString().includes('"stepStart"')) {
-            sent = true;
-            child.kill("SIGKILL");
-          }
-        });
-      },
+      onSpawn: signalOnceShown(/"stepStart"/, "SIGKILL", child),
     });
     expect((await done).signal).toBe("SIGKILL");
     expect(watch.code, output(watch)).toBe(1);
@@ -267,20 +266,10 @@ describe("nxrun watch -o json", () => {
   });
 
   it("exits 130 when the watched run was interrupted (its own Ctrl-C)", async () => {
-    const runId = uniqueId("watchint");
-    const pipeline = long();
-    const { done, child } = await startRun(pipeline, runId);
+    const { runId, done, child } = await startRun(long(), "watchint");
+    // The run's own SIGINT once the watcher saw its step start: it abandons the step and exits 130.
     const watch = await runNxrun(["watch", runId, "-o", "json"], {
-      onSpawn: (watcher: ChildProcess) => {
-        let sent = false;
-        watcher.stdout?.on("data", (chunk: Buffer) => {
-          // The run's own SIGINT once the watcher saw its step start: it abandons the step and exits 130.
-          if (!sent && chunk.toString().includes('"stepStart"')) {
-            sent = true;
-            child.kill("SIGINT");
-          }
-        });
-      },
+      onSpawn: signalOnceShown(/"stepStart"/, "SIGINT", child),
     });
     const run = await done;
     expect(run.code, output(run)).toBe(130);
