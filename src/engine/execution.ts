@@ -139,6 +139,9 @@ export async function runExecution(
           },
         })
       : undefined;
+  // Set once the await's poll loop has ended: then there is nothing left to stop, and aborting
+  // awaitAbort would only cost an abort event (and its DOMException) per execution.
+  let awaitEnded = false;
   // Awaiting a known execution never gives up on a busy server (retry-rule.ts, "known").
   const outcomeOrError: Promise<{ outcome: Outcome } | { error: unknown }> = executions
     .awaitOutcome(id, runId, {
@@ -153,10 +156,15 @@ export async function runExecution(
       },
     })
     .then(
-      (outcome) => ({ outcome }),
-      (error: unknown) => ({ error }),
+      (outcome) => {
+        awaitEnded = true;
+        return { outcome };
+      },
+      (error: unknown) => {
+        awaitEnded = true;
+        return { error };
+      },
     );
-  const stopped = onAbort(awaitAbort.signal);
   const base = { reused, ...(runId === undefined ? {} : { runId }) };
   const terminatedResult = (): ExecutionResult => ({
     ...base,
@@ -196,7 +204,10 @@ export async function runExecution(
       case "waitRequested": {
         const refused = await requestCancel(executions, id, runId, reason);
         if (refused) return closedOrAbandoned(await settledSoon(outcomeOrError), fromOutcome, base, refused);
-        const delivered = await waitForCancelDelivered(executions, id, runId, outcomeOrError, stopped.promise);
+        const stopped = onAbort(awaitAbort.signal);
+        const delivered = await waitForCancelDelivered(executions, id, runId, outcomeOrError, stopped.promise).finally(
+          stopped.dispose,
+        );
         if (handle.terminated) return terminatedResult();
         if (delivered.closed) return fromOutcome(delivered.closed);
         return {
@@ -220,9 +231,8 @@ export async function runExecution(
   } finally {
     following?.stop();
     cancelled.dispose();
-    stopped.dispose();
     ctx.inFlight.delete(handle);
-    awaitAbort.abort();
+    if (!awaitEnded) awaitAbort.abort();
   }
 }
 

@@ -84,7 +84,8 @@ export class ServiceRpc {
   readonly namespace: string;
   private readonly client: Client;
   private readonly pollChannels: PollChannels | undefined;
-  private readonly metadata: Readonly<Record<string, string>>;
+  /** The connection's metadata as pairs, listed once rather than on every call. */
+  private readonly metadata: ReadonlyArray<readonly [string, string]>;
   private readonly callTimeout: number;
   private readonly backoff: RetryBackoff;
   /** Lost / regained, as every call's answer tells it. */
@@ -96,7 +97,7 @@ export class ServiceRpc {
     this.service = options.service;
     this.address = options.address;
     this.namespace = options.namespace;
-    this.metadata = options.metadata;
+    this.metadata = Object.entries(options.metadata);
     this.callTimeout = options.callTimeout;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.health = new ConnectionHealth(options.address);
@@ -142,7 +143,7 @@ export class ServiceRpc {
       if (signal?.aborted) return reject(abortReason(signal));
       const lent = options.longPoll ? this.pollChannels?.acquire() : undefined;
       const md = new Metadata();
-      for (const [key, value] of Object.entries(this.metadata)) md.set(key, value);
+      for (const [key, value] of this.metadata) md.set(key, value);
       const callOptions: GrpcCallOptions = { deadline: Date.now() + (options.timeout ?? this.callTimeout) };
       const onAbort = () => call.cancel();
       const call = (lent?.client ?? this.client).makeUnaryRequest<I, T>(
