@@ -132,6 +132,7 @@ export async function runExecution(
           executionId: id,
           runId,
           ...(spec.kind === "activity" ? { taskQueue: spec.options.taskQueue } : {}),
+          group: workGroup(spec),
           item: hooks.follow.item,
           onProgress: (progress) => {
             seen = progress;
@@ -251,7 +252,8 @@ async function withAttempt(
   following: Following | undefined,
   result: ExecutionResult,
 ): Promise<ExecutionResult> {
-  following?.stop();
+  if (result.status === "completed") following?.completed();
+  else following?.stop();
   const last = following?.last;
   const seen = last?.attempt;
   const retried =
@@ -262,6 +264,13 @@ async function withAttempt(
   const description = await ctx.follower.describeOnce(kind, id, runId);
   const attempt = description?.details?.attempt ?? description?.attempt ?? seen;
   return attempt === undefined ? result : { ...result, attempt };
+}
+
+/** The work an execution does, for following's "slower than usual" (follow/usual-latency.ts). */
+function workGroup(spec: ExecutionSpec): string {
+  return spec.kind === "activity"
+    ? `activity ${spec.options.activityType} on ${spec.options.taskQueue}`
+    : `nexus ${spec.options.service}/${spec.options.operation} on ${spec.options.endpoint}`;
 }
 
 /** The await's trouble as progress shows it. */

@@ -1,11 +1,14 @@
 /**
  * Follows executions in flight with Describe*Execution, within the run's DescribeBudget, and tells
  * each owner what changed. Costs are bounded, whatever the size of the run:
- * - a step's execution is followed from STEP_GRACE_MS after its start (an execution that ends
- *   sooner costs nothing), by long polls, or by a describe every POLL_MS while it waits for a worker
- *   or heartbeats (a long poll may wait out both without a change);
- * - a forEach item only from ITEM_GRACE_MS, with one describe and re-checks further apart, and it
- *   is followed closely only while in trouble, at most MAX_ITEMS_FOLLOWED at once.
+ * - nothing is done for an execution in its grace but keep it in a GraceQueue (grace-queue.ts: one
+ *   timer for all), so an execution that ends sooner costs nothing;
+ * - a step's execution is followed from STEP_GRACE_MS after its start, by long polls, or by a
+ *   describe every POLL_MS while it waits for a worker or heartbeats (a long poll may wait out both
+ *   without a change);
+ * - a forEach item only once it is slower than usual for its work (usual-latency.ts: a few times
+ *   the run's observed latency, ITEM_GRACE_FLOOR_MS at the least), with one describe and re-checks
+ *   further apart, and it is followed closely only while in trouble, at most MAX_ITEMS_FOLLOWED at once.
  * A describe that fails is retried later and never fails the step (the execution's own await
  * decides the step).
  */
@@ -14,10 +17,11 @@ import type { ExecutionDescription, ExecutionKind, TemporalClient } from "../../
 import { sleep } from "../abort.js";
 import type { ExecutionProgress } from "../events.js";
 import { DescribeBudget } from "./describe-budget.js";
-import { heartbeatLateAt, isWaitingForWorker, NOT_STARTED_TROUBLE_MS, toProgress } from "./progress.js";
+import { GraceQueue, type InGrace } from "./grace-queue.js";
+import { heartbeatLateAt, isWaitingForWorker, toProgress } from "./progress.js";
+import { ITEM_GRACE_FLOOR_MS, NOT_STARTED_FLOOR_MS, UsualLatency } from "./usual-latency.js";
 
 export const STEP_GRACE_MS = 1_000;
-export const ITEM_GRACE_MS = 5_000;
 const POLL_MS = 2_000;
 const ITEM_RECHECK_MS = 5_000;
 const ITEM_RECHECK_MAX_MS = 30_000;
@@ -25,6 +29,8 @@ const MAX_ITEMS_FOLLOWED = 32;
 /** A DescribeTaskQueue answer is reused this long for every execution on that queue. */
 const POLLER_CACHE_MS = 5_000;
 const ERROR_BACKOFF_MAX_MS = 10_000;
+/** The grace queue of the steps (items queue by their work's group, which is never empty). */
+const STEPS = "";
 
 export interface FollowRequest {
   kind: ExecutionKind;
@@ -32,6 +38,11 @@ export interface FollowRequest {
   runId: string;
   /** Activities: where a worker should pick it up. */
   taskQueue?: string;
+  /**
+   * The work it does (activity type on a task queue, Nexus operation on an endpoint): executions of
+   * one group share what "slower than usual" means (usual-latency.ts).
+   */
+  group: string;
   /** A forEach item (followed only when in trouble) rather than a step. */
   item: boolean;
   onProgress(progress: ExecutionProgress): void;
@@ -40,6 +51,8 @@ export interface FollowRequest {
 export interface Following {
   /** The last progress published, if any. */
   readonly last: ExecutionProgress | undefined;
+  /** It completed by itself: unless following saw it in trouble, its latency is its group's usual. */
+  completed(): void;
   stop(): void;
 }
 
@@ -49,11 +62,38 @@ export interface FollowerOptions {
   now?: () => number;
 }
 
+/** One execution followed: in its grace (one object, queued), then followed (its loop), then done. */
+class Followed implements Following, InGrace {
+  last: ExecutionProgress | undefined;
+  /** Some progress published was trouble: its latency says nothing about the usual. */
+  troubled = false;
+  stopped = false;
+  phase: "grace" | "followed" | "done" = "grace";
+  abort: AbortController | undefined;
+
+  constructor(
+    private readonly owner: Follower,
+    readonly request: FollowRequest,
+    readonly queue: string,
+    readonly startedAt: number,
+  ) {}
+
+  completed(): void {
+    this.owner.ended(this, true);
+  }
+
+  stop(): void {
+    this.owner.ended(this, false);
+  }
+}
+
 export class Follower {
   readonly budget: DescribeBudget;
   private readonly now: () => number;
   private itemsFollowed = 0;
   private readonly pollers = new Map<string, { at: number; count: Promise<number | undefined> }>();
+  private readonly latency = new UsualLatency();
+  private readonly grace: GraceQueue<Followed>;
 
   constructor(
     private readonly client: TemporalClient,
@@ -61,20 +101,41 @@ export class Follower {
   ) {
     this.now = options.now ?? Date.now;
     this.budget = new DescribeBudget(options.perSecond, this.now);
+    this.grace = new GraceQueue<Followed>(
+      (queue) => (queue === STEPS ? STEP_GRACE_MS : this.latency.slowAfter(queue, ITEM_GRACE_FLOOR_MS)),
+      (entry) => this.arm(entry),
+      this.now,
+    );
   }
 
   follow(request: FollowRequest): Following {
-    const stop = new AbortController();
-    const state: { last: ExecutionProgress | undefined } = { last: undefined };
-    void this.loop(request, state, stop.signal).catch(() => {
+    const entry = new Followed(this, request, request.item ? request.group : STEPS, this.now());
+    this.grace.add(entry);
+    return entry;
+  }
+
+  /** Executions still in their grace (for tests). */
+  get inGrace(): number {
+    return this.grace.size;
+  }
+
+  /** Called by a Followed when it completed or was stopped. */
+  ended(entry: Followed, completed: boolean): void {
+    if (entry.phase === "done") return;
+    if (completed && !entry.troubled) this.latency.record(entry.request.group, this.now() - entry.startedAt);
+    if (entry.phase === "grace") {
+      entry.stopped = true;
+      this.grace.forget();
+    } else entry.abort?.abort();
+    entry.phase = "done";
+  }
+
+  private arm(entry: Followed): void {
+    entry.phase = "followed";
+    entry.abort = new AbortController();
+    void this.loop(entry, entry.abort.signal).catch(() => {
       // Following is best effort: nothing here may fail a step.
     });
-    return {
-      get last() {
-        return state.last;
-      },
-      stop: () => stop.abort(),
-    };
   }
 
   /** One describe if the budget has room now (used after a failure nobody followed, for its attempts). */
@@ -95,12 +156,8 @@ export class Follower {
     return executionsOf(this.client, kind);
   }
 
-  private async loop(
-    request: FollowRequest,
-    state: { last: ExecutionProgress | undefined },
-    signal: AbortSignal,
-  ): Promise<void> {
-    await sleep(request.item ? ITEM_GRACE_MS : STEP_GRACE_MS, signal);
+  private async loop(entry: Followed, signal: AbortSignal): Promise<void> {
+    const request = entry.request;
     const executions = this.executions(request.kind);
     let token: Uint8Array | undefined;
     let lastKey = "";
@@ -141,7 +198,8 @@ export class Follower {
           }
         } else waiting = undefined;
         let noPoller = false;
-        if (waiting && request.taskQueue && now - waiting.since >= NOT_STARTED_TROUBLE_MS - POLL_MS) {
+        const notStartedTroubleMs = this.latency.slowAfter(request.group, NOT_STARTED_FLOOR_MS);
+        if (waiting && request.taskQueue && now - waiting.since >= notStartedTroubleMs - POLL_MS) {
           noPoller = (await this.pollerCount(request.taskQueue, request.kind, signal)) === 0;
         }
         const progress = toProgress({
@@ -150,12 +208,14 @@ export class Follower {
           ...(request.taskQueue ? { taskQueue: request.taskQueue } : {}),
           ...(waiting ? { waitingSinceMs: waiting.since } : {}),
           noPoller,
+          notStartedTroubleMs,
         });
         const publish = (next: ExecutionProgress) => {
           const key = JSON.stringify(next);
           if (key === lastKey) return;
           lastKey = key;
-          state.last = next;
+          entry.last = next;
+          if (next.trouble) entry.troubled = true;
           request.onProgress(next);
         };
         publish(progress);
@@ -193,6 +253,7 @@ export class Follower {
                 ...(request.taskQueue ? { taskQueue: request.taskQueue } : {}),
                 ...(waiting ? { waitingSinceMs: waiting.since } : {}),
                 noPoller,
+                notStartedTroubleMs,
               }),
             );
           }

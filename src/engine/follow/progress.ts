@@ -6,9 +6,8 @@
 import type { ExecutionDescription } from "../../temporal/types.js";
 import type { ExecutionProgress } from "../events.js";
 import { stepErrorFromFailure } from "../step-errors.js";
+import { NOT_STARTED_FLOOR_MS } from "./usual-latency.js";
 
-/** Scheduled and not picked up for this long (ms) counts as trouble ("waiting for a worker"). */
-export const NOT_STARTED_TROUBLE_MS = 3_000;
 /**
  * A heartbeat is late once this fraction of the heartbeat timeout has passed without one. Past the
  * timeout the server fails the attempt, so "late" is the warning before that; and not much sooner,
@@ -22,6 +21,11 @@ export interface ProgressInput {
   /** When this attempt was first seen waiting to be picked up (ms), kept by the follower. */
   waitingSinceMs?: number;
   noPoller?: boolean;
+  /**
+   * Scheduled and not picked up for this long (ms) counts as trouble ("waiting for a worker"): the
+   * follower's usual-latency rule (usual-latency.ts); NOT_STARTED_FLOOR_MS when not given.
+   */
+  notStartedTroubleMs?: number;
   now: number;
 }
 
@@ -72,7 +76,8 @@ export function toProgress(input: ProgressInput): ExecutionProgress {
     progress.state === "blocked" ||
     progress.noPoller === true ||
     progress.heartbeat?.late === true ||
-    (input.waitingSinceMs !== undefined && now - input.waitingSinceMs >= NOT_STARTED_TROUBLE_MS);
+    (input.waitingSinceMs !== undefined &&
+      now - input.waitingSinceMs >= (input.notStartedTroubleMs ?? NOT_STARTED_FLOOR_MS));
   return progress;
 }
 
