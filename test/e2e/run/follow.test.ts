@@ -151,6 +151,46 @@ describe("following executions in flight", () => {
     }
   }, 150_000);
 
+  it("forEach items: a retrying item among quick ones is shown, and items on a queue nobody polls in seconds", async () => {
+    // Items are left alone while they are not slower than usual for their work (3x the p90 of the
+    // completed ones, 5 s at the least: src/engine/follow/usual-latency.ts). The quick items keep
+    // the usual low, so the one still retrying at 5 s is described and shown; the queue nobody polls
+    // completes nothing, so its items are reported at the floor, well before their 9 s timeout.
+    const file = writePipeline(`
+nxrun: 1
+name: items-trouble
+steps:
+  - id: mixed
+    forEach: "{% [1..8] %}"
+    activity: fail
+    taskQueue: ${stack().taskQueue}
+    input: { type: FlakyFailure, message: "item not ready", succeedOnAttempt: "{% $item = 8 ? 5 : 1 %}" }
+    retry: { initialInterval: 2s, backoffCoefficient: 1, maximumAttempts: 6 }
+  - id: nobody
+    forEach: "{% [1..3] %}"
+    activity: echo
+    taskQueue: nobody-polls-items
+    input: "{% $item %}"
+    timeouts: { scheduleToStart: 9s }
+    onError: continue
+`);
+    const result = await runPipelineFile(file, ["-o", "plain"], { timeoutMs: 90_000 });
+    expect(result.code, output(result)).toBe(0);
+    const out = result.stdout;
+    expect(out).toMatch(/retrying +mixed\[7\]: attempt \d of 6 failed: FlakyFailure \(retryable\): item not ready/);
+    // Only the retrying item of `mixed` was in trouble.
+    expect(out).not.toMatch(/mixed\[[0-6]\]:/);
+    const stamp = (line: string | undefined) => Date.parse(`1970-01-01T${line?.slice(0, 12)}Z`);
+    const lines = out.split("\n");
+    const first = lines.find((line) => / run +items-trouble /.test(line));
+    const noPoller = lines.find((line) =>
+      /waiting +nobody\[\d\]: no worker is polling task queue nobody-polls-items/.test(line),
+    );
+    expect(noPoller, out).toBeDefined();
+    expect(stamp(noPoller) - stamp(first), out).toBeLessThan(9_000);
+    expect(stepOf(result, "mixed").status).toBe("completed");
+  }, 120_000);
+
   it("--describe-rate 0 turns following off: no progress, and the run is the same", async () => {
     const file = writePipeline(`
 nxrun: 1
