@@ -6,22 +6,13 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Ajv2020 } from "ajv/dist/2020.js";
-import addFormats from "ajv-formats";
 import { parse } from "junit2json";
 import { afterAll, describe, expect, it } from "vitest";
-import eventsSchema from "../../specs/events.schema.json" with { type: "json" };
-import reportSchema from "../../specs/report.schema.json" with { type: "json" };
 import { runNxrun, stack, uniqueId, writePipeline } from "../support/e2e/harness.js";
 import { exitCodeInTmux, pane, startInTmux, stopTmux } from "../support/e2e/tmux.js";
+import { ndjsonEvents, schemaErrors, validateReport } from "../support/output-schemas.js";
 
 afterAll(stopTmux);
-
-const ajv = new Ajv2020({ allErrors: true, strict: true });
-addFormats.default(ajv);
-ajv.addSchema(reportSchema);
-const validateEvent = ajv.compile(eventsSchema);
-const validateReport = ajv.getSchema(reportSchema.$id)!;
 
 const SECRET = `sk-${uniqueId("e2e")}-Zq9`;
 
@@ -73,19 +64,13 @@ describe("a run that uses a secret", () => {
     for (const [name, text] of Object.entries(outputs)) expect(text, name).not.toContain(SECRET);
     expect(result.code, result.stderr).toBe(0);
 
-    const events = result.stdout
-      .trimEnd()
-      .split("\n")
-      .map((line) => JSON.parse(line));
-    for (const event of events) {
-      expect(validateEvent(event), `${JSON.stringify(event)}\n${ajv.errorsText(validateEvent.errors)}`).toBe(true);
-    }
-    expect(events[0].event).toBe("runStart");
-    expect(events.at(-1).event).toBe("runEnd");
+    const events = ndjsonEvents<{ event: string; item?: { index: number } }>(result.stdout);
+    expect(events[0]?.event).toBe("runStart");
+    expect(events.at(-1)?.event).toBe("runEnd");
     expect(events.filter((e) => e.event === "itemEnd")).toHaveLength(2);
 
     const record = JSON.parse(outputs.report);
-    expect(validateReport(record), ajv.errorsText(validateReport.errors)).toBe(true);
+    expect(validateReport(record), schemaErrors(validateReport)).toBe(true);
     expect(record.outputs).toEqual({ echoed: "Bearer ***", keyed: { "key-***": "value" } });
     const reject = record.steps.find((step: { id: string }) => step.id === "reject");
     expect(reject.status).toBe("failed");
@@ -98,7 +83,7 @@ describe("a run that uses a secret", () => {
       type: "AuthRejected",
       message: "rejected key ***",
     });
-    const each = events.find((e) => e.event === "itemStart" && e.item.index === 0);
+    const each = events.find((e) => e.event === "itemStart" && e.item?.index === 0);
     expect(JSON.stringify(each)).not.toContain(SECRET);
   });
 

@@ -7,21 +7,13 @@
 
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Ajv2020 } from "ajv/dist/2020.js";
-import addFormats from "ajv-formats";
 import { afterAll, describe, expect, it } from "vitest";
-import eventsSchema from "../../../specs/events.schema.json" with { type: "json" };
-import reportSchema from "../../../specs/report.schema.json" with { type: "json" };
 import type { ProgressEvent } from "../../../src/engine/events.js";
 import { uniqueId, writePipeline } from "../../support/e2e/harness.js";
 import { ownServer } from "../../support/e2e/own-server.js";
 import { output, runPipelineFile, stepOf } from "../../support/e2e/run-helpers.js";
 import { exitCodeInTmux, paneShowing, startInTmux, stopTmux } from "../../support/e2e/tmux.js";
-
-const ajv = new Ajv2020({ allErrors: true, strict: true });
-addFormats.default(ajv);
-ajv.addSchema(reportSchema);
-const validateEvent = ajv.compile(eventsSchema);
+import { ndjsonEvents } from "../../support/output-schemas.js";
 
 const own = ownServer({ taskQueue: "nxrun-busy-server", dynamicConfig: { "frontend.namespaceCount": 5 } });
 const taskQueue = own.taskQueue;
@@ -50,11 +42,7 @@ describe("a server that says it is busy for longer than one call retries", () =>
     });
     expect(result.code, output(result)).toBe(0);
     expect(stepOf(result, "naps").status).toBe("completed");
-    const events = result.stdout
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line) as { event: string });
-    for (const event of events) expect(validateEvent(event), JSON.stringify(validateEvent.errors)).toBe(true);
+    const events = ndjsonEvents(result.stdout);
     const progress = events.filter((e): e is ProgressEvent & { event: string } => e.event === "progress");
     const busy = progress.filter((e) => e.progress.server?.state === "busy");
     expect(busy.length, output(result)).toBeGreaterThan(0);

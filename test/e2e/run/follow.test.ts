@@ -8,21 +8,13 @@ import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Ajv2020 } from "ajv/dist/2020.js";
-import addFormats from "ajv-formats";
 import { afterAll, describe, expect, it } from "vitest";
-import eventsSchema from "../../../specs/events.schema.json" with { type: "json" };
-import reportSchema from "../../../specs/report.schema.json" with { type: "json" };
 import type { ProgressEvent, RunRecord } from "../../../src/engine/events.js";
 import { stack, uniqueId, writePipeline } from "../../support/e2e/harness.js";
 import { ownServer } from "../../support/e2e/own-server.js";
 import { output, runPipelineFile, stepOf } from "../../support/e2e/run-helpers.js";
 import { exitCodeInTmux, paneShowing, startInTmux, stopTmux } from "../../support/e2e/tmux.js";
-
-const ajv = new Ajv2020({ allErrors: true, strict: true });
-addFormats.default(ajv);
-ajv.addSchema(reportSchema);
-const validateEvent = ajv.compile(eventsSchema);
+import { ndjsonEvents } from "../../support/output-schemas.js";
 
 afterAll(stopTmux);
 
@@ -118,11 +110,7 @@ describe("following executions in flight", () => {
     const file = troublePipeline(stack().taskQueue, stack().endpoint);
     const result = await runPipelineFile(file, ["-o", "json"], { timeoutMs: 120_000 });
     expect(result.code, output(result)).toBe(0);
-    const events = result.stdout
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line) as { event: string });
-    for (const event of events) expect(validateEvent(event), JSON.stringify(validateEvent.errors)).toBe(true);
+    const events = ndjsonEvents(result.stdout);
     const progress = events.filter((e): e is ProgressEvent & { event: string } => e.event === "progress");
     const of = (step: string) => progress.filter((e) => e.stepId === step).map((e) => e.progress);
     expect(of("flaky")).toContainEqual(
@@ -292,11 +280,7 @@ steps:
     expect(plainResult.stdout.match(/reconnected to/g)?.length, output(plainResult)).toBe(lostLines);
 
     expect(jsonResult.code, output(jsonResult)).toBe(0);
-    const events = jsonResult.stdout
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line) as { event: string; state?: string });
-    for (const event of events) expect(validateEvent(event), JSON.stringify(validateEvent.errors)).toBe(true);
+    const events = ndjsonEvents<{ event: string; state?: string }>(jsonResult.stdout);
     const connection = events.filter((e) => e.event === "connection").map((e) => e.state);
     expect(connection.length).toBeGreaterThanOrEqual(2);
     expect(connection).toEqual(connection.map((_, index) => (index % 2 === 0 ? "lost" : "reconnected")));

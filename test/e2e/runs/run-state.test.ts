@@ -5,19 +5,14 @@
  * `nxrun runs` listing the runs. test/e2e/runs/watch.test.ts has `nxrun watch`.
  */
 import type { ChildProcess } from "node:child_process";
-import { Ajv2020 } from "ajv/dist/2020.js";
-import addFormats from "ajv-formats";
 import { afterAll, describe, expect, it } from "vitest";
-import statusSchema from "../../../specs/status.schema.json" with { type: "json" };
 import { clientOver, openRpc } from "../../../src/temporal/connect.js";
 import { runNxrun, stack, uniqueId, waitForCount } from "../../support/e2e/harness.js";
 import { output, pipelineFile, runPipelineFile, stepOf } from "../../support/e2e/run-helpers.js";
+import { schemaErrors, validateStatus } from "../../support/output-schemas.js";
 
 const client = clientOver(openRpc({ address: stack().address, namespace: stack().namespace }), "nxrun-e2e");
 afterAll(() => client.close());
-const ajv = new Ajv2020({ allErrors: true, strict: true });
-addFormats.default(ajv);
-const validateStatus = ajv.compile(statusSchema);
 
 const name = uniqueId("chain").toLowerCase();
 // a -> b -> c, and side on its own; b takes 2 s so a kill can land while it runs.
@@ -81,7 +76,7 @@ describe("the whole run", () => {
 
     const json = await runNxrun(["status", runId, "-o", "json"]);
     const status = JSON.parse(json.stdout) as StatusJson;
-    expect(validateStatus(status), JSON.stringify(validateStatus.errors)).toBe(true);
+    expect(validateStatus(status), schemaErrors(validateStatus)).toBe(true);
     expect(status.run.state).toBe("stopped");
     expect(status.run.steps.map((s) => s.id)).toEqual(["a", "side", "b", "c"]);
     expect(status.run.steps.find((s) => s.id === "c")?.state).toBe("not started");
@@ -118,7 +113,7 @@ describe("the whole run", () => {
       await waitForCount("activity", `ActivityId = '${runId}.${id}' AND ExecutionStatus = 'Completed'`, 1);
     }
     const status = JSON.parse((await runNxrun(["status", runId, "-o", "json"])).stdout) as StatusJson;
-    expect(validateStatus(status), JSON.stringify(validateStatus.errors)).toBe(true);
+    expect(validateStatus(status), schemaErrors(validateStatus)).toBe(true);
     const b = status.run.steps.find((s) => s.id === "b");
     expect(b).toMatchObject({ state: "completed", attempt: 2, attempts: 2, executions: [`${runId}.b@2`] });
     expect(status.run.steps.find((s) => s.id === "a")).toMatchObject({ attempt: 1, attempts: 1 });
@@ -165,7 +160,7 @@ outputs:
     // The item in flight at the kill goes on on the server; wait until nothing of the run runs.
     await waitForCount("activity", `ActivityId STARTS_WITH '${runId}.' AND ExecutionStatus = 'Running'`, 0);
     const started = JSON.parse((await runNxrun(["status", runId, "-o", "json"])).stdout) as StatusJson;
-    expect(validateStatus(started), JSON.stringify(validateStatus.errors)).toBe(true);
+    expect(validateStatus(started), schemaErrors(validateStatus)).toBe(true);
     const fan = started.run.steps.find((s) => s.id === "fan") as StatusJson["run"]["steps"][number] & {
       itemCount?: number;
       items?: Record<string, number>;

@@ -1,22 +1,13 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Ajv2020 } from "ajv/dist/2020.js";
-import addFormats from "ajv-formats";
 import { parse } from "junit2json";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import eventsSchema from "../../../specs/events.schema.json" with { type: "json" };
-import reportSchema from "../../../specs/report.schema.json" with { type: "json" };
 import { detectTerminal } from "../../../src/base/terminal.js";
 import { createReporters } from "../../../src/report/index.js";
 import { junitXml } from "../../../src/report/junit.js";
+import { schemaErrors, validateEvent, validateReport } from "../../support/output-schemas.js";
 import { failingRun, RUN_ID, runStart, SECRET, T0 } from "../../support/unit/sequence.js";
-
-const ajv = new Ajv2020({ allErrors: true, strict: true });
-addFormats.default(ajv);
-ajv.addSchema(reportSchema);
-const validateEvent = ajv.compile(eventsSchema);
-const validateReport = ajv.getSchema(reportSchema.$id)!;
 
 let dir: string;
 beforeAll(async () => {
@@ -59,7 +50,7 @@ describe("NDJSON events", () => {
     expect(lines.length).toBe(24);
     for (const line of lines) {
       const event = JSON.parse(line);
-      expect(validateEvent(event), `${line}\n${ajv.errorsText(validateEvent.errors)}`).toBe(true);
+      expect(validateEvent(event), `${line}\n${schemaErrors(validateEvent)}`).toBe(true);
     }
   });
   it("the schema rejects what is not an event", () => {
@@ -92,7 +83,7 @@ describe("--report and --junit", () => {
     for (const text of [reportText, xml, out.text()]) expect(text).not.toContain(SECRET);
 
     const record = JSON.parse(reportText);
-    expect(validateReport(record), ajv.errorsText(validateReport.errors)).toBe(true);
+    expect(validateReport(record), schemaErrors(validateReport)).toBe(true);
     expect(record.inputs).toEqual({ env: "prod", token: "***" });
     expect(record.steps.map((s: { id: string; status: string }) => `${s.id}:${s.status}`)).toEqual([
       "build:completed",
@@ -157,7 +148,7 @@ describe("--report and --junit", () => {
     reporter.onCancelling?.({ reason: "signal", steps: [] });
     await reporter.close?.();
     const record = JSON.parse(await readFile(report, "utf8"));
-    expect(validateReport(record), ajv.errorsText(validateReport.errors)).toBe(true);
+    expect(validateReport(record), schemaErrors(validateReport)).toBe(true);
     expect(record.status).toBe("canceled");
     expect(record.steps.map((s: { id: string; status: string }) => `${s.id}:${s.status}`)).toEqual([
       "build:running",
