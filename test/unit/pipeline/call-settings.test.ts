@@ -6,15 +6,7 @@ import type { Scope } from "../../../src/pipeline/expr/scope.js";
 import { loadPipelineText } from "../../../src/pipeline/load.js";
 import { DEFAULT_SCHEDULE_TO_CLOSE_MS, type Step } from "../../../src/pipeline/model.js";
 import { pipelineSchema } from "../../../src/pipeline/schema.js";
-
-const scope = (over: Partial<Scope> = {}): Scope => ({
-  inputs: {},
-  vars: {},
-  secrets: {},
-  steps: {},
-  run: { id: "r1", name: "p", startedAt: "2026-01-01T00:00:00Z" },
-  ...over,
-});
+import { testScope } from "../../support/unit/scope.js";
 
 function load(text: string) {
   const result = loadPipelineText(text, "/virtual/p.yaml");
@@ -74,14 +66,14 @@ describe("computed call settings", () => {
     const p = load(PIPELINE);
     const [deploy, bill] = p.steps as [Step, Step];
     const inputs = { regions: ["eu", "us"], slow: true, endpoint: "billing-eu", attempts: 4 };
-    const first = await resolveStep(deploy, scope({ inputs, item: "eu", index: 0 }));
+    const first = await resolveStep(deploy, testScope({ inputs, item: "eu", index: 0 }));
     expect(first.call).toEqual({ kind: "activity", activityType: "Deploy", taskQueue: "deploy-eu" });
     expect(first.timeouts).toEqual({ scheduleToStart: 60_000, startToClose: 3_600_000 });
     expect(first.retry).toEqual({ initialInterval: 1000, maximumAttempts: 4 });
     expect(first.priority).toEqual({ priorityKey: 5 });
-    const second = await resolveStep(deploy, scope({ inputs, item: "us", index: 1 }));
+    const second = await resolveStep(deploy, testScope({ inputs, item: "us", index: 1 }));
     expect(second.call).toMatchObject({ taskQueue: "deploy-us" });
-    const nexusCall = await resolveStep(bill, scope({ inputs }));
+    const nexusCall = await resolveStep(bill, testScope({ inputs }));
     expect(nexusCall.call).toMatchObject({ endpoint: "billing-eu", service: "Billing", operation: "charge" });
   });
 
@@ -102,7 +94,7 @@ steps:
       startToClose: "{% $inputs.timeout %}"
 `);
     const [a, b] = p.steps as [Step, Step];
-    const s = scope({ inputs: { queue: "", timeout: 30 } });
+    const s = testScope({ inputs: { queue: "", timeout: 30 } });
     const queueError = await resolveStep(a, s).catch((e: unknown) => e);
     expect(queueError).toBeInstanceOf(ExpressionError);
     expect((queueError as ExpressionError).message).toBe(
@@ -129,9 +121,9 @@ steps:
     const [a] = p.steps as [Step];
     // No default filled at load time: the expression may give one.
     expect(a.timeouts).toEqual({});
-    const resolved = await resolveStep(a, scope());
+    const resolved = await resolveStep(a, testScope());
     expect(resolved.timeouts).toEqual({});
-    const given = await resolveStep(a, scope({ inputs: { t: "2m" } }));
+    const given = await resolveStep(a, testScope({ inputs: { t: "2m" } }));
     expect(given.timeouts).toEqual({ startToClose: 120_000 });
     expect(DEFAULT_SCHEDULE_TO_CLOSE_MS).toBeGreaterThan(0);
   });

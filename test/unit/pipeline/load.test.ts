@@ -1,20 +1,11 @@
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { evaluate } from "../../../src/pipeline/expr/evaluate.js";
-import type { Scope } from "../../../src/pipeline/expr/scope.js";
 import { loadPipeline, loadPipelineText } from "../../../src/pipeline/load.js";
 import { DEFAULT_SCHEDULE_TO_CLOSE_MS } from "../../../src/pipeline/model.js";
+import { testScope } from "../../support/unit/scope.js";
 
 const fixture = resolve(import.meta.dirname, "../../fixtures/valid/provision-tenant.yaml");
-
-const scope = (over: Partial<Scope> = {}): Scope => ({
-  inputs: {},
-  vars: {},
-  secrets: {},
-  steps: {},
-  run: { id: "r1", name: "p", startedAt: "2026-01-01T00:00:00Z" },
-  ...over,
-});
 
 function load(text: string) {
   return loadPipelineText(text, "/virtual/p.yaml");
@@ -96,7 +87,7 @@ describe("evaluate", () => {
     if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
     const value = await evaluate(
       r.pipeline.steps[1]!.input!,
-      scope({ inputs: { t: "acme" }, steps: { a: { status: "completed", output: { size: 3 } } }, index: 0 }),
+      testScope({ inputs: { t: "acme" }, steps: { a: { status: "completed", output: { size: 3 } } }, index: 0 }),
     );
     expect(value).toEqual({ name: "acme-db", size: 6, fixed: 1, list: [0] });
   });
@@ -106,7 +97,7 @@ describe("evaluate", () => {
       'nxrun: 1\nname: p\nvars:\n  loop: "{% ($f := function($n){ 1 + $f($n + 1) }; $f(0)) %}"\nsteps:\n  - id: a\n    activity: A\n    taskQueue: q\n',
     );
     if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
-    await expect(evaluate(r.pipeline.vars[0]!.value, scope(), { maxDepth: 50 })).rejects.toThrow(
+    await expect(evaluate(r.pipeline.vars[0]!.value, testScope(), { maxDepth: 50 })).rejects.toThrow(
       /p\.yaml:4:\d+: expression nested deeper than 50 levels/,
     );
   });
@@ -116,7 +107,9 @@ describe("evaluate", () => {
       'nxrun: 1\nname: p\nvars:\n  slow: "{% $count([1..900000].($ * 2)) %}"\nsteps:\n  - id: a\n    activity: A\n    taskQueue: q\n',
     );
     if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
-    await expect(evaluate(r.pipeline.vars[0]!.value, scope(), { timeoutMs: 20 })).rejects.toThrow(/longer than 20 ms/);
+    await expect(evaluate(r.pipeline.vars[0]!.value, testScope(), { timeoutMs: 20 })).rejects.toThrow(
+      /longer than 20 ms/,
+    );
   });
 });
 

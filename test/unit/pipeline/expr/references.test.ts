@@ -5,6 +5,7 @@ import { evaluate } from "../../../../src/pipeline/expr/evaluate.js";
 import { ExpressionError } from "../../../../src/pipeline/expr/expression-error.js";
 import { extractReferenceSites } from "../../../../src/pipeline/expr/references.js";
 import { parseTemplate } from "../../../../src/pipeline/expr/template.js";
+import { testScope } from "../../../support/unit/scope.js";
 
 const sites = (source: string) =>
   extractReferenceSites(jsonata(source).ast()).map((s) => `${s.kind}:${s.name ?? ""}@${s.offset}`);
@@ -69,8 +70,7 @@ describe("evaluate errors", () => {
   it("name the place in the expression", async () => {
     const c = compileExpression("$number('x') + 1", commandLineLocate());
     if (!c.ok) throw new Error(c.problem.message);
-    const scope = { inputs: {}, vars: {}, secrets: {}, steps: {}, run: { id: "r", name: "p", startedAt: "" } };
-    const error = await evaluate(c.value, scope).catch((e: unknown) => e);
+    const error = await evaluate(c.value, testScope()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ExpressionError);
     expect((error as ExpressionError).message).toMatch(/^<expression>:1:\d+: expression failed: /);
     expect((error as ExpressionError).exitCode).toBe(2);
@@ -79,13 +79,7 @@ describe("evaluate errors", () => {
   it("return plain JSON, not JSONata sequences", async () => {
     const c = compileExpression("[1,2,3].($ * 2)", commandLineLocate());
     if (!c.ok) throw new Error(c.problem.message);
-    const result = await evaluate(c.value, {
-      inputs: {},
-      vars: {},
-      secrets: {},
-      steps: {},
-      run: { id: "r", name: "p", startedAt: "" },
-    });
+    const result = await evaluate(c.value, testScope());
     expect(result).toEqual([2, 4, 6]);
     expect(Object.keys(result as object)).toEqual(["0", "1", "2"]);
   });

@@ -3,6 +3,7 @@ import { findCycles } from "../../../../src/pipeline/dependency-cycles.js";
 import { loadPipelineText } from "../../../../src/pipeline/load.js";
 import { buildPlan, upstreamOf } from "../../../../src/pipeline/plan/build-plan.js";
 import { toDot, toMermaid } from "../../../../src/pipeline/plan/graph-format.js";
+import { testScope } from "../../../support/unit/scope.js";
 
 const text = `nxrun: 1
 name: p
@@ -105,13 +106,7 @@ steps:
     );
     if (!loaded.ok) throw new Error(JSON.stringify(loaded.diagnostics));
     const p = loaded.pipeline;
-    const scope = {
-      inputs: { regions: ["eu", "us"] },
-      vars: {},
-      secrets: {},
-      steps: {},
-      run: { id: "g", name: "g", startedAt: "" },
-    };
+    const scope = testScope({ inputs: { regions: ["eu", "us"] }, run: { id: "g", name: "g", startedAt: "" } });
     const known = await knownScope(p, scope, async (v, s) => evaluate(v, s), { secretsKnown: false });
     const notes = await computedCallNotes(p, known, async (v, s) => evaluate(v, s));
     expect([...notes]).toEqual([
