@@ -113,50 +113,40 @@ describe.skipIf(!tools)("TLS, mTLS and API keys through nginx (skipped when ngin
   });
 
   const env = () => ({ HOME: join(dir, "no-home") });
-  const echo = async (client: Awaited<ReturnType<typeof connect>>) => {
-    const id = uniqueId("tls");
-    await client.activities.start({
-      id,
-      activityType: "echo",
-      taskQueue: stack().taskQueue,
-      args: ["over tls"],
-      startToClose: 10_000,
-    });
-    return client.activities.awaitOutcome(id, undefined);
+  /** Connects with these connection flags (no profile, no HOME), runs one echo activity through the proxy, closes. */
+  const echoThrough = async (flags: Parameters<typeof resolveConnection>[0]) => {
+    const client = await connect(await resolveConnection(flags, undefined, env()));
+    try {
+      const id = uniqueId("tls");
+      await client.activities.start({
+        id,
+        activityType: "echo",
+        taskQueue: stack().taskQueue,
+        args: ["over tls"],
+        startToClose: 10_000,
+      });
+      return await client.activities.awaitOutcome(id, undefined);
+    } finally {
+      client.close();
+    }
   };
 
   it("runs an activity through TLS with an API key", async () => {
-    const options = await resolveConnection(
-      { address: tlsAddress, apiKey: API_KEY, tlsCaPath: join(dir, "ca.crt") },
-      undefined,
-      env(),
-    );
-    const client = await connect(options);
-    try {
-      expect(await echo(client)).toEqual({ status: "completed", result: "over tls" });
-    } finally {
-      client.close();
-    }
+    expect(await echoThrough({ address: tlsAddress, apiKey: API_KEY, tlsCaPath: join(dir, "ca.crt") })).toEqual({
+      status: "completed",
+      result: "over tls",
+    });
   });
 
   it("runs an activity through mTLS, verifying the server by a given name", async () => {
-    const options = await resolveConnection(
-      {
-        address: mtlsAddress,
-        tlsCaData: readFileSync(join(dir, "ca.crt"), "utf8"),
-        tlsCertPath: join(dir, "client.crt"),
-        tlsKeyPath: join(dir, "client.key"),
-        tlsServerName: "temporal.test",
-      },
-      undefined,
-      env(),
-    );
-    const client = await connect(options);
-    try {
-      expect(await echo(client)).toEqual({ status: "completed", result: "over tls" });
-    } finally {
-      client.close();
-    }
+    const outcome = await echoThrough({
+      address: mtlsAddress,
+      tlsCaData: readFileSync(join(dir, "ca.crt"), "utf8"),
+      tlsCertPath: join(dir, "client.crt"),
+      tlsKeyPath: join(dir, "client.key"),
+      tlsServerName: "temporal.test",
+    });
+    expect(outcome).toEqual({ status: "completed", result: "over tls" });
   });
 
   it("a bad API key is an AuthError with a hint, and the key is never printed", async () => {
