@@ -53,7 +53,8 @@ export interface DraftPipeline extends Omit<Pipeline, "steps" | "finally"> {
 }
 
 const STEP_ACTIVITY_ONLY = ["taskQueue", "args", "retry"] as const;
-const CONFIRM_FORBIDDEN = [
+/** What only a step that calls something (an activity or a Nexus operation) can set. */
+const CALL_SETTINGS = [
   "input",
   "args",
   "taskQueue",
@@ -62,25 +63,13 @@ const CONFIRM_FORBIDDEN = [
   "cancellation",
   "priority",
   "compensate",
-  "forEach",
-  "concurrency",
-  "toleratedFailures",
-  "repeat",
 ] as const;
+/** A confirm only asks: nothing to call, nothing to undo, nothing to repeat per item. */
+const CONFIRM_FORBIDDEN = [...CALL_SETTINGS, "forEach", "concurrency", "toleratedFailures", "repeat"] as const;
 /** A wait only waits: nothing to call, nothing to undo, nothing to repeat per item. */
 const WAIT_FORBIDDEN = CONFIRM_FORBIDDEN;
 /** A uses step's steps carry their own settings; forEach runs one sub-pipeline per item. */
-const USES_FORBIDDEN = [
-  "input",
-  "args",
-  "taskQueue",
-  "timeouts",
-  "retry",
-  "cancellation",
-  "priority",
-  "compensate",
-  "repeat",
-] as const;
+const USES_FORBIDDEN = [...CALL_SETTINGS, "repeat"] as const;
 
 /**
  * Loads the pipeline a `uses:` names (relative to this file), reporting its own problems where they

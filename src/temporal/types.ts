@@ -109,7 +109,8 @@ export interface AwaitOptions {
   onTrouble?: (trouble: ServerTrouble | undefined) => void;
 }
 
-export interface ExecutionDescription {
+/** An execution as a list shows it; a description (below) tells all of that and more. */
+export interface ExecutionListEntry {
   kind: ExecutionKind;
   id: string;
   runId: string;
@@ -117,9 +118,12 @@ export interface ExecutionDescription {
   /** activity type, or `endpoint/service/operation`. */
   type: string;
   taskQueue?: string;
-  attempt?: number;
   startTime?: Date;
   closeTime?: Date;
+}
+
+export interface ExecutionDescription extends ExecutionListEntry {
+  attempt?: number;
   lastFailure?: FailureInfo;
   /** Nexus: the cancellation state, e.g. "scheduled" | "backingOff" | "succeeded" | "failed" | "timedOut" | "blocked". */
   cancellationState?: string;
@@ -179,17 +183,6 @@ export interface DescribeOptions {
   /** Ask for heartbeat details (activities). */
   heartbeatDetails?: boolean;
   signal?: AbortSignal;
-}
-
-export interface ExecutionListEntry {
-  kind: ExecutionKind;
-  id: string;
-  runId: string;
-  status: ExecutionStatus;
-  type: string;
-  taskQueue?: string;
-  startTime?: Date;
-  closeTime?: Date;
 }
 
 export interface CountResult {
