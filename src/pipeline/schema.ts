@@ -53,17 +53,24 @@ function load(): { validate: SchemaValidator; schema: Record<string, unknown> } 
   return compiled;
 }
 
+/**
+ * How ajv compiles the pipeline schema: here, and where the validator is generated ahead of time
+ * (test/unit/pipeline/pipeline-validator.test.ts), so the generated code answers as this one does.
+ */
+export const PIPELINE_AJV_OPTIONS = {
+  allErrors: true,
+  verbose: true,
+  strict: true,
+  strictRequired: false,
+  allowUnionTypes: true,
+} as const;
+/** Editors (VS Code, yaml-language-server) show patternErrorMessage; nxrun uses it too. */
+export const PATTERN_ERROR_KEYWORD = { keyword: "patternErrorMessage", schemaType: "string" } as const;
+
 function compileWithAjv(schema: Record<string, unknown>): SchemaValidator {
   // Loaded only on this path: ajv's compiler is the slow part of start-up.
   const { Ajv2020 } = createRequire(import.meta.url)("ajv/dist/2020.js") as typeof import("ajv/dist/2020.js");
-  const ajv = new Ajv2020({
-    allErrors: true,
-    verbose: true,
-    strict: true,
-    strictRequired: false,
-    allowUnionTypes: true,
-  });
-  // Editors (VS Code, yaml-language-server) show patternErrorMessage; nxrun uses it too.
-  ajv.addKeyword({ keyword: "patternErrorMessage", schemaType: "string" });
+  const ajv = new Ajv2020(PIPELINE_AJV_OPTIONS);
+  ajv.addKeyword(PATTERN_ERROR_KEYWORD);
   return ajv.compile(schema) as SchemaValidator;
 }

@@ -11,20 +11,18 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import standaloneCode from "ajv/dist/standalone/index.js";
 import { expect, it } from "vitest";
 import { SCHEMA_SHA256, validate } from "../../../src/pipeline/pipeline-validator.generated.js";
-import { pipelineSchemaPath, pipelineValidator } from "../../../src/pipeline/schema.js";
+import {
+  PATTERN_ERROR_KEYWORD,
+  PIPELINE_AJV_OPTIONS,
+  pipelineSchemaPath,
+  pipelineValidator,
+} from "../../../src/pipeline/schema.js";
 
 const target = resolve(import.meta.dirname, "../../../src/pipeline/pipeline-validator.generated.ts");
 
 function generate(schemaText: string): string {
-  const ajv = new Ajv2020({
-    allErrors: true,
-    verbose: true,
-    strict: true,
-    strictRequired: false,
-    allowUnionTypes: true,
-    code: { source: true, esm: true },
-  });
-  ajv.addKeyword({ keyword: "patternErrorMessage", schemaType: "string" });
+  const ajv = new Ajv2020({ ...PIPELINE_AJV_OPTIONS, code: { source: true, esm: true } });
+  ajv.addKeyword(PATTERN_ERROR_KEYWORD);
   const validate = ajv.compile(JSON.parse(schemaText));
   const generateCode = ((standaloneCode as { default?: unknown }).default ?? standaloneCode) as (
     ajv: Ajv2020,
