@@ -1,5 +1,25 @@
 #!/usr/bin/env node
-import { exitWhenSettled } from "../dist/src/cli/exit-guard.js";
-import { main } from "../dist/src/cli/main.js";
+// Runs the one-file build of the CLI with its V8 code cache when the build made one (scripts/bundle-cli.mjs,
+// src/cli/code-cache.ts: why), else the modules tsc wrote. Both are the same code.
+import { statSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { cacheDirectory, loadBundle } from "../dist/src/cli/code-cache.js";
 
-exitWhenSettled(main(process.argv.slice(2)));
+const argv = process.argv.slice(2);
+const bundle = fileURLToPath(new URL("../dist/src/bundle/nxrun.cjs", import.meta.url));
+const mtime = (url) => statSync(fileURLToPath(new URL(url, import.meta.url)), { throwIfNoEntry: false })?.mtimeMs;
+// A tsc run after the last bundle (tsc alone, not `npm run build`) leaves the bundle stale: use tsc's output.
+const bundleBuilt = mtime("../dist/src/bundle/nxrun.cjs");
+const fresh = bundleBuilt !== undefined && bundleBuilt >= (mtime("../dist/src/cli/main.js") ?? 0);
+// One cache per command: each keeps the code its own start compiled (`nxrun file.yaml` is run).
+const first = argv[0] ?? "";
+const command = first.startsWith("-") ? "options" : /^[a-z_]+$/.test(first) ? first : "run";
+const loaded = fresh ? loadBundle(bundle, { command, cacheDir: cacheDirectory() }) : undefined;
+let cli;
+if (loaded) {
+  process.once("exit", () => loaded.writeCache());
+  cli = loaded.exports;
+} else {
+  cli = { ...(await import("../dist/src/cli/exit-guard.js")), ...(await import("../dist/src/cli/main.js")) };
+}
+cli.exitWhenSettled(cli.main(argv));

@@ -51,6 +51,16 @@ if (!existsSync(join(repo, "dist", "src", "vendor", "yaml.cjs"))) {
   if (vendor.status !== 0)
     process.stderr.write("bench: warning: scripts/bundle-vendor.mjs failed; nxrun loads yaml's files\n");
 }
+// And the one-file CLI that bin/nxrun.js runs (scripts/bundle-cli.mjs), made again after each tsc run.
+const cliBundle = join(repo, "dist", "src", "bundle", "nxrun.cjs");
+if (
+  !existsSync(cliBundle) ||
+  statSync(cliBundle).mtimeMs < statSync(join(repo, "dist", "src", "cli", "main.js")).mtimeMs
+) {
+  const cli = spawnSync(process.execPath, [join(repo, "scripts", "bundle-cli.mjs")], { cwd: repo, stdio: "inherit" });
+  if (cli.status !== 0)
+    process.stderr.write("bench: warning: scripts/bundle-cli.mjs failed; nxrun runs the unbundled modules\n");
+}
 const bench = spawnSync(process.execPath, [join(repo, "dist", "bench", "main.js"), ...process.argv.slice(2)], {
   cwd: repo,
   stdio: "inherit",

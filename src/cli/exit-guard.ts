@@ -5,6 +5,7 @@
  * success. Node says so with `beforeExit`; this turns it into what it is, a bug (exit 70).
  */
 import { ExitCode } from "../base/exit-codes.js";
+import { mappedStack } from "./bundle-stack.js";
 
 /** Sets the process exit code from `command`; 70 with a message if it rejects or the process empties first. */
 export function exitWhenSettled(command: Promise<number>, stderr: NodeJS.WritableStream = process.stderr): void {
@@ -32,7 +33,7 @@ export function exitWhenSettled(command: Promise<number>, stderr: NodeJS.Writabl
       // main() prints every error it expects; one that escapes it is a bug, shown with its stack.
       settle();
       stderr.write(
-        `nxrun: internal error\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+        `nxrun: internal error\n${error instanceof Error ? mappedStack(error.stack ?? error.message) : String(error)}\n`,
       );
       process.exitCode = ExitCode.bug;
     },

@@ -2,6 +2,7 @@ import { ExitCode } from "../base/exit-codes.js";
 import { sanitizeTerminalLines } from "../base/terminal-text.js";
 import { isUserError } from "../base/user-error.js";
 import { maskSecrets } from "../report/redact.js";
+import { mappedStack } from "./bundle-stack.js";
 
 /**
  * Prints an error for a person: a user error as message + hint, a bug with its stack. Returns the
@@ -19,7 +20,7 @@ export function printError(
     if (error.hint) stderr.write(`hint: ${safe(error.hint)}\n`);
     return error.exitCode;
   }
-  const stack = error instanceof Error ? (error.stack ?? String(error)) : String(error);
+  const stack = error instanceof Error ? mappedStack(error.stack ?? String(error)) : String(error);
   stderr.write(`nxrun: internal error (a bug; please report it with this output)\n${safe(stack)}\n`);
   return ExitCode.bug;
 }
