@@ -41,13 +41,16 @@ export interface LoadedBundle {
 
 const HASH_BYTES = 32;
 
-/** `NXRUN_CACHE_DIR`, else the platform's per-user cache directory + nxrun; undefined for `NXRUN_CODE_CACHE=off`. */
+/**
+ * Where the code caches go: `NXRUN_CACHE_DIR`, else `code/` in the platform's per-user cache
+ * directory of nxrun; undefined for `NXRUN_CODE_CACHE=off`.
+ */
 export function cacheDirectory(env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (env.NXRUN_CODE_CACHE === "off") return undefined;
   if (env.NXRUN_CACHE_DIR) return env.NXRUN_CACHE_DIR;
-  if (process.platform === "win32" && env.LOCALAPPDATA) return join(env.LOCALAPPDATA, "nxrun", "Cache");
-  if (process.platform === "darwin") return join(homedir(), "Library", "Caches", "nxrun");
-  return join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "nxrun");
+  if (process.platform === "win32" && env.LOCALAPPDATA) return join(env.LOCALAPPDATA, "nxrun", "Cache", "code");
+  if (process.platform === "darwin") return join(homedir(), "Library", "Caches", "nxrun", "code");
+  return join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "nxrun", "code");
 }
 
 /** The cache file of `command` for this bundle text (and so this nxrun), Node, platform and V8 flags. */
@@ -70,16 +73,10 @@ export function cacheFileName(source: Buffer, command: string): string {
 
 /**
  * Compiles and runs `bundle` as a CommonJS module, with the code cache of `command` from `cacheDir`
- * when there is a good one; undefined when this Node cannot run it so. Any trouble with the cache (unreadable, unwritable) falls back to a plain
+ * when there is a good one. Any trouble with the cache (unreadable, unwritable) falls back to a plain
  * compile: a cache can make a start slower, never fail it.
  */
-export function loadBundle(
-  bundle: string,
-  options: { command: string; cacheDir?: string | undefined },
-): LoadedBundle | undefined {
-  // Node before 20.12 cannot give import() to a vm.Script's code: run the modules tsc wrote instead.
-  const dynamicImport = (vm.constants as Partial<typeof vm.constants> | undefined)?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
-  if (dynamicImport === undefined) return undefined;
+export function loadBundle(bundle: string, options: { command: string; cacheDir?: string | undefined }): LoadedBundle {
   const source = readFileSync(bundle);
   const file =
     options.cacheDir === undefined ? undefined : join(options.cacheDir, cacheFileName(source, options.command));
@@ -95,12 +92,12 @@ export function loadBundle(
       // No cache yet (or unreadable): compile, and write one at exit.
     }
   }
-  const script = new vm.Script(Module.wrap(source.toString("utf8")), {
+  // CommonJS's wrapper plus `__nxrun_import`: the bundle's way to import an ES module (the Ink view:
+  // scripts/bundle-cli.mjs), since V8 drops a vm.Script's own import() callback with a code cache.
+  const wrapped = `(function (exports, require, module, __filename, __dirname, __nxrun_import) {${source.toString("utf8")}\n})`;
+  const script = new vm.Script(wrapped, {
     filename: bundle,
     ...(cachedData !== undefined && cachedData.length > 0 ? { cachedData } : {}),
-    // import() inside the bundle (the Ink view, which stays ES modules: scripts/bundle-cli.mjs) goes
-    // through Node's own loader, resolved from the bundle's path.
-    importModuleDynamically: dynamicImport,
   });
   const cache: CacheUse =
     file === undefined
@@ -116,7 +113,8 @@ export function loadBundle(
     Module as unknown as { _nodeModulePaths(dir: string): string[] }
   )._nodeModulePaths(dirname(bundle));
   const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
-  wrapper.call(module.exports, module.exports, createRequire(bundle), module, bundle, dirname(bundle));
+  const importEsm = (url: string): Promise<unknown> => import(url);
+  wrapper.call(module.exports, module.exports, createRequire(bundle), module, bundle, dirname(bundle), importEsm);
   let written = false;
   return {
     exports: module.exports as CliEntry,
