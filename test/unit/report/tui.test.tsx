@@ -1,13 +1,13 @@
 import { EventEmitter } from "node:events";
 import { render } from "ink-testing-library";
 import { describe, expect, it, vi } from "vitest";
-import { detectTerminal } from "../../../src/base/terminal.js";
 import type { ItemRecord, StepRecord } from "../../../src/engine/events.js";
 import { redact } from "../../../src/report/redact.js";
 import { createTuiReporter } from "../../../src/report/tui/reporter.js";
 import { RunView } from "../../../src/report/tui/run-view.js";
 import { ViewStore } from "../../../src/report/tui/store.js";
 import { at, chargeError, exec, failingRun, RUN_ID, runStart, SECRET, T0 } from "../../support/unit/sequence.js";
+import { terminalOver } from "../../support/unit/terminal.js";
 
 const WIDTH = 100;
 const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
@@ -420,12 +420,7 @@ describe("the Ink reporter", () => {
   it("draws at a bounded rate: 10,000 item events cost a few frames", async () => {
     const stdout = new FakeTerminal();
     const reporter = createTuiReporter({
-      terminal: detectTerminal({
-        stdout: stdout as unknown as NodeJS.WriteStream,
-        stdin: Object.assign(new EventEmitter(), { isTTY: false }) as unknown as NodeJS.ReadStream,
-        // No colour, so a frame's header reads as plain text.
-        env: { NO_COLOR: "1" },
-      }),
+      terminal: terminalOver(stdout),
       header: { address: "127.0.0.1:7233", namespace: "default" },
     });
     reporter.onRunStart?.(runStart);
@@ -464,11 +459,7 @@ describe("the Ink reporter", () => {
         return true;
       };
       const reporter = createTuiReporter({
-        terminal: detectTerminal({
-          stdout: stdout as unknown as NodeJS.WriteStream,
-          stdin: Object.assign(new EventEmitter(), { isTTY: false }) as unknown as NodeJS.ReadStream,
-          env,
-        }),
+        terminal: terminalOver(stdout, env),
         header: { address: "127.0.0.1:7233", namespace: "default" },
       });
       reporter.onRunStart?.(runStart);
@@ -484,12 +475,7 @@ describe("the Ink reporter", () => {
 
   it("cannot prompt without a TTY on stdin, so the engine asks for --yes", async () => {
     const reporter = createTuiReporter({
-      terminal: detectTerminal({
-        stdout: new FakeTerminal() as unknown as NodeJS.WriteStream,
-        stdin: Object.assign(new EventEmitter(), { isTTY: false }) as unknown as NodeJS.ReadStream,
-        // No colour, so a frame's header reads as plain text.
-        env: { NO_COLOR: "1" },
-      }),
+      terminal: terminalOver(new FakeTerminal()),
       header: { address: "a", namespace: "n" },
     });
     expect(reporter.onConfirm?.({ stepId: "approve", prompt: "ok?", answer: () => {} })).toBe(false);

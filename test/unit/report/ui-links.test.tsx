@@ -22,6 +22,7 @@ import { RunView } from "../../../src/report/tui/run-view.js";
 import { ViewStore } from "../../../src/report/tui/store.js";
 import { executionUiUrl, resolveUiLinks, type UiLinks } from "../../../src/report/ui-links.js";
 import { at, exec, failingRun, RUN_ID, runStart, T0 } from "../../support/unit/sequence.js";
+import { terminalOver } from "../../support/unit/terminal.js";
 
 const links: UiLinks = { base: "http://127.0.0.1:8233", namespace: "default" };
 const RUN = exec("build").runId;
@@ -104,11 +105,7 @@ describe("the Ink view", () => {
     });
     const reporter = createTuiReporter({
       // No colour, so no OSC 8 either (src/base/terminal.ts).
-      terminal: detectTerminal({
-        stdout: stdout as unknown as NodeJS.WriteStream,
-        stdin: Object.assign(new EventEmitter(), { isTTY: false }) as unknown as NodeJS.ReadStream,
-        env: { NO_COLOR: "1" },
-      }),
+      terminal: terminalOver(stdout),
       header: { address: "127.0.0.1:7233", namespace: "default" },
       links,
     });
