@@ -1,22 +1,42 @@
 /**
- * Small promise helpers around AbortSignal whose listeners are always removed: a forEach of ten
- * thousand items must not leave ten thousand listeners on the step's signal.
+ * Small promise helpers around AbortSignal whose waiters are always removed: a forEach of ten
+ * thousand items must not leave ten thousand listeners (or waiters) on the step's signal.
  */
 
-/** A promise that resolves when `signal` aborts, and `dispose` to drop the listener if it no longer matters. */
+/**
+ * Who waits for each signal's abort. A signal gets one real listener however many wait on it: every
+ * forEach item in flight waits on its step's signal, and adding then removing an EventTarget
+ * listener per item cost more than the item's own bookkeeping (bench/findings.md, issue 17).
+ */
+const waiting = new WeakMap<AbortSignal, Set<() => void>>();
+
+function waitersOf(signal: AbortSignal): Set<() => void> {
+  const known = waiting.get(signal);
+  if (known !== undefined) return known;
+  const waiters = new Set<() => void>();
+  waiting.set(signal, waiters);
+  signal.addEventListener(
+    "abort",
+    () => {
+      waiting.delete(signal);
+      for (const wake of waiters) wake();
+      waiters.clear();
+    },
+    { once: true },
+  );
+  return waiters;
+}
+
+/** A promise that resolves when `signal` aborts, and `dispose` to drop the waiter if it no longer matters. */
 export function onAbort(signal: AbortSignal): { promise: Promise<void>; dispose: () => void } {
   if (signal.aborted) return { promise: Promise.resolve(), dispose: () => {} };
-  let listener: (() => void) | undefined;
+  const waiters = waitersOf(signal);
+  let wake: () => void = () => {};
   const promise = new Promise<void>((resolve) => {
-    listener = () => resolve();
-    signal.addEventListener("abort", listener, { once: true });
+    wake = resolve;
   });
-  return {
-    promise,
-    dispose: () => {
-      if (listener) signal.removeEventListener("abort", listener);
-    },
-  };
+  waiters.add(wake);
+  return { promise, dispose: () => waiters.delete(wake) };
 }
 
 /** Waits `ms`, or less if `signal` aborts. */

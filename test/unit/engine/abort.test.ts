@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { onAbort } from "../../../src/engine/abort.js";
+
+/** Settles pending promise callbacks. */
+const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe("onAbort", () => {
+  it("wakes every waiter still waiting when the signal aborts, and none that was disposed", async () => {
+    const controller = new AbortController();
+    const woken: number[] = [];
+    const waits = Array.from({ length: 5 }, (_, index) => {
+      const wait = onAbort(controller.signal);
+      void wait.promise.then(() => woken.push(index));
+      return wait;
+    });
+    waits[1]?.dispose();
+    waits[3]?.dispose();
+    await flush();
+    expect(woken).toEqual([]);
+    controller.abort();
+    await flush();
+    expect(woken.sort()).toEqual([0, 2, 4]);
+  });
+
+  it("resolves at once for a signal already aborted, and for a waiter added after the abort", async () => {
+    const controller = new AbortController();
+    const before = onAbort(controller.signal);
+    controller.abort();
+    await expect(before.promise).resolves.toBeUndefined();
+    await expect(onAbort(controller.signal).promise).resolves.toBeUndefined();
+  });
+
+  it("puts one listener on the signal however many wait, and a disposed waiter leaves nothing behind", async () => {
+    const controller = new AbortController();
+    let added = 0;
+    const add = controller.signal.addEventListener.bind(controller.signal);
+    controller.signal.addEventListener = ((...args: Parameters<typeof add>) => {
+      added++;
+      return add(...args);
+    }) as typeof add;
+    for (let i = 0; i < 1000; i++) onAbort(controller.signal).dispose();
+    const last = onAbort(controller.signal);
+    expect(added).toBe(1);
+    controller.abort();
+    await expect(last.promise).resolves.toBeUndefined();
+  });
+});
