@@ -67,17 +67,7 @@ describe("resume after SIGKILL", () => {
     }));
     const killedMidRun = await Promise.all(
       runs.map(async ({ runId, killAfterMs }) => {
-        let timer: NodeJS.Timeout | undefined;
-        const killed = runNxrun(["run", pipeline, "--run-id", runId, "-i", "tag=kill"], {
-          onSpawn: (child: ChildProcess) => {
-            child.stdout?.once("data", () => {
-              timer = setTimeout(() => child.kill("SIGKILL"), killAfterMs);
-            });
-          },
-        });
-        const first = await killed;
-        clearTimeout(timer);
-        expect(first.signal, output(first)).toBe("SIGKILL");
+        await runAndKill(pipeline, runId, ["-i", "tag=kill"], killAfterMs);
 
         // No -i: the inputs come from the run's manifest, not from the input's default.
         const resumed = await runPipelineFile(pipeline, ["--resume", runId], { runId });

@@ -7,10 +7,28 @@ import type { ChildProcess } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
 import { clientOver, openRpc } from "../../../src/temporal/connect.js";
 import { stack, uniqueId, waitFor } from "../../support/e2e/harness.js";
-import { output, pipelineFile, runPipelineFile, stepOf } from "../../support/e2e/run-helpers.js";
+import { output, pipelineFile, type RunResult, runPipelineFile, stepOf } from "../../support/e2e/run-helpers.js";
 
 const client = clientOver(openRpc({ address: stack().address, namespace: stack().namespace }), "nxrun-e2e");
 afterAll(() => client.close());
+
+/** Starts the run and resolves once nxrun's plain output shows the wait `settle` under way. */
+async function runUntilWaiting(
+  file: string,
+  runId?: string,
+): Promise<{ running: Promise<RunResult>; child: ChildProcess }> {
+  let child: ChildProcess | undefined;
+  let stdout = "";
+  const running = runPipelineFile(file, [], {
+    ...(runId ? { runId } : {}),
+    onSpawn: (c) => {
+      child = c;
+      c.stdout?.on("data", (d: Buffer) => (stdout += d.toString()));
+    },
+  });
+  await waitFor("the wait to begin", () => /running\s+settle/.test(stdout), { timeoutMs: 60_000 });
+  return { running, child: child as ChildProcess };
+}
 
 describe("wait steps", () => {
   it("Ctrl-C ends a long wait at once: the wait is canceled, later steps skipped, the marker canceled", async () => {
@@ -25,16 +43,8 @@ steps:
     taskQueue: {{queue}}
     needs: [settle]
 `);
-    let child: ChildProcess | undefined;
-    let stdout = "";
-    const running = runPipelineFile(file, [], {
-      onSpawn: (c) => {
-        child = c;
-        c.stdout?.on("data", (d: Buffer) => (stdout += d.toString()));
-      },
-    });
-    await waitFor("the wait to begin", () => /running\s+settle/.test(stdout), { timeoutMs: 60_000 });
-    child?.kill("SIGINT");
+    const { running, child } = await runUntilWaiting(file);
+    child.kill("SIGINT");
     const result = await running;
     expect(result.code, output(result)).toBe(130);
     const settle = stepOf(result, "settle");
@@ -63,19 +73,10 @@ outputs:
   until: "{% $steps.after.output.until %}"
 `);
     const runId = uniqueId("waitresume");
-    let child: ChildProcess | undefined;
-    let stdout = "";
-    const killed = runPipelineFile(file, [], {
-      runId,
-      onSpawn: (c) => {
-        child = c;
-        c.stdout?.on("data", (d: Buffer) => (stdout += d.toString()));
-      },
-    });
-    await waitFor("the wait to begin", () => /running\s+settle/.test(stdout), { timeoutMs: 60_000 });
+    const { running: killed, child } = await runUntilWaiting(file, runId);
     // Let a good part of the wait pass, then kill nxrun outright: nothing gets to clean up.
     await new Promise((resolve) => setTimeout(resolve, 3000));
-    child?.kill("SIGKILL");
+    child.kill("SIGKILL");
     const first = await killed;
     expect(first.signal, output(first)).toBe("SIGKILL");
 
