@@ -31,6 +31,16 @@ outputs:
   error: "{% $steps.after.output.error %}"
 `);
 
+/** Runs the pipeline as `runId`, SIGKILLs nxrun once `when` holds, and expects it to have died of it. */
+async function killWhen(file: string, runId: string, what: string, when: () => boolean | Promise<boolean>) {
+  let child: ChildProcess | undefined;
+  const killed = runPipelineFile(file, [], { runId, onSpawn: (c) => (child = c) });
+  await waitFor(what, when, { timeoutMs: 60_000 });
+  child?.kill("SIGKILL");
+  const first = await killed;
+  expect(first.signal, output(first)).toBe("SIGKILL");
+}
+
 describe.concurrent("repeat", () => {
   it("succeeds on attempt 3: three executions on the server, the last one's output is the step's", async () => {
     const key = uniqueId("repeat3");
@@ -83,12 +93,7 @@ describe.concurrent("repeat", () => {
     const key = uniqueId("repeatresume");
     const file = poll(key, 5, `{ until: "{% $output.healthy %}", every: 1s, limit: 10 }`);
     const runId = uniqueId("represume");
-    let child: ChildProcess | undefined;
-    const killed = runPipelineFile(file, [], { runId, onSpawn: (c) => (child = c) });
-    await waitFor("two checks to have run", () => handlerRecord(key).length >= 2, { timeoutMs: 60_000 });
-    child?.kill("SIGKILL");
-    const first = await killed;
-    expect(first.signal, output(first)).toBe("SIGKILL");
+    await killWhen(file, runId, "two checks to have run", () => handlerRecord(key).length >= 2);
     const before = handlerRecord(key).length;
     expect(before).toBeLessThan(5);
 
@@ -112,11 +117,7 @@ describe.concurrent("repeat", () => {
       "\n    onError: continue",
     );
     const runId = uniqueId("reptimeout");
-    let child: ChildProcess | undefined;
-    const killed = runPipelineFile(file, [], { runId, onSpawn: (c) => (child = c) });
-    await waitFor("two checks to have run", () => handlerRecord(key).length >= 2, { timeoutMs: 60_000 });
-    child?.kill("SIGKILL");
-    expect((await killed).signal).toBe("SIGKILL");
+    await killWhen(file, runId, "two checks to have run", () => handlerRecord(key).length >= 2);
 
     const resumed = await runPipelineFile(file, ["--resume", runId], { runId });
     expect(resumed.code, output(resumed)).toBe(0);
@@ -153,8 +154,6 @@ steps:
     activity: sleepFor
     input: { ms: 6000 }
 `);
-    let child: ChildProcess | undefined;
-    const killed = runPipelineFile(file, [], { runId, onSpawn: (c) => (child = c) });
     const running = async () => {
       try {
         return (await client.activities.describe(`${runId}.hold`)).status === "running";
@@ -162,9 +161,7 @@ steps:
         return false;
       }
     };
-    await waitFor("the step after the repeat to run", running, { timeoutMs: 60_000 });
-    child?.kill("SIGKILL");
-    expect((await killed).signal).toBe("SIGKILL");
+    await killWhen(file, runId, "the step after the repeat to run", running);
     const first = (await client.activities.describe(`${runId}.poll.check-1`)).startTime as Date;
     await waitFor("the repeat's timeout to have passed", () => Date.now() > first.getTime() + 3500, {
       timeoutMs: 10_000,
