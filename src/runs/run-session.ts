@@ -14,7 +14,9 @@ import { itemCountRecorder, writeOutputs } from "./manifest/records.js";
 import { inputConflicts, rerunSet, stepChanges } from "./manifest/resume-check.js";
 import {
   type ManifestRead,
+  openNewSession,
   openSession,
+  RunExistsError,
   readManifest,
   type Session,
   type SessionEnd,
@@ -68,6 +70,36 @@ export async function prepareSession(
     throw new UserError("--from reruns steps of an earlier run and needs --resume RUN_ID", {
       hint: `e.g. nxrun run ${pipeline.file} --resume <run-id> --from ${request.from[0]}`,
     });
+  }
+  if (!request.resume && !request.allowChanged && request.from.length === 0) {
+    // A new run ID (nxrun makes one up unless --run-id names one) has no manifest to read and check:
+    // start its manifest at once, with a start that refuses any earlier manifest of the ID (store.ts).
+    const compensate = request.compensate ?? true;
+    const concurrency = request.concurrency ?? pipeline.concurrency;
+    const attempts = new Map<string, number>();
+    const manifest = buildManifest(pipeline, {
+      runId,
+      inputs: request.inputs,
+      compensate,
+      concurrency,
+      attempts,
+      from: [],
+    });
+    try {
+      const session = await openNewSession(client, manifest);
+      return ready(client, session, {
+        inputs: request.inputs,
+        attempts,
+        compensate,
+        concurrency,
+        resumed: false,
+        manifest,
+        notes: [],
+      });
+    } catch (error) {
+      // The ID has a manifest (an earlier run of it): read it and check this run against it, as below.
+      if (!(error instanceof RunExistsError)) throw error;
+    }
   }
   const read = await readManifest(client, runId);
   const notes: string[] = [];
@@ -138,7 +170,16 @@ export async function prepareSession(
     const now = await readManifest(client, runId);
     throw heldError(runId, now.found ? now.manifest : undefined);
   }
-  const held = session;
+  return ready(client, session, { inputs, attempts, compensate, concurrency, resumed: read.found, manifest, notes });
+}
+
+/** The prepared session around an opened one: its close first records the run's outputs (masked) for watch. */
+function ready(
+  client: TemporalClient,
+  held: Session,
+  prepared: Omit<PreparedSession, "session" | "recorder">,
+): PreparedSession {
+  const { runId } = prepared.manifest;
   const runSession: RunSession = {
     sessionRunId: held.sessionRunId,
     async close(end, outputs) {
@@ -150,17 +191,7 @@ export async function prepareSession(
       await held.close(end);
     },
   };
-  return {
-    inputs,
-    attempts,
-    compensate,
-    concurrency,
-    resumed: read.found,
-    manifest,
-    session: runSession,
-    recorder: itemCountRecorder(client, manifest),
-    notes,
-  };
+  return { ...prepared, session: runSession, recorder: itemCountRecorder(client, prepared.manifest) };
 }
 
 /** Inputs and options from the manifest; an input given now that differs is refused. */
