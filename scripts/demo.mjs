@@ -59,6 +59,14 @@ if (!existsSync(built) || !existsSync(join(REPO, "dist", "src", "cli", "main.js"
   ]);
 }
 
+// The rest of `npm run build`: the one-file yaml and the one-file CLI bin/nxrun.js runs (scripts/bundle-cli.mjs
+// says why), made again after each tsc run; without them nxrun runs tsc's modules, only slower to start.
+const cliBundle = join(REPO, "dist", "src", "bundle", "nxrun.cjs");
+if (mtime(cliBundle) < mtime(join(REPO, "dist", "src", "cli", "main.js"))) {
+  for (const script of ["bundle-vendor.mjs", "bundle-cli.mjs"])
+    spawnSync(process.execPath, [join(REPO, "scripts", script)], { cwd: REPO, stdio: "inherit" });
+}
+
 const { runDemo } = await import(pathToFileURL(built).href);
 process.exitCode = await runDemo(process.argv.slice(2));
 
