@@ -5,14 +5,13 @@
  * server is asked what it holds when nxrun has exited.
  */
 import type { ChildProcess } from "node:child_process";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { CancellationType } from "../../../src/pipeline/model.js";
-import { clientOver, openRpc } from "../../../src/temporal/connect.js";
-import { handlerRecord, stack, uniqueId, waitFor } from "../../support/e2e/harness.js";
+import { handlerRecord, uniqueId, waitFor } from "../../support/e2e/harness.js";
 import { output, pipelineFile, runPipelineFile, stepOf } from "../../support/e2e/run-helpers.js";
+import { stackClient } from "../../support/e2e/temporal-client.js";
 
-const client = clientOver(openRpc({ address: stack().address, namespace: stack().namespace }), "nxrun-e2e");
-afterAll(() => client.close());
+const client = stackClient();
 
 /** How long each handler keeps working after it sees the cancellation, before it ends canceled. */
 const CLEANUP_MS = 4000;

@@ -4,13 +4,12 @@
  * really ran, the server's count proves how many executions exist.
  */
 import type { ChildProcess } from "node:child_process";
-import { afterAll, describe, expect, it } from "vitest";
-import { clientOver, openRpc } from "../../../src/temporal/connect.js";
-import { handlerRecord, stack, uniqueId, waitFor, waitForCount } from "../../support/e2e/harness.js";
+import { describe, expect, it } from "vitest";
+import { handlerRecord, uniqueId, waitFor, waitForCount } from "../../support/e2e/harness.js";
 import { output, pipelineFile, runPipelineFile, stepOf } from "../../support/e2e/run-helpers.js";
+import { stackClient } from "../../support/e2e/temporal-client.js";
 
-const client = clientOver(openRpc({ address: stack().address, namespace: stack().namespace }), "nxrun-e2e");
-afterAll(() => client.close());
+const client = stackClient();
 
 const poll = (key: string, healthyOnCall: number | undefined, repeat: string, extra = "") =>
   pipelineFile(`

@@ -4,13 +4,12 @@
  */
 import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { afterAll, describe, expect, it } from "vitest";
-import { clientOver, openRpc } from "../../../src/temporal/connect.js";
+import { describe, expect, it } from "vitest";
 import { runNxrun, stack, uniqueId, waitFor, waitForCount } from "../../support/e2e/harness.js";
 import { output, pipelineFile, runPipelineFile, stepOf } from "../../support/e2e/run-helpers.js";
+import { stackClient } from "../../support/e2e/temporal-client.js";
 
-const client = clientOver(openRpc({ address: stack().address, namespace: stack().namespace }), "nxrun-e2e");
-afterAll(() => client.close());
+const client = stackClient();
 
 const ITEMS = 6;
 const file = () =>

@@ -7,13 +7,12 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { clientOver, openRpc } from "../../../src/temporal/connect.js";
+import { describe, expect, it } from "vitest";
 import { handlerRecord, runNxrun, stack, uniqueId, waitForCount } from "../../support/e2e/harness.js";
 import { output, type RunResult, runPipelineFile, stepOf } from "../../support/e2e/run-helpers.js";
+import { stackClient } from "../../support/e2e/temporal-client.js";
 
-const client = clientOver(openRpc({ address: stack().address, namespace: stack().namespace }), "nxrun-e2e");
-afterAll(() => client.close());
+const client = stackClient();
 
 /** Writes the files into one fresh folder (uses: paths are relative); returns the first one's path. */
 function files(named: Record<string, string>): string {

@@ -4,13 +4,12 @@
  * (its schedule time is when the wait began); a finished wait resumed is not waited again.
  */
 import type { ChildProcess } from "node:child_process";
-import { afterAll, describe, expect, it } from "vitest";
-import { clientOver, openRpc } from "../../../src/temporal/connect.js";
-import { stack, uniqueId, waitFor } from "../../support/e2e/harness.js";
+import { describe, expect, it } from "vitest";
+import { uniqueId, waitFor } from "../../support/e2e/harness.js";
 import { output, pipelineFile, type RunResult, runPipelineFile, stepOf } from "../../support/e2e/run-helpers.js";
+import { stackClient } from "../../support/e2e/temporal-client.js";
 
-const client = clientOver(openRpc({ address: stack().address, namespace: stack().namespace }), "nxrun-e2e");
-afterAll(() => client.close());
+const client = stackClient();
 
 /** Starts the run and resolves once nxrun's plain output shows the wait `settle` under way. */
 async function runUntilWaiting(

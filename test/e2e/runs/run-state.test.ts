@@ -5,14 +5,10 @@
  * `nxrun runs` listing the runs. test/e2e/runs/watch.test.ts has `nxrun watch`.
  */
 import type { ChildProcess } from "node:child_process";
-import { afterAll, describe, expect, it } from "vitest";
-import { clientOver, openRpc } from "../../../src/temporal/connect.js";
-import { runNxrun, stack, uniqueId, waitForCount } from "../../support/e2e/harness.js";
+import { describe, expect, it } from "vitest";
+import { runNxrun, uniqueId, waitForCount } from "../../support/e2e/harness.js";
 import { output, pipelineFile, runPipelineFile, stepOf } from "../../support/e2e/run-helpers.js";
 import { schemaErrors, validateStatus } from "../../support/output-schemas.js";
-
-const client = clientOver(openRpc({ address: stack().address, namespace: stack().namespace }), "nxrun-e2e");
-afterAll(() => client.close());
 
 const name = uniqueId("chain").toLowerCase();
 // a -> b -> c, and side on its own; b takes 2 s so a kill can land while it runs.

@@ -1,4 +1,5 @@
-/** nxrun's own client against the test stack, with a count of the RPCs it made (to see long polls repeat). */
+/** nxrun's own client against the test stack; one with a count of the RPCs it made (to see long polls repeat). */
+import { afterAll } from "vitest";
 import { clientOver, openRpc } from "../../../src/temporal/connect.js";
 import type { WorkflowServiceRpc } from "../../../src/temporal/rpc.js";
 import type { TemporalClient } from "../../../src/temporal/types.js";
@@ -23,4 +24,11 @@ export function countingClient(): CountingClient {
     return call(method, ...rest);
   }) as WorkflowServiceRpc["call"];
   return { client: clientOver(rpc, "nxrun-e2e"), calls };
+}
+
+/** nxrun's own client on the stack's server, for one test file: closed after the file's tests. */
+export function stackClient(): TemporalClient {
+  const client = clientOver(openRpc({ address: stack().address, namespace: stack().namespace }), "nxrun-e2e");
+  afterAll(() => client.close());
+  return client;
 }
