@@ -190,7 +190,8 @@ export async function runExecution(
   const cancelled = onAbort(cancelSignal);
   try {
     const first = await Promise.race([outcomeOrError, cancelled.promise.then(() => "cancel" as const)]);
-    if (first !== "cancel") return await withAttempt(ctx, spec.kind, id, runId, following, fromOutcome(first));
+    if (first !== "cancel")
+      return await withAttempt(ctx, spec.kind, id, runId, following, hooks.follow?.item ?? false, fromOutcome(first));
     if (handle.terminated) return terminatedResult();
 
     const reason = ctx.cancelReason();
@@ -240,7 +241,7 @@ export async function runExecution(
 /**
  * The result with the attempt it ended on. What following last saw, except after a retry it saw:
  * the attempt that closed may have started and ended between two looks (the poll's outcome does not
- * carry the attempt), so one describe reads it, when the budget has room. A failure nobody followed
+ * carry the attempt), so one describe reads it (Follower.describeOnce says when). A failure nobody followed
  * (it failed within the grace period) is described once the same way; a success nobody followed
  * keeps no attempt (unknown, not guessed).
  */
@@ -250,6 +251,7 @@ async function withAttempt(
   id: string,
   runId: string | undefined,
   following: Following | undefined,
+  item: boolean,
   result: ExecutionResult,
 ): Promise<ExecutionResult> {
   if (result.status === "completed") following?.completed();
@@ -261,7 +263,7 @@ async function withAttempt(
   if (seen !== undefined && !retried) return { ...result, attempt: seen };
   if (!ctx.follower || !runId || following === undefined) return result;
   if (seen === undefined && result.status === "completed") return result;
-  const description = await ctx.follower.describeOnce(kind, id, runId);
+  const description = await ctx.follower.describeOnce(kind, id, runId, item);
   const attempt = description?.details?.attempt ?? description?.attempt ?? seen;
   return attempt === undefined ? result : { ...result, attempt };
 }

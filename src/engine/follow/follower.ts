@@ -29,6 +29,8 @@ const MAX_ITEMS_FOLLOWED = 32;
 /** A DescribeTaskQueue answer is reused this long for every execution on that queue. */
 const POLLER_CACHE_MS = 5_000;
 const ERROR_BACKOFF_MAX_MS = 10_000;
+/** How long a closed step waits for the budget to read the attempt it closed on. */
+const CLOSED_STEP_WAIT_MS = 3_000;
 /** The grace queue of the steps (items queue by their work's group, which is never empty). */
 const STEPS = "";
 
@@ -138,18 +140,34 @@ export class Follower {
     });
   }
 
-  /** One describe if the budget has room now (used after a failure nobody followed, for its attempts). */
+  /**
+   * One describe of a closed execution, for the attempt it closed on (execution.ts, withAttempt). A
+   * step's waits up to CLOSED_STEP_WAIT_MS for the budget and is tried twice: a step is a line of
+   * the report, and without it a busy moment reported an earlier attempt than the one that closed.
+   * An item's is made only if the budget has room now: a large forEach of retried items must not
+   * queue describes behind the steps in view.
+   */
   async describeOnce(
     kind: ExecutionKind,
     executionId: string,
     runId: string,
+    item: boolean,
   ): Promise<ExecutionDescription | undefined> {
-    if (!this.budget.tryTake()) return undefined;
-    try {
-      return await this.executions(kind).describe(executionId, runId);
-    } catch {
-      return undefined;
+    const describe = () => this.executions(kind).describe(executionId, runId);
+    if (item) {
+      if (!this.budget.tryTake()) return undefined;
+      return describe().catch(() => undefined);
     }
+    const wait = AbortSignal.timeout(CLOSED_STEP_WAIT_MS);
+    for (let tries = 0; tries < 2; tries++) {
+      if (!(await this.budget.take(wait, false))) return undefined;
+      try {
+        return await describe();
+      } catch {
+        // Tried again while the wait lasts.
+      }
+    }
+    return undefined;
   }
 
   private executions(kind: ExecutionKind) {

@@ -199,6 +199,29 @@ describe("on fake time", () => {
       step.stop();
     });
 
+    it("a closed step waits for the budget and tries its describe twice; an item only takes what is there", async () => {
+      let refusals = 1;
+      const described: string[] = [];
+      const fake = {
+        activities: {
+          describe: async (id: string): Promise<ExecutionDescription> => {
+            described.push(id);
+            if (refusals-- > 0) throw new Error("busy");
+            return { kind: "activity", id, runId: "r", status: "completed", type: "echo", details: { attempt: 4 } };
+          },
+        },
+      } as unknown as TemporalClient;
+      const follower = new Follower(fake, { perSecond: 1, now: () => Date.now() });
+      expect(follower.budget.tryTake()).toBe(true); // the bucket (1 token) is empty now
+      expect(await follower.describeOnce("activity", "item", "r", true)).toBeUndefined();
+      expect(described).toEqual([]);
+      const step = follower.describeOnce("activity", "step", "r", false);
+      await vi.advanceTimersByTimeAsync(3_000);
+      // Waited for a token, was refused once, waited for the next token, read attempt 4.
+      expect((await step)?.details?.attempt).toBe(4);
+      expect(described).toEqual(["step", "step"]);
+    });
+
     it("an item seen in trouble does not count towards the usual", async () => {
       const { described, client: fake } = client("scheduled");
       const follower = new Follower(fake, { perSecond: 20, now: () => Date.now() });
