@@ -69,7 +69,6 @@ class Followed implements Following, InGrace {
   last: ExecutionProgress | undefined;
   /** Some progress published was trouble: its latency says nothing about the usual. */
   troubled = false;
-  stopped = false;
   phase: "grace" | "followed" | "done" = "grace";
   abort: AbortController | undefined;
 
@@ -79,6 +78,11 @@ class Followed implements Following, InGrace {
     readonly queue: string,
     readonly startedAt: number,
   ) {}
+
+  /** Ended while still in the grace queue (the queue skips it): the only way one there is done. */
+  get stopped(): boolean {
+    return this.phase === "done";
+  }
 
   completed(): void {
     this.owner.ended(this, true);
@@ -126,7 +130,6 @@ export class Follower {
     if (entry.phase === "done") return;
     if (completed && !entry.troubled) this.latency.record(entry.request.group, this.now() - entry.startedAt);
     if (entry.phase === "grace") {
-      entry.stopped = true;
       this.grace.forget();
     } else entry.abort?.abort();
     entry.phase = "done";
