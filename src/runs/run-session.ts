@@ -71,15 +71,17 @@ export async function prepareSession(
       hint: `e.g. nxrun run ${pipeline.file} --resume <run-id> --from ${request.from[0]}`,
     });
   }
+  // This run's settings: the request's (or the defaults) unless a resume reads them from the manifest.
+  let inputs = request.inputs;
+  let compensate = request.compensate ?? true;
+  let concurrency = request.concurrency ?? pipeline.concurrency;
+  let attempts = new Map<string, number>();
   if (!request.resume && !request.allowChanged && request.from.length === 0) {
     // A new run ID (nxrun makes one up unless --run-id names one) has no manifest to read and check:
     // start its manifest at once, with a start that refuses any earlier manifest of the ID (store.ts).
-    const compensate = request.compensate ?? true;
-    const concurrency = request.concurrency ?? pipeline.concurrency;
-    const attempts = new Map<string, number>();
     const manifest = buildManifest(pipeline, {
       runId,
-      inputs: request.inputs,
+      inputs,
       compensate,
       concurrency,
       attempts,
@@ -88,7 +90,7 @@ export async function prepareSession(
     try {
       const session = await openNewSession(client, manifest);
       return ready(client, session, {
-        inputs: request.inputs,
+        inputs,
         attempts,
         compensate,
         concurrency,
@@ -105,10 +107,6 @@ export async function prepareSession(
   const notes: string[] = [];
   let previous: RunManifest | undefined;
   let stale: string | undefined;
-  let inputs = request.inputs;
-  let compensate = request.compensate ?? true;
-  let concurrency = request.concurrency ?? pipeline.concurrency;
-  let attempts = new Map<string, number>();
 
   if (!read.found) {
     if (request.resume || request.allowChanged || request.from.length > 0) {
