@@ -57,12 +57,14 @@ describe("resume after SIGKILL", () => {
     const uninterrupted = await runPipelineFile(pipeline, ["-i", "tag=kill"]);
     expect(uninterrupted.code, output(uninterrupted)).toBe(0);
     expect(uninterrupted.report?.outputs).toEqual({ text: "SLEPT 1500-kill", total: 5700 });
-    // The run takes at least 4.5 s of sleeps (first 1.5 s, then three forEach batches of 0.8 + 1.0 +
-    // 1.2 s), so a kill between 0 and 3.5 s after the run's first line (printed once its manifest is
-    // written) always lands mid-run: anywhere from before the first start to inside the forEach.
+    // The run takes at least 3 s of sleeps after its first line (printed once its manifest is written):
+    // first (1.5 s) then op (1.5 s) on one branch, and beside them the forEach, whose pool of 2 ends
+    // its last item (1.2 s, started at 1.8 s) at 3.0 s. A kill between 0 and 2.5 s therefore always
+    // lands mid-run, anywhere from before the first start to inside op and the forEach. (A window up to
+    // 3.5 s once outlasted a 3.3 s run, and the kill found nothing left to kill.)
     const runs = Array.from({ length: 5 }, (_, i) => ({
       runId: uniqueId(`resume${i}`),
-      killAfterMs: Math.random() * 3500,
+      killAfterMs: Math.random() * 2500,
     }));
     const killedMidRun = await Promise.all(
       runs.map(async ({ runId, killAfterMs }) => {
