@@ -90,13 +90,38 @@ export interface TimedSpec {
   peer: string;
   command: BenchCommand;
   extra?: Partial<Measurement>;
+  /**
+   * Commands with the same group run back to back in every round, their order within the group
+   * reversed every other round: for a comparison made pair by pair (results.ts `pairedRatio`).
+   */
+  group?: string;
+}
+
+/**
+ * The order of the commands in round `round`: the units (a group, or a command alone) rotate by one
+ * each round, and a group's members swap order every other round, so no command always runs first.
+ */
+export function roundOrder(specs: readonly TimedSpec[], round: number): number[] {
+  const units: number[][] = [];
+  specs.forEach((spec, i) => {
+    const last = units.at(-1);
+    if (spec.group !== undefined && last && specs[last[0] as number]?.group === spec.group) last.push(i);
+    else units.push([i]);
+  });
+  const order: number[] = [];
+  for (let k = 0; k < units.length; k++) {
+    const unit = units[(round + k) % units.length] as number[];
+    order.push(...(round % 2 ? [...unit].reverse() : unit));
+  }
+  return order;
 }
 
 /**
  * Times a case's commands interleaved: round by round, each command once per round in a rotating
- * order, the first `ctx.warmup` rounds untimed. The server slows down as executions pile up in it,
- * so timing one command's runs after another's would favour whichever ran first. A command that
- * fails records its error and drops out; the others go on.
+ * order (roundOrder), the first `ctx.warmup` rounds untimed. The server slows down as executions pile
+ * up in it, so timing one command's runs after another's would favour whichever ran first. A command
+ * that fails records its error and drops out; the others go on, so the samples of two commands that
+ * both succeeded come from the same rounds, in round order.
  */
 export async function timeCommands<const T extends readonly TimedSpec[]>(
   ctx: BenchContext,
@@ -113,8 +138,7 @@ export async function timeCommands<const T extends readonly TimedSpec[]>(
   for (const m of measurements) process.stderr.write(`bench:   ${m.peer}: ${m.command}\n`);
   const rounds = ctx.warmup + ctx.runs;
   for (let round = 0; round < rounds; round++) {
-    for (let k = 0; k < specs.length; k++) {
-      const i = (round + k) % specs.length;
+    for (const i of roundOrder(specs, round)) {
       const spec = specs[i] as TimedSpec;
       const m = measurements[i] as Measurement;
       if (m.error) continue;

@@ -101,7 +101,7 @@ export function renderResults(run: RunInfo, machine: MachineInfo, results: CaseR
     `- Packages: ${Object.entries(machine.packages)
       .map(([name, version]) => `${name} ${version}`)
       .join(", ")}`,
-    `- Timing: ${run.timer}; ${run.runs} timed runs per command after ${run.warmup} warm-up run(s), the commands of a case interleaved round by round in rotating order (the server slows as executions accumulate, so back-to-back runs would favour the first command)`,
+    `- Timing: ${run.timer}; ${run.runs} timed runs per command after ${run.warmup} warm-up run(s), the commands of a case interleaved round by round in rotating order (the server slows as executions accumulate, so back-to-back runs would favour the first command); following on and off back to back in each round, in alternating order, compared round by round`,
     `- Worker: test/workers (no-op activity \`noop\`, Nexus TestService sync \`noop\`), maxConcurrent activity and Nexus tasks ${run.workerMaxConcurrent}`,
     "",
   );

@@ -70,6 +70,19 @@ export function ratePerSecond(measurement: Measurement | undefined): number | un
   return median && measurement?.executions ? measurement.executions / median : undefined;
 }
 
+/**
+ * Executions/s of `a` over `b` as the median of the per-round ratios: each round's run of `a` against
+ * the run of `b` made right beside it (timeCommands with one `group`), so the drift of a server that
+ * slows as executions pile up, and a slow stretch of the machine, fall on both sides of each ratio
+ * instead of into the gap between two medians. Undefined unless both have one sample per round.
+ */
+export function pairedRateRatio(a: Measurement | undefined, b: Measurement | undefined): number | undefined {
+  if (!a || !b || a.error || b.error || !a.executions || !b.executions) return undefined;
+  if (a.samples.length === 0 || a.samples.length !== b.samples.length) return undefined;
+  const perRound = a.samples.map((sa, i) => a.executions! / sa / (b.executions! / (b.samples[i] as number)));
+  return summarize(perRound)?.median;
+}
+
 /** Least-squares slope of y over x (for growth per 1,000 items). */
 export function slope(points: readonly { x: number; y: number }[]): number | undefined {
   if (points.length < 2) return undefined;
