@@ -24,6 +24,8 @@
  * NDJSON and JSON output never go through this: they keep text exact (JSON escapes it).
  */
 
+import { mapPlainData } from "./map-plain-data.js";
+
 /** Everything we escape; the `u` flag makes lone surrogates match \p{Cs}. */
 const UNSAFE = /[\p{Cc}\p{Zl}\p{Zp}\p{Cs}]|(?![\u200c\u200d])\p{Cf}/gu;
 const UNSAFE_TEST = /[\p{Cc}\p{Zl}\p{Zp}\p{Cs}]|(?![\u200c\u200d])\p{Cf}/u;
@@ -66,24 +68,5 @@ export function sanitizeTerminalLines(text: string): string {
  * view prints as JSON: stringify those first and sanitize the text, or the escapes are doubled.
  */
 export function sanitizeTerminalData<T>(value: T): T {
-  return sanitizeDeep(value, new WeakMap()) as T;
-}
-
-function sanitizeDeep(value: unknown, seen: WeakMap<object, unknown>): unknown {
-  if (typeof value === "string") return sanitizeTerminalText(value);
-  if (value === null || typeof value !== "object") return value;
-  const known = seen.get(value);
-  if (known !== undefined) return known;
-  if (Array.isArray(value)) {
-    const copy: unknown[] = [];
-    seen.set(value, copy);
-    for (const element of value) copy.push(sanitizeDeep(element, seen));
-    return copy;
-  }
-  const proto = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) return value;
-  const copy: Record<string, unknown> = {};
-  seen.set(value, copy);
-  for (const [key, element] of Object.entries(value)) copy[sanitizeTerminalText(key)] = sanitizeDeep(element, seen);
-  return copy;
+  return mapPlainData(value, { string: sanitizeTerminalText }) as T;
 }

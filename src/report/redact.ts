@@ -9,6 +9,7 @@
  * Secrets shorter than 4 characters are refused when they are read (MIN_SECRET_LENGTH in
  * src/engine/secrets.ts): masking a 1-3 character value would mask half of every line.
  */
+import { mapPlainData } from "../base/map-plain-data.js";
 import type { Reporter } from "../engine/events.js";
 
 export const REDACTED = "***";
@@ -52,7 +53,19 @@ function containsSecret(text: string, secrets: readonly string[]): boolean {
 export function redact<T>(value: T, secrets: readonly string[]): T {
   const needles = secrets.filter((secret) => secret.length > 0);
   if (needles.length === 0) return value;
-  return redactValue(value, needles, new WeakMap()) as T;
+  return mapPlainData(value, {
+    string: (text) => maskSecrets(text, needles),
+    number(number) {
+      const text = String(number);
+      return containsSecret(text, needles) ? maskSecrets(text, needles) : number;
+    },
+    error(error) {
+      const copy = new Error(maskSecrets(error.message, needles));
+      copy.name = error.name;
+      if (error.stack !== undefined) copy.stack = maskSecrets(error.stack, needles);
+      return copy;
+    },
+  }) as T;
 }
 
 /** A Reporter that masks every event once and hands it to `reporter`. */
@@ -66,41 +79,4 @@ export function redactEvents(reporter: Reporter, secrets: readonly string[]): Re
       key === "close" ? hook.bind(reporter) : (event: unknown) => hook.call(reporter, redact(event, secrets));
   }
   return masked;
-}
-
-function redactValue(value: unknown, secrets: readonly string[], seen: WeakMap<object, unknown>): unknown {
-  if (typeof value === "string") return maskSecrets(value, secrets);
-  if (typeof value === "number" || typeof value === "bigint") {
-    const text = String(value);
-    return containsSecret(text, secrets) ? maskSecrets(text, secrets) : value;
-  }
-  if (value === null || typeof value !== "object") return value;
-  const known = seen.get(value);
-  if (known !== undefined) return known;
-  if (Array.isArray(value)) {
-    const copy: unknown[] = [];
-    seen.set(value, copy);
-    for (const element of value) copy.push(redactValue(element, secrets, seen));
-    return copy;
-  }
-  if (value instanceof Error) {
-    const copy = new Error(maskSecrets(value.message, secrets));
-    seen.set(value, copy);
-    copy.name = value.name;
-    if (value.stack !== undefined) copy.stack = maskSecrets(value.stack, secrets);
-    if (value.cause !== undefined) copy.cause = redactValue(value.cause, secrets, seen);
-    return copy;
-  }
-  if (!isPlainObject(value)) return value;
-  const copy: Record<string, unknown> = {};
-  seen.set(value, copy);
-  for (const [key, element] of Object.entries(value)) {
-    copy[maskSecrets(key, secrets)] = redactValue(element, secrets, seen);
-  }
-  return copy;
-}
-
-function isPlainObject(value: object): value is Record<string, unknown> {
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
 }
