@@ -1,5 +1,6 @@
 /** Builds what to start on Temporal for a step, an item, or a compensation, from evaluated values. */
-import { resolveCall } from "../pipeline/call-settings.js";
+import { computedEntries, resolveCall } from "../pipeline/call-settings.js";
+import type { CompiledValue } from "../pipeline/expr/compiled.js";
 import type { Scope } from "../pipeline/expr/scope.js";
 import type { CallOptions, TemporalStepCall } from "../pipeline/model.js";
 import type { ExecutionSpec } from "./execution.js";
@@ -74,6 +75,45 @@ export async function buildExecutionSpec(
       throw new Error(`unknown call ${JSON.stringify(never)}`);
     }
   }
+}
+
+/**
+ * True when the call's start request reads nothing of its scope: no computed setting, and no
+ * expression anywhere in its input, args or summary. Such a request is the same for every item of
+ * a forEach but its ID, so for-each.ts builds it once (withId) instead of once per item.
+ */
+export function scopeFree(options: CallOptions): boolean {
+  return (
+    computedEntries(options.computed).length === 0 &&
+    literalOnly(options.input) &&
+    literalOnly(options.args) &&
+    literalOnly(options.summary)
+  );
+}
+
+function literalOnly(value: CompiledValue | undefined): boolean {
+  if (value === undefined) return true;
+  switch (value.kind) {
+    case "literal":
+      return true;
+    case "expression":
+      return false;
+    case "object":
+      return value.entries.every(([, entry]) => literalOnly(entry));
+    case "array":
+      return value.items.every(literalOnly);
+    default: {
+      const never: never = value;
+      throw new Error(`unknown compiled value ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** The same start request under another execution ID. */
+export function withId(spec: ExecutionSpec, id: string): ExecutionSpec {
+  return spec.kind === "activity"
+    ? { kind: "activity", options: { ...spec.options, id } }
+    : { kind: "nexus", options: { ...spec.options, id } };
 }
 
 /** A value's JSON type, for messages. */

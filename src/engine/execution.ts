@@ -287,11 +287,13 @@ function serverProgress(trouble: ServerTrouble): NonNullable<ExecutionProgress["
  * Stops (rethrowing) when `signal` aborts.
  */
 export async function retryTransient<T>(call: () => Promise<T>, signal: AbortSignal): Promise<T> {
-  const retry = new NotNowRetry("bounded");
+  // Made at the first failure (it keeps no state before one): most calls never need it.
+  let retry: NotNowRetry | undefined;
   for (;;) {
     try {
       return await call();
     } catch (error) {
+      retry ??= new NotNowRetry("bounded");
       const delay = signal.aborted ? undefined : retry.failed(error);
       if (delay === undefined) throw error;
       await sleep(delay, signal);

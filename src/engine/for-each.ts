@@ -5,8 +5,9 @@
  */
 import { setMaxListeners } from "node:events";
 import type { Step } from "../pipeline/model.js";
-import { buildExecutionSpec, describeType } from "./call-spec.js";
+import { buildExecutionSpec, describeType, scopeFree, withId } from "./call-spec.js";
 import type { ItemRecord, StepError, StepRecord } from "./events.js";
+import type { ExecutionSpec } from "./execution.js";
 import { type ExecutionResult, runExecution } from "./execution.js";
 import { itemExecutionId } from "./execution-ids.js";
 import { runRepeated } from "./repeat.js";
@@ -82,15 +83,22 @@ export async function runForEach(ctx: RunContext, step: Step, record: StepRecord
     if (isFailure(item.status)) countFailure(item);
   };
 
+  // A start request that reads nothing of its item is built once for the step (call-spec.ts,
+  // scopeFree). When building it throws, each item builds its own and fails with it, as before.
+  let shared: ExecutionSpec | undefined;
+  if (call.kind !== "uses" && !step.repeat && scopeFree(step)) {
+    shared = await buildExecutionSpec(ctx, call, step, ctx.scope(), "").catch(() => undefined);
+  }
+
   const runItem = async (index: number): Promise<void> => {
     const item = items[index] as ItemRecord;
     const id = itemExecutionId(ctx.runId, ctx.stepKey(step.id), index);
-    const scope = ctx.scope({ item: values[index], index });
+    const scope = () => ctx.scope({ item: values[index], index });
     if (call.kind === "uses") {
       // One sub-pipeline per item, under `<runId>.<stepId>.<index>`, its records `<stepId>[<index>].<substep>`.
       await runLifecycle(item, async (announce) => {
         announce();
-        const result = await runSubPipeline(ctx, step, call, scope, id, `${step.id}[${index}].`, itemSignal);
+        const result = await runSubPipeline(ctx, step, call, scope(), id, `${step.id}[${index}].`, itemSignal);
         return { ...result, reused: false, remoteCancel: false };
       });
       return;
@@ -98,13 +106,13 @@ export async function runForEach(ctx: RunContext, step: Step, record: StepRecord
     if (step.repeat) {
       // Its attempts run by repeat.ts, each attempt announced as a (re)start of the item.
       await runLifecycle(item, (announce) =>
-        runRepeated(ctx, step, call, scope, id, { record: item, update: announce }, itemSignal),
+        runRepeated(ctx, step, call, scope(), id, { record: item, update: announce }, itemSignal),
       );
       return;
     }
-    let spec: Awaited<ReturnType<typeof buildExecutionSpec>>;
+    let spec: ExecutionSpec;
     try {
-      spec = await buildExecutionSpec(ctx, call, step, scope, id);
+      spec = shared ? withId(shared, id) : await buildExecutionSpec(ctx, call, step, scope(), id);
     } catch (error) {
       // Its input could not be built: it failed without starting (no start or close time).
       item.status = "failed";
