@@ -8,7 +8,6 @@ import { executionsOf } from "../temporal/executions-of.js";
 import { NotNowRetry, type ServerTrouble } from "../temporal/retry-rule.js";
 import type {
   ExecutionClient,
-  ExecutionKind,
   IdReusePolicy,
   Outcome,
   StartActivityOptions,
@@ -190,8 +189,7 @@ export async function runExecution(
   const cancelled = onAbort(cancelSignal);
   try {
     const first = await Promise.race([outcomeOrError, cancelled.promise.then(() => "cancel" as const)]);
-    if (first !== "cancel")
-      return await withAttempt(ctx, spec.kind, id, runId, following, hooks.follow?.item ?? false, fromOutcome(first));
+    if (first !== "cancel") return await withAttempt(following, fromOutcome(first));
     if (handle.terminated) return terminatedResult();
 
     const reason = ctx.cancelReason();
@@ -241,29 +239,21 @@ export async function runExecution(
 /**
  * The result with the attempt it ended on. What following last saw, except after a retry it saw:
  * the attempt that closed may have started and ended between two looks (the poll's outcome does not
- * carry the attempt), so one describe reads it (Follower.describeOnce says when). A failure nobody followed
- * (it failed within the grace period) is described once the same way; a success nobody followed
- * keeps no attempt (unknown, not guessed).
+ * carry the attempt), so one describe reads it (Following.describeOnce; Follower.describeOnce says
+ * when). A failure nobody followed (it failed within the grace period) is described once the same
+ * way; a success nobody followed keeps no attempt (unknown, not guessed).
  */
-async function withAttempt(
-  ctx: ExecutionContext,
-  kind: ExecutionKind,
-  id: string,
-  runId: string | undefined,
-  following: Following | undefined,
-  item: boolean,
-  result: ExecutionResult,
-): Promise<ExecutionResult> {
-  if (result.status === "completed") following?.completed();
-  else following?.stop();
-  const last = following?.last;
+async function withAttempt(following: Following | undefined, result: ExecutionResult): Promise<ExecutionResult> {
+  if (following === undefined) return result;
+  if (result.status === "completed") following.completed();
+  else following.stop();
+  const last = following.last;
   const seen = last?.attempt;
   const retried =
     seen !== undefined && (seen > 1 || last?.lastFailure !== undefined || last?.nextAttemptAt !== undefined);
   if (seen !== undefined && !retried) return { ...result, attempt: seen };
-  if (!ctx.follower || !runId || following === undefined) return result;
   if (seen === undefined && result.status === "completed") return result;
-  const description = await ctx.follower.describeOnce(kind, id, runId, item);
+  const description = await following.describeOnce();
   const attempt = description?.details?.attempt ?? description?.attempt ?? seen;
   return attempt === undefined ? result : { ...result, attempt };
 }

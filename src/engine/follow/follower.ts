@@ -56,6 +56,8 @@ export interface Following {
   /** It completed by itself: unless following saw it in trouble, its latency is its group's usual. */
   completed(): void;
   stop(): void;
+  /** One describe of it once closed, for the attempt it closed on (Follower.describeOnce says when). */
+  describeOnce(): Promise<ExecutionDescription | undefined>;
 }
 
 export interface FollowerOptions {
@@ -90,6 +92,10 @@ class Followed implements Following, InGrace {
 
   stop(): void {
     this.owner.ended(this, false);
+  }
+
+  describeOnce(): Promise<ExecutionDescription | undefined> {
+    return this.owner.describeOnce(this.request);
   }
 }
 
@@ -150,12 +156,12 @@ export class Follower {
    * An item's is made only if the budget has room now: a large forEach of retried items must not
    * queue describes behind the steps in view.
    */
-  async describeOnce(
-    kind: ExecutionKind,
-    executionId: string,
-    runId: string,
-    item: boolean,
-  ): Promise<ExecutionDescription | undefined> {
+  async describeOnce({
+    kind,
+    executionId,
+    runId,
+    item,
+  }: Pick<FollowRequest, "kind" | "executionId" | "runId" | "item">): Promise<ExecutionDescription | undefined> {
     const describe = () => this.executions(kind).describe(executionId, runId);
     if (item) {
       if (!this.budget.tryTake()) return undefined;

@@ -213,9 +213,11 @@ describe("on fake time", () => {
       } as unknown as TemporalClient;
       const follower = new Follower(fake, { perSecond: 1, now: () => Date.now() });
       expect(follower.budget.tryTake()).toBe(true); // the bucket (1 token) is empty now
-      expect(await follower.describeOnce("activity", "item", "r", true)).toBeUndefined();
+      expect(
+        await follower.describeOnce({ kind: "activity", executionId: "item", runId: "r", item: true }),
+      ).toBeUndefined();
       expect(described).toEqual([]);
-      const step = follower.describeOnce("activity", "step", "r", false);
+      const step = follower.describeOnce({ kind: "activity", executionId: "step", runId: "r", item: false });
       await vi.advanceTimersByTimeAsync(3_000);
       // Waited for a token, was refused once, waited for the next token, read attempt 4.
       expect((await step)?.details?.attempt).toBe(4);
