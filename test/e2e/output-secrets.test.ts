@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { parse } from "junit2json";
 import { afterAll, describe, expect, it } from "vitest";
 import { runNxrun, stack, uniqueId, writePipeline } from "../support/e2e/harness.js";
-import { exitCodeInTmux, pane, startInTmux, stopTmux } from "../support/e2e/tmux.js";
+import { exitCodeInTmux, settledPane, startInTmux, stopTmux } from "../support/e2e/tmux.js";
 import { ndjsonEvents, schemaErrors, validateReport } from "../support/output-schemas.js";
 
 afterAll(stopTmux);
@@ -103,7 +103,7 @@ describe("a run that uses a secret", () => {
       NX_E2E_TOKEN: SECRET,
     });
     const code = await exitCodeInTmux(exitFile);
-    const screen = pane("secrets");
+    const screen = await settledPane("secrets");
     expect(code, screen).toBe("0");
     expect(screen).not.toContain(SECRET);
     expect(screen).toContain("AuthRejected (non-retryable): rejected key ***");

@@ -8,9 +8,9 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runNxrun, stack, writePipeline } from "../support/e2e/harness.js";
+import { runNxrun, stack, waitFor, writePipeline } from "../support/e2e/harness.js";
 import { output } from "../support/e2e/run-helpers.js";
-import { exitCodeInTmux, pane, paneShowing, startInTmux, stopTmux, tmux } from "../support/e2e/tmux.js";
+import { exitCodeInTmux, paneShowing, settledPane, startInTmux, stopTmux, tmux } from "../support/e2e/tmux.js";
 import { HOSTILE, HOSTILE_CHARACTERS, HOSTILE_SHOWN } from "../workers/hostile-text.js";
 
 afterAll(stopTmux);
@@ -106,7 +106,7 @@ describe("text from a worker that tries to drive the terminal", () => {
     expect(prompt).toContain(`Ship ${HOSTILE_SHOWN.slice(0, 40)}`);
     tmux("send-keys", "-t", "hostile", "y");
     const code = await exitCodeInTmux(exitFile);
-    const screen = pane("hostile");
+    const screen = await settledPane("hostile");
     expect(screen.split("\n")[0], screen).toBe(banner);
     expect(screen).toContain(`message ${HOSTILE_SHOWN}`.slice(0, 60));
     expect(screen).toContain("HostileFailure");
@@ -114,7 +114,19 @@ describe("text from a worker that tries to drive the terminal", () => {
     expect(screen).toContain('said = "clip\\u001b]52;c;aGk=\\u0007');
     expect(code, screen).toBe("0");
 
-    const bytes = readFileSync(rawLog);
+    // tmux hands the pane's bytes to pipe-pane's `cat`, which writes the log on its own time: read it
+    // once it has stopped growing.
+    let size = -1;
+    const bytes = await waitFor(
+      "the raw log to settle",
+      () => {
+        const now = readFileSync(rawLog);
+        const settled = now.length === size;
+        size = now.length;
+        return settled ? now : undefined;
+      },
+      { intervalMs: 300, timeoutMs: 10_000 },
+    );
     const raw = bytes.toString("latin1");
     expect(raw).toContain("HostileFailure");
     // Every escape sequence the pty got is one of the view's own CSI ones (colours, line erases,

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { stack, uniqueId } from "../support/e2e/harness.js";
-import { exitCodeInTmux, pane, paneShowing, startInTmux, stopTmux } from "../support/e2e/tmux.js";
+import { exitCodeInTmux, paneShowing, settledPane, startInTmux, stopTmux } from "../support/e2e/tmux.js";
 
 afterAll(stopTmux);
 
@@ -66,7 +66,9 @@ steps:
     const session = "runbook";
     const { exitFile } = startInTmux(session, [file], env());
 
-    const polling = await paneShowing(session, /check 1\/20, next in \d s/);
+    // poll and polls run their first checks side by side: wait for a screen showing both polling
+    // (the first one to finish its check can be drawn a frame before the other).
+    const polling = await paneShowing(session, /check 1\/20, next in \d s[\s\S]*↻ 2 items polling · /);
     // The sub-steps under db, one column further right, in plan order.
     const lines = polling.split("\n");
     const row = (pattern: RegExp) => lines.findIndex((l) => pattern.test(l));
@@ -89,7 +91,7 @@ steps:
     expect(waiting).not.toContain("polling");
 
     const code = await exitCodeInTmux(exitFile);
-    const end = pane(session);
+    const end = await settledPane(session);
     expect(code, end).toBe("0");
     expect(end).toMatch(/✔ settle/);
     expect(end).toMatch(/↻ check 3\/20, last output \{"healthy":true,"call":3\}/);

@@ -6,7 +6,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { stack, uniqueId, writePipeline } from "../support/e2e/harness.js";
-import { exitCodeInTmux, pane, paneShowing, startInTmux, stopTmux, tmux } from "../support/e2e/tmux.js";
+import { exitCodeInTmux, paneShowing, settledPane, startInTmux, stopTmux, tmux } from "../support/e2e/tmux.js";
 
 afterAll(stopTmux);
 
@@ -78,7 +78,7 @@ steps:
 
     tmux("send-keys", "-t", session, "C-c");
     const code = await exitCodeInTmux(exitFile, 30_000);
-    const end = pane(session);
+    const end = await settledPane(session);
     keep("terminated", end);
     expect(code).toBe("130");
     expect(end).toMatch(/Terminating \d+ executions? nxrun was waiting on|☠ work|terminated/);
@@ -103,7 +103,7 @@ steps:
     const session = "failure";
     const { exitFile } = startInTmux(session, [file], env());
     const code = await exitCodeInTmux(exitFile);
-    const end = pane(session);
+    const end = await settledPane(session);
     keep("failure", end);
     expect(code).toBe("1");
     expect(end).toMatch(/✖ broken/);
@@ -133,7 +133,7 @@ steps:
     const code = await exitCodeInTmux(exitFile);
     expect(code).toBe("1");
     // -J joins the lines the terminal wrapped: the URL is one line of output, longer than the pane.
-    const joined = tmux("capture-pane", "-p", "-J", "-t", session);
+    const joined = await settledPane(session, { join: true });
     expect(joined).toMatch(/✖ broken/);
     expect(joined).toMatch(
       new RegExp(
@@ -166,7 +166,7 @@ outputs:
     expect(asking).toContain("y/n to answer");
     tmux("send-keys", "-t", session, "y");
     const code = await exitCodeInTmux(exitFile, 30_000);
-    const end = pane(session);
+    const end = await settledPane(session);
     expect(code).toBe("0");
     expect(end).toMatch(/✔ approve/);
     expect(end).toMatch(/✔ ship/);
@@ -193,7 +193,7 @@ steps:
     await paneShowing(session, "Ship it? (y/n)");
     tmux("send-keys", "-t", session, "C-c");
     const code = await exitCodeInTmux(exitFile, 30_000);
-    const end = pane(session);
+    const end = await settledPane(session);
     expect(code).toBe("130");
     expect(end).not.toMatch(/✔ ship/);
     expect(end).toMatch(/⊘ approve/);

@@ -2,7 +2,7 @@
 import type { ChildProcess } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { clientOver, openRpc } from "../../../src/temporal/connect.js";
-import { uniqueId } from "../../support/e2e/harness.js";
+import { uniqueId, waitFor } from "../../support/e2e/harness.js";
 import { ownServer } from "../../support/e2e/own-server.js";
 import { output, pipelineFile, runPipelineFile, stepOf } from "../../support/e2e/run-helpers.js";
 
@@ -84,7 +84,12 @@ outputs:
     try {
       for (const step of ["before", "across", "after"]) {
         expect((await after.activities.describe(`${runId}.${step}`)).status).toBe("completed");
-        expect((await after.activities.count(`ActivityId = '${runId}.${step}'`)).count).toBe(1);
+        // Visibility indexes the last step's start a moment after it: wait until it lists any, then count.
+        const count = await waitFor(
+          `${step} in visibility`,
+          async () => (await after.activities.count(`ActivityId = '${runId}.${step}'`)).count || undefined,
+        );
+        expect(count).toBe(1);
       }
     } finally {
       after.close();

@@ -29,7 +29,9 @@ steps:
     input: { ms: 1500 }
   - id: op
     nexus: { endpoint: {{endpoint}}, service: TestService, operation: shout }
-    input: { text: "{% 'slept ' & $string($steps.first.output.slept) %}", ms: 1500 }
+    # 2.5 s: the kills below land while the run is still going, with a second to spare (op's
+    # sleep does not change any output).
+    input: { text: "{% 'slept ' & $string($steps.first.output.slept) %}", ms: 2500 }
   - id: each
     forEach: "{% [1..${ITEMS}] %}"
     concurrency: 2
@@ -57,14 +59,15 @@ describe("resume after SIGKILL", () => {
     const uninterrupted = await runPipelineFile(pipeline, ["-i", "tag=kill"]);
     expect(uninterrupted.code, output(uninterrupted)).toBe(0);
     expect(uninterrupted.report?.outputs).toEqual({ text: "SLEPT 1500-kill", total: 5700 });
-    // The run takes at least 3 s of sleeps after its first line (printed once its manifest is written):
-    // first (1.5 s) then op (1.5 s) on one branch, and beside them the forEach, whose pool of 2 ends
-    // its last item (1.2 s, started at 1.8 s) at 3.0 s. A kill between 0 and 2.5 s therefore always
-    // lands mid-run, anywhere from before the first start to inside op and the forEach. (A window up to
-    // 3.5 s once outlasted a 3.3 s run, and the kill found nothing left to kill.)
+    // The run takes at least 4 s of sleeps after its first line (printed once its manifest is written):
+    // first (1.5 s) then op (2.5 s) on one branch, and beside them the forEach, whose pool of 2 ends
+    // its last item (1.2 s, started at 1.8 s) at 3.0 s. A kill between 0 and 3 s therefore always
+    // lands mid-run (a second before the end at the latest, for a late timer on a loaded machine),
+    // anywhere from before the first start to inside op, with the forEach running or done. (A window
+    // up to 3.5 s once outlasted a 3.3 s run, and the kill found nothing left to kill.)
     const runs = Array.from({ length: 5 }, (_, i) => ({
       runId: uniqueId(`resume${i}`),
-      killAfterMs: Math.random() * 2500,
+      killAfterMs: Math.random() * 3000,
     }));
     const killedMidRun = await Promise.all(
       runs.map(async ({ runId, killAfterMs }) => {
@@ -112,25 +115,43 @@ describe("resume after SIGKILL", () => {
   });
 });
 
-/** Runs `pipeline` as `runId` and SIGKILLs it `afterMs` after its first line (its manifest is written by then). */
-async function runAndKill(pipeline: string, runId: string, args: string[], afterMs: number) {
+/**
+ * Runs `pipeline` as `runId` and SIGKILLs it `when` ms after its first line (its manifest is written
+ * by then), or once `when()` holds.
+ */
+async function runAndKill(pipeline: string, runId: string, args: string[], when: number | (() => Promise<boolean>)) {
   let timer: NodeJS.Timeout | undefined;
-  const first = await runNxrun(["run", pipeline, "--run-id", runId, ...args], {
-    onSpawn: (child: ChildProcess) => {
-      child.stdout?.once("data", () => {
-        timer = setTimeout(() => child.kill("SIGKILL"), afterMs);
-      });
+  let child: ChildProcess | undefined;
+  const running = runNxrun(["run", pipeline, "--run-id", runId, ...args], {
+    onSpawn: (spawned: ChildProcess) => {
+      child = spawned;
+      if (typeof when === "number") {
+        spawned.stdout?.once("data", () => {
+          timer = setTimeout(() => spawned.kill("SIGKILL"), when);
+        });
+      }
     },
   });
+  if (typeof when !== "number") {
+    await waitFor("the moment to kill nxrun", when, { timeoutMs: 60_000, intervalMs: 100 });
+    child?.kill("SIGKILL");
+  }
+  const first = await running;
   clearTimeout(timer);
   expect(first.signal, output(first)).toBe("SIGKILL");
 }
+
+/** Whether `id` runs on the server now (not found yet: not running). */
+const runningNow = (id: string) => async () =>
+  (await client.activities.describe(id).catch(() => undefined))?.status === "running";
 
 describe("resume refuses to mix runs", () => {
   it("an input that differs from the run's is refused naming it; one that agrees is fine", async () => {
     const pipeline = file();
     const runId = uniqueId("inputs");
-    await runAndKill(pipeline, runId, ["-i", "tag=first"], 500);
+    // Killed while first runs: the refused resume below must find it started (a fixed delay could
+    // fall before its start on a slow machine).
+    await runAndKill(pipeline, runId, ["-i", "tag=first"], runningNow(`${runId}.first`));
     const differs = await runNxrun(["run", pipeline, "--resume", runId, "-i", "tag=second"]);
     expect(differs.code, output(differs)).toBe(2);
     expect(differs.stderr).toContain('input "tag": the run has "first", this resume gives "second"');

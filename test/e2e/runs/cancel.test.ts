@@ -86,7 +86,10 @@ finally:
       handlerRecord(`${key}-wait`).some((r) => r.event === "canceled"),
     );
 
-    // Afterwards: nothing left to cancel, and status shows how each ended.
+    // Afterwards: nothing left to cancel. cancel finds the run's executions through visibility, which
+    // indexes the last closes (cleanup, the compensation) a moment after they happen: wait for it.
+    await waitForCount("activity", `ActivityId STARTS_WITH "${runId}." AND ExecutionStatus = "Running"`, 0);
+    await waitForCount("nexus", `OperationId STARTS_WITH "${runId}." AND ExecutionStatus = "Running"`, 0);
     const again = await runNxrun(["cancel", runId]);
     expect(again.code, output(again)).toBe(0);
     expect(again.stdout).toMatch(/^nothing to cancel: all \d+ executions of run .* have closed$/m);

@@ -62,6 +62,11 @@ describe("the whole run", () => {
     clearTimeout(timer);
     expect(first.signal, output(first)).toBe("SIGKILL");
     await waitForCount("activity", `ActivityId STARTS_WITH '${runId}.'`, 3);
+    // status reads each step's state from visibility, which is eventually consistent: wait until it
+    // shows a and side closed (b goes on running on the server, and status may say either of it).
+    for (const step of ["a", "side"]) {
+      await waitForCount("activity", `ActivityId = '${runId}.${step}' AND ExecutionStatus = 'Completed'`, 1);
+    }
 
     const text = await runNxrun(["status", runId]);
     expect(text.code, output(text)).toBe(0);
@@ -81,6 +86,8 @@ describe("the whole run", () => {
     const resumed = await runPipelineFile(pipeline, ["--resume", runId], { runId });
     expect(resumed.code, output(resumed)).toBe(0);
     expect(resumed.report?.outputs).toEqual({ v: "a-k-2000" });
+    // Visibility catches up with the resumed run's last closes before status reads it.
+    await waitForCount("activity", `ActivityId STARTS_WITH '${runId}.' AND ExecutionStatus = 'Completed'`, 4);
     const after = JSON.parse((await runNxrun(["status", runId, "-o", "json"])).stdout) as StatusJson;
     expect(after.run.state).toBe("completed");
     expect(after.run.exitCode).toBe(0);
@@ -172,9 +179,10 @@ outputs:
     const resumed = await runPipelineFile(pipeline, ["--resume", runId], { runId });
     expect(resumed.code, output(resumed)).toBe(0);
     expect(resumed.report?.outputs).toEqual({ total: 4800 });
+    // Visibility catches up with the resumed run's last closes before status reads it.
+    await waitForCount("activity", `ActivityId STARTS_WITH '${runId}.' AND ExecutionStatus = 'Completed'`, 6);
     const after = JSON.parse((await runNxrun(["status", runId, "-o", "json"])).stdout) as StatusJson;
     expect(after.run.steps.find((s) => s.id === "fan")).toMatchObject({ state: "completed", itemCount: 6 });
-    await waitForCount("activity", `ActivityId STARTS_WITH '${runId}.' AND ExecutionStatus = 'Completed'`, 6);
   });
 
   it("runs lists the runs of the pipeline, newest first, with state, start, who and duration", async () => {

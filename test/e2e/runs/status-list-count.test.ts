@@ -48,8 +48,10 @@ steps:
 `);
   const result = await runPipelineFile(file);
   expect(result.code, output(result)).toBe(1);
-  await waitForCount("activity", `ActivityId STARTS_WITH "${result.runId}."`, 5);
-  await waitForCount("nexus", `OperationId STARTS_WITH "${result.runId}."`, 1);
+  // Every execution closed as visibility sees it (not only listed: a close is indexed after the start,
+  // and the tests read statuses), before anything asks nxrun.
+  await waitForCount("activity", `ActivityId STARTS_WITH "${result.runId}." AND ExecutionStatus != "Running"`, 5);
+  await waitForCount("nexus", `OperationId STARTS_WITH "${result.runId}." AND ExecutionStatus != "Running"`, 1);
   return result.runId;
 }
 

@@ -9,7 +9,7 @@ import type { ChildProcess } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
 import { type NxrunResult, runNxrun, stack, uniqueId, waitFor, waitForCount } from "../../support/e2e/harness.js";
 import { output, pipelineFile } from "../../support/e2e/run-helpers.js";
-import { exitCodeInTmux, pane, paneShowing, startInTmux, stopTmux, tmux } from "../../support/e2e/tmux.js";
+import { exitCodeInTmux, paneShowing, settledPane, startInTmux, stopTmux, tmux } from "../../support/e2e/tmux.js";
 
 afterAll(stopTmux);
 
@@ -143,7 +143,7 @@ describe("nxrun watch in the Ink view (tmux)", () => {
     expect(progress).toContain("Ctrl-C to stop watching (the run goes on)");
     expect(progress).not.toContain("Ctrl-C to cancel");
     expect(await exitCodeInTmux(exitFile)).toBe("0");
-    const end = pane(session);
+    const end = await settledPane(session);
     expect(end).toMatch(/✔ prepare/);
     expect(end).toMatch(new RegExp(`✔ fan .*${ITEMS}/${ITEMS}`));
     expect(end).toMatch(/✔ finish/);
@@ -160,7 +160,7 @@ describe("nxrun watch in the Ink view (tmux)", () => {
     const session = "watch-fail";
     const { exitFile } = startInTmux(session, ["watch", runId], env());
     const code = await exitCodeInTmux(exitFile);
-    const end = pane(session);
+    const end = await settledPane(session);
     const run = await runEnded(started, 1);
     const st = await runNxrun(["status", runId]);
     expect(code, `${end}\n${output(run)}\n${st.stdout}`).toBe("1");
@@ -178,7 +178,7 @@ describe("nxrun watch in the Ink view (tmux)", () => {
     await paneShowing(session, new RegExp(`fan .*[0-3]/${ITEMS}`));
     tmux("send-keys", "-t", session, "C-c");
     expect(await exitCodeInTmux(exitFile)).toBe("130");
-    expect(pane(session)).toContain(`stopped watching run ${runId}; the run itself goes on`);
+    expect(await settledPane(session)).toContain(`stopped watching run ${runId}; the run itself goes on`);
     const run = await runEnded(started, 0);
     expect(run.stdout).not.toMatch(/cancel/i);
   });

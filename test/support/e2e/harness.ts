@@ -152,17 +152,22 @@ export async function waitForCount(
 ): Promise<number> {
   const c = await serverConnection();
   let last = -1;
-  await waitFor(
-    `${kind} count of "${query}" to reach ${expected} (last ${last})`,
-    async () => {
-      const r =
-        kind === "activity"
-          ? await c.workflowService.countActivityExecutions({ namespace: stack().namespace, query })
-          : await c.workflowService.countNexusOperationExecutions({ namespace: stack().namespace, query });
-      last = Number(r.count ?? 0);
-      return last === expected;
-    },
-    { timeoutMs },
-  );
+  try {
+    await waitFor(
+      `${kind} count of "${query}" to reach ${expected}`,
+      async () => {
+        const r =
+          kind === "activity"
+            ? await c.workflowService.countActivityExecutions({ namespace: stack().namespace, query })
+            : await c.workflowService.countNexusOperationExecutions({ namespace: stack().namespace, query });
+        last = Number(r.count ?? 0);
+        return last === expected;
+      },
+      { timeoutMs },
+    );
+  } catch (error) {
+    // The count it last saw, which the message could not know when it was written.
+    throw new Error(`${String((error as Error).message)} (last count ${last})`, { cause: error });
+  }
   return last;
 }

@@ -81,6 +81,31 @@ export function pane(session: string): string {
     .trimEnd();
 }
 
+/**
+ * The pane once it has settled: for reading the screen after nxrun exited. The exit-code file can be
+ * written before the tmux server has read nxrun's last bytes from the pty (it reads when it is next
+ * scheduled, later on a loaded machine), so a single capture may miss the final frame. Nothing
+ * writes to the pane after nxrun (the shell only writes the file and sleeps), so two equal captures
+ * `quietMs` apart are the final screen. `join` is capture-pane's -J (wrapped lines joined).
+ */
+export async function settledPane(
+  session: string,
+  { join = false, quietMs = 300, timeoutMs = 10_000 } = {},
+): Promise<string> {
+  const capture = () => (join ? tmux("capture-pane", "-p", "-J", "-t", session) : pane(session));
+  let last = capture();
+  return waitFor(
+    "the pane to settle",
+    () => {
+      const now = capture();
+      const settled = now === last;
+      last = now;
+      return settled ? now : undefined;
+    },
+    { timeoutMs, intervalMs: quietMs },
+  );
+}
+
 export async function paneShowing(session: string, what: RegExp | string, timeoutMs = 30_000): Promise<string> {
   let last = "";
   try {
