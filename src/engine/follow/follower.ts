@@ -73,13 +73,23 @@ class Followed implements Following, InGrace {
   troubled = false;
   phase: "grace" | "followed" | "done" = "grace";
   abort: AbortController | undefined;
+  readonly request: Omit<FollowRequest, "onProgress">;
+  /**
+   * Dropped when it ends: an entry that ends in its grace stays in the grace queue until the queue's
+   * timer reaches it (grace-queue.ts), and the owner's callback holds the whole execution's state
+   * (execution.ts: its await, result, record), which the queue must not keep alive meanwhile.
+   */
+  onProgress: FollowRequest["onProgress"] | undefined;
 
   constructor(
     private readonly owner: Follower,
-    readonly request: FollowRequest,
+    { onProgress, ...request }: FollowRequest,
     readonly queue: string,
     readonly startedAt: number,
-  ) {}
+  ) {
+    this.request = request;
+    this.onProgress = onProgress;
+  }
 
   /** Ended while still in the grace queue (the queue skips it): the only way one there is done. */
   get stopped(): boolean {
@@ -139,6 +149,7 @@ export class Follower {
       this.grace.forget();
     } else entry.abort?.abort();
     entry.phase = "done";
+    entry.onProgress = undefined;
   }
 
   private arm(entry: Followed): void {
@@ -243,7 +254,7 @@ export class Follower {
           lastKey = key;
           entry.last = next;
           if (next.trouble) entry.troubled = true;
-          request.onProgress(next);
+          entry.onProgress?.(next);
         };
         publish(progress);
 
