@@ -21,6 +21,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync
 import { createRequire, Module } from "node:module";
 import { homedir } from "node:os";
 import { basename, dirname, join } from "node:path";
+import { cachedDataVersionTag } from "node:v8";
 import vm from "node:vm";
 
 /** What the bundle exports: bin/nxrun.js's two calls. */
@@ -116,11 +117,14 @@ export function loadBundle(bundle: string, options: { command: string; cacheDir?
   const importEsm = (url: string): Promise<unknown> => import(url);
   wrapper.call(module.exports, module.exports, createRequire(bundle), module, bundle, dirname(bundle), importEsm);
   let written = false;
+  // V8 stamps a cache with its flags of the moment, and refuses it under other flags. A run may set
+  // flags after start (src/cli/heap-policy.ts); data written then would be refused by every next start.
+  const startFlags = cachedDataVersionTag();
   return {
     exports: module.exports as CliEntry,
     cache,
     writeCache() {
-      if (file === undefined || cache === "hit" || written) return;
+      if (file === undefined || cache === "hit" || written || cachedDataVersionTag() !== startFlags) return;
       written = true;
       const temporary = `${file}.${process.pid}.tmp`;
       try {

@@ -1,27 +1,80 @@
 /**
- * When nxrun asks V8 to keep the heap small. Why: a large forEach allocates about 100 KiB of
- * short-lived gRPC/HTTP2 objects per item, and with V8's default heap growth (up to 4x the live
- * set) a 10,000-item run peaked near 190 MiB while its live heap stayed under 40 MiB;
- * --optimize-for-size makes V8 collect the old generation sooner: 114 MiB and flat (bench/RESULTS.md,
- * B4). It costs CPU, though: `nxrun check` of 1,000 steps took about 14% longer with it (B7), and a
- * 300-operation Nexus fan-out used 1.6-1.7 s of CPU without it against 1.75-2.1 s with it (B3,
- * bench/findings.md). So the flag is set only once a run reaches a forEach of FLAG_AT_ITEMS or more
- * items, before their executions start; it changes when garbage is collected, never what runs.
+ * How nxrun keeps a large forEach's memory bounded without slowing it down (B4's peak RSS against
+ * B2's CPU per execution; bench/findings.md, "Heap policy, issue 17").
+ *
+ * What the memory is (process.memoryUsage() and v8.getHeapSpaceStatistics() every 500 ms of a
+ * 2,000-item forEach at concurrency 200, no flag): about 60 MiB outside the JS heap (Node, the code
+ * cache, http2), a young generation start-up has already grown to 32 MiB (two 16 MiB semi-spaces), and
+ * an old generation whose live set stays near 22 MiB but which V8 lets fill with the dead per-call
+ * gRPC/HTTP2 objects (about 100 KiB per item, alive for the seconds a call is in flight, so promoted)
+ * up to 65 MiB before its first full collection: 166 MiB peak. So two things, both V8's own choices
+ * made at start-up rather than from the run's live set, are what to bound:
+ *   1. at the start of a forEach of BOUND_AT_ITEMS items or more, one memory-reducing collection
+ *      ("last-resort": it also shrinks the young generation to what survives, 16 MiB here) and then an
+ *      ordinary one (after the memory-reducing one alone V8 set the next limit from its start-up
+ *      value: old space grew to 65 MiB again), so the old generation's limit is set from the live set;
+ *   2. while such a step runs, --heap-growing-percent (the old generation grows at most that much over
+ *      what survived the last collection, instead of V8's up to 4x) and --semi-space-growth-factor=1
+ *      (the young generation stays at the size the collection left).
+ * Both flags are read by V8 at each collection, so v8.setFlagsFromString takes effect mid-run (unlike
+ * --max-old-space-size / --max-semi-space-size, read once when the heap is made). They change when
+ * garbage is collected, never what runs, and are put back to V8's defaults when the last such step
+ * ends: a V8 code cache is stamped with the flags of the moment (src/cli/code-cache.ts).
+ *
+ * Replaces --optimize-for-size, which bounded memory as well (120-132 MiB in B4) but made V8 favour
+ * size everywhere, its collector and its compiled code. Measured side by side, 2,000 items, two
+ * interleaved rounds on one bench server (user+sys CPU, peak RSS): --optimize-for-size 6.02 / 7.34 s
+ * at 143 / 114 MiB; this policy 5.19 / 6.02 s at 118 / 119 MiB; no flag at all 5.18 / 5.54 s at
+ * 162 / 162 MiB; the heap-growing percent and one ordinary collection alone 5.56 / 5.77 s at 138 MiB.
+ * At 10,000 items this policy peaked at 131 MiB (old space 37 -> 46 MiB, live 20-35 MiB).
  */
 import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import type { Reporter } from "../engine/events.js";
 
 /** The forEach size from which memory matters more than CPU (B4 measures 2,000 to 10,000). */
-const FLAG_AT_ITEMS = 1000;
+const BOUND_AT_ITEMS = 1000;
+/** Old-generation headroom over the live set, percent (V8's own default factor goes up to 4x). */
+const OLD_GROWTH_PERCENT = 50;
 
-/** A reporter hook that turns the flag on at the first forEach of FLAG_AT_ITEMS items or more. */
+type Collect = (options?: { type: "major"; execution: "sync"; flavor: "last-resort" }) => void;
+
+/** V8's `gc()` without --expose-gc on the command line: a context made while the flag is set has it. */
+function collector(): Collect {
+  setFlagsFromString("--expose-gc");
+  try {
+    return runInNewContext("gc") as Collect;
+  } finally {
+    setFlagsFromString("--no-expose-gc");
+  }
+}
+
+function bound(): void {
+  const collect = collector();
+  setFlagsFromString(`--heap-growing-percent=${OLD_GROWTH_PERCENT}`);
+  setFlagsFromString("--semi-space-growth-factor=1");
+  collect({ type: "major", execution: "sync", flavor: "last-resort" });
+  collect();
+}
+
+/** V8's defaults (node --v8-options). */
+function unbound(): void {
+  setFlagsFromString("--heap-growing-percent=0");
+  setFlagsFromString("--semi-space-growth-factor=2");
+}
+
+/** A reporter hook that bounds the heap while a forEach of BOUND_AT_ITEMS items or more runs. */
 export function heapPolicy(): Reporter {
-  let set = false;
+  const large = new Set<string>();
   return {
-    onStepStart({ record }) {
-      if (set || (record.items?.length ?? 0) < FLAG_AT_ITEMS) return;
-      set = true;
-      setFlagsFromString("--optimize-for-size");
+    onStepStart({ stepId, record }) {
+      if ((record.items?.length ?? 0) < BOUND_AT_ITEMS || large.has(stepId)) return;
+      large.add(stepId);
+      if (large.size === 1) bound();
+    },
+    onStepEnd({ stepId }) {
+      if (!large.delete(stepId)) return;
+      if (large.size === 0) unbound();
     },
   };
 }

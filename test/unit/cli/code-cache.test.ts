@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -42,14 +42,23 @@ const builtLoader = fileURLToPath(new URL("../../../dist/src/cli/code-cache.js",
  * Loads `bundle` in a fresh Node process (writing the cache at the end): what it used, what it
  * computed, and what its lazy import() of an ES module gave (how the bundle loads the Ink view).
  */
-function loadInProcess(bundle: string, command: string, cacheDir: string): { cache: string; answer: number } {
+function loadInProcess(
+  bundle: string,
+  command: string,
+  cacheDir: string,
+  v8FlagsBeforeExit: string[] = [],
+): { cache: string; answer: number } {
   const script = `import(${JSON.stringify(builtLoader)}).then(async ({ loadBundle }) => {
     const loaded = loadBundle(${JSON.stringify(bundle)}, { command: ${JSON.stringify(command)}, cacheDir: ${JSON.stringify(cacheDir)} });
     const later = await loaded.exports.later();
+    const { setFlagsFromString } = await import("node:v8");
+    for (const flag of JSON.parse(process.env.V8_FLAGS_BEFORE_EXIT)) setFlagsFromString(flag);
     loaded.writeCache();
     process.stdout.write(JSON.stringify({ cache: loaded.cache, answer: loaded.exports.answer, later: later.loaded }));
   });`;
-  const result = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
+  // Through the environment: the script is in process.execArgv, which names the cache file.
+  const env = { ...process.env, V8_FLAGS_BEFORE_EXIT: JSON.stringify(v8FlagsBeforeExit) };
+  const result = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", env });
   if (result.status !== 0 || result.stderr !== "") throw new Error(result.stderr);
   const out = JSON.parse(result.stdout) as { cache: string; answer: number; later: string };
   expect(out.later).toBe("yes");
@@ -100,6 +109,16 @@ describe("loadBundle (V8 code cache of the one-file CLI)", () => {
     writeFileSync(join(cacheDir, name), Buffer.concat([createHash("sha256").update(junk).digest(), junk]));
     expect(loadInProcess(bundle, "run", cacheDir)).toEqual({ cache: "rejected", answer: 42 });
     expect(loadInProcess(bundle, "run", cacheDir)).toEqual({ cache: "hit", answer: 42 });
+  });
+
+  it("writes no cache while the process runs with V8 flags of its own (the next start would refuse it)", () => {
+    const { bundle, cacheDir } = workspace();
+    // As src/cli/heap-policy.ts does during a large forEach.
+    expect(loadInProcess(bundle, "run", cacheDir, ["--heap-growing-percent=50"]).cache).toBe("miss");
+    expect(existsSync(cacheDir)).toBe(false);
+    // Flags back at their start-up values: written, and taken by the next start.
+    loadInProcess(bundle, "run", cacheDir, ["--heap-growing-percent=50", "--heap-growing-percent=0"]);
+    expect(loadInProcess(bundle, "run", cacheDir).cache).toBe("hit");
   });
 
   it("without a cache directory it only compiles; an unwritable one costs nothing but the cache", () => {
