@@ -129,9 +129,10 @@ client_key_path = "${certs.clientKey}"
       expect(stepOf(result, "greet").output).toEqual({ greeting: "Hello, 42!" });
       expectNoSecrets(result.stdout + result.stderr + JSON.stringify(result.report), certs);
 
-      // Visibility lags a moment behind the run: wait for it, then ask through the profile.
-      await waitForCount("activity", `ActivityId STARTS_WITH "${runId}."`, 1);
-      await waitForCount("nexus", `OperationId STARTS_WITH "${runId}."`, 1);
+      // Visibility lags a moment behind the run (a close is indexed after the start, tens to hundreds
+      // of ms later): wait until it shows both closed, then ask through the profile.
+      await waitForCount("activity", `ActivityId STARTS_WITH "${runId}." AND ExecutionStatus = "Completed"`, 1);
+      await waitForCount("nexus", `OperationId STARTS_WITH "${runId}." AND ExecutionStatus = "Completed"`, 1);
       const status = await runNxrun(["status", runId, "--profile", "secure"], { env });
       expect(status.code, output(status)).toBe(0);
       expect(status.stdout).toContain(`run ${runId} (namespace default on ${mtls.address}): 2 executions: 2 completed`);
