@@ -78,10 +78,6 @@ export async function followRun(
     const read = await readManifest(client, manifest.runId);
     if (read.found && read.manifest) manifest = read.manifest;
     const executions = await findRunExecutions(client, manifest.runId);
-    await addFailureMessages(
-      client,
-      executions.filter((e) => e.status !== "running"),
-    );
     const state = read.found ? runStateOf(read) : { state: "stopped" as const };
     // An open manifest whose process is gone. A run that closes its manifest and exits between this
     // poll's read and its process check (run-state.ts runStateOf) looks like that for one poll, and on a
@@ -91,6 +87,15 @@ export async function followRun(
     const gone = state.state === "stopped" && read.found && (read.status === "running" || read.status === "paused");
     goneFor = gone ? goneFor + 1 : 0;
     const shown: RunStateName = gone && goneFor <= STOPPED_POLLS ? "in progress" : state.state;
+    // While the run goes on, the failures of closed executions (a running one's is the live run's to
+    // show). Once it ended, the running ones too: the poll that first sees the run ended can still
+    // list its last execution running (visibility lags the manifest's Describe), and watch would end
+    // calling that step skipped; Describe says whether it closed (addFailureMessages). An execution
+    // left running on purpose (an `abandon` step of a cancelled run) stays running.
+    await addFailureMessages(
+      client,
+      shown === "in progress" ? executions.filter((e) => e.status !== "running") : executions,
+    );
     const uncounted = manifest.steps.filter((s) => s.forEach && !counted.has(key(s)));
     for (const [id, n] of await readItemCounts(client, manifest.runId, uncounted)) {
       const step = uncounted.find((s) => s.id === id);

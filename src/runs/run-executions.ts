@@ -9,6 +9,7 @@ import { describeErrorChain } from "../engine/error-chain.js";
 import { stepErrorFromFailure } from "../engine/step-errors.js";
 import { executionsOf } from "../temporal/executions-of.js";
 import type {
+  ExecutionDescription,
   ExecutionKind,
   ExecutionListEntry,
   ExecutionStatus,
@@ -82,27 +83,46 @@ const DESCRIBE_CONCURRENCY = 8;
  * Visibility does not carry failures: Describe each execution that did not complete (the closing
  * failure, or a running one's last attempt failure), up to MAX_DESCRIBES. Returns how many were left
  * undescribed. An execution gone since it was listed (retention) keeps no message.
+ *
+ * Visibility also lags the server (10-260 ms on the dev server here, more on a loaded one), so a
+ * list read just after an execution closed can still show it running; Describe is up to date, so a
+ * described execution takes the status and close time Describe gives.
  */
 export async function addFailureMessages(client: TemporalClient, executions: RunExecution[]): Promise<number> {
   const wanted = executions.filter((e) => WITH_FAILURE.has(e.status));
-  const todo = wanted.slice(0, MAX_DESCRIBES);
+  await describeEach(client, wanted.slice(0, MAX_DESCRIBES), (execution, description) => {
+    execution.status = description.status;
+    if (description.closeTime) execution.closeTime = description.closeTime;
+    const failure = failureOf(description);
+    if (failure) execution.failureMessage = failureText(failure);
+  });
+  return wanted.length - Math.min(wanted.length, MAX_DESCRIBES);
+}
+
+/** The failure that closed an execution, or while it runs its last attempt's. */
+function failureOf(description: ExecutionDescription): FailureInfo | undefined {
+  const outcome = description.outcome;
+  return outcome && outcome.status !== "completed" ? outcome.failure : description.lastFailure;
+}
+
+/** Describes each of `executions`, DESCRIBE_CONCURRENCY at a time, handing each answer to `use`. */
+async function describeEach(
+  client: TemporalClient,
+  executions: readonly RunExecution[],
+  use: (execution: RunExecution, description: ExecutionDescription) => void,
+): Promise<void> {
   let next = 0;
   const work = async () => {
-    for (let i = next++; i < todo.length; i = next++) {
-      const execution = todo[i] as RunExecution;
-      const kind = executionsOf(client, execution.kind);
+    for (let i = next++; i < executions.length; i = next++) {
+      const execution = executions[i] as RunExecution;
       try {
-        const description = await kind.describe(execution.id, execution.runId || undefined);
-        const outcome = description.outcome;
-        const failure = outcome && outcome.status !== "completed" ? outcome.failure : description.lastFailure;
-        if (failure) execution.failureMessage = failureText(failure);
+        use(execution, await executionsOf(client, execution.kind).describe(execution.id, execution.runId || undefined));
       } catch {
-        // A best-effort detail: the listing itself is still right without it.
+        // Gone (retention) or unreachable for the moment: the listed state stands.
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(DESCRIBE_CONCURRENCY, todo.length) }, work));
-  return wanted.length - todo.length;
+  await Promise.all(Array.from({ length: Math.min(DESCRIBE_CONCURRENCY, executions.length) }, work));
 }
 
 /** A failure and its causes on one line, as every output writes a chain (src/engine/error-chain.ts). */
