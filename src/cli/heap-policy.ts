@@ -67,13 +67,14 @@ function unbound(): void {
 export function heapPolicy(): Reporter {
   const large = new Set<string>();
   return {
-    onStepStart({ stepId, record }) {
-      if ((record.items?.length ?? 0) < BOUND_AT_ITEMS || large.has(stepId)) return;
-      large.add(stepId);
+    // By record ID: unique in a run, also for a sub-pipeline's steps (src/engine/sub-pipeline.ts).
+    onStepStart({ record }) {
+      if ((record.items?.length ?? 0) < BOUND_AT_ITEMS || large.has(record.id)) return;
+      large.add(record.id);
       if (large.size === 1) bound();
     },
-    onStepEnd({ stepId }) {
-      if (!large.delete(stepId)) return;
+    onStepEnd({ record }) {
+      if (!large.delete(record.id)) return;
       if (large.size === 0) unbound();
     },
   };
