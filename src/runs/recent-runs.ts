@@ -3,6 +3,7 @@
  * first, one per run (a resumed run has one per session: the latest counts), each read back for its
  * state, start, who started it and its duration.
  */
+import { eachAtMost } from "../base/each-at-most.js";
 import type { TemporalClient } from "../temporal/types.js";
 import type { RunManifest } from "./manifest/manifest.js";
 import { MANIFEST_TASK_QUEUE, readManifest } from "./manifest/store.js";
@@ -40,28 +41,24 @@ export async function recentRuns(
   }
   const now = (options.now ?? new Date()).getTime();
   const rows: Array<RecentRun | undefined> = new Array(runIds.length);
-  let next = 0;
-  const work = async () => {
-    for (let i = next++; i < runIds.length; i = next++) {
-      const read = await readManifest(client, runIds[i] as string);
-      if (!read.found || !read.manifest) continue;
-      const manifest: RunManifest = read.manifest;
-      const { state, exitCode } = runStateOf(read);
-      const startMs = Date.parse(manifest.started.at);
-      const closedAt = state === "in progress" || state === "stopped" ? undefined : read.closeTime?.toISOString();
-      const endMs = closedAt === undefined ? (state === "in progress" ? now : undefined) : Date.parse(closedAt);
-      rows[i] = {
-        runId: manifest.runId,
-        pipeline: manifest.pipeline,
-        state,
-        ...(exitCode === undefined ? {} : { exitCode }),
-        startedAt: manifest.started.at,
-        startedBy: manifest.started.by,
-        ...(closedAt === undefined ? {} : { closedAt }),
-        ...(endMs === undefined ? {} : { durationMs: endMs - startMs }),
-      };
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, runIds.length) }, work));
+  await eachAtMost(runIds, READ_CONCURRENCY, async (runId, i) => {
+    const read = await readManifest(client, runId);
+    if (!read.found || !read.manifest) return;
+    const manifest: RunManifest = read.manifest;
+    const { state, exitCode } = runStateOf(read);
+    const startMs = Date.parse(manifest.started.at);
+    const closedAt = state === "in progress" || state === "stopped" ? undefined : read.closeTime?.toISOString();
+    const endMs = closedAt === undefined ? (state === "in progress" ? now : undefined) : Date.parse(closedAt);
+    rows[i] = {
+      runId: manifest.runId,
+      pipeline: manifest.pipeline,
+      state,
+      ...(exitCode === undefined ? {} : { exitCode }),
+      startedAt: manifest.started.at,
+      startedBy: manifest.started.by,
+      ...(closedAt === undefined ? {} : { closedAt }),
+      ...(endMs === undefined ? {} : { durationMs: endMs - startMs }),
+    };
+  });
   return rows.filter((r): r is RecentRun => r !== undefined);
 }

@@ -4,6 +4,7 @@
  * prefix query and not a search attribute).
  */
 
+import { eachAtMost } from "../base/each-at-most.js";
 import { UserError } from "../base/user-error.js";
 import { describeErrorChain } from "../engine/error-chain.js";
 import { stepErrorFromFailure } from "../engine/step-errors.js";
@@ -90,39 +91,27 @@ const DESCRIBE_CONCURRENCY = 8;
  */
 export async function addFailureMessages(client: TemporalClient, executions: RunExecution[]): Promise<number> {
   const wanted = executions.filter((e) => WITH_FAILURE.has(e.status));
-  await describeEach(client, wanted.slice(0, MAX_DESCRIBES), (execution, description) => {
+  const todo = wanted.slice(0, MAX_DESCRIBES);
+  await eachAtMost(todo, DESCRIBE_CONCURRENCY, async (execution) => {
+    let description: ExecutionDescription;
+    try {
+      description = await executionsOf(client, execution.kind).describe(execution.id, execution.runId || undefined);
+    } catch {
+      // Gone (retention) or unreachable for the moment: the listed state stands.
+      return;
+    }
     execution.status = description.status;
     if (description.closeTime) execution.closeTime = description.closeTime;
     const failure = failureOf(description);
     if (failure) execution.failureMessage = failureText(failure);
   });
-  return wanted.length - Math.min(wanted.length, MAX_DESCRIBES);
+  return wanted.length - todo.length;
 }
 
 /** The failure that closed an execution, or while it runs its last attempt's. */
 function failureOf(description: ExecutionDescription): FailureInfo | undefined {
   const outcome = description.outcome;
   return outcome && outcome.status !== "completed" ? outcome.failure : description.lastFailure;
-}
-
-/** Describes each of `executions`, DESCRIBE_CONCURRENCY at a time, handing each answer to `use`. */
-async function describeEach(
-  client: TemporalClient,
-  executions: readonly RunExecution[],
-  use: (execution: RunExecution, description: ExecutionDescription) => void,
-): Promise<void> {
-  let next = 0;
-  const work = async () => {
-    for (let i = next++; i < executions.length; i = next++) {
-      const execution = executions[i] as RunExecution;
-      try {
-        use(execution, await executionsOf(client, execution.kind).describe(execution.id, execution.runId || undefined));
-      } catch {
-        // Gone (retention) or unreachable for the moment: the listed state stands.
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(DESCRIBE_CONCURRENCY, executions.length) }, work));
 }
 
 /** A failure and its causes on one line, as every output writes a chain (src/engine/error-chain.ts). */

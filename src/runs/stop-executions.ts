@@ -1,4 +1,5 @@
 /** Requesting cancellation of (or terminating) a run's running executions, a few at a time. */
+import { eachAtMost } from "../base/each-at-most.js";
 import { executionsOf } from "../temporal/executions-of.js";
 import { FailedPreconditionError, NotFoundError } from "../temporal/grpc-errors.js";
 import type { TemporalClient } from "../temporal/types.js";
@@ -23,26 +24,21 @@ export async function stopExecutions(
   reason: string,
 ): Promise<StopResult[]> {
   const results: StopResult[] = new Array(executions.length);
-  let next = 0;
-  const work = async () => {
-    for (let i = next++; i < executions.length; i = next++) {
-      const execution = executions[i] as RunExecution;
-      const kind = executionsOf(client, execution.kind);
-      const runId = execution.runId || undefined;
-      try {
-        if (action === "cancel") await kind.requestCancel(execution.id, runId, reason);
-        else await kind.terminate(execution.id, runId, reason);
-        results[i] = { execution, outcome: "requested" };
-      } catch (error) {
-        // The server refuses a request to an execution that has closed meanwhile.
-        if (error instanceof FailedPreconditionError || error instanceof NotFoundError) {
-          results[i] = { execution, outcome: "alreadyClosed" };
-        } else {
-          results[i] = { execution, outcome: "error", error };
-        }
+  await eachAtMost(executions, CONCURRENCY, async (execution, i) => {
+    const kind = executionsOf(client, execution.kind);
+    const runId = execution.runId || undefined;
+    try {
+      if (action === "cancel") await kind.requestCancel(execution.id, runId, reason);
+      else await kind.terminate(execution.id, runId, reason);
+      results[i] = { execution, outcome: "requested" };
+    } catch (error) {
+      // The server refuses a request to an execution that has closed meanwhile.
+      if (error instanceof FailedPreconditionError || error instanceof NotFoundError) {
+        results[i] = { execution, outcome: "alreadyClosed" };
+      } else {
+        results[i] = { execution, outcome: "error", error };
       }
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, executions.length) }, work));
+  });
   return results;
 }

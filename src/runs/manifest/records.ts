@@ -10,6 +10,7 @@
  *   the outputs of the run it followed. At most MAX_OUTPUTS_BYTES; larger outputs are noted, not kept.
  * Neither ID starts with `<runId>.`, so no step listing (run-executions.ts) ever sees them.
  */
+import { eachAtMost } from "../../base/each-at-most.js";
 import type { Reporter } from "../../engine/events.js";
 import { AlreadyStartedError, FailedPreconditionError, NotFoundError } from "../../temporal/grpc-errors.js";
 import type { TemporalClient } from "../../temporal/types.js";
@@ -124,16 +125,11 @@ export async function readItemCounts(
   steps: ReadonlyArray<{ id: string; attempt: number }>,
 ): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
-  let next = 0;
-  const work = async () => {
-    for (let i = next++; i < steps.length; i = next++) {
-      const step = steps[i] as { id: string; attempt: number };
-      const value = await readRecord(client, itemsRecordId(runId, step.id, step.attempt));
-      if (isRecord(value) && Number.isInteger(value.items) && (value.items as number) >= 0)
-        counts.set(step.id, value.items as number);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, steps.length) }, work));
+  await eachAtMost(steps, READ_CONCURRENCY, async (step) => {
+    const value = await readRecord(client, itemsRecordId(runId, step.id, step.attempt));
+    if (isRecord(value) && Number.isInteger(value.items) && (value.items as number) >= 0)
+      counts.set(step.id, value.items as number);
+  });
   return counts;
 }
 
