@@ -54,6 +54,8 @@ export interface BenchContext {
   env: NodeJS.ProcessEnv;
   /** Stops the server and worker and starts new ones (empty); `address` changes. */
   freshServer(): Promise<void>;
+  /** Empties the server in place (bench/stack.ts `reset`): `address` stays, so built commands stay valid. */
+  resetServer(): Promise<void>;
 }
 
 /** argv of `node bin/nxrun.js ...args`. */
@@ -121,11 +123,14 @@ export function roundOrder(specs: readonly TimedSpec[], round: number): number[]
  * order (roundOrder), the first `ctx.warmup` rounds untimed. The server slows down as executions pile
  * up in it, so timing one command's runs after another's would favour whichever ran first. A command
  * that fails records its error and drops out; the others go on, so the samples of two commands that
- * both succeeded come from the same rounds, in round order.
+ * both succeeded come from the same rounds, in round order. With `emptyServerEachRun` every run
+ * (warm-up included) starts on an emptied server, so no run pays for the executions of the runs
+ * before it (bench/findings.md, "Empty server per run").
  */
 export async function timeCommands<const T extends readonly TimedSpec[]>(
   ctx: BenchContext,
   specs: T,
+  options: { emptyServerEachRun?: boolean } = {},
 ): Promise<{ [K in keyof T]: Measurement }> {
   const measurements: Measurement[] = specs.map((spec) => ({
     peer: spec.peer,
@@ -143,6 +148,7 @@ export async function timeCommands<const T extends readonly TimedSpec[]>(
       const m = measurements[i] as Measurement;
       if (m.error) continue;
       try {
+        if (options.emptyServerEachRun) await ctx.resetServer();
         const timed = await ctx.timer.time(spec.command, { runs: 1, warmup: 0, outDir: ctx.outDir, env: ctx.env });
         if (round < ctx.warmup) continue;
         m.samples.push(...timed.times);

@@ -89,6 +89,10 @@ const ctx: BenchContext = {
   timer,
   env: benchEnv(),
   freshServer,
+  resetServer: async () => {
+    if (!stack) throw new Error("no server to reset");
+    await stack.reset();
+  },
 };
 
 /**

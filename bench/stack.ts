@@ -15,6 +15,11 @@ export interface BenchStack {
   namespace: string;
   taskQueue: string;
   endpoint: string;
+  /**
+   * Empties the server (a restart of the in-memory server on the same address), creates the Nexus
+   * endpoint again and starts a new worker: commands built for `address` stay valid.
+   */
+  reset(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -25,15 +30,18 @@ const WORKER_MAX_CONCURRENT = 1000;
 export async function startBenchStack(): Promise<BenchStack> {
   let server: DevServer | undefined;
   let worker: WorkerProcess | undefined;
-  try {
-    server = await startDevServer();
-    await createNexusEndpoint(server.address, { name: BENCH_ENDPOINT, taskQueue: BENCH_QUEUE });
-    worker = await startWorker({
+  const endpointAndWorker = async (at: DevServer): Promise<WorkerProcess> => {
+    await createNexusEndpoint(at.address, { name: BENCH_ENDPOINT, taskQueue: BENCH_QUEUE });
+    return startWorker({
       script: join(REPO, "dist", "test", "workers", "main.js"),
-      address: server.address,
+      address: at.address,
       taskQueue: BENCH_QUEUE,
       extraArgs: ["--max-concurrent", String(WORKER_MAX_CONCURRENT)],
     });
+  };
+  try {
+    server = await startDevServer();
+    worker = await endpointAndWorker(server);
   } catch (error) {
     await server?.stop();
     throw error;
@@ -44,6 +52,11 @@ export async function startBenchStack(): Promise<BenchStack> {
     namespace: "default",
     taskQueue: BENCH_QUEUE,
     endpoint: BENCH_ENDPOINT,
+    async reset() {
+      await running.worker.stop();
+      await running.server.restart();
+      running.worker = await endpointAndWorker(running.server);
+    },
     async stop() {
       await running.worker.stop();
       await running.server.stop();

@@ -73,7 +73,7 @@ async function fanOut(
       command: { name: `${tag}-grpc-raw`, argv: peer("grpc-raw.js", ...pool, ...target) },
       extra,
     },
-  ]);
+  ], { emptyServerEachRun: true });
   const describes = describesPerExecution(ctx, file, count);
   const latencies =
     kind === "activity" ? await measureLatencies(ctx, file, count, concurrency, LATENCY_ROUNDS) : undefined;
