@@ -42,38 +42,42 @@ async function fanOut(
   const target = kind === "activity" ? ["--task-queue", ctx.taskQueue] : ["--endpoint", ctx.endpoint];
   const tag = kind === "activity" ? "b2" : "b3";
   const extra = { executions: count };
-  const [nx, off, sdk, own, raw] = await timeCommands(ctx, [
-    {
-      peer: "nxrun",
-      command: { name: `${tag}-nxrun`, argv: nxrun(file, "-i", `n=${count}`, "--output", "plain", ...conn) },
-      extra,
-      group: "following",
-    },
-    {
-      peer: "nxrun, following off (--describe-rate 0)",
-      command: {
-        name: `${tag}-nxrun-nofollow`,
-        argv: nxrun(file, "-i", `n=${count}`, "--output", "plain", "--describe-rate", "0", ...conn),
+  const [nx, off, sdk, own, raw] = await timeCommands(
+    ctx,
+    [
+      {
+        peer: "nxrun",
+        command: { name: `${tag}-nxrun`, argv: nxrun(file, "-i", `n=${count}`, "--output", "plain", ...conn) },
+        extra,
+        group: "following",
       },
-      extra,
-      group: "following",
-    },
-    {
-      peer: "sdk-client pool",
-      command: { name: `${tag}-sdk`, argv: peer("sdk-client.js", ...pool, ...target) },
-      extra,
-    },
-    {
-      peer: "nxrun-client pool",
-      command: { name: `${tag}-nxrun-client`, argv: peer("nxrun-client.js", ...pool, ...target) },
-      extra,
-    },
-    {
-      peer: "grpc-raw pool (ceiling)",
-      command: { name: `${tag}-grpc-raw`, argv: peer("grpc-raw.js", ...pool, ...target) },
-      extra,
-    },
-  ], { emptyServerEachRun: true });
+      {
+        peer: "nxrun, following off (--describe-rate 0)",
+        command: {
+          name: `${tag}-nxrun-nofollow`,
+          argv: nxrun(file, "-i", `n=${count}`, "--output", "plain", "--describe-rate", "0", ...conn),
+        },
+        extra,
+        group: "following",
+      },
+      {
+        peer: "sdk-client pool",
+        command: { name: `${tag}-sdk`, argv: peer("sdk-client.js", ...pool, ...target) },
+        extra,
+      },
+      {
+        peer: "nxrun-client pool",
+        command: { name: `${tag}-nxrun-client`, argv: peer("nxrun-client.js", ...pool, ...target) },
+        extra,
+      },
+      {
+        peer: "grpc-raw pool (ceiling)",
+        command: { name: `${tag}-grpc-raw`, argv: peer("grpc-raw.js", ...pool, ...target) },
+        extra,
+      },
+    ],
+    { emptyServerEachRun: true },
+  );
   const describes = describesPerExecution(ctx, file, count);
   const latencies =
     kind === "activity" ? await measureLatencies(ctx, file, count, concurrency, LATENCY_ROUNDS) : undefined;
