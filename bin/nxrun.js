@@ -3,7 +3,8 @@
 // src/cli/code-cache.ts: why), else the modules tsc wrote. Both are the same code.
 import { statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { cacheDirectory, loadBundle } from "../dist/src/cli/code-cache.js";
+import { cacheDirectory } from "../dist/src/base/cache-directory.js";
+import { loadBundle } from "../dist/src/cli/code-cache.js";
 
 const argv = process.argv.slice(2);
 const bundle = fileURLToPath(new URL("../dist/src/bundle/nxrun.cjs", import.meta.url));

@@ -3,7 +3,7 @@
  * a V8 code cache, so a start of nxrun does not compile the same JavaScript again. Why: compiling is
  * most of nxrun's start-up (V8's `wrapSafe` is the top self-time of a one-step run; bench/findings.md,
  * "B8"), and Node 20 has no `module.enableCompileCache()`. Loaded by bin/nxrun.js before anything else,
- * so it imports nothing of nxrun's own.
+ * so it imports nothing of nxrun's own (bin/nxrun.js takes the directory from src/base/cache-directory.ts).
  *
  * The cache is V8's own code cache (`vm.Script` cachedData), one file per command (run, check, ...: each
  * keeps what its own start compiled) under the user's cache directory. A cache file is used only when
@@ -19,7 +19,6 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire, Module } from "node:module";
-import { homedir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { cachedDataVersionTag } from "node:v8";
 import vm from "node:vm";
@@ -41,18 +40,6 @@ export interface LoadedBundle {
 }
 
 const HASH_BYTES = 32;
-
-/**
- * Where the code caches go: `NXRUN_CACHE_DIR`, else `code/` in the platform's per-user cache
- * directory of nxrun; undefined for `NXRUN_CODE_CACHE=off`.
- */
-export function cacheDirectory(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (env.NXRUN_CODE_CACHE === "off") return undefined;
-  if (env.NXRUN_CACHE_DIR) return env.NXRUN_CACHE_DIR;
-  if (process.platform === "win32" && env.LOCALAPPDATA) return join(env.LOCALAPPDATA, "nxrun", "Cache", "code");
-  if (process.platform === "darwin") return join(homedir(), "Library", "Caches", "nxrun", "code");
-  return join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "nxrun", "code");
-}
 
 /** The cache file of `command` for this bundle text (and so this nxrun), Node, platform and V8 flags. */
 export function cacheFileName(source: Buffer, command: string): string {

@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { cacheDirectory, loadBundle } from "../../../src/cli/code-cache.js";
+import { cacheDirectory } from "../../../src/base/cache-directory.js";
+import { loadBundle } from "../../../src/cli/code-cache.js";
 
 /** A stand-in for dist/src/bundle/nxrun.cjs: CommonJS with the two exports, a result and a lazy import(). */
 function bundleSource(answer: number): string {
