@@ -8,13 +8,13 @@
  * loading ajv about 60 ms, the meta-schema about 80 ms), a tenth of a 500-operation fan-out's whole CPU
  * (bench/findings.md, "Input schemas"). So a valid schema's validator is written once, as ajv's own
  * standalone code (ajv/dist/standalone), to the cache directory (src/base/cache-directory.ts) under the
- * SHA-256 of the schema and ajv's version, and a later run loads that file instead of ajv: the same
+ * SHA-256 of the schema, ajv's version and its options, and a later run loads that file instead of ajv: the same
  * validator, the same error objects. A schema found there was valid when written; one that is not
  * there is checked and compiled as before. A missing, damaged or unwritable cache only costs the
  * compile; `NXRUN_CODE_CACHE=off` keeps nothing.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import vm from "node:vm";
@@ -25,16 +25,19 @@ import { cacheDirectory } from "../base/cache-directory.js";
 // Loaded on first use: a pipeline without inputs, or whose validators are cached, never pays for ajv.
 const require = createRequire(import.meta.url);
 let ajv: Ajv2020 | undefined;
+/**
+ * What the validators are compiled with, and so part of a kept validator's key: a validator kept under
+ * other options is never loaded. strict off: users' schemas may carry annotations (examples, x-...)
+ * that ajv does not know.
+ */
+const AJV_OPTIONS = { allErrors: true, strict: false, allowUnionTypes: true } as const;
 
 function instance(): Ajv2020 {
   if (!ajv) {
     const { Ajv2020: Ajv, _ } = require("ajv/dist/2020.js") as typeof import("ajv/dist/2020.js");
     const formats = require("ajv-formats") as { default: (ajv: Ajv2020) => Ajv2020 };
     ajv = new Ajv({
-      // strict off: users' schemas may carry annotations (examples, x-...) that ajv does not know.
-      allErrors: true,
-      strict: false,
-      allowUnionTypes: true,
+      ...AJV_OPTIONS,
       // Keeps each validator's source, and says how standalone code reaches ajv-formats' formats.
       code: { source: true, formats: _`require("ajv-formats/dist/formats").fullFormats` },
     });
@@ -82,7 +85,7 @@ function cacheFile(schema: Record<string, unknown>): string | undefined {
   try {
     const { version } = require("ajv/package.json") as { version: string };
     key = createHash("sha256")
-      .update(JSON.stringify([version, schema]))
+      .update(JSON.stringify([version, AJV_OPTIONS, schema]))
       .digest("hex")
       .slice(0, 32);
   } catch {
@@ -116,8 +119,13 @@ function keep(file: string, a: Ajv2020, validate: ValidateFunction): void {
     const source = standalone.default(a, validate);
     mkdirSync(dirname(file), { recursive: true });
     const temporary = `${file}.${process.pid}.tmp`;
-    writeFileSync(temporary, source);
-    renameSync(temporary, file);
+    try {
+      writeFileSync(temporary, source);
+      renameSync(temporary, file);
+    } catch (error) {
+      rmSync(temporary, { force: true });
+      throw error;
+    }
   } catch {
     // Not kept: the next run compiles it again.
   }
