@@ -4,12 +4,13 @@
  * support and bounded, jittered retries of UNAVAILABLE and RESOURCE_EXHAUSTED for calls that are safe
  * to repeat; every failure leaves through `mapGrpcError`.
  */
-import { type Client, type CallOptions as GrpcCallOptions, Metadata, type ServiceError, status } from "@grpc/grpc-js";
+import { type Client, Metadata, type ServiceError, status } from "@grpc/grpc-js";
 import { ConnectionHealth } from "./connection-health.js";
 import { mapGrpcError } from "./grpc-errors.js";
 import { PollChannels } from "./poll-channels.js";
 import type { MessageCodec } from "./proto.js";
 import { notNowReason, RPC_BACKOFF } from "./retry-rule.js";
+import { unaryCall } from "./unary-call.js";
 
 export interface RpcCallOptions {
   /** Deadline of one attempt, ms; default the channel's call timeout. */
@@ -55,6 +56,15 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * The request's bytes. protobufjs's writer already gives a Buffer under Node, which grpc-js sends as
+ * it is; a plain Uint8Array is wrapped without copying.
+ */
+function encoded<I>(type: MessageCodec<I, unknown>, request: I): Buffer {
+  const bytes = type.encode(request).finish();
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 /** "Not now" answers worth repeating within a call (the rule: retry-rule.ts). */
 function isRetryable(error: unknown): boolean {
   const reason = notNowReason(error);
@@ -84,8 +94,8 @@ export class ServiceRpc {
   readonly namespace: string;
   private readonly client: Client;
   private readonly pollChannels: PollChannels | undefined;
-  /** The connection's metadata as pairs, listed once rather than on every call. */
-  private readonly metadata: ReadonlyArray<readonly [string, string]>;
+  /** The connection's metadata, checked and built once (each call sends a copy). */
+  private readonly metadata: Metadata;
   private readonly callTimeout: number;
   private readonly backoff: RetryBackoff;
   /** Lost / regained, as every call's answer tells it. */
@@ -97,7 +107,8 @@ export class ServiceRpc {
     this.service = options.service;
     this.address = options.address;
     this.namespace = options.namespace;
-    this.metadata = Object.entries(options.metadata);
+    this.metadata = new Metadata();
+    for (const [key, value] of Object.entries(options.metadata)) this.metadata.set(key, value);
     this.callTimeout = options.callTimeout;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.health = new ConnectionHealth(options.address);
@@ -141,18 +152,17 @@ export class ServiceRpc {
     return new Promise<T>((resolve, reject) => {
       const { signal } = options;
       if (signal?.aborted) return reject(abortReason(signal));
+      const bytes = encoded(requestType, request);
       const lent = options.longPoll ? this.pollChannels?.acquire() : undefined;
-      const md = new Metadata();
-      for (const [key, value] of this.metadata) md.set(key, value);
-      const callOptions: GrpcCallOptions = { deadline: Date.now() + (options.timeout ?? this.callTimeout) };
       const onAbort = () => call.cancel();
-      const call = (lent?.client ?? this.client).makeUnaryRequest<I, T>(
+      const call = unaryCall(
+        (lent?.client ?? this.client).getChannel(),
         `/${this.service}/${method}`,
-        (message: I) => Buffer.from(requestType.encode(message).finish()),
-        (bytes: Buffer) => responseType.decode(bytes),
-        request,
-        md,
-        callOptions,
+        bytes,
+        (response: Buffer) => responseType.decode(response),
+        // A copy per call: grpc-js's filters add to the metadata they are given.
+        this.metadata.clone(),
+        Date.now() + (options.timeout ?? this.callTimeout),
         (error, response) => {
           lent?.release();
           signal?.removeEventListener("abort", onAbort);

@@ -1,0 +1,54 @@
+/**
+ * AsyncResource.prototype.bind without the deprecated `asyncResource` accessor, installed once by
+ * the client layer (connect.ts).
+ *
+ * Why: Node's http2 binds a new AsyncResource to every request it sends
+ * (ClientHttp2Session.request: `reqAsync.bind(requestOnConnect…)`), so to every gRPC call. Node 20's
+ * bind defines on each bound function an `asyncResource` getter and setter, both made by
+ * util.deprecate (DEP0172): two wrapper closures, a prototype change and a defineProperties per call.
+ * In a CPU profile of B2's shape (4,000 calls) that bind took 221 ms inclusive, `deprecate` alone
+ * 150 ms, of the 519 ms Node's request took (bench/findings.md, "Unary calls without the Client
+ * layer"). Nothing nxrun runs reads `asyncResource`; the bound function still runs in the resource's
+ * async scope (AsyncLocalStorage and async_hooks see the same), with the same `this` and length.
+ *
+ * Installed only where bind does define that accessor: a Node without it keeps its own bind.
+ */
+import { AsyncResource } from "node:async_hooks";
+
+let checked = false;
+
+/** Whether this Node's bind adds the deprecated accessor (read once, on a throwaway resource). */
+function bindAddsAccessor(): boolean {
+  const bound = new AsyncResource("nxrun-probe").bind(() => {});
+  return Object.getOwnPropertyDescriptor(bound, "asyncResource") !== undefined;
+}
+
+/** Replaces AsyncResource.prototype.bind, once per process, where Node's own adds the accessor. */
+export function installLeanAsyncBind(): void {
+  if (checked) return;
+  checked = true;
+  if (!bindAddsAccessor()) return;
+  // biome-ignore lint/suspicious/noExplicitAny: the signature of Node's own bind, which is generic over any function.
+  type AnyFunction = (this: unknown, ...args: any[]) => unknown;
+  AsyncResource.prototype.bind = function bind<Func extends AnyFunction>(
+    this: AsyncResource,
+    fn: Func,
+    thisArg?: unknown,
+  ): Func {
+    if (typeof fn !== "function") throw new TypeError('The "fn" argument must be of type function');
+    const resource = this;
+    const bound =
+      thisArg === undefined
+        ? function (this: unknown, ...args: unknown[]) {
+            return resource.runInAsyncScope(fn, this, ...args);
+          }
+        : (...args: unknown[]) => resource.runInAsyncScope(fn, thisArg, ...args);
+    Object.defineProperty(bound, "length", {
+      configurable: true,
+      enumerable: false,
+      value: fn.length,
+      writable: false,
+    });
+    return bound as Func;
+  };
+}
