@@ -26,7 +26,9 @@ describe("installLeanAsyncBind", () => {
   });
 
   it("binds this when given, as Node's bind does", () => {
-    const bound = resource.bind(function (this: unknown, a: number) {
+    // Node's bind takes a this as its second argument; @types/node declares only the first.
+    const withThis = resource as unknown as { bind<F>(fn: F, thisArg: unknown): F };
+    const bound = withThis.bind(function (this: unknown, a: number) {
       return [store.getStore(), this, a];
     }, "bound this");
     expect(bound.call("ignored", 5)).toEqual(["the resource's scope", "bound this", 5]);
