@@ -5,6 +5,7 @@
  * to repeat; every failure leaves through `mapGrpcError`.
  */
 import { type Client, Metadata, type ServiceError, status } from "@grpc/grpc-js";
+import { UserError } from "../base/user-error.js";
 import { ConnectionHealth } from "./connection-health.js";
 import { mapGrpcError } from "./grpc-errors.js";
 import { PollChannels } from "./poll-channels.js";
@@ -65,6 +66,25 @@ function encoded<I>(type: MessageCodec<I, unknown>, request: I): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+/**
+ * The connection's metadata as grpc-js checks it. An entry gRPC refuses is the user's to fix (it
+ * comes from --grpc-meta, TEMPORAL_GRPC_META or a profile), so it is a UserError, which names neither
+ * key nor value: either may hold a token pasted in the wrong place.
+ */
+function connectionMetadata(entries: Readonly<Record<string, string>>): Metadata {
+  const metadata = new Metadata();
+  for (const [key, value] of Object.entries(entries)) {
+    try {
+      metadata.set(key, value);
+    } catch {
+      throw new UserError("a gRPC metadata entry has a key or value that gRPC does not allow", {
+        hint: `metadata keys are lowercase letters, digits, "-", "_" and "."; values are printable ASCII on one line; check --grpc-meta, TEMPORAL_GRPC_META_<KEY> and the profile's [grpc_meta]`,
+      });
+    }
+  }
+  return metadata;
+}
+
 /** "Not now" answers worth repeating within a call (the rule: retry-rule.ts). */
 function isRetryable(error: unknown): boolean {
   const reason = notNowReason(error);
@@ -107,8 +127,7 @@ export class ServiceRpc {
     this.service = options.service;
     this.address = options.address;
     this.namespace = options.namespace;
-    this.metadata = new Metadata();
-    for (const [key, value] of Object.entries(options.metadata)) this.metadata.set(key, value);
+    this.metadata = connectionMetadata(options.metadata);
     this.callTimeout = options.callTimeout;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.health = new ConnectionHealth(options.address);

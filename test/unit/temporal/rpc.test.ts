@@ -5,6 +5,7 @@
  */
 import { Server, ServerCredentials, type ServerUnaryCall, type sendUnaryData, status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { UserError } from "../../../src/base/user-error.js";
 import { OperatorService } from "../../../src/preflight/operator-service.js";
 import { clientOver, openRpc } from "../../../src/temporal/connect.js";
 import { ResourceExhaustedError, UnavailableError } from "../../../src/temporal/grpc-errors.js";
@@ -106,6 +107,23 @@ afterAll(() => server.forceShutdown());
 const start = { id: "a", activityType: "t", taskQueue: "q", args: [], startToClose: 1000 };
 
 describe("WorkflowService RPC", () => {
+  it("refuses metadata gRPC does not allow as a user mistake that echoes neither key nor value", () => {
+    const refused: Array<Record<string, string>> = [{ "bad key!": "v" }, { "x-team": "secret-token\nsecond line" }];
+    for (const metadata of refused) {
+      let thrown: unknown;
+      try {
+        openRpc({ address, namespace: "ns", tls: false, metadata }).close();
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(UserError);
+      const { message, hint } = thrown as UserError;
+      expect(message).toBe("a gRPC metadata entry has a key or value that gRPC does not allow");
+      expect(hint).toContain("--grpc-meta");
+      expect(`${message} ${hint}`).not.toMatch(/bad key|secret-token/);
+    }
+  });
+
   it("retries an idempotent start on UNAVAILABLE with the same request ID, and sends the metadata", async () => {
     seen.length = 0;
     refuse.set("StartActivityExecution", 2);
