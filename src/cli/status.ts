@@ -7,6 +7,7 @@
  */
 import { ExitCode } from "../base/exit-codes.js";
 import { sanitizeTerminalText } from "../base/terminal-text.js";
+import { cutText } from "../report/cut-text.js";
 import { connectForOps } from "../runs/connect-for-runs.js";
 import { roleLabel } from "../runs/execution-id.js";
 import { readItemCounts } from "../runs/manifest/records.js";
@@ -83,7 +84,7 @@ export async function statusCommand(runId: string, flags: StatusFlags = {}): Pro
       timeCell(e.startTime),
       timeCell(e.closeTime),
       e.id,
-      e.failureMessage ?? "",
+      cutText(e.failureMessage ?? ""),
     ]);
     process.stdout.write(
       `${renderTable(["STEP", "KIND", "STATUS", "STARTED", "CLOSED", "EXECUTION ID", "FAILURE"], rows)}\n`,
@@ -157,7 +158,7 @@ function runText(run: RunView): string {
     String(step.attempts),
     step.durationMs === undefined ? "-" : durationCell(step.durationMs),
     itemsCell(step),
-    sanitizeTerminalText(step.failure ?? ""),
+    sanitizeTerminalText(cutText(step.failure ?? "")),
   ]);
   lines.push("", renderTable(["STEP", "STATE", "ATTEMPTS", "DURATION", "ITEMS", "FAILURE"], rows));
   return lines.join("\n");

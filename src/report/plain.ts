@@ -17,19 +17,14 @@ import type {
   Reporter,
   RunRecord,
   RunStartEvent,
+  StepError,
   StepRecord,
   StepStatus,
   StepUpdate,
 } from "../engine/events.js";
 import { formatDuration } from "../pipeline/duration.js";
-import {
-  cancelReason,
-  describeErrorChain,
-  describeRepeat,
-  elapsedMs,
-  oneLineJson,
-  shortExecutionId,
-} from "./format.js";
+import { cutText } from "./cut-text.js";
+import { cancelReason, describeErrorChain, describeRepeat, elapsedMs, shortExecutionId } from "./format.js";
 import { progressLabel, progressLine } from "./progress-text.js";
 import { executionUiUrl, type UiLinks } from "./ui-links.js";
 
@@ -74,6 +69,19 @@ export function createPlainReporter(options: PlainReporterOptions): Reporter {
     const line = `${paint("dim", stamp)} ${paint(style, label.padEnd(9))} ${sanitizeTerminalText(text)}\n`;
     options.stream.write(line);
   };
+  // Long failure texts already printed in full-length form, so a repeat says "as above" (bounded).
+  const printedLong: string[] = [];
+  /** `: <failure>`, cut to a few lines; a long failure printed before is not printed again. */
+  const failure = (error: StepError | undefined): string => {
+    if (error === undefined) return "";
+    const text = describeErrorChain(error);
+    const cut = cutText(text);
+    if (cut === text) return `: ${text}`;
+    if (printedLong.includes(text)) return ": the failure printed above (full text in --report)";
+    printedLong.push(text);
+    if (printedLong.length > 20) printedLong.shift();
+    return `: ${cut}`;
+  };
   const stepName = (record: StepRecord): string =>
     record.section === "steps" ? record.id : `${record.id} (${record.section})`;
   const execution = (ref: ExecutionRef | undefined): string =>
@@ -103,7 +111,7 @@ export function createPlainReporter(options: PlainReporterOptions): Reporter {
         write(
           record.status === "failed" ? "FAILED" : record.status === "timedOut" ? "TIMED OUT" : "TERMINATED",
           "red",
-          `${name}${took}${attempt}${items}${checks}${record.error ? `: ${describeErrorChain(record.error)}` : ""}`,
+          `${name}${took}${attempt}${items}${checks}${failure(record.error)}`,
         );
         return;
       case "canceled":
@@ -137,7 +145,7 @@ export function createPlainReporter(options: PlainReporterOptions): Reporter {
     lastSeen.set(key, { status: record.status, attempt: record.attempt });
     if (previous?.status === "running" && record.status === "running") {
       // Still running with a new attempt: Temporal is retrying after a failure; say why when known.
-      const why = record.error ? `: ${describeErrorChain(record.error)}` : "";
+      const why = failure(record.error);
       write("retrying", "yellow", `${stepName(record)} attempt ${record.attempt ?? "?"}${why}`);
       return;
     }
@@ -207,7 +215,7 @@ export function createPlainReporter(options: PlainReporterOptions): Reporter {
       const name = `${stepId}[${item.index}]`;
       if (item.status === "completed") write("item ok", "green", `${name}${took}`);
       else if (item.status === "failed" || item.status === "timedOut" || item.status === "terminated") {
-        write("item FAIL", "red", `${name}${took}${item.error ? `: ${describeErrorChain(item.error)}` : ""}`);
+        write("item FAIL", "red", `${name}${took}${failure(item.error)}`);
         const url = executionUiUrl(options.links, item.execution);
         if (url !== undefined) write("web ui", "dim", `${name} ${url}`);
       } else write(`item ${item.status}`.slice(0, 9), "yellow", name);
@@ -228,10 +236,10 @@ export function createPlainReporter(options: PlainReporterOptions): Reporter {
       const elapsed = elapsedMs(record.startedAt, record.closedAt, now());
       const took = elapsed === undefined ? "" : ` in ${formatDuration(elapsed)}`;
       const style: Style = record.status === "completed" ? "green" : record.status === "running" ? "cyan" : "red";
-      const error = record.error ? `: ${describeErrorChain(record.error)}` : "";
+      const error = failure(record.error);
       write("run", style, `${record.status}${took} ${runTotals(record)}${error}`);
       for (const [name, value] of Object.entries(record.outputs ?? {})) {
-        write("output", "bold", `${name} = ${oneLineJson(value, 2000)}`);
+        write("output", "bold", `${name} = ${cutText(JSON.stringify(value) ?? "null")}`);
       }
     },
   };

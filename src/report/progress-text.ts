@@ -7,6 +7,7 @@
 import { sanitizeTerminalText } from "../base/terminal-text.js";
 import type { ExecutionProgress, StepError } from "../engine/events.js";
 import { formatDuration } from "../pipeline/duration.js";
+import { cutText } from "./cut-text.js";
 import { describeError, oneLineJson } from "./format.js";
 
 export type Tone = "info" | "warn" | "bad";
@@ -32,7 +33,7 @@ export function seconds(ms: number): string {
 }
 
 function failureText(error: StepError): string {
-  return clean(describeError(error));
+  return clean(cutText(describeError(error)));
 }
 
 function numberField(value: Record<string, unknown>, ...names: string[]): number | undefined {

@@ -164,6 +164,39 @@ describe("worker text in plain and json output", () => {
   });
 });
 
+describe("long worker text in plain output", () => {
+  const LONG = `bad input: ${"x".repeat(200_000)}`;
+  const failed = (status: "running" | "failed", attempt: number) => ({
+    id: "charge",
+    section: "steps" as const,
+    kind: "activity" as const,
+    status,
+    attempt,
+    error: { message: LONG },
+  });
+
+  it("cuts a 200 KB failure message to a few lines, printed once, and keeps it whole in NDJSON", () => {
+    const out = sink();
+    const json = sink();
+    const reporters = [
+      createPlainReporter({ stream: out.stream, color: false, now: () => T0 }),
+      createJsonReporter({ stream: json.stream, now: () => T0 }),
+    ];
+    for (const reporter of reporters) {
+      reporter.onStepStart?.({ stepId: "charge", record: { ...failed("running", 1), error: undefined } });
+      reporter.onStepUpdate?.({ stepId: "charge", record: failed("running", 2) });
+      reporter.onStepEnd?.({ stepId: "charge", record: failed("failed", 3) });
+      reporter.onRunEnd?.({ ...failingRun({}), error: { message: LONG }, outputs: { big: LONG } });
+    }
+    const text = out.text();
+    expect(text.length).toBeLessThan(4_000);
+    expect(text.match(/x{300,}/g)).toHaveLength(2); // the failure once, the output once
+    expect(text).toContain("… 199,618 more characters, full text in --report");
+    expect(text).toContain("the failure printed above (full text in --report)");
+    expect(json.text()).toContain(LONG);
+  });
+});
+
 describe("json reporter", () => {
   it("writes one event object per line, secrets redacted", () => {
     const out = sink();
