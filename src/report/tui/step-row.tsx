@@ -211,12 +211,14 @@ export function ErrorChain({ error, detail }: { error: StepError; detail: string
           <Text color="gray">{detail}</Text>
           <Text color="red">{depth === 0 ? "✖ " : `${"  ".repeat(depth - 1)}↳ caused by `}</Text>
           <Text color="red" bold={depth === 0}>
-            {link.type ?? "Error"}
+            {link.type ?? (link.nonRetryable === undefined ? "" : "Error")}
           </Text>
           <Text color="gray">
             {link.nonRetryable === true ? " (non-retryable)" : link.nonRetryable === false ? " (retryable)" : ""}
           </Text>
-          {`: ${link.message}`}
+          {link.message === ""
+            ? ""
+            : `${link.type === undefined && link.nonRetryable === undefined ? "" : ": "}${link.message}`}
         </Text>
       ))}
     </Box>
