@@ -11,7 +11,6 @@ export interface MachineInfo {
   memoryGiB: number;
   kernel: string;
   node: string;
-  go: string;
   temporalServer: string;
   gitCommit: string;
   packages: Record<string, string>;
@@ -42,10 +41,8 @@ function packageVersion(name: string): string {
 
 /** Collects the machine description (cheap; no benchmarks run here). */
 export function machineInfo(): MachineInfo {
-  const gomod = join(REPO, "scripts", "devserver", "go.mod");
-  const server = existsSync(gomod)
-    ? /go\.temporal\.io\/server (\S+)/.exec(readFileSync(gomod, "utf8"))?.[1]
-    : undefined;
+  const cli = output("bash", [join(REPO, "scripts", "temporal-cli.sh")]);
+  const server = cli ? output(cli, ["--version"]) : undefined;
   const commit = output("git", ["rev-parse", "--short", "HEAD"]) ?? "unknown";
   const dirty = output("git", ["status", "--porcelain", "--untracked-files=no"]);
   const nxrunVersion = (JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { version: string }).version;
@@ -55,8 +52,7 @@ export function machineInfo(): MachineInfo {
     memoryGiB: totalmem() / 1024 ** 3,
     kernel: `Linux ${release()}`,
     node: process.version,
-    go: output("go", ["version"]) ?? "no go on PATH",
-    temporalServer: server ? `go.temporal.io/server ${server} (scripts/devserver, in-memory SQLite)` : "unknown",
+    temporalServer: server ? `${server}: temporal server start-dev, in memory` : "unknown",
     gitCommit: dirty ? `${commit} (with uncommitted changes in the tree)` : commit,
     packages: { nxrun: nxrunVersion, ...Object.fromEntries(PACKAGES.map((p) => [p, packageVersion(p)])) },
   };

@@ -95,7 +95,7 @@ export function renderResults(run: RunInfo, machine: MachineInfo, results: CaseR
     "",
     `- CPU: ${machine.cpu}, ${machine.cores} cores; memory ${machine.memoryGiB.toFixed(1)} GiB; ${machine.kernel}`,
     `- Load average (1/5/15 min) before: ${run.loadBefore}; after: ${run.loadAfter}`,
-    `- Node ${machine.node}; ${machine.go}`,
+    `- Node ${machine.node}`,
     `- Temporal server: ${machine.temporalServer}`,
     `- nxrun commit ${machine.gitCommit}`,
     `- Packages: ${Object.entries(machine.packages)

@@ -1,22 +1,22 @@
 /**
- * The `temporal` CLI peer of B1. No release of the CLI with standalone activities can be built from
- * the Go module proxy (its go.mod replaces the cliext module with ./cliext, which the module zip
- * leaves out), so the bench uses a binary the caller provides: NXRUN_BENCH_TEMPORAL, else
- * `temporal` on PATH, if it has `activity execute`.
+ * The `temporal` CLI peer of B1: NXRUN_BENCH_TEMPORAL, else the CLI whose dev server the bench runs
+ * (scripts/temporal-cli.sh), if it has `activity execute`.
  */
 import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { REPO } from "../scripts/dev-server.js";
 
 export type TemporalCli = { path: string; version: string } | { missing: string };
 
 const HOW_TO_GET =
-  "set NXRUN_BENCH_TEMPORAL to a temporal CLI that has `activity execute` (or put one on PATH as `temporal`). " +
-  "No release with standalone activities builds from the Go module proxy: its go.mod replaces " +
-  "github.com/temporalio/cli/cliext with ./cliext, and the module zip has no cliext/. A checkout of " +
-  "github.com/temporalio/cli builds with `go build ./cmd/temporal` (see bench/README.md)";
+  "set NXRUN_BENCH_TEMPORAL to a temporal CLI 1.9.1 or newer (it has `activity execute`), or put one on PATH";
 
 /** Finds the CLI and checks that it knows `activity execute`. */
 export function findTemporalCli(env: NodeJS.ProcessEnv = process.env): TemporalCli {
-  const path = env.NXRUN_BENCH_TEMPORAL || "temporal";
+  const path =
+    env.NXRUN_BENCH_TEMPORAL ||
+    spawnSync("bash", [join(REPO, "scripts", "temporal-cli.sh")], { encoding: "utf8" }).stdout.trim() ||
+    "temporal";
   const help = spawnSync(path, ["activity", "execute", "--help"], { encoding: "utf8" });
   if (help.error || help.status !== 0) {
     const why = help.error

@@ -1,5 +1,5 @@
 /**
- * The demo, after scripts/demo.mjs has installed and built: builds or reuses the Temporal dev server and
+ * The demo, after scripts/demo.mjs has installed and built: finds or installs the official Temporal CLI and
  * the Python venv, starts the server, creates the examples' Nexus endpoints, starts the TypeScript and
  * Python example workers, runs `nxrun examples/ops-runbook.yaml` (or the pipeline given as the first
  * argument) with the remaining arguments, and stops everything it started, by process id, when nxrun
@@ -9,7 +9,7 @@ import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { createNexusEndpoint, freePort, REPO, UI_LINE, uiArgs } from "./dev-server.js";
+import { createNexusEndpoint, freePort, READY_LINE, REPO, startDevArgs, uiArgs, uiPort } from "./dev-server.js";
 
 /** Task queues and endpoints the examples use; each endpoint targets the task queue of the same name. */
 export const EXAMPLE_STACK = {
@@ -86,21 +86,22 @@ export async function runDemo(demoArgv: string[]): Promise<number> {
 
   try {
     const [server, python] = await Promise.all([
-      scriptOutput("bash", [join(REPO, "scripts", "build-devserver.sh")], "Temporal dev server"),
+      scriptOutput("bash", [join(REPO, "scripts", "temporal-cli.sh")], "Temporal CLI"),
       scriptOutput("bash", [join(REPO, "scripts", "python-venv.sh")], "Python venv"),
     ]);
     if (interrupted) return 130;
 
     const port = await freePort();
     const address = `127.0.0.1:${port}`;
+    const ui = await uiPort(true);
     const devServer = await startReady(
       "dev server",
       server,
-      ["--ip", "127.0.0.1", "--port", String(port), ...(await uiArgs(true))],
-      /nxrun-devserver ready/,
+      [...startDevArgs(port, {}), ...uiArgs(ui)],
+      READY_LINE,
       90_000,
     );
-    const uiUrl = UI_LINE.exec(devServer.output())?.[1];
+    const uiUrl = `http://127.0.0.1:${ui}/`;
     say(`Temporal dev server on ${address} (pid ${devServer.child.pid}); Temporal Web UI: ${uiUrl}`);
     if (interrupted) return 130;
 

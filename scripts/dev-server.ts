@@ -1,6 +1,6 @@
 /**
- * Starts and stops nxrun's Temporal dev server (built by scripts/build-devserver.sh), creates Nexus
- * endpoints, and starts worker processes. Used by the test global setup, the demo and the benchmarks.
+ * Starts and stops the Temporal dev server of the official `temporal` CLI (found or installed by
+ * scripts/temporal-cli.sh), creates Nexus endpoints, and starts worker processes. Used by the test global setup, the demo and the benchmarks.
  * Every process started here is stopped by its process id: by `stop()`, and as a last resort when this
  * process exits.
  */
@@ -34,13 +34,41 @@ function safeKill(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** The dev server binary's path, building it first when it is not cached (minutes, once). */
-export async function devServerBinary(): Promise<string> {
-  const { stdout } = await promisify(execFile)("bash", [join(REPO, "scripts", "build-devserver.sh")], {
+/** The `temporal` CLI's path, installing the pinned release first when none is at hand (seconds, once). */
+export async function temporalCli(): Promise<string> {
+  const { stdout, stderr } = await promisify(execFile)("bash", [join(REPO, "scripts", "temporal-cli.sh")], {
     maxBuffer: 64 * 1024 * 1024,
   });
+  // Which CLI is used and why, once per process (scripts/temporal-cli.sh says it on stderr).
+  if (!cliNoted) process.stderr.write(stderr);
+  cliNoted = true;
   return stdout.trim().split("\n").pop() ?? "";
 }
+let cliNoted = false;
+
+/**
+ * `temporal server start-dev` as a user starts it, on loopback. The one setting nxrun needs: standalone
+ * Nexus operations are off by default before CLI 1.10 (standalone activities are on since Server 1.32).
+ */
+export function startDevArgs(
+  port: number,
+  options: Pick<DevServerOptions, "dbFile" | "dynamicConfig" | "namespaces">,
+): string[] {
+  const args = ["server", "start-dev", "--ip", "127.0.0.1", "--port", String(port)];
+  // Warnings and info go nowhere anyone reads; errors still reach the output kept for a dying server.
+  args.push("--log-level", "error");
+  // Only a test that restarts the server needs state on disk.
+  if (options.dbFile) args.push("--db-filename", options.dbFile);
+  for (const ns of options.namespaces ?? []) args.push("--namespace", ns);
+  const dynamic = { "nexusoperation.enableStandalone": true, ...options.dynamicConfig };
+  for (const [key, value] of Object.entries(dynamic)) {
+    args.push("--dynamic-config-value", `${key}=${JSON.stringify(value)}`);
+  }
+  return args;
+}
+
+/** start-dev prints its metrics address last, once the server has started and its namespaces exist. */
+export const READY_LINE = /Temporal Metrics:/;
 
 /** A free TCP port on 127.0.0.1. */
 export async function freePort(): Promise<number> {
@@ -85,17 +113,12 @@ export interface DevServer {
 
 /** Starts the dev server and resolves once its frontend answers. */
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
-  const binary = await devServerBinary();
+  const binary = await temporalCli();
   const port = options.port ?? (await freePort());
-  const args = ["--ip", "127.0.0.1", "--port", String(port)];
-  if (options.dbFile) args.push("--db-filename", options.dbFile);
-  for (const ns of options.namespaces ?? []) args.push("--namespace", ns);
-  for (const [key, value] of Object.entries(options.dynamicConfig ?? {})) {
-    args.push("--dynamic-config-value", `${key}=${JSON.stringify(value)}`);
-  }
-  args.push(...(await uiArgs(options.ui)));
-  let child = await spawnUntilReady(binary, args, /nxrun-devserver ready/, 90_000);
-  const uiUrl = uiUrlOf(child);
+  const ui = await uiPort(options.ui);
+  const args = [...startDevArgs(port, options), ...uiArgs(ui)];
+  let child = await spawnUntilReady(binary, args, READY_LINE, 90_000);
+  const uiUrl = ui === undefined ? undefined : `http://127.0.0.1:${ui}/`;
   const server: DevServer = {
     address: `127.0.0.1:${port}`,
     port,
@@ -107,25 +130,21 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     async restart({ downMs = 0 } = {}) {
       await stopProcess(child);
       if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
-      child = await spawnUntilReady(binary, args, /nxrun-devserver ready/, 90_000);
+      child = await spawnUntilReady(binary, args, READY_LINE, 90_000);
     },
   };
   return server;
 }
 
-/** The dev server's flags for `DevServerOptions.ui`: `--headless`, or a UI port. */
-export async function uiArgs(ui: DevServerOptions["ui"]): Promise<string[]> {
-  if (!ui) return ["--headless"];
-  return ["--ui-port", String(ui === true ? await freePort() : ui.port)];
+/** The Web UI's port for `DevServerOptions.ui`: none, a free one, or the one given. */
+export async function uiPort(ui: DevServerOptions["ui"]): Promise<number | undefined> {
+  if (!ui) return undefined;
+  return ui === true ? await freePort() : ui.port;
 }
 
-/** The line the dev server prints before "ready" when it serves the UI (scripts/devserver/main.go). */
-export const UI_LINE = /nxrun-devserver web ui on (\S+)/;
-
-const readyOutput = new WeakMap<ChildProcess, string>();
-
-function uiUrlOf(child: ChildProcess): string | undefined {
-  return UI_LINE.exec(readyOutput.get(child) ?? "")?.[1];
+/** The UI flags: `--headless` where nothing looks at the UI (start-dev serves it by default). */
+export function uiArgs(port: number | undefined): string[] {
+  return port === undefined ? ["--headless"] : ["--ui-port", String(port)];
 }
 
 /** Spawns a process and resolves when its stdout matches `ready`; rejects with its output if it exits first. */
@@ -149,7 +168,6 @@ export async function spawnUntilReady(
       output += data.toString();
       if (ready.test(output)) {
         clearTimeout(timer);
-        readyOutput.set(child, output);
         child.stdout?.off("data", onData);
         // Keep draining so a chatty child never blocks on a full pipe, keeping only a tail: if the
         // child dies on its own later, the tail is what says why (a dead server otherwise shows

@@ -107,6 +107,8 @@ export const Codes = {
   noNexusPollers: "NX304",
   /** A computed call setting (task queue, endpoint, timeout, retry, priority) fails or gives a value of the wrong form. */
   badComputedSetting: "NX305",
+  /** The server lacks standalone activities or standalone Nexus operations (or has them off for the namespace). */
+  featureMissing: "NX306",
   /** Something could not be checked (permission denied, external endpoint target, a value known only during the run): a warning. */
   notChecked: "NX309",
 } as const;

@@ -16,7 +16,7 @@ import { YamlFile } from "../pipeline/yaml-source.js";
 import { openRpc } from "../temporal/connect.js";
 import type { ConnectionOverrides } from "../temporal/connection-config.js";
 import { resolveConnection } from "../temporal/connection-config.js";
-import { AuthError, NamespaceNotFoundError } from "../temporal/grpc-errors.js";
+import { AuthError, NamespaceNotFoundError, UnimplementedError } from "../temporal/grpc-errors.js";
 import { enums, wf } from "../temporal/proto.js";
 import type { WorkflowServiceRpc } from "../temporal/rpc.js";
 import type { ConnectionOptions } from "../temporal/types.js";
@@ -75,6 +75,7 @@ async function preflightOne(
       taskQueues: mergeUses(literal.taskQueues, computed.taskQueues),
       endpoints: mergeUses(literal.endpoints, computed.endpoints),
     };
+    diagnostics.push(...(await checkStandaloneFeatures(rpc, pipeline, options, needs.endpoints)));
     const pollers = new PollerCache(rpc);
     let endpointsUnlisted = false;
     for (const [name, uses] of needs.endpoints) {
@@ -177,6 +178,69 @@ async function checkNamespace(
       column: position.column,
     };
   }
+}
+
+/**
+ * A diagnostic for each standalone feature the run needs and the server refuses: standalone activities
+ * always (nxrun keeps each run's manifest as one), standalone Nexus operations when a step calls one.
+ * A count is the cheapest call the feature gate answers.
+ */
+async function checkStandaloneFeatures(
+  rpc: WorkflowServiceRpc,
+  pipeline: Pipeline,
+  options: ConnectionOptions,
+  endpoints: ReadonlyMap<string, readonly Use[]>,
+): Promise<Diagnostic[]> {
+  const probe = { namespace: options.namespace };
+  const firstNexusUse = [...endpoints.values()][0]?.[0];
+  const features = [
+    {
+      position: { file: pipeline.file, line: 0, column: 0 },
+      count: () =>
+        rpc.call(
+          "CountActivityExecutions",
+          wf.CountActivityExecutionsRequest,
+          wf.CountActivityExecutionsResponse,
+          probe,
+          {
+            idempotent: true,
+          },
+        ),
+    },
+    ...(firstNexusUse === undefined
+      ? []
+      : [
+          {
+            position: firstNexusUse.position,
+            count: () =>
+              rpc.call(
+                "CountNexusOperationExecutions",
+                wf.CountNexusOperationExecutionsRequest,
+                wf.CountNexusOperationExecutionsResponse,
+                probe,
+                { idempotent: true },
+              ),
+          },
+        ]),
+  ];
+  const diagnostics: Diagnostic[] = [];
+  for (const feature of features) {
+    try {
+      await feature.count();
+    } catch (error) {
+      if (!(error instanceof UnimplementedError)) throw error;
+      diagnostics.push({
+        code: Codes.featureMissing,
+        severity: "error",
+        message: error.message,
+        ...(error.hint === undefined ? {} : { hint: error.hint }),
+        file: feature.position.file,
+        line: feature.position.line,
+        column: feature.position.column,
+      });
+    }
+  }
+  return diagnostics;
 }
 
 function namespacePosition(file: string): SourcePosition {

@@ -8,8 +8,15 @@ import { Metadata, type ServiceError, status } from "@grpc/grpc-js";
 import { ServerError } from "../base/user-error.js";
 import { decodeByTypeName, google } from "./proto.js";
 
-/** How the project builds a server that has the features (see scripts/build-devserver.sh). */
-const SERVER_HINT_BUILD = "`bash scripts/build-devserver.sh` builds one";
+/**
+ * What a user does about a server without a standalone feature, with what they have: the `temporal` CLI's
+ * dev server (1.9.1+ carries Server 1.32.0; standalone Nexus operations are on by default from 1.10.0),
+ * or the dynamic config of their own server.
+ */
+export function standaloneFeatureHint(feature: { key: string }, namespace: string): string {
+  const devServer = `temporal server start-dev --dynamic-config-value ${feature.key}=true`;
+  return `locally, start the dev server of Temporal CLI 1.9.1 or newer as \`${devServer}\`; on your own server (1.32.0 or newer), set the dynamic config ${feature.key}=true for namespace "${namespace}"`;
+}
 
 /** What was being done when a call failed, for messages that say where and what. */
 export interface CallContext {
@@ -239,7 +246,7 @@ export function mapGrpcError(error: unknown, ctx: CallContext): unknown {
         error.code,
         method,
         {
-          hint: `use a server with them enabled (${SERVER_HINT_BUILD}), or turn on the dynamic config ${feature.key}=true (with system.enableChasm=true) for namespace "${ctx.namespace}"`,
+          hint: standaloneFeatureHint(feature, ctx.namespace),
           cause,
         },
       );

@@ -1,17 +1,20 @@
 /**
- * The Temporal Web UI the dev server serves beside the frontend (scripts/devserver/main.go, the
- * github.com/temporalio/ui-server/v2 module as `temporal server start-dev` embeds it), and nxrun's
+ * The Temporal Web UI the dev server serves beside the frontend (`temporal server start-dev`, which
+ * embeds github.com/temporalio/ui-server/v2), and nxrun's
  * links to it, checked over real HTTP. This file starts its own server with the UI on (and a test
  * worker and endpoint on it); the shared test server runs headless.
  */
+import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createNexusEndpoint,
   type DevServer,
   startDevServer,
   startWorker,
+  temporalCli,
   type WorkerProcess,
 } from "../../scripts/dev-server.js";
 import type { RunRecord } from "../../src/engine/events.js";
@@ -41,7 +44,9 @@ describe("the dev server's Web UI, and nxrun's links to it", () => {
     expect(page.headers.get("content-type")).toMatch(/text\/html/);
     expect(await page.text()).toMatch(/_app\/immutable/);
     const settings = (await (await fetch(new URL("api/v1/settings", ui))).json()) as { Version: string };
-    expect(settings.Version).toBe("2.52.0");
+    // The UI the CLI itself reports ("temporal version 1.9.1 (Server 1.32.0, UI 2.54.1)").
+    const { stdout } = await promisify(execFile)(await temporalCli(), ["--version"]);
+    expect(settings.Version).toBe(/UI ([\d.]+)\)/.exec(stdout)?.[1]);
     // The UI's API reaches this server's frontend: the namespace list comes from it.
     const namespaces = (await (await fetch(new URL("api/v1/namespaces", ui))).json()) as {
       namespaces: Array<{ namespaceInfo: { name: string } }>;

@@ -11,7 +11,7 @@ import {
   UnavailableError,
   UnimplementedError,
 } from "../../../src/temporal/grpc-errors.js";
-import { stack, uniqueId } from "../../support/e2e/harness.js";
+import { runNxrun, stack, uniqueId, writePipeline } from "../../support/e2e/harness.js";
 
 /** Runs `fn`, returning its error and how long it took to fail. */
 async function failure(fn: () => Promise<unknown>): Promise<{ error: UserError; ms: number }> {
@@ -129,6 +129,46 @@ describe("connection problems", () => {
       } finally {
         client.close();
       }
+    });
+
+    it("check --preflight names each missing feature with the dev server command that has it", async () => {
+      const file = writePipeline(`nxrun: 1
+name: feature-off
+steps:
+  - id: act
+    activity: echo
+    taskQueue: q
+  - id: op
+    nexus: { endpoint: e, service: s, operation: o }
+`);
+      const result = await runNxrun(["check", "--preflight", file], { address: server.address });
+      expect(result.code).toBe(2);
+      expect(result.stderr).not.toMatch(/ at .*\.js:\d+/);
+      const out = result.stdout + result.stderr;
+      expect(out).toMatch(/NX306 .*lacks standalone activities/);
+      expect(out).toContain(
+        `${file}:7:5: error NX306 the Temporal server at ${server.address} lacks standalone Nexus operations`,
+      );
+      for (const key of ["activity.enableStandalone", "nexusoperation.enableStandalone"]) {
+        expect(out).toContain(`\`temporal server start-dev --dynamic-config-value ${key}=true\``);
+      }
+      expect(out).not.toMatch(/scripts\/|\.sh\b/);
+    });
+
+    it("a run says once what is missing and how to get it, before any step", async () => {
+      const file = writePipeline(`nxrun: 1
+name: feature-off-run
+steps:
+  - id: op
+    nexus: { endpoint: e, service: s, operation: o }
+`);
+      const result = await runNxrun([file, "--output", "plain"], { address: server.address });
+      expect(result.code).toBe(3);
+      const out = result.stdout + result.stderr;
+      // The run's manifest is a standalone activity: without them nothing starts, and that is said once.
+      expect(out.match(/lacks standalone activities/g)).toHaveLength(1);
+      expect(out).not.toMatch(/ at .*\.js:\d+/);
+      expect(out).toContain("`temporal server start-dev --dynamic-config-value activity.enableStandalone=true`");
     });
   });
 

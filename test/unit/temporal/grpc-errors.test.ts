@@ -71,13 +71,17 @@ describe("mapGrpcError", () => {
     expect(activity).toBeInstanceOf(UnimplementedError);
     expect(activity.message).toMatch(/lacks standalone activities/);
     expect(activity.hint).toMatch(/activity\.enableStandalone/);
-    expect(activity.hint).toMatch(/build-devserver\.sh/);
+    // The exact command a user has, never a file of this repository.
+    expect(activity.hint).toContain(
+      "`temporal server start-dev --dynamic-config-value activity.enableStandalone=true`",
+    );
+    expect(activity.hint).not.toMatch(/scripts\/|\.sh\b/);
     const nexus = mapGrpcError(serviceError(status.UNIMPLEMENTED, "unknown method"), {
       ...ctx,
       method: "PollNexusOperationExecution",
     }) as UserError;
     expect(nexus.message).toMatch(/lacks standalone Nexus operations/);
-    expect(nexus.hint).toMatch(/nexusoperation\.enableStandalone/);
+    expect(nexus.hint).toContain("--dynamic-config-value nexusoperation.enableStandalone=true");
   });
 
   it("tells a plain HTTP server from a Temporal frontend", () => {
