@@ -31,10 +31,13 @@ export async function runCommand(file: string, flags: RunFlags, cli: CliContext)
   if (loaded.warnings.length > 0) process.stderr.write(`${formatDiagnostics(loaded.warnings, { color })}\n`);
   const pipeline = loaded.pipeline;
 
-  const { resolveInputs } = await import("../pipeline/inputs/resolve.js");
+  const { missingInput, resolveInputs } = await import("../pipeline/inputs/resolve.js");
+  // A run ID may name an earlier run, whose manifest holds the inputs not given now (run-session.ts).
+  const mayResume = (flags.resume !== undefined || flags.runId !== undefined) && !flags.dryRun;
   const resolved = await resolveInputs(pipeline, {
     pairs: flags.input ?? [],
     ...(flags.inputs === undefined ? {} : { file: flags.inputs }),
+    allowMissing: mayResume,
   });
   if (!resolved.ok) {
     process.stderr.write(`${formatDiagnostics(resolved.diagnostics, { color })}\n`);
@@ -60,21 +63,36 @@ export async function runCommand(file: string, flags: RunFlags, cli: CliContext)
   const { connect } = await import("../temporal/connect.js");
   const client = await connect(await resolveConnection(flags, pipeline.temporal));
   try {
-    const { prepareSession } = await import("../runs/run-session.js");
+    const { MissingInputsError, prepareSession } = await import("../runs/run-session.js");
     const prepared = await prepareSession(client, pipeline, {
       runId,
       resume: flags.resume !== undefined,
       inputs,
       given: resolved.given,
+      missing: resolved.missing,
       ...(flags.compensate === false ? { compensate: false } : {}),
       ...(flags.concurrency === undefined ? {} : { concurrency: flags.concurrency }),
       from: flags.from ?? [],
       allowChanged: flags.allowChanged === true,
       takeover: flags.takeover === true,
+    }).catch((error: unknown) => {
+      if (!(error instanceof MissingInputsError)) throw error;
+      const diagnostics = error.names.map((name) => missingInput(pipeline, name));
+      process.stderr.write(`${formatDiagnostics(diagnostics, { color })}\n`);
+      return undefined;
     });
-    inputs = prepared.inputs;
+    if (prepared === undefined) return ExitCode.usage;
     // Notes quote the stored manifest and the server's errors: sanitized like all outside text.
     for (const note of prepared.notes) process.stderr.write(`note: ${sanitizeTerminalText(note)}\n`);
+    if ("complete" in prepared) {
+      const when = prepared.closedAt === undefined ? "" : ` at ${prepared.closedAt.toISOString()}`;
+      process.stdout.write(
+        `run ${runId} is complete (it ended completed${when}); nothing to start\n` +
+          `  its steps and outputs: nxrun status ${runId}; to run steps again: nxrun run ${file} --resume ${runId} --from STEP\n`,
+      );
+      return ExitCode.ok;
+    }
+    inputs = prepared.inputs;
     const { chooseOutput, createReporters, fanOut } = await import("../report/index.js");
     const { resolveUiLinks } = await import("../report/ui-links.js");
     const output = chooseOutput(flags.output, terminal);

@@ -32,6 +32,11 @@ export interface SessionRequest {
   /** Inputs resolved from -i / --inputs / defaults, and which of them the user gave. */
   inputs: Record<string, unknown>;
   given: readonly string[];
+  /**
+   * Required inputs given neither by -i nor --inputs: a resume takes them from the run's manifest;
+   * for a new run (or one without a readable manifest) they are a MissingInputsError.
+   */
+  missing?: readonly string[];
   /** `--no-compensate` given (false), else undefined. */
   compensate?: boolean;
   concurrency?: number;
@@ -55,16 +60,34 @@ export interface PreparedSession {
   readonly notes: readonly string[];
 }
 
+/** Required inputs with no value: neither given now nor in the run's manifest. */
+export class MissingInputsError extends UserError {
+  override readonly name = "MissingInputsError";
+  constructor(readonly names: readonly string[]) {
+    super(names.map((name) => `input "${name}" is required`).join("; "), {
+      hint: "give it with -i NAME=VALUE or in an --inputs file; a resume takes it from the run's manifest",
+    });
+  }
+}
+
 /** This session's hold on the run; closing it first records the run's outputs (masked) for watch. */
 export interface RunSession extends Session {
   close(end: SessionEnd, outputs?: Readonly<Record<string, unknown>>): Promise<void>;
+}
+
+/** A resume of a run that ended completed, with nothing to rerun: no session is opened, nothing starts. */
+export interface CompletedRun {
+  readonly complete: true;
+  /** When its last session ended (the server's time). */
+  readonly closedAt?: Date;
+  readonly notes: readonly string[];
 }
 
 export async function prepareSession(
   client: TemporalClient,
   pipeline: Pipeline,
   request: SessionRequest,
-): Promise<PreparedSession> {
+): Promise<PreparedSession | CompletedRun> {
   const { runId } = request;
   if (request.from.length > 0 && !request.resume) {
     throw new UserError("--from reruns steps of an earlier run and needs --resume RUN_ID", {
@@ -76,7 +99,9 @@ export async function prepareSession(
   let compensate = request.compensate ?? true;
   let concurrency = request.concurrency ?? pipeline.concurrency;
   let attempts = new Map<string, number>();
-  if (!request.resume && !request.allowChanged && request.from.length === 0) {
+  const missing = request.missing ?? [];
+  // Without all its required inputs a run can only be a resume: its manifest has them.
+  if (!request.resume && !request.allowChanged && request.from.length === 0 && missing.length === 0) {
     // A new run ID (nxrun makes one up unless --run-id names one) has no manifest to read and check:
     // start its manifest at once, with a start that refuses any earlier manifest of the ID (store.ts).
     const manifest = buildManifest(pipeline, {
@@ -133,9 +158,15 @@ export async function prepareSession(
       ({ inputs, compensate, concurrency } = checkAgainst(previous, pipeline, request, notes));
       attempts = attemptsOf(previous);
       await checkSteps(client, previous, pipeline, request, notes);
+      // Its steps are as they were and it ended completed: everything is done, so nothing starts
+      // (a step that failed under onError: continue is done too). --from asks for more.
+      if (read.end?.status === "completed" && previous.digest === pipelineDigest(pipeline) && request.from.length === 0)
+        return { complete: true, ...(read.closeTime === undefined ? {} : { closedAt: read.closeTime }), notes };
     }
     stale = await staleSession(read, request);
   }
+  const stillMissing = missing.filter((name) => !(name in inputs));
+  if (stillMissing.length > 0) throw new MissingInputsError(stillMissing);
 
   if (request.from.length > 0) {
     const { rerun, unknown } = rerunSet(pipeline, request.from);

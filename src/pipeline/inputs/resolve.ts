@@ -17,13 +17,17 @@ export interface InputSources {
   pairs?: readonly string[];
   /** Path of a JSON or YAML file holding a mapping of inputs. */
   file?: string;
-  /** Do not report missing required inputs (for `nxrun eval` and dry runs). */
+  /** Do not report missing required inputs (for `nxrun eval`, and a run that may be a resume); `missing` lists them. */
   allowMissing?: boolean;
 }
 
 export type ResolveResult =
-  /** `given`: the inputs the user gave (by -i or the file), as opposed to defaults. */
-  { ok: true; values: Record<string, unknown>; given: string[] } | { ok: false; diagnostics: Diagnostic[] };
+  /**
+   * `given`: the inputs the user gave (by -i or the file), as opposed to defaults; `missing`: the
+   * required inputs with no value (only with `allowMissing`, else they are errors).
+   */
+  | { ok: true; values: Record<string, unknown>; given: string[]; missing: string[] }
+  | { ok: false; diagnostics: Diagnostic[] };
 
 /** Resolves and validates a run's inputs. */
 export async function resolveInputs(pipeline: Pipeline, sources: InputSources = {}): Promise<ResolveResult> {
@@ -90,20 +94,15 @@ export async function resolveInputs(pipeline: Pipeline, sources: InputSources = 
   }
 
   const values: Record<string, unknown> = {};
+  const missing: string[] = [];
   for (const [name, schema] of Object.entries(pipeline.inputs)) {
     const entry = given.get(name);
     let value: unknown;
     if (entry !== undefined) value = entry.value;
     else if ("default" in schema) value = structuredClone(schema.default);
     else {
-      if (!sources.allowMissing) {
-        const description = typeof schema.description === "string" ? ` (${schema.description})` : "";
-        problem(
-          Codes.missingInput,
-          `input "${name}" is required${description}`,
-          `give it with -i ${name}=<value> or in an --inputs file`,
-        );
-      }
+      if (sources.allowMissing) missing.push(name);
+      else diagnostics.push(missingInput(pipeline, name));
       continue;
     }
     const compiled = compileInputSchema(schema as Record<string, unknown>);
@@ -131,7 +130,21 @@ export async function resolveInputs(pipeline: Pipeline, sources: InputSources = 
     values[name] = value;
   }
   if (diagnostics.length > 0) return { ok: false, diagnostics };
-  return { ok: true, values, given: [...given.keys()] };
+  return { ok: true, values, given: [...given.keys()], missing };
+}
+
+/** NX151: a required input with no value. */
+export function missingInput(pipeline: Pipeline, name: string): Diagnostic {
+  const description = pipeline.inputs[name]?.description;
+  return {
+    code: Codes.missingInput,
+    severity: "error",
+    message: `input "${name}" is required${typeof description === "string" ? ` (${description})` : ""}`,
+    hint: `give it with -i ${name}=<value> or in an --inputs file`,
+    file: "<inputs>",
+    line: 0,
+    column: 0,
+  };
 }
 
 /** `-i key=value` pairs (a later pair for the same key wins); a pair without `=` is NX153. */

@@ -36,7 +36,20 @@ describe("resolveInputs", () => {
       ok: true,
       values: { tenant: "acme", regions: ["us", "eu"], count: 3, version: "1.0" },
       given: ["tenant", "regions", "count"],
+      missing: [],
     });
+  });
+
+  it("with allowMissing lists the required inputs that have no value instead of refusing them (a resume's manifest has them)", async () => {
+    const r = await resolveInputs(pipeline(), { pairs: ["count=2"], allowMissing: true });
+    expect(r).toEqual({
+      ok: true,
+      values: { regions: ["eu"], count: 2, version: "1.0" },
+      given: ["count"],
+      missing: ["tenant"],
+    });
+    const strict = await resolveInputs(pipeline(), { pairs: ["count=2"] });
+    expect(strict.ok).toBe(false);
   });
 
   it("keeps a JSON-looking -i value as text when the input is a string", async () => {
