@@ -5,6 +5,7 @@
 
 import type { CancellationType } from "../pipeline/model.js";
 import { executionsOf } from "../temporal/executions-of.js";
+import { NotFoundError } from "../temporal/grpc-errors.js";
 import { NotNowRetry, type ServerTrouble } from "../temporal/retry-rule.js";
 import type {
   ExecutionClient,
@@ -41,7 +42,11 @@ export interface ExecutionResult {
   error?: StepError;
   /** Re-attached to an execution an earlier attempt of this run started. */
   reused: boolean;
-  /** It ended canceled although nxrun never asked: someone cancelled it from outside. */
+  /**
+   * It ended canceled on a cancel request made from outside while this session awaited it (`nxrun
+   * cancel`, the Web UI): the run is cancelled. An execution that ends canceled with no request
+   * (its handler said so) is the step's own outcome (`status: "canceled"`, remoteCancel false).
+   */
   remoteCancel: boolean;
   /** The attempt it was on at the end, when nxrun knows it (followed, or described after a failure). */
   attempt?: number;
@@ -49,6 +54,8 @@ export interface ExecutionResult {
 
 export interface ExecutionContext {
   readonly client: TemporalClient;
+  /** An earlier session of the run existed (`--resume`): executions may be on the server already. */
+  readonly resumed?: boolean;
   readonly inFlight: InFlight;
   /** Follows executions in flight (absent when following is off). */
   readonly follower?: Follower | undefined;
@@ -61,6 +68,12 @@ export interface ExecutionHooks {
   onStarted?(runId: string, reused: boolean): void;
   /** Follow the execution while it runs and report what changed (a forEach item only when in trouble). */
   follow?: { item: boolean; onProgress(progress: ExecutionProgress): void };
+  /**
+   * On a resumed run, an execution that an earlier session saw end failed, timed out or canceled by
+   * its handler is the step's outcome, read back, not started again (a step with onError: continue:
+   * its failure was a result, not an interruption).
+   */
+  keepFailure?: boolean;
 }
 
 const DESCRIBE_INTERVAL_MS = 250;
@@ -69,6 +82,9 @@ const DESCRIBE_INTERVAL_MAX_MS = 2_000;
 /**
  * Starts (or re-attaches to) the execution and awaits it. When `cancelSignal` aborts, follows
  * `cancellation`. Throws only for errors talking to the server that are not about this execution.
+ * An execution re-attached to with a cancel request already on it (an earlier session's Ctrl-C, or
+ * an `nxrun cancel` of it) is awaited until it closes and, when that cancel ended it, started again:
+ * that request was for the earlier session, not this one.
  */
 export async function runExecution(
   ctx: ExecutionContext,
@@ -78,9 +94,75 @@ export async function runExecution(
   hooks: ExecutionHooks = {},
 ): Promise<ExecutionResult> {
   const executions = executionsOf(ctx.client, spec.kind);
+  if (hooks.keepFailure && ctx.resumed) {
+    const held = await heldFailure(executions, spec.options.id, cancelSignal);
+    if (held !== undefined) {
+      hooks.onStarted?.(held.runId ?? "", true);
+      return held;
+    }
+  }
+  for (;;) {
+    const result = await runExecutionOnce(ctx, executions, spec, cancellation, cancelSignal, hooks);
+    if (result !== "startAgain") return result;
+  }
+}
+
+/**
+ * The failure an earlier session's execution ended with, read back (`reused`), when it ended by
+ * itself: failed, timed out, or canceled with no cancel request (its handler's own answer).
+ * Undefined when there is none, it is running, completed, terminated, or a cancel request ended it.
+ */
+async function heldFailure(
+  executions: ExecutionClient<unknown>,
+  id: string,
+  signal: AbortSignal,
+): Promise<ExecutionResult | undefined> {
+  let description: Awaited<ReturnType<ExecutionClient<unknown>["describe"]>>;
+  try {
+    description = await retryTransient(() => executions.describe(id), signal);
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined;
+    throw error;
+  }
+  const outcome = description.outcome;
+  if (outcome === undefined || outcome.status === "completed" || outcome.status === "terminated") return undefined;
+  if (outcome.status === "canceled" && description.cancelRequested) return undefined;
+  return {
+    status: outcome.status,
+    runId: description.runId,
+    error: stepErrorFromFailure(outcome.failure),
+    reused: true,
+    remoteCancel: false,
+    ...(description.attempt === undefined ? {} : { attempt: description.attempt }),
+  };
+}
+
+/** Whether a cancel request is recorded on the execution (undefined: it could not be described). */
+async function cancelRequested(
+  executions: ExecutionClient<unknown>,
+  id: string,
+  runId: string | undefined,
+): Promise<boolean | undefined> {
+  try {
+    return (await executions.describe(id, runId)).cancelRequested === true;
+  } catch {
+    return undefined;
+  }
+}
+
+async function runExecutionOnce(
+  ctx: ExecutionContext,
+  executions: ExecutionClient<unknown>,
+  spec: ExecutionSpec,
+  cancellation: CancellationType,
+  cancelSignal: AbortSignal,
+  hooks: ExecutionHooks,
+): Promise<ExecutionResult | "startAgain"> {
   const id = spec.options.id;
   let runId: string | undefined;
   let reused = false;
+  // Re-attached to a running execution that a cancel request was already made for.
+  let cancelBefore = false;
   try {
     // Retrying a start is safe: with useExisting, a start that did reach the server answers started=false.
     const started = await retryTransient(
@@ -94,6 +176,7 @@ export async function runExecution(
     );
     runId = started.runId;
     reused = !started.started;
+    if (reused) cancelBefore = (await cancelRequested(executions, id, runId)) === true;
   } catch (error) {
     const existing = alreadyStartedRunId(error);
     if (existing === null) throw error;
@@ -178,18 +261,25 @@ export async function runExecution(
     const outcome = settled.outcome;
     if (outcome.status === "completed")
       return { ...base, status: "completed", output: outcome.result, remoteCancel: false };
-    return {
-      ...base,
-      status: outcome.status,
-      error: stepErrorFromFailure(outcome.failure),
-      remoteCancel: outcome.status === "canceled" && !cancelSignal.aborted,
-    };
+    return { ...base, status: outcome.status, error: stepErrorFromFailure(outcome.failure), remoteCancel: false };
+  };
+  /**
+   * An outcome this session did not cancel: canceled on an earlier session's request is started
+   * again; on a request made now from outside it cancels the run; with no request it is the
+   * handler's answer, the step's outcome.
+   */
+  const unasked = async (result: ExecutionResult): Promise<ExecutionResult | "startAgain"> => {
+    if (result.status !== "canceled" || cancelSignal.aborted) return result;
+    if (cancelBefore) return "startAgain";
+    const requested = await cancelRequested(executions, id, runId);
+    // Not described: a cancel nxrun did not ask for is most likely one from outside.
+    return requested === false ? result : { ...result, remoteCancel: true };
   };
 
   const cancelled = onAbort(cancelSignal);
   try {
     const first = await Promise.race([outcomeOrError, cancelled.promise.then(() => "cancel" as const)]);
-    if (first !== "cancel") return await withAttempt(following, fromOutcome(first));
+    if (first !== "cancel") return await unasked(await withAttempt(following, fromOutcome(first)));
     if (handle.terminated) return terminatedResult();
 
     const reason = ctx.cancelReason();

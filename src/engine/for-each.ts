@@ -13,7 +13,7 @@ import { itemExecutionId } from "./execution-ids.js";
 import { runRepeated } from "./repeat.js";
 import type { RunContext } from "./run-context.js";
 import { stepErrorFromThrown } from "./step-errors.js";
-import { applyProgress, applyResult, isFailure } from "./step-outcome.js";
+import { applyProgress, applyResult, countsAsFailure } from "./step-outcome.js";
 import { runSubPipeline } from "./sub-pipeline.js";
 import { allowedFailures } from "./tolerated-failures.js";
 
@@ -38,6 +38,8 @@ export async function runForEach(ctx: RunContext, step: Step, record: StepRecord
   // One listener per item in flight (bounded by concurrency): by design, not a leak.
   setMaxListeners(0, itemSignal);
   let failures = 0;
+  // The items counted as failed (a failure status, or canceled by their handler).
+  const failed = new Set<ItemRecord>();
   let firstFailure: StepError | undefined;
   let doomed = false;
   let next = 0;
@@ -45,6 +47,7 @@ export async function runForEach(ctx: RunContext, step: Step, record: StepRecord
 
   const countFailure = (item: ItemRecord) => {
     failures++;
+    failed.add(item);
     if (firstFailure === undefined && item.error)
       firstFailure = { ...item.error, message: `item ${item.index}: ${item.error.message}` };
     if (failures > allowed && !doomed) {
@@ -72,7 +75,7 @@ export async function runForEach(ctx: RunContext, step: Step, record: StepRecord
       }
       applyResult(item, result);
       if (result.reused) reusedItems++;
-      if (result.remoteCancel) ctx.cancel("remote");
+      if (result.remoteCancel) ctx.cancelFromOutside();
     } catch (error) {
       item.status = "failed";
       item.error = stepErrorFromThrown(error);
@@ -80,7 +83,7 @@ export async function runForEach(ctx: RunContext, step: Step, record: StepRecord
     }
     item.closedAt = new Date().toISOString();
     ctx.reporter.onItemEnd?.({ stepId: step.id, item });
-    if (isFailure(item.status)) countFailure(item);
+    if (countsAsFailure(item.status, itemSignal.aborted)) countFailure(item);
   };
 
   // A start request that reads nothing of its item is built once for the step (call-spec.ts,
@@ -127,6 +130,7 @@ export async function runForEach(ctx: RunContext, step: Step, record: StepRecord
         item.execution = { kind: spec.kind, executionId: id };
         announce();
         return runExecution(ctx, spec, step.cancellation, itemSignal, {
+          keepFailure: step.onError === "continue",
           onStarted: (runId) => {
             if (item.execution) item.execution.runId = runId;
           },
@@ -167,7 +171,7 @@ export async function runForEach(ctx: RunContext, step: Step, record: StepRecord
       item.status = "skipped";
       ctx.reporter.onItemEnd?.({ stepId: step.id, item });
     }
-    if (item.status !== "completed" && !isFailure(item.status)) allCompleted = false;
+    if (item.status !== "completed" && !failed.has(item)) allCompleted = false;
   }
 
   // On resume, a forEach whose every item was found on the server was reused as a whole.
@@ -185,7 +189,11 @@ export async function runForEach(ctx: RunContext, step: Step, record: StepRecord
     record.status = "completed";
   }
   if (record.status === "completed" || record.status === "failed") {
-    // Outputs stay aligned with the input: a tolerated failure leaves a null in its place.
-    record.output = items.map((item) => (item.status === "completed" ? (item.output ?? null) : null));
+    // Outputs stay aligned with the input: a tolerated failure leaves a null in its place, except a
+    // repeat item that failed by its limit or timeout, which keeps its last check's output (as
+    // `$steps.<id>.output` of a repeat step does: docs/language.md, "repeat").
+    record.output = items.map((item) =>
+      item.status === "completed" || failed.has(item) ? (item.output ?? null) : null,
+    );
   }
 }

@@ -143,6 +143,7 @@ async function runAttempt(
     record.execution = { kind: spec.kind, executionId: id };
     target.update();
     return await runExecution(ctx, spec, step.cancellation, signal, {
+      keepFailure: step.onError === "continue",
       onStarted: (runId) => {
         if (record.execution) record.execution.runId = runId;
         target.update();

@@ -99,6 +99,8 @@ export class RunContext implements ExecutionContext {
   fatal: unknown;
   /** Set by runPipeline; a sub-pipeline's context takes its caller's. */
   runSection: SectionRunner;
+  /** An earlier session of the run existed (set by runPipeline; a sub-pipeline's context takes its caller's). */
+  resumed: boolean;
   /** Secret values of the pipelines the run uses (uses:), by file; read by the caller with the run's own. */
   usedSecrets: ReadonlyMap<string, Record<string, string>> = new Map();
   private readonly cancelController = new AbortController();
@@ -135,6 +137,7 @@ export class RunContext implements ExecutionContext {
     this.completionOrder = sub ? sub.parent.completionOrder : [];
     this.recordPrefix = sub ? sub.recordPrefix : "";
     this.parentRecordId = sub?.parentRecordId;
+    this.resumed = sub?.parent.resumed ?? false;
     this.runSection = sub
       ? sub.parent.runSection
       : () => Promise.reject(new Error("bug: RunContext.runSection was not set by runPipeline"));
@@ -182,6 +185,12 @@ export class RunContext implements ExecutionContext {
     // A sub-pipeline is cancelled by its caller's cancel (already reported) or its own failure (reported as the step's).
     if (!this.sub) this.reporter.onCancelling?.({ reason, steps });
     this.cancelController.abort();
+  }
+
+  /** Cancels the whole run, from a sub-pipeline too: an execution was cancelled from outside (`nxrun cancel`). */
+  cancelFromOutside(): void {
+    if (this.sub) this.sub.parent.cancelFromOutside();
+    else this.cancel("remote");
   }
 
   cancelReason(): string {

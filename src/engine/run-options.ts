@@ -22,7 +22,11 @@ export interface RunOptions {
   terminateSignal?: AbortSignal;
   /** The run's ID; default `<name>-<utc time>-<random>`. Reusing an ID re-attaches (resume). */
   runId?: string;
-  /** True when re-attaching to an earlier run (`--resume`); only changes what is reported. */
+  /**
+   * True when re-attaching to an earlier run (`--resume`): besides what is reported, a step with
+   * onError: continue whose execution ended failed (or canceled by its handler) in an earlier
+   * session keeps that outcome instead of starting again.
+   */
   resume?: boolean;
   /** Most executions in flight at once; default the pipeline's `concurrency`. */
   concurrency?: number;

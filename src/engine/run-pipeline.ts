@@ -43,6 +43,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions): Prom
     options.describeRate ?? DEFAULT_DESCRIBE_RATE,
   );
   if (options.usedSecrets) ctx.usedSecrets = options.usedSecrets;
+  ctx.resumed = options.resume === true;
   ctx.runSection = runSection;
   for (const step of [...pipeline.steps, ...pipeline.finally]) {
     ctx.addRecord({ id: step.id, section: step.section, kind: step.call.kind, status: "pending" });

@@ -7,6 +7,14 @@ export function isFailure(status: StepStatus): boolean {
   return status === "failed" || status === "timedOut" || status === "terminated";
 }
 
+/**
+ * Whether a finished step or item counts as failed for `onError` and `toleratedFailures`: a failure
+ * status, or canceled when nothing of the run's asked for it (`interrupted` false: its handler did).
+ */
+export function countsAsFailure(status: StepStatus, interrupted: boolean): boolean {
+  return isFailure(status) || (status === "canceled" && !interrupted);
+}
+
 /** Copies status, output, error and run ID from an execution's result. */
 export function applyResult(record: StepRecord | ItemRecord, result: ExecutionResult): void {
   record.status = result.status;

@@ -12,7 +12,7 @@ import { runForEach } from "./for-each.js";
 import { runRepeated } from "./repeat.js";
 import type { RunContext } from "./run-context.js";
 import { stepErrorFromThrown } from "./step-errors.js";
-import { applyProgress, applyResult, isFailure } from "./step-outcome.js";
+import { applyProgress, applyResult, countsAsFailure } from "./step-outcome.js";
 import { runSubPipeline } from "./sub-pipeline.js";
 import { runWait } from "./wait.js";
 
@@ -41,7 +41,7 @@ export async function runStep(ctx: RunContext, step: Step, signal: AbortSignal):
     record.error = stepErrorFromThrown(error);
     ctx.noteFatal(error);
   }
-  finishStep(ctx, step, record);
+  finishStep(ctx, step, record, signal.aborted);
 }
 
 async function runSingle(ctx: RunContext, step: Step, record: StepRecord, signal: AbortSignal): Promise<void> {
@@ -69,6 +69,7 @@ async function runSingle(ctx: RunContext, step: Step, record: StepRecord, signal
         if (reused) record.reused = true;
         ctx.reporter.onStepUpdate?.({ stepId: step.id, record });
       },
+      keepFailure: step.onError === "continue",
       follow: {
         item: false,
         onProgress: (progress) => {
@@ -84,7 +85,7 @@ async function runSingle(ctx: RunContext, step: Step, record: StepRecord, signal
       },
     });
     applyResult(record, result);
-    if (result.remoteCancel) ctx.cancel("remote");
+    if (result.remoteCancel) ctx.cancelFromOutside();
   } finally {
     ctx.slots.release();
   }
@@ -134,16 +135,20 @@ async function runSingleRepeated(
     return;
   }
   applyResult(record, result);
-  if (result.remoteCancel) ctx.cancel("remote");
+  if (result.remoteCancel) ctx.cancelFromOutside();
 }
 
-/** Publishes a finished step and applies its `onError`. */
-export function finishStep(ctx: RunContext, step: Step, record: StepRecord): void {
+/**
+ * Publishes a finished step and applies its `onError`. `interrupted`: the step's signal aborted (the
+ * run is being cancelled), so a canceled step is the run's doing; otherwise canceled is the step's
+ * own outcome (its handler cancelled it) and counts as a failure.
+ */
+export function finishStep(ctx: RunContext, step: Step, record: StepRecord, interrupted = true): void {
   if (record.startedAt !== undefined) record.closedAt = new Date().toISOString();
   ctx.publish(record, step.id);
   if (record.status === "completed" && step.section === "steps") ctx.completionOrder.push({ ctx, stepId: step.id });
   ctx.reporter.onStepEnd?.({ stepId: step.id, record });
-  if (isFailure(record.status) && step.onError === "fail") {
+  if (countsAsFailure(record.status, interrupted) && step.onError === "fail") {
     if (ctx.failure === undefined) {
       ctx.failure = { message: `step '${step.id}' ${verbFor(record.status)}: ${record.error?.message ?? "no detail"}` };
       if (record.error) ctx.failure.cause = record.error;

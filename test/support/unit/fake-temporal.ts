@@ -4,7 +4,7 @@
  * on: useExisting for running executions, reuse policies for closed ones, cancel requests that the
  * handler may honour or ignore, terminate, and a history of every execution per ID.
  */
-import { AlreadyStartedError } from "../../../src/temporal/grpc-errors.js";
+import { AlreadyStartedError, NotFoundError } from "../../../src/temporal/grpc-errors.js";
 import type { ServerTrouble } from "../../../src/temporal/retry-rule.js";
 import type {
   AwaitOptions,
@@ -110,7 +110,7 @@ export class FakeTemporal implements TemporalClient {
   ): ExecutionClient<O> {
     const find = (id: string, runId?: string) => {
       const found = runId ? this.all.find((e) => e.id === id && e.runId === runId) : this.latest(id);
-      if (!found || found.kind !== kind) throw new Error(`not found: ${id}`);
+      if (!found || found.kind !== kind) throw new NotFoundError(`not found: ${id}`, 5, "Describe");
       return found;
     };
     return {
