@@ -32,15 +32,15 @@ describe("a resumed run keeps what ended by itself", () => {
   it("a step that failed under onError: continue is read back, not started again; one under fail is", async () => {
     let calls = 0;
     const client = new FakeTemporal({
-      Flaky: async () => {
+      flaky: async () => {
         calls++;
         throw new Error(`boom ${calls}`);
       },
-      Echo: echo,
+      echo: echo,
     });
     const p = pipeline([
-      activity("tolerated", "Flaky", { onError: "continue" }),
-      activity("after", "Echo", { input: literal("ok") }),
+      activity("tolerated", "flaky", { onError: "continue" }),
+      activity("after", "echo", { input: literal("ok") }),
     ]);
     const first = await run(p, client);
     expect(first.status).toBe("completed");
@@ -52,7 +52,7 @@ describe("a resumed run keeps what ended by itself", () => {
     expect(client.history("r.tolerated")).toHaveLength(1);
 
     // The same failure under onError: fail is what a resume is for: started again.
-    const strict = pipeline([activity("tolerated", "Flaky")]);
+    const strict = pipeline([activity("tolerated", "flaky")]);
     const again = await run(strict, client, { resume: true });
     expect(again.status).toBe("failed");
     expect(client.history("r.tolerated")).toHaveLength(2);
@@ -60,13 +60,13 @@ describe("a resumed run keeps what ended by itself", () => {
 
   it("forEach items that failed under onError: continue are read back; a fresh run (no resume) starts them again", async () => {
     const client = new FakeTemporal({
-      Odd: async (input) => {
+      odd: async (input) => {
         if ((input as number) % 2 === 1) throw new Error("odd");
         return input;
       },
     });
     const p = pipeline([
-      activity("each", "Odd", { onError: "continue", forEach: literal([0, 1, 2, 3]), input: expr((s) => s.item) }),
+      activity("each", "odd", { onError: "continue", forEach: literal([0, 1, 2, 3]), input: expr((s) => s.item) }),
     ]);
     const first = await run(p, client);
     expect(step(first, "each").status).toBe("failed");
@@ -82,12 +82,12 @@ describe("a canceled execution nxrun did not cancel", () => {
   it("canceled by its handler is the step's outcome: onError: fail fails the run, nobody is told nxrun cancel was called", async () => {
     const cancels: CancelEvent[] = [];
     const client = new FakeTemporal({
-      Refuse: async () => {
+      refuse: async () => {
         throw new CancelledByHandler("the handler cancelled");
       },
-      Slow: (input, ctx) => cancellableSleep(200, ctx.signal, input),
+      slow: (input, ctx) => cancellableSleep(200, ctx.signal, input),
     });
-    const p = pipeline([activity("refused", "Refuse"), activity("sibling", "Slow", { cancellation: "tryCancel" })]);
+    const p = pipeline([activity("refused", "refuse"), activity("sibling", "slow", { cancellation: "tryCancel" })]);
     const record = await run(p, client, { reporter: { onCancelling: (e) => cancels.push(e) } });
     expect(step(record, "refused").status).toBe("canceled");
     expect(record.status).toBe("failed");
@@ -98,14 +98,14 @@ describe("a canceled execution nxrun did not cancel", () => {
   it("canceled by its handler under onError: continue: the run goes on and its sibling completes", async () => {
     const cancels: CancelEvent[] = [];
     const client = new FakeTemporal({
-      Refuse: async () => {
+      refuse: async () => {
         throw new CancelledByHandler("the handler cancelled");
       },
-      Slow: (input, ctx) => cancellableSleep(30, ctx.signal, input),
+      slow: (input, ctx) => cancellableSleep(30, ctx.signal, input),
     });
     const p = pipeline([
-      activity("refused", "Refuse", { onError: "continue" }),
-      activity("sibling", "Slow", { input: literal("done") }),
+      activity("refused", "refuse", { onError: "continue" }),
+      activity("sibling", "slow", { input: literal("done") }),
     ]);
     const record = await run(p, client, { reporter: { onCancelling: (e) => cancels.push(e) } });
     expect(record.status).toBe("completed");
@@ -116,8 +116,8 @@ describe("a canceled execution nxrun did not cancel", () => {
 
   it("canceled on a request made from outside while the run awaits it (nxrun cancel) cancels the run", async () => {
     const cancels: CancelEvent[] = [];
-    const client = new FakeTemporal({ Slow: (input, ctx) => cancellableSleep(5_000, ctx.signal, input) });
-    const p = pipeline([activity("a", "Slow"), activity("b", "Slow", { cancellation: "tryCancel" })]);
+    const client = new FakeTemporal({ slow: (input, ctx) => cancellableSleep(5_000, ctx.signal, input) });
+    const p = pipeline([activity("a", "slow"), activity("b", "slow", { cancellation: "tryCancel" })]);
     const running = run(p, client, { reporter: { onCancelling: (e) => cancels.push(e) } });
     await until(() => client.latest("r.a") !== undefined && client.latest("r.b") !== undefined);
     await client.activities.requestCancel("r.a", undefined, "nxrun cancel r by someone");
@@ -130,7 +130,7 @@ describe("a canceled execution nxrun did not cancel", () => {
     const cancels: CancelEvent[] = [];
     let starts = 0;
     const client = new FakeTemporal({
-      Slow: (input, ctx) => {
+      slow: (input, ctx) => {
         starts++;
         // The first start honours its cancel only later (a worker still cleaning up).
         return starts === 1
@@ -140,7 +140,7 @@ describe("a canceled execution nxrun did not cancel", () => {
           : Promise.resolve(input);
       },
     });
-    const p = pipeline([activity("a", "Slow", { input: literal("second"), cancellation: "tryCancel" })]);
+    const p = pipeline([activity("a", "slow", { input: literal("second"), cancellation: "tryCancel" })]);
     const interrupt = new AbortController();
     const first = run(p, client, { signal: interrupt.signal });
     await until(() => client.latest("r.a") !== undefined);
@@ -160,13 +160,13 @@ describe("a canceled execution nxrun did not cancel", () => {
 describe("a repeat forEach item that failed by its limit", () => {
   it("keeps its last check's output in the step's output; an item that failed otherwise is null", async () => {
     const client = new FakeTemporal({
-      Poll: async (input) => {
+      poll: async (input) => {
         if (input === "broken") throw new Error("unreachable");
         return { healthy: input === "up", of: input };
       },
     });
     const p = pipeline([
-      activity("poll", "Poll", {
+      activity("poll", "poll", {
         forEach: literal(["up", "down", "broken"]),
         input: expr((s) => s.item),
         onError: "continue",
