@@ -8,6 +8,7 @@ import type { SourcePosition } from "../../base/source-position.js";
 import type { CompiledValue } from "./compiled.js";
 import { readJsonataError } from "./expression-error.js";
 import { jsonata } from "./jsonata-module.js";
+import { unsupportedRegex } from "./linear-regex.js";
 import { extractReferenceSites, type ReferenceSite, summarizeReferences } from "./references.js";
 
 /** Bounds applied to every evaluation unless the caller passes others. */
@@ -91,10 +92,14 @@ function parse(
 ): { ok: true; expression: jsonataTypes.Expression } | { ok: false; error: ReturnType<typeof readJsonataError> } {
   let expression: jsonataTypes.Expression;
   try {
-    // jsonata's own guardrails bound time and nesting depth per evaluation.
-    expression = jsonata(source, { timeout: timeoutMs, stack: maxDepth, sequence: 1_000_000 });
+    expression = jsonata(source, { timeoutMs, maxDepth });
   } catch (error) {
     return { ok: false, error: readJsonataError(error) };
+  }
+  const regex = unsupportedRegex(expression.ast());
+  if (regex) {
+    const message = `the regular expression ${regex.literal} cannot run on nxrun's linear-time regex engine (RE2): ${regex.reason}`;
+    return { ok: false, error: { message, position: regex.end, token: regex.literal } };
   }
   return { ok: true, expression };
 }

@@ -88,7 +88,7 @@ function withBounds(program: ExpressionProgram, options: EvaluateOptions): jsona
   const key = `${timeoutMs}/${maxDepth}`;
   let expression = cache.get(key);
   if (!expression) {
-    expression = jsonata(program.source, { timeout: timeoutMs, stack: maxDepth, sequence: 1_000_000 });
+    expression = jsonata(program.source, { timeoutMs, maxDepth });
     cache.set(key, expression);
   }
   return expression;

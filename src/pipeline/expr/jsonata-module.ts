@@ -5,11 +5,26 @@
  * pay for it: about 10 ms of CPU at start-up on Node 20 (bench/findings.md, "B8 start-up").
  */
 import { createRequire } from "node:module";
+import { registerBoundedFunctions } from "./bounded-functions.js";
+import { LinearRegex } from "./linear-regex.js";
 
 type Jsonata = typeof import("jsonata");
 let loaded: Jsonata | undefined;
 
-export function jsonata(...args: Parameters<Jsonata>): ReturnType<Jsonata> {
+/**
+ * Compiles an expression with its bounds: time and nesting depth (JSONata checks them between its
+ * evaluation steps), a million items per sequence, regexes on the linear-time engine
+ * (src/pipeline/expr/linear-regex.ts) and bounded versions of the built-ins that could run long in
+ * one call (src/pipeline/expr/bounded-functions.ts).
+ */
+export function jsonata(source: string, bounds: { timeoutMs: number; maxDepth: number }): ReturnType<Jsonata> {
   loaded ??= createRequire(import.meta.url)("jsonata") as Jsonata;
-  return loaded(...args);
+  const expression = loaded(source, {
+    timeout: bounds.timeoutMs,
+    stack: bounds.maxDepth,
+    sequence: 1_000_000,
+    RegexEngine: LinearRegex as unknown as RegExpConstructor,
+  });
+  registerBoundedFunctions(expression);
+  return expression;
 }
