@@ -3,7 +3,7 @@
 // This bootstrap uses nothing but Node: it installs the npm packages when they are missing, builds dist/
 // when it is older than the sources, then hands over to the compiled scripts/demo.ts (dev server,
 // endpoints, workers, nxrun, teardown). Its messages go to stderr, prefixed "demo:".
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -26,6 +26,12 @@ function step(what, command, args) {
     process.exit(result.status || 1);
   }
 }
+
+// The Temporal CLI and the Python venv are made (once) while npm installs and tsc builds: on a fresh
+// machine that is the demo's longest wait after those two. scripts/demo.ts asks again and finds them
+// made, or waits for this one (scripts/python-venv.sh takes a lock); it also reports any failure.
+const prepare = spawn("bash", [join(REPO, "scripts", "temporal-cli.sh")], { cwd: REPO, stdio: "ignore" });
+prepare.unref();
 
 // npm ci when node_modules is missing, or older than the lockfile (a pull changed the dependencies).
 const installed = join(REPO, "node_modules", ".package-lock.json");

