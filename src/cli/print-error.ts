@@ -1,7 +1,7 @@
 import { ExitCode } from "../base/exit-codes.js";
+import { maskSecrets } from "../base/mask-secrets.js";
 import { sanitizeTerminalLines } from "../base/terminal-text.js";
 import { isUserError } from "../base/user-error.js";
-import { maskSecrets } from "../report/redact.js";
 import { mappedStack } from "./bundle-stack.js";
 
 /**

@@ -240,7 +240,8 @@ async function dryRun(
 ): Promise<number> {
   const { dryRunPlan } = await import("../engine/dry-run.js");
   const { evaluate } = await import("../pipeline/expr/evaluate.js");
-  const { redact, maskSecrets } = await import("../report/redact.js");
+  const { redact } = await import("../report/redact.js");
+  const { maskSecrets } = await import("../base/mask-secrets.js");
   const plan = redact(
     await dryRunPlan(pipeline, {
       runId,

@@ -20,6 +20,7 @@ import { alreadyStartedRunId } from "./already-started.js";
 import type { ExecutionProgress, StepError, StepStatus } from "./events.js";
 import type { Follower, Following } from "./follow/follower.js";
 import type { InFlight, InFlightExecution } from "./in-flight.js";
+import { withMaskedMetadata } from "./masked-metadata.js";
 import { stepErrorFromFailure, stepErrorFromThrown } from "./step-errors.js";
 
 /**
@@ -61,6 +62,8 @@ export interface ExecutionContext {
   readonly follower?: Follower | undefined;
   /** Why the run is being cancelled, recorded with each cancel request. */
   cancelReason(): string;
+  /** The run's secrets as secretNeedles: masked in the metadata of every start (masked-metadata.ts). */
+  readonly secretNeedles: readonly string[];
 }
 
 export interface ExecutionHooks {
@@ -159,6 +162,7 @@ async function runExecutionOnce(
   hooks: ExecutionHooks,
 ): Promise<ExecutionResult | "startAgain"> {
   const id = spec.options.id;
+  const request = withMaskedMetadata(spec, ctx.secretNeedles).options;
   let runId: string | undefined;
   let reused = false;
   // Re-attached to a running execution that a cancel request was already made for.
@@ -168,7 +172,7 @@ async function runExecutionOnce(
     const started = await retryTransient(
       () =>
         executions.start({
-          ...spec.options,
+          ...request,
           idConflictPolicy: "useExisting",
           idReusePolicy: RESUME_ID_REUSE_POLICY,
         }),

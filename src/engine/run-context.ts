@@ -3,6 +3,7 @@
  * expressions see, the run-wide slots, the executions in flight, and the run's cancellation.
  */
 import { setMaxListeners } from "node:events";
+import { secretNeedles } from "../base/mask-secrets.js";
 import { ServerError } from "../base/user-error.js";
 import type { CompiledValue } from "../pipeline/expr/compiled.js";
 import type { Scope, StepView } from "../pipeline/expr/scope.js";
@@ -106,6 +107,7 @@ export class RunContext implements ExecutionContext {
   private readonly cancelController = new AbortController();
   private reason: CancelReason | undefined;
   private readonly stepViews: Record<string, StepView> = {};
+  private needles: readonly string[] | undefined;
 
   constructor(
     readonly pipeline: Pipeline,
@@ -239,6 +241,16 @@ export class RunContext implements ExecutionContext {
       run,
     };
     return item === undefined ? scope : { ...scope, item: item.item, index: item.index };
+  }
+
+  /** Every secret value of the run (its own and its used pipelines'), as secretNeedles; read once usedSecrets is set. */
+  get secretNeedles(): readonly string[] {
+    if (this.sub) return this.sub.parent.secretNeedles;
+    this.needles ??= secretNeedles([
+      ...Object.values(this.secrets),
+      ...[...this.usedSecrets.values()].flatMap((secrets) => Object.values(secrets)),
+    ]);
+    return this.needles;
   }
 
   /** The secret values a used pipeline declared. */

@@ -394,3 +394,28 @@ describe("a server that refuses the await for now", () => {
     ]);
   });
 });
+
+describe("metadata sent to the server", () => {
+  it("masks every secret of the run (its used pipelines' too, escaped forms too) in each start's summary, not in its input", async () => {
+    const own = 'pa"ss\\wo\nrd12';
+    const used = "used-pipeline-secret";
+    const client = new FakeTemporal({ Echo: echo, "svc/op": echo });
+    const summary = expr((s) => `token ${s.secrets.tok} as JSON ${JSON.stringify({ t: s.secrets.tok })} and ${used}`);
+    const p = pipeline([
+      activity("a", "Echo", { input: expr((s) => s.secrets.tok), summary }),
+      nexus("n", "op", { summary }),
+      activity("each", "Echo", { forEach: literal([1, 2]), summary }),
+    ]);
+    const record = await run(p, client, {
+      secrets: { tok: own },
+      usedSecrets: new Map([["/test/used.yaml", { other: used }]]),
+    });
+    expect(record.status).toBe("completed");
+    expect(client.all).toHaveLength(4);
+    for (const execution of client.all) {
+      expect(execution.options.summary).toBe('token *** as JSON {"t":"***"} and ***');
+    }
+    // The input carries the secret to the worker: that is what a secret is for.
+    expect(client.all.find((e) => e.id === "r.a")?.input).toBe(own);
+  });
+});

@@ -1,10 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { maskSecrets, REDACTED } from "../../../src/base/mask-secrets.js";
 import { detectTerminal } from "../../../src/base/terminal.js";
 import { chooseOutput, createReporters } from "../../../src/report/index.js";
 import { createJsonReporter } from "../../../src/report/json.js";
 import { createPlainReporter } from "../../../src/report/plain.js";
-import { maskSecrets, REDACTED, redact, redactEvents } from "../../../src/report/redact.js";
+import { redact, redactEvents } from "../../../src/report/redact.js";
 import { failingRun, SECRET, T0 } from "../../support/unit/sequence.js";
 
 function sink() {
