@@ -9,6 +9,7 @@ import { ExitCode } from "../base/exit-codes.js";
 import { sanitizeTerminalText } from "../base/terminal-text.js";
 import { cutText } from "../report/cut-text.js";
 import { connectForOps } from "../runs/connect-for-runs.js";
+import { declaredSecrets } from "../runs/declared-secrets.js";
 import { roleLabel } from "../runs/execution-id.js";
 import { readItemCounts } from "../runs/manifest/records.js";
 import { readManifest } from "../runs/manifest/store.js";
@@ -34,14 +35,17 @@ export async function statusCommand(runId: string, flags: StatusFlags = {}): Pro
   try {
     const [read, executions] = await Promise.all([readManifest(client, runId), findRunExecutions(client, runId)]);
     if (executions.length === 0 && !read.found) throw unknownRunError(client, runId);
-    const undescribed = await addFailureMessages(client, executions);
+    // Worker text the server keeps as the worker sent it: masked here as the run masked it.
+    const secrets = declaredSecrets(read.found ? read.manifest : undefined, process.env);
+    if (secrets.warning) process.stderr.write(`note: ${secrets.warning}\n`);
+    const undescribed = await addFailureMessages(client, executions, secrets.values);
     const counts = countByStatus(executions);
     const connection = {
       ...(flags.address === undefined ? {} : { address: flags.address }),
       ...(flags.namespace === undefined ? {} : { namespace: flags.namespace }),
     };
     const manifest = read.found ? read.manifest : undefined;
-    const run =
+    const view =
       read.found && manifest
         ? runView(
             { ...read, manifest },
@@ -54,6 +58,8 @@ export async function statusCommand(runId: string, flags: StatusFlags = {}): Pro
             ),
           )
         : undefined;
+    const { redact } = await import("../report/redact.js");
+    const { run, shown } = redact({ run: view, shown: executions }, secrets.values);
     if (flags.output === "json") {
       const json = {
         runId,
@@ -61,7 +67,7 @@ export async function statusCommand(runId: string, flags: StatusFlags = {}): Pro
         namespace: client.namespace,
         run: run ?? null,
         counts,
-        executions: executions.map(executionJson),
+        executions: shown.map(executionJson),
       };
       process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
       return ExitCode.ok;
@@ -77,7 +83,7 @@ export async function statusCommand(runId: string, flags: StatusFlags = {}): Pro
     process.stdout.write(
       `run ${runId} (namespace ${client.namespace} on ${client.address}): ${plural(executions.length, "execution")}: ${summary}\n\n`,
     );
-    const rows = executions.map((e) => [
+    const rows = shown.map((e) => [
       roleLabel(e.role),
       e.kind,
       statusCell(e.status),

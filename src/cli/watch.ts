@@ -8,6 +8,7 @@ import type { Terminal } from "../base/terminal.js";
 import { sanitizeTerminalText } from "../base/terminal-text.js";
 import { UserError } from "../base/user-error.js";
 import { connectForOps } from "../runs/connect-for-runs.js";
+import { declaredSecrets } from "../runs/declared-secrets.js";
 import { readManifest } from "../runs/manifest/store.js";
 import { checkRunIdSearchable, findRunExecutions } from "../runs/run-executions.js";
 import { unknownRunError } from "../runs/unknown-run.js";
@@ -35,12 +36,13 @@ export async function watchCommand(runId: string, flags: WatchFlags, terminal: T
     }
     const { chooseOutput, createReporters } = await import("../report/index.js");
     const output = chooseOutput(flags.output, terminal);
+    // The outputs record was masked by the run's own process (src/runs/manifest/records.ts); worker
+    // text read from the server is masked here with the values this environment holds.
+    const secrets = declaredSecrets(read.manifest, process.env);
+    if (secrets.warning) process.stderr.write(`note: ${secrets.warning}\n`);
     const reporter = createReporters({
       output,
-      // No secret value reaches this process: the manifest keeps secrets by name only, and the outputs
-      // record was masked by the run's own process (src/runs/manifest/records.ts). Worker text goes
-      // through the reporters' sanitizer.
-      secrets: [],
+      secrets: secrets.values,
       terminal,
       header: { address: client.address, namespace: client.namespace },
       watching: true,
@@ -52,7 +54,7 @@ export async function watchCommand(runId: string, flags: WatchFlags, terminal: T
     const { followRun } = await import("../runs/follow-run.js");
     let result: Awaited<ReturnType<typeof followRun>>;
     try {
-      result = await followRun(client, read.manifest, reporter, stop.signal);
+      result = await followRun(client, read.manifest, reporter, stop.signal, secrets.values);
     } finally {
       // The view's last frame first: what follows is written below it, not drawn over.
       await reporter.close?.();

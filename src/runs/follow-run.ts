@@ -49,6 +49,7 @@ export async function followRun(
   first: RunManifest,
   reporter: Reporter,
   signal: AbortSignal,
+  secrets: readonly string[],
   intervalMs = 1000,
 ): Promise<FollowResult> {
   let manifest = first;
@@ -95,6 +96,7 @@ export async function followRun(
     await addFailureMessages(
       client,
       shown === "in progress" ? executions.filter((e) => e.status !== "running") : executions,
+      secrets,
     );
     const uncounted = manifest.steps.filter((s) => s.forEach && !counted.has(key(s)));
     for (const [id, n] of await readItemCounts(client, manifest.runId, uncounted)) {

@@ -5,6 +5,7 @@
  */
 
 import { eachAtMost } from "../base/each-at-most.js";
+import { maskNeedles, secretNeedles } from "../base/mask-secrets.js";
 import { UserError } from "../base/user-error.js";
 import { describeErrorChain } from "../engine/error-chain.js";
 import { stepErrorFromFailure } from "../engine/step-errors.js";
@@ -88,8 +89,16 @@ const DESCRIBE_CONCURRENCY = 8;
  * Visibility also lags the server (10-260 ms on the dev server here, more on a loaded one), so a
  * list read just after an execution closed can still show it running; Describe is up to date, so a
  * described execution takes the status and close time Describe gives.
+ *
+ * `secrets` are masked in each message before its lines are joined (a secret holding a newline would
+ * no longer match once they are): the server keeps what the worker wrote, and this process shows it.
  */
-export async function addFailureMessages(client: TemporalClient, executions: RunExecution[]): Promise<number> {
+export async function addFailureMessages(
+  client: TemporalClient,
+  executions: RunExecution[],
+  secrets: readonly string[],
+): Promise<number> {
+  const needles = secretNeedles(secrets);
   const wanted = executions.filter((e) => WITH_FAILURE.has(e.status));
   const todo = wanted.slice(0, MAX_DESCRIBES);
   await eachAtMost(todo, DESCRIBE_CONCURRENCY, async (execution) => {
@@ -103,7 +112,7 @@ export async function addFailureMessages(client: TemporalClient, executions: Run
     execution.status = description.status;
     if (description.closeTime) execution.closeTime = description.closeTime;
     const failure = failureOf(description);
-    if (failure) execution.failureMessage = failureText(failure);
+    if (failure) execution.failureMessage = failureText(failure, needles);
   });
   return wanted.length - todo.length;
 }
@@ -114,7 +123,10 @@ function failureOf(description: ExecutionDescription): FailureInfo | undefined {
   return outcome && outcome.status !== "completed" ? outcome.failure : description.lastFailure;
 }
 
-/** A failure and its causes on one line, as every output writes a chain (src/engine/error-chain.ts). */
-export function failureText(failure: FailureInfo): string {
-  return describeErrorChain(stepErrorFromFailure(failure)).replaceAll(/\s*\n\s*/g, " ");
+/**
+ * A failure and its causes on one line, as every output writes a chain (src/engine/error-chain.ts),
+ * with `needles` (secretNeedles) masked first.
+ */
+export function failureText(failure: FailureInfo, needles: readonly string[] = []): string {
+  return maskNeedles(describeErrorChain(stepErrorFromFailure(failure)), needles).replaceAll(/\s*\n\s*/g, " ");
 }

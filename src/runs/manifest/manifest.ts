@@ -6,6 +6,7 @@
  */
 import { hostname, userInfo } from "node:os";
 import { NXRUN_VERSION } from "../../base/version.js";
+import { usedPipelines } from "../../engine/secrets.js";
 import type { Pipeline } from "../../pipeline/model.js";
 import { buildPlan } from "../../pipeline/plan/build-plan.js";
 import { pipelineDigest, stepDigest } from "./digest.js";
@@ -47,6 +48,12 @@ export interface RunManifest {
   readonly inputs: Readonly<Record<string, unknown>>;
   /** The pipeline's secrets, by name only; their values are read from the environment each session. */
   readonly secrets: readonly string[];
+  /**
+   * The environment variables the secrets of the run and of the pipelines it uses are read from, so
+   * `status` and `watch` can mask them where they are set (src/runs/declared-secrets.ts). Absent in
+   * manifests written before nxrun kept it.
+   */
+  readonly secretEnv?: readonly string[];
   readonly options: { readonly compensate: boolean; readonly concurrency: number };
   readonly nxrun: string;
   /** When and by whom the run first started. */
@@ -115,6 +122,7 @@ export function buildManifest(pipeline: Pipeline, facts: ManifestFacts): RunMani
     digest: pipelineDigest(pipeline),
     inputs: facts.inputs,
     secrets: Object.keys(pipeline.secrets),
+    secretEnv: secretEnvOf(pipeline),
     options: { compensate: facts.compensate, concurrency: facts.concurrency },
     nxrun: NXRUN_VERSION,
     started: facts.previous?.started ?? session,
@@ -122,6 +130,12 @@ export function buildManifest(pipeline: Pipeline, facts: ManifestFacts): RunMani
     steps,
     ...(subAttempts.length === 0 ? {} : { subAttempts: Object.fromEntries(subAttempts) }),
   };
+}
+
+/** The environment variables of the secrets of `pipeline` and the pipelines it uses, each once. */
+function secretEnvOf(pipeline: Pipeline): string[] {
+  const names = [pipeline, ...usedPipelines(pipeline)].flatMap((p) => Object.values(p.secrets).map((s) => s.env));
+  return [...new Set(names)];
 }
 
 /** The attempt of each step that is not on its first, steps inside used pipelines by path. */
@@ -147,6 +161,7 @@ export function encodeManifest(manifest: RunManifest): unknown {
     digest: manifest.digest,
     inputs: manifest.inputs,
     secrets: manifest.secrets,
+    ...(manifest.secretEnv === undefined ? {} : { secretEnv: manifest.secretEnv }),
     options: manifest.options,
     nxrun: manifest.nxrun,
     started: manifest.started,
@@ -221,6 +236,7 @@ export function decodeManifest(value: unknown): RunManifest {
     digest: str(value.digest, "digest"),
     inputs: value.inputs,
     secrets: Array.isArray(value.secrets) ? value.secrets.map((s) => String(s)) : [],
+    ...(Array.isArray(value.secretEnv) ? { secretEnv: value.secretEnv.map((s) => String(s)) } : {}),
     options: {
       compensate: value.options.compensate !== false,
       concurrency: Number(value.options.concurrency) || 1,

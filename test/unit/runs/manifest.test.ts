@@ -97,6 +97,8 @@ describe("the manifest", () => {
       ["cleanup", "finally", 1],
     ]);
     expect(decoded.secrets).toEqual(["token"]);
+    // The variables they are read from, so status and watch can mask them where they are set.
+    expect(decoded.secretEnv).toEqual(["TOKEN"]);
     expect(JSON.stringify(encodeManifest(manifest))).not.toContain("TOKEN=");
   });
 

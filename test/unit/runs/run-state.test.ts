@@ -74,7 +74,12 @@ describe("a uses step's state, from its sub-steps' executions", () => {
       {
         ...loaded.pipeline,
         steps: [
-          { ...loaded.pipeline.steps[0]!, id: "db", forEach: undefined, call: { kind: "uses" } as never },
+          {
+            ...loaded.pipeline.steps[0]!,
+            id: "db",
+            forEach: undefined,
+            call: { kind: "uses", file: "/db.yaml", pipeline: { ...loaded.pipeline, steps: [], finally: [] } } as never,
+          },
           { ...loaded.pipeline.steps[0]!, id: "after", forEach: undefined, dependsOn: ["db"] },
         ],
       },
