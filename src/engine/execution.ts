@@ -162,7 +162,7 @@ async function runExecutionOnce(
   hooks: ExecutionHooks,
 ): Promise<ExecutionResult | "startAgain"> {
   const id = spec.options.id;
-  const request = withMaskedMetadata(spec, ctx.secretNeedles).options;
+  const request = withMaskedMetadata(spec.options, ctx.secretNeedles);
   let runId: string | undefined;
   let reused = false;
   // Re-attached to a running execution that a cancel request was already made for.

@@ -6,37 +6,23 @@
  */
 import { mapPlainData } from "../base/map-plain-data.js";
 import { maskNeedles } from "../base/mask-secrets.js";
-import type { ExecutionSpec } from "./execution.js";
 
-/** `spec` with its summary, details and headers masked (`needles` from secretNeedles). */
-export function withMaskedMetadata(spec: ExecutionSpec, needles: readonly string[]): ExecutionSpec {
-  if (needles.length === 0) return spec;
-  const { summary, details, headers } = spec.options;
-  if (summary === undefined && details === undefined && headers === undefined) return spec;
-  const mask = (value: unknown) => mapPlainData(value, { string: (text) => maskNeedles(text, needles) });
-  const masked = {
-    ...(summary === undefined ? {} : { summary: maskNeedles(summary, needles) }),
-    ...(details === undefined ? {} : { details: maskNeedles(details, needles) }),
+interface Metadata {
+  summary?: string;
+  details?: string;
+  headers?: Readonly<Record<string, unknown>>;
+}
+
+/** Start options with their summary, details and headers masked (`needles` from secretNeedles). */
+export function withMaskedMetadata<T extends Metadata>(options: T, needles: readonly string[]): T {
+  if (needles.length === 0) return options;
+  const { summary, details, headers } = options;
+  if (summary === undefined && details === undefined && headers === undefined) return options;
+  const mask = (text: string) => maskNeedles(text, needles);
+  return {
+    ...options,
+    ...(summary === undefined ? {} : { summary: mask(summary) }),
+    ...(details === undefined ? {} : { details: mask(details) }),
+    ...(headers === undefined ? {} : { headers: mapPlainData(headers, { string: mask }) as T["headers"] }),
   };
-  return spec.kind === "activity"
-    ? {
-        kind: "activity",
-        options: {
-          ...spec.options,
-          ...masked,
-          ...(spec.options.headers === undefined
-            ? {}
-            : { headers: mask(spec.options.headers) as Record<string, unknown> }),
-        },
-      }
-    : {
-        kind: "nexus",
-        options: {
-          ...spec.options,
-          ...masked,
-          ...(spec.options.headers === undefined
-            ? {}
-            : { headers: mask(spec.options.headers) as Record<string, string> }),
-        },
-      };
 }
