@@ -2,11 +2,18 @@
  * Mounts the Ink view on the terminal and redraws it from the store on a fixed timer (10 fps), never
  * per event. Ink is told not to handle Ctrl-C (exitOnCtrlC: false): the engine owns SIGINT, and the
  * view reads stdin only while a confirm prompt is shown (see confirm-prompt.tsx).
+ *
+ * The scrollback is the user's. Ink clears the whole screen and the scrollback (ESC[2J ESC[3J) when
+ * a frame is as tall as the terminal, and then leaves the last frame without its final newline. So
+ * Ink is told the terminal has no height limit (inkStream), and the view keeps its live region
+ * shorter than the terminal itself (fitView in run-view.tsx), printing what no longer fits above it
+ * once. The final record alone may be taller: it is drawn once and scrolls like any output.
  */
 import chalk from "chalk";
 import { render } from "ink";
 import type { Screen } from "../../base/terminal.js";
-import { RunView } from "./run-view.js";
+import type { Printed } from "./fit.js";
+import { fitView, RunView } from "./run-view.js";
 import type { ViewStore } from "./store.js";
 
 /** Timer ticks per second: the fastest the view can redraw; events in between only update the store. */
@@ -18,6 +25,11 @@ export const FRAMES_PER_SECOND = 10;
  */
 const CHANGED_FRAME_MS = 200;
 const CLOCK_FRAME_MS = 500;
+/** The narrowest and shortest terminal the view lays itself out for. */
+const MIN_WIDTH = 20;
+const MIN_HEIGHT = 6;
+/** The height Ink is told the terminal has: more than any frame, so Ink never clears the screen. */
+const UNLIMITED_ROWS = 1_000_000;
 
 export interface MountOptions {
   /** Where the view draws, at its width and height, in colour only if it allows. */
@@ -33,6 +45,20 @@ export interface MountedView {
   stop(): Promise<void>;
 }
 
+/**
+ * The terminal's stream as Ink sees it: the same stream, but with no height limit, so Ink's
+ * "taller than the terminal" path (clear screen and scrollback, no final newline) is never taken.
+ */
+function inkStream(stream: NodeJS.WriteStream): NodeJS.WriteStream {
+  return new Proxy(stream, {
+    get(target, key) {
+      if (key === "rows") return UNLIMITED_ROWS;
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
 /** Renders the view and starts the frame timer. */
 export function mountView(store: ViewStore, options: MountOptions): MountedView {
   const { screen } = options;
@@ -42,19 +68,29 @@ export function mountView(store: ViewStore, options: MountOptions): MountedView 
   else if (chalk.level === 0) chalk.level = 1;
   const now = options.now ?? Date.now;
   let tick = 0;
-  const frame = () => (
-    <RunView
-      state={store.state}
-      now={now()}
-      tick={tick}
-      width={Math.max(40, screen.width())}
-      height={Math.max(12, screen.height())}
-      onAnswer={(approved) => store.answer(approved)}
-      onInterrupt={options.interrupt}
-    />
-  );
+  // Everything printed above the live region so far, in order; only ever appended to.
+  let printed: readonly Printed[] = [];
+  const frame = () => {
+    const width = Math.max(MIN_WIDTH, screen.width());
+    const at = now();
+    const fitted = fitView(store.state, printed, at, width, Math.max(MIN_HEIGHT, screen.height()));
+    if (fitted.print.length > 0) printed = [...printed, ...fitted.print];
+    return (
+      <RunView
+        state={store.state}
+        now={at}
+        tick={tick}
+        width={width}
+        printed={printed}
+        live={fitted.live}
+        onAnswer={(approved) => store.answer(approved)}
+        onOtherKey={() => store.nudgeConfirm()}
+        onInterrupt={options.interrupt}
+      />
+    );
+  };
   const instance = render(frame(), {
-    stdout: screen.stream,
+    stdout: inkStream(screen.stream),
     stdin: options.stdin,
     exitOnCtrlC: false,
     // Nothing in a run writes to the console; patching it globally would only surprise an embedder.
@@ -63,23 +99,35 @@ export function mountView(store: ViewStore, options: MountOptions): MountedView 
   });
   let drawnVersion = store.version;
   let drawnAt = now();
-  const timer = setInterval(() => {
-    // Spinners and elapsed times move while anything runs; otherwise redraw only on change.
-    const moving = store.state.end === undefined && store.state.run !== undefined;
-    const changed = drawnVersion !== store.version;
-    const since = now() - drawnAt;
-    if (!(changed && since >= CHANGED_FRAME_MS) && !(moving && since >= CLOCK_FRAME_MS)) return;
+  const redraw = () => {
     drawnVersion = store.version;
     drawnAt = now();
     // The spinner advances one step per drawn frame, so it turns smoothly at any frame rate.
     tick++;
     instance.rerender(frame());
+  };
+  // A resized terminal gets a frame laid out for its new size before Ink redraws the old one.
+  const onResize = () => {
+    if (store.state.end === undefined) redraw();
+  };
+  screen.stream.prependListener?.("resize", onResize);
+  const timer = setInterval(() => {
+    // The final record is drawn once, by stop(): redrawn, a record taller than the terminal would
+    // leave its first copy in the scrollback.
+    if (store.state.end !== undefined) return;
+    // Spinners and elapsed times move while anything runs; otherwise redraw only on change.
+    const moving = store.state.run !== undefined;
+    const changed = drawnVersion !== store.version;
+    const since = now() - drawnAt;
+    if (!(changed && since >= CHANGED_FRAME_MS) && !(moving && since >= CLOCK_FRAME_MS)) return;
+    redraw();
   }, 1000 / FRAMES_PER_SECOND);
   // The timer must not keep a finished process alive.
   timer.unref();
   return {
     async stop() {
       clearInterval(timer);
+      screen.stream.off?.("resize", onResize);
       instance.rerender(frame());
       instance.unmount();
       await instance.waitUntilExit();

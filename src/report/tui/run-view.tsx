@@ -1,102 +1,221 @@
 /**
- * The whole Ink view of a run, drawn from a ViewState snapshot: header, the steps as a tree,
- * what cancellation is doing, the confirm prompt, and the footer (totals and the Ctrl-C hint) or,
- * once the run ended, its summary and outputs. Pure: the same state, time and tick draw the same frame.
+ * The whole Ink view of a run, drawn from a ViewState snapshot: what was printed above the live
+ * region (fit.ts), then the live region: header, the steps as a tree (or, when they do not fit,
+ * trouble first), what cancellation is doing, the confirm prompt, and the footer (totals and the
+ * Ctrl-C hint) or, once the run ended, the final record: failures whole, outputs, the summary last.
+ * Pure: the same state, printed entries, time and tick draw the same frame.
  */
-import { Box, Text } from "ink";
+import { Box, Static, Text } from "ink";
 import { sanitizeTerminalText } from "../../base/terminal-text.js";
 import type { RunRecord, StepStatus } from "../../engine/events.js";
 import { formatDuration } from "../../pipeline/duration.js";
 import { cancelReason, elapsedMs, isFailure, oneLineJson } from "../format.js";
 import { connectionText, seconds } from "../progress-text.js";
-import { ConfirmPrompt } from "./confirm-prompt.js";
+import { columns, cutColumns, padColumns, type Span, wrapColumns } from "./columns.js";
+import { ConfirmPrompt, confirmSpans } from "./confirm-prompt.js";
+import { type Fitted, fitSteps, type LeftOut, type LiveSteps, type Printed } from "./fit.js";
+import { Line } from "./line.js";
 import { statusMark, statusWord } from "./marks.js";
-import { ErrorChain, executionText, StepRow, stepRowLines } from "./step-row.js";
+import { ErrorChain, nameColumnWidth, StepRow, stepRowLines } from "./step-row.js";
 import type { StepView, ViewState } from "./store.js";
-import { fitToHeight, layoutSteps } from "./tree.js";
+import { layoutSteps, type TreeSection } from "./tree.js";
 
 /** Cancellation actions listed in the panel before "+N more". */
 const CANCEL_LINES = 8;
 /** Output values are cut to one line of this many characters. */
 const OUTPUT_WIDTH = 160;
+/** Lines the header takes in the live region: two, and the gap under it. */
+const HEADER_LINES = 3;
 
 export interface RunViewProps {
   state: ViewState;
   now: number;
   tick: number;
   width: number;
-  /** Terminal rows: while the run is going, finished steps are left out to fit (none at the end). */
-  height?: number;
+  /** What is printed above the live region so far (fitView); none by default. */
+  printed?: readonly Printed[];
+  /** What the live region shows (fitView); by default every step not printed, as a tree. */
+  live?: LiveSteps;
   onAnswer?(approved: boolean): void;
+  /** A key other than y, n or Esc at the confirm prompt. */
+  onOtherKey?(): void;
   onInterrupt?(): void;
 }
 
-/** The run's frame. */
-export function RunView({ state, now, tick, width, height, onAnswer, onInterrupt }: RunViewProps) {
-  const runId = state.run?.runId ?? "";
-  const laidOut = layoutSteps(state.steps);
-  const sections =
-    height === undefined || state.end
-      ? laidOut
-      : fitToHeight(laidOut, height - fixedLines(state, now), (row) => stepRowLines(row.step, now));
-  const nameWidth = Math.min(
-    40,
-    Math.max(
-      8,
-      ...sections.flatMap((section) => section.rows.map((row) => row.prefix.length + 2 + row.step.id.length)),
-    ),
+/**
+ * What the next frame prints above the live region and what its live region shows, so that the live
+ * region is shorter than the terminal's `height` (Ink can redraw it in place only then). The final
+ * record is drawn once, whole, however tall.
+ */
+export function fitView(
+  state: ViewState,
+  printed: readonly Printed[],
+  now: number,
+  width: number,
+  height: number,
+): Fitted {
+  const sections = layoutSteps(state.steps);
+  const keys = new Set(printed.flatMap((entry) => (entry.kind === "step" ? [entry.key] : [])));
+  if (state.end || !state.run) {
+    return {
+      print: [],
+      live: { sections: sections.map((s) => ({ ...s, rows: s.rows.filter((r) => !keys.has(r.step.key)) })) },
+    };
+  }
+  // One line is left for the cursor, which Ink leaves under the frame.
+  const room = height - 1 - chromeLines(state, now, width);
+  return fitSteps({
+    sections,
+    printed: keys,
+    headerPrinted: printed.some((entry) => entry.kind === "header"),
+    headerLines: HEADER_LINES,
+    room,
+    linesOf: (row) => stepRowLines(row.step, now),
+  });
+}
+
+/** The run's frame: what was printed above (drawn once, by Ink's Static), then the live region. */
+export function RunView(props: RunViewProps) {
+  const { state, printed = [] } = props;
+  const rowProps = rowPropsOf(props);
+  return (
+    <Box flexDirection="column" width={props.width}>
+      <Static items={[...printed]}>
+        {(entry) => (
+          <PrintedEntry
+            key={entry.kind === "header" ? "header" : entry.key}
+            entry={entry}
+            state={state}
+            rowProps={rowProps}
+          />
+        )}
+      </Static>
+      <LiveRegion {...props} />
+    </Box>
   );
-  const executionWidth = Math.max(
-    0,
-    ...state.steps.filter((step) => !step.items).map((step) => executionText(step, runId).length),
+}
+
+type RowProps = Omit<Parameters<typeof StepRow>[0], "row">;
+
+function rowPropsOf({ state, now, tick, width }: RunViewProps): RowProps {
+  const nameWidth = nameColumnWidth(layoutSteps(state.steps).flatMap((section) => section.rows));
+  return { runId: state.run?.runId ?? "", nameWidth, width, hyperlinks: state.hyperlinks === true, now, tick };
+}
+
+/** One entry printed above the live region: the header (and a gap) or a finished step's lines. */
+export function PrintedEntry({ entry, state, rowProps }: { entry: Printed; state: ViewState; rowProps: RowProps }) {
+  return entry.kind === "header" ? (
+    <Box flexDirection="column" marginBottom={1}>
+      <Header state={state} width={rowProps.width} />
+    </Box>
+  ) : (
+    <StepRow row={entry.row} {...rowProps} />
   );
+}
+
+/** The part of the frame Ink redraws in place: shorter than the terminal while the run goes on (fitView). */
+export function LiveRegion(props: RunViewProps) {
+  const { state, now, width, printed = [], onAnswer, onOtherKey, onInterrupt } = props;
+  const live = props.live ?? fitView(state, printed, now, width, Number.POSITIVE_INFINITY).live;
+  const headerPrinted = printed.some((entry) => entry.kind === "header");
+  const shownKeys = new Set(live.sections.flatMap((section) => section.rows.map((row) => row.step.key)));
+  const printedFailed = state.end
+    ? printed.flatMap((entry) =>
+        entry.kind === "step" && !shownKeys.has(entry.key) && hasFailure(entry.row.step) ? [entry.row.step] : [],
+      )
+    : [];
   return (
     <Box flexDirection="column" width={width}>
-      <Header state={state} />
-      {sections
-        .filter((section) => section.rows.length > 0)
-        .map((section) => (
-          <Box key={section.title ?? "steps"} flexDirection="column" marginTop={section.title ? 0 : 1}>
-            {section.title ? <Text color="gray">{section.title}</Text> : null}
-            {section.hidden ? (
-              <Text color="gray">{`… ${section.hidden} finished step${section.hidden === 1 ? "" : "s"} not shown`}</Text>
-            ) : null}
-            {section.rows.map((row) => (
-              <StepRow
-                key={row.step.key}
-                row={row}
-                runId={runId}
-                nameWidth={nameWidth}
-                executionWidth={executionWidth}
-                hyperlinks={state.hyperlinks === true}
-                now={now}
-                tick={tick}
-              />
-            ))}
-          </Box>
-        ))}
+      {headerPrinted ? null : <Header state={state} width={width} />}
+      <Sections
+        sections={live.sections}
+        gap={!headerPrinted}
+        rowProps={rowPropsOf(props)}
+        whole={state.end !== undefined}
+      />
+      {live.leftOut ? <LeftOutLine leftOut={live.leftOut} width={width} /> : null}
       <Box marginTop={1} flexDirection="column">
-        {state.end ? null : <ConnectionLine state={state} now={now} />}
-        {state.end ? null : <CancelPanel state={state} />}
+        {state.end ? null : <ConnectionLine state={state} now={now} width={width} />}
+        {state.end ? null : <CancelPanel state={state} width={width} />}
         {state.confirm && onAnswer && onInterrupt ? (
           <ConfirmPrompt
             stepId={state.confirm.stepId}
             prompt={state.confirm.prompt}
+            nudged={state.confirm.nudged === true}
+            width={width}
             onAnswer={onAnswer}
+            onOtherKey={onOtherKey ?? (() => {})}
             onInterrupt={onInterrupt}
           />
         ) : null}
-        {state.end ? <Summary record={state.end} steps={state.steps} /> : <Footer state={state} now={now} />}
+        {state.end ? (
+          <Summary record={state.end} steps={state.steps} printedFailed={printedFailed} width={width} />
+        ) : (
+          <Footer state={state} now={now} width={width} />
+        )}
       </Box>
     </Box>
   );
 }
 
-/** Lines the view draws besides the steps (header, gaps, panels, footer), plus one spare for the cursor. */
-function fixedLines(state: ViewState, now: number): number {
-  const cancel = state.terminating ? 1 : state.cancel ? 1 + Math.min(CANCEL_LINES, state.cancel.steps.length) + 1 : 0;
+function hasFailure(step: StepView): boolean {
+  return (isFailure(step.status) && step.error !== undefined) || (step.items?.failed ?? 0) > 0;
+}
+
+function Sections({
+  sections,
+  gap,
+  rowProps,
+  whole,
+}: {
+  sections: readonly TreeSection[];
+  gap: boolean;
+  rowProps: RowProps;
+  whole: boolean;
+}) {
+  return (
+    <>
+      {sections
+        .filter((section) => section.rows.length > 0)
+        .map((section) => (
+          <Box key={section.title ?? "steps"} flexDirection="column" marginTop={section.title || !gap ? 0 : 1}>
+            {section.title ? <Text color="gray">{section.title}</Text> : null}
+            {section.rows.map((row) => (
+              <StepRow key={row.step.key} row={row} {...rowProps} whole={whole} />
+            ))}
+          </Box>
+        ))}
+    </>
+  );
+}
+
+/** `⚠ 1 more in trouble · ▶ 3 more running · ◌ 10 pending · ✔ 26 done`: the steps a compact region leaves out. */
+function LeftOutLine({ leftOut, width }: { leftOut: LeftOut; width: number }) {
+  const spans: Span[] = [];
+  const add = (text: string, color: string) => {
+    if (spans.length > 0) spans.push({ text: " · ", color: "gray" });
+    spans.push({ text, color });
+  };
+  if (leftOut.trouble > 0) add(`⚠ ${leftOut.trouble} more in trouble`, "yellow");
+  if (leftOut.running > 0) add(`▶ ${leftOut.running} more running`, "cyan");
+  if (leftOut.pending > 0) add(`◌ ${leftOut.pending} pending`, "gray");
+  if (leftOut.done > 0) add(`✔ ${leftOut.done} done`, "green");
+  return spans.length === 0 ? null : <Line spans={spans} width={width} />;
+}
+
+/** Lines the live region draws besides the header and the steps: the gap, panels, prompt and footer. */
+function chromeLines(state: ViewState, now: number, width: number): number {
+  const cancel = state.terminating ? 1 : state.cancel ? cancelPanel(state).length : 0;
   const connection = connectionShown(state, now) ? 1 : 0;
-  return 2 + 1 + 1 + cancel + connection + (state.confirm ? 2 : 0) + 1 + 1;
+  const confirm = state.confirm ? confirmLines(state.confirm, width) : 0;
+  return 1 + connection + cancel + confirm + footerLines(state, now, width).length;
+}
+
+function confirmLines(confirm: NonNullable<ViewState["confirm"]>, width: number): number {
+  const text = confirmSpans(confirm.stepId, confirm.prompt, confirm.nudged === true)
+    .map((span) => span.text)
+    .join("");
+  return wrapColumns(text, width).length;
 }
 
 /** "Reconnected" stays this long (ms); "lost" until it is no longer true. */
@@ -109,166 +228,267 @@ function connectionShown(state: ViewState, now: number): boolean {
 }
 
 /** `⚠ lost connection to H:P, retrying since 12:00:03 (5 s)` or `✔ reconnected to H:P after 4 s`. */
-function ConnectionLine({ state, now }: { state: ViewState; now: number }) {
+function ConnectionLine({ state, now, width }: { state: ViewState; now: number; width: number }) {
   const connection = state.connection;
   if (!connection || !connectionShown(state, now)) return null;
   if (connection.state === "lost") {
-    return (
-      <Text color="red" wrap="truncate-end">
-        {`⚠ ${connectionText(connection, now)} (${seconds(now - Date.parse(connection.since))})`}
-      </Text>
-    );
+    const text = `⚠ ${connectionText(connection, now)} (${seconds(now - Date.parse(connection.since))})`;
+    return <Line spans={[{ text, color: "red" }]} width={width} />;
   }
   return (
-    <Text color="green" wrap="truncate-end">
-      {`✔ ${connectionText(connection, connection.receivedAt)}`}
-    </Text>
+    <Line spans={[{ text: `✔ ${connectionText(connection, connection.receivedAt)}`, color: "green" }]} width={width} />
   );
 }
 
-function Header({ state }: { state: ViewState }) {
+function Header({ state, width }: { state: ViewState; width: number }) {
   const run = state.run;
   if (!run) {
     const where = state.connecting;
-    return (
-      <Text color="gray">
-        {where ? `nxrun: connecting to ${where.address} · namespace ${where.namespace}…` : "nxrun: starting…"}
-      </Text>
-    );
+    const text = where ? `nxrun: connecting to ${where.address} · namespace ${where.namespace}…` : "nxrun: starting…";
+    return <Line spans={[{ text, color: "gray" }]} width={width} />;
   }
   return (
     <Box flexDirection="column">
-      <Text wrap="truncate-end">
-        <Text bold>{run.pipeline}</Text>
-        <Text color="gray">{"  run "}</Text>
-        {run.runId}
-        {run.resumed ? <Text color="yellow"> (resumed)</Text> : null}
-      </Text>
-      <Text color="gray" wrap="truncate-end">
-        {`${run.address} · namespace ${run.namespace} · ${run.file}`}
-      </Text>
+      <Line
+        spans={[
+          { text: run.pipeline, bold: true },
+          { text: "  run ", color: "gray" },
+          { text: run.runId },
+          ...(run.resumed ? [{ text: " (resumed)", color: "yellow" }] : []),
+        ]}
+        width={width}
+      />
+      <Line
+        spans={[{ text: `${run.address} · namespace ${run.namespace} · ${run.file}`, color: "gray" }]}
+        width={width}
+      />
     </Box>
   );
 }
 
-function CancelPanel({ state }: { state: ViewState }) {
+/**
+ * The cancellation panel's lines, following the steps: a step leaves it when it has closed, so the
+ * panel lists only what is still being waited for.
+ */
+function cancelPanel(state: ViewState): Span[][] {
+  const cancel = state.cancel;
+  if (!cancel) return [];
+  const open = new Set(
+    state.steps
+      .filter((step) => step.section === "steps" && (step.status === "running" || step.status === "pending"))
+      .map((step) => step.id),
+  );
+  const waiting = cancel.steps.filter((step) => open.has(step.stepId));
+  const shown = waiting.slice(0, CANCEL_LINES);
+  const idWidth = Math.max(0, ...shown.map((step) => columns(step.stepId)));
+  const title = `Cancelling: ${cancelReason(cancel.reason)}.`;
+  const lines: Span[][] = [
+    [
+      {
+        text:
+          waiting.length > 0
+            ? `${title} Steps in flight follow their cancellation type:`
+            : cancel.steps.length > 0
+              ? `${title} The steps that were in flight have closed.`
+              : `${title} Nothing is in flight.`,
+        color: "yellow",
+        bold: true,
+      },
+    ],
+  ];
+  for (const step of shown) {
+    lines.push([
+      { text: `  ${padColumns(step.stepId, idWidth)}  ` },
+      { text: step.cancellation.padEnd(13), color: "yellow" },
+      { text: `  ${step.action}` },
+    ]);
+  }
+  if (waiting.length > shown.length) lines.push([{ text: `  +${waiting.length - shown.length} more`, color: "gray" }]);
+  return lines;
+}
+
+function CancelPanel({ state, width }: { state: ViewState; width: number }) {
   if (state.terminating) {
     const count = state.terminating.executions.length;
-    return (
-      <Text color="red" bold>
-        {`Terminating ${count} execution${count === 1 ? "" : "s"} nxrun was waiting on; exiting.`}
-      </Text>
-    );
+    const text = `Terminating ${count} execution${count === 1 ? "" : "s"} nxrun was waiting on; exiting.`;
+    return <Line spans={[{ text, color: "red", bold: true }]} width={width} />;
   }
-  const cancel = state.cancel;
-  if (!cancel) return null;
-  const shown = cancel.steps.slice(0, CANCEL_LINES);
-  const width = Math.max(0, ...shown.map((step) => step.stepId.length));
+  const lines = cancelPanel(state);
+  if (lines.length === 0) return null;
   return (
     <Box flexDirection="column">
-      <Text color="yellow" bold>
-        {`Cancelling: ${cancelReason(cancel.reason)}.`}
-        {cancel.steps.length > 0 ? " Steps in flight follow their cancellation type:" : " Nothing is in flight."}
-      </Text>
-      {shown.map((step) => (
-        <Text key={step.stepId} wrap="truncate-end">
-          {`  ${step.stepId.padEnd(width)}  `}
-          <Text color="yellow">{step.cancellation.padEnd(13)}</Text>
-          {`  ${step.action}`}
-        </Text>
+      {lines.map((spans, index) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: the panel's lines are in a fixed order
+        <Line key={index} spans={spans} width={width} />
       ))}
-      {cancel.steps.length > shown.length ? (
-        <Text color="gray">{`  +${cancel.steps.length - shown.length} more`}</Text>
-      ) : null}
     </Box>
   );
 }
 
-/** `▶ 2 running  ✔ 3 completed  ✖ 1 failed  ◌ 2 pending`. */
-function Totals({ steps }: { steps: readonly StepView[] }) {
+const TOTALS_ORDER: StepStatus[] = [
+  "running",
+  "completed",
+  "failed",
+  "timedOut",
+  "terminated",
+  "canceled",
+  "abandoned",
+  "skipped",
+  "pending",
+];
+
+/** `▶ 2 running  ✔ 3 completed  ✖ 1 failed  ◌ 2 pending`, or with `short`, `▶ 2  ✔ 3  ✖ 1  ◌ 2`. */
+function totalsSpans(steps: readonly StepView[], short: boolean): Span[] {
   const counts = new Map<StepStatus, number>();
   for (const step of steps) counts.set(step.status, (counts.get(step.status) ?? 0) + 1);
-  const order: StepStatus[] = [
-    "running",
-    "completed",
-    "failed",
-    "timedOut",
-    "terminated",
-    "canceled",
-    "abandoned",
-    "skipped",
-    "pending",
-  ];
-  const parts = order.filter((status) => (counts.get(status) ?? 0) > 0);
-  if (parts.length === 0) return null;
-  return (
-    <Text>
-      {parts.map((status, index) => {
-        const { mark, colour } = statusMark(status, 0);
-        return (
-          <Text key={status} color={colour}>
-            {`${index === 0 ? "" : "  "}${status === "running" ? "▶" : mark} ${counts.get(status)} ${statusWord(status)}`}
-          </Text>
-        );
-      })}
-    </Text>
-  );
+  const parts = TOTALS_ORDER.filter((status) => (counts.get(status) ?? 0) > 0);
+  return parts.map((status, index) => {
+    const { mark, colour } = statusMark(status, 0);
+    const words = short ? "" : ` ${statusWord(status)}`;
+    return {
+      text: `${index === 0 ? "" : "  "}${status === "running" ? "▶" : mark} ${counts.get(status)}${words}`,
+      color: colour,
+    };
+  });
 }
 
-function Footer({ state, now }: { state: ViewState; now: number }) {
+/** Totals in words when they fit the width, else marks and numbers only: the counts are never cut. */
+function fittingTotals(steps: readonly StepView[], room: number): Span[] {
+  const long = totalsSpans(steps, false);
+  return spansWidth(long) <= room ? long : totalsSpans(steps, true);
+}
+
+function spansWidth(spans: readonly Span[]): number {
+  return spans.reduce((sum, span) => sum + columns(span.text), 0);
+}
+
+function footerHint(state: ViewState): string {
+  if (state.terminating) return "terminating…";
+  if (state.cancel) return "Ctrl-C again to terminate";
+  if (state.confirm) return "y/n to answer · Ctrl-C to cancel";
+  if (state.watching) return "watching · Ctrl-C to stop watching (the run goes on)";
+  return "Ctrl-C to cancel";
+}
+
+/**
+ * The footer's lines: totals, elapsed time and the Ctrl-C hint on one line when they fit; else the
+ * hint on a line above, so the counts stay the last line and whole.
+ */
+function footerLines(state: ViewState, now: number, width: number): Span[][] {
   const elapsed = state.startedAtMs === undefined ? undefined : Math.max(0, now - state.startedAtMs);
-  const hint = state.terminating
-    ? "terminating…"
-    : state.cancel
-      ? "Ctrl-C again to terminate"
-      : state.confirm
-        ? "y/n to answer · Ctrl-C to cancel"
-        : state.watching
-          ? "watching · Ctrl-C to stop watching (the run goes on)"
-          : "Ctrl-C to cancel";
-  return (
-    <Text wrap="truncate-end">
-      <Totals steps={state.steps} />
-      {elapsed === undefined ? null : <Text color="gray">{`  · ${formatDuration(elapsed)}`}</Text>}
-      {state.steps.length === 0 ? null : <Text color="gray">{"  · "}</Text>}
-      <Text bold={state.cancel !== undefined} color={state.cancel ? "yellow" : "gray"}>
-        {hint}
-      </Text>
-    </Text>
-  );
+  const time: Span[] = elapsed === undefined ? [] : [{ text: `  · ${formatDuration(elapsed)}`, color: "gray" }];
+  const hint: Span = {
+    text: footerHint(state),
+    color: state.cancel ? "yellow" : "gray",
+    bold: state.cancel !== undefined,
+  };
+  const totals = totalsSpans(state.steps, false);
+  const separator: Span[] = state.steps.length === 0 ? [] : [{ text: "  · ", color: "gray" }];
+  const one = [...totals, ...time, ...separator, hint];
+  if (spansWidth(one) <= width) return [one];
+  const counts = [...fittingTotals(state.steps, width - spansWidth(time)), ...time];
+  return [[hint], counts];
 }
 
-function Summary({ record, steps }: { record: RunRecord; steps: readonly StepView[] }) {
-  const elapsed = elapsedMs(record.startedAt, record.closedAt, Date.parse(record.startedAt));
-  const ok = record.status === "completed";
-  const failedSteps = steps.filter((step) => isFailure(step.status));
-  const outputs = Object.entries(record.outputs ?? {});
+function Footer({ state, now, width }: { state: ViewState; now: number; width: number }) {
   return (
     <Box flexDirection="column">
-      <Text wrap="truncate-end">
-        <Text color={ok ? "green" : record.status === "canceled" ? "yellow" : "red"} bold>
-          {`${ok ? "✔" : "✖"} Run ${record.status === "timedOut" ? "timed out" : record.status}`}
-        </Text>
-        {elapsed === undefined ? "" : ` in ${formatDuration(elapsed)}`}
-        {"  "}
-        <Totals steps={steps} />
-      </Text>
-      {record.error ? <ErrorChain error={record.error} detail="  " /> : null}
-      {!record.error && failedSteps.length > 0 ? (
-        <Text color="red">{`  failed: ${failedSteps.map((step) => step.id).join(", ")}`}</Text>
-      ) : null}
-      {outputs.length > 0 ? (
-        <Box flexDirection="column" marginTop={1}>
-          <Text bold>outputs</Text>
-          {outputs.map(([name, value]) => (
-            <Text key={name} wrap="truncate-end">
-              {`  ${sanitizeTerminalText(name)} = `}
-              {/* Outputs are kept raw in the store (store.ts): sanitized here, after JSON.stringify. */}
-              <Text color="cyan">{sanitizeTerminalText(oneLineJson(value, OUTPUT_WIDTH))}</Text>
-            </Text>
+      {footerLines(state, now, width).map((spans, index) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: the footer's lines are in a fixed order
+        <Line key={index} spans={spans} width={width} />
+      ))}
+    </Box>
+  );
+}
+
+/**
+ * The final record under the steps: the run's own error (when it is not a step's), the failures of
+ * steps printed above (whole: those above were cut to a line), the outputs, and the summary line last.
+ */
+function Summary({
+  record,
+  steps,
+  printedFailed,
+  width,
+}: {
+  record: RunRecord;
+  steps: readonly StepView[];
+  printedFailed: readonly StepView[];
+  width: number;
+}) {
+  const elapsed = elapsedMs(record.startedAt, record.closedAt, Date.parse(record.startedAt));
+  const ok = record.status === "completed";
+  const failedIds = steps.filter((step) => isFailure(step.status)).map((step) => step.id);
+  // A step's failure is the run's error too ("step 'x' failed: ..."): it is shown whole under the step.
+  const ownError =
+    record.error && !failedIds.some((id) => record.error?.message.startsWith(`step '${id}' `))
+      ? record.error
+      : undefined;
+  const outputs = Object.entries(record.outputs ?? {});
+  const verdict: Span[] = [
+    {
+      text: `${ok ? "✔" : "✖"} Run ${record.status === "timedOut" ? "timed out" : record.status}`,
+      color: ok ? "green" : record.status === "canceled" ? "yellow" : "red",
+      bold: true,
+    },
+    { text: elapsed === undefined ? "" : ` in ${formatDuration(elapsed)}` },
+    { text: "  " },
+  ];
+  const totals = fittingTotals(steps, width - spansWidth(verdict));
+  return (
+    <Box flexDirection="column">
+      {ownError ? <ErrorChain error={ownError} detail="" width={width} whole /> : null}
+      {printedFailed.length > 0 ? (
+        <Box flexDirection="column" marginBottom={1}>
+          <Text bold>failures (above, whole)</Text>
+          {printedFailed.map((step) => (
+            <StepFailure key={step.key} step={step} width={width} />
           ))}
         </Box>
       ) : null}
+      {outputs.length > 0 ? (
+        <Box flexDirection="column" marginBottom={1}>
+          <Text bold>outputs</Text>
+          {outputs.map(([name, value]) => (
+            <Line
+              key={name}
+              spans={[
+                { text: `  ${sanitizeTerminalText(name)} = ` },
+                // Outputs are kept raw in the store (store.ts): sanitized here, after JSON.stringify.
+                { text: sanitizeTerminalText(oneLineJson(value, OUTPUT_WIDTH)), color: "cyan" },
+              ]}
+              width={width}
+            />
+          ))}
+        </Box>
+      ) : null}
+      <Line spans={[...verdict, ...totals]} width={width} />
+    </Box>
+  );
+}
+
+/** `✖ charge` and its failure whole, for a step whose line was printed above the final record. */
+function StepFailure({ step, width }: { step: StepView; width: number }) {
+  const { mark, colour } = statusMark(step.status, 0);
+  return (
+    <Box flexDirection="column">
+      <Line
+        spans={[
+          { text: `  ${mark} `, color: colour },
+          { text: cutColumns(step.id, width - 4), bold: true },
+        ]}
+        width={width}
+      />
+      {step.error && isFailure(step.status) ? (
+        <ErrorChain error={step.error} detail="    " width={width} whole />
+      ) : null}
+      {step.failingItems
+        .slice(0, 3)
+        .map((item) =>
+          item.error ? (
+            <ErrorChain key={item.index} error={item.error} detail={`    [${item.index}] `} width={width} whole />
+          ) : null,
+        )}
     </Box>
   );
 }

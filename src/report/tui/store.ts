@@ -84,7 +84,8 @@ export interface ViewState {
   steps: StepView[];
   cancel?: CancelEvent;
   terminating?: { executions: ExecutionRef[] };
-  confirm?: { stepId: string; prompt: string };
+  /** The confirm prompt; `nudged` once a key that does not answer was pressed. */
+  confirm?: { stepId: string; prompt: string; nudged?: boolean };
   /** The connection is lost, or came back (shown for a while). */
   connection?: ConnectionEvent & { receivedAt: number };
   end?: RunRecord;
@@ -308,6 +309,13 @@ export class ViewStore {
     request.answer(approved);
   }
 
+  /** A key that does not answer was pressed: the prompt says which keys do. */
+  nudgeConfirm(): void {
+    if (!this.state.confirm || this.state.confirm.nudged) return;
+    this.state.confirm.nudged = true;
+    this.version++;
+  }
+
   /** Hides the prompt without answering (Ctrl-C at the prompt: the engine cancels the step). */
   dismissConfirm(): void {
     this.pendingConfirm = undefined;
@@ -326,8 +334,10 @@ export class ViewStore {
 
   private syncConfirm(): void {
     const request = this.pendingConfirm;
-    if (request) this.state.confirm = { stepId: request.stepId, prompt: sanitizeTerminalText(request.prompt) };
-    else delete this.state.confirm;
+    if (!request) delete this.state.confirm;
+    else if (this.state.confirm?.stepId !== request.stepId) {
+      this.state.confirm = { stepId: request.stepId, prompt: sanitizeTerminalText(request.prompt) };
+    }
   }
 
   private add(view: StepView): void {

@@ -19,43 +19,6 @@ export interface TreeRow {
 export interface TreeSection {
   title?: string;
   rows: TreeRow[];
-  /** Finished steps left out so the view fits the terminal. */
-  hidden?: number;
-}
-
-/**
- * Leaves out steps that finished well (completed, skipped), oldest first, until the rows fit in
- * `budget` lines: a frame taller than the terminal makes Ink redraw the whole screen on every frame.
- * What is running, pending or failed always stays.
- */
-export function fitToHeight(
-  sections: readonly TreeSection[],
-  budget: number,
-  linesOf: (row: TreeRow) => number,
-): TreeSection[] {
-  const total = (list: readonly TreeSection[]) =>
-    list.reduce(
-      (sum, section) =>
-        sum +
-        (section.title ? 1 : 0) +
-        ((section.hidden ?? 0) > 0 ? 1 : 0) +
-        section.rows.reduce((rows, row) => rows + linesOf(row), 0),
-      0,
-    );
-  if (total(sections) <= budget) return [...sections];
-  const fitted = sections.map((section) => ({ ...section, rows: [...section.rows], hidden: section.hidden ?? 0 }));
-  for (const section of fitted) {
-    for (let index = 0; index < section.rows.length && total(fitted) > budget; ) {
-      const status = section.rows[index]!.step.status;
-      if (status === "completed" || status === "skipped") {
-        section.rows.splice(index, 1);
-        section.hidden += 1;
-      } else {
-        index += 1;
-      }
-    }
-  }
-  return fitted;
 }
 
 /** The sections of the view: the main steps as a tree, then finally and compensation steps as lists. */
