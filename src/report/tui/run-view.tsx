@@ -189,18 +189,27 @@ function Sections({
   );
 }
 
-/** `⚠ 1 more in trouble · ▶ 3 more running · ◌ 10 pending · ✔ 26 done`: the steps a compact region leaves out. */
+/**
+ * `⚠ 1 more in trouble · ▶ 3 more running · ◌ 10 pending · ✔ 26 done`: the steps a compact region
+ * leaves out; marks and numbers only (`⚠ +1 · ▶ +3 · ◌ 10 · ✔ 26`) when the words do not fit.
+ */
 function LeftOutLine({ leftOut, width }: { leftOut: LeftOut; width: number }) {
-  const spans: Span[] = [];
-  const add = (text: string, color: string) => {
-    if (spans.length > 0) spans.push({ text: " · ", color: "gray" });
-    spans.push({ text, color });
+  const spans = (short: boolean) => {
+    const out: Span[] = [];
+    const add = (count: number, long: string, brief: string, color: string) => {
+      if (count <= 0) return;
+      if (out.length > 0) out.push({ text: " · ", color: "gray" });
+      out.push({ text: short ? brief : long, color });
+    };
+    add(leftOut.trouble, `⚠ ${leftOut.trouble} more in trouble`, `⚠ +${leftOut.trouble}`, "yellow");
+    add(leftOut.running, `▶ ${leftOut.running} more running`, `▶ +${leftOut.running}`, "cyan");
+    add(leftOut.pending, `◌ ${leftOut.pending} pending`, `◌ ${leftOut.pending}`, "gray");
+    add(leftOut.done, `✔ ${leftOut.done} done`, `✔ ${leftOut.done}`, "green");
+    return out;
   };
-  if (leftOut.trouble > 0) add(`⚠ ${leftOut.trouble} more in trouble`, "yellow");
-  if (leftOut.running > 0) add(`▶ ${leftOut.running} more running`, "cyan");
-  if (leftOut.pending > 0) add(`◌ ${leftOut.pending} pending`, "gray");
-  if (leftOut.done > 0) add(`✔ ${leftOut.done} done`, "green");
-  return spans.length === 0 ? null : <Line spans={spans} width={width} />;
+  const long = spans(false);
+  if (long.length === 0) return null;
+  return <Line spans={spansWidth(long) <= width ? long : spans(true)} width={width} />;
 }
 
 /** Lines the live region draws besides the header and the steps: the gap, panels, prompt and footer. */

@@ -25,6 +25,7 @@ import type {
   StepRecord,
   StepStatus,
 } from "../../engine/events.js";
+import { cutText } from "../cut-text.js";
 import { isFailure } from "../format.js";
 import { executionUiUrl, type UiLinks } from "../ui-links.js";
 
@@ -148,7 +149,7 @@ export class ViewStore {
   step(raw: StepRecord, ended: boolean): void {
     // Items and output can be large (10,000 items); the view needs neither copied, only counted.
     const { items, output: _output, ...rest } = raw;
-    const record = clean(rest);
+    const record = clean(cutLong(rest));
     const key = stepKey(record.section, record.id);
     let view = this.byKey.get(key);
     if (!view) {
@@ -215,7 +216,7 @@ export class ViewStore {
     statuses.set(raw.index, raw.status);
     adjust(counts, raw.status, 1);
     if (isFailure(raw.status) && view.failingItems.length < FAILING_ITEMS_KEPT) {
-      const item = clean(raw);
+      const item = clean(cutLong(raw));
       const uiUrl = executionUiUrl(this.links, item.execution);
       view.failingItems.push({
         index: item.index,
@@ -325,7 +326,7 @@ export class ViewStore {
 
   runEnd(record: RunRecord): void {
     const { steps, outputs, ...rest } = record;
-    this.state.end = { ...clean(rest), ...(outputs === undefined ? {} : { outputs }), steps: [] };
+    this.state.end = { ...clean(cutLong(rest)), ...(outputs === undefined ? {} : { outputs }), steps: [] };
     for (const step of steps) this.step(step, true);
     this.pendingConfirm = undefined;
     this.syncConfirm();
@@ -359,12 +360,33 @@ export class ViewStore {
       for (const item of items) {
         if (view.failingItems.length >= FAILING_ITEMS_KEPT) break;
         if (isFailure(item.status)) {
-          const shown = clean(item);
+          const shown = clean(cutLong(item));
           view.failingItems.push({ index: item.index, ...(shown.error ? { error: shown.error } : {}) });
         }
       }
     }
   }
+}
+
+/**
+ * A record with its worker text (failure messages and causes, summary) cut to the one bound for text
+ * on a terminal (src/report/cut-text.ts), before it is sanitized: a megabyte-long message would
+ * otherwise be sanitized, laid out and wrapped on every frame. The report keeps the whole text.
+ */
+function cutLong<T extends { error?: StepError | undefined; summary?: string | undefined }>(record: T): T {
+  const cut: T = { ...record };
+  if (record.error !== undefined) cut.error = cutError(record.error);
+  if (record.summary !== undefined) cut.summary = cutText(record.summary);
+  return cut;
+}
+
+function cutError(error: StepError, depth = 0): StepError {
+  const cut: StepError = { ...error, message: cutText(error.message) };
+  if (error.cause !== undefined) {
+    if (depth < 20) cut.cause = cutError(error.cause, depth + 1);
+    else delete cut.cause;
+  }
+  return cut;
 }
 
 function stepKey(section: string, id: string): string {
