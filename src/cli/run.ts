@@ -200,6 +200,8 @@ async function runWithSignals(
       compensate: prepared.compensate,
       concurrency: prepared.concurrency,
       attempts: prepared.attempts,
+      vars: prepared.vars,
+      keepVars: prepared.keepVars,
       ...(flags.describeRate === undefined ? {} : { describeRate: flags.describeRate }),
     });
   } finally {

@@ -41,6 +41,17 @@ export interface RunOptions {
   compensate?: boolean;
   /** The current attempt of steps rerun with `--from` (execution IDs `<run>.<step>@<n>`); 1 when absent. */
   attempts?: ReadonlyMap<string, number>;
+  /**
+   * The vars an earlier session of this run computed (a resume): they keep those values, so the run
+   * sees one value of each. Vars that read a secret are computed again all the same (vars.ts).
+   */
+  vars?: Readonly<Record<string, unknown>>;
+  /**
+   * Called once the vars are computed, before any step starts, with every var that reads no secret,
+   * when one of them was computed by this session (not given in `vars`): keep them for a resume.
+   * A rejection fails the run before any step starts.
+   */
+  keepVars?: (vars: Readonly<Record<string, unknown>>) => Promise<void>;
   /** Expression evaluator; default src/pipeline/expr/evaluate.ts. */
   evaluate?: Evaluate;
   /** Clock, for tests. */

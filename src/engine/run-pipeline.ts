@@ -11,7 +11,7 @@ import { RunContext, runStatusOf } from "./run-context.js";
 import { DEFAULT_DESCRIBE_RATE, type Evaluate, type RunOptions } from "./run-options.js";
 import { runSection } from "./scheduler.js";
 import { stepErrorFromThrown } from "./step-errors.js";
-import { computeVars } from "./vars.js";
+import { computeVars, secretVars } from "./vars.js";
 
 export type { RunOptions } from "./run-options.js";
 
@@ -89,9 +89,16 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions): Prom
 
   try {
     try {
-      ctx.vars = await computeVars(pipeline, ctx.scope(), evaluate);
+      const restored = options.vars ?? {};
+      ctx.vars = await computeVars(pipeline, ctx.scope(), evaluate, restored);
+      const secret = secretVars(pipeline);
+      const kept = Object.fromEntries(Object.entries(ctx.vars).filter(([name]) => !secret.has(name)));
+      if (options.keepVars && Object.keys(kept).some((name) => !Object.hasOwn(restored, name))) {
+        await options.keepVars(kept);
+      }
     } catch (error) {
       ctx.failure = { message: `vars: ${stepErrorFromThrown(error).message}` };
+      ctx.noteFatal(error);
       ctx.cancel("failure");
     }
     await runSection(ctx, pipeline.steps, ctx.cancelSignal);

@@ -10,7 +10,7 @@ import type { Pipeline } from "../pipeline/model.js";
 import type { TemporalClient } from "../temporal/types.js";
 import { pipelineDigest } from "./manifest/digest.js";
 import { attemptsOf, buildManifest, currentActor, type RunManifest } from "./manifest/manifest.js";
-import { itemCountRecorder, writeOutputs } from "./manifest/records.js";
+import { itemCountRecorder, readVars, writeOutputs, writeVars } from "./manifest/records.js";
 import { inputConflicts, rerunSet, stepChanges } from "./manifest/resume-check.js";
 import {
   type ManifestRead,
@@ -47,6 +47,10 @@ export interface SessionRequest {
 
 export interface PreparedSession {
   readonly inputs: Record<string, unknown>;
+  /** The vars an earlier session kept (a resume), for RunOptions.vars; empty for a new run. */
+  readonly vars: Readonly<Record<string, unknown>>;
+  /** Keeps this run's vars for its resumes (RunOptions.keepVars). */
+  keepVars(vars: Readonly<Record<string, unknown>>): Promise<void>;
   readonly attempts: ReadonlyMap<string, number>;
   readonly compensate: boolean;
   readonly concurrency: number;
@@ -116,6 +120,7 @@ export async function prepareSession(
       const session = await openNewSession(client, manifest);
       return ready(client, session, {
         inputs,
+        vars: {},
         attempts,
         compensate,
         concurrency,
@@ -132,6 +137,7 @@ export async function prepareSession(
   const notes: string[] = [];
   let previous: RunManifest | undefined;
   let stale: string | undefined;
+  let vars: Record<string, unknown> | undefined;
 
   if (!read.found) {
     if (request.resume || request.allowChanged || request.from.length > 0) {
@@ -164,6 +170,7 @@ export async function prepareSession(
         return { complete: true, ...(read.closeTime === undefined ? {} : { closedAt: read.closeTime }), notes };
     }
     stale = await staleSession(read, request);
+    vars = await readVars(client, runId);
   }
   const stillMissing = missing.filter((name) => !(name in inputs));
   if (stillMissing.length > 0) throw new MissingInputsError(stillMissing);
@@ -199,14 +206,23 @@ export async function prepareSession(
     const now = await readManifest(client, runId);
     throw heldError(runId, now.found ? now.manifest : undefined);
   }
-  return ready(client, session, { inputs, attempts, compensate, concurrency, resumed: read.found, manifest, notes });
+  return ready(client, session, {
+    inputs,
+    vars: vars ?? {},
+    attempts,
+    compensate,
+    concurrency,
+    resumed: read.found,
+    manifest,
+    notes,
+  });
 }
 
 /** The prepared session around an opened one: its close first records the run's outputs (masked) for watch. */
 function ready(
   client: TemporalClient,
   held: Session,
-  prepared: Omit<PreparedSession, "session" | "recorder">,
+  prepared: Omit<PreparedSession, "session" | "recorder" | "keepVars">,
 ): PreparedSession {
   const { runId } = prepared.manifest;
   const runSession: RunSession = {
@@ -220,7 +236,12 @@ function ready(
       await held.close(end);
     },
   };
-  return { ...prepared, session: runSession, recorder: itemCountRecorder(client, prepared.manifest) };
+  return {
+    ...prepared,
+    session: runSession,
+    recorder: itemCountRecorder(client, prepared.manifest),
+    keepVars: (vars) => writeVars(client, runId, vars),
+  };
 }
 
 /** Inputs and options from the manifest; an input given now that differs is refused. */

@@ -8,9 +8,13 @@
  * - `<runId>~outputs`: the run's outputs, masked by the run itself with its secret values (the one
  *   process that has them), written just before the session's manifest is closed, so `watch` shows
  *   the outputs of the run it followed. At most MAX_OUTPUTS_BYTES; larger outputs are noted, not kept.
- * Neither ID starts with `<runId>.`, so no step listing (run-executions.ts) ever sees them.
+ * - `<runId>~vars`: the run's vars that read no secret, as its first session computed them (before
+ *   any step started), so a resume gives the run the same values (`$now()` in a var). At most
+ *   MAX_VARS_BYTES: a run whose vars are larger fails before any step rather than lose them.
+ * None of these IDs starts with `<runId>.`, so no step listing (run-executions.ts) ever sees them.
  */
 import { eachAtMost } from "../../base/each-at-most.js";
+import { UserError } from "../../base/user-error.js";
 import type { Reporter } from "../../engine/events.js";
 import { AlreadyStartedError, FailedPreconditionError, NotFoundError } from "../../temporal/grpc-errors.js";
 import type { TemporalClient } from "../../temporal/types.js";
@@ -30,6 +34,9 @@ const stepKey = (stepId: string, attempt: number) => (attempt > 1 ? `${stepId}@$
 export const itemsRecordId = (runId: string, stepId: string, attempt: number) =>
   `${runId}~items.${stepKey(stepId, attempt)}`;
 export const outputsRecordId = (runId: string) => `${runId}~outputs`;
+export const varsRecordId = (runId: string) => `${runId}~vars`;
+/** Vars larger than this (as JSON) cannot be kept. */
+export const MAX_VARS_BYTES = 256 * 1024;
 
 /** Writes one record: start (ending a leftover open one of a killed session first), then terminate. */
 async function writeRecord(
@@ -165,4 +172,29 @@ export async function readOutputs(
   if (isRecord(value.outputs)) return { outputs: value.outputs };
   if (typeof value.omittedBytes === "number") return { omittedBytes: value.omittedBytes };
   return undefined;
+}
+
+/** Records the run's vars (those that read no secret); throws when they are too large to keep. */
+export function writeVars(
+  client: TemporalClient,
+  runId: string,
+  vars: Readonly<Record<string, unknown>>,
+): Promise<void> {
+  const bytes = Buffer.byteLength(JSON.stringify(vars));
+  if (bytes > MAX_VARS_BYTES)
+    return Promise.reject(
+      new UserError(
+        `the run's vars are ${bytes} bytes as JSON, more than nxrun keeps for a resume (${MAX_VARS_BYTES})`,
+        {
+          hint: "keep large values out of vars: compute them in a step, whose output a resume reads back",
+        },
+      ),
+    );
+  return writeRecord(client, varsRecordId(runId), "nxrun-vars", { nxrunVars: 1, vars }, `nxrun: vars of run ${runId}`);
+}
+
+/** The vars a session of the run recorded; undefined when none did. */
+export async function readVars(client: TemporalClient, runId: string): Promise<Record<string, unknown> | undefined> {
+  const value = await readRecord(client, varsRecordId(runId));
+  return isRecord(value) && isRecord(value.vars) ? value.vars : undefined;
 }
