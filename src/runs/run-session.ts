@@ -43,6 +43,8 @@ export interface SessionRequest {
   from: readonly string[];
   allowChanged: boolean;
   takeover: boolean;
+  /** Open a session for a run that ended completed too (the library, which returns the run's record). */
+  walkComplete?: boolean;
 }
 
 export interface PreparedSession {
@@ -166,7 +168,12 @@ export async function prepareSession(
       await checkSteps(client, previous, pipeline, request, notes);
       // Its steps are as they were and it ended completed: everything is done, so nothing starts
       // (a step that failed under onError: continue is done too). --from asks for more.
-      if (read.end?.status === "completed" && previous.digest === pipelineDigest(pipeline) && request.from.length === 0)
+      if (
+        read.end?.status === "completed" &&
+        previous.digest === pipelineDigest(pipeline) &&
+        request.from.length === 0 &&
+        request.walkComplete !== true
+      )
         return { complete: true, ...(read.closeTime === undefined ? {} : { closedAt: read.closeTime }), notes };
     }
     stale = await staleSession(read, request);

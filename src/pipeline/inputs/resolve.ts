@@ -17,6 +17,8 @@ export interface InputSources {
   pairs?: readonly string[];
   /** Path of a JSON or YAML file holding a mapping of inputs. */
   file?: string;
+  /** Values by name, as a program gives them (the library's `runPipeline`); -i pairs win over them. */
+  values?: Readonly<Record<string, unknown>>;
   /** Do not report missing required inputs (for `nxrun eval`, and a run that may be a resume); `missing` lists them. */
   allowMissing?: boolean;
 }
@@ -77,6 +79,8 @@ export async function resolveInputs(pipeline: Pipeline, sources: InputSources = 
       }
     }
   }
+
+  for (const [key, value] of Object.entries(sources.values ?? {})) given.set(key, { value, from: "inputs" });
 
   const pairs = parseInputPairs(sources.pairs ?? []);
   if (!pairs.ok) diagnostics.push(...pairs.diagnostics);
