@@ -14,7 +14,10 @@ export const ExitCode = {
   server: 3,
   /** A bug in nxrun: printed with its stack. */
   bug: 70,
-  /** Interrupted: a second Ctrl-C, or a Ctrl-C during setup (128 + SIGINT). */
+  /**
+   * Interrupted (128 + SIGINT): a Ctrl-C or SIGTERM cancelled the run, once (after cancellation,
+   * compensation and finally) or twice (at once), or a Ctrl-C came during setup.
+   */
   interrupted: 130,
 } as const;
 

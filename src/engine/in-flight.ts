@@ -31,6 +31,11 @@ export class InFlight {
     this.executions.delete(execution);
   }
 
+  /** A second Ctrl-C terminated what was awaited: what ends as terminated now is its doing. */
+  get terminating(): boolean {
+    return this.terminateReason !== undefined;
+  }
+
   /** What is being awaited now, for the `onTerminating` event. */
   refs(): ExecutionRef[] {
     return [...this.executions].map((e) => ({

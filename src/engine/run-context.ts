@@ -197,7 +197,9 @@ export class RunContext implements ExecutionContext {
 
   cancelReason(): string {
     const why: Record<CancelReason, string> = {
-      signal: "interrupted (Ctrl-C / SIGTERM)",
+      signal: this.inFlight.terminating
+        ? "interrupted twice: the second Ctrl-C terminated the executions nxrun was waiting on"
+        : "interrupted (Ctrl-C / SIGTERM)",
       timeout: "run timeout reached",
       failure: "another step failed",
       remote: "cancelled from outside",

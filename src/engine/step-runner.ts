@@ -149,7 +149,10 @@ export function finishStep(ctx: RunContext, step: Step, record: StepRecord, inte
   if (record.status === "completed" && step.section === "steps") ctx.completionOrder.push({ ctx, stepId: step.id });
   ctx.reporter.onStepEnd?.({ stepId: step.id, record });
   if (countsAsFailure(record.status, interrupted) && step.onError === "fail") {
-    if (ctx.failure === undefined) {
+    // A step nxrun terminated on a second Ctrl-C did not fail the run: the interrupt ended it, and
+    // the run's error says so (RunContext.cancelReason), not "step 'x' terminated".
+    const byInterrupt = record.status === "terminated" && ctx.inFlight.terminating;
+    if (ctx.failure === undefined && !byInterrupt) {
       ctx.failure = { message: `step '${step.id}' ${verbFor(record.status)}: ${record.error?.message ?? "no detail"}` };
       if (record.error) ctx.failure.cause = record.error;
     }

@@ -74,7 +74,9 @@ steps:
     keep("cancelling", cancelling);
     expect(cancelling).toContain("Cancelling: interrupted.");
     expect(cancelling).toMatch(/work +waitCompleted +requesting cancellation, waiting for the execution to close/);
-    expect(cancelling).toMatch(/left +abandon +abandoning/);
+    // The panel follows the steps: `left` was abandoned at once, so it is no longer waited for.
+    expect(cancelling).toMatch(/↗ left /);
+    expect(cancelling).not.toMatch(/left +abandon +abandoning/);
 
     tmux("send-keys", "-t", session, "C-c");
     const code = await exitCodeInTmux(exitFile, 30_000);
@@ -82,6 +84,43 @@ steps:
     keep("terminated", end);
     expect(code).toBe("130");
     expect(end).toMatch(/Terminating \d+ executions? nxrun was waiting on|☠ work|terminated/);
+  });
+
+  it("a second Ctrl-C that lands on a finally step is named as the cause, not the step", async () => {
+    const key = uniqueId("tui-finally");
+    const file = writePipeline(`
+nxrun: 1
+name: tui-second-interrupt
+defaults:
+  taskQueue: ${stack().taskQueue}
+  timeouts: { startToClose: 5m, heartbeat: 10s }
+steps:
+  - id: work
+    activity: slow
+    input: { recordKey: ${key} }
+finally:
+  - id: audit
+    activity: slow
+    input: { recordKey: ${key}-audit, ms: 120000 }
+`);
+    const session = "second-interrupt";
+    const { exitFile } = startInTmux(session, [file], env());
+    await paneShowing(session, /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] work /);
+    tmux("send-keys", "-t", session, "C-c");
+    await paneShowing(session, /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] audit /);
+    tmux("send-keys", "-t", session, "C-c");
+    const code = await exitCodeInTmux(exitFile, 30_000);
+    const end = await settledPane(session);
+    keep("second-interrupt", end);
+    expect(code).toBe("130");
+    expect(end).toMatch(/☠ audit/);
+    expect(end).toContain("terminated by nxrun (interrupted twice)");
+    // The run's error, wrapped to the width: read as one text.
+    expect(end.replace(/\s+/g, " ")).toContain(
+      "interrupted twice: the second Ctrl-C terminated the executions nxrun was waiting on",
+    );
+    expect(end).not.toContain("step 'audit' terminated");
+    expect(end.split("\n").at(-1)).toMatch(/^✖ Run canceled in /);
   });
 
   it("shows a failure with its type, whether it is retryable, and its cause chain", async () => {
@@ -172,6 +211,34 @@ outputs:
     expect(end).toMatch(/✔ ship/);
     expect(end).toContain('result = "shipped"');
     expect(end).not.toContain("(y/n)");
+  });
+
+  it("at 60 columns, answers a key that is not y or n with 'press y or n', the hint whole on its line", async () => {
+    const file = writePipeline(`
+nxrun: 1
+name: tui-confirm-narrow
+defaults:
+  taskQueue: ${stack().taskQueue}
+steps:
+  - id: approve
+    confirm: Ship the release to every production region now?
+  - id: ship
+    needs: [approve]
+    activity: echo
+    input: shipped
+`);
+    const session = "confirm-narrow";
+    const { exitFile } = startInTmux(session, [file], env(), { columns: 60, rows: 15 });
+    const asking = await paneShowing(session, "(y/n)");
+    expect(asking).toMatch(/^y\/n to answer · Ctrl-C to cancel$/m);
+    tmux("send-keys", "-t", session, "x");
+    const nudged = await paneShowing(session, "press y or n");
+    expect(nudged).toMatch(/\(y\/n\) press y or n/);
+    tmux("send-keys", "-t", session, "n");
+    const code = await exitCodeInTmux(exitFile, 30_000);
+    const end = await settledPane(session);
+    expect(code).toBe("1");
+    expect(end).toContain("ConfirmDeclined");
   });
 
   it("Ctrl-C at a confirm prompt cancels the run like a Ctrl-C anywhere else (not a no)", async () => {

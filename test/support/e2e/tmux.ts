@@ -22,6 +22,9 @@ export interface TmuxStartOptions {
   banner?: string;
   /** Every byte written to the terminal goes to this file too (tmux pipe-pane), from before nxrun starts. */
   rawLog?: string;
+  /** The terminal's size; 110x36 unless given. */
+  columns?: number;
+  rows?: number;
 }
 
 /** Starts `nxrun args` in a fresh tmux session; the shell writes nxrun's exit code to a file. */
@@ -46,7 +49,8 @@ export function startInTmux(
     ...args.map(quoted),
     `; echo $? > ${quoted(exitFile)}; sleep 600`,
   ].join(" ");
-  tmux("new-session", "-d", "-s", session, "-x", String(COLUMNS), "-y", String(ROWS), command);
+  const size = ["-x", String(options.columns ?? COLUMNS), "-y", String(options.rows ?? ROWS)];
+  tmux("new-session", "-d", "-s", session, ...size, command);
   if (options.rawLog) {
     tmux("pipe-pane", "-t", session, `cat > ${quoted(options.rawLog)}`);
     writeFileSync(gate, "");
@@ -104,6 +108,15 @@ export async function settledPane(
     },
     { timeoutMs, intervalMs: quietMs },
   );
+}
+
+/** Everything the pane's history holds (scrolled off and on screen), lines trimmed at their ends. */
+export function paneHistory(session: string): string {
+  return tmux("capture-pane", "-p", "-S", "-", "-t", session)
+    .split("\n")
+    .map((line) => line.trimEnd())
+    .join("\n")
+    .trimEnd();
 }
 
 export async function paneShowing(session: string, what: RegExp | string, timeoutMs = 30_000): Promise<string> {

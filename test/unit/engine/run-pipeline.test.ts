@@ -289,6 +289,29 @@ describe("cancellation contract", () => {
     expect(client.history("r.audit")).toHaveLength(0);
   });
 
+  it("a second interrupt that lands on a finally step is named as the cause, not the step", async () => {
+    const client = new FakeTemporal({
+      Stubborn: stubborn,
+      Long: (input, ctx) => cancellableSleep(10_000, ctx.signal, input),
+    });
+    const signal = new AbortController();
+    const terminate = new AbortController();
+    const p = pipeline([activity("work", "Long")], {
+      finally: [activity("audit", "Stubborn", { section: "finally" })],
+    });
+    const running = run(p, client, { signal: signal.signal, terminateSignal: terminate.signal });
+    await until(() => client.inFlight === 1 && client.latest("r.work") !== undefined);
+    signal.abort();
+    await until(() => client.inFlight === 1 && client.latest("r.audit") !== undefined);
+    terminate.abort();
+    const record = await running;
+    expect(step(record, "audit").status).toBe("terminated");
+    expect(step(record, "audit").error?.message).toMatch(/interrupted twice/);
+    expect(record.status).toBe("canceled");
+    expect(record.error?.message).toMatch(/interrupted twice: the second Ctrl-C terminated/);
+    expect(record.error?.message).not.toContain("step 'audit'");
+  });
+
   it("the run timeout cancels the run as timedOut", async () => {
     const client = new FakeTemporal({ Long: (input, ctx) => cancellableSleep(10_000, ctx.signal, input) });
     const record = await run(pipeline([activity("long", "Long")], { timeout: 30 }), client);
