@@ -86,8 +86,8 @@ const DESCRIBE_INTERVAL_MAX_MS = 2_000;
  * Starts (or re-attaches to) the execution and awaits it. When `cancelSignal` aborts, follows
  * `cancellation`. Throws only for errors talking to the server that are not about this execution.
  * An execution re-attached to with a cancel request already on it (an earlier session's Ctrl-C, or
- * an `nxrun cancel` of it) is awaited until it closes and, when that cancel ended it, started again:
- * that request was for the earlier session, not this one.
+ * an `nxrun cancel` of it) is awaited until it closes and, unless it completed, started again: that
+ * request was for the earlier session, not this one.
  */
 export async function runExecution(
   ctx: ExecutionContext,
@@ -268,13 +268,15 @@ async function runExecutionOnce(
     return { ...base, status: outcome.status, error: stepErrorFromFailure(outcome.failure), remoteCancel: false };
   };
   /**
-   * An outcome this session did not cancel: canceled on an earlier session's request is started
-   * again; on a request made now from outside it cancels the run; with no request it is the
-   * handler's answer, the step's outcome.
+   * An outcome this session did not cancel. One that an earlier session's cancel request ended
+   * (canceled, or failed or timed out while the handler wound down) is started again; canceled on a
+   * request made now from outside cancels the run; canceled with no request is the handler's answer,
+   * the step's outcome.
    */
   const unasked = async (result: ExecutionResult): Promise<ExecutionResult | "startAgain"> => {
-    if (result.status !== "canceled" || cancelSignal.aborted) return result;
+    if (result.status === "completed" || cancelSignal.aborted) return result;
     if (cancelBefore) return "startAgain";
+    if (result.status !== "canceled") return result;
     const requested = await cancelRequested(executions, id, runId);
     // Not described: a cancel nxrun did not ask for is most likely one from outside.
     return requested === false ? result : { ...result, remoteCancel: true };

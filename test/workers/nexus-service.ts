@@ -44,6 +44,10 @@ export const testServiceHandler = nexus.serviceHandler(testService, {
     if (input.errorType === "OPERATION_FAILED") {
       throw new nexus.OperationError("failed", input.message ?? "the operation failed on purpose");
     }
+    // The handler's own "canceled" answer, with no cancel request: the step's outcome, not a cancelled run.
+    if (input.errorType === "OPERATION_CANCELED") {
+      throw new nexus.OperationError("canceled", input.message ?? "the operation was canceled by its handler");
+    }
     throw new nexus.HandlerError(
       input.errorType as nexus.HandlerErrorType,
       input.message ?? `handler error ${input.errorType}`,
