@@ -152,8 +152,9 @@ export function registerCommands(program: Command, setExit: (code: number) => vo
     .command("status")
     .description("list a run's executions and their state")
     .argument("<run-id>", "the run's ID")
+    .option("--outputs", "also show each completed step's output (as the run recorded it, secrets masked)")
     .addOption(new Option("-o, --output <mode>", "output format").choices(["text", "json"]).default("text"));
-  connectionOptions(status).action(async (runId: string, flags: ConnectionOverrides & { output: "text" | "json" }) => {
+  connectionOptions(status).action(async (runId: string, flags: import("./status.js").StatusFlags) => {
     setExit(await (await import("./status.js")).statusCommand(runId, flags));
   });
 

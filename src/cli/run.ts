@@ -75,6 +75,7 @@ export async function runCommand(file: string, flags: RunFlags, cli: CliContext)
       from: flags.from ?? [],
       allowChanged: flags.allowChanged === true,
       takeover: flags.takeover === true,
+      journal: true,
     }).catch((error: unknown) => {
       if (!(error instanceof MissingInputsError)) throw error;
       const diagnostics = error.names.map((name) => missingInput(pipeline, name));
@@ -111,6 +112,7 @@ export async function runCommand(file: string, flags: RunFlags, cli: CliContext)
       terminal,
       header: { address: client.address, namespace: client.namespace },
       ...(ui.links ? { links: ui.links } : {}),
+      ...(prepared.journal ? { journal: prepared.journal } : {}),
     });
     const reporter: Reporter = fanOut([reporters, heapPolicy(), prepared.recorder]);
     let end: {

@@ -11,8 +11,10 @@ import { cutText } from "../report/cut-text.js";
 import { connectForOps } from "../runs/connect-for-runs.js";
 import { declaredSecrets } from "../runs/declared-secrets.js";
 import { roleLabel } from "../runs/execution-id.js";
+import { readJournal } from "../runs/manifest/journal.js";
 import { readItemCounts } from "../runs/manifest/records.js";
 import { readManifest } from "../runs/manifest/store.js";
+import { parseJournal, recordedRun } from "../runs/journal-events.js";
 import {
   addFailureMessages,
   checkRunIdSearchable,
@@ -26,6 +28,8 @@ import type { ConnectionOverrides } from "../temporal/connection-config.js";
 
 export interface StatusFlags extends ConnectionOverrides {
   output?: "text" | "json";
+  /** Show each completed step's output (always in JSON). */
+  outputs?: boolean;
 }
 
 /** Prints the run's executions; returns the exit code. */
@@ -45,6 +49,10 @@ export async function statusCommand(runId: string, flags: StatusFlags = {}): Pro
       ...(flags.namespace === undefined ? {} : { namespace: flags.namespace }),
     };
     const manifest = read.found ? read.manifest : undefined;
+    // What the run's latest session recorded of its steps, when it kept a journal that got a line.
+    const journal =
+      read.found && manifest?.session.journal ? await readJournal(client, runId, read.sessionRunId) : undefined;
+    const recorded = journal && journal.lines.length > 0 ? recordedRun(parseJournal(journal.lines)) : undefined;
     const view =
       read.found && manifest
         ? runView(
@@ -56,6 +64,7 @@ export async function statusCommand(runId: string, flags: StatusFlags = {}): Pro
               runId,
               manifest.steps.filter((s) => s.forEach),
             ),
+            recorded,
           )
         : undefined;
     const { redact } = await import("../report/redact.js");
@@ -76,6 +85,7 @@ export async function statusCommand(runId: string, flags: StatusFlags = {}): Pro
       .map(([status, n]) => `${n} ${status}`)
       .join(", ");
     if (run) process.stdout.write(`${runText(run)}\n\n`);
+    if (run && flags.outputs) process.stdout.write(`${outputsText(run)}\n\n`);
     else
       process.stdout.write(
         `run ${runId} has no manifest (started by an nxrun that kept none, or it was deleted): its steps that never started are not known\n\n`,
@@ -159,7 +169,7 @@ function runText(run: RunView): string {
   if (run.resume) lines.push(`resume it with: ${run.resume}`);
   for (let i = 0; i < lines.length; i++) lines[i] = sanitizeTerminalText(lines[i] ?? "");
   const rows = run.steps.map((step) => [
-    step.attempt > 1 ? `${step.id}@${step.attempt}` : step.id,
+    stepLabel(step),
     step.state,
     String(step.attempts),
     step.durationMs === undefined ? "-" : durationCell(step.durationMs),
@@ -168,4 +178,21 @@ function runText(run: RunView): string {
   ]);
   lines.push("", renderTable(["STEP", "STATE", "ATTEMPTS", "DURATION", "ITEMS", "FAILURE"], rows));
   return lines.join("\n");
+}
+
+/** `deploy`, `deploy@2` (a --from rerun), `  db.migrate` (a step of a used pipeline, under its uses step). */
+function stepLabel(step: RunView["steps"][number]): string {
+  const id = step.attempt > 1 ? `${step.id}@${step.attempt}` : step.id;
+  return step.parent === undefined ? id : `  ${id}`;
+}
+
+/** Each completed step's output as the run recorded it (masked there), one JSON line each. */
+function outputsText(run: RunView): string {
+  const withOutput = run.steps.filter((step) => step.output !== undefined);
+  if (withOutput.length === 0)
+    return run.steps.some((s) => s.state === "completed")
+      ? "outputs: none recorded (the run kept no journal of its steps, or its steps return nothing)"
+      : "outputs: no step completed";
+  const lines = withOutput.map((step) => `  ${step.id} = ${sanitizeTerminalText(JSON.stringify(step.output))}`);
+  return ["outputs of the completed steps:", ...lines].join("\n");
 }

@@ -40,12 +40,15 @@ export async function watchCommand(runId: string, flags: WatchFlags, terminal: T
     // text read from the server is masked here with the values this environment holds.
     const secrets = declaredSecrets(read.manifest, process.env);
     if (secrets.warning) process.stderr.write(`note: ${secrets.warning}\n`);
+    // Replayed events print at the time the run wrote them (follow-run.ts sets it for each).
+    const clock: { ms?: number } = {};
     const reporter = createReporters({
       output,
       secrets: secrets.values,
       terminal,
       header: { address: client.address, namespace: client.namespace },
       watching: true,
+      now: () => clock.ms ?? Date.now(),
     });
     const stop = new AbortController();
     const onSignal = () => stop.abort();
@@ -54,7 +57,7 @@ export async function watchCommand(runId: string, flags: WatchFlags, terminal: T
     const { followRun } = await import("../runs/follow-run.js");
     let result: Awaited<ReturnType<typeof followRun>>;
     try {
-      result = await followRun(client, read.manifest, reporter, stop.signal, secrets.values);
+      result = await followRun(client, read.manifest, reporter, stop.signal, { clock, secrets: secrets.values });
     } finally {
       // The view's last frame first: what follows is written below it, not drawn over.
       await reporter.close?.();

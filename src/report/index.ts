@@ -32,6 +32,10 @@ export interface ReporterOptions {
   watching?: boolean;
   /** The Temporal Web UI, when its address is known: each execution is linked to its page. */
   links?: UiLinks;
+  /** The run's journal (src/runs/manifest/journal.ts): gets the NDJSON lines, masked, that watch replays. */
+  journal?: { write(chunk: string): unknown };
+  /** The clock of the NDJSON and plain lines: `nxrun watch` replays each event at the time the run wrote it. */
+  now?: () => number;
 }
 
 /**
@@ -51,12 +55,18 @@ export function createReporters(options: ReporterOptions): Reporter {
   const { terminal } = options;
   const stdout = terminal.stdout.stream;
   const reporters: Reporter[] = [];
+  // One time per event for every reporter that prints one, so the run's lines and its journal's
+  // (which watch replays) agree to the millisecond.
+  let eventTime: number | undefined;
+  const clock = { now: options.now ?? (() => eventTime ?? Date.now()) };
   switch (options.output) {
     case "json":
-      reporters.push(createJsonReporter({ stream: stdout, links: options.links }));
+      reporters.push(createJsonReporter({ stream: stdout, links: options.links, ...clock }));
       break;
     case "plain":
-      reporters.push(createPlainReporter({ stream: stdout, color: terminal.stdout.color, links: options.links }));
+      reporters.push(
+        createPlainReporter({ stream: stdout, color: terminal.stdout.color, links: options.links, ...clock }),
+      );
       break;
     case "tui":
       reporters.push(
@@ -74,6 +84,12 @@ export function createReporters(options: ReporterOptions): Reporter {
   if (options.junit !== undefined) {
     reporters.push(createJunitWriter({ path: options.junit, links: options.links }));
   }
+  if (options.journal !== undefined) {
+    // Every event but a confirm prompt, which only the run's own terminal can answer.
+    const journal = createJsonReporter({ stream: options.journal, links: options.links, ...clock });
+    delete journal.onConfirm;
+    reporters.push(journal);
+  }
   const summary = options.summary;
   if (summary && (summary.file !== undefined || summary.stepSummary !== undefined || summary.annotations)) {
     const links = options.links;
@@ -84,7 +100,36 @@ export function createReporters(options: ReporterOptions): Reporter {
       }),
     );
   }
-  return redactEvents(fanOut(reporters), options.secrets);
+  const fanned = fanOut(reporters);
+  return redactEvents(
+    options.now === undefined
+      ? stamped(fanned, (ms) => {
+          eventTime = ms;
+        })
+      : fanned,
+    options.secrets,
+  );
+}
+
+/** `reporter`, with `stamp` told the time just before each event is handed on. */
+function stamped(reporter: Reporter, stamp: (ms: number | undefined) => void): Reporter {
+  const out: Reporter = {};
+  for (const key of Object.keys(reporter) as Array<keyof Reporter>) {
+    const hook = reporter[key] as ((event?: unknown) => unknown) | undefined;
+    if (typeof hook !== "function") continue;
+    (out as Record<string, unknown>)[key] =
+      key === "close" || key === "onConfirm"
+        ? hook.bind(reporter)
+        : (event: unknown) => {
+            stamp(Date.now());
+            try {
+              return hook.call(reporter, event);
+            } finally {
+              stamp(undefined);
+            }
+          };
+  }
+  return out;
 }
 
 type EventHook = Exclude<keyof Reporter, "onConfirm" | "close">;

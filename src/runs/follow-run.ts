@@ -7,9 +7,11 @@
 import { sleep } from "../engine/abort.js";
 import type { ItemRecord, Reporter, RunRecord, RunStatus, StepRecord, StepStatus } from "../engine/events.js";
 import type { TemporalClient } from "../temporal/types.js";
+import { readJournal } from "./manifest/journal.js";
 import type { RunManifest } from "./manifest/manifest.js";
 import { readItemCounts, readOutputs } from "./manifest/records.js";
 import { readManifest } from "./manifest/store.js";
+import { type JournalEvent, parseJournal, recordedRun, replayEvent } from "./journal-events.js";
 import { addFailureMessages, findRunExecutions, type RunExecution } from "./run-executions.js";
 import { type RunStateName, runStateOf, type StepView, stepViews } from "./run-state.js";
 
@@ -29,6 +31,11 @@ const STATUS: Record<StepView["state"], StepStatus> = {
   running: "running",
   "not started": "pending",
   skipped: "skipped",
+  timedOut: "timedOut",
+  canceled: "canceled",
+  terminated: "terminated",
+  abandoned: "abandoned",
+  interrupted: "running",
 };
 
 const FINAL: ReadonlySet<StepStatus> = new Set([
@@ -43,14 +50,115 @@ const FINAL: ReadonlySet<StepStatus> = new Set([
 /** Polls that must see a run's process gone with its manifest open before watch calls it stopped. */
 const STOPPED_POLLS = 3;
 
-/** Follows `manifest`'s run until it ends or `signal` aborts. */
-export async function followRun(
+export interface FollowOptions {
+  readonly intervalMs?: number;
+  /** Set to each replayed event's time before it is handed on, for reporters that print times. */
+  readonly clock?: { ms?: number };
+  /** Secret values to mask in worker text read from the server (a run without a journal). */
+  readonly secrets: readonly string[];
+}
+
+/**
+ * Follows `manifest`'s run until it ends or `signal` aborts: the events its session recorded
+ * (manifest/journal.ts), replayed as they were; for a run whose session keeps no journal (an older
+ * nxrun), events made up from the server's executions.
+ */
+export function followRun(
+  client: TemporalClient,
+  first: RunManifest,
+  reporter: Reporter,
+  signal: AbortSignal,
+  options: FollowOptions,
+): Promise<FollowResult> {
+  const intervalMs = options.intervalMs ?? 1000;
+  return first.session.journal
+    ? followJournal(client, first, reporter, signal, intervalMs, options.clock ?? {})
+    : followExecutions(client, first, reporter, signal, options.secrets, intervalMs);
+}
+
+async function followJournal(
+  client: TemporalClient,
+  first: RunManifest,
+  reporter: Reporter,
+  signal: AbortSignal,
+  intervalMs: number,
+  clock: { ms?: number },
+): Promise<FollowResult> {
+  let manifest = first;
+  let session: string | undefined;
+  let next = 1;
+  let goneFor = 0;
+  let end: RunRecord | undefined;
+  const seen: JournalEvent[] = [];
+  for (;;) {
+    // The manifest first: a session flushes its journal before it closes the manifest, so a journal
+    // read after a closed manifest holds the session's every line.
+    const read = await readManifest(client, manifest.runId);
+    if (read.found && read.manifest) manifest = read.manifest;
+    if (read.found && read.sessionRunId !== session) {
+      // The first poll, or a new session (a resume) took the run over: follow that one from its start.
+      session = read.sessionRunId;
+      next = 1;
+    }
+    const state = read.found ? runStateOf(read) : { state: "stopped" as const };
+    if (session !== undefined) {
+      const journal = await readJournal(client, manifest.runId, session, next);
+      next = journal.next;
+      for (const event of parseJournal(journal.lines)) {
+        clock.ms = event.timeMs;
+        if (event.event === "runEnd") end = event.data.record as RunRecord;
+        seen.push(event);
+        replayEvent(reporter, event);
+      }
+    }
+    // An open manifest whose process is gone, seen STOPPED_POLLS times in a row (see followExecutions).
+    const gone = state.state === "stopped" && read.found && (read.status === "running" || read.status === "paused");
+    goneFor = gone ? goneFor + 1 : 0;
+    const ended = gone ? goneFor > STOPPED_POLLS : state.state !== "in progress";
+    if (ended) {
+      clock.ms = undefined;
+      if (!end) {
+        // The session ended without its runEnd (killed, or lost its server): end the run as recorded so far.
+        const recorded = recordedRun(seen);
+        const status: RunStatus =
+          state.state === "completed" ? "completed" : state.state === "canceled" ? "canceled" : "failed";
+        end = {
+          runId: manifest.runId,
+          pipeline: manifest.pipeline,
+          file: manifest.file,
+          address: client.address,
+          namespace: client.namespace,
+          status,
+          startedAt: manifest.started.at,
+          ...(read.found && read.closeTime ? { closedAt: read.closeTime.toISOString() } : {}),
+          inputs: { ...manifest.inputs },
+          steps: [...recorded.steps.values()],
+          ...(state.state === "stopped" ? { error: { message: STOPPED_MESSAGE } } : {}),
+        };
+        reporter.onRunEnd?.(end);
+      }
+      return {
+        state: state.state,
+        exitCode: "exitCode" in state && state.exitCode !== undefined ? state.exitCode : 1,
+        manifest,
+      };
+    }
+    if (signal.aborted) return { manifest };
+    await sleep(intervalMs, signal);
+    if (signal.aborted) return { manifest };
+  }
+}
+
+const STOPPED_MESSAGE = "the run stopped part-way: its nxrun ended without finishing it";
+
+/** Follows a run whose session keeps no journal, by what the server has (the run's manifest and executions). */
+async function followExecutions(
   client: TemporalClient,
   first: RunManifest,
   reporter: Reporter,
   signal: AbortSignal,
   secrets: readonly string[],
-  intervalMs = 1000,
+  intervalMs: number,
 ): Promise<FollowResult> {
   let manifest = first;
   const records = new Map<string, StepRecord>();
@@ -133,9 +241,7 @@ export async function followRun(
         inputs: { ...manifest.inputs },
         steps: [...records.values()],
         ...(kept && "outputs" in kept ? { outputs: { ...kept.outputs } } : {}),
-        ...(state.state === "stopped"
-          ? { error: { message: "the run stopped part-way: its nxrun ended without finishing it" } }
-          : {}),
+        ...(state.state === "stopped" ? { error: { message: STOPPED_MESSAGE } } : {}),
       };
       reporter.onRunEnd?.(runRecord);
       return {

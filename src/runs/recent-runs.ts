@@ -1,6 +1,6 @@
 /**
  * The recent runs of a namespace: their manifest executions (task queue nxrun-manifests), newest
- * first, one per run (a resumed run has one per session: the latest counts), each read back for its
+ * first by the run's start, one per run (a resumed run has one per session: the latest counts), each read back for its
  * state, start, who started it and its duration.
  */
 import { eachAtMost } from "../base/each-at-most.js";
@@ -32,13 +32,21 @@ export async function recentRuns(
     `TaskQueue = ${queryString(MANIFEST_TASK_QUEUE)}`,
     options.pipeline === undefined ? undefined : `ActivityType = ${queryString(options.pipeline)}`,
   );
-  const runIds: string[] = [];
-  for await (const entry of client.activities.list(query, { pageSize: Math.min(1000, options.limit * 4) })) {
+  // Visibility lists open executions (runs in progress, and stopped ones) before closed ones, not by
+  // time: take a wide window of manifests, the latest session of each run, and keep the newest.
+  const latest = new Map<string, number>();
+  let listed = 0;
+  for await (const entry of client.activities.list(query, { pageSize: Math.min(1000, candidates(options.limit)) })) {
+    if (++listed > candidates(options.limit)) break;
     if (!entry.id.endsWith(SUFFIX)) continue;
     const runId = entry.id.slice(0, -SUFFIX.length);
-    if (!runIds.includes(runId)) runIds.push(runId);
-    if (runIds.length >= options.limit) break;
+    const at = entry.startTime?.getTime() ?? 0;
+    if ((latest.get(runId) ?? -1) < at) latest.set(runId, at);
   }
+  const runIds = [...latest]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, options.limit)
+    .map(([runId]) => runId);
   const now = (options.now ?? new Date()).getTime();
   const rows: Array<RecentRun | undefined> = new Array(runIds.length);
   await eachAtMost(runIds, READ_CONCURRENCY, async (runId, i) => {
@@ -60,5 +68,11 @@ export async function recentRuns(
       ...(endMs === undefined ? {} : { durationMs: endMs - startMs }),
     };
   });
-  return rows.filter((r): r is RecentRun => r !== undefined);
+  // Newest first by the run's own start (a resumed run's latest session started later than the run).
+  return rows
+    .filter((r): r is RecentRun => r !== undefined)
+    .sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt) || a.runId.localeCompare(b.runId));
 }
+
+/** How many manifest executions to list for `limit` runs (a run has one per session). */
+const candidates = (limit: number) => Math.max(limit * 4, 1000);

@@ -9,6 +9,7 @@ import type { Reporter } from "../engine/events.js";
 import type { Pipeline } from "../pipeline/model.js";
 import type { TemporalClient } from "../temporal/types.js";
 import { pipelineDigest } from "./manifest/digest.js";
+import { type JournalWriter, openJournal } from "./manifest/journal.js";
 import { attemptsOf, buildManifest, currentActor, type RunManifest } from "./manifest/manifest.js";
 import { itemCountRecorder, readVars, writeOutputs, writeVars } from "./manifest/records.js";
 import { inputConflicts, rerunSet, stepChanges } from "./manifest/resume-check.js";
@@ -45,6 +46,8 @@ export interface SessionRequest {
   takeover: boolean;
   /** Open a session for a run that ended completed too (the library, which returns the run's record). */
   walkComplete?: boolean;
+  /** Keep a journal of the session's events (manifest/journal.ts) for watch and status. */
+  journal?: boolean;
 }
 
 export interface PreparedSession {
@@ -62,6 +65,8 @@ export interface PreparedSession {
   readonly session: RunSession;
   /** Records each forEach step's item count for watch and status (manifest/records.ts); add it to the run's reporters. */
   readonly recorder: Reporter;
+  /** Where the session's NDJSON lines go, masked, when it keeps a journal; closing the session flushes it first. */
+  readonly journal?: JournalWriter;
   /** Things the user should know (printed on stderr before the run). */
   readonly notes: readonly string[];
 }
@@ -117,6 +122,7 @@ export async function prepareSession(
       concurrency,
       attempts,
       from: [],
+      journal: request.journal === true,
     });
     try {
       const session = await openNewSession(client, manifest);
@@ -204,6 +210,7 @@ export async function prepareSession(
     attempts,
     ...(previous === undefined ? {} : { previous }),
     from: request.from,
+    journal: request.journal === true,
   });
   let session: Session;
   try {
@@ -229,12 +236,15 @@ export async function prepareSession(
 function ready(
   client: TemporalClient,
   held: Session,
-  prepared: Omit<PreparedSession, "session" | "recorder" | "keepVars">,
+  prepared: Omit<PreparedSession, "session" | "recorder" | "keepVars" | "journal">,
 ): PreparedSession {
   const { runId } = prepared.manifest;
+  const journal = prepared.manifest.session.journal ? openJournal(client, runId, held.sessionRunId) : undefined;
   const runSession: RunSession = {
     sessionRunId: held.sessionRunId,
     async close(end, outputs) {
+      // The journal's last lines first: a watcher that sees the manifest closed finds the run's end.
+      await journal?.close();
       // Before the manifest closes, so a watcher that sees the run end finds its outputs.
       if (outputs !== undefined)
         await writeOutputs(client, runId, held.sessionRunId, outputs).catch(() => {
@@ -248,6 +258,7 @@ function ready(
     session: runSession,
     recorder: itemCountRecorder(client, prepared.manifest),
     keepVars: (vars) => writeVars(client, runId, vars),
+    ...(journal ? { journal } : {}),
   };
 }
 

@@ -5,19 +5,30 @@
  * Used by `nxrun status`, `nxrun watch` and `nxrun runs`.
  */
 import { hostname } from "node:os";
+import { describeErrorChain } from "../engine/error-chain.js";
+import type { StepRecord, StepStatus } from "../engine/events.js";
 import type { ExecutionStatus } from "../temporal/types.js";
 import type { ManifestStep, RunManifest } from "./manifest/manifest.js";
 import type { ManifestRead } from "./manifest/store.js";
+import type { RecordedRun } from "./journal-events.js";
 import type { RunExecution } from "./run-executions.js";
 import { processAlive } from "./run-session.js";
 
-export type StepState = "completed" | "failed" | "running" | "not started" | "skipped";
+/**
+ * A step's state: the status its run recorded for it (`canceled`, `abandoned`, ... as the run's own
+ * report has them), `not started` for one the run has not reached, and `interrupted` for one that
+ * was running when the run's nxrun stopped part-way.
+ */
+export type StepState = Exclude<StepStatus, "pending"> | "not started" | "interrupted";
 export type RunStateName = "completed" | "failed" | "canceled" | "in progress" | "stopped";
 
 export interface StepView {
+  /** The step's ID; a step of a used pipeline by its path (`db.migrate`), a compensation as `<step>.compensate`. */
   readonly id: string;
-  readonly section: "steps" | "finally";
+  readonly section: "steps" | "finally" | "compensate";
   readonly kind: ManifestStep["kind"];
+  /** A step of a used pipeline: the record ID of the uses step it ran under. */
+  readonly parent?: string;
   readonly attempt: number;
   readonly state: StepState;
   /** Executions started for the step over the whole run (reruns and restarts of failed ones included). */
@@ -30,6 +41,8 @@ export interface StepView {
   readonly items?: Readonly<Record<string, number>>;
   /** forEach: how many items the step has, as its session recorded them (manifest/records.ts). */
   readonly itemCount?: number;
+  /** A completed step's output, as its run recorded it (secrets masked by the run's own process). */
+  readonly output?: unknown;
   readonly executions: readonly string[];
 }
 
@@ -98,7 +111,7 @@ export function stepViews(
       return usesView(step, nested(step), now, runState, followed);
     }
     const all = byStep.get(step.id) ?? [];
-    const current = latestPerId(all.filter((e) => e.role.attempt === step.attempt));
+    const current = latestChecks(latestPerId(all.filter((e) => e.role.attempt === step.attempt)));
     const itemCount = step.forEach ? itemCounts.get(step.id) : undefined;
     const base = {
       id: step.id,
@@ -108,11 +121,7 @@ export function stepViews(
       ...(itemCount === undefined ? {} : { itemCount }),
     };
     const ended = runState !== "in progress";
-    const perId = new Map<string, number>();
-    for (const e of all) perId.set(e.id, (perId.get(e.id) ?? 0) + 1);
-    const attempts = step.forEach
-      ? new Set(all.map((e) => e.role.attempt)).size - 1 + Math.max(0, ...perId.values())
-      : all.length;
+    const attempts = attemptsOf(step, all);
     if (current.length === 0) {
       // A confirm step has no execution: it was approved when a step after it started.
       const approved =
@@ -131,7 +140,12 @@ export function stepViews(
     const starts = current.map((e) => e.startTime?.getTime()).filter((t): t is number => t !== undefined);
     const closes = current.map((e) => e.closeTime?.getTime()).filter((t): t is number => t !== undefined);
     const running = current.some((e) => e.status === "running" || e.status === "paused");
-    const failed = current.filter((e) => CLOSED_FAILED.has(e.status));
+    // A wait's marker is cancelled by nxrun when the wait ends (engine/wait.ts), so a cancelled marker
+    // is a finished wait unless the run was cancelled in it.
+    const failed = current.filter(
+      (e) =>
+        CLOSED_FAILED.has(e.status) && !(step.kind === "wait" && e.status === "canceled" && runState !== "canceled"),
+    );
     const state: StepState = running ? "running" : failed.length > 0 && !step.forEach ? "failed" : "completed";
     const itemExecutions = current.filter((e) => e.role.role === "item");
     const items = step.forEach ? countBy(itemExecutions) : undefined;
@@ -162,6 +176,116 @@ export function stepViews(
   });
 }
 
+/** A repeated step's or item's last check only: its earlier checks are how it got there, not its outcome. */
+function latestChecks(executions: readonly RunExecution[]): RunExecution[] {
+  const latest = new Map<string, RunExecution>();
+  for (const e of executions) {
+    const key = e.role.role === "item" ? `item ${e.role.index}` : e.role.role;
+    const seen = latest.get(key);
+    if (!seen || (e.role.role !== "compensation" && (e.role.check ?? 0) >= (seenCheck(seen) ?? 0))) latest.set(key, e);
+  }
+  return [...latest.values()];
+}
+
+const seenCheck = (e: RunExecution) => (e.role.role === "compensation" ? undefined : e.role.check);
+
+/**
+ * Executions started for a step over the whole run; a forEach's are those of its most-started item
+ * (restarts, `--from` reruns and repeat checks of one item). Zero for a step that never started one.
+ */
+function attemptsOf(step: ManifestStep, all: readonly RunExecution[]): number {
+  if (!step.forEach) return all.length;
+  const perItem = new Map<number, number>();
+  for (const e of all) if (e.role.role === "item") perItem.set(e.role.index, (perItem.get(e.role.index) ?? 0) + 1);
+  return Math.max(0, ...perItem.values());
+}
+
+/**
+ * Each step's view from what its run recorded (manifest/journal.ts): the state, failure, times, items
+ * and output of the step's last record, in plan order, each step of a used pipeline after its uses
+ * step and the compensations last, in the order they ran. A step the session never announced (a run
+ * that stopped before it) keeps `fromServer`'s view, made from the executions. Attempts are counted
+ * from the server's executions.
+ */
+export function recordedStepViews(
+  manifest: RunManifest,
+  recorded: RecordedRun,
+  executions: readonly RunExecution[],
+  runState: RunStateName,
+  fromServer: readonly StepView[],
+): StepView[] {
+  const views: StepView[] = [];
+  const shown = new Set<string>();
+  const serverView = new Map(fromServer.map((v) => [v.id, v]));
+  const others = [...recorded.steps.values()].filter((r) => !manifest.steps.some((s) => s.id === r.id));
+  for (const step of manifest.steps) {
+    const record = recorded.steps.get(step.id);
+    const server = serverView.get(step.id);
+    if (!record) {
+      if (server) views.push(server);
+      continue;
+    }
+    const view = recordView(record, step.attempt, runState, server?.attempts ?? 0);
+    views.push(
+      step.forEach && server?.itemCount !== undefined && view.itemCount === undefined
+        ? { ...view, itemCount: server.itemCount }
+        : view,
+    );
+    for (const sub of others)
+      if (sub.section !== "compensate" && (sub.id.startsWith(`${step.id}.`) || sub.id.startsWith(`${step.id}[`))) {
+        views.push(recordView(sub, 1, runState, countOf(sub, executions)));
+        shown.add(sub.id);
+      }
+  }
+  for (const record of others)
+    if (!shown.has(record.id)) views.push(recordView(record, 1, runState, countOf(record, executions)));
+  return views;
+}
+
+/** A step's view from its record. */
+function recordView(record: StepRecord, attempt: number, runState: RunStateName, attempts: number): StepView {
+  const ended = runState === "completed" || runState === "failed" || runState === "canceled";
+  const state: StepState =
+    record.status === "pending"
+      ? ended
+        ? "skipped"
+        : "not started"
+      : record.status === "running" && runState !== "in progress"
+        ? "interrupted"
+        : record.status;
+  const items = record.items === undefined ? undefined : countBy(record.items.filter((i) => i.status !== "pending"));
+  const first = record.startedAt === undefined ? undefined : Date.parse(record.startedAt);
+  const last = record.closedAt === undefined ? undefined : Date.parse(record.closedAt);
+  return {
+    id: record.id,
+    section: record.section,
+    kind: record.kind,
+    ...(record.parent === undefined ? {} : { parent: record.parent }),
+    attempt,
+    state,
+    attempts,
+    ...(record.startedAt === undefined ? {} : { startedAt: record.startedAt }),
+    ...(record.closedAt === undefined ? {} : { closedAt: record.closedAt }),
+    ...(first !== undefined && last !== undefined ? { durationMs: last - first } : {}),
+    ...(record.error ? { failure: describeErrorChain(record.error).replaceAll(/\s*\n\s*/g, " ") } : {}),
+    ...(items === undefined ? {} : { items, itemCount: record.items?.length ?? 0 }),
+    ...(state === "completed" && record.output !== undefined ? { output: record.output } : {}),
+    executions: executionIdsOf(record),
+  };
+}
+
+function executionIdsOf(record: StepRecord): string[] {
+  const ids = record.execution ? [record.execution.executionId] : [];
+  for (const item of record.items ?? []) if (item.execution) ids.push(item.execution.executionId);
+  return ids;
+}
+
+/** Executions the server has of a record's execution IDs (a step of a used pipeline, a compensation). */
+function countOf(record: StepRecord, executions: readonly RunExecution[]): number {
+  const ids = new Set(executionIdsOf(record));
+  return executions.filter((e) => ids.has(e.id)).length;
+}
+
 /** The latest run of each execution ID (a failed step restarted by a resume has two). */
 function latestPerId(executions: readonly RunExecution[]): RunExecution[] {
   const latest = new Map<string, RunExecution>();
@@ -172,9 +296,9 @@ function latestPerId(executions: readonly RunExecution[]): RunExecution[] {
   return [...latest.values()];
 }
 
-function countBy(executions: readonly RunExecution[]): Record<string, number> {
+function countBy(entries: ReadonlyArray<{ readonly status: string }>): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const e of executions) counts[e.status] = (counts[e.status] ?? 0) + 1;
+  for (const e of entries) counts[e.status] = (counts[e.status] ?? 0) + 1;
   return counts;
 }
 
@@ -196,6 +320,7 @@ export function runView(
   executions: readonly RunExecution[],
   connection: { address?: string; namespace?: string },
   itemCounts: ReadonlyMap<string, number> = new Map(),
+  recorded?: RecordedRun,
 ): RunView {
   const manifest = read.manifest;
   const { state, exitCode } = runStateOf(read);
@@ -217,7 +342,9 @@ export function runView(
     ...(state === "stopped" || state === "failed" || state === "canceled"
       ? { resume: resumeCommand(manifest, connection) }
       : {}),
-    steps: stepViews(manifest, executions, state, itemCounts),
+    steps: recorded
+      ? recordedStepViews(manifest, recorded, executions, state, stepViews(manifest, executions, state, itemCounts))
+      : stepViews(manifest, executions, state, itemCounts),
   };
 }
 

@@ -59,7 +59,12 @@ export interface RunManifest {
   /** When and by whom the run first started. */
   readonly started: ManifestActor;
   /** The session this manifest was written for: the first run, or a resume. */
-  readonly session: ManifestActor & { readonly resumed: boolean; readonly from: readonly string[] };
+  readonly session: ManifestActor & {
+    readonly resumed: boolean;
+    readonly from: readonly string[];
+    /** The session keeps a journal of its events (journal.ts), which watch and status read. */
+    readonly journal?: boolean;
+  };
   readonly steps: readonly ManifestStep[];
   /**
    * Steps inside used pipelines that a `--from` reran, by path (`db.migrate`, `db.inner.x`): their
@@ -90,6 +95,8 @@ export interface ManifestFacts {
   /** The earlier manifest when resuming: the run's first start is kept from it. */
   previous?: RunManifest;
   from?: readonly string[];
+  /** The session keeps a journal of its events (journal.ts). */
+  journal?: boolean;
   now?: Date;
 }
 
@@ -126,7 +133,12 @@ export function buildManifest(pipeline: Pipeline, facts: ManifestFacts): RunMani
     options: { compensate: facts.compensate, concurrency: facts.concurrency },
     nxrun: NXRUN_VERSION,
     started: facts.previous?.started ?? session,
-    session: { ...session, resumed: facts.previous !== undefined, from: [...(facts.from ?? [])] },
+    session: {
+      ...session,
+      resumed: facts.previous !== undefined,
+      from: [...(facts.from ?? [])],
+      ...(facts.journal === true ? { journal: true } : {}),
+    },
     steps,
     ...(subAttempts.length === 0 ? {} : { subAttempts: Object.fromEntries(subAttempts) }),
   };
@@ -247,6 +259,7 @@ export function decodeManifest(value: unknown): RunManifest {
       ...actor(session, "session"),
       resumed: session.resumed === true,
       from: Array.isArray(session.from) ? session.from.map((s) => String(s)) : [],
+      ...(session.journal === true ? { journal: true } : {}),
     },
     steps,
     ...subAttemptsOf(value.sub),

@@ -39,7 +39,7 @@ export const varsRecordId = (runId: string) => `${runId}~vars`;
 export const MAX_VARS_BYTES = 256 * 1024;
 
 /** Writes one record: start (ending a leftover open one of a killed session first), then terminate. */
-async function writeRecord(
+export async function writeRecord(
   client: TemporalClient,
   id: string,
   type: string,
@@ -77,7 +77,7 @@ async function terminate(client: TemporalClient, id: string, runId: string | und
 }
 
 /** A record's value, or undefined when there is none. */
-async function readRecord(client: TemporalClient, id: string): Promise<unknown> {
+export async function readRecord(client: TemporalClient, id: string): Promise<unknown> {
   try {
     return (await client.activities.describe(id, undefined, { includeInput: true })).input?.[0];
   } catch (error) {
@@ -86,7 +86,8 @@ async function readRecord(client: TemporalClient, id: string): Promise<unknown> 
   }
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+export const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
 
 export function writeItemCount(
   client: TemporalClient,

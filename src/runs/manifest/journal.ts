@@ -1,0 +1,114 @@
+/**
+ * The run's journal: the events a session showed (its `--output json` lines, secrets masked by the
+ * run's own process), kept the way the manifest is kept (records.ts), so that `watch` shows exactly
+ * what the run showed and `status` takes each step's state from the step's own record. Each record is
+ * `<runId>~events.<n>` (n from 1), holding a batch of lines and the session (the manifest execution's
+ * Temporal run ID) that wrote it; a later session writes its own from 1 again, so a reader stops at
+ * the first record of another session. One batch is written at a time, holding every line written
+ * since the last: a busy run writes few, large records; a quiet one, small ones as it goes.
+ */
+import type { TemporalClient } from "../../temporal/types.js";
+import { isRecord, readRecord, writeRecord } from "./records.js";
+
+/** A batch stays under this (as JSON), far below the server's payload limit. */
+const MAX_BATCH_BYTES = 512 * 1024;
+/** A line over this is kept without its outputs (journalLine). */
+export const MAX_LINE_BYTES = 256 * 1024;
+const READ_AHEAD = 4;
+
+export const journalRecordId = (runId: string, n: number) => `${runId}~events.${n}`;
+
+/** Where a session writes its lines; `close` waits until each is recorded (or recording gave up). */
+export interface JournalWriter {
+  write(chunk: string): void;
+  close(): Promise<void>;
+}
+
+export function openJournal(client: TemporalClient, runId: string, session: string): JournalWriter {
+  const pending: string[] = [];
+  let partial = "";
+  let next = 1;
+  let flushing: Promise<void> | undefined;
+  let broken = false;
+  const flush = async (): Promise<void> => {
+    while (pending.length > 0 && !broken) {
+      const lines: string[] = [];
+      let bytes = 0;
+      while (pending.length > 0 && (lines.length === 0 || bytes + (pending[0]?.length ?? 0) < MAX_BATCH_BYTES)) {
+        const line = pending.shift() as string;
+        lines.push(line);
+        bytes += line.length + 1;
+      }
+      const n = next++;
+      const value = { nxrunEvents: 1, session, seq: n, lines };
+      const write = () =>
+        writeRecord(client, journalRecordId(runId, n), "nxrun-events", value, `nxrun: events ${n} of run ${runId}`);
+      try {
+        await write().catch(write);
+      } catch {
+        // A gap would hide every later batch from readers: stop here. Watch then ends the run from
+        // its manifest, and status falls back to the server's executions for what is not recorded.
+        broken = true;
+      }
+    }
+  };
+  // One flush at a time; lines written while it ran are taken by the next.
+  const kick = (): void => {
+    if (flushing || pending.length === 0 || broken) return;
+    flushing = flush().finally(() => {
+      flushing = undefined;
+      kick();
+    });
+  };
+  return {
+    write(chunk) {
+      const text = partial + chunk;
+      const parts = text.split("\n");
+      partial = parts.pop() ?? "";
+      for (const line of parts) if (line !== "") pending.push(journalLine(line));
+      kick();
+    },
+    async close() {
+      while (flushing) await flushing;
+    },
+  };
+}
+
+/** A line as recorded: one over MAX_LINE_BYTES loses its outputs (step, item and run outputs). */
+export function journalLine(line: string): string {
+  if (line.length <= MAX_LINE_BYTES) return line;
+  const event: unknown = JSON.parse(line);
+  const strip = (value: unknown): void => {
+    if (Array.isArray(value)) for (const v of value) strip(v);
+    else if (isRecord(value)) {
+      delete value.output;
+      delete value.outputs;
+      delete value.lastOutput;
+      for (const v of Object.values(value)) strip(v);
+    }
+  };
+  strip(event);
+  return JSON.stringify(event);
+}
+
+/** The lines of session `session` from record `from` on, and the number of the next record to read. */
+export async function readJournal(
+  client: TemporalClient,
+  runId: string,
+  session: string,
+  from = 1,
+): Promise<{ lines: string[]; next: number }> {
+  const lines: string[] = [];
+  let next = from;
+  for (;;) {
+    // A few at a time: a long run has many batches, each found only by its number.
+    const batch = await Promise.all(
+      Array.from({ length: READ_AHEAD }, (_, i) => readRecord(client, journalRecordId(runId, next + i))),
+    );
+    for (const value of batch) {
+      if (!isRecord(value) || value.session !== session || !Array.isArray(value.lines)) return { lines, next };
+      for (const line of value.lines) if (typeof line === "string") lines.push(line);
+      next++;
+    }
+  }
+}

@@ -1,0 +1,241 @@
+/**
+ * A step's state as its run recorded it (the session's journal, read back by recorded-run.ts), and
+ * the fixes to the state made from executions alone (runs that kept no journal).
+ */
+import { describe, expect, it } from "vitest";
+import type { StepRecord } from "../../../src/engine/events.js";
+import { loadPipelineText } from "../../../src/pipeline/load.js";
+import { journalLine, MAX_LINE_BYTES } from "../../../src/runs/manifest/journal.js";
+import { buildManifest } from "../../../src/runs/manifest/manifest.js";
+import { parseJournal, recordedRun } from "../../../src/runs/journal-events.js";
+import type { RunExecution } from "../../../src/runs/run-executions.js";
+import { type RunStateName, recordedStepViews, stepViews } from "../../../src/runs/run-state.js";
+import type { ExecutionStatus } from "../../../src/temporal/types.js";
+
+const loaded = loadPipelineText(
+  `
+nxrun: 1
+name: truth
+defaults:
+  taskQueue: q
+steps:
+  - id: open
+    activity: Open
+    compensate: { activity: Close }
+  - id: settle
+    needs: [open]
+    wait: 5m
+  - id: fan
+    needs: [settle]
+    forEach: "{% [1, 2, 3] %}"
+    activity: Poll
+    repeat: { until: "{% $output.ok %}", every: 1s, limit: 5 }
+  - id: poll
+    needs: [fan]
+    activity: Poll
+    repeat: { until: "{% $output.ok %}", every: 1s, limit: 5 }
+`,
+  "/tmp/truth.yaml",
+);
+if (!loaded.ok) throw new Error(JSON.stringify(loaded.diagnostics));
+const manifest = buildManifest(loaded.pipeline, { runId: "r", inputs: {}, compensate: true, concurrency: 4 });
+
+function execution(id: string, status: ExecutionStatus, role: RunExecution["role"], at = 1): RunExecution {
+  return {
+    kind: "activity",
+    id: `r.${id}`,
+    runId: `t-${id}`,
+    status,
+    type: "Work",
+    startTime: new Date(1000 * at),
+    ...(status === "running" ? {} : { closeTime: new Date(1000 * at + 500) }),
+    role,
+  };
+}
+
+/** The NDJSON lines a session writes for these events. */
+const lines = (...events: Array<[string, object]>) =>
+  events.map(([event, fields], i) => JSON.stringify({ event, time: new Date(1000 * i).toISOString(), ...fields }));
+
+const step = (record: Partial<StepRecord> & { id: string }): StepRecord => ({
+  section: "steps",
+  kind: "activity",
+  status: "completed",
+  ...record,
+});
+
+function views(events: Array<[string, object]>, executions: RunExecution[], state: RunStateName) {
+  const recorded = recordedRun(parseJournal(lines(...events)));
+  return recordedStepViews(manifest, recorded, executions, state, stepViews(manifest, executions, state));
+}
+
+describe("status from what the run recorded", () => {
+  it("a wait that ran its course is completed, though nxrun cancelled its marker", () => {
+    const marker = execution("settle", "canceled", { role: "step", stepId: "settle", attempt: 1 });
+    const [, settle] = views(
+      [["stepEnd", { stepId: "settle", record: step({ id: "settle", kind: "wait", output: { until: "x" } }) }]],
+      [marker],
+      "completed",
+    );
+    expect(settle).toMatchObject({ id: "settle", state: "completed", attempts: 1, output: { until: "x" } });
+  });
+
+  it("a repeat failed by its until is failed with that error, though each check completed", () => {
+    const checks = [1, 2].map((n) =>
+      execution(`poll.check-${n}`, "completed", { role: "step", stepId: "poll", attempt: 1, check: n }, n),
+    );
+    const record = step({
+      id: "poll",
+      status: "failed",
+      error: { message: "expression failed: until threw", type: "Error" },
+    });
+    const poll = views([["stepEnd", { stepId: "poll", record }]], checks, "failed").find((v) => v.id === "poll");
+    expect(poll).toMatchObject({ state: "failed", failure: "Error: expression failed: until threw", attempts: 2 });
+    expect(poll?.output).toBeUndefined();
+  });
+
+  it("canceled and abandoned steps keep those states; failed before starting: failed with 0 attempts", () => {
+    const result = views(
+      [
+        ["stepEnd", { stepId: "open", record: step({ id: "open", status: "canceled" }) }],
+        ["stepEnd", { stepId: "settle", record: step({ id: "settle", kind: "wait", status: "abandoned" }) }],
+        [
+          "stepEnd",
+          { stepId: "poll", record: step({ id: "poll", status: "failed", error: { message: "bad queue" } }) },
+        ],
+      ],
+      [],
+      "failed",
+    );
+    expect(result.map((v) => [v.id, v.state, v.attempts])).toEqual([
+      ["open", "canceled", 0],
+      ["settle", "abandoned", 0],
+      ["fan", "skipped", 0],
+      ["poll", "failed", 0],
+    ]);
+  });
+
+  it("a forEach's items come from its items' records, not from each check", () => {
+    const items = [0, 1, 2].map((index) => ({ index, status: "completed" as const }));
+    const checks = [0, 1, 2].flatMap((index) =>
+      [1, 2].map((check) =>
+        execution(`fan.${index}.check-${check}`, "completed", {
+          role: "item",
+          stepId: "fan",
+          attempt: 1,
+          index,
+          check,
+        }),
+      ),
+    );
+    const fan = views([["stepEnd", { stepId: "fan", record: step({ id: "fan", items }) }]], checks, "completed").find(
+      (v) => v.id === "fan",
+    );
+    expect(fan).toMatchObject({ state: "completed", itemCount: 3, items: { completed: 3 }, attempts: 2 });
+  });
+
+  it("item events update a forEach's items while the run goes on", () => {
+    const pending = [0, 1, 2].map((index) => ({ index, status: "pending" as const }));
+    const fan = views(
+      [
+        ["stepStart", { stepId: "fan", record: step({ id: "fan", status: "running", items: pending }) }],
+        ["itemEnd", { stepId: "fan", item: { index: 1, status: "failed" } }],
+        ["itemEnd", { stepId: "fan", item: { index: 0, status: "completed" } }],
+      ],
+      [],
+      "in progress",
+    ).find((v) => v.id === "fan");
+    expect(fan).toMatchObject({ state: "running", itemCount: 3, items: { completed: 1, failed: 1 } });
+  });
+
+  it("a step running when the run's nxrun stopped is interrupted, not failed; one not reached is not started", () => {
+    const result = views(
+      [["stepStart", { stepId: "open", record: step({ id: "open", status: "running" }) }]],
+      [execution("open", "running", { role: "step", stepId: "open", attempt: 1 })],
+      "stopped",
+    );
+    expect(result.map((v) => [v.id, v.state])).toEqual([
+      ["open", "interrupted"],
+      ["settle", "not started"],
+      ["fan", "not started"],
+      ["poll", "not started"],
+    ]);
+  });
+
+  it("steps of a used pipeline follow their uses step; compensations come last, in the order they ran", () => {
+    const result = views(
+      [
+        ["stepEnd", { stepId: "open", record: step({ id: "open" }) }],
+        ["stepEnd", { stepId: "open.compensate", record: step({ id: "open.compensate", section: "compensate" }) }],
+        [
+          "runEnd",
+          {
+            record: {
+              status: "failed",
+              steps: [
+                step({ id: "open" }),
+                step({ id: "settle", kind: "uses" }),
+                step({ id: "settle.inner", parent: "settle" }),
+                step({ id: "fan", status: "failed" }),
+                step({ id: "open.compensate", section: "compensate", status: "failed", error: { message: "no" } }),
+              ],
+            },
+          },
+        ],
+      ],
+      [execution("open.compensate", "failed", { role: "compensation", stepId: "open", attempt: 1 })],
+      "failed",
+    );
+    expect(result.map((v) => [v.id, v.state, v.parent])).toEqual([
+      ["open", "completed", undefined],
+      ["settle", "completed", undefined],
+      ["settle.inner", "completed", "settle"],
+      ["fan", "failed", undefined],
+      ["poll", "skipped", undefined],
+      ["open.compensate", "failed", undefined],
+    ]);
+    expect(result.at(-1)).toMatchObject({ section: "compensate", attempts: 1, failure: "Error: no" });
+  });
+});
+
+describe("status from the executions alone (a run that kept no journal)", () => {
+  it("a forEach with no executions has 0 attempts, never -1", () => {
+    expect(stepViews(manifest, [], "failed").find((v) => v.id === "fan")?.attempts).toBe(0);
+  });
+
+  it("a repeated forEach counts each item once, by its last check", () => {
+    const checks = [0, 1, 2].flatMap((index) =>
+      [1, 2].map((check) =>
+        execution(
+          `fan.${index}.check-${check}`,
+          check === 1 ? "failed" : "completed",
+          { role: "item", stepId: "fan", attempt: 1, index, check },
+          check,
+        ),
+      ),
+    );
+    const fan = stepViews(manifest, checks, "completed", new Map([["fan", 3]])).find((v) => v.id === "fan");
+    expect(fan).toMatchObject({ state: "completed", items: { completed: 3 } });
+  });
+
+  it("a wait whose marker nxrun cancelled is completed, unless the run was cancelled", () => {
+    const marker = execution("settle", "canceled", { role: "step", stepId: "settle", attempt: 1 });
+    expect(stepViews(manifest, [marker], "completed").find((v) => v.id === "settle")?.state).toBe("completed");
+    expect(stepViews(manifest, [marker], "canceled").find((v) => v.id === "settle")?.state).toBe("failed");
+  });
+});
+
+describe("the journal's lines", () => {
+  it("a line over the limit keeps its event without outputs; others are kept as written", () => {
+    const small = JSON.stringify({ event: "stepEnd", stepId: "a", record: { id: "a", output: { x: 1 } } });
+    expect(journalLine(small)).toBe(small);
+    const big = JSON.stringify({
+      event: "runEnd",
+      record: { id: "a", outputs: { x: "y".repeat(MAX_LINE_BYTES) }, steps: [{ id: "a", output: "z", status: "ok" }] },
+    });
+    expect(JSON.parse(journalLine(big))).toEqual({
+      event: "runEnd",
+      record: { id: "a", steps: [{ id: "a", status: "ok" }] },
+    });
+  });
+});
