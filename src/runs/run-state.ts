@@ -225,6 +225,12 @@ export function recordedStepViews(
       if (server) views.push(server);
       continue;
     }
+    if (record.status === "running" && runState !== "in progress" && server) {
+      // Left running when the run's nxrun stopped: its record stops there, the server knows how its
+      // executions went on (an item in flight at a kill may have completed since).
+      views.push({ ...server, state: server.state === "completed" ? "completed" : "interrupted" });
+      continue;
+    }
     const view = recordView(record, step.attempt, runState, server?.attempts ?? 0);
     views.push(
       step.forEach && server?.itemCount !== undefined && view.itemCount === undefined

@@ -200,7 +200,7 @@ describe("status from what the run recorded", () => {
       ["poll", "skipped", undefined],
       ["open.compensate", "failed", undefined],
     ]);
-    expect(result.at(-1)).toMatchObject({ section: "compensate", attempts: 1, failure: "Error: no" });
+    expect(result.at(-1)).toMatchObject({ section: "compensate", attempts: 1, failure: "no" });
   });
 });
 
