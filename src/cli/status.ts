@@ -11,10 +11,10 @@ import { cutText } from "../report/cut-text.js";
 import { connectForOps } from "../runs/connect-for-runs.js";
 import { declaredSecrets } from "../runs/declared-secrets.js";
 import { roleLabel } from "../runs/execution-id.js";
+import { parseJournal, recordedRun } from "../runs/journal-events.js";
 import { readJournal } from "../runs/manifest/journal.js";
 import { readItemCounts } from "../runs/manifest/records.js";
 import { readManifest } from "../runs/manifest/store.js";
-import { parseJournal, recordedRun } from "../runs/journal-events.js";
 import {
   addFailureMessages,
   checkRunIdSearchable,

@@ -7,11 +7,11 @@
 import { sleep } from "../engine/abort.js";
 import type { ItemRecord, Reporter, RunRecord, RunStatus, StepRecord, StepStatus } from "../engine/events.js";
 import type { TemporalClient } from "../temporal/types.js";
+import { type JournalEvent, parseJournal, recordedRun, replayEvent } from "./journal-events.js";
 import { readJournal } from "./manifest/journal.js";
 import type { RunManifest } from "./manifest/manifest.js";
 import { readItemCounts, readOutputs } from "./manifest/records.js";
 import { readManifest } from "./manifest/store.js";
-import { type JournalEvent, parseJournal, recordedRun, replayEvent } from "./journal-events.js";
 import { addFailureMessages, findRunExecutions, type RunExecution } from "./run-executions.js";
 import { type RunStateName, runStateOf, type StepView, stepViews } from "./run-state.js";
 

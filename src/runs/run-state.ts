@@ -8,9 +8,9 @@ import { hostname } from "node:os";
 import { describeErrorChain } from "../engine/error-chain.js";
 import type { StepRecord, StepStatus } from "../engine/events.js";
 import type { ExecutionStatus } from "../temporal/types.js";
+import type { RecordedRun } from "./journal-events.js";
 import type { ManifestStep, RunManifest } from "./manifest/manifest.js";
 import type { ManifestRead } from "./manifest/store.js";
-import type { RecordedRun } from "./journal-events.js";
 import type { RunExecution } from "./run-executions.js";
 import { processAlive } from "./run-session.js";
 

@@ -5,9 +5,9 @@
 import { describe, expect, it } from "vitest";
 import type { StepRecord } from "../../../src/engine/events.js";
 import { loadPipelineText } from "../../../src/pipeline/load.js";
+import { parseJournal, recordedRun } from "../../../src/runs/journal-events.js";
 import { journalLine, MAX_LINE_BYTES } from "../../../src/runs/manifest/journal.js";
 import { buildManifest } from "../../../src/runs/manifest/manifest.js";
-import { parseJournal, recordedRun } from "../../../src/runs/journal-events.js";
 import type { RunExecution } from "../../../src/runs/run-executions.js";
 import { type RunStateName, recordedStepViews, stepViews } from "../../../src/runs/run-state.js";
 import type { ExecutionStatus } from "../../../src/temporal/types.js";
