@@ -5,7 +5,7 @@
  */
 
 import { ExitCode } from "../base/exit-codes.js";
-import { sanitizeTerminalText } from "../base/terminal-text.js";
+import { sanitizeTerminalLines, sanitizeTerminalText } from "../base/terminal-text.js";
 import { isUserError, UserError } from "../base/user-error.js";
 import type { Reporter, RunRecord } from "../engine/events.js";
 import { newRunId } from "../engine/execution-ids.js";
@@ -57,7 +57,33 @@ export async function runCommand(file: string, flags: RunFlags, cli: CliContext)
   }
   const runId = flags.resume ?? flags.runId ?? newRunId(pipeline.name);
 
-  if (flags.dryRun) return dryRun(pipeline, runId, inputs, secrets, flags);
+  // Every value the inputs and vars decide, checked before anything starts (a dry run shows them).
+  const { chooseOutput } = await import("../report/index.js");
+  const { canAskConfirm } = await import("../report/confirm-keyboard.js");
+  const { beforeRun } = await import("./run-checks.js");
+  const before = await beforeRun(pipeline, {
+    runId,
+    inputs,
+    // A resume may take inputs not given now from the manifest: until then they are unknown, not absent.
+    inputsFinal: resolved.missing.length === 0,
+    secrets,
+    usedSecrets,
+    confirmAnswered: flags.yes === true || canAskConfirm(chooseOutput(flags.output, terminal), terminal.stdin),
+  });
+  const { maskSecrets } = await import("../report/redact.js");
+  const printProblems = () =>
+    process.stderr.write(`${maskSecrets(formatDiagnostics(before.problems, { color }), secretValues)}\n`);
+
+  if (flags.dryRun) {
+    const shown = await dryRun(pipeline, runId, inputs, secrets, flags, before.known);
+    if (before.problems.length === 0) return shown;
+    printProblems();
+    return ExitCode.usage;
+  }
+  if (before.problems.length > 0) {
+    printProblems();
+    return ExitCode.usage;
+  }
 
   const { resolveConnection } = await import("../temporal/connection-config.js");
   const { connect } = await import("../temporal/connect.js");
@@ -84,7 +110,7 @@ export async function runCommand(file: string, flags: RunFlags, cli: CliContext)
     });
     if (prepared === undefined) return ExitCode.usage;
     // Notes quote the stored manifest and the server's errors: sanitized like all outside text.
-    for (const note of prepared.notes) process.stderr.write(`note: ${sanitizeTerminalText(note)}\n`);
+    for (const note of prepared.notes) process.stderr.write(`note: ${sanitizeTerminalLines(note)}\n`);
     if ("complete" in prepared) {
       const when = prepared.closedAt === undefined ? "" : ` at ${prepared.closedAt.toISOString()}`;
       process.stdout.write(
@@ -94,7 +120,7 @@ export async function runCommand(file: string, flags: RunFlags, cli: CliContext)
       return ExitCode.ok;
     }
     inputs = prepared.inputs;
-    const { chooseOutput, createReporters, fanOut } = await import("../report/index.js");
+    const { createReporters, fanOut } = await import("../report/index.js");
     const { resolveUiLinks } = await import("../report/ui-links.js");
     const output = chooseOutput(flags.output, terminal);
     const ui = resolveUiLinks(
@@ -241,6 +267,7 @@ async function dryRun(
   inputs: Record<string, unknown>,
   secrets: Record<string, string>,
   flags: RunFlags,
+  known: import("../pipeline/before-run.js").KnownScope,
 ): Promise<number> {
   const { dryRunPlan } = await import("../engine/dry-run.js");
   const { evaluate } = await import("../pipeline/expr/evaluate.js");
@@ -252,6 +279,7 @@ async function dryRun(
       inputs,
       secrets,
       evaluate,
+      known,
       ...(flags.concurrency === undefined ? {} : { concurrency: flags.concurrency }),
     }),
     Object.values(secrets),

@@ -3,6 +3,7 @@ import { computedEntries, resolveCall } from "../pipeline/call-settings.js";
 import type { CompiledValue } from "../pipeline/expr/compiled.js";
 import type { Scope } from "../pipeline/expr/scope.js";
 import type { CallOptions, TemporalStepCall } from "../pipeline/model.js";
+import { argsOf } from "../pipeline/value-forms.js";
 import type { ExecutionSpec } from "./execution.js";
 import type { RunContext } from "./run-context.js";
 
@@ -40,9 +41,7 @@ export async function buildExecutionSpec(
     case "activity": {
       let args: unknown[];
       if (options.args !== undefined) {
-        const value = await ctx.evaluate(options.args, scope);
-        if (!Array.isArray(value)) throw new TypeError(`args must be an array, got ${describeType(value)}`);
-        args = value;
+        args = argsOf(options.args, await ctx.evaluate(options.args, scope));
       } else {
         args = input === undefined ? [] : [input];
       }
@@ -114,19 +113,4 @@ export function withId(spec: ExecutionSpec, id: string): ExecutionSpec {
   return spec.kind === "activity"
     ? { kind: "activity", options: { ...spec.options, id } }
     : { kind: "nexus", options: { ...spec.options, id } };
-}
-
-/** A value's JSON type, for messages. */
-export function describeType(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  return typeof value === "object" ? "an object" : `${typeof value} ${JSON.stringify(value)}`;
-}
-
-/** JSONata's truthiness, so `when` behaves as the expression language says. */
-export function isTruthy(value: unknown): boolean {
-  if (Array.isArray(value)) return value.some(isTruthy);
-  if (value === null || value === undefined) return false;
-  if (typeof value === "object") return Object.keys(value).length > 0;
-  return Boolean(value);
 }

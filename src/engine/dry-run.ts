@@ -59,6 +59,8 @@ export async function dryRunPlan(
     secrets: Record<string, string>;
     evaluate: Evaluate;
     concurrency?: number;
+    /** The inputs and vars as the run knows them before it starts (src/cli/run-checks.ts); computed when absent. */
+    known?: KnownScope;
   },
 ): Promise<DryRunPlan> {
   const scope: Scope = {
@@ -69,7 +71,7 @@ export async function dryRunPlan(
     run: { id: options.runId, name: pipeline.name, startedAt: new Date().toISOString() },
   };
   const evaluateIn = async (value: CompiledValue, scope: Scope) => options.evaluate(value, scope);
-  const known = await knownScope(pipeline, scope, evaluateIn, { secretsKnown: true });
+  const known = options.known ?? (await knownScope(pipeline, scope, evaluateIn, { secretsKnown: true }));
   const withVars = known.scope;
   // A var that fails is shown failing; what uses it then shows the expression and why.
   const vars: Record<string, unknown> = { ...withVars.vars };
@@ -88,6 +90,11 @@ export async function dryRunPlan(
       cancellation: step.cancellation,
       onError: step.onError,
     };
+    // A computed wait shows what it waits for when the inputs and vars say it.
+    if (step.call.kind === "wait" && step.call.wait.kind === "expression") {
+      const wait = await resolve(step.call.wait);
+      if (typeof wait === "string" && !wait.startsWith("{%")) entry.call = `wait ${wait}`;
+    }
     if (step.when !== undefined) entry.when = await resolve(step.when);
     if (step.forEach !== undefined) entry.forEach = await resolve(step.forEach);
     if (step.repeat !== undefined) entry.repeat = describeRepeat(step.repeat);
@@ -108,7 +115,8 @@ export async function dryRunPlan(
           ? stepExecutionId(options.runId, step.id)
           : itemExecutionId(options.runId, step.id, 0);
       try {
-        const nested = await dryRunPlan(used, { ...options, runId: base, inputs: withInputs(used, values) });
+        const { known: _caller, ...forUsed } = options;
+        const nested = await dryRunPlan(used, { ...forUsed, runId: base, inputs: withInputs(used, values) });
         entry.steps = nested.steps;
       } catch {
         // Its vars need values known only during the run: the nested plan is left out, the step shown.

@@ -4,8 +4,10 @@
  * ten thousand small records, not ten thousand pending promises or closures.
  */
 import { setMaxListeners } from "node:events";
+import { placedInStep } from "../pipeline/expression-field.js";
 import type { Step } from "../pipeline/model.js";
-import { buildExecutionSpec, describeType, scopeFree, withId } from "./call-spec.js";
+import { forEachItemsOf } from "../pipeline/value-forms.js";
+import { buildExecutionSpec, scopeFree, withId } from "./call-spec.js";
 import type { ItemRecord, StepError, StepRecord } from "./events.js";
 import type { ExecutionSpec } from "./execution.js";
 import { type ExecutionResult, runExecution } from "./execution.js";
@@ -21,8 +23,7 @@ export async function runForEach(ctx: RunContext, step: Step, record: StepRecord
   const call = step.call;
   if (call.kind === "confirm" || call.kind === "wait" || step.forEach === undefined)
     throw new Error("unreachable: not a forEach call step");
-  const values = await ctx.evaluate(step.forEach, ctx.scope());
-  if (!Array.isArray(values)) throw new TypeError(`forEach must give an array, got ${describeType(values)}`);
+  const values = forEachItemsOf(step.forEach, await ctx.evaluate(step.forEach, ctx.scope()));
   const total = values.length;
   const items: ItemRecord[] = new Array(total);
   for (let index = 0; index < total; index++) items[index] = { index, status: "pending" };
@@ -78,7 +79,7 @@ export async function runForEach(ctx: RunContext, step: Step, record: StepRecord
       if (result.remoteCancel) ctx.cancelFromOutside();
     } catch (error) {
       item.status = "failed";
-      item.error = stepErrorFromThrown(error);
+      item.error = stepErrorFromThrown(placedInStep(error, step));
       ctx.noteFatal(error);
     }
     item.closedAt = new Date().toISOString();
@@ -119,7 +120,7 @@ export async function runForEach(ctx: RunContext, step: Step, record: StepRecord
     } catch (error) {
       // Its input could not be built: it failed without starting (no start or close time).
       item.status = "failed";
-      item.error = stepErrorFromThrown(error);
+      item.error = stepErrorFromThrown(placedInStep(error, step));
       ctx.reporter.onItemEnd?.({ stepId: step.id, item });
       countFailure(item);
       return;

@@ -7,12 +7,15 @@
  * failing attempt stays the retry policy's job: a failed attempt fails the step.
  */
 
+import type { CompiledValue } from "../pipeline/expr/compiled.js";
+import { ExpressionError } from "../pipeline/expr/expression-error.js";
 import type { Scope } from "../pipeline/expr/scope.js";
+import { isTruthy } from "../pipeline/expr/truthy.js";
 import type { Step, TemporalStepCall } from "../pipeline/model.js";
 import { executionsOf } from "../temporal/executions-of.js";
 import { NotFoundError } from "../temporal/grpc-errors.js";
 import { sleep } from "./abort.js";
-import { buildExecutionSpec, isTruthy } from "./call-spec.js";
+import { buildExecutionSpec } from "./call-spec.js";
 import type { ItemRecord, RepeatProgress, StepRecord } from "./events.js";
 import { type ExecutionResult, retryTransient, runExecution } from "./execution.js";
 import { repeatExecutionId } from "./execution-ids.js";
@@ -87,7 +90,7 @@ export async function runRepeated(
       }
       if (result.status !== "completed") return byTimeout ? timedOut(attempt, result) : result;
       last = result;
-      const holds = isTruthy(await ctx.evaluate(repeat.until, { ...scope, output: result.output, attempt }));
+      const holds = await untilHolds(ctx, repeat.until, { ...scope, output: result.output, attempt });
       const done = { attempt, ...fixed, ...(result.output === undefined ? {} : { lastOutput: result.output }) };
       if (holds) {
         progress(done);
@@ -154,6 +157,17 @@ async function runAttempt(
   }
 }
 
+/** Evaluates `until`; when it throws, the error says what it was given (masked with the run's events). */
+async function untilHolds(ctx: RunContext, until: CompiledValue, scope: Scope): Promise<boolean> {
+  try {
+    return isTruthy(await ctx.evaluate(until, scope));
+  } catch (error) {
+    if (!(error instanceof ExpressionError)) throw error;
+    const given = `; it was given $attempt ${scope.attempt} and $output ${shortJson(scope.output)}`;
+    throw error.withDetail(given);
+  }
+}
+
 /** Whether the server holds the execution `id` (an attempt an earlier run of this run ID started). */
 async function exists(ctx: RunContext, call: TemporalStepCall, id: string, signal: AbortSignal): Promise<boolean> {
   return (await describeHeld(ctx, call, id, signal)) !== undefined;
@@ -186,6 +200,11 @@ function seconds(ms: number): string {
 /** `; last output {"healthy":false}`, kept short: a poll's output can be large. */
 function lastOutput(result: ExecutionResult | undefined): string {
   if (result?.output === undefined) return "";
-  const text = JSON.stringify(result.output) ?? String(result.output);
-  return `; last output ${text.length > 200 ? `${text.slice(0, 200)}…` : text}`;
+  return `; last output ${shortJson(result.output)}`;
+}
+
+/** A value as JSON, kept short: a poll's output can be large. */
+function shortJson(value: unknown): string {
+  const text = value === undefined ? "nothing" : (JSON.stringify(value) ?? String(value));
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }

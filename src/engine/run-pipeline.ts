@@ -8,6 +8,7 @@ import { runCompensations } from "./compensation.js";
 import type { Reporter, RunRecord, RunStartEvent } from "./events.js";
 import { newRunId } from "./execution-ids.js";
 import { RunContext, runStatusOf } from "./run-context.js";
+import { runError } from "./run-error.js";
 import { DEFAULT_DESCRIBE_RATE, type Evaluate, type RunOptions } from "./run-options.js";
 import { runSection } from "./scheduler.js";
 import { stepErrorFromThrown } from "./step-errors.js";
@@ -122,10 +123,8 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions): Prom
     record.status = runStatusOf(ctx, status);
     if (record.status !== "completed") delete record.outputs;
     record.closedAt = now().toISOString();
-    if (ctx.failure) record.error = ctx.failure;
-    else if (record.status === "canceled" || record.status === "timedOut") {
-      record.error = { message: ctx.cancelReason() };
-    }
+    const error = runError(ctx, record.status);
+    if (error) record.error = error;
     if (terminating) await terminating;
     reporter.onRunEnd?.(record);
   } finally {

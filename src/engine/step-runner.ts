@@ -2,8 +2,11 @@
  * Runs one step of the plan: `when`, then a single execution, a forEach, or a confirm gate; and
  * what a finished step means for the run (`$steps`, completion order, onError).
  */
+
+import { isTruthy } from "../pipeline/expr/truthy.js";
+import { placedInStep } from "../pipeline/expression-field.js";
 import type { Step, TemporalStepCall } from "../pipeline/model.js";
-import { buildExecutionSpec, isTruthy } from "./call-spec.js";
+import { buildExecutionSpec } from "./call-spec.js";
 import { runConfirm } from "./confirm.js";
 import type { StepRecord } from "./events.js";
 import { runExecution } from "./execution.js";
@@ -38,7 +41,8 @@ export async function runStep(ctx: RunContext, step: Step, signal: AbortSignal):
     }
   } catch (error) {
     record.status = "failed";
-    record.error = stepErrorFromThrown(error);
+    // An expression's hint names this step and the field, so it is the command that tries it here.
+    record.error = stepErrorFromThrown(placedInStep(error, step));
     ctx.noteFatal(error);
   }
   finishStep(ctx, step, record, signal.aborted);

@@ -10,9 +10,10 @@
  * needs no marker: the time says it all.
  */
 
-import { formatDuration, parseWaitTarget, type WaitTarget } from "../pipeline/duration.js";
+import { formatDuration, type WaitTarget } from "../pipeline/duration.js";
 import type { CompiledValue } from "../pipeline/expr/compiled.js";
 import type { Step } from "../pipeline/model.js";
+import { waitTargetOf } from "../pipeline/value-forms.js";
 import { NotFoundError } from "../temporal/grpc-errors.js";
 import { sleep } from "./abort.js";
 import type { StepRecord } from "./events.js";
@@ -27,11 +28,6 @@ export const WAIT_MARKER_TASK_QUEUE = "nxrun-wait-markers";
 /** A marker outlives its wait by this much, so a run killed and never resumed leaves nothing behind for long. */
 const MARKER_GRACE_MS = 60 * 60_000;
 
-/** A `wait:` expression gave something that is neither a duration nor a time. */
-class InvalidWaitError extends Error {
-  override readonly name = "InvalidWait";
-}
-
 export async function runWait(
   ctx: RunContext,
   step: Step,
@@ -39,8 +35,7 @@ export async function runWait(
   record: StepRecord,
   signal: AbortSignal,
 ): Promise<void> {
-  const target = parseWaitTarget(await ctx.evaluate(value, ctx.scope()));
-  if ("problem" in target) throw new InvalidWaitError(`wait of step '${step.id}': ${target.problem}`);
+  const target = waitTargetOf(value, await ctx.evaluate(value, ctx.scope()));
   record.status = "running";
   record.startedAt = new Date().toISOString();
   const marker = "durationMs" in target ? await beginMarker(ctx, step, target, record, signal) : undefined;

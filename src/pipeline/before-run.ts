@@ -20,6 +20,8 @@ export interface KnownScope {
   readonly missingInputs: ReadonlySet<string>;
   /** Vars that could not be computed, with why. */
   readonly unknownVars: ReadonlyMap<string, string>;
+  /** Vars whose expression failed (a mistake, not merely unknown), with the error. */
+  readonly failedVars: ReadonlyMap<string, Error>;
   /** False for `check`, which never reads secrets. */
   readonly secretsKnown: boolean;
 }
@@ -36,17 +38,30 @@ export interface SettingBeforeRun {
   readonly values?: ReadonlyArray<{ readonly index?: number; readonly value?: unknown; readonly error?: Error }>;
 }
 
-/** Inputs and vars as far as they are known without running anything. */
+/**
+ * Inputs and vars as far as they are known without running anything. `inputsFinal`: the inputs are
+ * the run's (resolved, defaults applied), so an input not among them is known to be absent.
+ */
 export async function knownScope(
   pipeline: Pipeline,
   base: Scope,
   evaluate: EvaluateIn,
-  options: { secretsKnown: boolean },
+  options: { secretsKnown: boolean; inputsFinal?: boolean },
 ): Promise<KnownScope> {
-  const missingInputs = new Set(Object.keys(pipeline.inputs).filter((name) => base.inputs[name] === undefined));
+  // The run's own inputs are final: one not given is absent (undefined), not unknown.
+  const missingInputs = new Set(
+    options.inputsFinal ? [] : Object.keys(pipeline.inputs).filter((name) => base.inputs[name] === undefined),
+  );
   const unknownVars = new Map<string, string>();
+  const failedVars = new Map<string, Error>();
   const vars: Record<string, unknown> = {};
-  const partial: KnownScope = { scope: base, missingInputs, unknownVars, secretsKnown: options.secretsKnown };
+  const partial: KnownScope = {
+    scope: base,
+    missingInputs,
+    unknownVars,
+    failedVars,
+    secretsKnown: options.secretsKnown,
+  };
   for (const { name, value } of pipeline.vars) {
     const why = whyUnknown(value, { ...partial, scope: { ...base, vars } }, false);
     if (why !== undefined) {
@@ -57,6 +72,7 @@ export async function knownScope(
       vars[name] = await evaluate(value, { ...base, vars: { ...vars } });
     } catch (error) {
       unknownVars.set(name, `it fails: ${error instanceof Error ? error.message : String(error)}`);
+      failedVars.set(name, error instanceof Error ? error : new Error(String(error)));
     }
   }
   return { ...partial, scope: { ...base, vars } };

@@ -83,6 +83,10 @@ export const Codes = {
   withWithoutUses: "NX178",
   /** A literal with: value that does not match the used pipeline's input schema, or a required input not given. */
   withInvalid: "NX179",
+  /** A value known before the run (from inputs, vars and literals) that fails or has the wrong form. */
+  valueBeforeRun: "NX180",
+  /** A confirm step the run will reach with no terminal to ask on and no --yes. */
+  confirmUnanswered: "NX181",
   /** A cycle between steps. */
   cycle: "NX140",
   /** An input given that the pipeline does not declare. */

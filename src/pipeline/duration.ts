@@ -52,6 +52,6 @@ export function parseWaitTarget(value: unknown): WaitTarget | { readonly problem
     if (!Number.isNaN(untilMs)) return { untilMs };
   }
   return {
-    problem: `"${value}" is neither a duration (500ms, 30s, 5m, 1h30m) nor an ISO 8601 time with a zone (2026-12-01T20:00:00Z)`,
+    problem: `a wait of "${value}" is neither a duration (500ms, 30s, 5m, 1h30m) nor an ISO 8601 time with a zone (2026-12-01T20:00:00Z)`,
   };
 }

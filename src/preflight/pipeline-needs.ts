@@ -1,11 +1,11 @@
 /** What a pipeline needs from the server: the task queues its activities use and the Nexus endpoints it names. */
 import type { SourcePosition } from "../base/source-position.js";
 import { itemsBeforeRun, knownScope, settingsBeforeRun } from "../pipeline/before-run.js";
+import { checkBeforeRun } from "../pipeline/before-run-check.js";
 import type { Diagnostic } from "../pipeline/diagnostic.js";
 import { Codes } from "../pipeline/diagnostic-codes.js";
 import type { CompiledValue } from "../pipeline/expr/compiled.js";
 import { evaluate } from "../pipeline/expr/evaluate.js";
-import { ExpressionError } from "../pipeline/expr/expression-error.js";
 import type { Scope } from "../pipeline/expr/scope.js";
 import type { CallOptions, Pipeline, Step, StepCall } from "../pipeline/model.js";
 
@@ -68,8 +68,9 @@ export interface ComputedNeeds extends PipelineNeeds {
 /**
  * Evaluates every computed call setting that depends only on inputs and vars (per forEach item when
  * the items are known too): the task queues and endpoints they give are needs like the literal ones,
- * placed at the expression; a value of the wrong form is an error (NX305); a task queue or endpoint
- * known only during the run is a warning that it was not checked (NX309).
+ * placed at the expression; a task queue or endpoint known only during the run is a warning that it
+ * was not checked (NX309). Every value the inputs decide is checked as the run checks it before it
+ * starts (src/pipeline/before-run-check.ts): a computed setting of the wrong form is NX305.
  */
 export async function computedNeeds(
   pipeline: Pipeline,
@@ -108,18 +109,8 @@ export async function computedNeeds(
       // One use per value, naming the items that give it.
       const byValue = new Map<string, number[]>();
       for (const v of setting.values) {
-        if (v.error) {
-          const at = v.error instanceof ExpressionError ? v.error.position : setting.position;
-          diagnostics.push(
-            placed(at, {
-              code: Codes.badComputedSetting,
-              severity: "error",
-              message: `step ${label}${v.index === undefined ? "" : ` (item ${v.index})`}: ${v.error instanceof ExpressionError ? v.error.detail : v.error.message}`,
-              hint: v.error instanceof ExpressionError && v.error.hint ? v.error.hint : "fix the expression",
-            }),
-          );
-          continue;
-        }
+        // A value that fails is the before-run check's (below), reported once.
+        if (v.error) continue;
         if (target && typeof v.value === "string") {
           const indexes = byValue.get(v.value) ?? [];
           if (v.index !== undefined) indexes.push(v.index);
@@ -137,6 +128,9 @@ export async function computedNeeds(
     await check(step, step, step.id);
     if (step.compensate) await check(step, step.compensate, `${step.id} (compensate)`);
   }
+  // Every value the inputs decide, as the run checks it before it starts; whether a confirm step can be
+  // answered is the run's to say (its terminal, --yes), not the check's.
+  diagnostics.push(...(await checkBeforeRun(pipeline, known, evaluateIn, { confirmAnswered: true })));
   return { taskQueues, endpoints, diagnostics };
 }
 

@@ -1,5 +1,6 @@
 /** Errors of expressions, named by where the expression is in the pipeline file. */
 
+import { isAbsolute, relative } from "node:path";
 import type { SourcePosition } from "../../base/source-position.js";
 import { UserError } from "../../base/user-error.js";
 
@@ -13,6 +14,8 @@ export class ExpressionError extends UserError {
   readonly source: string;
   /** The message without the position prefix. */
   readonly detail: string;
+  /** True when the hint is the `nxrun eval` command, which `inStep` can make name the step. */
+  readonly tryable: boolean;
 
   constructor(
     detail: string,
@@ -21,15 +24,55 @@ export class ExpressionError extends UserError {
     options: { jsonataCode?: string; hint?: string; cause?: unknown } = {},
   ) {
     super(`${position.file}:${position.line}:${position.column}: ${detail}`, {
-      hint:
-        options.hint ?? "check the expression; try it with `nxrun eval '<expression>' --pipeline <file> --step <id>`",
+      hint: options.hint ?? evalHint(source, position.file),
       cause: options.cause,
     });
     this.position = position;
     this.source = source;
     this.detail = detail;
+    this.tryable = options.hint === undefined;
     if (options.jsonataCode !== undefined) this.jsonataCode = options.jsonataCode;
   }
+
+  /** The same error saying more (`; $output was {...}`), its hint kept. */
+  withDetail(more: string): ExpressionError {
+    return new ExpressionError(`${this.detail}${more}`, this.position, this.source, {
+      ...(this.tryable ? {} : this.hint === undefined ? {} : { hint: this.hint }),
+      ...(this.jsonataCode === undefined ? {} : { jsonataCode: this.jsonataCode }),
+      cause: this.cause,
+    });
+  }
+
+  /**
+   * The same error with a hint naming the step and the field it is written in (`--step waitHealthy
+   * --in repeat.until`), so the command tries it in the scope it failed in; itself when its hint is
+   * another one.
+   */
+  inStep(stepId: string, field?: string): ExpressionError {
+    if (!this.tryable) return this;
+    const placed = new ExpressionError(this.detail, this.position, this.source, {
+      hint: evalHint(this.source, this.position.file, stepId, field),
+      ...(this.jsonataCode === undefined ? {} : { jsonataCode: this.jsonataCode }),
+      cause: this.cause,
+    });
+    return placed;
+  }
+}
+
+/**
+ * `try it with \`nxrun eval '$inputs.settle' --pipeline deploy.yaml --step settle --in wait\``: the
+ * command a person can paste, with the expression (on one line, quoted for a POSIX shell) and the
+ * file as the current directory reaches it.
+ */
+export function evalHint(source: string, file: string, stepId?: string, field?: string): string {
+  // An expression typed on the command line (`<expression>`) has no file to try it in again.
+  if (file.startsWith("<")) return "check the expression";
+  const oneLine = source.trim().replace(/\s*\n\s*/g, " ");
+  const quoted = `'${oneLine.replaceAll("'", "'\\''")}'`;
+  const shown = relative(process.cwd(), file);
+  const path = shown === "" || shown.startsWith("..") || isAbsolute(shown) ? file : shown;
+  const place = stepId === undefined ? "" : ` --step ${stepId}${field === undefined ? "" : ` --in ${field}`}`;
+  return `check the expression; try it with \`nxrun eval ${quoted} --pipeline ${path}${place}\``;
 }
 
 /** JSONata throws plain objects `{ code, position, token, message }`; this reads one safely. */

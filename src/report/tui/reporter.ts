@@ -5,6 +5,7 @@
  */
 import type { Terminal } from "../../base/terminal.js";
 import type { Reporter } from "../../engine/events.js";
+import { keyboardOn } from "../confirm-keyboard.js";
 import { failedPages, type UiLinks } from "../ui-links.js";
 import type { MountedView } from "./mount.js";
 import { ViewStore } from "./store.js";
@@ -62,7 +63,7 @@ export function createTuiReporter(options: TuiReporterOptions): Reporter {
     onTerminating: (event) => store.terminating(event),
     onConfirm(request) {
       // A prompt needs a keyboard: without a TTY on stdin the engine fails the step and says to pass --yes.
-      if (stdin.isTTY !== true || typeof stdin.setRawMode !== "function") return false;
+      if (!keyboardOn(stdin)) return false;
       store.confirm(request);
       return true;
     },

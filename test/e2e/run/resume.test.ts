@@ -189,6 +189,9 @@ describe("resume refuses to mix runs", () => {
     expect(refused.stderr).toContain("--allow-changed");
     const allowed = await runPipelineFile(edited, ["--resume", runId, "--allow-changed"], { runId });
     expect(allowed.code, output(allowed)).toBe(0);
+    // The note is printed as lines, not as one line holding a literal "\n".
+    expect(allowed.stderr).toMatch(/\ngoing on anyway \(--allow-changed\)\n/);
+    expect(allowed.stderr).not.toContain("\\n");
     // first completed before the edit: its result is kept, not rerun.
     expect(stepOf(allowed, "first").reused).toBe(true);
     expect(allowed.report?.outputs).toEqual({ text: "SLEPT 1500-dflt", total: 5700 });

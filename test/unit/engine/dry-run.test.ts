@@ -48,4 +48,33 @@ steps:
       "(fails: /virtual/dry.yaml:18:35: retry.maximumAttempts must be a whole number of at least 0, but the expression gave the number -1)",
     );
   });
+
+  it("shows a computed wait, the confirm question and a var resolved from the inputs", async () => {
+    const loaded = loadPipelineText(
+      `nxrun: 1
+name: dry
+inputs:
+  settle: { type: string }
+vars:
+  region: "{% $uppercase('eu') %}"
+steps:
+  - id: settle
+    wait: "{% $inputs.settle %}"
+  - id: later
+    needs: [settle]
+    wait: "{% $steps.settle.output.until %}"
+  - id: ask
+    confirm: "{% 'deploy to ' & $vars.region & ' after ' & $inputs.settle %}"
+`,
+      "/virtual/dry.yaml",
+    );
+    if (!loaded.ok) throw new Error(JSON.stringify(loaded.diagnostics));
+    const plan = await dryRunPlan(loaded.pipeline, { runId: "r", inputs: { settle: "5m" }, secrets: {}, evaluate });
+    expect(plan.vars).toEqual({ region: "EU" });
+    expect(plan.steps.map((s) => [s.id, s.call, s.input])).toEqual([
+      ["settle", "wait 5m", undefined],
+      ["later", "wait {% $steps.settle.output.until %}", undefined],
+      ["ask", "confirm", "deploy to EU after 5m"],
+    ]);
+  });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { describeErrorChain } from "../../../src/engine/error-chain.js";
 import type { Reporter, RunRecord, StepRecord } from "../../../src/engine/events.js";
 import type { RunOptions } from "../../../src/engine/run-options.js";
 import { runPipeline } from "../../../src/engine/run-pipeline.js";
@@ -17,6 +18,9 @@ import {
 const echo: Handler = async (input) => input;
 const fail: Handler = async () => {
   throw new Error("boom");
+};
+const cannotUndo: Handler = async () => {
+  throw new Error("could not undo");
 };
 
 function run(p: Pipeline, client: FakeTemporal, extra: Partial<RunOptions> = {}): Promise<RunRecord> {
@@ -172,6 +176,29 @@ describe("runPipeline scheduling", () => {
     expect(order).toEqual(["r.second.compensate", "r.first.compensate", "r.audit"]);
     expect(step(record, "audit").output).toBe("failed");
     expect(client.latest("r.second.compensate")?.input).toEqual({ undo: "second" });
+  });
+
+  it("the run's error names each step that failed it and each failed compensation, each message once", async () => {
+    const client = new FakeTemporal({
+      Echo: echo,
+      Fail: fail,
+      Undo: cannotUndo,
+      Audit: fail,
+    });
+    const p = pipeline(
+      [
+        activity("first", "Echo", { compensate: undo("first") }),
+        activity("breaks", "Fail", { dependsOn: ["first"] }),
+        activity("tolerated", "Fail", { onError: "continue" }),
+      ],
+      { finally: [activity("audit", "Audit", { section: "finally" })] },
+    );
+    const record = await run(p, client);
+    expect(record.status).toBe("failed");
+    // The decisive failure, the failed finally step, then the failed compensation; not the tolerated one.
+    expect(describeErrorChain(record.error!)).toBe(
+      "step 'breaks' failed: Error: boom; step 'audit' failed: Error: boom; compensation 'first.compensate' failed: Error: could not undo",
+    );
   });
 
   it("skips compensation when asked", async () => {

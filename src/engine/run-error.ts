@@ -1,0 +1,32 @@
+/**
+ * The run's error, as its last line says it: the failure that decided the run (or why it was
+ * cancelled), then each other step whose failure fails the run and each compensation that failed,
+ * each said once (the chain of each is read by src/engine/error-chain.ts).
+ */
+import { describeErrorChain } from "./error-chain.js";
+import type { RunStatus, StepError, StepRecord } from "./events.js";
+import type { RunContext } from "./run-context.js";
+import { isFailure } from "./step-outcome.js";
+
+export function runError(ctx: RunContext, status: RunStatus): StepError | undefined {
+  const first =
+    ctx.failure ?? (status === "canceled" || status === "timedOut" ? { message: ctx.cancelReason() } : undefined);
+  const more = ctx.recordList.filter((record) => failsTheRun(ctx, record) && record.error !== ctx.failure?.cause);
+  if (more.length === 0) return first;
+  const parts = more.map((record): StepError => {
+    const what = record.section === "compensate" ? `compensation '${record.id}'` : `step '${record.id}'`;
+    const message = `${what} ${record.status === "timedOut" ? "timed out" : record.status}`;
+    return record.error ? { message: `${message}: ${record.error.message}`, cause: record.error } : { message };
+  });
+  return { message: [...(first ? [first] : []), ...parts].map(describeErrorChain).join("; ") };
+}
+
+/**
+ * A failed compensation, or a failed step of the run's own (not one inside a used pipeline: its uses
+ * step says it) that its onError does not tolerate.
+ */
+function failsTheRun(ctx: RunContext, record: StepRecord): boolean {
+  if (!isFailure(record.status)) return false;
+  if (record.section === "compensate") return true;
+  return record.parent === undefined && ctx.stepsById.get(record.id)?.onError === "fail";
+}
