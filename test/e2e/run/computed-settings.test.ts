@@ -1,7 +1,8 @@
 /**
  * Computed call settings end to end (issue 18): a forEach whose items go to per-region task queues,
  * each served by its own real worker that records what it ran; a Nexus endpoint taken from an
- * input; a computed value of the wrong form failing the step before anything starts.
+ * input; a computed value of the wrong form refused before the run starts when the inputs decide it,
+ * failing its item when only the run knows it.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorker, type WorkerProcess } from "../../../scripts/dev-server.js";
@@ -76,7 +77,7 @@ steps:
     expect(stepOf(result, "bill").output).toEqual([`${prefix}-eu`, `${prefix}-us`, `${prefix}-eu`]);
   });
 
-  it("fails a step whose computed task queue is empty, before anything starts, at the expression's line and column", async () => {
+  it("refuses a computed task queue the inputs make empty before the run starts, at the expression", async () => {
     const file = pipelineFile(`
 nxrun: 1
 name: empty-queue
@@ -89,25 +90,28 @@ steps:
     input: 1
 `);
     const result = await runPipelineFile(file);
-    expect(result.code, output(result)).toBe(1);
-    const step = stepOf(result, "nowhere");
-    expect(step.status).toBe("failed");
-    expect(step.error?.message).toContain(
-      `${file}:9:20: taskQueue must be a non-empty task queue name, but the expression gave the string ""`,
+    expect(result.code, output(result)).toBe(2);
+    expect(result.stderr).toContain(
+      `:9:20: error NX305 step nowhere: taskQueue must be a non-empty task queue name, but the expression gave the string ""`,
     );
-    expect(step.execution).toBeUndefined();
-    // Nothing was started on the server.
+    // The run did not start: no report, nothing on the server.
+    expect(result.report).toBeUndefined();
     await expect(activityStatus(`${result.runId}.nowhere`)).rejects.toThrow(/not found/i);
   });
 
-  it("fails the item whose computed timeout is not a duration, and runs the others", async () => {
+  it("fails the item whose computed timeout, known only during the run, is not a duration, and runs the others", async () => {
     const key = uniqueId("timeouts");
+    // The items come from a step's output: known only during the run, so checked item by item there.
     const file = pipelineFile(`
 nxrun: 1
 name: bad-timeout
 steps:
+  - id: list
+    activity: echo
+    taskQueue: ${prefix}-eu
+    input: ["10s", 30, "15s"]
   - id: each
-    forEach: ["10s", 30, "15s"]
+    forEach: "{% $steps.list.output %}"
     activity: whereAmI
     taskQueue: ${prefix}-eu
     timeouts: { startToClose: "{% $item %}" }
@@ -119,7 +123,7 @@ steps:
     const items = stepOf(result, "each").items ?? [];
     expect(items.map((i) => i.status)).toEqual(["completed", "failed", "completed"]);
     expect(items[1]?.error?.message).toContain(
-      `${file}:9:35: timeouts.startToClose must be a positive duration, but the expression gave the number 30`,
+      `${file}:13:35: timeouts.startToClose must be a positive duration, but the expression gave the number 30`,
     );
     expect(
       handlerRecord(key)
