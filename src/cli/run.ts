@@ -70,7 +70,7 @@ export async function runCommand(file: string, flags: RunFlags, cli: CliContext)
     usedSecrets,
     confirmAnswered: flags.yes === true || canAskConfirm(chooseOutput(flags.output, terminal), terminal.stdin),
   });
-  const { maskSecrets } = await import("../report/redact.js");
+  const { maskSecrets } = await import("../base/mask-secrets.js");
   const printProblems = () =>
     process.stderr.write(`${maskSecrets(formatDiagnostics(before.problems, { color }), secretValues)}\n`);
 
