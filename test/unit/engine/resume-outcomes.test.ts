@@ -157,6 +157,31 @@ describe("a canceled execution nxrun did not cancel", () => {
   });
 });
 
+describe("an execution an earlier session asked to cancel", () => {
+  it("that then fails (its handler winding down) is started again by the resume, not taken as the outcome", async () => {
+    let starts = 0;
+    const client = new FakeTemporal({
+      slow: (input, ctx) => {
+        starts++;
+        return starts === 1
+          ? new Promise((_, reject) =>
+              ctx.signal.addEventListener("abort", () => setTimeout(() => reject(new Error("gave up")), 30)),
+            )
+          : Promise.resolve(input);
+      },
+    });
+    const p = pipeline([activity("a", "slow", { input: literal("again"), cancellation: "tryCancel" })]);
+    const interrupt = new AbortController();
+    const first = run(p, client, { signal: interrupt.signal });
+    await until(() => client.latest("r.a") !== undefined);
+    interrupt.abort();
+    await first;
+    const resumed = await run(p, client, { resume: true });
+    expect(resumed.status).toBe("completed");
+    expect(client.history("r.a").map((e) => e.outcome?.status)).toEqual(["failed", "completed"]);
+  });
+});
+
 describe("a repeat forEach item that failed by its limit", () => {
   it("keeps its last check's output in the step's output; an item that failed otherwise is null", async () => {
     const client = new FakeTemporal({
