@@ -99,16 +99,18 @@ steps:
     expect(hello?.state).toBe("completed");
     expect(hello?.executions.sort()).toEqual([`${runId}.hello.greet`, `${runId}.hello.shout@2`]);
 
-    // The manifest keeps hello.shout's attempt: a later resume reads @2 back, it does not fall back to the first.
-    const again = await runsToCompletion(file, ["--resume", runId], runId);
+    // The manifest keeps hello.shout's attempt: a later session (here rerunning only `after`, so hello
+    // is read back) reads @2 back, it does not fall back to the first.
+    const again = await runsToCompletion(file, ["--resume", runId, "--from", "after"], runId);
     expect(idOf(again, "hello.shout")).toBe(`${runId}.hello.shout@2`);
     expect(stepOf(again, "hello.shout").reused).toBe(true);
+    expect(idOf(again, "after")).toBe(`${runId}.after@3`);
 
     // --from the uses step: every sub-step runs afresh under its new key.
     const whole = await runsToCompletion(file, ["--resume", runId, "--from", "hello"], runId);
     expect(idOf(whole, "hello.greet")).toBe(`${runId}.hello@2.greet`);
     expect(idOf(whole, "hello.shout")).toBe(`${runId}.hello@2.shout`);
-    expect(idOf(whole, "after")).toBe(`${runId}.after@3`);
+    expect(idOf(whole, "after")).toBe(`${runId}.after@4`);
     await completedOnServer(runId, ["hello@2.greet", "hello@2.shout"]);
 
     const unknown = await runPipelineFile(file, ["--resume", runId, "--from", "hello.nope"], { runId });

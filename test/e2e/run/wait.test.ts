@@ -94,8 +94,8 @@ outputs:
     expect(resumed.report?.outputs).toEqual({ until: new Date(began + 20000).toISOString() });
     expect((await client.activities.describe(`${runId}.settle`)).status).toBe("canceled");
 
-    // Resumed once more, the finished wait is not waited again.
-    const again = await runPipelineFile(file, ["--resume", runId], { runId });
+    // Once more, rerunning only `after`: the finished wait upstream is read back, not waited again.
+    const again = await runPipelineFile(file, ["--resume", runId, "--from", "after"], { runId });
     expect(again.code, output(again)).toBe(0);
     const settled = stepOf(again, "settle");
     expect(settled.summary).toMatch(/was over already/);
