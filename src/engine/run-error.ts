@@ -23,10 +23,12 @@ export function runError(ctx: RunContext, status: RunStatus): StepError | undefi
 
 /**
  * A failed compensation, or a failed step of the run's own (not one inside a used pipeline: its uses
- * step says it) that its onError does not tolerate.
+ * step says it) that its onError does not tolerate; not what nxrun itself terminated.
  */
 function failsTheRun(ctx: RunContext, record: StepRecord): boolean {
   if (!isFailure(record.status)) return false;
+  // Terminated by a second Ctrl-C: the run's reason names that, once (run-context.ts cancelReason).
+  if (record.status === "terminated" && ctx.inFlight.terminating) return false;
   if (record.section === "compensate") return true;
   return record.parent === undefined && ctx.stepsById.get(record.id)?.onError === "fail";
 }
