@@ -87,7 +87,38 @@ export async function runCommand(file: string, flags: RunFlags, cli: CliContext)
 
   const { resolveConnection } = await import("../temporal/connection-config.js");
   const { connect } = await import("../temporal/connect.js");
-  const client = await connect(await resolveConnection(flags, pipeline.temporal));
+  const connection = await resolveConnection(flags, pipeline.temporal);
+  const startedAt = new Date().toISOString();
+  let client: import("../temporal/types.js").TemporalClient;
+  try {
+    client = await connect(connection);
+  } catch (error) {
+    if (isUserError(error)) {
+      const { chooseOutput, reportRunNotStarted } = await import("../report/index.js");
+      await reportRunNotStarted(
+        {
+          output: chooseOutput(flags.output, terminal),
+          ...(flags.report === undefined ? {} : { report: flags.report }),
+          secrets: secretValues,
+          terminal,
+        },
+        {
+          runId,
+          pipeline: pipeline.name,
+          file: pipeline.file,
+          address: connection.address,
+          namespace: connection.namespace,
+          status: "failed",
+          startedAt,
+          closedAt: new Date().toISOString(),
+          inputs,
+          steps: [],
+          error: { message: error.message, type: error.name },
+        },
+      );
+    }
+    throw error;
+  }
   try {
     const { MissingInputsError, prepareSession } = await import("../runs/run-session.js");
     const prepared = await prepareSession(client, pipeline, {

@@ -3,7 +3,7 @@
  * (one of tui | plain | json on stdout, plus optional run.json and JUnit files).
  */
 import type { Terminal } from "../base/terminal.js";
-import type { ConfirmRequest, ExecutionRef, Reporter } from "../engine/events.js";
+import type { ConfirmRequest, ExecutionRef, Reporter, RunRecord } from "../engine/events.js";
 import { createJsonReporter } from "./json.js";
 import { createJunitWriter } from "./junit.js";
 import { createPlainReporter } from "./plain.js";
@@ -130,6 +130,24 @@ function stamped(reporter: Reporter, stamp: (ms: number | undefined) => void): R
           };
   }
   return out;
+}
+
+/**
+ * A run that never started (the server could not be reached) still ends the NDJSON stream with its
+ * `runEnd` and writes its --report, with the error, so a program reading either learns what went
+ * wrong: one record, no steps run. The other outputs have the error message on stderr.
+ */
+export async function reportRunNotStarted(
+  options: Pick<ReporterOptions, "output" | "report" | "secrets" | "terminal">,
+  record: RunRecord,
+): Promise<void> {
+  const reporters: Reporter[] = [];
+  if (options.output === "json") reporters.push(createJsonReporter({ stream: options.terminal.stdout.stream }));
+  if (options.report !== undefined) reporters.push(createRunReportWriter({ path: options.report }));
+  if (reporters.length === 0) return;
+  const reporter = redactEvents(fanOut(reporters), options.secrets);
+  reporter.onRunEnd?.(record);
+  await reporter.close?.();
 }
 
 type EventHook = Exclude<keyof Reporter, "onConfirm" | "close">;

@@ -20,9 +20,9 @@ function tlsSettings(options: ConnectionOptions): TlsSettings | undefined {
   return options.tls || {};
 }
 
-function channelCredentials(address: string, tls: TlsSettings | undefined): ChannelCredentials {
+function channelCredentials(address: string, tls: TlsSettings | undefined, timeoutMs: number): ChannelCredentials {
   if (!tls) return credentials.createInsecure();
-  return new TlsChannelCredentials(address, tls);
+  return new TlsChannelCredentials(address, tls, timeoutMs);
 }
 
 /** The metadata sent with every call: the user's, the namespace (routing in Temporal Cloud), the API key. */
@@ -49,7 +49,8 @@ export function openRpc(options: ConnectionOptions, service: string = WORKFLOW_S
   // The :authority header names the server as --tls-server-name does (TlsChannelCredentials sends
   // and verifies the name in the handshake).
   if (tls?.serverName) channelOptions["grpc.default_authority"] = tls.serverName;
-  const secure = channelCredentials(options.address, tls);
+  const timeout = options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const secure = channelCredentials(options.address, tls, timeout);
   return new ServiceRpc({
     client: new Client(options.address, secure, channelOptions),
     // Each poll channel needs a connection of its own: grpc-js would otherwise share one subchannel
@@ -60,7 +61,7 @@ export function openRpc(options: ConnectionOptions, service: string = WORKFLOW_S
     address: options.address,
     namespace: options.namespace,
     metadata: callMetadata(options),
-    callTimeout: options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    callTimeout: timeout,
   });
 }
 

@@ -15,6 +15,7 @@ import {
 } from "@temporalio/envconfig";
 import { UserError } from "../base/user-error.js";
 import { tlsIsOn } from "./api-key-tls.js";
+import { checkKeyPair, type MaterialOrigin, readCertificates, readPrivateKey } from "./tls-material.js";
 import type { ConnectionOptions, TlsSettings } from "./types.js";
 
 /**
@@ -129,17 +130,34 @@ export function parseGrpcMeta(entries: readonly string[] | undefined): Record<st
   return metadata;
 }
 
-/** Reads PEM material from inline data or a file; the error names the file, never the contents. */
-function pem(what: string, source: ConfigDataSource | undefined): string | undefined {
+/** The settings that give each piece of TLS material, for hints. */
+const MATERIAL_SETTINGS = {
+  ca: "--tls-ca-path / --tls-ca-data, TEMPORAL_TLS_SERVER_CA_CERT_PATH / _DATA, or a profile's server_ca_cert_path / _data",
+  cert: "--tls-cert-path / --tls-cert-data, TEMPORAL_TLS_CLIENT_CERT_PATH / _DATA, or a profile's client_cert_path / _data",
+  key: "--tls-key-path / --tls-key-data, TEMPORAL_TLS_CLIENT_KEY_PATH / _DATA, or a profile's client_key_path / _data",
+};
+
+/**
+ * Reads PEM material from inline data or a file, with where it came from for messages; an error
+ * names the file, never the contents.
+ */
+function pem(
+  what: string,
+  source: ConfigDataSource | undefined,
+  settings: string,
+): { text: string; origin: MaterialOrigin } | undefined {
   if (!source) return undefined;
-  if ("data" in source) return typeof source.data === "string" ? source.data : Buffer.from(source.data).toString();
+  if ("data" in source) {
+    const text = typeof source.data === "string" ? source.data : Buffer.from(source.data).toString();
+    return { text, origin: { what, from: "the inline data", settings } };
+  }
   try {
-    return readFileSync(source.path, "utf8");
+    return { text: readFileSync(source.path, "utf8"), origin: { what, from: `the file ${source.path}`, settings } };
   } catch (error) {
     throw new UserError(
       `cannot read the ${what} file ${source.path}: ${(error as NodeJS.ErrnoException).code ?? "error"}`,
       {
-        hint: "check the path given to --tls-*-path or TEMPORAL_TLS_*_PATH",
+        hint: `check the path (${settings})`,
       },
     );
   }
@@ -212,6 +230,15 @@ export async function resolveConnection(
   const namespace =
     flags.namespace ?? fromEnv.namespace ?? pipelineTemporal?.namespace ?? file.namespace ?? DEFAULT_NAMESPACE;
   const apiKey = flags.apiKey ?? fromEnv.apiKey ?? file.apiKey;
+  // A header value is printable ASCII on one line; the key is not echoed (it is a secret).
+  if (apiKey !== undefined && !/^[\x20-\x7e]*$/.test(apiKey)) {
+    throw new UserError(
+      "the API key holds a character a gRPC header cannot carry (a control character such as an escape or a line break, or a non-ASCII character)",
+      {
+        hint: "check --api-key / TEMPORAL_API_KEY / the profile's api_key: a pasted key may have picked up a line break or an escape sequence",
+      },
+    );
+  }
 
   const flagTls: TlsLayer = {
     ...(flags.tls ? { disabled: false } : {}),
@@ -239,12 +266,15 @@ export async function resolveConnection(
   let tls: TlsSettings | false = false;
   if (tlsOn) {
     tls = {};
-    const ca = pem("TLS CA certificate", tlsLayer?.serverCACert);
-    if (ca) tls.serverRootCaCertificate = ca;
+    const ca = pem("TLS CA certificate", tlsLayer?.serverCACert, MATERIAL_SETTINGS.ca);
+    if (ca) {
+      readCertificates(ca.text, ca.origin);
+      tls.serverRootCaCertificate = ca.text;
+    }
     if (tlsLayer?.serverName) tls.serverName = tlsLayer.serverName;
     if (tlsLayer?.disableHostVerification) tls.disableHostVerification = true;
-    const crt = pem("TLS client certificate", tlsLayer?.clientCert);
-    const key = pem("TLS client key", tlsLayer?.clientKey);
+    const crt = pem("TLS client certificate", tlsLayer?.clientCert, MATERIAL_SETTINGS.cert);
+    const key = pem("TLS client key", tlsLayer?.clientKey, MATERIAL_SETTINGS.key);
     if ((crt === undefined) !== (key === undefined)) {
       throw new UserError(
         `mTLS needs both a client certificate and its key; only the ${crt ? "certificate" : "key"} was given`,
@@ -253,7 +283,12 @@ export async function resolveConnection(
         },
       );
     }
-    if (crt !== undefined && key !== undefined) tls.clientCertPair = { crt, key };
+    if (crt !== undefined && key !== undefined) {
+      const [leaf] = readCertificates(crt.text, crt.origin);
+      const privateKey = readPrivateKey(key.text, key.origin);
+      if (leaf) checkKeyPair(leaf, privateKey, crt.origin, key.origin);
+      tls.clientCertPair = { crt: crt.text, key: key.text };
+    }
   }
 
   const metadata = { ...file.grpcMeta, ...fromEnv.grpcMeta, ...parseGrpcMeta(flags.grpcMeta) };

@@ -131,6 +131,23 @@ function where(ctx: CallContext) {
   return `${ctx.method} on ${ctx.address}`;
 }
 
+/**
+ * grpc-js's "No connection established. Last error: X. Resolution note: Y" as what went wrong: the
+ * last error, the note only when there is one, OpenSSL's error codes and source file left out.
+ */
+export function connectionFailure(message: string): string {
+  const match = /^No connection established\. Last error: ([\s\S]*?)(?:\. Resolution note: ([\s\S]*))?$/.exec(message);
+  if (!match) return message;
+  const note = match[2]?.trim();
+  const last = (match[1] ?? "")
+    .replace(/^Error: /, "")
+    // "806C...:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../deps/openssl/...:350:"
+    .replace(/[0-9A-F]+:error:[0-9A-F]+:([^:\n]+):[^:\n]*:([^:\n]+):[^\n]*/g, "$1: $2")
+    .trim();
+  const text = last === "" ? "no connection" : last;
+  return note ? `${text}; ${note}` : text;
+}
+
 /** What to check when the connection could not be made, judged by grpc-js's message. */
 function unavailableHint(serverMessage: string): string {
   if (/SSL|TLS|certificate|handshake|WRONG_VERSION/i.test(serverMessage)) {
@@ -251,11 +268,29 @@ export function mapGrpcError(error: unknown, ctx: CallContext): unknown {
         },
       );
     }
-    case status.UNAVAILABLE:
-      return new UnavailableError(`cannot reach Temporal at ${ctx.address} (${serverMessage})`, error.code, method, {
-        hint: unavailableHint(serverMessage),
-        cause,
-      });
+    case status.UNAVAILABLE: {
+      // OpenSSL's answer when the other side does not speak TLS: a plain-text port.
+      if (/wrong version number|packet length too long|http request/i.test(serverMessage)) {
+        return new UnavailableError(
+          `cannot reach Temporal at ${ctx.address} over TLS: the port did not answer the TLS handshake with TLS (a plain-text port?)`,
+          error.code,
+          method,
+          {
+            hint: "for a plain-text server drop --tls (and TEMPORAL_TLS, a profile's [tls]; an API key turns TLS on unless TEMPORAL_TLS=false or the profile's tls disabled = true), or check --address for the server's TLS port",
+            cause,
+          },
+        );
+      }
+      return new UnavailableError(
+        `cannot reach Temporal at ${ctx.address} (${connectionFailure(serverMessage)})`,
+        error.code,
+        method,
+        {
+          hint: unavailableHint(serverMessage),
+          cause,
+        },
+      );
+    }
     case status.DEADLINE_EXCEEDED:
       return new DeadlineExceededError(
         `no answer from Temporal at ${ctx.address} in time (${method})`,
