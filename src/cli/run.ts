@@ -75,7 +75,7 @@ export async function runCommand(file: string, flags: RunFlags, cli: CliContext)
     process.stderr.write(`${maskSecrets(formatDiagnostics(before.problems, { color }), secretValues)}\n`);
 
   if (flags.dryRun) {
-    const shown = await dryRun(pipeline, runId, inputs, secrets, flags, before.known);
+    const shown = await dryRun(pipeline, runId, inputs, secrets, secretValues, flags, before.known);
     if (before.problems.length === 0) return shown;
     printProblems();
     return ExitCode.usage;
@@ -297,6 +297,7 @@ async function dryRun(
   runId: string,
   inputs: Record<string, unknown>,
   secrets: Record<string, string>,
+  secretValues: readonly string[],
   flags: RunFlags,
   known: import("../pipeline/before-run.js").KnownScope,
 ): Promise<number> {
@@ -313,8 +314,13 @@ async function dryRun(
       known,
       ...(flags.concurrency === undefined ? {} : { concurrency: flags.concurrency }),
     }),
-    Object.values(secrets),
+    [...secretValues],
   );
+  // For programs: the plan as one JSON document (JSON escapes what a terminal must not get raw).
+  if (flags.output === "json") {
+    process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
+    return ExitCode.ok;
+  }
   const json = (value: unknown) => JSON.stringify(value);
   const lines: string[] = [];
   lines.push(`dry run of ${plan.pipeline} (run ID ${plan.runId}); nothing is started`);
@@ -352,6 +358,6 @@ async function dryRun(
     }
   };
   printSteps(plan.steps, "  ");
-  process.stdout.write(`${maskSecrets(lines.join("\n"), Object.values(secrets))}\n`);
+  process.stdout.write(`${maskSecrets(lines.join("\n"), secretValues)}\n`);
   return ExitCode.ok;
 }

@@ -60,6 +60,36 @@ describe("connection problems", () => {
       expect(error.message).toContain(address);
       expect(ms).toBeLessThan(20_000);
     });
+
+    it("with TLS (a handshake never answered), every command prints its error and exits 3: none is kept alive by the half-open socket", async () => {
+      const file = writePipeline(`
+nxrun: 1
+name: never-answered
+defaults: { taskQueue: q }
+steps:
+  - id: a
+    activity: echo
+`);
+      const commands = [
+        ["run", file, "-o", "plain"],
+        ["run", file, "-o", "json"],
+        ["status", "some-run"],
+        ["check", "--preflight", file],
+        ["list"],
+      ];
+      // Each ends by itself: the harness kills one that outlives its timeout and fails the test.
+      const results = await Promise.all(
+        commands.map((args) =>
+          runNxrun([...args, "--tls"], { address, env: { TEMPORAL_API_KEY: undefined }, timeoutMs: 60_000 }),
+        ),
+      );
+      results.forEach((result, i) => {
+        const what = `${commands[i]?.join(" ")}\n${result.stderr}`;
+        expect(result.code, what).toBe(3);
+        expect(result.stderr, what).toContain(`no answer from Temporal at ${address} in time`);
+        expect(result.stderr, what).not.toMatch(/internal error|\n\s+at /);
+      });
+    });
   });
 
   it("an unknown namespace ends in one line with a hint", async () => {

@@ -4,6 +4,7 @@
  * and a bearer API key checked by the proxy. Wrong settings must end in one line plus a hint and
  * exit 3; API keys and key material must never be printed.
  */
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,6 +18,7 @@ import {
   waitForCount,
 } from "../../support/e2e/harness.js";
 import { output, pipelineFile, runPipelineFile, stepOf } from "../../support/e2e/run-helpers.js";
+import { ndjsonEvents, schemaErrors, validateEvent, validateReport } from "../../support/output-schemas.js";
 import { makeTestCertificates, SERVER_NAME, type TestCertificates } from "../../support/tls/certs.js";
 import { nginxBinary, startTlsProxy, type TlsProxy } from "../../support/tls/nginx-proxy.js";
 
@@ -207,6 +209,150 @@ client_key_path = "${certs.clientKey}"
       const refused = await nx(["count", ...flags], keyed.address);
       expect(refused.code, output(refused)).toBe(3);
       expectNoSecrets(refused.stdout + refused.stderr, certs);
+    });
+
+    /** A user's mistake: exit 2, `error:` and `hint:` lines, no stack, no key material. */
+    function expectUserError(result: NxrunResult, message: RegExp, hint: RegExp) {
+      expect(result.code, output(result)).toBe(2);
+      const lines = result.stderr.trim().split("\n");
+      expect(lines, output(result)).toHaveLength(2);
+      expect(lines[0]).toMatch(message);
+      expect(lines[1]).toMatch(/^hint: /);
+      expect(lines[1]).toMatch(hint);
+      expectNoSecrets(result.stdout + result.stderr, certs);
+    }
+
+    it("TLS material that cannot be used is the user's mistake: where it came from and a hint, exit 2, no stack", async () => {
+      const verify = ["--tls-ca-path", certs.caCert, "--tls-server-name", SERVER_NAME];
+      const pair = ["--tls-cert-path", certs.clientCert, "--tls-key-path", certs.clientKey];
+      const encrypted = join(certs.dir, "client-encrypted.key");
+      execFileSync("openssl", [
+        "pkey",
+        "-in",
+        certs.clientKey,
+        "-aes256",
+        "-passout",
+        "pass:nxrun-test",
+        "-out",
+        encrypted,
+      ]);
+      const profile = join(configDir, "garbage.toml");
+      writeFileSync(
+        profile,
+        `[profile.default]\naddress = "${mtls.address}"\n[profile.default.tls]\nserver_ca_cert_path = "${certs.caCert}"\nserver_name = "${SERVER_NAME}"\nclient_cert_data = "x"\nclient_key_path = "${certs.clientKey}"\n`,
+      );
+      const cases: Array<[string[], NodeJS.ProcessEnv, RegExp, RegExp]> = [
+        [
+          ["count", ...verify, "--tls-cert-path", "/etc/passwd", "--tls-key-path", certs.clientKey],
+          {},
+          /^error: the TLS client certificate from the file \/etc\/passwd is not a PEM certificate$/,
+          /--tls-cert-path/,
+        ],
+        [
+          ["list", ...verify, "--tls-key-path", certs.clientKey],
+          { TEMPORAL_TLS_CLIENT_CERT_DATA: "garbage" },
+          /^error: the TLS client certificate from the inline data is not a PEM certificate$/,
+          /TEMPORAL_TLS_CLIENT_CERT_PATH/,
+        ],
+        [
+          ["status", "some-run"],
+          { TEMPORAL_CONFIG_FILE: profile, TEMPORAL_ADDRESS: undefined },
+          /client certificate from the inline data is not a PEM certificate/,
+          /client_cert_path/,
+        ],
+        [
+          ["count", ...verify, "--tls-cert-path", certs.clientCert, "--tls-key-data", "garbage"],
+          {},
+          /^error: the TLS client key from the inline data is not a PEM private key$/,
+          /--tls-key-path/,
+        ],
+        [
+          ["count", ...verify, "--tls-cert-path", certs.clientCert, "--tls-key-path", certs.serverKey],
+          {},
+          /^error: the TLS client key from the file .*server\.key does not belong to the TLS client certificate from the file .*client\.crt$/,
+          /are a pair/,
+        ],
+        [
+          ["count", ...verify, "--tls-cert-path", certs.clientCert, "--tls-key-path", encrypted],
+          {},
+          /^error: the TLS client key from the file .*client-encrypted\.key is encrypted$/,
+          /decrypt the key, e\.g\. `openssl pkey/,
+        ],
+        [
+          [
+            "check",
+            "--preflight",
+            pipeline(),
+            "--tls-ca-path",
+            certs.clientKey,
+            "--tls-server-name",
+            SERVER_NAME,
+            ...pair,
+          ],
+          {},
+          /^error: the TLS CA certificate from the file .*client\.key is not a PEM certificate$/,
+          /--tls-ca-path/,
+        ],
+        [
+          ["count", ...verify],
+          { TEMPORAL_API_KEY: `${API_KEY}\u001b[2J` },
+          /^error: the API key holds a character a gRPC header cannot carry/,
+          /TEMPORAL_API_KEY/,
+        ],
+      ];
+      const results = await Promise.all(cases.map(([args, env]) => nx(args, mtls.address, env)));
+      results.forEach((result, i) => {
+        const [, , message, hint] = cases[i]!;
+        expectUserError(result, message, hint);
+      });
+    });
+
+    it("TLS to a plain-text port says so in one line, without OpenSSL's codes or an empty resolution note", async () => {
+      const result = await nx(["count", "--tls"], stack().address);
+      expectOneLineError(
+        result,
+        /^error: cannot reach Temporal at .* over TLS: the port did not answer the TLS handshake with TLS \(a plain-text port\?\)$/,
+        /drop --tls/,
+      );
+      expect(result.stderr).not.toMatch(/Resolution note|ssl3_get_record|deps\/openssl/);
+    });
+
+    it("a run that cannot connect (a CA that did not sign the server's certificate) still ends -o json with runEnd and writes --report", async () => {
+      const reportDir = mkdtempSync(join(tmpdir(), "nxrun-tls-report-"));
+      const report = join(reportDir, "run.json");
+      const result = await nx(
+        [
+          "run",
+          pipeline(),
+          "-o",
+          "json",
+          "--report",
+          report,
+          "--tls-ca-path",
+          certs.otherCaCert,
+          "--tls-server-name",
+          SERVER_NAME,
+        ],
+        tls.address,
+      );
+      expect(result.code, output(result)).toBe(3);
+      expect(result.stderr).toMatch(/^error: cannot reach Temporal at .*certificate/);
+      expect(result.stderr).not.toContain("Resolution note");
+      const events = ndjsonEvents<{
+        event: string;
+        record?: { status: string; steps: unknown[]; error?: { message: string } };
+      }>(result.stdout);
+      expect(events.map((e) => e.event)).toEqual(["runEnd"]);
+      for (const event of events) expect(validateEvent(event), schemaErrors(validateEvent)).toBe(true);
+      expect(events[0]?.record).toMatchObject({
+        status: "failed",
+        steps: [],
+        error: { message: expect.stringMatching(/certificate/) },
+      });
+      const record = JSON.parse(readFileSync(report, "utf8"));
+      expect(validateReport(record), schemaErrors(validateReport)).toBe(true);
+      expect(record.error.message).toBe(events[0]?.record?.error?.message);
+      rmSync(reportDir, { recursive: true, force: true });
     });
   },
 );

@@ -1,10 +1,21 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import { UserError } from "../../../src/base/user-error.js";
 import { resolveConnection } from "../../../src/temporal/connection-config.js";
+import { makeTestCertificates } from "../../support/tls/certs.js";
+
+// Real PEM material (openssl), since it is checked before use (src/temporal/tls-material.ts).
+const certs = makeTestCertificates();
+const pemOf = (file: string) => readFileSync(file, "utf8");
+const CA = pemOf(certs.caCert);
+const CERT = pemOf(certs.clientCert);
+const KEY = pemOf(certs.clientKey);
+/** A line from the middle of the private key: it must never be printed. */
+const KEY_LINE = KEY.split("\n")[5] as string;
 
 const dir = mkdtempSync(join(tmpdir(), "nxrun-conn-"));
 const configFile = join(dir, "temporal.toml");
@@ -26,15 +37,22 @@ x-team = "payments"
 address = "mtls.example:7233"
 [profile.mtls.tls]
 server_name = "mtls.internal"
-client_cert_data = "CERT-PEM"
-client_key_data = "KEY-PEM-SECRET"
+client_cert_data = '''${CERT}'''
+client_key_data = '''${KEY}'''
 `,
 );
 const caFile = join(dir, "ca.pem");
-writeFileSync(caFile, "CA-PEM");
+writeFileSync(caFile, CA);
 
 /** An environment with no config file of the user's (HOME points nowhere). */
 const bareEnv = { HOME: join(dir, "no-home"), XDG_CONFIG_HOME: join(dir, "no-xdg") };
+
+/** The client key, encrypted with a passphrase. */
+function encryptedKey(): string {
+  return execFileSync("openssl", ["pkey", "-in", certs.clientKey, "-aes256", "-passout", "pass:nxrun-test"], {
+    encoding: "utf8",
+  });
+}
 
 describe("resolveConnection", () => {
   it("defaults to 127.0.0.1:7233, namespace default, plaintext", async () => {
@@ -99,8 +117,8 @@ describe("resolveConnection", () => {
     const options = await resolveConnection({ configFile, profile: "mtls", tlsCaPath: caFile }, undefined, bareEnv);
     expect(options.tls).toEqual({
       serverName: "mtls.internal",
-      serverRootCaCertificate: "CA-PEM",
-      clientCertPair: { crt: "CERT-PEM", key: "KEY-PEM-SECRET" },
+      serverRootCaCertificate: CA,
+      clientCertPair: { crt: CERT, key: KEY },
     });
     const fromEnv = await resolveConnection({}, undefined, {
       ...bareEnv,
@@ -108,7 +126,7 @@ describe("resolveConnection", () => {
       TEMPORAL_TLS_SERVER_CA_CERT_PATH: caFile,
       TEMPORAL_TLS_DISABLE_HOST_VERIFICATION: "true",
     });
-    expect(fromEnv.tls).toEqual({ serverRootCaCertificate: "CA-PEM", disableHostVerification: true });
+    expect(fromEnv.tls).toEqual({ serverRootCaCertificate: CA, disableHostVerification: true });
     expect((await resolveConnection({ tls: true, tlsServerName: "srv" }, undefined, bareEnv)).tls).toEqual({
       serverName: "srv",
     });
@@ -122,7 +140,7 @@ describe("resolveConnection", () => {
     );
     for (const text of [JSON.stringify(options), inspect(options, { depth: 10 }), String(options), `${options}`]) {
       expect(text).not.toContain("FLAG-API-KEY");
-      expect(text).not.toContain("KEY-PEM-SECRET");
+      expect(text).not.toContain(KEY_LINE);
     }
     expect(JSON.stringify(options)).toContain("mtls.example:7233");
   });
@@ -165,6 +183,23 @@ describe("resolveConnection", () => {
       [{ tls: true, tlsCaPath: join(dir, "missing-ca.pem") }, /cannot read the TLS CA certificate file/],
       [{ tlsCertData: "CERT-ONLY" }, /needs both a client certificate and its key/],
       [{ grpcMeta: ["Bearer-SECRET-TOKEN"] }, /--grpc-meta value is not key=value/],
+      [
+        { tlsCertData: "SECRET-garbage", tlsKeyData: KEY },
+        /client certificate from the inline data is not a PEM certificate/,
+      ],
+      [{ tlsCertPath: "/etc/passwd", tlsKeyData: KEY }, /client certificate from the file \/etc\/passwd is not a PEM/],
+      [{ tlsCertData: CERT, tlsKeyData: "SECRET-garbage" }, /client key from the inline data is not a PEM private key/],
+      [
+        { tlsCertData: CERT, tlsKeyPath: certs.serverKey },
+        /client key from the file .* does not belong to the TLS client certificate/,
+      ],
+      [{ tlsCertData: CERT, tlsKeyData: encryptedKey() }, /client key from the inline data is encrypted/],
+      [{ tlsCaPath: certs.clientKey }, /CA certificate from the file .*client\.key is not a PEM certificate/],
+      [
+        { tlsCaData: "-----BEGIN CERTIFICATE-----\nSECRET\n-----END CERTIFICATE-----" },
+        /holds a certificate that cannot be read/,
+      ],
+      [{ apiKey: "SECRET\u001bkey" }, /the API key holds a character a gRPC header cannot carry/],
     ];
     for (const [flags, message] of mistakes) {
       const error = await resolveConnection(flags, undefined, bareEnv).catch((e: unknown) => e);
@@ -172,6 +207,7 @@ describe("resolveConnection", () => {
       expect((error as UserError).message).toMatch(message);
       expect((error as UserError).hint).toBeTruthy();
       expect(`${(error as UserError).message} ${(error as UserError).hint}`).not.toContain("SECRET");
+      expect(`${(error as UserError).message} ${(error as UserError).hint}`).not.toContain(KEY_LINE);
     }
     const known = (await resolveConnection({ configFile, profile: "nope" }, undefined, bareEnv).catch(
       (e: unknown) => e,

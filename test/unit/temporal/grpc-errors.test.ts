@@ -4,6 +4,7 @@ import { UserError } from "../../../src/base/user-error.js";
 import {
   AlreadyStartedError,
   AuthError,
+  connectionFailure,
   DeadlineExceededError,
   InvalidArgumentError,
   mapGrpcError,
@@ -171,6 +172,35 @@ describe("mapGrpcError", () => {
     expect(error.hint).toBe(
       "the server may require TLS: pass --tls / set TEMPORAL_TLS, or check the address (--address / TEMPORAL_ADDRESS)",
     );
+  });
+
+  it("says what went wrong without grpc-js's empty resolution note or OpenSSL's codes", () => {
+    expect(
+      connectionFailure("No connection established. Last error: connect ECONNREFUSED 127.0.0.1:1. Resolution note: "),
+    ).toBe("connect ECONNREFUSED 127.0.0.1:1");
+    expect(
+      connectionFailure(
+        "No connection established. Last error: Error: unable to verify the first certificate. Resolution note: ",
+      ),
+    ).toBe("unable to verify the first certificate");
+    expect(connectionFailure("No connection established. Last error: x. Resolution note: dns said no")).toBe(
+      "x; dns said no",
+    );
+    expect(
+      connectionFailure(
+        "No connection established. Last error: Error: 806CCFA9DF7F0000:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../deps/openssl/openssl/ssl/record/ssl3_record.c:350:\n. Resolution note: ",
+      ),
+    ).toBe("SSL routines: wrong version number");
+    expect(connectionFailure("14 UNAVAILABLE: something else")).toBe("14 UNAVAILABLE: something else");
+    const tlsToPlain = mapGrpcError(
+      serviceError(
+        status.UNAVAILABLE,
+        "No connection established. Last error: Error: 806C:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:x.c:350:\n. Resolution note: ",
+      ),
+      ctx,
+    ) as UserError;
+    expect(tlsToPlain.message).toMatch(/over TLS: the port did not answer the TLS handshake with TLS/);
+    expect(tlsToPlain.message).not.toMatch(/Resolution note|ssl3_get_record/);
   });
 
   it("never copies metadata (credentials) into the message or hint", () => {
