@@ -282,18 +282,11 @@ export class Follower {
           const lateAt = heartbeatLateAt(description);
           const now = this.now();
           if (lateAt !== undefined && lateAt > now && lateAt < now + POLL_MS) {
-            // Going late before the next look: say so when it happens, from what we already know.
+            // Going late before the next look: look again when it would, and let the server's answer
+            // say whether it is. A heartbeat may have come in meanwhile; deciding from this answer
+            // warned about healthy workers.
             await sleep(lateAt - now + 10, signal);
-            publish(
-              toProgress({
-                description,
-                now: this.now(),
-                ...(request.taskQueue ? { taskQueue: request.taskQueue } : {}),
-                ...(waiting ? { waitingSinceMs: waiting.since } : {}),
-                noPoller,
-                notStartedTroubleMs,
-              }),
-            );
+            continue;
           }
           await sleep(POLL_MS, signal);
         } else {

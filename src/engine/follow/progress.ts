@@ -9,11 +9,13 @@ import { stepErrorFromFailure } from "../step-errors.js";
 import { NOT_STARTED_FLOOR_MS } from "./usual-latency.js";
 
 /**
- * A heartbeat is late once this fraction of the heartbeat timeout has passed without one. Past the
- * timeout the server fails the attempt, so "late" is the warning before that; and not much sooner,
- * because the SDKs throttle heartbeats to one per 0.8 of the timeout.
+ * A heartbeat is late once this fraction of the heartbeat timeout has passed, by the server's last
+ * heartbeat time, without one. Past the timeout the server fails the attempt, so "late" is the
+ * warning before that. The SDKs (TypeScript, Python, Go, Java) send at most one heartbeat per 0.8 of
+ * the timeout however often the activity heartbeats, so a gap of 0.8 is a healthy worker: the rest
+ * of the margin is for the heartbeat's way to the server.
  */
-const LATE_FRACTION = 0.85;
+const LATE_FRACTION = 0.9;
 
 export interface ProgressInput {
   description: ExecutionDescription;

@@ -77,14 +77,31 @@ describe("toProgress", () => {
       description: description({
         state: "started",
         attempt: 1,
-        heartbeatTimeout: 10_000,
-        lastHeartbeatTime: new Date(NOW - 9000),
+        heartbeatTimeout: 20_000,
+        lastHeartbeatTime: new Date(NOW - 19_000),
         heartbeat: { undecodableBytes: 7 },
       }),
       now: NOW,
     });
     expect(late).toMatchObject({ trouble: true, heartbeat: { late: true, undecodableBytes: 7 } });
-    expect(progressLine(late, { now: NOW })?.text).toBe("(7 bytes, not JSON) · no heartbeat for 9 s (timeout 10 s)");
+    expect(progressLine(late, { now: NOW })?.text).toBe("(7 bytes, not JSON) · no heartbeat for 19 s (timeout 20 s)");
+  });
+
+  it("a heartbeat gap the SDKs' throttle makes (0.8 of the timeout, and the way to the server) is not late", () => {
+    const at = (gapMs: number) =>
+      toProgress({
+        description: description({
+          state: "started",
+          attempt: 1,
+          heartbeatTimeout: 5000,
+          lastHeartbeatTime: new Date(NOW - gapMs),
+        }),
+        now: NOW,
+      });
+    // A worker heartbeating every second under a 5 s timeout reaches the server every 4 s.
+    expect(at(4000).heartbeat?.late).toBeUndefined();
+    expect(at(4400).heartbeat?.late).toBeUndefined();
+    expect(at(4600)).toMatchObject({ trouble: true, heartbeat: { late: true } });
   });
 
   it("a started attempt drops the previous backoff's time; waiting and no poller", () => {
