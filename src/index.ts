@@ -31,6 +31,8 @@ export { redactEvents } from "./report/redact.js";
 export type { RecordedRunOptions } from "./runs/recorded-run.js";
 export { connect } from "./temporal/connect.js";
 export type { ConnectionOptions, TemporalClient } from "./temporal/types.js";
+export type { CaseResult } from "./testing/run-case.js";
+export { runTests, type TestRun } from "./testing/run-tests.js";
 
 /** Checks pipeline files as `nxrun check` does (without --preflight): every problem, each placed in its file. */
 export async function checkPipeline(...paths: string[]): Promise<{ ok: boolean; diagnostics: Diagnostic[] }> {

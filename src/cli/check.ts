@@ -1,5 +1,6 @@
 /**
  * `nxrun check file...`: every diagnostic of every file; exit 0 when no file has an error, 2 otherwise.
+ * A test file (`*.test.yaml`) is checked as `nxrun test` loads it, with the pipeline it names.
  * Imports only the language layers (no gRPC, Ink or engine) so it starts fast.
  */
 
@@ -12,6 +13,7 @@ import { formatDiagnostics } from "../pipeline/format-diagnostics.js";
 import { loadPipeline } from "../pipeline/load.js";
 import type { Pipeline } from "../pipeline/model.js";
 import type { ConnectionOverrides } from "../temporal/connection-config.js";
+import { TEST_FILE_SUFFIX } from "../testing/test-model.js";
 
 export type CheckFormat = "text" | "json" | "github";
 
@@ -28,11 +30,23 @@ export interface CheckFlags extends ConnectionOverrides {
 export async function checkCommand(files: string[], flags: CheckFlags, terminal: Terminal): Promise<number> {
   const all: Diagnostic[] = [];
   const loaded: Pipeline[] = [];
+  /** The path each of `loaded` was given as. */
+  const loadedFrom: string[] = [];
   const failed = new Set<string>();
   for (const file of files) {
+    if (TEST_FILE_SUFFIX.test(file)) {
+      const { loadTestFile } = await import("../testing/load-test-file.js");
+      const tested = await loadTestFile(file);
+      if (!tested.ok) {
+        failed.add(file);
+        all.push(...tested.diagnostics);
+      }
+      continue;
+    }
     const result = await loadPipeline(file);
     if (result.ok) {
       loaded.push(result.pipeline);
+      loadedFrom.push(file);
       all.push(...result.warnings);
     } else {
       failed.add(file);
@@ -42,9 +56,9 @@ export async function checkCommand(files: string[], flags: CheckFlags, terminal:
   if (flags.preflight && failed.size === 0) {
     const problems = await preflight(loaded, flags);
     all.push(...problems);
-    // Every file loaded, so loaded[i] is files[i]; a file the server found an error in counts as failed.
+    // A file the server found an error in counts as failed.
     loaded.forEach((pipeline, i) => {
-      if (problems.some((d) => d.severity === "error" && d.file === pipeline.file)) failed.add(files[i] as string);
+      if (problems.some((d) => d.severity === "error" && d.file === pipeline.file)) failed.add(loadedFrom[i] as string);
     });
   }
 

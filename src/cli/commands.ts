@@ -114,6 +114,18 @@ export function registerCommands(program: Command, setExit: (code: number) => vo
   );
 
   program
+    .command("test")
+    .description(
+      "run the cases of *.test.yaml files offline against mocks; exit 0 all passed, 1 a case failed, 2 a test file is malformed",
+    )
+    .argument("[paths...]", "test files, or directories to search for *.test.yaml (default: the current directory)")
+    .addOption(new Option("-o, --output <mode>", "output format").choices(["text", "json"]).default("text"))
+    .option("--junit <file>", "write a JUnit XML report (one test case per case)")
+    .action(async (paths: string[], flags: import("./test.js").TestFlags) => {
+      setExit(await (await import("./test.js")).testCommand(paths, flags, cli));
+    });
+
+  program
     .command("graph")
     .description("print a pipeline's plan as a graph")
     .argument("<pipeline>", "the pipeline file")

@@ -13,6 +13,7 @@ import { printError } from "./print-error.js";
 const SUBCOMMANDS = new Set([
   "run",
   "check",
+  "test",
   "graph",
   "eval",
   "status",

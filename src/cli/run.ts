@@ -9,6 +9,7 @@ import { sanitizeTerminalLines, sanitizeTerminalText } from "../base/terminal-te
 import { isUserError, UserError } from "../base/user-error.js";
 import type { Reporter, RunRecord } from "../engine/events.js";
 import { newRunId } from "../engine/execution-ids.js";
+import { exitCodeOf } from "../engine/exit-code.js";
 import { readSecrets, readUsedSecrets } from "../engine/secrets.js";
 import { formatDiagnostics } from "../pipeline/format-diagnostics.js";
 import { loadPipeline } from "../pipeline/load.js";
@@ -272,24 +273,6 @@ async function runWithSignals(
   const exitCode = exitCodeOf(record, signals > 0);
   const status = record.status === "running" ? "failed" : record.status;
   return { status, exitCode, ...(record.outputs === undefined ? {} : { outputs: record.outputs }) };
-}
-
-/** 0 completed; 130 cancelled by a signal; 1 otherwise (failed, timed out, cancelled remotely). */
-export function exitCodeOf(record: RunRecord, interrupted: boolean): number {
-  switch (record.status) {
-    case "completed":
-      return ExitCode.ok;
-    case "canceled":
-      return interrupted ? ExitCode.interrupted : ExitCode.runFailed;
-    case "failed":
-    case "timedOut":
-    case "running":
-      return ExitCode.runFailed;
-    default: {
-      const never: never = record.status;
-      throw new Error(`unknown run status ${String(never)}`);
-    }
-  }
 }
 
 async function dryRun(

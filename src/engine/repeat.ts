@@ -14,7 +14,6 @@ import { isTruthy } from "../pipeline/expr/truthy.js";
 import type { Step, TemporalStepCall } from "../pipeline/model.js";
 import { executionsOf } from "../temporal/executions-of.js";
 import { NotFoundError } from "../temporal/grpc-errors.js";
-import { sleep } from "./abort.js";
 import { buildExecutionSpec } from "./call-spec.js";
 import type { ItemRecord, RepeatProgress, StepRecord } from "./events.js";
 import { type ExecutionResult, retryTransient, runExecution } from "./execution.js";
@@ -49,11 +48,11 @@ export async function runRepeated(
   const deadline =
     repeat.timeout === undefined
       ? undefined
-      : ((await startedAt(ctx, call, repeatExecutionId(baseId, 1), runSignal)) ?? Date.now()) + repeat.timeout;
-  const timer =
+      : ((await startedAt(ctx, call, repeatExecutionId(baseId, 1), runSignal)) ?? ctx.clock.now()) + repeat.timeout;
+  const stopTimer =
     deadline === undefined
       ? undefined
-      : setTimeout(() => timeoutController.abort(), Math.max(0, deadline - Date.now()));
+      : ctx.clock.setTimer(() => timeoutController.abort(), Math.max(0, deadline - ctx.clock.now()));
   const signal = AbortSignal.any([runSignal, timeoutController.signal]);
   const fixed = {
     ...(repeat.limit === undefined ? {} : { limit: repeat.limit }),
@@ -107,7 +106,7 @@ export async function runRepeated(
           },
         };
       }
-      const nextMs = Date.now() + repeat.every;
+      const nextMs = ctx.clock.now() + repeat.every;
       // On resume, an attempt read back whose successor the server holds: go straight on to it, even
       // past the timeout (that successor started before it passed).
       const skipWait = result.reused && (await exists(ctx, call, repeatExecutionId(baseId, attempt + 1), runSignal));
@@ -116,7 +115,7 @@ export async function runRepeated(
         return timedOut(attempt, result);
       }
       progress(skipWait ? done : { ...done, nextAt: new Date(nextMs).toISOString() });
-      if (!skipWait) await sleep(repeat.every, signal);
+      if (!skipWait) await ctx.clock.sleep(repeat.every, signal);
       if (skipWait ? runSignal.aborted : signal.aborted) {
         progress(done);
         if (timeoutController.signal.aborted && !runSignal.aborted) return timedOut(attempt, result);
@@ -124,7 +123,7 @@ export async function runRepeated(
       }
     }
   } finally {
-    if (timer) clearTimeout(timer);
+    stopTimer?.();
   }
 }
 

@@ -9,6 +9,7 @@ import type { CompiledValue } from "../pipeline/expr/compiled.js";
 import type { Scope, StepView } from "../pipeline/expr/scope.js";
 import type { CancellationType, Pipeline, Step } from "../pipeline/model.js";
 import type { TemporalClient } from "../temporal/types.js";
+import { type Clock, realClock } from "./clock.js";
 import { Slots } from "./concurrency-limit.js";
 import type { CancelEvent, Reporter, RunStatus, StepError, StepRecord } from "./events.js";
 import type { ExecutionContext } from "./execution.js";
@@ -104,6 +105,8 @@ export class RunContext implements ExecutionContext {
   resumed: boolean;
   /** Secret values of the pipelines the run uses (uses:), by file; read by the caller with the run's own. */
   usedSecrets: ReadonlyMap<string, Record<string, string>> = new Map();
+  /** Set by runPipeline; a sub-pipeline's context takes its caller's. */
+  clock: Clock = realClock;
   private readonly cancelController = new AbortController();
   private reason: CancelReason | undefined;
   private readonly stepViews: Record<string, StepView> = {};
@@ -138,6 +141,7 @@ export class RunContext implements ExecutionContext {
     this.recordList = sub ? sub.parent.recordList : [];
     this.completionOrder = sub ? sub.parent.completionOrder : [];
     this.recordPrefix = sub ? sub.recordPrefix : "";
+    if (sub) this.clock = sub.parent.clock;
     this.parentRecordId = sub?.parentRecordId;
     this.resumed = sub?.parent.resumed ?? false;
     this.runSection = sub

@@ -2,6 +2,7 @@
 import type { CompiledValue } from "../pipeline/expr/compiled.js";
 import type { Scope } from "../pipeline/expr/scope.js";
 import type { TemporalClient } from "../temporal/types.js";
+import type { Clock } from "./clock.js";
 import type { Reporter } from "./events.js";
 
 /** Evaluates a compiled value in a scope (src/pipeline/expr/evaluate.ts; injectable for tests). */
@@ -56,6 +57,8 @@ export interface RunOptions {
   evaluate?: Evaluate;
   /** Clock, for tests. */
   now?: () => Date;
+  /** What waits, repeats and timeouts read and sleep on; default real time (`nxrun test` passes a virtual one). */
+  clock?: Clock;
 }
 
 /** Describe calls per second when the user sets none (`--describe-rate`). */

@@ -4,6 +4,7 @@
  */
 import { setMaxListeners } from "node:events";
 import type { Pipeline } from "../pipeline/model.js";
+import { realClock } from "./clock.js";
 import { runCompensations } from "./compensation.js";
 import type { Reporter, RunRecord, RunStartEvent } from "./events.js";
 import { newRunId } from "./execution-ids.js";
@@ -24,7 +25,8 @@ const TERMINATE_REASON = "nxrun: interrupted twice (second Ctrl-C); terminating 
  * feature disabled...), after compensation and `finally` have had their chance.
  */
 export async function runPipeline(pipeline: Pipeline, options: RunOptions): Promise<RunRecord> {
-  const now = options.now ?? (() => new Date());
+  const clock = options.clock ?? realClock;
+  const now = options.now ?? (() => new Date(clock.now()));
   const startedAt = now();
   const runId = options.runId ?? newRunId(pipeline.name, startedAt);
   const evaluate: Evaluate = options.evaluate ?? (await import("../pipeline/expr/evaluate.js")).evaluate;
@@ -45,6 +47,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions): Prom
   );
   if (options.usedSecrets) ctx.usedSecrets = options.usedSecrets;
   ctx.resumed = options.resume === true;
+  ctx.clock = clock;
   ctx.runSection = runSection;
   for (const step of [...pipeline.steps, ...pipeline.finally]) {
     ctx.addRecord({ id: step.id, section: step.section, kind: step.call.kind, status: "pending" });
@@ -86,7 +89,8 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions): Prom
   options.terminateSignal?.addEventListener("abort", onTerminate, { once: true });
   if (options.signal?.aborted) onSignal();
   if (options.terminateSignal?.aborted) onTerminate();
-  const timer = pipeline.timeout === undefined ? undefined : setTimeout(() => ctx.cancel("timeout"), pipeline.timeout);
+  const stopTimer =
+    pipeline.timeout === undefined ? undefined : clock.setTimer(() => ctx.cancel("timeout"), pipeline.timeout);
 
   try {
     try {
@@ -103,7 +107,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions): Prom
       ctx.cancel("failure");
     }
     await runSection(ctx, pipeline.steps, ctx.cancelSignal);
-    if (timer) clearTimeout(timer);
+    stopTimer?.();
 
     let status = runStatusOf(ctx);
     if (status === "completed") {
@@ -129,7 +133,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions): Prom
     reporter.onRunEnd?.(record);
   } finally {
     stopWatchingConnection();
-    if (timer) clearTimeout(timer);
+    stopTimer?.();
     options.signal?.removeEventListener("abort", onSignal);
     options.terminateSignal?.removeEventListener("abort", onTerminate);
   }

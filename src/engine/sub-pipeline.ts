@@ -85,7 +85,8 @@ export async function runSubPipeline(
   const onCancel = () => child.cancel(ctx.cancelledBecause ?? "signal");
   signal.addEventListener("abort", onCancel, { once: true });
   if (signal.aborted) onCancel();
-  const timer = used.timeout === undefined ? undefined : setTimeout(() => child.cancel("timeout"), used.timeout);
+  const stopTimer =
+    used.timeout === undefined ? undefined : ctx.clock.setTimer(() => child.cancel("timeout"), used.timeout);
   let outputs: Record<string, unknown> | undefined;
   let status: ReturnType<typeof runStatusOf>;
   try {
@@ -110,7 +111,7 @@ export async function runSubPipeline(
     await child.runSection(child, used.finally, NEVER_ABORTED);
     status = runStatusOf(child, status);
   } finally {
-    if (timer) clearTimeout(timer);
+    stopTimer?.();
     signal.removeEventListener("abort", onCancel);
   }
   switch (status) {

@@ -15,7 +15,6 @@ import type { CompiledValue } from "../pipeline/expr/compiled.js";
 import type { Step } from "../pipeline/model.js";
 import { waitTargetOf } from "../pipeline/value-forms.js";
 import { NotFoundError } from "../temporal/grpc-errors.js";
-import { sleep } from "./abort.js";
 import type { StepRecord } from "./events.js";
 import { RESUME_ID_REUSE_POLICY, retryTransient } from "./execution.js";
 import { stepExecutionId } from "./execution-ids.js";
@@ -43,14 +42,14 @@ export async function runWait(
     ? marker.beganMs + (target as { durationMs: number }).durationMs
     : (target as { untilMs: number }).untilMs;
   record.waitUntil = new Date(untilMs).toISOString();
-  record.summary = waitSummary(target, untilMs, marker?.resumed === true);
+  record.summary = waitSummary(target, untilMs, marker?.resumed === true, ctx.clock.now());
   ctx.reporter.onStepStart?.({ stepId: step.id, record });
   try {
-    await sleep(Math.max(0, untilMs - Date.now()), signal);
+    await ctx.clock.sleep(Math.max(0, untilMs - ctx.clock.now()), signal);
   } finally {
     if (marker) await endMarker(ctx, marker.id, marker.runId);
   }
-  if (Date.now() < untilMs) {
+  if (ctx.clock.now() < untilMs) {
     record.status = "canceled";
     return;
   }
@@ -79,7 +78,7 @@ async function beginMarker(
   } catch (error) {
     if (!(error instanceof NotFoundError)) throw error;
   }
-  const beganMs = Date.now();
+  const beganMs = ctx.clock.now();
   const started = await retryTransient(
     () =>
       activities.start({
@@ -108,10 +107,10 @@ async function endMarker(ctx: RunContext, id: string, runId: string): Promise<vo
 }
 
 /** `waiting 5m, until 19:30:00Z` or, resumed, `waiting the 2m10s left of 5m, until ...`. */
-function waitSummary(target: WaitTarget, untilMs: number, resumed: boolean): string {
+function waitSummary(target: WaitTarget, untilMs: number, resumed: boolean, nowMs: number): string {
   const until = `until ${new Date(untilMs).toISOString().slice(11, 19)}Z`;
   if (!("durationMs" in target)) return `waiting ${until}`;
-  const left = Math.max(0, untilMs - Date.now());
+  const left = Math.max(0, untilMs - nowMs);
   if (!resumed) return `waiting ${formatDuration(target.durationMs)}, ${until}`;
   if (left === 0) return `the wait of ${formatDuration(target.durationMs)} was over already`;
   return `waiting the ${formatDuration(Math.round(left / 1000) * 1000)} left of ${formatDuration(target.durationMs)}, ${until}`;

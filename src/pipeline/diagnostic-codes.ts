@@ -100,6 +100,20 @@ export const Codes = {
   /** A field of $steps.<id>, $steps.<id>.error or $run that nxrun does not define (a typo). */
   unknownField: "NX160",
 
+  // NX4xx: test files (`*.test.yaml`, src/testing/load-test-file.ts; docs/testing.md lists them).
+  /** The pipeline a test file names cannot be read or has errors. */
+  testPipeline: "NX401",
+  /** A mock, answer or expectation names a step the pipeline lacks. */
+  testUnknownStep: "NX402",
+  /** A mock that does not fit its step: a confirm, wait or uses step mocked, items without forEach, checks without repeat, compensate without compensation. */
+  testMockKind: "NX403",
+  /** A case's inputs, vars or secrets that the pipeline does not declare or whose schema refuses them. */
+  testCaseValues: "NX404",
+  /** A mock or item with both output and failure, or an item with neither index nor match. */
+  testMockShape: "NX405",
+  /** Two cases of one file with the same name. */
+  testDuplicateCase: "NX406",
+
   // NX3xx: check --preflight (src/preflight/run-preflight.ts).
   /** The namespace does not exist on the server. */
   namespaceNotFound: "NX301",

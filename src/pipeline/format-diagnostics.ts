@@ -93,7 +93,8 @@ function codeFrame(
   return out.join("\n");
 }
 
-function displayPath(file: string, cwd: string): string {
+/** A file as messages show it: relative to `cwd` when inside it, else as it is. */
+export function displayPath(file: string, cwd: string): string {
   const rel = relative(cwd, file);
   return rel && !rel.startsWith("..") ? rel : file;
 }

@@ -157,7 +157,8 @@ function fail(out: DiagnosticList): LoadResult {
   return { ok: false, diagnostics: sortDiagnostics(out.items) };
 }
 
-function reportYamlError(src: YamlFile, error: YAMLError, out: DiagnosticList): void {
+/** A YAML syntax error as a diagnostic at its place (pipelines and test files alike). */
+export function reportYamlError(src: YamlFile, error: YAMLError, out: DiagnosticList): void {
   let [start, end] = error.pos;
   if (error.code === "MISSING_CHAR" && /quote/.test(error.message)) {
     // The parser notices a missing closing quote at the end of the file; the opening one is the mistake.

@@ -22,13 +22,18 @@ let compiled: { validate: SchemaValidator; schema: Record<string, unknown> } | u
 
 /** Path of specs/pipeline.schema.json, found from this module in src/ (tests) or dist/src/ (the binary). */
 export function pipelineSchemaPath(): string {
+  return specPath("pipeline.schema.json");
+}
+
+/** Path of a file of specs/ (a JSON Schema nxrun ships), found as pipelineSchemaPath finds its own. */
+export function specPath(name: string): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
-    const candidate = join(dir, "specs", "pipeline.schema.json");
+    const candidate = join(dir, "specs", name);
     if (existsSync(candidate)) return candidate;
     dir = dirname(dir);
   }
-  throw new Error("specs/pipeline.schema.json not found next to the nxrun package");
+  throw new Error(`specs/${name} not found next to the nxrun package`);
 }
 
 /** The schema as a plain object. */

@@ -17,16 +17,28 @@ export interface EvaluateOptions {
 }
 
 /** Evaluates a literal, an expression, or a mix of both; undefined means "no value". */
-export async function evaluate(value: CompiledValue, scope: Scope, options: EvaluateOptions = {}): Promise<unknown> {
+export function evaluate(value: CompiledValue, scope: Scope, options: EvaluateOptions = {}): Promise<unknown> {
+  return evaluateWithBindings(value, bindingsOf(scope), options);
+}
+
+/**
+ * The same with the JSONata variables given as they are: for values evaluated outside a run's scope
+ * (the mocks and expectations of `nxrun test`, which see `$input`, `$value`, ...).
+ */
+export async function evaluateWithBindings(
+  value: CompiledValue,
+  bindings: Record<string, unknown>,
+  options: EvaluateOptions = {},
+): Promise<unknown> {
   switch (value.kind) {
     case "literal":
       return value.value;
     case "expression":
-      return evaluateExpression(value, scope, options);
+      return evaluateExpression(value, bindings, options);
     case "object": {
       const result: Record<string, unknown> = {};
       for (const [key, entry] of value.entries) {
-        const v = await evaluate(entry, scope, options);
+        const v = await evaluateWithBindings(entry, bindings, options);
         // JSONata's "no value" drops the key, as JSONata object constructors do.
         if (v !== undefined) result[key] = v;
       }
@@ -34,7 +46,7 @@ export async function evaluate(value: CompiledValue, scope: Scope, options: Eval
     }
     case "array": {
       const result: unknown[] = [];
-      for (const item of value.items) result.push((await evaluate(item, scope, options)) ?? null);
+      for (const item of value.items) result.push((await evaluateWithBindings(item, bindings, options)) ?? null);
       return result;
     }
     default: {
@@ -62,12 +74,16 @@ export function bindingsOf(scope: Scope): Record<string, unknown> {
   return bindings;
 }
 
-async function evaluateExpression(value: ExpressionValue, scope: Scope, options: EvaluateOptions): Promise<unknown> {
+async function evaluateExpression(
+  value: ExpressionValue,
+  bindings: Record<string, unknown>,
+  options: EvaluateOptions,
+): Promise<unknown> {
   const program = programOf(value);
   const expression = withBounds(program, options);
   let result: unknown;
   try {
-    result = await expression.evaluate(undefined, bindingsOf(scope));
+    result = await expression.evaluate(undefined, bindings);
   } catch (error) {
     throw toExpressionError(error, value, program, options);
   }

@@ -1,0 +1,21 @@
+/** The exit code a run ends with, from its record: `nxrun run` and `nxrun test` (a case's exitCode) share it. */
+import { ExitCode } from "../base/exit-codes.js";
+import type { RunRecord } from "./events.js";
+
+/** 0 completed; 130 cancelled by a signal; 1 otherwise (failed, timed out, cancelled remotely). */
+export function exitCodeOf(record: RunRecord, interrupted: boolean): number {
+  switch (record.status) {
+    case "completed":
+      return ExitCode.ok;
+    case "canceled":
+      return interrupted ? ExitCode.interrupted : ExitCode.runFailed;
+    case "failed":
+    case "timedOut":
+    case "running":
+      return ExitCode.runFailed;
+    default: {
+      const never: never = record.status;
+      throw new Error(`unknown run status ${String(never)}`);
+    }
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * `nxrun test`'s text: one line per case, under a failed case what differs (the path, expected,
+ * found), then what the cases never reached, then the count. Every value and name goes through the
+ * terminal sanitizer: test files and mocks are text from outside nxrun too.
+ */
+import { sanitizeTerminalText } from "../base/terminal-text.js";
+import { formatDuration } from "../pipeline/duration.js";
+import { displayPath } from "../pipeline/format-diagnostics.js";
+import type { Mismatch } from "./compare.js";
+import type { CaseResult } from "./run-case.js";
+import type { TestRun } from "./run-tests.js";
+
+export interface FormatOptions {
+  readonly color: boolean;
+  /** Paths are shown relative to it. */
+  readonly cwd: string;
+}
+
+/** Longest value shown in a difference; the path already says where to look. */
+const MAX_VALUE_CHARS = 160;
+
+export function formatCaseLine(result: CaseResult, options: FormatOptions): string[] {
+  const paint = painter(options.color);
+  const name = `${shown(displayPath(result.file, options.cwd))} › ${shown(result.name)}`;
+  const time = paint.dim(` (${formatDuration(result.durationMs)})`);
+  if (result.passed) return [`${paint.green("✓")} ${name}${time}`];
+  const lines = [`${paint.red("✗")} ${name}${time}`];
+  for (const problem of result.problems) lines.push(`    ${paint.red(shown(problem.path))}: ${shown(problem.message)}`);
+  for (const mismatch of result.mismatches) lines.push(...mismatchLines(mismatch, paint));
+  return lines;
+}
+
+export function formatSummary(run: TestRun, elapsedMs: number, options: FormatOptions): string[] {
+  const paint = painter(options.color);
+  const lines: string[] = [];
+  if (run.cases.length > 0 && run.unreached.length > 0) {
+    lines.push("", "not reached by any case:");
+    for (const u of run.unreached)
+      lines.push(`  ${shown(displayPath(u.pipeline, options.cwd))}: ${shown(u.step)} ${paint.yellow(u.what)}`);
+  }
+  const failed = run.cases.filter((c) => !c.passed).length;
+  const counts = [
+    `${run.cases.length - failed} passed`,
+    failed > 0 ? paint.red(`${failed} failed`) : "",
+    run.diagnostics.length > 0
+      ? paint.red(`${run.diagnostics.length} problem${run.diagnostics.length === 1 ? "" : "s"} in test files`)
+      : "",
+  ].filter(Boolean);
+  const files = `${run.files.length} file${run.files.length === 1 ? "" : "s"}`;
+  lines.push(
+    "",
+    `${run.cases.length} case${run.cases.length === 1 ? "" : "s"} in ${files}: ${counts.join(", ")} (${formatDuration(elapsedMs)})`,
+  );
+  return lines;
+}
+
+function mismatchLines(m: Mismatch, paint: Painter): string[] {
+  const head = `    ${paint.red(shown(m.path))}: `;
+  if (m.message !== undefined) {
+    const lines = [`${head}${shown(m.message)}`];
+    if (m.expected !== undefined && typeof m.expected !== "string")
+      lines.push(`      expected ${valueText(m.expected)}`);
+    lines.push(`      found    ${valueText(m.actual)}`);
+    return lines;
+  }
+  return [`${head}expected ${paint.green(valueText(m.expected))}, found ${paint.red(valueText(m.actual))}`];
+}
+
+/** A value as compact JSON (`nothing` when absent), cut to a line. */
+export function valueText(value: unknown): string {
+  if (value === undefined) return "nothing";
+  const text = JSON.stringify(value) ?? String(value);
+  return shown(text.length > MAX_VALUE_CHARS ? `${text.slice(0, MAX_VALUE_CHARS)}…` : text);
+}
+
+function shown(text: string): string {
+  return sanitizeTerminalText(text);
+}
+
+type Painter = Record<"red" | "green" | "yellow" | "dim", (text: string) => string>;
+
+function painter(color: boolean): Painter {
+  const ansi = (code: string) => (text: string) => (color ? `\u001b[${code}m${text}\u001b[0m` : text);
+  return { red: ansi("31"), green: ansi("32"), yellow: ansi("33"), dim: ansi("2") };
+}

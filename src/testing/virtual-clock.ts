@@ -1,0 +1,85 @@
+/**
+ * Time for a test run: it moves only when the run has nothing else to do. Waits, repeat pauses,
+ * timeouts and mocked durations are timers on this clock; once every promise of the run has settled
+ * and a few turns of the event loop went by without anything new, the clock jumps to the next timer
+ * and fires it. A one-hour wait takes no time, and what happens first in virtual time happens first.
+ */
+import type { Clock } from "../engine/clock.js";
+
+interface Timer {
+  readonly at: number;
+  readonly seq: number;
+  readonly fire: () => void;
+}
+
+/** Event-loop turns with nothing new before the clock moves: work that crosses a turn gets to finish first. */
+const IDLE_TURNS = 2;
+
+export class VirtualClock implements Clock {
+  private nowMs: number;
+  private timers: Timer[] = [];
+  private seq = 0;
+  private scheduled = false;
+  private idleTurns = 0;
+  private stopped = false;
+
+  constructor(startMs: number) {
+    this.nowMs = startMs;
+  }
+
+  now(): number {
+    return this.nowMs;
+  }
+
+  setTimer(callback: () => void, ms: number): () => void {
+    const timer: Timer = { at: this.nowMs + Math.max(0, ms), seq: this.seq++, fire: callback };
+    this.timers.push(timer);
+    this.idleTurns = 0;
+    this.schedule();
+    return () => {
+      this.timers = this.timers.filter((t) => t !== timer);
+    };
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      if (signal?.aborted) return resolve();
+      const onAbort = () => {
+        stop();
+        resolve();
+      };
+      const stop = this.setTimer(() => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      }, ms);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  /** Fires nothing more (the run has ended). */
+  stop(): void {
+    this.stopped = true;
+    this.timers = [];
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.stopped) return;
+    this.scheduled = true;
+    setImmediate(() => this.turn());
+  }
+
+  private turn(): void {
+    this.scheduled = false;
+    if (this.timers.length === 0 || this.stopped) return;
+    if (++this.idleTurns < IDLE_TURNS) {
+      this.schedule();
+      return;
+    }
+    this.idleTurns = 0;
+    this.timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
+    const next = this.timers.shift() as Timer;
+    this.nowMs = Math.max(this.nowMs, next.at);
+    next.fire();
+    this.schedule();
+  }
+}
