@@ -322,10 +322,13 @@ describe("examples", () => {
         outputs.push(execFileSync("bash", ["-e", "-c", script], { cwd: workspace, env, encoding: "utf8" }));
       }
     }
-    // check: every example clean, so no annotation; preflight found the endpoints and pollers.
-    expect(outputs).toHaveLength(3);
+    // check: every example and test file clean, so no annotation; test: every case passed (a failed
+    // one would have ended bash -e); preflight found the endpoints and pollers.
+    expect(outputs).toHaveLength(4);
     expect(parseWorkflowCommands(outputs.join("\n"))).toEqual([]);
     expect(outputs[0]).toContain("files checked: ok");
+    expect(outputs[1]).toMatch(/^(\d+) cases in \d+ files: \1 passed \(/m);
+    expect(readFileSync(join(workspace, "nxrun-test-junit.xml"), "utf8")).toContain('failures="0"');
     const summary = readFileSync(join(workspace, "nxrun-summary.md"), "utf8");
     expect(readFileSync(stepSummary, "utf8")).toBe(summary);
     const tables: Tokens.Table[] = [];

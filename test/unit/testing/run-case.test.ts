@@ -1,0 +1,183 @@
+// A case runs the real engine against the in-memory double: what it does when a mock or answer is
+// missing, virtual time, secrets, and the parts of a run the examples do not reach.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runTests } from "../../../src/testing/run-tests.js";
+
+/** Writes `pipeline` and a test file with `tests` beside it; returns the test file's path. */
+function files(pipeline: string, tests: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "nxrun-case-"));
+  writeFileSync(join(dir, "p.yaml"), `nxrun: 1\nname: p\ndefaults: { taskQueue: q }\n${pipeline}`);
+  const path = join(dir, "p.test.yaml");
+  writeFileSync(path, `nxrun-test: 1\npipeline: ./p.yaml\n${tests}`);
+  return path;
+}
+
+const PIPELINE = `
+secrets:
+  token: { env: DEPLOY_TOKEN }
+steps:
+  - id: build
+    activity: Build
+    input: { token: "{% $secrets.token %}" }
+  - id: approve
+    confirm: ship?
+    needs: [build]
+  - id: pause
+    wait: 2h
+    needs: [approve]
+  - id: ship
+    needs: [pause]
+    when: "{% $steps.build.output.ok %}"
+    activity: Ship
+finally:
+  - id: report
+    activity: Report
+    input: { status: "{% $run.status %}" }
+outputs:
+  shipped: "{% $steps.ship.status = 'completed' %}"
+`;
+
+describe("a case", () => {
+  it("fails naming a step it reaches without a mock, and the run goes on as with a failed step", async () => {
+    const path = files(PIPELINE, "cases:\n  - name: no mocks\n    expect: { status: failed }\n");
+    const run = await runTests([path]);
+    const [result] = run.cases;
+    expect(result?.passed).toBe(false);
+    expect(result?.mismatches).toEqual([]);
+    expect(result?.problems.map((p) => p.path)).toEqual(["build", "report"]);
+    expect(result?.problems[0]?.message).toMatch(/step "build" was reached but has no mock; add mocks: \{ build:/);
+  });
+
+  it("fails naming a confirm step it reaches without an answer", async () => {
+    const path = files(PIPELINE, "mocks: { build: { output: { ok: true } }, report: { output: 1 } }\ncases:\n  - name: no answer\n");
+    const [result] = (await runTests([path])).cases;
+    expect(result?.problems).toEqual([
+      { path: "approve", message: expect.stringContaining('confirm step "approve" was reached but the case has no answer') },
+    ]);
+  });
+
+  it("waits two hours of virtual time at once, and records the when it saw false", async () => {
+    const path = files(
+      PIPELINE,
+      `answers: { approve: true }
+mocks: { build: { output: { ok: true } }, ship: { output: done }, report: { output: 1 } }
+cases:
+  - name: ships after the pause
+    expect:
+      status: completed
+      outputs: { shipped: true }
+      # The wait ended two hours after it began in virtual time: still far ahead of the real clock.
+      steps:
+        pause: { status: completed, output: "{% $toMillis($value.until) - $millis() > 7000000 %}" }
+        report: { input: { status: completed } }
+      startedInOrder: [build, approve, pause, ship, report]
+  - name: a build that is not ok skips the ship
+    mocks: { build: { output: { ok: false } } }
+    expect:
+      outputs: { shipped: false }
+      steps: { ship: skipped }
+`,
+    );
+    const run = await runTests([path]);
+    expect(run.cases.map((c) => [c.name, c.passed, c.problems, c.mismatches])).toEqual([
+      ["ships after the pause", true, [], []],
+      ["a build that is not ok skips the ship", true, [], []],
+    ]);
+    expect(run.unreached).toEqual([]);
+  });
+
+  it("lists what no case reached: a step never started, a when never false", async () => {
+    const path = files(
+      PIPELINE,
+      `answers: { approve: false }
+mocks: { build: { output: { ok: true } }, report: { output: 1 } }
+cases:
+  - name: declined
+    expect: { status: failed }
+`,
+    );
+    const run = await runTests([path]);
+    expect(run.unreached.map((u) => `${u.step} ${u.what}`)).toEqual([
+      "pause never started",
+      "ship never started",
+      "ship when never false",
+    ]);
+  });
+
+  it("masks the case's secret values in what it reports", async () => {
+    const path = files(
+      PIPELINE,
+      `answers: { approve: true }
+mocks: { build: { output: { ok: true } }, ship: { output: done }, report: { output: 1 } }
+cases:
+  - name: shows the token
+    secrets: { token: s3cr3t-value }
+    expect:
+      steps: { build: { input: { token: something-else } } }
+`,
+    );
+    const [result] = (await runTests([path])).cases;
+    expect(result?.mismatches).toEqual([
+      { path: "steps.build.input.token", expected: "something-else", actual: "***" },
+    ]);
+    expect(JSON.stringify(result)).not.toContain("s3cr3t-value");
+  });
+
+  it("runs a repeat's checks in order, counts them, and fails at the limit", async () => {
+    const path = files(
+      `steps:
+  - id: poll
+    activity: Poll
+    repeat: { until: "{% $output.ready %}", every: 10m, limit: 3 }
+`,
+      `cases:
+  - name: ready on the third check
+    mocks: { poll: { checks: [{ output: { ready: false } }, { output: { ready: false } }, { output: { ready: true } }] } }
+    expect: { status: completed, steps: { poll: { status: completed, calls: 3 } } }
+  - name: never ready
+    mocks: { poll: { checks: [{ output: { ready: false } }] } }
+    expect: { status: failed, steps: { poll: { calls: 3, error: { type: RepeatLimitReached } } } }
+`,
+    );
+    const run = await runTests([path]);
+    expect(run.cases.map((c) => [c.name, c.passed, c.problems, c.mismatches])).toEqual([
+      ["ready on the third check", true, [], []],
+      ["never ready", true, [], []],
+    ]);
+  });
+
+  it("tolerates forEach failures as the pipeline allows, and continues past onError: continue", async () => {
+    const path = files(
+      `steps:
+  - id: each
+    forEach: "{% [1, 2, 3, 4] %}"
+    toleratedFailures: 1
+    activity: Each
+  - id: optional
+    onError: continue
+    activity: Optional
+  - id: last
+    needs: [each, optional]
+    activity: Last
+outputs:
+  each: "{% $steps.each.output %}"
+`,
+      `mocks:
+  each: { output: "{% $item * 10 %}", items: [{ index: 2, failure: { message: three failed } }] }
+  optional: { failure: { message: not this time } }
+  last: { output: ok }
+cases:
+  - name: one tolerated failure
+    expect:
+      status: completed
+      outputs: { each: [10, 20, null, 40] }
+      steps: { "each[2]": failed, optional: failed, last: completed }
+`,
+    );
+    const [result] = (await runTests([path])).cases;
+    expect([result?.problems, result?.mismatches]).toEqual([[], []]);
+  });
+});
