@@ -4,7 +4,6 @@
  */
 import { performance } from "node:perf_hooks";
 import { ExitCode } from "../base/exit-codes.js";
-import { mapPlainData } from "../base/map-plain-data.js";
 import { isUserError } from "../base/user-error.js";
 import { isTruthy } from "../engine/call-spec.js";
 import type { Reporter, RunRecord } from "../engine/events.js";
@@ -14,7 +13,7 @@ import type { CompiledValue } from "../pipeline/expr/compiled.js";
 import { evaluate } from "../pipeline/expr/evaluate.js";
 import type { Scope } from "../pipeline/expr/scope.js";
 import type { Pipeline } from "../pipeline/model.js";
-import { maskSecrets } from "../report/redact.js";
+import { redact } from "../report/redact.js";
 import { compare, type Mismatch } from "./compare.js";
 import { MockTemporal } from "./mock-temporal.js";
 import { Responder, type TestProblem } from "./responder.js";
@@ -112,7 +111,7 @@ export async function runCase(testFile: TestFile, testCase: TestCase): Promise<C
     : [];
   // The case's fake secrets are secrets all the same: masked in whatever the result shows.
   const secretValues = Object.values(testCase.secrets);
-  const mask = <T>(value: T): T => mapPlainData(value, { string: (text) => maskSecrets(text, secretValues) }) as T;
+  const mask = <T>(value: T): T => redact(value, secretValues);
   return {
     file: testFile.file,
     name: testCase.name,

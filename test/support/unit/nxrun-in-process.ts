@@ -1,7 +1,7 @@
 /** `nxrun ARGS` run in this process (src/cli/main.ts) with its stdout and stderr kept, for CLI unit tests. */
 import { EventEmitter } from "node:events";
-import { main } from "../../../src/cli/main.js";
 import { detectTerminal } from "../../../src/base/terminal.js";
+import { main } from "../../../src/cli/main.js";
 
 export interface CliResult {
   code: number;
@@ -12,7 +12,9 @@ export interface CliResult {
 export async function nxrunInProcess(args: string[]): Promise<CliResult> {
   let stdout = "";
   let stderr = "";
-  const sink = (append: (text: string) => void) => ({ write: (chunk: string | Uint8Array) => (append(String(chunk)), true) });
+  const sink = (append: (text: string) => void) => ({
+    write: (chunk: string | Uint8Array) => (append(String(chunk)), true),
+  });
   const terminal = detectTerminal({
     stdout: sink((t) => (stdout += t)) as unknown as NodeJS.WriteStream,
     stderr: sink((t) => (stderr += t)) as unknown as NodeJS.WriteStream,

@@ -13,7 +13,9 @@ describe("nxrun test examples/", () => {
     const result = await nxrunInProcess(["test", examples, "-o", "json"]);
     const run = JSON.parse(result.stdout) as TestRun;
     expect(run.diagnostics).toEqual([]);
-    const testFiles = readdirSync(examples, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".test.yaml"));
+    const testFiles = readdirSync(examples, { recursive: true, encoding: "utf8" }).filter((f) =>
+      f.endsWith(".test.yaml"),
+    );
     expect(new Set(run.cases.map((c) => c.file))).toEqual(new Set(testFiles.map((f) => join(examples, f))));
     expect(run.cases.filter((c) => !c.passed)).toEqual([]);
     expect(result.code).toBe(0);
@@ -42,7 +44,10 @@ function mutated(file: string, edit: (text: string) => string): string {
 describe("a mutated example fails its cases with the path that differs", () => {
   it("a changed JSONata mapping", async () => {
     const testFile = mutated("ci-automation.yaml", (text) =>
-      text.replace("failing: \"{% [$steps.check.output[ok = false].table] %}\"\n\noutputs", "failing: \"{% [$steps.check.output[ok = true].table] %}\"\n\noutputs"),
+      text.replace(
+        'failing: "{% [$steps.check.output[ok = false].table] %}"\n\noutputs',
+        'failing: "{% [$steps.check.output[ok = true].table] %}"\n\noutputs',
+      ),
     );
     const result = await nxrunInProcess(["test", testFile]);
     expect(result.code).toBe(1);

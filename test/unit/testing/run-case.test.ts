@@ -52,10 +52,16 @@ describe("a case", () => {
   });
 
   it("fails naming a confirm step it reaches without an answer", async () => {
-    const path = files(PIPELINE, "mocks: { build: { output: { ok: true } }, report: { output: 1 } }\ncases:\n  - name: no answer\n");
+    const path = files(
+      PIPELINE,
+      "mocks: { build: { output: { ok: true } }, report: { output: 1 } }\ncases:\n  - name: no answer\n",
+    );
     const [result] = (await runTests([path])).cases;
     expect(result?.problems).toEqual([
-      { path: "approve", message: expect.stringContaining('confirm step "approve" was reached but the case has no answer') },
+      {
+        path: "approve",
+        message: expect.stringContaining('confirm step "approve" was reached but the case has no answer'),
+      },
     ]);
   });
 
