@@ -3,9 +3,10 @@
  * differs (`outputs.deployed[1]`, `steps.deploy.status`), with the expected and the actual value, so
  * a report shows exactly where a changed mapping or an inverted `when` took the run elsewhere.
  */
-import { isTruthy } from "../engine/call-spec.js";
+
 import type { ItemRecord, RunRecord, StepRecord } from "../engine/events.js";
 import { evaluateWithBindings } from "../pipeline/expr/evaluate.js";
+import { isTruthy } from "../pipeline/expr/truthy.js";
 import type { RecordedCall } from "./responder.js";
 import { stepPathOf } from "./step-paths.js";
 import type { Expectations, StepExpectation, ValueExpectation } from "./test-model.js";

@@ -4,8 +4,9 @@
  * (and `$item`, `$index`, `$attempt`), and remembers every call. A step reached without a mock fails
  * with a NoMock failure and is named in the case's result: never a silent null.
  */
-import { isTruthy } from "../engine/call-spec.js";
+
 import { evaluateWithBindings } from "../pipeline/expr/evaluate.js";
+import { isTruthy } from "../pipeline/expr/truthy.js";
 import type { Pipeline } from "../pipeline/model.js";
 import type { FailureInfo, Outcome } from "../temporal/types.js";
 import { type ExecutionSite, executionSite } from "./execution-site.js";

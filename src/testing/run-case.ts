@@ -5,13 +5,13 @@
 import { performance } from "node:perf_hooks";
 import { ExitCode } from "../base/exit-codes.js";
 import { isUserError } from "../base/user-error.js";
-import { isTruthy } from "../engine/call-spec.js";
 import type { Reporter, RunRecord } from "../engine/events.js";
 import { exitCodeOf } from "../engine/exit-code.js";
 import { runPipeline } from "../engine/run-pipeline.js";
 import type { CompiledValue } from "../pipeline/expr/compiled.js";
 import { evaluate } from "../pipeline/expr/evaluate.js";
 import type { Scope } from "../pipeline/expr/scope.js";
+import { isTruthy } from "../pipeline/expr/truthy.js";
 import type { Pipeline } from "../pipeline/model.js";
 import { redact } from "../report/redact.js";
 import { compare, type Mismatch } from "./compare.js";
