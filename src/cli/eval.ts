@@ -70,11 +70,17 @@ export async function evalCommand(text: string, flags: EvalFlags, terminal: Term
     }
     pipeline = loaded.pipeline;
   }
-  if (flags.in !== undefined && flags.step === undefined)
-    throw new UserError("--in needs --step", { hint: "nxrun eval '<expr>' --pipeline p.yaml --step <id> --in when" });
+  if (flags.in !== undefined && flags.step === undefined) {
+    const steps = pipeline ? [...pipeline.steps, ...pipeline.finally].map((s) => s.id).join(", ") : undefined;
+    throw new UserError("--in needs --step", {
+      hint: `name the step the expression is written in: --step ${steps === undefined ? "ID" : `(one of ${steps})`} --in ${flags.in}`,
+    });
+  }
   if (flags.step !== undefined) {
     if (!pipeline)
-      throw new UserError("--step needs --pipeline", { hint: "nxrun eval '<expr>' --pipeline p.yaml --step <id>" });
+      throw new UserError("--step needs --pipeline", {
+        hint: `name the file that has step ${flags.step}: --pipeline FILE --step ${flags.step}`,
+      });
     const all = [...pipeline.steps, ...pipeline.finally];
     step = all.find((s) => s.id === flags.step);
     if (!step) {

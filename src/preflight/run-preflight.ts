@@ -105,7 +105,7 @@ async function preflightOne(
               code: Codes.endpointNotFound,
               severity: "error",
               message: `step ${use.stepId}: Nexus endpoint "${name}" does not exist on ${options.address}`,
-              hint: `create it: temporal operator nexus endpoint create --name ${name} --target-namespace <namespace> --target-task-queue <queue>`,
+              hint: `create it: temporal operator nexus endpoint create --name ${name} --target-namespace ${options.namespace} --target-task-queue QUEUE (the task queue its handler's worker polls)`,
             }),
           );
         }
