@@ -69,7 +69,13 @@ export async function runCommand(file: string, flags: RunFlags, cli: CliContext)
     inputsFinal: resolved.missing.length === 0,
     secrets,
     usedSecrets,
-    confirmAnswered: flags.yes === true || canAskConfirm(chooseOutput(flags.output, terminal), terminal.stdin),
+    // A dry run's -o json is the plan's format, not the run's output: the run is judged as on this terminal.
+    confirmAnswered:
+      flags.yes === true ||
+      canAskConfirm(
+        chooseOutput(flags.dryRun && flags.output === "json" ? undefined : flags.output, terminal),
+        terminal.stdin,
+      ),
   });
   const { maskSecrets } = await import("../base/mask-secrets.js");
   const printProblems = () =>
