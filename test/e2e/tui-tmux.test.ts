@@ -123,6 +123,44 @@ finally:
     expect(end.split("\n").at(-1)).toMatch(/^✖ Run canceled in /);
   });
 
+  it("stays responsive with a 1 MB failure message: it redraws, answers Ctrl-C at once, shows the message cut", async () => {
+    const huge = (attempts: number) =>
+      writePipeline(`
+nxrun: 1
+name: tui-huge-message
+defaults:
+  taskQueue: ${stack().taskQueue}
+  timeouts: { startToClose: 1m }
+steps:
+  - id: huge
+    activity: fail
+    retry: { maximumAttempts: ${attempts}, initialInterval: 2s, backoffCoefficient: 1 }
+    input: { message: "the upstream answered with its whole page", type: HugeFailure, messageLength: 1000000 }
+`);
+    // Retrying: the view goes on redrawing (its clock moves) with the message on screen, and a
+    // Ctrl-C is answered within a few frames, not minutes.
+    const session = "huge-message";
+    const first = startInTmux(session, [huge(20)], env(), { columns: 80, rows: 24 });
+    const retrying = await paneShowing(session, /retrying in \d+ s/, 60_000);
+    // The server may refuse a failure this large and record its own in its place (ServerFailure).
+    expect(retrying).toMatch(/↻ attempt \d+ of 20 failed: \w+.* · retrying in \d+ s$/m);
+    const clock = retrying.match(/· ([\d.]+m?s) {2}· Ctrl-C to cancel/)?.[1];
+    await paneShowing(session, new RegExp(`· (?!${clock?.replace(".", "\\.")} )[\\d.]+m?s  · Ctrl-C to cancel`), 5_000);
+    tmux("send-keys", "-t", session, "C-c");
+    await paneShowing(session, /Cancelling: interrupted\.|Run canceled/, 5_000);
+    expect(await exitCodeInTmux(first.exitFile, 30_000)).toBe("130");
+
+    // Failed: the final record shows the message whole up to the bound of terminal text, then says
+    // how much more there is and where.
+    const second = startInTmux("huge-message-end", [huge(2)], env(), { columns: 80, rows: 24 });
+    expect(await exitCodeInTmux(second.exitFile, 60_000)).toBe("1");
+    const end = await settledPane("huge-message-end");
+    expect(end.replace(/\s+/g, " ")).toMatch(
+      /✖ HugeFailure \(retryable\): the upstream answered with its whole page .* … 999,\d{3} more characters, full text in --report/,
+    );
+    expect(end.length).toBeLessThan(10_000);
+  });
+
   it("shows a failure with its type, whether it is retryable, and its cause chain", async () => {
     const file = writePipeline(`
 nxrun: 1

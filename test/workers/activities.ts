@@ -36,6 +36,8 @@ export interface FailInput {
   succeedOnAttempt?: number;
   /** Record each attempt under this key. */
   recordKey?: string;
+  /** The message repeated to this many characters: a huge failure message. */
+  messageLength?: number;
 }
 
 /** Fails with an application error (with a cause), retryable unless told otherwise. */
@@ -44,8 +46,12 @@ export async function fail(input: FailInput): Promise<{ attempt: number }> {
   if (input.recordKey) record(input.recordKey, { event: "attempt", attempt, id: activityInfo().activityId });
   if (input.succeedOnAttempt !== undefined && attempt >= input.succeedOnAttempt) return { attempt };
   const cause = ApplicationFailure.create({ message: "disk quota exceeded", type: "QuotaError", nonRetryable: true });
+  const message = input.message ?? "the activity failed on purpose";
   throw ApplicationFailure.create({
-    message: input.message ?? "the activity failed on purpose",
+    message:
+      input.messageLength === undefined
+        ? message
+        : `${message} `.repeat(Math.ceil(input.messageLength / (message.length + 1))).slice(0, input.messageLength),
     type: input.type ?? "TestFailure",
     nonRetryable: input.nonRetryable ?? false,
     cause,
