@@ -6,7 +6,7 @@
 # NXRUN_PYTHON=/path/to/python skips this for the worker (an interpreter that already has temporalio >= 1.14).
 set -euo pipefail
 if [ -n "${NXRUN_PYTHON:-}" ]; then
-  [ -x "$NXRUN_PYTHON" ] || { echo "NXRUN_PYTHON=$NXRUN_PYTHON is not an executable file" >&2; exit 1; }
+  [ -f "$NXRUN_PYTHON" ] && [ -x "$NXRUN_PYTHON" ] || { echo "NXRUN_PYTHON=$NXRUN_PYTHON is not an executable file" >&2; exit 1; }
   echo "$NXRUN_PYTHON"; exit 0
 fi
 SCRIPTS="$(cd "$(dirname "$0")" && pwd)"

@@ -11,25 +11,36 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPO } from "../../../scripts/dev-server.js";
 
-/** A folder holding a `temporal` that reports this version, or none. */
-function pathWith(version: string | undefined): string {
+/** A `temporal` that reports this version; "hangs" for one that never answers `--version`. */
+type Stand = string | "hangs" | undefined;
+
+/** A folder holding the stand-in `temporal`, or none. */
+function pathWith(version: Stand): string {
   const dir = mkdtempSync(join(tmpdir(), "nxrun-fake-cli-"));
   if (version !== undefined) {
     const script = join(dir, "temporal");
-    writeFileSync(script, `#!/bin/sh\necho "temporal version ${version} (Server 1.30.0, UI 2.40.0)"\n`);
+    const body =
+      version === "hangs" ? "exec sleep 600" : `echo "temporal version ${version} (Server 1.30.0, UI 2.40.0)"`;
+    writeFileSync(script, `#!/bin/sh\n${body}\n`);
     chmodSync(script, 0o755);
   }
   return dir;
 }
 
 /** Runs the script with the stand-in first on PATH, a cache of its own, and no Python unless `python` is given. */
-function run(version: string | undefined, python?: { env: NodeJS.ProcessEnv }) {
+function run(version: Stand, python?: { env: NodeJS.ProcessEnv }, extra: NodeJS.ProcessEnv = {}) {
   const cache = mkdtempSync(join(tmpdir(), "nxrun-cache-"));
   const result = spawnSync("bash", [join(REPO, "scripts", "temporal-cli.sh")], {
     encoding: "utf8",
     env: python
       ? { ...process.env, ...python.env, PATH: `${pathWith(version)}:${process.env.PATH}`, NXRUN_CACHE: cache }
-      : { PATH: `${pathWith(version)}:/usr/bin:/bin`, NXRUN_CACHE: cache, PYTHON: "/nonexistent/python3", HOME: cache },
+      : {
+          PATH: `${pathWith(version)}:/usr/bin:/bin`,
+          NXRUN_CACHE: cache,
+          PYTHON: "/nonexistent/python3",
+          HOME: cache,
+          ...extra,
+        },
     timeout: 120_000,
   });
   return { ...result, cache };
@@ -65,6 +76,24 @@ describe("scripts/temporal-cli.sh", () => {
     expect(result.stderr.trim().split("\n").at(-1)).toMatch(/^no Temporal CLI 1\.9\.1 or newer: put one on PATH/);
     // The lock file may stay (an empty file other runs wait on); no venv folder does.
     expect(readdirSync(result.cache, { withFileTypes: true }).filter((entry) => entry.isDirectory())).toEqual([]);
+  });
+
+  it("stops a temporal that does not answer --version and passes it over with one line", () => {
+    const result = run("hangs");
+    expect(result.error).toBeUndefined();
+    expect(result.status).toBe(1);
+    const lines = result.stderr.trim().split("\n");
+    expect(lines[0]).toMatch(
+      /^passing over the temporal on PATH \(.*\/temporal, no answer to --version within 10 s\): nxrun needs 1\.9\.1 or newer$/,
+    );
+    expect(lines.at(-1)).toMatch(/^no Temporal CLI 1\.9\.1 or newer: put one on PATH/);
+  }, 60_000);
+
+  it("refuses an NXRUN_TEMPORAL that is not an executable file, a folder included", () => {
+    const result = run(undefined, undefined, { NXRUN_TEMPORAL: tmpdir() });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toBe(`NXRUN_TEMPORAL=${tmpdir()} is not an executable file\n`);
   });
 
   it("with no temporal at all and no Python, says the same once", () => {
