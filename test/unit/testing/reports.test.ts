@@ -1,0 +1,76 @@
+// `nxrun test --junit FILE` and `-o json`: what CI systems and tools read.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse } from "junit2json";
+import { describe, expect, it } from "vitest";
+import type { TestRun } from "../../../src/testing/run-tests.js";
+import { nxrunInProcess } from "../../support/unit/nxrun-in-process.js";
+
+function testDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "nxrun-reports-"));
+  writeFileSync(
+    join(dir, "p.yaml"),
+    'nxrun: 1\nname: p\nsteps:\n  - id: a\n    activity: A\n    taskQueue: q\noutputs:\n  a: "{% $steps.a.output %}"\n',
+  );
+  writeFileSync(
+    join(dir, "p.test.yaml"),
+    `nxrun-test: 1
+pipeline: ./p.yaml
+mocks: { a: { output: 1 } }
+cases:
+  - name: passes
+    expect: { outputs: { a: 1 } }
+  - name: fails <here>
+    expect: { outputs: { a: 2 } }
+`,
+  );
+  writeFileSync(
+    join(dir, "broken.test.yaml"),
+    "nxrun-test: 1\npipeline: ./p.yaml\ncases:\n  - name: x\n    mocks: { b: { output: 1 } }\n",
+  );
+  return dir;
+}
+
+describe("nxrun test reports", () => {
+  it("--junit: a suite per file, a case per case, a failed case's difference, a malformed file as a failure", async () => {
+    const dir = testDir();
+    const junit = join(dir, "junit.xml");
+    const result = await nxrunInProcess(["test", dir, "--junit", junit]);
+    expect(result.code).toBe(2);
+    const report = (await parse(readFileSync(junit, "utf8"))) as {
+      testsuite?: Array<{ name: string; testcase?: Array<{ name: string; failure?: Array<{ inner?: string }> }> }>;
+    };
+    const suites = Object.fromEntries(
+      (report.testsuite ?? []).map((s) => [
+        s.name.replace(/^.*\//, ""),
+        (s.testcase ?? []).map((c) => [c.name, c.failure?.[0]?.inner ?? "passed"]),
+      ]),
+    );
+    expect(suites).toEqual({
+      "p.test.yaml": [
+        ["passes", "passed"],
+        ["fails <here>", "outputs.a: expected 2, found 1"],
+      ],
+      "broken.test.yaml": [["the test file", expect.stringContaining('NX402 pipeline p has no step "b"')]],
+    });
+  });
+
+  it("-o json: the cases with their differences, the problems of malformed files", async () => {
+    const result = await nxrunInProcess(["test", testDir(), "-o", "json"]);
+    const run = JSON.parse(result.stdout) as TestRun;
+    expect(run.cases.map((c) => [c.name, c.passed, c.mismatches])).toEqual([
+      ["passes", true, []],
+      ["fails <here>", false, [{ path: "outputs.a", expected: 2, actual: 1 }]],
+    ]);
+    expect(run.diagnostics.map((d) => d.code)).toEqual(["NX402"]);
+  });
+
+  it("exit 1 when a case fails and every file is well formed", async () => {
+    const dir = testDir();
+    const result = await nxrunInProcess(["test", join(dir, "p.test.yaml")]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain("✗ ");
+    expect(result.stdout).toMatch(/2 cases in 1 file: 1 passed, 1 failed/);
+  });
+});
