@@ -237,21 +237,20 @@ describe("examples", () => {
     });
   });
 
-  it("ops-runbook.yaml without --yes and without a terminal stops at the confirm gate", async () => {
+  it("ops-runbook.yaml without --yes and without a terminal is refused at its confirm gate before anything starts", async () => {
     const result = await runPipelineFile(example("ops-runbook.yaml"), [
       "--output",
       "plain",
       "-i",
       'regions=["eu-west-1"]',
     ]);
-    expect(result.code, output(result)).not.toBe(0);
-    expect(stepOf(result, "deploy").status).toBe("skipped");
-    // Nothing was deployed, and what was done before the gate was undone.
-    expect(stepOf(result, "reserve").status).toBe("completed");
-    const reservationId = (stepOf(result, "reserve").output as { reservationId: string }).reservationId;
-    expect(
-      workers.journal().find((e) => e.handler === "ReleaseCapacity" && e.reservationId === reservationId),
-    ).toBeTruthy();
+    expectExit(result, 2);
+    expect(result.stderr).toContain("error NX181 step approve asks for approval and nobody can answer");
+    expect(result.stderr).toContain("hint: pass --yes");
+    // Nothing was opened, reserved or deployed: there is nothing to undo.
+    expect(result.report).toBeUndefined();
+    await expect(nexusStatus(`${result.runId}.openChange`)).rejects.toThrow(/not found/i);
+    await expect(activityStatus(`${result.runId}.reserve`)).rejects.toThrow(/not found/i);
   });
 
   it("ci-automation.yaml runs with plain output and writes a JUnit report", async () => {
