@@ -15,6 +15,7 @@ import { benchStartup } from "./cases/b5-startup.js";
 import { benchView } from "./cases/b6-view.js";
 import { benchCheckScale } from "./cases/b7-check-scale.js";
 import { benchOneStep } from "./cases/b8-one-step.js";
+import { benchTestSuite } from "./cases/b9-test-suite.js";
 import { benchFanOut, benchNexus } from "./cases/fan-out.js";
 import { type BenchContext, benchEnv, FULL_SIZES, QUICK_SIZES } from "./context.js";
 import { loadAverage, machineInfo } from "./machine.js";
@@ -34,6 +35,7 @@ const CASES: { id: CaseId; title: string; needsServer: boolean; run: CaseFunctio
   { id: "B6", title: "view cost", needsServer: true, run: benchView },
   { id: "B7", title: "check scale", needsServer: false, run: benchCheckScale },
   { id: "B8", title: "one-step run", needsServer: true, run: benchOneStep },
+  { id: "B9", title: "nxrun test suite", needsServer: false, run: benchTestSuite },
 ];
 
 const { values } = parseArgs({

@@ -154,3 +154,67 @@ export function largePipeline(dir: string, steps: number): string {
   lines.push("outputs:", `  last: "{% $steps.s${steps}.output.name %}"`);
   return write(dir, `b7-large-${steps}.yaml`, `${lines.join("\n")}\n`);
 }
+
+/**
+ * B9: a 20-step pipeline (a chain of mapped activities, a forEach, a `when`, compensations) and a test
+ * file of `cases` cases over it, every step mocked with an expression of its input.
+ */
+export function testSuite(dir: string, cases: number): string {
+  const steps: string[] = [];
+  for (let i = 1; i <= 20; i++) {
+    steps.push(`  - id: s${i}`, "    activity: noop");
+    if (i === 10) {
+      steps.push(
+        '    forEach: "{% $steps.s9.output.items %}"',
+        '    input: { item: "{% $item %}", n: "{% $inputs.n %}" }',
+      );
+    } else if (i > 1) {
+      steps.push(`    input: { previous: "{% $steps.s${i - 1}.output.value %}", n: "{% $inputs.n %}" }`);
+    } else steps.push('    input: { n: "{% $inputs.n %}" }');
+    if (i === 15) steps.push('    when: "{% $inputs.n % 2 = 0 %}"', "    needs: [s14]");
+    if (i === 16) steps.push("    needs: [s15]");
+    if (i % 5 === 0) steps.push("    compensate: { activity: noop, input: { undo: s" + i + " } }");
+  }
+  write(
+    dir,
+    "b9-test-20.yaml",
+    `nxrun: 1
+name: bench-test-suite
+inputs:
+  n: { type: integer, minimum: 0 }
+defaults:
+  taskQueue: ${BENCH_QUEUE}
+  timeouts: { startToClose: 30s }
+steps:
+${steps.join("\n")}
+outputs:
+  last: "{% $steps.s20.output.value %}"
+`,
+  );
+  const mocks = ["mocks:"];
+  for (let i = 1; i <= 20; i++) {
+    if (i === 9) mocks.push("  s9: { output: \"{% { 'value': 9, 'items': [1, 2, 3, 4, 5] } %}\" }");
+    else if (i === 10) mocks.push("  s10: { output: \"{% { 'value': $input.item } %}\" }");
+    else mocks.push(`  s${i}: { output: "{% { 'value': ${i} + $input.n } %}" }`);
+  }
+  const list = ["cases:"];
+  for (let c = 0; c < cases; c++) {
+    const fail = c % 10 === 9;
+    list.push(`  - name: case ${c + 1}`, `    inputs: { n: ${c} }`);
+    if (fail) {
+      list.push("    mocks: { s18: { failure: { message: s18 failed } } }");
+      list.push(
+        "    expect: { status: failed, compensations: [s15, s10, s5] }".replace("s15, ", c % 2 === 0 ? "s15, " : ""),
+      );
+    } else {
+      list.push(
+        `    expect: { status: completed, outputs: { last: ${20 + c} }, steps: { s15: ${c % 2 === 0 ? "completed" : "skipped"} } }`,
+      );
+    }
+  }
+  return write(
+    dir,
+    "b9-test-20.test.yaml",
+    `nxrun-test: 1\npipeline: ./b9-test-20.yaml\n${mocks.join("\n")}\n${list.join("\n")}\n`,
+  );
+}

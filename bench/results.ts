@@ -1,6 +1,6 @@
 /** What a case measured, and the summary statistics RESULTS.md prints. */
 
-export type CaseId = "B1" | "B2" | "B3" | "B4" | "B5" | "B6" | "B7" | "B8";
+export type CaseId = "B1" | "B2" | "B3" | "B4" | "B5" | "B6" | "B7" | "B8" | "B9";
 
 /** One peer's (or nxrun's) figures in a case. */
 export interface Measurement {
