@@ -84,9 +84,10 @@ export async function statusCommand(runId: string, flags: StatusFlags = {}): Pro
     const summary = Object.entries(counts)
       .map(([status, n]) => `${n} ${status}`)
       .join(", ");
-    if (run) process.stdout.write(`${runText(run)}\n\n`);
-    if (run && flags.outputs) process.stdout.write(`${outputsText(run)}\n\n`);
-    else
+    if (run) {
+      process.stdout.write(`${runText(run)}\n\n`);
+      if (flags.outputs) process.stdout.write(`${outputsText(run)}\n\n`);
+    } else
       process.stdout.write(
         `run ${runId} has no manifest (started by an nxrun that kept none, or it was deleted): its steps that never started are not known\n\n`,
       );
@@ -157,6 +158,9 @@ const STATE_TEXT: Record<RunView["state"], string> = {
   stopped: "stopped part-way (its nxrun ended without finishing it)",
 };
 
+/** A step state that reads otherwise in the table than in JSON. */
+const STEP_STATE_TEXT: Readonly<Record<string, string>> = { compensationFailed: "compensation failed" };
+
 /** The run's lines and its steps table. */
 function runText(run: RunView): string {
   // The run's name, who started it and its session come from the manifest stored on the server.
@@ -170,7 +174,7 @@ function runText(run: RunView): string {
   for (let i = 0; i < lines.length; i++) lines[i] = sanitizeTerminalText(lines[i] ?? "");
   const rows = run.steps.map((step) => [
     stepLabel(step),
-    step.state,
+    STEP_STATE_TEXT[step.state] ?? step.state,
     String(step.attempts),
     step.durationMs === undefined ? "-" : durationCell(step.durationMs),
     itemsCell(step),

@@ -160,6 +160,9 @@ describe("status and watch tell what the run told", () => {
     expect(text.stdout).toMatch(/^ {2}db\.inner\s+completed/m);
     expect(text.stdout).toMatch(/^open\.compensate\s+completed/m);
     expect(text.stdout).toContain(`  open = {"v":"token is ***"}`);
+    expect(text.stdout).not.toContain("has no manifest");
+    const plain = await runNxrun(["status", runId]);
+    expect(plain.stdout).not.toMatch(/outputs of the completed steps|has no manifest/);
     expect(text.stdout).not.toContain(SECRET);
   });
 });
