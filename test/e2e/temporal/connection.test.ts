@@ -11,7 +11,7 @@ import {
   UnavailableError,
   UnimplementedError,
 } from "../../../src/temporal/grpc-errors.js";
-import { runNxrun, stack, uniqueId, writePipeline } from "../../support/e2e/harness.js";
+import { runNxrun, stack, uniqueId, waitFor, writePipeline } from "../../support/e2e/harness.js";
 
 /** Runs `fn`, returning its error and how long it took to fail. */
 async function failure(fn: () => Promise<unknown>): Promise<{ error: UserError; ms: number }> {
@@ -199,6 +199,47 @@ steps:
       expect(out.match(/lacks standalone activities/g)).toHaveLength(1);
       expect(out).not.toMatch(/ at .*\.js:\d+/);
       expect(out).toContain("`temporal server start-dev --dynamic-config-value activity.enableStandalone=true`");
+    });
+  });
+
+  describe("a server with standalone activities but not Nexus operations (CLI 1.9 without the flag)", () => {
+    let server: DevServer;
+    beforeAll(async () => {
+      server = await startDevServer({ dynamicConfig: { "nexusoperation.enableStandalone": false } });
+    });
+    afterAll(async () => {
+      await server?.stop();
+    });
+
+    it("status and cancel still work on a run of activities", async () => {
+      const runId = uniqueId("nexus-off");
+      // No worker polls this queue: the activity stays running until it is cancelled.
+      const file = writePipeline(`nxrun: 1
+name: nexus-off
+steps:
+  - id: work
+    activity: echo
+    taskQueue: ${uniqueId("nobody")}
+    timeouts: { scheduleToClose: 60s }
+`);
+      const run = runNxrun(["run", file, "--run-id", runId, "--output", "plain"], { address: server.address });
+      const client = await connect({ address: server.address, namespace: "default" });
+      try {
+        await waitFor("the step's activity to be running", async () => {
+          return (await client.activities.describe(`${runId}.work`)).status === "running";
+        });
+      } finally {
+        client.close();
+      }
+      const status = await runNxrun(["status", runId], { address: server.address });
+      expect(status.code, status.stdout + status.stderr).toBe(0);
+      expect(status.stdout).toMatch(/work\s+.*running/);
+      const cancel = await runNxrun(["cancel", runId], { address: server.address });
+      expect(cancel.code, cancel.stdout + cancel.stderr).toBe(0);
+      expect(cancel.stdout).toContain(`cancel requested: work (activity ${runId}.work)`);
+      const result = await run;
+      expect(result.code, result.stdout + result.stderr).toBe(1);
+      expect(result.stdout + result.stderr).toMatch(/canceled/);
     });
   });
 
