@@ -3,7 +3,7 @@
  * (`src/cli/<command>.ts`), which returns the exit code.
  */
 
-import { Argument, type Command, Option } from "commander";
+import { Argument, type Command, InvalidArgumentError, Option } from "commander";
 import { ExitCode } from "../base/exit-codes.js";
 import { STEP_FIELDS, type StepField } from "../pipeline/step-fields.js";
 import type { ConnectionOverrides } from "../temporal/connection-config.js";
@@ -11,15 +11,15 @@ import type { CliContext } from "./context.js";
 import type { RunFlags } from "./flags.js";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+// A bad option value is a usage mistake: commander prints it with the option's name and nxrun exits 2.
 const rate = (value: string) => {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0)
-    throw new Error(`expected a number of calls per second (0 or more), got "${value}"`);
+  const n = value.trim() === "" ? Number.NaN : Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError("expected a number of calls per second, 0 or more.");
   return n;
 };
 const positiveInt = (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`expected a positive whole number, got "${value}"`);
+  const n = value.trim() === "" ? Number.NaN : Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number, 1 or more.");
   return n;
 };
 

@@ -4,7 +4,7 @@
  * profile named by --profile, TEMPORAL_PROFILE or the pipeline, else "default"). The same names and
  * meanings as the `temporal` CLI. Secrets (API key, private key) are read here and never printed.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { inspect } from "node:util";
 import {
   type ClientConfigProfile,
@@ -50,10 +50,21 @@ export interface ConnectionDefaults {
 export const DEFAULT_ADDRESS = "127.0.0.1:7233";
 export const DEFAULT_NAMESPACE = "default";
 
-/** "1"/"true" → true, "0"/"false" → false, as the `temporal` CLI reads TEMPORAL_TLS. */
-function envBool(value: string | undefined): boolean | undefined {
+/** The TEMPORAL_* variables that hold a boolean. */
+const BOOLEAN_VARIABLES = ["TEMPORAL_TLS", "TEMPORAL_TLS_DISABLE_HOST_VERIFICATION"] as const;
+
+/**
+ * A boolean variable's value, read as Go's strconv.ParseBool reads it (the `temporal` CLI): 1, t,
+ * true / 0, f, false in any case. Anything else is a mistake, not a silent false.
+ */
+function envBool(name: string, value: string | undefined): boolean | undefined {
   if (value === undefined || value === "") return undefined;
-  return value === "1" || value.toLowerCase() === "true";
+  const word = value.trim().toLowerCase();
+  if (word === "1" || word === "t" || word === "true") return true;
+  if (word === "0" || word === "f" || word === "false") return false;
+  throw new UserError(`${name} is "${value}", which is not a boolean`, {
+    hint: `set ${name} to true or false (or 1 or 0), or unset it`,
+  });
 }
 
 /**
@@ -67,16 +78,70 @@ function withoutEmptyTemporalVars(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
     if (key.startsWith("TEMPORAL_") && value === "") continue;
     result[key] = value;
   }
+  // The boolean variables checked, and spelled as @temporalio/envconfig reads them ("true"/"false").
+  for (const name of BOOLEAN_VARIABLES) {
+    const value = envBool(name, result[name]);
+    if (value !== undefined) result[name] = String(value);
+  }
   return result;
+}
+
+/**
+ * The config file named by --config-file or TEMPORAL_CONFIG_FILE must be there, as in the `temporal`
+ * CLI (@temporalio/envconfig takes a missing file for an empty one), and be a regular file (reading
+ * a FIFO would wait forever).
+ */
+function checkNamedConfigFile(path: string, fromFlag: boolean): void {
+  const named = fromFlag ? "--config-file" : "TEMPORAL_CONFIG_FILE";
+  let isFile: boolean;
+  try {
+    isFile = statSync(path).isFile();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UserError(
+      code === "ENOENT"
+        ? `the Temporal config file ${path} (${named}) does not exist`
+        : `cannot read the Temporal config file ${path} (${named}): ${code ?? "error"}`,
+      { hint: `check ${named}, or leave it out to use the default config file` },
+    );
+  }
+  if (!isFile) {
+    throw new UserError(`the Temporal config file ${path} (${named}) is not a regular file`, {
+      hint: `check ${named}`,
+    });
+  }
+}
+
+/** A profile's address, namespace and API key are strings (`address = 7233` is a TOML number). */
+function checkProfileStrings(profile: ClientConfigProfile, name: string | undefined, where: string): void {
+  const fields: Array<[string, unknown]> = [
+    ["address", profile.address],
+    ["namespace", profile.namespace],
+    ["api_key", profile.apiKey],
+  ];
+  for (const [field, value] of fields) {
+    if (value === undefined || typeof value === "string") continue;
+    // The API key's value is never echoed, even when it is not a string.
+    const shown = field === "api_key" ? `a ${typeof value}` : `${JSON.stringify(value)} (a ${typeof value})`;
+    throw new UserError(`${field} in profile "${name ?? "default"}" of ${where} is ${shown}, not a string`, {
+      hint:
+        field === "address"
+          ? 'write it quoted, as host and port: address = "127.0.0.1:7233"'
+          : `write it quoted: ${field} = "..."`,
+    });
+  }
 }
 
 /** The profile from the config file (no environment: env is its own, higher layer). */
 function fileProfile(profile: string | undefined, configFile: string | undefined, env: NodeJS.ProcessEnv) {
-  const configSource: ConfigDataSource | undefined = configFile ? { path: configFile } : undefined;
+  const named = configFile ?? env.TEMPORAL_CONFIG_FILE;
+  if (named !== undefined) checkNamedConfigFile(named, configFile !== undefined);
+  const configSource: ConfigDataSource | undefined = named ? { path: named } : undefined;
   const overrideEnvVars = env as Record<string, string>;
-  const where = configFile ?? env.TEMPORAL_CONFIG_FILE ?? "the Temporal config file";
+  const where = named ?? "the Temporal config file";
+  let loaded: ClientConfigProfile;
   try {
-    return loadClientConfigProfile({
+    loaded = loadClientConfigProfile({
       ...(profile ? { profile } : {}),
       ...(configSource ? { configSource } : {}),
       disableEnv: true,
@@ -107,6 +172,8 @@ function fileProfile(profile: string | undefined, configFile: string | undefined
       hint: "the file is TOML with [profile.<name>] tables (address, namespace, api_key, [profile.<name>.tls])",
     });
   }
+  checkProfileStrings(loaded, profile, where);
+  return loaded;
 }
 
 /** Only the TEMPORAL_* variables, as a profile. */
@@ -251,7 +318,10 @@ export async function resolveConnection(
   if (flagCa) flagTls.serverCACert = flagCa;
   if (flagCert) flagTls.clientCert = flagCert;
   if (flagKey) flagTls.clientKey = flagKey;
-  const envHostVerification = envBool(env.TEMPORAL_TLS_DISABLE_HOST_VERIFICATION);
+  const envHostVerification = envBool(
+    "TEMPORAL_TLS_DISABLE_HOST_VERIFICATION",
+    env.TEMPORAL_TLS_DISABLE_HOST_VERIFICATION,
+  );
   const envTls: TlsLayer | undefined =
     fromEnv.tls || envHostVerification !== undefined
       ? {

@@ -214,4 +214,42 @@ describe("resolveConnection", () => {
     )) as UserError;
     expect(known.hint).toBe("profiles there: default, cloud, mtls");
   });
+
+  it("refuses a named config file that is missing or not a file, a non-string profile field, a non-boolean variable", async () => {
+    const badTypes = join(dir, "bad-types.toml");
+    writeFileSync(badTypes, '[profile.default]\naddress = 7233\n[profile.k]\naddress = "a:1"\napi_key = 12345\n');
+    const cases: Array<[Parameters<typeof resolveConnection>[0], NodeJS.ProcessEnv, RegExp]> = [
+      [
+        {},
+        { TEMPORAL_CONFIG_FILE: join(dir, "nonexistent.toml") },
+        /nonexistent\.toml \(TEMPORAL_CONFIG_FILE\) does not exist/,
+      ],
+      [{ configFile: join(dir, "nonexistent.toml") }, {}, /\(--config-file\) does not exist/],
+      [{ configFile: dir }, {}, /is not a regular file/],
+      [{ configFile: badTypes }, {}, /address in profile "default" of .* is 7233 \(a number\), not a string/],
+      [{ configFile: badTypes, profile: "k" }, {}, /^api_key in profile "k" of .* is a number, not a string$/],
+      [{}, { TEMPORAL_TLS: "maybe" }, /TEMPORAL_TLS is "maybe", which is not a boolean/],
+      [{}, { TEMPORAL_TLS_DISABLE_HOST_VERIFICATION: "yes" }, /TEMPORAL_TLS_DISABLE_HOST_VERIFICATION is "yes"/],
+    ];
+    for (const [flags, env, message] of cases) {
+      const error = await resolveConnection(flags, undefined, { ...bareEnv, ...env }).catch((e: unknown) => e);
+      expect(error, JSON.stringify({ flags, env })).toBeInstanceOf(UserError);
+      expect((error as UserError).message).toMatch(message);
+      expect((error as UserError).hint).toBeTruthy();
+      expect((error as UserError).message).not.toContain("12345");
+    }
+  });
+
+  it("reads boolean variables as the temporal CLI does, in any case", async () => {
+    for (const [value, tls] of [
+      ["TRUE", true],
+      ["t", true],
+      ["1", true],
+      ["False", false],
+      ["0", false],
+    ] as const) {
+      const options = await resolveConnection({}, undefined, { ...bareEnv, TEMPORAL_TLS: value });
+      expect(options.tls !== false, value).toBe(tls);
+    }
+  });
 });
