@@ -24,6 +24,8 @@ export interface CheckFlags extends ConnectionOverrides {
   /** `-i key=value` and `--inputs`: what --preflight evaluates computed task queues and endpoints with. */
   input?: string[];
   inputs?: string;
+  /** `--allow-outside`: uses: may read files outside each pipeline's directory. */
+  allowOutside?: boolean;
 }
 
 /** Checks pipeline files; returns the exit code. */
@@ -43,7 +45,7 @@ export async function checkCommand(files: string[], flags: CheckFlags, terminal:
       }
       continue;
     }
-    const result = await loadPipeline(file);
+    const result = await loadPipeline(file, { allowOutside: flags.allowOutside === true });
     if (result.ok) {
       loaded.push(result.pipeline);
       loadedFrom.push(file);
@@ -70,7 +72,10 @@ export async function checkCommand(files: string[], flags: CheckFlags, terminal:
     // GitHub shows the annotations on the diff and the text in the job's log: both are printed.
     if (format === "github" && all.length > 0)
       process.stdout.write(`${diagnosticAnnotations(all, process.env).join("\n")}\n`);
-    if (all.length > 0) process.stdout.write(`${formatDiagnostics(all, { color: terminal.stdout.color })}\n\n`);
+    if (all.length > 0)
+      process.stdout.write(
+        `${formatDiagnostics(all, { color: terminal.stdout.color, width: terminal.stdout.width() })}\n\n`,
+      );
     const warnings = all.length - errors;
     const counts = [errors > 0 ? plural(errors, "error") : "", warnings > 0 ? plural(warnings, "warning") : ""].filter(
       Boolean,

@@ -5,7 +5,7 @@
 
 import { Argument, type Command, InvalidArgumentError, Option } from "commander";
 import { ExitCode } from "../base/exit-codes.js";
-import { STEP_FIELDS, type StepField } from "../pipeline/step-fields.js";
+import { STEP_FIELDS } from "../pipeline/step-fields.js";
 import type { ConnectionOverrides } from "../temporal/connection-config.js";
 import type { CliContext } from "./context.js";
 import type { RunFlags } from "./flags.js";
@@ -63,6 +63,7 @@ export function registerCommands(program: Command, setExit: (code: number) => vo
     .option("--takeover", "with --resume: take over a run whose session another host left open")
     .option("-y, --yes", "approve every confirm step")
     .option("--dry-run", "print the plan with what can be resolved; start nothing")
+    .option("--allow-outside", "let uses: read pipeline files outside this pipeline's directory")
     .option("--concurrency <n>", "most executions in flight at once (overrides the pipeline)", positiveInt)
     .option(
       "--describe-rate <n>",
@@ -98,7 +99,8 @@ export function registerCommands(program: Command, setExit: (code: number) => vo
       "--preflight: an input computed task queues and endpoints use (repeatable)",
       collect,
     )
-    .option("--inputs <file>", "--preflight: inputs from a JSON or YAML file");
+    .option("--inputs <file>", "--preflight: inputs from a JSON or YAML file")
+    .option("--allow-outside", "let uses: read pipeline files outside this pipeline's directory");
   connectionOptions(check).action(
     async (
       files: string[],
@@ -107,6 +109,7 @@ export function registerCommands(program: Command, setExit: (code: number) => vo
         preflight?: boolean;
         input?: string[];
         inputs?: string;
+        allowOutside?: boolean;
       },
     ) => {
       setExit(await (await import("./check.js")).checkCommand(files, flags, cli.terminal));
@@ -136,7 +139,8 @@ export function registerCommands(program: Command, setExit: (code: number) => vo
       collect,
     )
     .option("--inputs <file>", "inputs from a JSON or YAML file")
-    .action(async (file: string, flags: { format: "mermaid" | "dot"; input?: string[]; inputs?: string }) => {
+    .option("--allow-outside", "let uses: read pipeline files outside this pipeline's directory")
+    .action(async (file: string, flags: import("./graph.js").GraphFlags) => {
       setExit(await (await import("./graph.js")).graphCommand(file, flags, cli.terminal));
     });
 
@@ -151,14 +155,10 @@ export function registerCommands(program: Command, setExit: (code: number) => vo
     )
     .option("--data <file>", "mocked step outputs, inputs and vars (JSON or YAML)")
     .option("-i, --input <key=value>", "an input (repeatable)", collect)
-    .action(
-      async (
-        expression: string,
-        flags: { pipeline?: string; step?: string; in?: StepField; data?: string; input?: string[] },
-      ) => {
-        setExit(await (await import("./eval.js")).evalCommand(expression, flags, cli.terminal));
-      },
-    );
+    .option("--allow-outside", "let uses: read pipeline files outside this pipeline's directory")
+    .action(async (expression: string, flags: import("./eval.js").EvalFlags) => {
+      setExit(await (await import("./eval.js")).evalCommand(expression, flags, cli.terminal));
+    });
 
   const status = program
     .command("status")

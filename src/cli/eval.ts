@@ -34,6 +34,8 @@ export interface EvalFlags {
   in?: StepField;
   data?: string;
   input?: string[];
+  /** `--allow-outside`: uses: may read files outside the pipeline's directory. */
+  allowOutside?: boolean;
 }
 
 /** What `--data` may hold. */
@@ -52,9 +54,10 @@ interface MockData {
 /** Evaluates and prints the result as JSON; returns the exit code. */
 export async function evalCommand(text: string, flags: EvalFlags, terminal: Terminal): Promise<number> {
   const color = terminal.stderr.color;
+  const width = terminal.stderr.width();
   const compiled = compileCommandLine(text);
   if (!compiled.ok) {
-    process.stderr.write(`${formatDiagnostics([compiled.diagnostic], { color })}\n`);
+    process.stderr.write(`${formatDiagnostics([compiled.diagnostic], { color, width })}\n`);
     return ExitCode.usage;
   }
   const expression = compiled.value;
@@ -63,9 +66,9 @@ export async function evalCommand(text: string, flags: EvalFlags, terminal: Term
   let pipeline: Pipeline | undefined;
   let step: Step | undefined;
   if (flags.pipeline !== undefined) {
-    const loaded = await loadPipeline(flags.pipeline);
+    const loaded = await loadPipeline(flags.pipeline, { allowOutside: flags.allowOutside === true });
     if (!loaded.ok) {
-      process.stderr.write(`${formatDiagnostics(loaded.diagnostics, { color })}\n`);
+      process.stderr.write(`${formatDiagnostics(loaded.diagnostics, { color, width })}\n`);
       return ExitCode.usage;
     }
     pipeline = loaded.pipeline;
@@ -97,7 +100,7 @@ export async function evalCommand(text: string, flags: EvalFlags, terminal: Term
   if (pipeline) {
     const checked = checkEvalExpression(expression, pipeline, step, flags.in);
     if (checked.diagnostics.length > 0) {
-      process.stderr.write(`${formatDiagnostics(checked.diagnostics, { color })}\n`);
+      process.stderr.write(`${formatDiagnostics(checked.diagnostics, { color, width })}\n`);
       return ExitCode.usage;
     }
     reads = checked.reads;
@@ -105,7 +108,7 @@ export async function evalCommand(text: string, flags: EvalFlags, terminal: Term
 
   const scope = await buildScope(pipeline, step, data, flags.input ?? [], reads);
   if (!scope.ok) {
-    process.stderr.write(`${formatDiagnostics(scope.diagnostics, { color })}\n`);
+    process.stderr.write(`${formatDiagnostics(scope.diagnostics, { color, width })}\n`);
     return ExitCode.usage;
   }
   const result = await evaluate(expression, scope.scope);

@@ -20,4 +20,6 @@ export interface RunFlags extends ConnectionOverrides {
   allowChanged?: boolean;
   takeover?: boolean;
   uiUrl?: string;
+  /** `--allow-outside`: uses: may read files outside the pipeline's directory. */
+  allowOutside?: boolean;
 }

@@ -13,19 +13,22 @@ export interface GraphFlags {
   /** Inputs computed task queues and endpoints are shown with (defaults otherwise). */
   input?: string[];
   inputs?: string;
+  /** `--allow-outside`: uses: may read files outside the pipeline's directory. */
+  allowOutside?: boolean;
 }
 
 /** Prints a pipeline's graph; exit 2 (with diagnostics) when the file has errors. */
 export async function graphCommand(file: string, flags: GraphFlags, terminal: Terminal): Promise<number> {
   const color = terminal.stderr.color;
-  const result = await loadPipeline(file);
+  const width = terminal.stderr.width();
+  const result = await loadPipeline(file, { allowOutside: flags.allowOutside === true });
   if (!result.ok) {
-    process.stderr.write(`${formatDiagnostics(result.diagnostics, { color })}\n`);
+    process.stderr.write(`${formatDiagnostics(result.diagnostics, { color, width })}\n`);
     return ExitCode.usage;
   }
   const notes = await computedNotes(result.pipeline, flags);
   if (!notes.ok) {
-    process.stderr.write(`${formatDiagnostics(notes.diagnostics, { color })}\n`);
+    process.stderr.write(`${formatDiagnostics(notes.diagnostics, { color, width })}\n`);
     return ExitCode.usage;
   }
   process.stdout.write(

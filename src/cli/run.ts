@@ -24,12 +24,13 @@ const TERMINATE_GRACE_MS = 5_000;
 export async function runCommand(file: string, flags: RunFlags, cli: CliContext): Promise<number> {
   const { terminal } = cli;
   const color = terminal.stderr.color;
-  const loaded = await loadPipeline(file);
+  const width = terminal.stderr.width();
+  const loaded = await loadPipeline(file, { allowOutside: flags.allowOutside === true });
   if (!loaded.ok) {
-    process.stderr.write(`${formatDiagnostics(loaded.diagnostics, { color })}\n`);
+    process.stderr.write(`${formatDiagnostics(loaded.diagnostics, { color, width })}\n`);
     return ExitCode.usage;
   }
-  if (loaded.warnings.length > 0) process.stderr.write(`${formatDiagnostics(loaded.warnings, { color })}\n`);
+  if (loaded.warnings.length > 0) process.stderr.write(`${formatDiagnostics(loaded.warnings, { color, width })}\n`);
   const pipeline = loaded.pipeline;
 
   const { missingInput, resolveInputs } = await import("../pipeline/inputs/resolve.js");
@@ -41,7 +42,7 @@ export async function runCommand(file: string, flags: RunFlags, cli: CliContext)
     allowMissing: mayResume,
   });
   if (!resolved.ok) {
-    process.stderr.write(`${formatDiagnostics(resolved.diagnostics, { color })}\n`);
+    process.stderr.write(`${formatDiagnostics(resolved.diagnostics, { color, width })}\n`);
     return ExitCode.usage;
   }
   let inputs = resolved.values;
@@ -143,7 +144,7 @@ export async function runCommand(file: string, flags: RunFlags, cli: CliContext)
     }).catch((error: unknown) => {
       if (!(error instanceof MissingInputsError)) throw error;
       const diagnostics = error.names.map((name) => missingInput(pipeline, name));
-      process.stderr.write(`${formatDiagnostics(diagnostics, { color })}\n`);
+      process.stderr.write(`${formatDiagnostics(diagnostics, { color, width })}\n`);
       return undefined;
     });
     if (prepared === undefined) return ExitCode.usage;

@@ -13,6 +13,8 @@ export const Codes = {
   duplicateKey: "NX102",
   /** The document is empty or not a mapping. */
   notAMapping: "NX103",
+  /** The file or a value in it nests deeper than nxrun reads, or a value contains itself. */
+  tooDeep: "NX104",
   /** A key the language does not know. */
   unknownKey: "NX110",
   /** A value of the wrong type. */

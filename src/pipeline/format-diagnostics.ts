@@ -14,8 +14,10 @@ export interface FormatOptions {
   color?: boolean;
   /** File contents by path, to avoid reading files again; read from disk when absent. */
   sources?: ReadonlyMap<string, string>;
-  /** Lines of context above the diagnostic's line (default 1). */
+  /** Lines of context above the diagnostic's line (default 0: only the line at fault). */
   context?: number;
+  /** Columns of the terminal: a longer source line is cut to a window around the caret (default 120). */
+  width?: number;
   /** Paths are shown relative to this directory (default the current directory). */
   cwd?: string;
 }
@@ -54,42 +56,65 @@ export function formatDiagnostics(diags: readonly Diagnostic[], options: FormatO
     const parts = [`${bold(place)}: ${severity} ${dim(d.code)} ${sanitizeTerminalLines(d.message)}`];
     const lines = d.line > 0 ? linesOf(d.file) : undefined;
     if (lines && d.line <= lines.length)
-      parts.push(codeFrame(lines, d, options.context ?? 1, { dim, red: d.severity === "error" ? red : yellow }));
+      parts.push(
+        codeFrame(lines, d, options.context ?? 0, options.width ?? 120, {
+          dim,
+          red: d.severity === "error" ? red : yellow,
+        }),
+      );
     if (d.hint) parts.push(`  ${cyan("hint:")} ${sanitizeTerminalLines(d.hint)}`);
     return parts.join("\n");
   });
   return blocks.join("\n\n");
 }
 
+/**
+ * The line at fault (and `context` lines above it), each cut to the terminal's width around the
+ * caret: a file can hold a line of megabytes (or, through a symlink, anything), and only the place
+ * at fault is worth showing.
+ */
 function codeFrame(
   lines: string[],
   d: Diagnostic,
   context: number,
+  columns: number,
   paint: { dim: (s: string) => string; red: (s: string) => string },
 ): string {
   const first = Math.max(1, d.line - context);
   const width = String(d.line).length;
-  const out: string[] = [];
-  for (let n = first; n <= d.line; n++) {
-    const text = sanitizeTerminalText((lines[n - 1] ?? "").replace(/\t/g, " "));
-    const marker = n === d.line ? paint.red(">") : " ";
-    out.push(`${marker} ${paint.dim(`${String(n).padStart(width)} |`)} ${text}`);
-  }
+  const room = Math.max(20, columns - width - 5);
   const lineText = lines[d.line - 1] ?? "";
   const start = Math.max(1, d.column);
   let length = 1;
   if (d.endLine === d.line && d.endColumn !== undefined && d.endColumn > start) length = d.endColumn - start;
   else if (d.endLine === undefined) {
     // Underline the token at the column: up to the next space, colon or bracket.
-    const rest = lineText.slice(start - 1);
+    const rest = lineText.slice(start - 1, start - 1 + room);
     const token = /^("[^"]*"|'[^']*'|[^\s:,\]}]+)/.exec(rest);
     if (token) length = token[0].length;
   } else length = Math.max(1, lineText.length - start + 1);
   length = Math.max(1, Math.min(length, Math.max(1, lineText.length - start + 1)));
-  // The caret stands under the shown (sanitized) line: an escaped character is wider than one column.
-  const shownStart = sanitizeTerminalText(lineText.slice(0, start - 1).replace(/\t/g, " ")).length;
-  const shownLength = Math.max(1, sanitizeTerminalText(lineText.slice(start - 1, start - 1 + length)).length);
-  out.push(`  ${" ".repeat(width)} ${paint.dim("|")} ${" ".repeat(shownStart)}${paint.red("^".repeat(shownLength))}`);
+  // The caret's place in the line as shown (sanitized: an escaped character is wider than one column).
+  const before = sanitizeTerminalText(lineText.slice(Math.max(0, start - 1 - room), start - 1).replace(/\t/g, " "));
+  const marked = sanitizeTerminalText(lineText.slice(start - 1, start - 1 + Math.min(length, room)));
+  // Keep about a third of the room before the caret when the line must be cut.
+  const keepBefore =
+    before.length + marked.length <= room ? before.length : Math.min(before.length, Math.floor(room / 3));
+  const cutBefore = start - 1 > keepBefore || before.length > keepBefore;
+  const out: string[] = [];
+  for (let n = first; n <= d.line; n++) {
+    const marker = n === d.line ? paint.red(">") : " ";
+    let text: string;
+    if (n === d.line) {
+      const after = sanitizeTerminalText(lineText.slice(start - 1, start - 1 + room).replace(/\t/g, " "));
+      text = `${cutBefore ? "…" : ""}${before.slice(before.length - keepBefore)}${after}`;
+    } else text = sanitizeTerminalText((lines[n - 1] ?? "").slice(0, room + 1).replace(/\t/g, " "));
+    if (text.length > room) text = `${text.slice(0, room - 1)}…`;
+    out.push(`${marker} ${paint.dim(`${String(n).padStart(width)} |`)} ${text}`);
+  }
+  const caretAt = (cutBefore ? 1 : 0) + keepBefore;
+  const caretLength = Math.max(1, Math.min(marked.length, room - 1 - caretAt));
+  out.push(`  ${" ".repeat(width)} ${paint.dim("|")} ${" ".repeat(caretAt)}${paint.red("^".repeat(caretLength))}`);
   return out.join("\n");
 }
 

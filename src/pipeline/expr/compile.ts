@@ -4,6 +4,7 @@
  * later error (a bad reference, a failed evaluation) points into the YAML.
  */
 import type jsonataTypes from "jsonata";
+import { MAX_NESTING, tooDeepExpressionOffset } from "../../base/nesting.js";
 import type { SourcePosition } from "../../base/source-position.js";
 import type { CompiledValue } from "./compiled.js";
 import { readJsonataError } from "./expression-error.js";
@@ -90,6 +91,14 @@ function parse(
   timeoutMs: number,
   maxDepth: number,
 ): { ok: true; expression: jsonataTypes.Expression } | { ok: false; error: ReturnType<typeof readJsonataError> } {
+  const deep = tooDeepExpressionOffset(source);
+  if (deep !== undefined) {
+    // JSONata's parser recurses per bracket: past this, it would run out of stack.
+    return {
+      ok: false,
+      error: { message: `the expression is nested deeper than ${MAX_NESTING} levels`, position: deep + 1 },
+    };
+  }
   let expression: jsonataTypes.Expression;
   try {
     expression = jsonata(source, { timeoutMs, maxDepth });

@@ -5,6 +5,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { resolve as resolvePath } from "node:path";
+import { MAX_NESTING, shapeProblem, tooDeepYamlOffset } from "../../base/nesting.js";
 import type { Diagnostic } from "../diagnostic.js";
 import { Codes } from "../diagnostic-codes.js";
 import { didYouMean } from "../did-you-mean.js";
@@ -53,11 +54,18 @@ export async function resolveInputs(pipeline: Pipeline, sources: InputSources = 
         path,
       );
     }
-    if (text !== undefined) {
+    if (text !== undefined && tooDeepYamlOffset(text) !== undefined) {
+      problem(
+        Codes.inputsFile,
+        `the inputs file ${sources.file} is nested deeper than ${MAX_NESTING} levels`,
+        undefined,
+        path,
+      );
+    } else if (text !== undefined) {
       let parsed: unknown;
       try {
         // YAML is a superset of JSON: one parser reads both.
-        parsed = parseYaml(text, { uniqueKeys: true });
+        parsed = parseYaml(text, { uniqueKeys: true, maxAliasCount: 1000 });
       } catch (error) {
         problem(
           Codes.inputsFile,
@@ -86,7 +94,22 @@ export async function resolveInputs(pipeline: Pipeline, sources: InputSources = 
   if (!pairs.ok) diagnostics.push(...pairs.diagnostics);
   for (const [key, { value, raw }] of pairs.values) given.set(key, { value, from: "-i", raw });
 
-  for (const [key, { from }] of given) {
+  // Inputs whose value cannot be used at all (reported once here, not again as missing or invalid).
+  const refused = new Set<string>();
+  for (const [key, { value, from }] of given) {
+    const shape = shapeProblem(value);
+    if (shape) {
+      const where = [key, ...shape.path.slice(0, 4)].join(".") + (shape.path.length > 4 ? ".…" : "");
+      problem(
+        Codes.inputsFile,
+        shape.kind === "cycle"
+          ? `input ${where} (from ${from}) contains itself (a YAML alias inside its own anchor), which no payload can hold`
+          : `input ${where} (from ${from}) is nested deeper than ${MAX_NESTING} levels`,
+        shape.kind === "cycle" ? "copy the part you need instead of aliasing the anchor inside itself" : "flatten it",
+      );
+      refused.add(key);
+      continue;
+    }
     if (!(key in pipeline.inputs)) {
       const suggestion = didYouMean(key, declared);
       problem(
@@ -100,6 +123,7 @@ export async function resolveInputs(pipeline: Pipeline, sources: InputSources = 
   const values: Record<string, unknown> = {};
   const missing: string[] = [];
   for (const [name, schema] of Object.entries(pipeline.inputs)) {
+    if (refused.has(name)) continue;
     const entry = given.get(name);
     let value: unknown;
     if (entry !== undefined) value = entry.value;

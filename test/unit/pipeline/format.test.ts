@@ -15,11 +15,10 @@ const d: Diagnostic = {
 };
 
 describe("formatDiagnostics", () => {
-  it("prints place, severity, code, message, a code frame underlining the token, and the hint", () => {
+  it("prints place, severity, code, message, the line at fault underlining the token, and the hint", () => {
     expect(formatDiagnostics([d], { sources, cwd: "/virtual" })).toBe(
       [
         'p.yaml:5:5: error NX110 unknown key "activty" in step "a"',
-        "  4 |   - id: a",
         "> 5 |     activty: A",
         "    |     ^^^^^^^",
         '  hint: did you mean "activity"?',
@@ -51,7 +50,6 @@ describe("formatDiagnostics", () => {
     expect(text).toBe(
       [
         "p.yaml:2:9: error NX301 Nexus endpoints were not checked: denied\\u001b]52;c;aGk=\\u0007 \\u001b[2J\\rEVIL \\u202eexe.txt",
-        "  1 | nxrun: 1",
         '> 2 | name: "\\u202ep" # x',
         // Under `p"`: the escaped override before it is six columns wide.
         "    |              ^^",
@@ -59,5 +57,20 @@ describe("formatDiagnostics", () => {
         "then retry",
       ].join("\n"),
     );
+  });
+
+  it("cuts a long line to the terminal's width, around the caret", () => {
+    const long = `${"a".repeat(5_000)}: ${"b".repeat(300)}MARK${"c".repeat(100_000)}`;
+    const text = formatDiagnostics([{ ...d, line: 2, column: 5_303, endLine: 2, endColumn: 5_307 }], {
+      sources: new Map([[file, `first\n${long}\nthird`]]),
+      cwd: "/virtual",
+      width: 60,
+    });
+    const [, shown, caret] = text.split("\n");
+    for (const row of [shown, caret]) expect(row?.length).toBeLessThanOrEqual(60);
+    expect(shown).toMatch(/^> 2 \| …b+MARKc+…$/);
+    expect(text).not.toContain("first");
+    // The caret stands under MARK.
+    expect(shown?.slice(caret?.indexOf("^"), (caret?.lastIndexOf("^") ?? 0) + 1)).toBe("MARK");
   });
 });

@@ -165,3 +165,42 @@ outputs:
     );
   });
 });
+
+describe("nesting and values that contain themselves", () => {
+  const head = "nxrun: 1\nname: deep\nsteps:\n  - id: s\n    activity: Echo\n    taskQueue: q\n    input: ";
+
+  it("says 'nested deeper than 200 levels' at the place, for flow, block and expression nesting", () => {
+    const cases: Array<[string, RegExp, number]> = [
+      [`${head}${"[".repeat(20_000)}${"]".repeat(20_000)}\n`, /the file is nested deeper than 200 levels/, 7],
+      [
+        `${head}\n${Array.from({ length: 3_000 }, (_, i) => `${" ".repeat(6 + i)}a:`).join("\n")} 1\n`,
+        /nested deeper than 200/,
+        0,
+      ],
+      [
+        `${head}"{% ${"(".repeat(20_000)}1${")".repeat(20_000)} %}"\n`,
+        /the expression is nested deeper than 200 levels/,
+        7,
+      ],
+    ];
+    for (const [text, message, line] of cases) {
+      const result = load(text);
+      expect(result.ok).toBe(false);
+      if (result.ok) continue;
+      expect(result.diagnostics).toHaveLength(1);
+      expect(result.diagnostics[0]?.message).toMatch(message);
+      if (line > 0) expect(result.diagnostics[0]?.line).toBe(line);
+      expect(result.diagnostics[0]?.message).not.toMatch(/call stack/);
+    }
+  });
+
+  it("refuses a value holding an alias of its own anchor, at the alias; a shared anchor is fine", () => {
+    const cyclic = load(`${head}&x\n      a: *x\n`);
+    expect(cyclic.ok).toBe(false);
+    if (!cyclic.ok) {
+      expect(cyclic.diagnostics.map((d) => [d.code, d.line])).toEqual([["NX104", 8]]);
+      expect(cyclic.diagnostics[0]?.message).toMatch(/contains itself/);
+    }
+    expect(load(`${head}{a: &x {b: 1}, c: *x, d: *x}\n`).ok).toBe(true);
+  });
+});

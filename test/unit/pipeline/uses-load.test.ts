@@ -1,4 +1,5 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -63,5 +64,50 @@ describe("check follows uses", () => {
     expect([...inside.rerun].sort()).toEqual(["after", "db.audit", "db.migrate", "db.seed"]);
     expect(inside.unknown).toEqual([]);
     expect(rerunSet(result.pipeline, ["db.nope", "after.x", "nope"]).unknown).toEqual(["db.nope", "after.x", "nope"]);
+  });
+});
+
+describe("where uses may read", () => {
+  const used = "nxrun: 1\nname: other\nsteps:\n  - id: x\n    activity: X\n    taskQueue: q\n";
+
+  it("refuses a FIFO, a device and a directory without reading them, naming what each is", async () => {
+    const dir = folder({
+      "main.yaml": `${step("./fifo.yaml")}  - id: b\n    uses: ./zero.yaml\n  - id: c\n    uses: ./dir.yaml\n`,
+    });
+    execFileSync("mkfifo", [join(dir, "fifo.yaml")]);
+    symlinkSync("/dev/zero", join(dir, "zero.yaml"));
+    mkdirSync(join(dir, "dir.yaml"));
+    const result = await loadPipeline(join(dir, "main.yaml"), { allowOutside: true });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.diagnostics.map((d) => [d.line, d.code, /it is (a \w+)/.exec(d.message)?.[1]])).toEqual([
+      [5, "NX175", "a FIFO"],
+      [7, "NX175", "a device"],
+      [9, "NX175", "a directory"],
+    ]);
+  });
+
+  it("reads only under the directory of the pipeline being run, symlinks followed, unless allowed", async () => {
+    const outside = folder({ "other.yaml": used });
+    const dir = folder({
+      "main.yaml": `${step("./sub/inner.yaml")}  - id: up\n    uses: ../${outside.split("/").pop()}/other.yaml\n  - id: link\n    uses: ./link.yaml\n`,
+    });
+    mkdirSync(join(dir, "sub"));
+    // A used file's own uses are judged against the outermost pipeline's directory.
+    writeFileSync(join(dir, "sub", "inner.yaml"), `${step("../ok.yaml")}`.replace("name: main", "name: inner"));
+    writeFileSync(join(dir, "ok.yaml"), used);
+    symlinkSync(join(outside, "other.yaml"), join(dir, "link.yaml"));
+    const refused = await loadPipeline(join(dir, "main.yaml"));
+    expect(refused.ok).toBe(false);
+    if (refused.ok) return;
+    expect(refused.diagnostics.map((d) => [d.line, d.code])).toEqual([
+      [7, "NX175"],
+      [9, "NX175"],
+    ]);
+    for (const d of refused.diagnostics) {
+      expect(d.message).toMatch(/outside .*, the directory of the pipeline being run/);
+      expect(d.hint).toMatch(/--allow-outside/);
+    }
+    expect((await loadPipeline(join(dir, "main.yaml"), { allowOutside: true })).ok).toBe(true);
   });
 });

@@ -37,6 +37,8 @@ describe("regexes in expressions", () => {
         fc.constantFrom("", "i", "m"),
         fc.constantFrom(...uses),
         async (text, pattern, flags, use) => {
+          // The one difference, documented: RE2's `.` is a whole character, JavaScript's half of an emoji.
+          fc.pre(!(pattern.includes(".") && text.includes("😀")));
           const source = use(pattern, flags);
           const expected = await jsonata(source)
             .evaluate(undefined, { inputs: { t: text } })
@@ -53,6 +55,10 @@ describe("regexes in expressions", () => {
       ),
       { numRuns: 300 },
     );
+  });
+
+  it("see a character outside the BMP as one character", async () => {
+    await expect(run('$match("a😀c", /a.c/).match')).resolves.toBe("a😀c");
   });
 
   it("that RE2 cannot express are compile errors at the regex, naming what it lacks", () => {

@@ -88,3 +88,25 @@ describe("resolveInputs", () => {
     expect(!r.ok && r.diagnostics.some((d) => d.message === "-i tenant: expected key=value")).toBe(true);
   });
 });
+
+describe("inputs that no payload can hold", () => {
+  it("a self-referencing YAML anchor or 20,000 levels of nesting: one error each, no stack", async () => {
+    const circular = join(dir, "circular.yaml");
+    writeFileSync(circular, "tenant: acme\nregions: &x\n  - *x\n");
+    const r = await resolveInputs(pipeline(), { file: circular });
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.diagnostics.map((d) => [d.code, d.message])).toEqual([
+        ["NX153", expect.stringMatching(/^input regions\.0 \(from .*circular\.yaml\) contains itself/)],
+      ]);
+    }
+    const deep = await resolveInputs(pipeline(), {
+      pairs: ["tenant=acme", `regions=${"[".repeat(20_000)}${"]".repeat(20_000)}`],
+    });
+    expect(deep.ok).toBe(false);
+    if (!deep.ok)
+      expect(deep.diagnostics[0]?.message).toMatch(
+        /^input regions\.0\.0.* \(from -i\) is nested deeper than 200 levels$/,
+      );
+  });
+});
