@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import type { Terminal } from "../../../src/base/terminal.js";
 import { evalCommand } from "../../../src/cli/eval.js";
 
-const terminal = { stderr: { color: false } } as unknown as Terminal;
+const terminal = { stderr: { color: false, width: () => 80 } } as unknown as Terminal;
 
 describe("nxrun eval's usage hints carry what was given", () => {
   it("--in without --step names the pipeline's steps and the field given", async () => {
