@@ -39,7 +39,9 @@ export function junitXml(record: RunRecord, links?: UiLinks): string {
   };
   const lines = [
     `<?xml version="1.0" encoding="UTF-8"?>`,
-    `<testsuites ${attributes({ ...suite, name: `nxrun ${record.runId}`, timestamp: undefined })}>`,
+    // <testsuites> carries no `skipped` (nor `timestamp`): the common Jenkins/xunit schema
+    // (junit-10.xsd) allows name, time, tests, failures and errors only, and refuses the file otherwise.
+    `<testsuites ${attributes({ name: `nxrun ${record.runId}`, tests: suite.tests, failures, errors: 0, time: suite.time })}>`,
     `  <testsuite ${attributes({ ...suite, id: record.runId, hostname: record.address })}>`,
     `    <properties>`,
     ...Object.entries({
