@@ -12,6 +12,11 @@ export const ExitCode = {
   usage: 2,
   /** The server cannot be reached or used, or refused part of what was asked. */
   server: 3,
+  /**
+   * The run completed, but a file it was asked to write (--report, --junit, --summary) could not be
+   * written. A failed or interrupted run keeps its own code and says so beside it.
+   */
+  outputNotWritten: 4,
   /** A bug in nxrun: printed with its stack. */
   bug: 70,
   /**
@@ -29,5 +34,5 @@ export const USER_ERROR_EXIT: Readonly<Record<UserErrorKind, number>> = {
   usage: ExitCode.usage,
   server: ExitCode.server,
   // An output the user asked for (--report, --junit) could not be written: the run's result did not arrive.
-  output: ExitCode.runFailed,
+  output: ExitCode.outputNotWritten,
 };

@@ -31,7 +31,7 @@ export class ServerError extends UserError {
   override readonly kind: UserErrorKind = "server";
 }
 
-/** An output the user asked for (a report file) could not be written (exit 1). */
+/** An output the user asked for (a report file) could not be written (exit 4). */
 export class OutputError extends UserError {
   override readonly name: string = "OutputError";
   override readonly kind: UserErrorKind = "output";

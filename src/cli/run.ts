@@ -6,7 +6,7 @@
 
 import { ExitCode } from "../base/exit-codes.js";
 import { sanitizeTerminalLines, sanitizeTerminalText } from "../base/terminal-text.js";
-import { isUserError, UserError } from "../base/user-error.js";
+import { isUserError, OutputError, UserError } from "../base/user-error.js";
 import type { Reporter, RunRecord } from "../engine/events.js";
 import { newRunId } from "../engine/execution-ids.js";
 import { exitCodeOf } from "../engine/exit-code.js";
@@ -17,6 +17,7 @@ import type { Pipeline } from "../pipeline/model.js";
 import type { CliContext } from "./context.js";
 import type { RunFlags } from "./flags.js";
 import { heapPolicy } from "./heap-policy.js";
+import { printError } from "./print-error.js";
 
 /** How long a second Ctrl-C may spend sending terminate requests before the process exits anyway. */
 const TERMINATE_GRACE_MS = 5_000;
@@ -103,6 +104,7 @@ export async function runCommand(file: string, flags: RunFlags, cli: CliContext)
   } catch (error) {
     if (isUserError(error)) {
       const { chooseOutput, reportRunNotStarted } = await import("../report/index.js");
+      // The connection error is the one the command ends with; a report that cannot be written is said first.
       await reportRunNotStarted(
         {
           output: chooseOutput(flags.output, terminal),
@@ -123,7 +125,7 @@ export async function runCommand(file: string, flags: RunFlags, cli: CliContext)
           steps: [],
           error: { message: error.message, type: error.name },
         },
-      );
+      ).catch((unwrittenReport: unknown) => printError(unwrittenReport, secretValues));
     }
     throw error;
   }
@@ -252,6 +254,7 @@ async function runWithSignals(
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   let record: RunRecord | undefined;
+  let unwritten: OutputError | undefined;
   try {
     record = await runPipeline(pipeline, {
       client,
@@ -272,14 +275,32 @@ async function runWithSignals(
       ...(flags.describeRate === undefined ? {} : { describeRate: flags.describeRate }),
     });
   } finally {
-    await reporter.close?.();
+    unwritten = await closeReporters(reporter);
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     if (forceExit) clearTimeout(forceExit);
   }
   const exitCode = exitCodeOf(record, signals > 0);
+  // A file the user asked for is missing. A run that completed ends with the code of its own (4);
+  // a failed or interrupted one keeps its code, which matters more, and the missing file is said too.
+  if (unwritten) {
+    if (exitCode === ExitCode.ok) throw unwritten;
+    const values = [...Object.values(secrets), ...[...usedSecrets.values()].flatMap((s) => Object.values(s))];
+    printError(unwritten, values);
+  }
   const status = record.status === "running" ? "failed" : record.status;
   return { status, exitCode, ...(record.outputs === undefined ? {} : { outputs: record.outputs }) };
+}
+
+/** Closes the reporters; a file that could not be written is returned (the caller decides the code), anything else thrown. */
+async function closeReporters(reporter: Reporter): Promise<OutputError | undefined> {
+  try {
+    await reporter.close?.();
+    return undefined;
+  } catch (error) {
+    if (error instanceof OutputError) return error;
+    throw error;
+  }
 }
 
 async function dryRun(

@@ -2,7 +2,7 @@
 import { rename, writeFile } from "node:fs/promises";
 import { OutputError } from "../base/user-error.js";
 
-/** Writes `text` to `path` atomically; a path that cannot be written is an OutputError (exit 1). */
+/** Writes `text` to `path` atomically; a path that cannot be written is an OutputError (exit 4). */
 export async function writeReportFile(path: string, text: string, what: string): Promise<void> {
   const temporary = `${path}.${process.pid}.tmp`;
   try {

@@ -13,7 +13,7 @@ describe("exit codes", () => {
     expect(new ServerError("unreachable").exitCode).toBe(ExitCode.server);
     expect(new TemporalServiceError("refused", 14, "GetSystemInfo").exitCode).toBe(ExitCode.server);
     expect(new TemporalServiceError("refused", 14, "GetSystemInfo")).toBeInstanceOf(ServerError);
-    expect(new OutputError("cannot write").exitCode).toBe(ExitCode.runFailed);
+    expect(new OutputError("cannot write").exitCode).toBe(ExitCode.outputNotWritten);
     expect(new ExpressionError("bad", { file: "p.yaml", line: 1, column: 1 }, "$x").exitCode).toBe(ExitCode.usage);
   });
 

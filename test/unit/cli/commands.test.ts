@@ -127,6 +127,21 @@ describe("nxrun eval", () => {
     ).toBe(0);
   });
 
+  it("an expression with no value prints nothing on stdout and says so on stderr (docs/cli.md), exit 0", async () => {
+    expect(await main(["eval", "$inputs.nothing"])).toBe(0);
+    expect(stdout).toBe("");
+    expect(stderr).toBe("(no value)\n");
+  });
+
+  it("-i for a string input keeps the text when its JSON reading does not fit the schema (docs/cli.md)", async () => {
+    const file = write(
+      "string-input.yaml",
+      "nxrun: 1\nname: s\ninputs:\n  who: { type: string }\ndefaults: { taskQueue: q }\nsteps:\n  - id: a\n    activity: echo\n",
+    );
+    expect(await main(["eval", "$inputs.who", "--pipeline", file, "-i", "who=[1,2]"])).toBe(0);
+    expect(JSON.parse(stdout)).toBe("[1,2]");
+  });
+
   it("reads -i as run does: a pair without = is NX153", async () => {
     expect(await main(["eval", "1", "-i", "tenant"])).toBe(2);
     expect(stderr).toContain("NX153");

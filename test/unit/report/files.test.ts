@@ -185,7 +185,7 @@ describe("--report and --junit", () => {
     reporter.onRunStart?.(runStart);
     await expect(reporter.close?.()).rejects.toMatchObject({
       name: "OutputError",
-      exitCode: 1,
+      exitCode: 4,
       message: expect.stringContaining("cannot write the run report"),
     });
   });

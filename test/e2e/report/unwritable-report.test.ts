@@ -1,0 +1,64 @@
+/**
+ * A --report that cannot be written: a run that completed ends with exit 4 and one line saying which
+ * file and why; a failed run keeps exit 1 and says the same line beside its failure.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runNxrun, uniqueId } from "../../support/e2e/harness.js";
+import { output, pipelineFile } from "../../support/e2e/run-helpers.js";
+
+const pipeline = (activity: string) =>
+  pipelineFile(`
+nxrun: 1
+name: unwritable-report
+defaults:
+  taskQueue: {{queue}}
+  timeouts: { startToClose: 1m }
+steps:
+  - id: only
+    activity: ${activity}
+    input: { message: "no", nonRetryable: true }
+`);
+
+describe("a --report that cannot be written", () => {
+  const missing = () => join(mkdtempSync(join(tmpdir(), "nxrun-unwritable-")), "no-such-dir", "run.json");
+
+  it("after a run that completed: exit 4 and one line naming the file", async () => {
+    const report = missing();
+    const result = await runNxrun([
+      "run",
+      pipeline("echo"),
+      "--run-id",
+      uniqueId("unw"),
+      "-o",
+      "plain",
+      "--report",
+      report,
+    ]);
+    expect(result.code, output(result)).toBe(4);
+    expect(result.stdout).toMatch(/run\s+completed/);
+    const lines = result.stderr.trim().split("\n");
+    expect(lines, output(result)).toHaveLength(2);
+    expect(lines[0]?.startsWith(`error: cannot write the run report to ${report}: ENOENT`), lines[0]).toBe(true);
+    expect(lines[1]).toMatch(/^hint: /);
+  });
+
+  it("after a run that failed: the run's exit 1, and the same line", async () => {
+    const report = missing();
+    const result = await runNxrun([
+      "run",
+      pipeline("fail"),
+      "--run-id",
+      uniqueId("unw"),
+      "-o",
+      "plain",
+      "--report",
+      report,
+    ]);
+    expect(result.code, output(result)).toBe(1);
+    expect(result.stderr).toContain(`error: cannot write the run report to ${report}`);
+    expect(result.stderr).not.toMatch(/internal error|\n\s+at /);
+  });
+});
