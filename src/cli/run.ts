@@ -272,6 +272,7 @@ async function runWithSignals(
       attempts: prepared.attempts,
       vars: prepared.vars,
       keepVars: prepared.keepVars,
+      beforeCompensation: prepared.beforeCompensation,
       ...(flags.describeRate === undefined ? {} : { describeRate: flags.describeRate }),
     });
   } finally {

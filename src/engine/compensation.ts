@@ -1,14 +1,19 @@
 /**
- * After a failed or cancelled run: each completed step's `compensate` call, one at a time, in
- * reverse completion order (undo the last thing done first). Compensations are not cancelled by the
- * run (they are the cleanup); a second Ctrl-C terminates the one in flight and stops the rest.
+ * After a failed or cancelled run: undo what was done, most recent first. Each completed step's
+ * `compensate` call runs once, in reverse completion order; a forEach step's completed items are
+ * each undone by their own execution (with the item's `$item`, `$index` and `$output`), in reverse
+ * of the order they completed, at most the step's `concurrency` at a time. Compensations are not
+ * cancelled by the run (they are the cleanup); a second Ctrl-C terminates those in flight and
+ * stops the rest. What was undone then shows `compensated` (or `compensationFailed`).
  */
+import type { Scope } from "../pipeline/expr/scope.js";
+import type { Compensation } from "../pipeline/model.js";
 import { NEVER_ABORTED } from "./abort.js";
 import { buildExecutionSpec } from "./call-spec.js";
-import type { StepRecord } from "./events.js";
+import type { ItemRecord, StepRecord, StepStatus } from "./events.js";
 import { runExecution } from "./execution.js";
-import { compensationExecutionId } from "./execution-ids.js";
-import type { RunContext } from "./run-context.js";
+import { compensationExecutionId, itemCompensationExecutionId, stepExecutionId } from "./execution-ids.js";
+import type { Completion, RunContext } from "./run-context.js";
 import { stepErrorFromThrown } from "./step-errors.js";
 import { applyResult } from "./step-outcome.js";
 
@@ -17,50 +22,246 @@ export function compensationRecordId(stepId: string): string {
   return `${stepId}.compensate`;
 }
 
-export async function runCompensations(ctx: RunContext, stop: AbortSignal): Promise<void> {
+/**
+ * Told, and awaited, before the first compensation of a step starts: the step's execution ID
+ * (`<runId>.<stepKey>`, a sub-pipeline's step `<runId>.db.createDb`). A resume must know what was
+ * undone even when this process dies mid-rollback (src/runs/manifest/records.ts); when it throws,
+ * the step is not compensated and its compensation fails with that error.
+ */
+export type BeforeCompensation = (stepExecutionId: string) => Promise<void>;
+
+export async function runCompensations(ctx: RunContext, stop: AbortSignal, before?: BeforeCompensation): Promise<void> {
   // Steps of sub-pipelines (uses:) are in the same order: their undo joins the run's.
-  for (const { ctx: owner, stepId } of [...ctx.completionOrder].reverse()) {
-    if (stop.aborted) return;
+  for (const completion of [...ctx.completionOrder].reverse()) {
+    if (stop.aborted) break;
+    const { ctx: owner, stepId } = completion;
     const compensate = owner.stepsById.get(stepId)?.compensate;
-    if (!compensate) continue;
-    const recordId = compensationRecordId(`${owner.recordPrefix}${stepId}`);
+    const target = owner.records.get(stepId);
+    if (!compensate || !target) continue;
     const record: StepRecord = {
-      id: recordId,
+      id: compensationRecordId(target.id),
       section: "compensate",
       kind: compensate.call.kind,
       status: "pending",
-      ...(owner.parentRecordId === undefined ? {} : { parent: owner.parentRecordId }),
+      ...(target.parent === undefined ? {} : { parent: target.parent }),
     };
     ctx.addRecord(record);
-    const id = compensationExecutionId(owner.runId, owner.stepKey(stepId));
-    let holdsSlot = false;
     try {
-      const spec = await buildExecutionSpec(owner, compensate.call, compensate, owner.scope(), id);
-      holdsSlot = await ctx.slots.acquire(stop);
-      if (!holdsSlot) {
-        record.status = "skipped";
-      } else {
-        record.status = "running";
-        record.startedAt = new Date().toISOString();
-        record.execution = { kind: spec.kind, executionId: id };
-        if (spec.options.summary !== undefined) record.summary = spec.options.summary;
-        ctx.reporter.onStepStart?.({ stepId: recordId, record });
-        const result = await runExecution(ctx, spec, "waitCompleted", NEVER_ABORTED, {
-          onStarted: (runId, reused) => {
-            if (record.execution) record.execution.runId = runId;
-            if (reused) record.reused = true;
-          },
-        });
-        applyResult(record, result);
-      }
+      await before?.(stepExecutionId(owner.runId, owner.stepKey(stepId)));
     } catch (error) {
       record.status = "failed";
-      record.error = stepErrorFromThrown(error);
+      record.error = { message: `not started: ${stepErrorFromThrown(error).message}`, type: "CompensationNotRecorded" };
       ctx.noteFatal(error);
-    } finally {
-      if (holdsSlot) ctx.slots.release();
+      ctx.reporter.onStepEnd?.({ stepId: record.id, record });
+      continue;
     }
-    if (record.startedAt !== undefined) record.closedAt = new Date().toISOString();
-    ctx.reporter.onStepEnd?.({ stepId: recordId, record });
+    if (completion.items === undefined) await compensateStep(ctx, completion, compensate, target, record, stop);
+    else await compensateItems(ctx, completion, compensate, target, record, stop);
   }
+  markUndoneUsesSteps(ctx);
+}
+
+/** One completed step's compensation, its record `record`; marks the step compensated (or not). */
+async function compensateStep(
+  ctx: RunContext,
+  { ctx: owner, stepId }: Completion,
+  compensate: Compensation,
+  target: StepRecord,
+  record: StepRecord,
+  stop: AbortSignal,
+): Promise<void> {
+  const id = compensationExecutionId(owner.runId, owner.stepKey(stepId));
+  const scope = { ...owner.scope(), output: target.output };
+  await runOne(ctx, owner, compensate, scope, id, record, stop, () =>
+    ctx.reporter.onStepStart?.({ stepId: record.id, record }),
+  );
+  if (record.startedAt !== undefined) record.closedAt = new Date().toISOString();
+  ctx.reporter.onStepEnd?.({ stepId: record.id, record });
+  const undone = undoneStatus(record.status);
+  if (undone !== undefined) markUndone(ctx, owner, stepId, target, undone);
+}
+
+/**
+ * A forEach step's completed items, each compensated by its own execution
+ * (`<runId>.<stepKey>.<index>.compensate`), latest completed first, at most the step's
+ * `concurrency` at a time (and the run's limit on top). `record` lists the compensated items.
+ */
+async function compensateItems(
+  ctx: RunContext,
+  completion: Completion,
+  compensate: Compensation,
+  target: StepRecord,
+  record: StepRecord,
+  stop: AbortSignal,
+): Promise<void> {
+  const { ctx: owner, stepId } = completion;
+  const { order, values } = completion.items as NonNullable<Completion["items"]>;
+  const step = owner.stepsById.get(stepId);
+  const stepKey = owner.stepKey(stepId);
+  const byIndex = new Map<number, ItemRecord>();
+  for (const index of order) {
+    const item: ItemRecord = {
+      index,
+      status: "pending",
+      execution: { kind: compensate.call.kind, executionId: itemCompensationExecutionId(owner.runId, stepKey, index) },
+    };
+    byIndex.set(index, item);
+  }
+  record.items = [...byIndex.values()].sort((a, b) => a.index - b.index);
+  record.status = "running";
+  record.startedAt = new Date().toISOString();
+  ctx.reporter.onStepStart?.({ stepId: record.id, record });
+
+  const latestFirst = [...order].reverse();
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      const index = latestFirst[next++];
+      if (index === undefined || stop.aborted) return;
+      const item = byIndex.get(index) as ItemRecord;
+      const scope = { ...owner.scope({ item: values[index], index }), output: target.items?.[index]?.output };
+      const id = item.execution?.executionId ?? "";
+      await runOne(ctx, owner, compensate, scope, id, item, stop, () =>
+        ctx.reporter.onItemStart?.({ stepId: record.id, item }),
+      );
+      if (item.startedAt !== undefined) item.closedAt = new Date().toISOString();
+      ctx.reporter.onItemEnd?.({ stepId: record.id, item });
+    }
+  };
+  const workers = Math.max(1, Math.min(step?.concurrency ?? ctx.slots.limit, order.length));
+  await Promise.all(Array.from({ length: workers }, worker));
+
+  let failed = 0;
+  let undoneAny = false;
+  for (const item of record.items) {
+    if (item.status === "pending") {
+      item.status = "skipped";
+      ctx.reporter.onItemEnd?.({ stepId: record.id, item });
+    }
+    if (item.status !== "completed" && item.status !== "skipped") failed++;
+    const undone = undoneStatus(item.status);
+    const done = target.items?.[item.index];
+    if (undone !== undefined && done) {
+      done.status = undone;
+      undoneAny = true;
+    }
+  }
+  const total = record.items.length;
+  const skipped = record.items.filter((item) => item.status === "skipped").length;
+  record.status = failed > 0 ? "failed" : skipped === total ? "skipped" : skipped > 0 ? "canceled" : "completed";
+  if (failed > 0) {
+    const first = record.items.find((item) => item.error !== undefined)?.error;
+    record.error = {
+      message: `${failed} of ${total} item compensations failed`,
+      type: "CompensationFailed",
+      ...(first === undefined ? {} : { cause: first }),
+    };
+  }
+  record.closedAt = new Date().toISOString();
+  ctx.reporter.onStepEnd?.({ stepId: record.id, record });
+  // The step itself is undone only if it had completed: a failed or cancelled forEach keeps its
+  // own end (the run's failure), its items show what was undone.
+  if (undoneAny && target.status === "completed")
+    markUndone(ctx, owner, stepId, target, failed > 0 || skipped > 0 ? "compensationFailed" : "compensated");
+  else if (undoneAny) ctx.reporter.onStepUpdate?.({ stepId: target.id, record: target });
+}
+
+/** Starts one compensation execution and waits for it, holding a run-wide slot; its outcome on `record`. */
+async function runOne(
+  ctx: RunContext,
+  owner: RunContext,
+  compensate: Compensation,
+  scope: Scope,
+  id: string,
+  record: StepRecord | ItemRecord,
+  stop: AbortSignal,
+  announce: () => void,
+): Promise<void> {
+  let holdsSlot = false;
+  try {
+    const spec = await buildExecutionSpec(owner, compensate.call, compensate, scope, id);
+    holdsSlot = await ctx.slots.acquire(stop);
+    if (!holdsSlot) {
+      record.status = "skipped";
+      return;
+    }
+    record.status = "running";
+    record.startedAt = new Date().toISOString();
+    record.execution = { kind: spec.kind, executionId: id };
+    if ("id" in record && spec.options.summary !== undefined) record.summary = spec.options.summary;
+    announce();
+    const result = await runExecution(ctx, spec, "waitCompleted", NEVER_ABORTED, {
+      onStarted: (runId, reused) => {
+        if (record.execution) record.execution.runId = runId;
+        if (reused && "id" in record) record.reused = true;
+      },
+    });
+    applyResult(record, result);
+  } catch (error) {
+    record.status = "failed";
+    record.error = stepErrorFromThrown(error);
+    ctx.noteFatal(error);
+  } finally {
+    if (holdsSlot) ctx.slots.release();
+  }
+}
+
+/** What a compensation's end makes of the work it undid: nothing when it never started. */
+function undoneStatus(status: StepStatus): "compensated" | "compensationFailed" | undefined {
+  if (status === "completed") return "compensated";
+  if (status === "skipped" || status === "pending") return undefined;
+  return "compensationFailed";
+}
+
+/** Marks a step undone, where `$steps` (for `finally`) and the reporters see it. */
+function markUndone(
+  ctx: RunContext,
+  owner: RunContext,
+  stepId: string,
+  target: StepRecord,
+  status: "compensated" | "compensationFailed",
+): void {
+  target.status = status;
+  owner.publish(target, stepId);
+  ctx.reporter.onStepUpdate?.({ stepId: target.id, record: target });
+}
+
+/**
+ * A completed uses step whose sub-pipeline's steps were undone is undone too (a forEach over uses:
+ * each item whose steps were). Children come after their uses step in the record list, so walking
+ * it backwards settles nested sub-pipelines before the steps that use them.
+ */
+function markUndoneUsesSteps(ctx: RunContext): void {
+  // The undone children of each uses step, by its record ID.
+  const undone = new Map<string, StepRecord[]>();
+  for (const record of [...ctx.recordList].reverse()) {
+    if (record.section === "compensate") continue;
+    const children = undone.get(record.id);
+    if (record.kind === "uses" && record.status === "completed" && children !== undefined) {
+      const status = children.some((c) => c.status === "compensationFailed") ? "compensationFailed" : "compensated";
+      // A forEach over uses: an item's children are `<id>[<index>].<step>`.
+      const byItem = new Map<number, StepStatus>();
+      for (const child of children) {
+        const index = /^\[(\d+)\]\./.exec(child.id.slice(record.id.length))?.[1];
+        if (index !== undefined && byItem.get(Number(index)) !== "compensationFailed")
+          byItem.set(Number(index), child.status);
+      }
+      for (const [index, itemStatus] of byItem) {
+        const item = record.items?.[index];
+        if (item?.status === "completed") item.status = itemStatus;
+      }
+      record.status = status;
+      if (record.parent === undefined) ctx.publish(record, record.id);
+      ctx.reporter.onStepUpdate?.({ stepId: record.id, record });
+    }
+    if (record.parent !== undefined && isUndone(record.status)) {
+      const siblings = undone.get(record.parent) ?? [];
+      siblings.push(record);
+      undone.set(record.parent, siblings);
+    }
+  }
+}
+
+function isUndone(status: StepStatus): boolean {
+  return status === "compensated" || status === "compensationFailed";
 }

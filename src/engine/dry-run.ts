@@ -17,7 +17,13 @@ import type { CompiledValue } from "../pipeline/expr/compiled.js";
 import type { Scope } from "../pipeline/expr/scope.js";
 import type { CallOptions, ComputedSettings, Pipeline, Repeat, Step, StepCall } from "../pipeline/model.js";
 import { withInputs } from "../pipeline/with-inputs.js";
-import { compensationExecutionId, itemExecutionId, repeatExecutionId, stepExecutionId } from "./execution-ids.js";
+import {
+  compensationExecutionId,
+  itemCompensationExecutionId,
+  itemExecutionId,
+  repeatExecutionId,
+  stepExecutionId,
+} from "./execution-ids.js";
 import type { Evaluate } from "./run-options.js";
 
 export interface DryRunStep {
@@ -126,7 +132,11 @@ export async function dryRunPlan(
       const compensateSettings = await describeSettings(step.compensate, items, known, evaluateIn);
       entry.compensate = {
         call: describeCall(step.compensate.call, step.compensate.computed),
-        executionId: compensationExecutionId(options.runId, step.id),
+        // A forEach's items are each undone by their own execution: the first item's is shown.
+        executionId:
+          step.forEach === undefined
+            ? compensationExecutionId(options.runId, step.id)
+            : itemCompensationExecutionId(options.runId, step.id, 0),
         ...(step.compensate.input === undefined ? {} : { input: await resolve(step.compensate.input) }),
         ...(compensateSettings ? { settings: compensateSettings } : {}),
       };

@@ -45,6 +45,11 @@ export function compensationExecutionId(runId: string, stepId: string): string {
   return `${runId}.${stepId}.compensate`;
 }
 
+/** `<runId>.<stepId>.<index>.compensate`: the compensation of one completed forEach item. */
+export function itemCompensationExecutionId(runId: string, stepId: string, index: number): string {
+  return `${itemExecutionId(runId, stepId, index)}.compensate`;
+}
+
 /** `<executionId>.check-<n>`: attempt n (1-based) of a repeated step or forEach item. */
 export function repeatExecutionId(baseId: string, attempt: number): string {
   return `${baseId}.check-${attempt}`;

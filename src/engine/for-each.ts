@@ -13,13 +13,23 @@ import type { ExecutionSpec } from "./execution.js";
 import { type ExecutionResult, runExecution } from "./execution.js";
 import { itemExecutionId } from "./execution-ids.js";
 import { runRepeated } from "./repeat.js";
-import type { RunContext } from "./run-context.js";
+import type { ItemCompletions, RunContext } from "./run-context.js";
 import { stepErrorFromThrown } from "./step-errors.js";
 import { applyProgress, applyResult, countsAsFailure } from "./step-outcome.js";
 import { runSubPipeline } from "./sub-pipeline.js";
 import { allowedFailures } from "./tolerated-failures.js";
 
-export async function runForEach(ctx: RunContext, step: Step, record: StepRecord, signal: AbortSignal): Promise<void> {
+/**
+ * Runs the step's items; gives the items that completed, in the order they did, with the step's
+ * list (what a rollback undoes, item by item: compensation.ts). A uses step's items give none: the
+ * steps of their sub-pipelines join the run's completion order themselves.
+ */
+export async function runForEach(
+  ctx: RunContext,
+  step: Step,
+  record: StepRecord,
+  signal: AbortSignal,
+): Promise<ItemCompletions> {
   const call = step.call;
   if (call.kind === "confirm" || call.kind === "wait" || step.forEach === undefined)
     throw new Error("unreachable: not a forEach call step");
@@ -45,6 +55,7 @@ export async function runForEach(ctx: RunContext, step: Step, record: StepRecord
   let doomed = false;
   let next = 0;
   let reusedItems = 0;
+  const completed: number[] = [];
 
   const countFailure = (item: ItemRecord) => {
     failures++;
@@ -75,6 +86,7 @@ export async function runForEach(ctx: RunContext, step: Step, record: StepRecord
         return;
       }
       applyResult(item, result);
+      if (result.status === "completed" && call.kind !== "uses") completed.push(item.index);
       if (result.reused) reusedItems++;
       if (result.remoteCancel) ctx.cancelFromOutside();
     } catch (error) {
@@ -197,4 +209,5 @@ export async function runForEach(ctx: RunContext, step: Step, record: StepRecord
       item.status === "completed" || failed.has(item) ? (item.output ?? null) : null,
     );
   }
+  return { order: completed, values };
 }

@@ -53,10 +53,20 @@ export interface SubRun {
  */
 export type SectionRunner = (ctx: RunContext, steps: readonly Step[], signal: AbortSignal) => Promise<void>;
 
-/** A completed step, in completion order: the context it ran in (a sub-pipeline's or the run's) and its ID. */
+/** A forEach step's items that completed, in the order they did, and the list they came from. */
+export interface ItemCompletions {
+  readonly order: readonly number[];
+  readonly values: readonly unknown[];
+}
+
+/**
+ * A completed step (or a forEach step with completed items, whatever its own end), in completion
+ * order: the context it ran in (a sub-pipeline's or the run's), its ID, and for a forEach its items.
+ */
 export interface Completion {
   readonly ctx: RunContext;
   readonly stepId: string;
+  readonly items?: ItemCompletions;
 }
 
 /** A run's (or sub-pipeline's) status from why it was cancelled, or from whether anything failed. */

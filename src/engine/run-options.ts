@@ -40,6 +40,11 @@ export interface RunOptions {
   yes?: boolean;
   /** Run compensations after a failure or cancellation (default true). */
   compensate?: boolean;
+  /**
+   * Awaited before each step's compensation starts, with the step's execution ID, so a resume can
+   * know what was undone (src/engine/compensation.ts, BeforeCompensation).
+   */
+  beforeCompensation?: (stepExecutionId: string) => Promise<void>;
   /** The current attempt of steps rerun with `--from` (execution IDs `<run>.<step>@<n>`); 1 when absent. */
   attempts?: ReadonlyMap<string, number>;
   /**

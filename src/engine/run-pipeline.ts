@@ -120,7 +120,8 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions): Prom
         status = "failed";
       }
     }
-    if (status !== "completed" && options.compensate !== false) await runCompensations(ctx, stopCleanup.signal);
+    if (status !== "completed" && options.compensate !== false)
+      await runCompensations(ctx, stopCleanup.signal, options.beforeCompensation);
     ctx.runStatus = status;
     await runSection(ctx, pipeline.finally, stopCleanup.signal);
 

@@ -13,7 +13,7 @@ import { runExecution } from "./execution.js";
 import { stepExecutionId } from "./execution-ids.js";
 import { runForEach } from "./for-each.js";
 import { runRepeated } from "./repeat.js";
-import type { RunContext } from "./run-context.js";
+import type { ItemCompletions, RunContext } from "./run-context.js";
 import { stepErrorFromThrown } from "./step-errors.js";
 import { applyProgress, applyResult, countsAsFailure } from "./step-outcome.js";
 import { runSubPipeline } from "./sub-pipeline.js";
@@ -23,6 +23,7 @@ import { runWait } from "./wait.js";
 export async function runStep(ctx: RunContext, step: Step, signal: AbortSignal): Promise<void> {
   const record = ctx.records.get(step.id);
   if (!record) throw new Error(`no record for step ${step.id}`);
+  let items: ItemCompletions | undefined;
   try {
     if (signal.aborted) {
       record.status = "skipped";
@@ -33,7 +34,7 @@ export async function runStep(ctx: RunContext, step: Step, signal: AbortSignal):
     } else if (step.call.kind === "wait") {
       await runWait(ctx, step, step.call.wait, record, signal);
     } else if (step.forEach !== undefined) {
-      await runForEach(ctx, step, record, signal);
+      items = await runForEach(ctx, step, record, signal);
     } else if (step.call.kind === "uses") {
       await runUses(ctx, step, step.call, record, signal);
     } else {
@@ -45,7 +46,7 @@ export async function runStep(ctx: RunContext, step: Step, signal: AbortSignal):
     record.error = stepErrorFromThrown(placedInStep(error, step));
     ctx.noteFatal(error);
   }
-  finishStep(ctx, step, record, signal.aborted);
+  finishStep(ctx, step, record, signal.aborted, items);
 }
 
 async function runSingle(ctx: RunContext, step: Step, record: StepRecord, signal: AbortSignal): Promise<void> {
@@ -143,14 +144,27 @@ async function runSingleRepeated(
 }
 
 /**
- * Publishes a finished step and applies its `onError`. `interrupted`: the step's signal aborted (the
- * run is being cancelled), so a canceled step is the run's doing; otherwise canceled is the step's
- * own outcome (its handler cancelled it) and counts as a failure.
+ * Publishes a finished step, adds it to the completion order (a forEach with its completed items,
+ * whatever the step's own end: they are work done), and applies its `onError`. `interrupted`: the
+ * step's signal aborted (the run is being cancelled), so a canceled step is the run's doing;
+ * otherwise canceled is the step's own outcome (its handler cancelled it) and counts as a failure.
  */
-export function finishStep(ctx: RunContext, step: Step, record: StepRecord, interrupted = true): void {
+export function finishStep(
+  ctx: RunContext,
+  step: Step,
+  record: StepRecord,
+  interrupted = true,
+  items?: ItemCompletions,
+): void {
   if (record.startedAt !== undefined) record.closedAt = new Date().toISOString();
   ctx.publish(record, step.id);
-  if (record.status === "completed" && step.section === "steps") ctx.completionOrder.push({ ctx, stepId: step.id });
+  if (step.section === "steps") {
+    if (items !== undefined) {
+      if (items.order.length > 0) ctx.completionOrder.push({ ctx, stepId: step.id, items });
+    } else if (record.status === "completed") {
+      ctx.completionOrder.push({ ctx, stepId: step.id });
+    }
+  }
   ctx.reporter.onStepEnd?.({ stepId: step.id, record });
   if (countsAsFailure(record.status, interrupted) && step.onError === "fail") {
     // A step nxrun terminated on a second Ctrl-C did not fail the run: the interrupt ended it, and

@@ -1,9 +1,9 @@
 /**
  * The reference rules of one expression, by where it is written: unknown inputs, vars, secrets, steps
  * and fields; steps that cannot have run yet (vars, finally steps, the step itself); $item/$index
- * outside a forEach step's per-item fields; $run.status outside finally; $output/$attempt outside
- * repeat.until. `nxrun check` (check-references.ts) and `nxrun eval` (src/cli/eval.ts) both ask these,
- * so the two give the same codes for the same mistake.
+ * outside a forEach step's per-item fields; $run.status outside finally; $output outside
+ * repeat.until and compensate, $attempt outside repeat.until. `nxrun check` (check-references.ts)
+ * and `nxrun eval` (src/cli/eval.ts) both ask these, so the two give the same codes for the same mistake.
  */
 
 import type { SourcePosition } from "../base/source-position.js";
@@ -31,6 +31,8 @@ export interface ExpressionPlace {
   readonly runStatusAllowed: boolean;
   /** repeat.until: $output and $attempt, the attempt just finished. */
   readonly repeatAllowed?: boolean;
+  /** compensate: $output, the output of what it undoes (the step's, or the forEach item's). */
+  readonly outputAllowed?: boolean;
 }
 
 /** The names a pipeline declares, for the checks. */
@@ -94,7 +96,13 @@ export function stepPlace(step: PlacedStep, field: StepField, names: PipelineNam
     case "with":
       return { ...base, label: `${field} of ${name}`, itemAllowed: inForEach };
     case "compensate":
-      return { ...base, label: `compensate of ${name}`, itemAllowed: inForEach, selfAllowed: true };
+      return {
+        ...base,
+        label: `compensate of ${name}`,
+        itemAllowed: inForEach,
+        selfAllowed: true,
+        outputAllowed: true,
+      };
     default: {
       const never: never = field;
       throw new Error(`unknown step field ${String(never)}`);
@@ -232,12 +240,12 @@ export function checkExpression(
         break;
       case "unknownVariable":
         if (REPEAT_VARIABLES.has(site.name!)) {
-          if (ctx.repeatAllowed) break;
+          if (ctx.repeatAllowed || (ctx.outputAllowed && site.name === "output")) break;
           out.error(
             Codes.exprNotHere,
-            `$${site.name} is used in ${ctx.label}, outside repeat.until`,
+            `$${site.name} is used in ${ctx.label}, outside repeat.until${site.name === "output" ? " and compensate" : ""}`,
             at(),
-            "$output and $attempt exist only in the until of a step's repeat:; elsewhere read $steps.<id>.output",
+            "$output exists only in the until of a step's repeat: and in compensate:, $attempt only in repeat.until; elsewhere read $steps.<id>.output",
             end(),
           );
           break;

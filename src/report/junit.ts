@@ -25,8 +25,8 @@ interface TestCase {
 /** The JUnit XML for a record (its secrets already masked: redactEvents in src/report/index.ts). */
 export function junitXml(record: RunRecord, links?: UiLinks): string {
   const cases = record.steps.flatMap((step) => casesOf(record.pipeline, step, links));
-  const failures = cases.filter((c) => isFailure(c.status)).length;
-  const skipped = cases.filter((c) => !isFailure(c.status) && c.status !== "completed").length;
+  const failures = cases.filter((c) => failsCase(c.status)).length;
+  const skipped = cases.filter((c) => !failsCase(c.status) && c.status !== "completed").length;
   const seconds = elapsedMs(record.startedAt, record.closedAt, Date.now()) ?? 0;
   const suite = {
     name: record.pipeline,
@@ -92,6 +92,11 @@ function casesOf(pipeline: string, step: StepRecord, links: UiLinks | undefined)
   return isFailure(step.status) && !itemFailed ? [stepCase, ...itemCases] : itemCases;
 }
 
+/** A case that is a <failure>: a failed step or item, and work the rollback could not undo. */
+function failsCase(status: StepStatus): boolean {
+  return isFailure(status) || status === "compensationFailed";
+}
+
 function seconds(startedAt: string | undefined, closedAt: string | undefined): number | undefined {
   if (startedAt === undefined || closedAt === undefined) return undefined;
   const ms = elapsedMs(startedAt, closedAt, 0);
@@ -138,11 +143,16 @@ function outcomeXml(test: TestCase): string[] {
         `      <failure ${attributes({ message: error.message, type })}>${escapeText(chain.join("\n"))}</failure>`,
       ];
     }
+    case "compensationFailed": {
+      const message = "compensation failed: the run's rollback could not undo it (see its compensate case)";
+      return [`      <failure ${attributes({ message, type: "CompensationFailed" })}>${escapeText(message)}</failure>`];
+    }
     case "skipped":
     case "pending":
     case "running":
     case "canceled":
     case "abandoned":
+    case "compensated":
       return [`      <skipped ${attributes({ message: skipMessage(test.status, test.error) })}/>`];
     default: {
       const unknown: never = test.status;
@@ -151,7 +161,10 @@ function outcomeXml(test: TestCase): string[] {
   }
 }
 
-function skipMessage(status: "skipped" | "pending" | "running" | "canceled" | "abandoned", error?: StepError): string {
+function skipMessage(
+  status: "skipped" | "pending" | "running" | "canceled" | "abandoned" | "compensated",
+  error?: StepError,
+): string {
   switch (status) {
     case "skipped":
       return error ? `skipped: ${error.message}` : "skipped";
@@ -163,6 +176,8 @@ function skipMessage(status: "skipped" | "pending" | "running" | "canceled" | "a
       return "canceled";
     case "abandoned":
       return "abandoned: the execution keeps running on Temporal";
+    case "compensated":
+      return "compensated: it completed, and the run's rollback undid it";
     default: {
       const unknown: never = status;
       throw new Error(`unknown status ${String(unknown)}`);

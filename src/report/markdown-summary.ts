@@ -30,6 +30,8 @@ const STATUS: Readonly<Record<StepStatus, string>> = {
   terminated: "⛔ terminated",
   skipped: "⏭️ skipped",
   abandoned: "⚠️ abandoned",
+  compensated: "↩️ compensated",
+  compensationFailed: "❌ compensation failed",
 };
 
 const RESULT: Readonly<Record<RunRecord["status"], string>> = {

@@ -123,6 +123,12 @@ export function createPlainReporter(options: PlainReporterOptions): Reporter {
       case "skipped":
         write("skipped", "dim", name);
         return;
+      case "compensated":
+        write("undone", "magenta", `${name} compensated: the run's rollback undid it${items}`);
+        return;
+      case "compensationFailed":
+        write("NOT UNDONE", "red", `${name} compensation failed: the run's rollback could not undo it${items}`);
+        return;
       default: {
         const unknown: never = record.status;
         throw new Error(`unknown step status ${String(unknown)}`);
@@ -254,17 +260,25 @@ export function itemCounts(record: StepRecord): string {
   const items = record.items ?? [];
   let done = 0;
   let failed = 0;
+  let undone = 0;
+  let notUndone = 0;
   for (const item of items) {
     if (item.status === "completed") done += 1;
     else if (item.status === "failed" || item.status === "timedOut" || item.status === "terminated") failed += 1;
+    else if (item.status === "compensated") undone += 1;
+    else if (item.status === "compensationFailed") notUndone += 1;
   }
-  return `(${done}/${items.length} done${failed > 0 ? `, ${failed} failed` : ""})`;
+  const rolledBack =
+    (undone > 0 ? `, ${undone} compensated` : "") + (notUndone > 0 ? `, ${notUndone} compensation failed` : "");
+  return `(${done}/${items.length} done${failed > 0 ? `, ${failed} failed` : ""}${rolledBack})`;
 }
 
 /** `(5 completed, 1 failed, 2 skipped)`. */
 export function runTotals(record: RunRecord): string {
   const counts = new Map<StepStatus, number>();
   for (const step of record.steps) counts.set(step.status, (counts.get(step.status) ?? 0) + 1);
-  const parts = [...counts].map(([status, count]) => `${count} ${status}`);
+  const parts = [...counts].map(
+    ([status, count]) => `${count} ${status === "compensationFailed" ? "compensation failed" : status}`,
+  );
   return `(${parts.join(", ") || "no steps"})`;
 }

@@ -11,8 +11,15 @@ import type { TemporalClient } from "../temporal/types.js";
 import { pipelineDigest } from "./manifest/digest.js";
 import { type JournalWriter, openJournal } from "./manifest/journal.js";
 import { attemptsOf, buildManifest, currentActor, type RunManifest } from "./manifest/manifest.js";
-import { itemCountRecorder, readVars, writeOutputs, writeVars } from "./manifest/records.js";
-import { inputConflicts, rerunSet, stepChanges } from "./manifest/resume-check.js";
+import {
+  compensationRecorder,
+  itemCountRecorder,
+  readCompensations,
+  readVars,
+  writeOutputs,
+  writeVars,
+} from "./manifest/records.js";
+import { inputConflicts, rerunSet, stepChanges, undoneSteps } from "./manifest/resume-check.js";
 import {
   type ManifestRead,
   openNewSession,
@@ -67,6 +74,8 @@ export interface PreparedSession {
   readonly recorder: Reporter;
   /** Where the session's NDJSON lines go, masked, when it keeps a journal; closing the session flushes it first. */
   readonly journal?: JournalWriter;
+  /** Records what the rollback undoes before it does (manifest/records.ts); the engine's `beforeCompensation`. */
+  readonly beforeCompensation: (stepExecutionId: string) => Promise<void>;
   /** Things the user should know (printed on stderr before the run). */
   readonly notes: readonly string[];
 }
@@ -144,6 +153,8 @@ export async function prepareSession(
   const read = await readManifest(client, runId);
   const notes: string[] = [];
   let previous: RunManifest | undefined;
+  // Steps an earlier session's rollback undid: started again as new attempts, never reused.
+  let undone: string[] = [];
   let stale: string | undefined;
   let vars: Record<string, unknown> | undefined;
 
@@ -181,6 +192,7 @@ export async function prepareSession(
         request.walkComplete !== true
       )
         return { complete: true, ...(read.closeTime === undefined ? {} : { closedAt: read.closeTime }), notes };
+      undone = undoneSteps(pipeline, attempts, await readCompensations(client, runId));
     }
     stale = await staleSession(read, request);
     vars = await readVars(client, runId);
@@ -188,13 +200,19 @@ export async function prepareSession(
   const stillMissing = missing.filter((name) => !(name in inputs));
   if (stillMissing.length > 0) throw new MissingInputsError(stillMissing);
 
-  if (request.from.length > 0) {
-    const { rerun, unknown } = rerunSet(pipeline, request.from);
+  // Every session after the first starts anew what --from names, what the rollback undid, and
+  // (rerunSet) the finally steps, so each session that ends the run runs finally with its own status.
+  if (request.from.length > 0 || previous !== undefined) {
+    const { rerun, unknown } = rerunSet(pipeline, [...request.from, ...undone]);
     if (unknown.length > 0) {
       throw new UserError(`--from ${unknown.join(", ")}: no such step in pipeline ${pipeline.name}`, {
         hint: `--from takes the ID of a step under steps: (${pipeline.steps.map((s) => s.id).join(", ")}), or the path of a step inside a uses step's pipeline (uses step ID, a dot, its step ID: db.migrate)`,
       });
     }
+    if (undone.length > 0)
+      notes.push(
+        `the run's rollback undid ${undone.join(", ")}: ${undone.length === 1 ? "it starts" : "they start"} again as a new attempt, with what depends on ${undone.length === 1 ? "it" : "them"}`,
+      );
     for (const id of rerun) {
       attempts.set(id, (attempts.get(id) ?? 1) + 1);
       // A uses step rerun as a whole starts its steps afresh under its new key (<run>.db@2.x).
@@ -236,7 +254,7 @@ export async function prepareSession(
 function ready(
   client: TemporalClient,
   held: Session,
-  prepared: Omit<PreparedSession, "session" | "recorder" | "keepVars" | "journal">,
+  prepared: Omit<PreparedSession, "session" | "recorder" | "keepVars" | "journal" | "beforeCompensation">,
 ): PreparedSession {
   const { runId } = prepared.manifest;
   const journal = prepared.manifest.session.journal ? openJournal(client, runId, held.sessionRunId) : undefined;
@@ -259,6 +277,7 @@ function ready(
     recorder: itemCountRecorder(client, prepared.manifest),
     keepVars: (vars) => writeVars(client, runId, vars),
     ...(journal ? { journal } : {}),
+    beforeCompensation: compensationRecorder(client, runId, held.sessionRunId),
   };
 }
 

@@ -10,7 +10,11 @@ export type StepStatus =
   | "canceled"
   | "terminated"
   | "skipped"
-  | "abandoned";
+  | "abandoned"
+  /** It completed, and the run's rollback undid it (src/engine/compensation.ts). */
+  | "compensated"
+  /** It completed, and the run's rollback tried to undo it and failed. */
+  | "compensationFailed";
 
 export interface StepView {
   readonly output?: unknown;
@@ -31,7 +35,10 @@ export interface Scope {
   /** Inside forEach only. */
   readonly item?: unknown;
   readonly index?: number;
-  /** repeat.until only: the output of the attempt just finished, and its number (1, 2, ...). */
+  /**
+   * repeat.until: the output of the attempt just finished; compensate: the output of what it undoes
+   * (the step's, or in a forEach the item's).
+   */
   readonly output?: unknown;
   readonly attempt?: number;
 }

@@ -32,6 +32,10 @@ export function statusMark(status: StepStatus, tick: number): { mark: string; co
       return { mark: "↗", colour: "yellow" };
     case "skipped":
       return { mark: "↷", colour: "gray" };
+    case "compensated":
+      return { mark: "↶", colour: "magenta" };
+    case "compensationFailed":
+      return { mark: "↶", colour: "red" };
     default: {
       const unknown: never = status;
       throw new Error(`unknown status ${String(unknown)}`);
@@ -44,6 +48,8 @@ export function statusWord(status: StepStatus): string {
   switch (status) {
     case "timedOut":
       return "timed out";
+    case "compensationFailed":
+      return "compensation failed";
     case "pending":
     case "running":
     case "completed":
@@ -52,6 +58,7 @@ export function statusWord(status: StepStatus): string {
     case "canceled":
     case "abandoned":
     case "skipped":
+    case "compensated":
       return status;
     default: {
       const unknown: never = status;

@@ -180,7 +180,7 @@ export function executionText(step: StepView, runId: string, now: number = Date.
 /** `████████░░░░ 60/100  ▶ 5 running  ✔ 55  ✖ 5 failed`: the bar and the count are items that ran to an end. */
 function itemProgressSpans(counts: ItemCounts): Span[] {
   // Items skipped or canceled did not run; counting them as done would draw a full bar for a cancelled step.
-  const done = counts.completed + counts.failed;
+  const done = counts.completed + counts.failed + counts.compensated + counts.compensationFailed;
   const filled = counts.total === 0 ? 0 : Math.round((done / counts.total) * BAR_WIDTH);
   const spans: Span[] = [
     { text: "█".repeat(filled), color: counts.failed > 0 ? "red" : "green" },
@@ -191,6 +191,9 @@ function itemProgressSpans(counts: ItemCounts): Span[] {
   spans.push({ text: `  ✔ ${counts.completed}`, color: "green" });
   if (counts.failed > 0) spans.push({ text: `  ✖ ${counts.failed} failed`, color: "red" });
   if (counts.other > 0) spans.push({ text: `  ↷ ${counts.other} not run`, color: "gray" });
+  if (counts.compensated > 0) spans.push({ text: `  ↶ ${counts.compensated} compensated`, color: "magenta" });
+  if (counts.compensationFailed > 0)
+    spans.push({ text: `  ↶ ${counts.compensationFailed} compensation failed`, color: "red" });
   return spans;
 }
 

@@ -39,6 +39,10 @@ export interface ItemCounts {
   failed: number;
   /** Skipped, canceled, abandoned. */
   other: number;
+  /** Completed, then undone by the run's rollback. */
+  compensated: number;
+  /** Completed, and the rollback could not undo them. */
+  compensationFailed: number;
 }
 
 export interface StepView {
@@ -189,8 +193,9 @@ export class ViewStore {
       const counts = countsOf(view);
       counts.total = Math.max(counts.total, items.length);
       // The final record is authoritative (items may have ended without an event, e.g. skipped);
-      // counting it once at the end is O(n) once, not per event.
-      if (ended) this.recount(view, items);
+      // counting it once at the end is O(n) once, not per event. A rollback changes ended items
+      // (compensated) with one update of the step, counted the same way.
+      if (ended || record.status === "compensated" || record.status === "compensationFailed") this.recount(view, items);
     }
     if (ended && this.pendingConfirm?.stepId === record.id) this.pendingConfirm = undefined;
     this.syncConfirm();
@@ -198,7 +203,8 @@ export class ViewStore {
   }
 
   item(stepId: string, raw: ItemRecord): void {
-    const view = this.byKey.get(stepKey("steps", stepId));
+    // A forEach step's items, or a forEach step's compensation's (`<id>.compensate`).
+    const view = this.byKey.get(stepKey("steps", stepId)) ?? this.byKey.get(stepKey("compensate", stepId));
     if (!view) return;
     view.forEach = true;
     const counts = countsOf(view);
@@ -399,7 +405,7 @@ function countsOf(view: StepView): ItemCounts {
 }
 
 function emptyCounts(): ItemCounts {
-  return { total: 0, running: 0, completed: 0, failed: 0, other: 0 };
+  return { total: 0, running: 0, completed: 0, failed: 0, other: 0, compensated: 0, compensationFailed: 0 };
 }
 
 function adjust(counts: ItemCounts, status: StepStatus, delta: 1 | -1): void {
@@ -421,6 +427,12 @@ function adjust(counts: ItemCounts, status: StepStatus, delta: 1 | -1): void {
     case "canceled":
     case "abandoned":
       counts.other += delta;
+      return;
+    case "compensated":
+      counts.compensated += delta;
+      return;
+    case "compensationFailed":
+      counts.compensationFailed += delta;
       return;
     default: {
       const unknown: never = status;

@@ -11,6 +11,12 @@
  * - `<runId>~vars`: the run's vars that read no secret, as its first session computed them (before
  *   any step started), so a resume gives the run the same values (`$now()` in a var). At most
  *   MAX_VARS_BYTES: a run whose vars are larger fails before any step rather than lose them.
+ * - `<runId>~compensations`: the steps this session's rollback set out to undo, written before each
+ *   step's first compensation starts (so a session killed mid-rollback leaves it too): a resume
+ *   starts each of them again as a new attempt rather than build on undone work (run-session.ts).
+ *   Rewritten whole each time, with the session's list so far; entries name each step by its
+ *   execution key (`open`, `open@2`, `db.createDb`, `dbs.2.createDb`), so one of an attempt a later
+ *   session has moved past no longer matches anything.
  * None of these IDs starts with `<runId>.`, so no step listing (run-executions.ts) ever sees them.
  */
 import { eachAtMost } from "../../base/each-at-most.js";
@@ -37,6 +43,7 @@ export const outputsRecordId = (runId: string) => `${runId}~outputs`;
 export const varsRecordId = (runId: string) => `${runId}~vars`;
 /** Vars larger than this (as JSON) cannot be kept. */
 export const MAX_VARS_BYTES = 256 * 1024;
+export const compensationsRecordId = (runId: string) => `${runId}~compensations`;
 
 /** Writes one record: start (ending a leftover open one of a killed session first), then terminate. */
 export async function writeRecord(
@@ -198,4 +205,36 @@ export function writeVars(
 export async function readVars(client: TemporalClient, runId: string): Promise<Record<string, unknown> | undefined> {
   const value = await readRecord(client, varsRecordId(runId));
   return isRecord(value) && isRecord(value.vars) ? value.vars : undefined;
+}
+
+/**
+ * What the engine awaits before each step's compensation (src/engine/compensation.ts,
+ * BeforeCompensation): adds the step's execution key to this session's list and rewrites the record.
+ */
+export function compensationRecorder(
+  client: TemporalClient,
+  runId: string,
+  sessionRunId: string,
+): (stepExecutionId: string) => Promise<void> {
+  const steps: string[] = [];
+  const prefix = `${runId}.`;
+  return async (stepExecutionId) => {
+    const key = stepExecutionId.startsWith(prefix) ? stepExecutionId.slice(prefix.length) : stepExecutionId;
+    if (steps.includes(key)) return;
+    steps.push(key);
+    await writeRecord(
+      client,
+      compensationsRecordId(runId),
+      "nxrun-compensations",
+      { nxrunCompensations: 1, session: sessionRunId, steps },
+      `nxrun: steps of run ${runId} its rollback undid`,
+    );
+  };
+}
+
+/** The execution keys the latest recording session's rollback set out to undo (none when no record). */
+export async function readCompensations(client: TemporalClient, runId: string): Promise<string[]> {
+  const value = await readRecord(client, compensationsRecordId(runId));
+  if (!isRecord(value) || !Array.isArray(value.steps)) return [];
+  return value.steps.filter((step): step is string => typeof step === "string");
 }

@@ -82,3 +82,29 @@ function insideUses(pipeline: Pipeline, id: string): { usesStep: string; rerun: 
   if (inner.unknown.length > 0) return undefined;
   return { usesStep: head, rerun: [...inner.rerun].map((path) => `${head}.${path}`) };
 }
+
+/**
+ * The steps an earlier session's rollback undid (or set out to): `compensated` lists execution keys
+ * as records.ts keeps them; a step matches when its current attempt's key (under `attempts`, as the
+ * manifest has them) is one of them or, for a forEach, prefixes one. Named as `--from` names steps: a
+ * step inside a used pipeline by its path (`db.createDb`), a forEach over uses as a whole (`dbs`).
+ */
+export function undoneSteps(
+  pipeline: Pipeline,
+  attempts: ReadonlyMap<string, number>,
+  compensated: readonly string[],
+): string[] {
+  const found: string[] = [];
+  const walk = (used: Pipeline, path: string, key: string): void => {
+    for (const step of used.steps) {
+      const attempt = attempts.get(`${path}${step.id}`) ?? 1;
+      const own = `${key}${attempt > 1 ? `${step.id}@${attempt}` : step.id}`;
+      if (!compensated.some((entry) => entry === own || entry.startsWith(`${own}.`))) continue;
+      if (step.call.kind === "uses" && step.forEach === undefined)
+        walk(step.call.pipeline, `${path}${step.id}.`, `${own}.`);
+      else found.push(`${path}${step.id}`);
+    }
+  };
+  walk(pipeline, "", "");
+  return found;
+}

@@ -71,6 +71,12 @@ export function confirm(id: string, prompt: string, extras: StepExtras = {}): St
   return { ...base(id, extras), call: { kind: "confirm", prompt: literal(prompt) } };
 }
 
+/** A uses step running `used` with `with` (default: no inputs). */
+export function uses(id: string, used: Pipeline, extras: StepExtras & { with?: CompiledValue } = {}): Step {
+  const { with: values = literal({}), ...rest } = extras;
+  return { ...base(id, rest), call: { kind: "uses", file: used.file, pipeline: used, with: values } };
+}
+
 export function pipeline(steps: Step[], extras: Partial<Pipeline> = {}): Pipeline {
   return {
     file: "/test/pipeline.yaml",

@@ -11,7 +11,8 @@ import {
   encodeManifest,
   ManifestFormatError,
 } from "../../../src/runs/manifest/manifest.js";
-import { inputConflicts, rerunSet, stepChanges } from "../../../src/runs/manifest/resume-check.js";
+import { inputConflicts, rerunSet, stepChanges, undoneSteps } from "../../../src/runs/manifest/resume-check.js";
+import { activity, pipeline as built, literal, uses } from "../../support/unit/pipeline-builder.js";
 
 function load(text: string): Pipeline {
   const loaded = loadPipelineText(text, "/tmp/p.yaml");
@@ -153,5 +154,32 @@ describe("resume checks", () => {
     expect([...rerunSet(pipeline, ["push"]).rerun].sort()).toEqual(["announce", "cleanup", "push"]);
     expect([...rerunSet(pipeline, ["side", "push"]).rerun].sort()).toEqual(["announce", "cleanup", "push", "side"]);
     expect(rerunSet(pipeline, ["nope"]).unknown).toEqual(["nope"]);
+  });
+
+  it("finds what a rollback undid at the steps' current attempts, named as --from names them", () => {
+    const inner = built([activity("createDb", "Create"), activity("migrate", "Migrate")], { name: "inner" });
+    const pipeline = built([
+      activity("open", "Open"),
+      activity("flush", "Flush", { forEach: literal([1]) }),
+      uses("db", inner),
+      uses("dbs", inner, { forEach: literal([1]) }),
+      activity("gate", "Gate"),
+    ]);
+    const none = new Map<string, number>();
+    expect(undoneSteps(pipeline, none, [])).toEqual([]);
+    expect(undoneSteps(pipeline, none, ["open", "flush", "db.createDb", "dbs.2.createDb"])).toEqual([
+      "open",
+      "flush",
+      "db.createDb",
+      "dbs",
+    ]);
+    // Entries of an attempt a later session moved past match nothing; the current attempt's do.
+    const moved = new Map([
+      ["open", 2],
+      ["db", 3],
+    ]);
+    expect(undoneSteps(pipeline, moved, ["open", "db.createDb", "db@2.migrate"])).toEqual([]);
+    expect(undoneSteps(pipeline, moved, ["open@2", "db@3.migrate"])).toEqual(["open", "db.migrate"]);
+    expect(undoneSteps(pipeline, new Map([["db.migrate", 2]]), ["db.migrate@2"])).toEqual(["db.migrate"]);
   });
 });
