@@ -124,10 +124,14 @@ export function createPlainReporter(options: PlainReporterOptions): Reporter {
         write("skipped", "dim", name);
         return;
       case "compensated":
-        write("undone", "magenta", `${name} compensated: the run's rollback undid it${items}`);
+        write("undone", "magenta", `${name} compensated: the run's rollback undid it${undoneItems(record)}`);
         return;
       case "compensationFailed":
-        write("NOT UNDONE", "red", `${name} compensation failed: the run's rollback could not undo it${items}`);
+        write(
+          "NOT UNDONE",
+          "red",
+          `${name} compensation failed: the run's rollback could not undo it${undoneItems(record)}`,
+        );
         return;
       default: {
         const unknown: never = record.status;
@@ -271,6 +275,15 @@ export function itemCounts(record: StepRecord): string {
   const rolledBack =
     (undone > 0 ? `, ${undone} compensated` : "") + (notUndone > 0 ? `, ${notUndone} compensation failed` : "");
   return `(${done}/${items.length} done${failed > 0 ? `, ${failed} failed` : ""}${rolledBack})`;
+}
+
+/** ` (3 of 3 items compensated)` for a forEach step the rollback undid; "" for others. */
+function undoneItems(record: StepRecord): string {
+  const items = record.items;
+  if (items === undefined) return "";
+  const undone = items.filter((item) => item.status === "compensated").length;
+  const notUndone = items.filter((item) => item.status === "compensationFailed").length;
+  return ` (${undone} of ${items.length} items compensated${notUndone > 0 ? `, ${notUndone} compensation failed` : ""})`;
 }
 
 /** `(5 completed, 1 failed, 2 skipped)`. */

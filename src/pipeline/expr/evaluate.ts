@@ -67,10 +67,10 @@ export function bindingsOf(scope: Scope): Record<string, unknown> {
   };
   if (scope.item !== undefined) bindings.item = scope.item;
   if (scope.index !== undefined) bindings.index = scope.index;
-  if (scope.attempt !== undefined) {
-    bindings.output = scope.output;
-    bindings.attempt = scope.attempt;
-  }
+  // repeat.until's attempt output, or what a compensation undoes (its key is there even when the
+  // output is not: a step may complete with none).
+  if ("output" in scope) bindings.output = scope.output;
+  if (scope.attempt !== undefined) bindings.attempt = scope.attempt;
   return bindings;
 }
 

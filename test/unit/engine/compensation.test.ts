@@ -9,6 +9,8 @@ import type { ItemEvent, Reporter, RunRecord, StepRecord, StepUpdate } from "../
 import type { RunOptions } from "../../../src/engine/run-options.js";
 import { runPipeline } from "../../../src/engine/run-pipeline.js";
 import type { CompiledValue } from "../../../src/pipeline/expr/compiled.js";
+import { evaluate } from "../../../src/pipeline/expr/evaluate.js";
+import { loadPipelineText } from "../../../src/pipeline/load.js";
 import type { Compensation, Pipeline } from "../../../src/pipeline/model.js";
 import { cancellableSleep, FakeTemporal, type Handler } from "../../support/unit/fake-temporal.js";
 import { activity, expr, fakeEvaluate, literal, pipeline, uses } from "../../support/unit/pipeline-builder.js";
@@ -88,6 +90,35 @@ describe("rollback per forEach item", () => {
       [0, "completed", "r.flush.0.compensate"],
       [1, "completed", "r.flush.1.compensate"],
       [2, "completed", "r.flush.2.compensate"],
+    ]);
+  });
+
+  it("as written in YAML: check accepts $output in compensate, JSONata binds it with $item and $index", async () => {
+    const loaded = loadPipelineText(
+      `nxrun: 1
+name: flush
+defaults: { taskQueue: q }
+steps:
+  - id: flush
+    forEach: [a, b]
+    concurrency: 1
+    activity: Work
+    input: { cache: "{% $item %}" }
+    compensate:
+      activity: Undo
+      input: { item: "{% $item %}", index: "{% $index %}", output: "{% $output %}" }
+  - id: gate
+    activity: Fail
+    needs: [flush]
+`,
+      "/test/flush.yaml",
+    );
+    if (!loaded.ok) throw new Error(JSON.stringify(loaded.diagnostics));
+    const client = new FakeTemporal({ Work: handler((input) => ({ flushed: input })), Fail: fail, Undo: echo });
+    await runPipeline(loaded.pipeline, { client, inputs: {}, evaluate, runId: "r" });
+    expect(compensations(client).map((e) => e.input)).toEqual([
+      { item: "b", index: 1, output: { flushed: { cache: "b" } } },
+      { item: "a", index: 0, output: { flushed: { cache: "a" } } },
     ]);
   });
 
