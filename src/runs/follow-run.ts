@@ -36,6 +36,8 @@ const STATUS: Record<StepView["state"], StepStatus> = {
   terminated: "terminated",
   abandoned: "abandoned",
   interrupted: "running",
+  compensated: "compensated",
+  compensationFailed: "compensationFailed",
 };
 
 const FINAL: ReadonlySet<StepStatus> = new Set([
