@@ -39,16 +39,40 @@ export function onAbort(signal: AbortSignal): { promise: Promise<void>; dispose:
   return { promise, dispose: () => waiters.delete(wake) };
 }
 
+/** The longest delay one setTimeout keeps; Node fires a longer one after 1ms instead. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/**
+ * Calls `callback` after `ms`, however long (a wait until next month, a run timeout of 30d), in
+ * slices setTimeout keeps; returns what stops it.
+ */
+export function longTimer(callback: () => void, ms: number): () => void {
+  const dueMs = Date.now() + ms;
+  let timer: ReturnType<typeof setTimeout>;
+  const arm = (left: number) => {
+    timer = setTimeout(
+      () => {
+        const rest = dueMs - Date.now();
+        if (rest > 0 && left > MAX_TIMEOUT_MS) arm(rest);
+        else callback();
+      },
+      Math.min(Math.max(0, left), MAX_TIMEOUT_MS),
+    );
+  };
+  arm(ms);
+  return () => clearTimeout(timer);
+}
+
 /** Waits `ms`, or less if `signal` aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
     const done = () => {
-      clearTimeout(timer);
+      stop();
       signal?.removeEventListener("abort", done);
       resolve();
     };
-    const timer = setTimeout(done, ms);
+    const stop = longTimer(done, ms);
     signal?.addEventListener("abort", done, { once: true });
   });
 }

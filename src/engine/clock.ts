@@ -3,7 +3,7 @@
  * timeout, a run's and a sub-pipeline's timeout. Real time by default; `nxrun test` hands the engine
  * a virtual clock (src/testing/virtual-clock.ts) so an hour's wait takes no time at all.
  */
-import { sleep } from "./abort.js";
+import { longTimer, sleep } from "./abort.js";
 
 export interface Clock {
   /** Milliseconds since the epoch. */
@@ -17,8 +17,5 @@ export interface Clock {
 export const realClock: Clock = {
   now: () => Date.now(),
   sleep,
-  setTimer: (callback, ms) => {
-    const timer = setTimeout(callback, ms);
-    return () => clearTimeout(timer);
-  },
+  setTimer: longTimer,
 };

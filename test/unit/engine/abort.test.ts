@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { onAbort } from "../../../src/engine/abort.js";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { longTimer, onAbort, sleep } from "../../../src/engine/abort.js";
 
 /** Settles pending promise callbacks. */
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -43,5 +43,51 @@ describe("onAbort", () => {
     expect(added).toBe(1);
     controller.abort();
     await expect(last.promise).resolves.toBeUndefined();
+  });
+});
+
+describe("longTimer and sleep", () => {
+  const NODE_MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("waits a delay longer than setTimeout keeps (a wait of 600h) instead of firing at once", async () => {
+    vi.useFakeTimers();
+    const ms = 600 * 3_600_000;
+    let fired = false;
+    longTimer(() => {
+      fired = true;
+    }, ms);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(fired).toBe(false);
+    await vi.advanceTimersByTimeAsync(NODE_MAX_TIMEOUT_MS);
+    expect(fired).toBe(false);
+    await vi.advanceTimersByTimeAsync(ms - NODE_MAX_TIMEOUT_MS - 10);
+    expect(fired).toBe(true);
+  });
+
+  it("stops a long timer, and a sleep of 30 days ends only when its signal aborts", async () => {
+    vi.useFakeTimers();
+    let fired = false;
+    const stop = longTimer(() => {
+      fired = true;
+    }, 3 * NODE_MAX_TIMEOUT_MS);
+    await vi.advanceTimersByTimeAsync(NODE_MAX_TIMEOUT_MS + 5);
+    stop();
+    await vi.advanceTimersByTimeAsync(3 * NODE_MAX_TIMEOUT_MS);
+    expect(fired).toBe(false);
+
+    const controller = new AbortController();
+    let slept = false;
+    void sleep(30 * 86_400_000, controller.signal).then(() => {
+      slept = true;
+    });
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(slept).toBe(false);
+    controller.abort();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(slept).toBe(true);
   });
 });
