@@ -168,7 +168,7 @@ async function check(
   }
 }
 
-/** The places where `actual` differs from `expected`, deepest first found, in document order. */
+/** The leaves where `actual` differs from `expected`, in the order `expected` lists them. */
 export function differences(path: string, expected: unknown, actual: unknown): Mismatch[] {
   if (Array.isArray(expected) && Array.isArray(actual)) {
     if (expected.length !== actual.length)

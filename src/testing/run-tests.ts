@@ -80,6 +80,11 @@ export async function findTestFiles(paths: readonly string[]): Promise<{ files: 
       await walk(path);
       if (files.length === before)
         problem(`no test files in ${given}`, "test files end in .test.yaml, beside the pipeline they test");
+    } else if (!TEST_FILE_SUFFIX.test(path)) {
+      problem(
+        `${given} is not a test file: test files end in .test.yaml`,
+        `give its test file (nxrun test ${given.replace(/\.ya?ml$/, "")}.test.yaml), or run it with nxrun run ${given}`,
+      );
     } else files.push(path);
   }
   return { files: [...new Set(files)], diagnostics };

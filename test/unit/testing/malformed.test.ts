@@ -169,6 +169,16 @@ describe("a malformed test file", () => {
     expect([d?.code, d?.line, d?.column, d?.hint]).toEqual(["NX401", 2, 11, "nxrun check ./deploy.yaml shows it"]);
   });
 
+  it("a pipeline given instead of its test file is one usage mistake naming both commands", async () => {
+    const file = testFile("cases:\n  - name: a\n").replace(".test.yaml", ".yaml");
+    const result = await nxrunInProcess(["test", file]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`${file} is not a test file: test files end in .test.yaml`);
+    expect(result.stderr).toContain(
+      `hint: give its test file (nxrun test ${file.replace(/\.yaml$/, "")}.test.yaml), or run it with nxrun run ${file}`,
+    );
+  });
+
   it("a path with no test files is a usage mistake", async () => {
     const dir = mkdtempSync(join(tmpdir(), "nxrun-empty-"));
     const result = await nxrunInProcess(["test", dir]);
