@@ -7,6 +7,7 @@ import { Command, CommanderError } from "commander";
 import { ExitCode } from "../base/exit-codes.js";
 import { detectTerminal, type Terminal } from "../base/terminal.js";
 import { NXRUN_VERSION } from "../base/version.js";
+import { handleClosedOutput } from "./closed-output.js";
 import type { CliContext } from "./context.js";
 import { printError } from "./print-error.js";
 
@@ -56,6 +57,8 @@ export async function main(argv: string[], terminal: Terminal = detectTerminal()
     return ExitCode.ok;
   }
 
+  // Only this process's own streams: a test that hands in other streams keeps its own handling.
+  if (terminal.stdout.stream === process.stdout) handleClosedOutput(argv[0] ?? "", [process.stdout, process.stderr]);
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (error) {

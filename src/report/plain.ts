@@ -140,8 +140,27 @@ export function createPlainReporter(options: PlainReporterOptions): Reporter {
     }
   };
 
+  // Items that ended without running (skipped, canceled, abandoned), counted per step and printed as
+  // one line when the step ends: cancelling a 100,000-item forEach is one line, not 100,000.
+  const quietItems = new Map<string, Map<StepStatus, number>>();
+  const flushQuietItems = (stepId: string): void => {
+    const counts = quietItems.get(stepId);
+    if (counts === undefined) return;
+    quietItems.delete(stepId);
+    for (const [status, count] of counts) {
+      write(
+        status.slice(0, 9),
+        "yellow",
+        `${stepId}: ${status} ${count.toLocaleString("en-US")} item${count === 1 ? "" : "s"}`,
+      );
+    }
+  };
+
   const onStepChange = (event: StepUpdate): void => {
-    if (event.record.status !== "running") lastProgress.delete(event.stepId);
+    if (event.record.status !== "running") {
+      lastProgress.delete(event.stepId);
+      flushQuietItems(event.stepId);
+    }
     const record = event.record;
     const key = `${record.section}:${record.id}`;
     const url = executionUiUrl(options.links, record.execution);
@@ -228,7 +247,11 @@ export function createPlainReporter(options: PlainReporterOptions): Reporter {
         write("item FAIL", "red", `${name}${took}${failure(item.error)}`);
         const url = executionUiUrl(options.links, item.execution);
         if (url !== undefined) write("web ui", "dim", `${name} ${url}`);
-      } else write(`item ${item.status}`.slice(0, 9), "yellow", name);
+      } else {
+        const counts = quietItems.get(stepId) ?? new Map<StepStatus, number>();
+        counts.set(item.status, (counts.get(item.status) ?? 0) + 1);
+        quietItems.set(stepId, counts);
+      }
     },
     onCancelling(event: CancelEvent) {
       write("cancel", "yellow", `cancelling the run (${cancelReason(event.reason)}); Ctrl-C again to terminate`);
@@ -243,6 +266,7 @@ export function createPlainReporter(options: PlainReporterOptions): Reporter {
       return false;
     },
     onRunEnd(record: RunRecord) {
+      for (const stepId of [...quietItems.keys()]) flushQuietItems(stepId);
       const elapsed = elapsedMs(record.startedAt, record.closedAt, now());
       const took = elapsed === undefined ? "" : ` in ${formatDuration(elapsed)}`;
       const style: Style = record.status === "completed" ? "green" : record.status === "running" ? "cyan" : "red";

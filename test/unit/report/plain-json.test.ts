@@ -199,6 +199,38 @@ describe("long worker text in plain output", () => {
   });
 });
 
+describe("many items that end without running, in plain output", () => {
+  it("prints one line per step and status, not one per item; NDJSON keeps every item", () => {
+    const out = sink();
+    const json = sink();
+    const step = (status: "running" | "canceled") => ({
+      id: "fanout",
+      section: "steps" as const,
+      kind: "activity" as const,
+      status,
+    });
+    for (const reporter of [
+      createPlainReporter({ stream: out.stream, color: false, now: () => T0 }),
+      createJsonReporter({ stream: json.stream, now: () => T0 }),
+    ]) {
+      reporter.onStepStart?.({ stepId: "fanout", record: step("running") });
+      for (let index = 0; index < 100_000; index++) {
+        const status = index < 774 ? "completed" : index < 99_000 ? "skipped" : "canceled";
+        reporter.onItemEnd?.({ stepId: "fanout", item: { index, status } });
+      }
+      reporter.onStepEnd?.({ stepId: "fanout", record: step("canceled") });
+    }
+    const lines = out.text().trimEnd().split("\n");
+    expect(lines.filter((l) => l.includes("item ok"))).toHaveLength(774);
+    expect(lines.slice(-3).map((l) => l.slice(14))).toEqual([
+      "skipped   fanout: skipped 98,226 items",
+      "canceled  fanout: canceled 1,000 items",
+      "canceled  fanout",
+    ]);
+    expect(json.text().trimEnd().split("\n").filter((l) => l.includes('"itemEnd"'))).toHaveLength(100_000);
+  });
+});
+
 describe("json reporter", () => {
   it("writes one event object per line, secrets redacted", () => {
     const out = sink();
