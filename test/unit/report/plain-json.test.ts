@@ -227,7 +227,13 @@ describe("many items that end without running, in plain output", () => {
       "canceled  fanout: canceled 1,000 items",
       "canceled  fanout",
     ]);
-    expect(json.text().trimEnd().split("\n").filter((l) => l.includes('"itemEnd"'))).toHaveLength(100_000);
+    expect(
+      json
+        .text()
+        .trimEnd()
+        .split("\n")
+        .filter((l) => l.includes('"itemEnd"')),
+    ).toHaveLength(100_000);
   });
 });
 
