@@ -193,7 +193,9 @@ async function runOne(
     const result = await runExecution(ctx, spec, "waitCompleted", NEVER_ABORTED, {
       onStarted: (runId, reused) => {
         if (record.execution) record.execution.runId = runId;
+        // Each start says anew: an execution awaited and then started again is not reused.
         if (reused && "id" in record) record.reused = true;
+        else if ("id" in record) delete record.reused;
       },
     });
     applyResult(record, result);

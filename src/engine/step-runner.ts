@@ -71,7 +71,9 @@ async function runSingle(ctx: RunContext, step: Step, record: StepRecord, signal
     const result = await runExecution(ctx, spec, step.cancellation, signal, {
       onStarted: (runId, reused) => {
         if (record.execution) record.execution.runId = runId;
+        // Each start says anew: an execution awaited and then started again is not reused.
         if (reused) record.reused = true;
+        else delete record.reused;
         ctx.reporter.onStepUpdate?.({ stepId: step.id, record });
       },
       keepFailure: step.onError === "continue",

@@ -149,6 +149,10 @@ steps:${step}
       expect(resumed.code, output(resumed)).toBe(0);
       expect(resumed.stdout).not.toContain(REMOTE_CANCEL);
       expect(stepOf(resumed, "after").status).toBe("completed");
+      // A new execution ran the step: its result is not one reused from the earlier session.
+      expect(stepOf(resumed, "work")).toMatchObject({ status: "completed" });
+      expect(stepOf(resumed, "work").reused).toBeFalsy();
+      expect(resumed.stdout).not.toMatch(/ok +work .*reused/);
       const events = handlerRecord(key).map((r) => r.event);
       // The first execution saw the cancel and closed (the activity's 3 s cleanup outlasts its 2 s
       // heartbeat timeout: it closes timed out) before the resume started the second.
