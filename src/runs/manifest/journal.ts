@@ -74,20 +74,32 @@ export function openJournal(client: TemporalClient, runId: string, session: stri
   };
 }
 
-/** A line as recorded: one over MAX_LINE_BYTES loses its outputs (step, item and run outputs). */
+/**
+ * A line as recorded: one over MAX_LINE_BYTES loses its largest outputs (step, item and run outputs),
+ * one at a time until it fits, so one huge step output does not take every other step's with it.
+ */
 export function journalLine(line: string): string {
   if (line.length <= MAX_LINE_BYTES) return line;
   const event: unknown = JSON.parse(line);
-  const strip = (value: unknown): void => {
-    if (Array.isArray(value)) for (const v of value) strip(v);
+  const found: { holder: Record<string, unknown>; key: string; bytes: number }[] = [];
+  const collect = (value: unknown): void => {
+    if (Array.isArray(value)) for (const v of value) collect(v);
     else if (isRecord(value)) {
-      delete value.output;
-      delete value.outputs;
-      delete value.lastOutput;
-      for (const v of Object.values(value)) strip(v);
+      for (const [key, v] of Object.entries(value)) {
+        if (key === "output" || key === "outputs" || key === "lastOutput")
+          found.push({ holder: value, key, bytes: JSON.stringify(v)?.length ?? 0 });
+        else collect(v);
+      }
     }
   };
-  strip(event);
+  collect(event);
+  found.sort((a, b) => b.bytes - a.bytes);
+  let length = line.length;
+  for (const { holder, key, bytes } of found) {
+    if (length <= MAX_LINE_BYTES) break;
+    delete holder[key];
+    length -= bytes;
+  }
   return JSON.stringify(event);
 }
 

@@ -232,7 +232,7 @@ describe("status from the executions alone (a run that kept no journal)", () => 
 });
 
 describe("the journal's lines", () => {
-  it("a line over the limit keeps its event without outputs; others are kept as written", () => {
+  it("a line over the limit loses its largest outputs until it fits; others are kept as written", () => {
     const small = JSON.stringify({ event: "stepEnd", stepId: "a", record: { id: "a", output: { x: 1 } } });
     expect(journalLine(small)).toBe(small);
     const big = JSON.stringify({
@@ -241,7 +241,35 @@ describe("the journal's lines", () => {
     });
     expect(JSON.parse(journalLine(big))).toEqual({
       event: "runEnd",
-      record: { id: "a", steps: [{ id: "a", status: "ok" }] },
+      record: { id: "a", steps: [{ id: "a", output: "z", status: "ok" }] },
+    });
+  });
+
+  it("one huge step output leaves the other steps' outputs and the run's outputs in the run's last line", () => {
+    const huge = "x".repeat(MAX_LINE_BYTES + 10);
+    const line = JSON.stringify({
+      event: "runEnd",
+      record: {
+        outputs: { s: 1 },
+        steps: [
+          { id: "small", output: { v: 1 } },
+          { id: "huge", output: huge },
+          { id: "fan", items: [{ index: 0, output: { i: 1 } }], output: [{ i: 1 }] },
+        ],
+      },
+    });
+    const kept = journalLine(line);
+    expect(kept.length).toBeLessThanOrEqual(MAX_LINE_BYTES);
+    expect(JSON.parse(kept)).toEqual({
+      event: "runEnd",
+      record: {
+        outputs: { s: 1 },
+        steps: [
+          { id: "small", output: { v: 1 } },
+          { id: "huge" },
+          { id: "fan", items: [{ index: 0, output: { i: 1 } }], output: [{ i: 1 }] },
+        ],
+      },
     });
   });
 });
