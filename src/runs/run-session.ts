@@ -19,7 +19,7 @@ import {
   writeOutputs,
   writeVars,
 } from "./manifest/records.js";
-import { inputConflicts, rerunSet, stepChanges, undoneSteps } from "./manifest/resume-check.js";
+import { inputConflicts, nextAttempts, rerunSet, stepChanges, undoneSteps } from "./manifest/resume-check.js";
 import {
   type ManifestRead,
   openNewSession,
@@ -213,11 +213,7 @@ export async function prepareSession(
       notes.push(
         `the run's rollback undid ${undone.join(", ")}: ${undone.length === 1 ? "it starts" : "they start"} again as a new attempt, with what depends on ${undone.length === 1 ? "it" : "them"}`,
       );
-    for (const id of rerun) {
-      attempts.set(id, (attempts.get(id) ?? 1) + 1);
-      // A uses step rerun as a whole starts its steps afresh under its new key (<run>.db@2.x).
-      for (const path of attempts.keys()) if (path.startsWith(`${id}.`) && !rerun.has(path)) attempts.delete(path);
-    }
+    nextAttempts(attempts, rerun);
   }
 
   const manifest = buildManifest(pipeline, {

@@ -108,3 +108,14 @@ export function undoneSteps(
   walk(pipeline, "", "");
   return found;
 }
+
+/**
+ * Gives each step of `rerun` (rerunSet's) its next attempt; a uses step rerun as a whole starts its
+ * steps afresh under its new key (`<run>.db@2.x`), so their own attempts are dropped.
+ */
+export function nextAttempts(attempts: Map<string, number>, rerun: ReadonlySet<string>): void {
+  for (const id of rerun) {
+    attempts.set(id, (attempts.get(id) ?? 1) + 1);
+    for (const path of attempts.keys()) if (path.startsWith(`${id}.`) && !rerun.has(path)) attempts.delete(path);
+  }
+}
