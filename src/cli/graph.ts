@@ -2,6 +2,7 @@
 
 import { ExitCode } from "../base/exit-codes.js";
 import type { Terminal } from "../base/terminal.js";
+import { sanitizeTerminalLines } from "../base/terminal-text.js";
 import type { Diagnostic } from "../pipeline/diagnostic.js";
 import { formatDiagnostics } from "../pipeline/format-diagnostics.js";
 import { loadPipeline } from "../pipeline/load.js";
@@ -31,8 +32,11 @@ export async function graphCommand(file: string, flags: GraphFlags, terminal: Te
     process.stderr.write(`${formatDiagnostics(notes.diagnostics, { color, width })}\n`);
     return ExitCode.usage;
   }
+  // Labels come from the pipeline and -i values: the graph passes the terminal sanitizer, lines kept.
   process.stdout.write(
-    flags.format === "dot" ? toDot(result.pipeline, notes.notes) : toMermaid(result.pipeline, notes.notes),
+    sanitizeTerminalLines(
+      flags.format === "dot" ? toDot(result.pipeline, notes.notes) : toMermaid(result.pipeline, notes.notes),
+    ),
   );
   return ExitCode.ok;
 }

@@ -370,6 +370,7 @@ async function dryRun(
     }
   };
   printSteps(plan.steps, "  ");
-  process.stdout.write(`${maskSecrets(lines.join("\n"), secretValues)}\n`);
+  // Names, prompts and values come from the pipeline and -i: each line is masked, then made terminal-safe.
+  process.stdout.write(`${lines.map((line) => sanitizeTerminalText(maskSecrets(line, secretValues))).join("\n")}\n`);
   return ExitCode.ok;
 }
