@@ -193,6 +193,7 @@ export async function prepareSession(
       )
         return { complete: true, ...(read.closeTime === undefined ? {} : { closedAt: read.closeTime }), notes };
       undone = undoneSteps(pipeline, attempts, await readCompensations(client, runId));
+      if (undone.length > 0) await awaitOpenCompensations(client, runId, notes);
     }
     stale = await staleSession(read, request);
     vars = await readVars(client, runId);
@@ -244,6 +245,22 @@ export async function prepareSession(
     manifest,
     notes,
   });
+}
+
+/**
+ * A session killed during its rollback leaves that rollback's compensations running on the server: the
+ * resume starts an undone step again only once its undoing has closed, or the undo would land on the
+ * new attempt's work. Describe, not visibility, says whether each is still open (visibility lags).
+ */
+async function awaitOpenCompensations(client: TemporalClient, runId: string, notes: string[]): Promise<void> {
+  const compensations = (await findRunExecutions(client, runId)).filter((e) => e.role.role === "compensation");
+  for (const compensation of compensations) {
+    const executions = compensation.kind === "nexus" ? client.nexus : client.activities;
+    const now = await executions.describe(compensation.id, compensation.runId);
+    if (now.status !== "running") continue;
+    await executions.awaitOutcome(compensation.id, compensation.runId);
+    notes.push(`waited for ${compensation.id}, an earlier session's compensation, to close before starting anything`);
+  }
 }
 
 /** The prepared session around an opened one: its close first records the run's outputs (masked) for watch. */

@@ -148,6 +148,40 @@ async function runAndKill(pipeline: string, runId: string, args: string[], when:
 const runningNow = (id: string) => async () =>
   (await client.activities.describe(id).catch(() => undefined))?.status === "running";
 
+describe("resume after a rollback killed part-way", () => {
+  it("starts the undone step again only once the killed session's compensation of it has closed", async () => {
+    const runId = uniqueId("undo-kill");
+    const pipeline = pipelineFile(`
+nxrun: 1
+name: undo-kill
+defaults: { taskQueue: {{queue}} }
+steps:
+  - id: a
+    activity: echo
+    input: { v: 1 }
+    compensate:
+      activity: sleepFor
+      input: { ms: 4000 }
+  - id: b
+    needs: [a]
+    activity: fail
+    retry: { maximumAttempts: 1 }
+    input: { nonRetryable: true }
+`);
+    // Killed while a's compensation runs: the server goes on with it after nxrun is gone.
+    await runAndKill(pipeline, runId, ["--output", "plain"], runningNow(`${runId}.a.compensate`));
+    const resumed = await runNxrun(["run", pipeline, "--resume", runId, "--output", "plain"]);
+    expect(resumed.code, output(resumed)).toBe(1);
+    const undo = await client.activities.describe(`${runId}.a.compensate`);
+    const again = await client.activities.describe(`${runId}.a@2`);
+    expect(undo.closeTime, output(resumed)).toBeDefined();
+    expect(again.startTime?.getTime() ?? 0, output(resumed)).toBeGreaterThanOrEqual(
+      undo.closeTime?.getTime() ?? Infinity,
+    );
+    expect(resumed.stdout + resumed.stderr).toContain(`waited for ${runId}.a.compensate`);
+  });
+});
+
 describe("resume refuses to mix runs", () => {
   it("an input that differs from the run's is refused naming it; one that agrees is fine", async () => {
     const pipeline = file();
