@@ -76,7 +76,7 @@ describe("scripts/temporal-cli.sh", () => {
     expect(result.stderr.trim().split("\n").at(-1)).toMatch(/^no Temporal CLI 1\.9\.1 or newer: put one on PATH/);
     // The lock file may stay (an empty file other runs wait on); no venv folder does.
     expect(readdirSync(result.cache, { withFileTypes: true }).filter((entry) => entry.isDirectory())).toEqual([]);
-  });
+  }, 120_000);
 
   it("stops a temporal that does not answer --version and passes it over with one line", () => {
     const result = run("hangs");
