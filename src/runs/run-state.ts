@@ -231,22 +231,30 @@ export function recordedStepViews(
       views.push({ ...server, state: server.state === "completed" ? "completed" : "interrupted" });
       continue;
     }
-    const view = recordView(record, step.attempt, runState, server?.attempts ?? 0);
+    const subs = others.filter(
+      (sub) => sub.section !== "compensate" && (sub.id.startsWith(`${step.id}.`) || sub.id.startsWith(`${step.id}[`)),
+    );
+    const own = recordView(record, step.attempt, runState, server?.attempts ?? 0);
+    // A uses step runs no execution of its own: its executions are its sub-steps' current ones.
+    const view =
+      own.executions.length === 0 && subs.length > 0 ? { ...own, executions: subs.flatMap(executionIdsOf) } : own;
     views.push(
       step.forEach && server?.itemCount !== undefined && view.itemCount === undefined
         ? { ...view, itemCount: server.itemCount }
         : view,
     );
-    for (const sub of others)
-      if (sub.section !== "compensate" && (sub.id.startsWith(`${step.id}.`) || sub.id.startsWith(`${step.id}[`))) {
-        views.push(recordView(sub, 1, runState, countOf(sub, executions)));
-        shown.add(sub.id);
-      }
+    for (const sub of subs) {
+      views.push(recordView(sub, 1, runState, countOf(sub, executions)));
+      shown.add(sub.id);
+    }
   }
   for (const record of others)
     if (!shown.has(record.id)) views.push(recordView(record, 1, runState, countOf(record, executions)));
   return views;
 }
+
+/** States of a step that completed, whether or not the rollback undid it since. */
+const PRODUCED: ReadonlySet<StepState> = new Set(["completed", "compensated", "compensationFailed"]);
 
 /** A step's view from its record. */
 function recordView(record: StepRecord, attempt: number, runState: RunStateName, attempts: number): StepView {
@@ -275,7 +283,8 @@ function recordView(record: StepRecord, attempt: number, runState: RunStateName,
     ...(first !== undefined && last !== undefined ? { durationMs: last - first } : {}),
     ...(record.error ? { failure: describeErrorChain(record.error).replaceAll(/\s*\n\s*/g, " ") } : {}),
     ...(items === undefined ? {} : { items, itemCount: record.items?.length ?? 0 }),
-    ...(state === "completed" && record.output !== undefined ? { output: record.output } : {}),
+    // A step undone by the rollback completed first: what it gave (and its compensation read) is shown too.
+    ...(PRODUCED.has(state) && record.output !== undefined ? { output: record.output } : {}),
     executions: executionIdsOf(record),
   };
 }
