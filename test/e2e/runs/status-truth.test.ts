@@ -146,7 +146,8 @@ describe("status and watch tell what the run told", () => {
     expect(step("poll")).toMatchObject({ state: "failed", failure: expect.stringContaining("until threw on purpose") });
     expect(step("fan")).toMatchObject({ state: "completed", itemCount: 3, items: { completed: 3 } });
     expect(step("soft")).toMatchObject({ state: "failed", attempts: 1 });
-    expect(step("db.inner")).toMatchObject({ state: "completed", parent: "db", output: { n: 1 } });
+    // Undone by the rollback (issue 33 item 2), and its output still shown.
+    expect(step("db.inner")).toMatchObject({ state: "compensated", parent: "db", output: { n: 1 } });
     expect(step("open.compensate")).toMatchObject({ section: "compensate", state: "completed", attempts: 1 });
     expect(step("db.inner.compensate")).toMatchObject({ section: "compensate", state: "completed" });
     expect(step("open")?.output).toEqual({ v: "token is ***" });
@@ -157,7 +158,7 @@ describe("status and watch tell what the run told", () => {
     expect(text.stdout).toMatch(/^settle\s+completed\s+1\s/m);
     expect(text.stdout).toMatch(/^fan\s+completed\s+2\s+\S+\s+3\/3 done: 3 completed/m);
     expect(text.stdout).toMatch(/^poll\s+failed\s+.*until threw on purpose/m);
-    expect(text.stdout).toMatch(/^ {2}db\.inner\s+completed/m);
+    expect(text.stdout).toMatch(/^ {2}db\.inner\s+compensated/m);
     expect(text.stdout).toMatch(/^open\.compensate\s+completed/m);
     expect(text.stdout).toContain(`  open = {"v":"token is ***"}`);
     expect(text.stdout).not.toContain("has no manifest");
