@@ -18,6 +18,14 @@ import {
   userMetadata,
 } from "./execution-common.js";
 import { decodeFailure, failureStatus } from "./failure.js";
+import {
+  activityOutcomeSlots,
+  decodeIncoming,
+  describeActivitySlots,
+  encodeOutgoing,
+  startActivitySlots,
+} from "./payload-boundary.js";
+import type { PayloadCodec } from "./payload-codec.js";
 import { decodePayloads, decodeSingleResult, encodePayload, encodePayloads } from "./payloads.js";
 import { enums, type TemporalApi, wf } from "./proto.js";
 import { msToDuration } from "./proto-values.js";
@@ -107,8 +115,15 @@ export function activityOutcome(outcome: ActivityOutcome | null | undefined): Ou
   return undefined;
 }
 
-/** Creates the activity half of a TemporalClient over one RPC channel. */
-export function activityExecutions(rpc: WorkflowServiceRpc, identity: string): ActivityExecutions {
+/**
+ * Creates the activity half of a TemporalClient over one RPC channel; payloads pass `codec` when one
+ * is given (payload-boundary.ts).
+ */
+export function activityExecutions(
+  rpc: WorkflowServiceRpc,
+  identity: string,
+  codec?: PayloadCodec,
+): ActivityExecutions {
   const namespace = rpc.namespace;
   return {
     kind: "activity",
@@ -117,6 +132,8 @@ export function activityExecutions(rpc: WorkflowServiceRpc, identity: string): A
       // One request ID for every attempt: a retried start is recognized by the server as the same.
       const requestId = options.requestId ?? newRequestId();
       const request = startActivityRequest(namespace, identity, options, requestId);
+      // Encoded once, before the first attempt: a retried start sends the very same payloads.
+      await encodeOutgoing(codec, startActivitySlots(request), `the input of activity ${options.id}`);
       return startOnce(requestId, () =>
         rpc.call(
           "StartActivityExecution",
@@ -152,6 +169,7 @@ export function activityExecutions(rpc: WorkflowServiceRpc, identity: string): A
           options.signal,
         );
         if (response === undefined) continue;
+        await decodeIncoming(codec, activityOutcomeSlots(response.outcome), `the outcome of activity ${id}`);
         const outcome = activityOutcome(response.outcome);
         if (outcome) return outcome;
         // Keep following the run we first saw, even if the ID is reused meanwhile.
@@ -178,6 +196,7 @@ export function activityExecutions(rpc: WorkflowServiceRpc, identity: string): A
         request,
         options,
       );
+      await decodeIncoming(codec, describeActivitySlots(response), `the description of activity ${id}`);
       const info = response.info;
       const description: ExecutionDescription = {
         kind: "activity",

@@ -5,6 +5,7 @@ import { tlsIsOn } from "./api-key-tls.js";
 import { defaultIdentity } from "./execution-common.js";
 import { installLeanAsyncBind } from "./lean-async-bind.js";
 import { nexusOperations } from "./nexus-operations.js";
+import type { PayloadCodec } from "./payload-codec.js";
 import { WORKFLOW_SERVICE, wf } from "./proto.js";
 import { ServiceRpc, type WorkflowServiceRpc } from "./rpc.js";
 import { pollerCount } from "./task-queues.js";
@@ -65,13 +66,13 @@ export function openRpc(options: ConnectionOptions, service: string = WORKFLOW_S
   });
 }
 
-/** Wraps an open channel as a TemporalClient. */
-export function clientOver(rpc: WorkflowServiceRpc, identity: string): TemporalClient {
+/** Wraps an open channel as a TemporalClient; payloads pass `codec` when one is given. */
+export function clientOver(rpc: WorkflowServiceRpc, identity: string, codec?: PayloadCodec): TemporalClient {
   return {
     address: rpc.address,
     namespace: rpc.namespace,
-    activities: activityExecutions(rpc, identity),
-    nexus: nexusOperations(rpc, identity),
+    activities: activityExecutions(rpc, identity, codec),
+    nexus: nexusOperations(rpc, identity, codec),
     pollerCount: (queue, type) => pollerCount(rpc, queue, type),
     onConnectionChange: (listener) => rpc.health.onChange(listener),
     close: () => rpc.close(),

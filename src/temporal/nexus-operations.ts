@@ -18,6 +18,14 @@ import {
   userMetadata,
 } from "./execution-common.js";
 import { decodeFailure, failureStatus } from "./failure.js";
+import {
+  decodeIncoming,
+  describeNexusSlots,
+  encodeOutgoing,
+  nexusOutcomeSlots,
+  startNexusSlots,
+} from "./payload-boundary.js";
+import type { PayloadCodec } from "./payload-codec.js";
 import { decodePayload, encodePayload } from "./payloads.js";
 import { enums, type TemporalApi, wf } from "./proto.js";
 import { msToDuration } from "./proto-values.js";
@@ -94,8 +102,11 @@ function cancellationState(value: number | null | undefined): string | undefined
   return name?.toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
-/** Creates the Nexus half of a TemporalClient over one RPC channel. */
-export function nexusOperations(rpc: WorkflowServiceRpc, identity: string): NexusOperations {
+/**
+ * Creates the Nexus half of a TemporalClient over one RPC channel; payloads pass `codec` when one is
+ * given (payload-boundary.ts).
+ */
+export function nexusOperations(rpc: WorkflowServiceRpc, identity: string, codec?: PayloadCodec): NexusOperations {
   const namespace = rpc.namespace;
   return {
     kind: "nexus",
@@ -103,6 +114,8 @@ export function nexusOperations(rpc: WorkflowServiceRpc, identity: string): Nexu
     async start(options: StartNexusOperationOptions): Promise<Started> {
       const requestId = options.requestId ?? newRequestId();
       const request = startNexusRequest(namespace, identity, options, requestId);
+      // Encoded once, before the first attempt: a retried start sends the very same payloads.
+      await encodeOutgoing(codec, startNexusSlots(request), `the input of Nexus operation ${options.id}`);
       return startOnce(requestId, () =>
         rpc.call(
           "StartNexusOperationExecution",
@@ -153,7 +166,10 @@ export function nexusOperations(rpc: WorkflowServiceRpc, identity: string): Nexu
             options.onStarted?.(response.operationToken || undefined);
           }
         }
-        if (reached === STAGE.NEXUS_OPERATION_WAIT_STAGE_CLOSED) return nexusOutcome(response);
+        if (reached === STAGE.NEXUS_OPERATION_WAIT_STAGE_CLOSED) {
+          await decodeIncoming(codec, nexusOutcomeSlots(response), `the outcome of Nexus operation ${id}`);
+          return nexusOutcome(response);
+        }
       }
     },
 
@@ -173,6 +189,7 @@ export function nexusOperations(rpc: WorkflowServiceRpc, identity: string): Nexu
         request,
         options,
       );
+      await decodeIncoming(codec, describeNexusSlots(response), `the description of Nexus operation ${id}`);
       const info = response.info;
       const status = nexusStatus(info?.status);
       const description: ExecutionDescription = {
