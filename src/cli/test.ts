@@ -34,7 +34,8 @@ export async function testCommand(paths: string[], flags: TestFlags, cli: CliCon
     const lines = run.cases.flatMap((c) => formatCaseLine(c, options));
     out.write(`${[...lines, ...formatSummary(run, elapsedMs, options)].join("\n")}\n`);
   }
-  if (flags.junit !== undefined) await writeReportFile(flags.junit, junitResultsXml(run, cwd), "JUnit report");
+  if (flags.junit !== undefined)
+    await writeReportFile(flags.junit, junitResultsXml(run, cwd), { what: "JUnit report", flag: "--junit" });
   if (run.diagnostics.length > 0) return ExitCode.usage;
   return run.cases.every((c) => c.passed) ? ExitCode.ok : ExitCode.runFailed;
 }

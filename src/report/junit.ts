@@ -217,7 +217,8 @@ export function createJunitWriter(options: { path: string; links?: UiLinks | und
     ...collector.reporter,
     async close() {
       const record = collector.record();
-      if (record) await writeReportFile(options.path, junitXml(record, options.links), "JUnit report");
+      if (record)
+        await writeReportFile(options.path, junitXml(record, options.links), { what: "JUnit report", flag: "--junit" });
     },
   };
 }

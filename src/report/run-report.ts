@@ -16,7 +16,11 @@ export function createRunReportWriter(options: { path: string; links?: UiLinks |
     ...collector.reporter,
     async close() {
       const record = collector.record();
-      if (record) await writeReportFile(options.path, runReportJson(record, options.links), "run report");
+      if (record)
+        await writeReportFile(options.path, runReportJson(record, options.links), {
+          what: "run report",
+          flag: "--report",
+        });
     },
   };
 }

@@ -41,7 +41,8 @@ export function createSummaryWriter(options: SummaryWriterOptions): Reporter {
           options.annotations.stream.write(`${line}\n`);
       }
       const text = markdownSummary(record, options.executionUrl ? { executionUrl: options.executionUrl } : {});
-      if (options.file !== undefined) await writeReportFile(options.file, text, "run summary");
+      if (options.file !== undefined)
+        await writeReportFile(options.file, text, { what: "run summary", flag: "--summary" });
       if (options.stepSummary !== undefined) await appendSummary(options.stepSummary, text);
     },
   };

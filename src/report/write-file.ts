@@ -6,11 +6,22 @@
  */
 import { randomBytes } from "node:crypto";
 import { open, rename, rm } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, sep } from "node:path";
 import { OutputError } from "../base/user-error.js";
 
-/** Writes `text` to `path` atomically; a path that cannot be written is an OutputError (exit 4). */
-export async function writeReportFile(path: string, text: string, what: string): Promise<void> {
+/** Which file is written, for the message: "run report", and the flag that named it: "--report". */
+export interface ReportFileKind {
+  what: string;
+  flag: string;
+}
+
+/**
+ * Writes `text` to `path` atomically; a path that cannot be written is an OutputError (exit 4). A path
+ * ending in a separator names a directory even where none exists; an existing directory is refused by
+ * the rename (EISDIR), after the temporary file is made, so that path also shows nothing is left behind.
+ */
+export async function writeReportFile(path: string, text: string, kind: ReportFileKind): Promise<void> {
+  if (path.endsWith(sep) || path.endsWith("/")) throw unwritable(path, kind, { code: "EISDIR" });
   const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(8).toString("hex")}.tmp`);
   let created = false;
   try {
@@ -25,10 +36,38 @@ export async function writeReportFile(path: string, text: string, what: string):
     created = false;
   } catch (error) {
     if (created) await rm(temporary, { force: true }).catch(() => undefined);
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new OutputError(`cannot write the ${what} to ${path}: ${reason}`, {
-      hint: "check that the directory exists and is writable, or pass another path",
-      cause: error,
-    });
+    throw unwritable(path, kind, error);
   }
+}
+
+/** One message naming the path and what is wrong with it, in words rather than Node's syscall text. */
+function unwritable(path: string, kind: ReportFileKind, error: unknown): OutputError {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const directory = dirname(path);
+  const [reason, hint] = ((): [string, string] => {
+    switch (code) {
+      case "EISDIR":
+        return ["it is a directory", `give ${kind.flag} a file name, e.g. ${kind.flag} ${join(path, "report")}`];
+      case "ENOENT":
+        return [`no such directory: ${directory}`, `create ${directory} first or give ${kind.flag} another path`];
+      case "ENOTDIR":
+        return [`a part of ${directory} is not a directory`, `give ${kind.flag} a path in an existing directory`];
+      case "EACCES":
+      case "EPERM":
+        return [`no permission to write in ${directory}`, `give ${kind.flag} a path in a directory you can write to`];
+      case "EROFS":
+        return [`${directory} is on a read-only file system`, `give ${kind.flag} a path on a writable file system`];
+      case "ENOSPC":
+      case "EDQUOT":
+        return ["no space left on the device", `free some space or give ${kind.flag} a path on another device`];
+      default: {
+        const reason = error instanceof Error ? error.message : String(error);
+        return [reason, `check that ${directory} exists and is writable, or give ${kind.flag} another path`];
+      }
+    }
+  })();
+  return new OutputError(`cannot write the ${kind.what} to ${path}: ${reason}`, {
+    hint,
+    cause: error,
+  });
 }

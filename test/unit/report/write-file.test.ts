@@ -1,15 +1,23 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { OutputError } from "../../../src/base/user-error.js";
 import { writeReportFile } from "../../../src/report/write-file.js";
 
+const kind = { what: "run report", flag: "--report" };
+
+async function failure(path: string): Promise<OutputError> {
+  const error = await writeReportFile(path, "x", kind).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(OutputError);
+  return error as OutputError;
+}
+
 describe("writeReportFile", () => {
   it("writes the whole file and leaves no temporary file", async () => {
     const dir = mkdtempSync(join(tmpdir(), "nxrun-write-"));
-    await writeReportFile(join(dir, "run.json"), '{"ok":true}\n', "report");
-    await writeReportFile(join(dir, "run.json"), '{"ok":false}\n', "report");
+    await writeReportFile(join(dir, "run.json"), '{"ok":true}\n', kind);
+    await writeReportFile(join(dir, "run.json"), '{"ok":false}\n', kind);
     expect(readFileSync(join(dir, "run.json"), "utf8")).toBe('{"ok":false}\n');
     expect(readdirSync(dir)).toEqual(["run.json"]);
   });
@@ -17,11 +25,36 @@ describe("writeReportFile", () => {
   it("leaves nothing behind when the path cannot take a file (a directory, as --report / would be)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "nxrun-write-"));
     mkdirSync(join(dir, "taken"));
-    const error = await writeReportFile(join(dir, "taken"), "x", "report").catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(OutputError);
+    await failure(join(dir, "taken"));
     expect(readdirSync(dir)).toEqual(["taken"]);
     expect(readdirSync(join(dir, "taken"))).toEqual([]);
-    const missing = await writeReportFile(join(dir, "no", "run.json"), "x", "report").catch((e: unknown) => e);
-    expect(missing).toBeInstanceOf(OutputError);
+  });
+
+  it("names the path and what is wrong in words, and the flag in the hint", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "nxrun-write-"));
+    mkdirSync(join(dir, "taken"));
+    for (const path of [join(dir, "taken"), `${join(dir, "taken")}/`, `${join(dir, "absent")}/`]) {
+      const error = await failure(path);
+      expect(error.message).toBe(`cannot write the run report to ${path}: it is a directory`);
+      expect(error.hint).toMatch(/^give --report a file name/);
+    }
+    const missing = await failure(join(dir, "no", "run.json"));
+    expect(missing.message).toBe(
+      `cannot write the run report to ${join(dir, "no", "run.json")}: no such directory: ${join(dir, "no")}`,
+    );
+    expect(missing.hint).toContain("--report");
+    expect(missing.message).not.toMatch(/ENOENT|rename|open '/);
+  });
+
+  it.skipIf(process.getuid?.() === 0)("says a directory it may not write in is one", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "nxrun-write-"));
+    mkdirSync(join(dir, "locked"));
+    chmodSync(join(dir, "locked"), 0o555);
+    const error = await failure(join(dir, "locked", "run.json"));
+    expect(error.message).toBe(
+      `cannot write the run report to ${join(dir, "locked", "run.json")}: no permission to write in ${join(dir, "locked")}`,
+    );
+    expect(error.hint).toBe("give --report a path in a directory you can write to");
+    chmodSync(join(dir, "locked"), 0o755);
   });
 });
