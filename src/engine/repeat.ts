@@ -89,8 +89,14 @@ export async function runRepeated(
       }
       if (result.status !== "completed") return byTimeout ? timedOut(attempt, result) : result;
       last = result;
-      const holds = await untilHolds(ctx, repeat.until, { ...scope, output: result.output, attempt });
       const done = { attempt, ...fixed, ...(result.output === undefined ? {} : { lastOutput: result.output }) };
+      // An until that throws still counts the check it was given (the step's line says "after 1 check(s)").
+      const holds = await untilHolds(ctx, repeat.until, { ...scope, output: result.output, attempt }).catch(
+        (error: unknown) => {
+          progress(done);
+          throw error;
+        },
+      );
       if (holds) {
         progress(done);
         return result;

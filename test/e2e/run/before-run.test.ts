@@ -153,6 +153,9 @@ steps:
     const result = await runPipelineFile(file, ["--output", "plain"], { env: { NXRUN_E2E_UNTIL_TOKEN: secret } });
     expect(result.code, output(result)).toBe(1);
     expect(result.stdout).toContain('it was given $attempt 1 and $output {"healthy":false,"token":"***"}');
+    // The check the until was given counts: the step's line and record say 1 check, not 0.
+    expect(result.stdout).toMatch(/FAILED\s+poll\b.* after 1 check\(s\)/);
+    expect(result.report?.steps.find((s) => s.id === "poll")?.repeat?.attempt).toBe(1);
     expect(result.stdout).toMatch(
       /try it with `nxrun eval '\$number\(\$output\.token\) > 0' --pipeline \S+pipeline\.yaml --step poll --in repeat\.until`/,
     );
