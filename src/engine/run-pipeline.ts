@@ -11,6 +11,7 @@ import { newRunId } from "./execution-ids.js";
 import { RunContext, runStatusOf } from "./run-context.js";
 import { runError } from "./run-error.js";
 import { DEFAULT_DESCRIBE_RATE, type Evaluate, type RunOptions } from "./run-options.js";
+import { allOutputs, producedOutputs } from "./run-outputs.js";
 import { runSection } from "./scheduler.js";
 import { stepErrorFromThrown } from "./step-errors.js";
 import { computeVars, secretVars } from "./vars.js";
@@ -112,9 +113,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions): Prom
     let status = runStatusOf(ctx);
     if (status === "completed") {
       try {
-        const outputs: Record<string, unknown> = {};
-        for (const { name, value } of pipeline.outputs) outputs[name] = await ctx.evaluate(value, ctx.scope());
-        record.outputs = outputs;
+        record.outputs = await allOutputs(ctx, pipeline);
       } catch (error) {
         ctx.failure = { message: `outputs: ${stepErrorFromThrown(error).message}` };
         status = "failed";
@@ -126,7 +125,12 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions): Prom
     await runSection(ctx, pipeline.finally, stopCleanup.signal);
 
     record.status = runStatusOf(ctx, status);
-    if (record.status !== "completed") delete record.outputs;
+    if (record.status !== "completed") {
+      // After compensation and finally: an output built on a step the rollback undid is not one the run produced.
+      const produced = await producedOutputs(ctx, pipeline);
+      if (produced === undefined) delete record.outputs;
+      else record.outputs = produced;
+    }
     record.closedAt = now().toISOString();
     const error = runError(ctx, record.status);
     if (error) record.error = error;

@@ -111,3 +111,64 @@ describe("a run that uses a secret", () => {
     expect(screen).toContain('keyed = {"key-***":"value"}');
   });
 });
+
+/** A run that fails after `send` completed: its output is produced, `lost`'s is not (src/engine/run-outputs.ts). */
+function failingPipeline(): string {
+  return writePipeline(`
+nxrun: 1
+name: secrets-failed
+secrets:
+  token: { env: NX_E2E_TOKEN }
+defaults:
+  taskQueue: ${stack().taskQueue}
+  timeouts: { startToClose: 1m }
+steps:
+  - id: send
+    activity: echo
+    input: { auth: "{% 'Bearer ' & $secrets.token %}" }
+  - id: boom
+    needs: [send]
+    activity: fail
+    input: { message: broke, type: Broke, nonRetryable: true }
+outputs:
+  echoed: "{% $steps.send.output.auth %}"
+  lost: "{% $steps.boom.output %}"
+`);
+}
+
+describe("a failed run's outputs, masked", () => {
+  it("are those of the steps that completed in NDJSON runEnd and run.json, which validate", async () => {
+    const report = join(mkdtempSync(join(tmpdir(), "nxrun-failed-")), "run.json");
+    const result = await runNxrun([failingPipeline(), "--output", "json", "--report", report], {
+      env: { NX_E2E_TOKEN: SECRET },
+    });
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stdout).not.toContain(SECRET);
+    const end = ndjsonEvents<{ event: string; record?: { status: string; outputs?: unknown } }>(result.stdout).at(-1);
+    expect(end?.record).toMatchObject({ status: "failed", outputs: { echoed: "Bearer ***" } });
+    const record = JSON.parse(readFileSync(report, "utf8"));
+    expect(validateReport(record), schemaErrors(validateReport)).toBe(true);
+    expect(record.outputs).toEqual({ echoed: "Bearer ***" });
+  });
+
+  it("are in plain lines and the terminal view's final record", async () => {
+    const plain = await runNxrun([failingPipeline(), "--output", "plain"], { env: { NX_E2E_TOKEN: SECRET } });
+    expect(plain.code, plain.stderr).toBe(1);
+    expect(plain.stdout).not.toContain(SECRET);
+    expect(plain.stdout).toContain('echoed = "Bearer ***"');
+    expect(plain.stdout).not.toContain("lost =");
+
+    const { exitFile } = startInTmux("failed-outputs", [failingPipeline()], {
+      TEMPORAL_ADDRESS: stack().address,
+      TEMPORAL_NAMESPACE: stack().namespace,
+      NX_E2E_TOKEN: SECRET,
+    });
+    const code = await exitCodeInTmux(exitFile);
+    const screen = await settledPane("failed-outputs");
+    expect(code, screen).toBe("1");
+    expect(screen).not.toContain(SECRET);
+    expect(screen).toContain("outputs it produced");
+    expect(screen).toContain('echoed = "Bearer ***"');
+    expect(screen).not.toContain("lost =");
+  });
+});

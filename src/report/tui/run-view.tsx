@@ -457,7 +457,8 @@ function Summary({
       ) : null}
       {outputs.length > 0 ? (
         <Box flexDirection="column" marginBottom={1}>
-          <Text bold>outputs</Text>
+          {/* A run that did not complete has only the outputs built on steps that completed (src/engine/run-outputs.ts). */}
+          <Text bold>{ok ? "outputs" : "outputs it produced"}</Text>
           {outputs.map(([name, value]) => (
             <Line
               key={name}

@@ -313,7 +313,7 @@ describe("Ink view frames", () => {
 
       ✖ PaymentDeclined (non-retryable): card declined for token ***
       ↳ caused by HttpError (retryable): upstream returned 502
-      outputs
+      outputs it produced
         image = "x:1"
         leaked = "Bearer ***"
 
