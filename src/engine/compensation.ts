@@ -7,6 +7,7 @@
  * stops the rest. What was undone then shows `compensated` (or `compensationFailed`).
  */
 import type { Scope } from "../pipeline/expr/scope.js";
+import { placedInStep } from "../pipeline/expression-field.js";
 import type { Compensation } from "../pipeline/model.js";
 import { NEVER_ABORTED } from "./abort.js";
 import { buildExecutionSpec } from "./call-spec.js";
@@ -72,7 +73,7 @@ async function compensateStep(
 ): Promise<void> {
   const id = compensationExecutionId(owner.runId, owner.stepKey(stepId));
   const scope = { ...owner.scope(), output: target.output };
-  await runOne(ctx, owner, compensate, scope, id, record, stop, () =>
+  await runOne(ctx, owner, stepId, compensate, scope, id, record, stop, () =>
     ctx.reporter.onStepStart?.({ stepId: record.id, record }),
   );
   if (record.startedAt !== undefined) record.closedAt = new Date().toISOString();
@@ -121,7 +122,7 @@ async function compensateItems(
       const item = byIndex.get(index) as ItemRecord;
       const scope = { ...owner.scope({ item: values[index], index }), output: target.items?.[index]?.output };
       const id = item.execution?.executionId ?? "";
-      await runOne(ctx, owner, compensate, scope, id, item, stop, () =>
+      await runOne(ctx, owner, stepId, compensate, scope, id, item, stop, () =>
         ctx.reporter.onItemStart?.({ stepId: record.id, item }),
       );
       if (item.startedAt !== undefined) item.closedAt = new Date().toISOString();
@@ -166,10 +167,14 @@ async function compensateItems(
   else if (undoneAny) ctx.reporter.onStepUpdate?.({ stepId: target.id, record: target });
 }
 
-/** Starts one compensation execution and waits for it, holding a run-wide slot; its outcome on `record`. */
+/**
+ * Starts one compensation execution of step `stepId` (of `owner`'s pipeline) and waits for it,
+ * holding a run-wide slot; its outcome on `record`.
+ */
 async function runOne(
   ctx: RunContext,
   owner: RunContext,
+  stepId: string,
   compensate: Compensation,
   scope: Scope,
   id: string,
@@ -201,7 +206,9 @@ async function runOne(
     applyResult(record, result);
   } catch (error) {
     record.status = "failed";
-    record.error = stepErrorFromThrown(error);
+    // An expression's hint is the eval command that tries it where it failed (--step, --in compensate).
+    const step = owner.stepsById.get(stepId);
+    record.error = stepErrorFromThrown(step === undefined ? error : placedInStep(error, step));
     ctx.noteFatal(error);
   } finally {
     if (holdsSlot) ctx.slots.release();

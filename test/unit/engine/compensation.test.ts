@@ -122,6 +122,46 @@ steps:
     ]);
   });
 
+  it("an expression that fails in a compensation has the eval hint for its step and field", async () => {
+    const loaded = loadPipelineText(
+      `nxrun: 1
+name: undo-hint
+defaults: { taskQueue: q }
+steps:
+  - id: open
+    activity: Work
+    compensate:
+      activity: Undo
+      input: { ticket: "{% $number($output.note) %}" }
+  - id: flush
+    forEach: [a]
+    activity: Work
+    compensate:
+      activity: Undo
+      input: { item: "{% $number($item) %}" }
+  - id: gate
+    activity: Fail
+    needs: [open, flush]
+`,
+      "/test/undo-hint.yaml",
+    );
+    if (!loaded.ok) throw new Error(JSON.stringify(loaded.diagnostics));
+    const client = new FakeTemporal({ Work: handler(() => ({ note: "not a number" })), Fail: fail, Undo: echo });
+    const record = await runPipeline(loaded.pipeline, { client, inputs: {}, evaluate, runId: "r" });
+    expect(compensations(client)).toEqual([]);
+    const open = step(record, "open.compensate");
+    expect(open.status).toBe("failed");
+    expect(open.error?.message).toContain(
+      "try it with `nxrun eval '$number($output.note)' --pipeline /test/undo-hint.yaml --step open --in compensate`",
+    );
+    const item = step(record, "flush.compensate").items?.[0];
+    expect(item?.status).toBe("failed");
+    expect(item?.error?.message).toContain(
+      "try it with `nxrun eval '$number($item)' --pipeline /test/undo-hint.yaml --step flush --in compensate`",
+    );
+    expect(record.error?.message).toContain("--step open --in compensate");
+  });
+
   it("a single step's compensation reads its output as $output", async () => {
     const client = new FakeTemporal({ Open: handler(() => ({ ticket: 7 })), Fail: fail, Undo: echo });
     const p = pipeline([
