@@ -39,7 +39,13 @@ function connectionOptions(command: Command): Command {
     .option("--tls-key-data <pem>", "client private key, inline PEM")
     .option("--tls-server-name <name>", "server name to verify the certificate against")
     .option("--tls-disable-host-verification", "do not verify the server's host name")
-    .option("--grpc-meta <key=value>", "extra gRPC metadata (repeatable)", collect);
+    .option("--grpc-meta <key=value>", "extra gRPC metadata (repeatable)", collect)
+    .option(
+      "--codec-endpoint <url>",
+      "remote codec server every payload passes; {namespace} is replaced (env TEMPORAL_CODEC_ENDPOINT)",
+    )
+    .option("--codec-auth <value>", "Authorization header for the codec server (env TEMPORAL_CODEC_AUTH)")
+    .option("--codec-header <key=value>", "HTTP header for the codec server (repeatable)", collect);
 }
 
 export function registerCommands(program: Command, setExit: (code: number) => void, cli: CliContext): void {

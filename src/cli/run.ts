@@ -94,9 +94,13 @@ export async function runCommand(file: string, flags: RunFlags, cli: CliContext)
     return ExitCode.usage;
   }
 
-  const { resolveConnection } = await import("../temporal/connection-config.js");
+  const { codecSecrets, resolveConnection } = await import("../temporal/connection-config.js");
   const { connect } = await import("../temporal/connect.js");
   const connection = await resolveConnection(flags, pipeline.temporal);
+  // The codec server's auth and header values are masked like the pipeline's secrets, everywhere.
+  const codecValues = codecSecrets(connection);
+  secretValues.push(...codecValues);
+  cli.secrets.push(...codecValues);
   const startedAt = new Date().toISOString();
   let client: import("../temporal/types.js").TemporalClient;
   try {

@@ -7,6 +7,7 @@ import { installLeanAsyncBind } from "./lean-async-bind.js";
 import { nexusOperations } from "./nexus-operations.js";
 import type { PayloadCodec } from "./payload-codec.js";
 import { WORKFLOW_SERVICE, wf } from "./proto.js";
+import { remoteCodec } from "./remote-codec.js";
 import { ServiceRpc, type WorkflowServiceRpc } from "./rpc.js";
 import { pollerCount } from "./task-queues.js";
 import { TlsChannelCredentials } from "./tls-credentials.js";
@@ -91,5 +92,6 @@ export async function connect(options: ConnectionOptions): Promise<TemporalClien
     rpc.close();
     throw error;
   }
-  return clientOver(rpc, options.identity ?? defaultIdentity());
+  const codec = options.codec ? remoteCodec(options.codec, options.namespace) : undefined;
+  return clientOver(rpc, options.identity ?? defaultIdentity(), codec);
 }

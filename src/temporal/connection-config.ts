@@ -10,13 +10,16 @@ import {
   type ClientConfigProfile,
   type ClientConfigTLS,
   type ConfigDataSource,
+  fromTomlProfile,
   loadClientConfig,
   loadClientConfigProfile,
 } from "@temporalio/envconfig";
+// The TOML form keeps a profile's [codec] table, which ClientConfigProfile leaves out.
+import { type TomlClientConfigCodec, tomlLoadClientConfigProfile } from "@temporalio/envconfig/lib/envconfig-toml.js";
 import { UserError } from "../base/user-error.js";
 import { tlsIsOn } from "./api-key-tls.js";
 import { checkKeyPair, type MaterialOrigin, readCertificates, readPrivateKey } from "./tls-material.js";
-import type { ConnectionOptions, TlsSettings } from "./types.js";
+import type { CodecSettings, ConnectionOptions, TlsSettings } from "./types.js";
 
 /**
  * The settings a caller gives explicitly, highest of the four layers; the CLI's connection flags
@@ -38,6 +41,9 @@ export interface ConnectionOverrides {
   tlsServerName?: string;
   tlsDisableHostVerification?: boolean;
   grpcMeta?: string[];
+  codecEndpoint?: string;
+  codecAuth?: string;
+  codecHeader?: string[];
 }
 
 /** Defaults below the environment and above the profile (a pipeline's `temporal:` block). */
@@ -132,21 +138,28 @@ function checkProfileStrings(profile: ClientConfigProfile, name: string | undefi
   }
 }
 
-/** The profile from the config file (no environment: env is its own, higher layer). */
-function fileProfile(profile: string | undefined, configFile: string | undefined, env: NodeJS.ProcessEnv) {
+/** The profile from the config file (no environment: env is its own, higher layer), and its codec table. */
+function fileProfile(
+  profile: string | undefined,
+  configFile: string | undefined,
+  env: NodeJS.ProcessEnv,
+): { loaded: ClientConfigProfile; codec: TomlClientConfigCodec | undefined } {
   const named = configFile ?? env.TEMPORAL_CONFIG_FILE;
   if (named !== undefined) checkNamedConfigFile(named, configFile !== undefined);
   const configSource: ConfigDataSource | undefined = named ? { path: named } : undefined;
   const overrideEnvVars = env as Record<string, string>;
   const where = named ?? "the Temporal config file";
   let loaded: ClientConfigProfile;
+  let codec: TomlClientConfigCodec | undefined;
   try {
-    loaded = loadClientConfigProfile({
+    const toml = tomlLoadClientConfigProfile({
       ...(profile ? { profile } : {}),
       ...(configSource ? { configSource } : {}),
       disableEnv: true,
       overrideEnvVars,
     });
+    loaded = fromTomlProfile(toml);
+    codec = toml.codec;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (/Profile '.*' not found/.test(message)) {
@@ -173,7 +186,24 @@ function fileProfile(profile: string | undefined, configFile: string | undefined
     });
   }
   checkProfileStrings(loaded, profile, where);
-  return loaded;
+  checkCodecStrings(codec, profile, where);
+  return { loaded, codec };
+}
+
+/** A profile's codec endpoint and auth are strings; the auth value is never echoed. */
+function checkCodecStrings(codec: TomlClientConfigCodec | undefined, name: string | undefined, where: string): void {
+  for (const [field, value] of [
+    ["endpoint", codec?.endpoint],
+    ["auth", codec?.auth],
+  ] as const) {
+    if (value === undefined || typeof value === "string") continue;
+    throw new UserError(
+      `codec.${field} in profile "${name ?? "default"}" of ${where} is a ${typeof value}, not a string`,
+      {
+        hint: `write it quoted: ${field} = "..." in [profile.${name ?? "default"}.codec]`,
+      },
+    );
+  }
 }
 
 /** Only the TEMPORAL_* variables, as a profile. */
@@ -195,6 +225,66 @@ export function parseGrpcMeta(entries: readonly string[] | undefined): Record<st
     metadata[entry.slice(0, eq).trim().toLowerCase()] = entry.slice(eq + 1);
   }
   return metadata;
+}
+
+/** Parses `--codec-header KEY=VALUE` flags; a value is never echoed (it may be a token). */
+export function parseCodecHeaders(entries: readonly string[] | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const entry of entries ?? []) {
+    const eq = entry.indexOf("=");
+    const key = eq > 0 ? entry.slice(0, eq).trim() : "";
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(key)) {
+      throw new UserError("a --codec-header value is not KEY=VALUE with an HTTP header name as KEY", {
+        hint: "write --codec-header KEY=VALUE (repeatable)",
+      });
+    }
+    const value = entry.slice(eq + 1);
+    if (!/^[\x20-\x7e\t]*$/.test(value)) {
+      throw new UserError(`the --codec-header ${key} value holds a character an HTTP header cannot carry`, {
+        hint: "check the value for a pasted line break or escape sequence",
+      });
+    }
+    headers[key] = value;
+  }
+  return headers;
+}
+
+/**
+ * The codec server settings: each of endpoint and auth from the flag, else TEMPORAL_CODEC_ENDPOINT /
+ * TEMPORAL_CODEC_AUTH, else the profile's codec table; headers from the flags only, as in the
+ * `temporal` CLI. Undefined without an endpoint (auth and headers alone configure nothing).
+ */
+function resolveCodec(
+  flags: ConnectionOverrides,
+  env: NodeJS.ProcessEnv,
+  profile: TomlClientConfigCodec | undefined,
+): CodecSettings | undefined {
+  const endpoint = flags.codecEndpoint ?? env.TEMPORAL_CODEC_ENDPOINT ?? profile?.endpoint;
+  const auth = flags.codecAuth ?? env.TEMPORAL_CODEC_AUTH ?? profile?.auth;
+  const headers = parseCodecHeaders(flags.codecHeader);
+  if (endpoint === undefined || endpoint === "") return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(endpoint.replaceAll("{namespace}", "namespace"));
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    throw new UserError(`the codec endpoint "${endpoint}" is not an http or https URL`, {
+      hint: "give --codec-endpoint / TEMPORAL_CODEC_ENDPOINT / the profile's codec.endpoint as http(s)://host:port/path",
+    });
+  }
+  // Sent as an HTTP header: printable ASCII on one line. The value is not echoed.
+  if (auth !== undefined && !/^[\x20-\x7e\t]*$/.test(auth)) {
+    throw new UserError("the codec auth value holds a character an HTTP header cannot carry", {
+      hint: "check --codec-auth / TEMPORAL_CODEC_AUTH / the profile's codec.auth for a pasted line break or escape sequence",
+    });
+  }
+  return {
+    endpoint,
+    ...(auth ? { auth } : {}),
+    ...(Object.keys(headers).length > 0 ? { headers } : {}),
+  };
 }
 
 /** The settings that give each piece of TLS material, for hints. */
@@ -269,7 +359,21 @@ export function describeConnection(options: ConnectionOptions): Record<string, u
       : false,
     apiKey: options.apiKey ? "[redacted]" : undefined,
     metadata: Object.keys(options.metadata ?? {}),
+    codec: options.codec
+      ? {
+          endpoint: options.codec.endpoint,
+          auth: options.codec.auth ? "[redacted]" : undefined,
+          headers: Object.keys(options.codec.headers ?? {}),
+        }
+      : undefined,
   };
+}
+
+/** The codec settings' secret values (auth, header values), to mask wherever text leaves nxrun. */
+export function codecSecrets(options: ConnectionOptions): string[] {
+  const codec = options.codec;
+  if (!codec) return [];
+  return [...(codec.auth ? [codec.auth] : []), ...Object.values(codec.headers ?? {})];
 }
 
 /** Makes JSON.stringify and console.log of the options show the redacted view. */
@@ -290,7 +394,7 @@ export async function resolveConnection(
 ): Promise<ConnectionOptions> {
   const env = withoutEmptyTemporalVars(rawEnv);
   const profileName = flags.profile ?? env.TEMPORAL_PROFILE ?? pipelineTemporal?.profile;
-  const file = fileProfile(profileName, flags.configFile, env);
+  const { loaded: file, codec: fileCodec } = fileProfile(profileName, flags.configFile, env);
   const fromEnv = envProfile(env);
 
   const address = flags.address ?? fromEnv.address ?? pipelineTemporal?.address ?? file.address ?? DEFAULT_ADDRESS;
@@ -365,5 +469,7 @@ export async function resolveConnection(
   const options: ConnectionOptions = { address, namespace, tls };
   if (apiKey) options.apiKey = apiKey;
   if (Object.keys(metadata).length > 0) options.metadata = metadata;
+  const codec = resolveCodec(flags, env, fileCodec);
+  if (codec) options.codec = codec;
   return redactWhenPrinted(options);
 }

@@ -257,4 +257,16 @@ export interface ConnectionOptions {
   identity?: string;
   /** Bound on reaching the server (ms): the first call fails after it. Default 10000. */
   connectTimeout?: number;
+  /** A remote codec server every payload passes (remote-codec.ts); absent: payloads as nxrun writes them. */
+  codec?: CodecSettings;
+}
+
+/** A remote codec server, as `--codec-endpoint`, `--codec-auth` and `--codec-header` give it. */
+export interface CodecSettings {
+  /** Base URL; `/encode` and `/decode` are added, `{namespace}` is replaced by the namespace. */
+  endpoint: string;
+  /** Sent as the `Authorization` header, as given. Never printed. */
+  auth?: string;
+  /** Extra HTTP headers. Their values are never printed. */
+  headers?: Readonly<Record<string, string>>;
 }
