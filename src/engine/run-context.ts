@@ -8,6 +8,7 @@ import { ServerError } from "../base/user-error.js";
 import type { CompiledValue } from "../pipeline/expr/compiled.js";
 import type { Scope, StepView } from "../pipeline/expr/scope.js";
 import type { CancellationType, Pipeline, Step } from "../pipeline/model.js";
+import { UnreadablePayloadError } from "../temporal/payloads.js";
 import type { TemporalClient } from "../temporal/types.js";
 import { type Clock, realClock } from "./clock.js";
 import { Slots } from "./concurrency-limit.js";
@@ -275,9 +276,13 @@ export class RunContext implements ExecutionContext {
     return this.usedSecrets.get(used.file) ?? {};
   }
 
-  /** Remembers a server error (a ServerError: unreachable, refused, feature off) so the run ends with it. */
+  /**
+   * Remembers a server error (a ServerError: unreachable, refused, feature off, a codec server's
+   * trouble) or a payload nxrun cannot read without a codec, so the run ends with it.
+   */
   noteFatal(error: unknown): void {
-    if (error instanceof ServerError && this.fatal === undefined) this.fatal = error;
+    if ((error instanceof ServerError || error instanceof UnreadablePayloadError) && this.fatal === undefined)
+      this.fatal = error;
     this.sub?.parent.noteFatal(error);
   }
 

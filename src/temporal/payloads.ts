@@ -3,6 +3,7 @@
  * Why not @temporalio/common's payload converter: it is a devDependency here (the CLI must not need
  * the SDK at run time) and the three encodings nxrun uses fit in a page.
  */
+import { UserError } from "../base/user-error.js";
 import type { TemporalApi } from "./proto.js";
 
 type Payload = TemporalApi.api.common.v1.IPayload;
@@ -38,10 +39,29 @@ export function payloadEncoding(payload: Payload): string | undefined {
 }
 
 /**
+ * A payload nxrun cannot read: an encoding it does not know (most often `binary/encrypted`, written
+ * by a payload codec it was not given) or JSON that does not parse. Never passed on as data: the
+ * step that reads it fails with this, and the run ends with it (exit 2: the fix is a flag).
+ */
+export class UnreadablePayloadError extends UserError {
+  override readonly name: string = "UnreadablePayloadError";
+  readonly encoding: string | undefined;
+  constructor(encoding: string | undefined, problem?: string) {
+    const named = encoding === undefined ? "with no encoding" : `in encoding ${encoding}`;
+    super(problem ? `a payload ${named} cannot be read: ${problem}` : `nxrun cannot read a payload ${named}`, {
+      hint:
+        problem === undefined
+          ? "a payload codec in the worker encoded it: give nxrun the codec server with --codec-endpoint (or TEMPORAL_CODEC_ENDPOINT, or the profile's codec.endpoint)"
+          : "check the worker's payload converter",
+    });
+    this.encoding = encoding;
+  }
+}
+
+/**
  * Decodes a payload into plain data: json/plain (and json/protobuf) → parsed JSON; binary/null → null;
- * binary/plain → base64 text (so results stay JSON-able). Other encodings (e.g. encrypted by a codec
- * nxrun does not have) become `{ encoding, data }` with base64 data rather than an error, so a run can
- * still report what it got.
+ * binary/plain → base64 text (so results stay JSON-able). Any other encoding (e.g. encrypted by a
+ * codec nxrun was not given) and JSON that does not parse throw UnreadablePayloadError.
  */
 export function decodePayload(payload: Payload | null | undefined): unknown {
   if (!payload) return null;
@@ -56,12 +76,12 @@ export function decodePayload(payload: Payload | null | undefined): unknown {
       try {
         return JSON.parse(decoder.decode(data));
       } catch {
-        return { encoding, data: Buffer.from(data).toString("base64") };
+        throw new UnreadablePayloadError(encoding, "its data is not JSON");
       }
     case ENCODING_BINARY:
       return Buffer.from(data).toString("base64");
     default:
-      return { encoding: encoding ?? null, data: Buffer.from(data).toString("base64") };
+      throw new UnreadablePayloadError(encoding);
   }
 }
 

@@ -1,11 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { decodeFailure } from "../../../src/temporal/failure.js";
 import {
   decodePayload,
   decodePayloads,
   encodePayload,
   encodePayloads,
   payloadEncoding,
+  UnreadablePayloadError,
 } from "../../../src/temporal/payloads.js";
 import { temporal } from "../../../src/temporal/proto.js";
 
@@ -40,16 +42,32 @@ describe("payloads", () => {
     expect(decodePayload(payload)).toBe("AAEC/w==");
   });
 
-  it("keeps unknown encodings and malformed JSON as {encoding, data} instead of throwing", () => {
+  it("refuses unknown encodings and malformed JSON, naming the encoding and the codec flag", () => {
     const enc = new TextEncoder();
-    expect(decodePayload({ metadata: { encoding: enc.encode("binary/encrypted") }, data: enc.encode("xyz") })).toEqual({
-      encoding: "binary/encrypted",
-      data: "eHl6",
-    });
-    expect(decodePayload({ metadata: { encoding: enc.encode("json/plain") }, data: enc.encode("{oops") })).toEqual({
-      encoding: "json/plain",
-      data: Buffer.from("{oops").toString("base64"),
-    });
+    const read = (encoding: string | undefined, data: string) => () =>
+      decodePayload({
+        metadata: encoding === undefined ? {} : { encoding: enc.encode(encoding) },
+        data: enc.encode(data),
+      });
+    expect(read("binary/encrypted", "xyz")).toThrow(UnreadablePayloadError);
+    expect(read("binary/encrypted", "xyz")).toThrow("nxrun cannot read a payload in encoding binary/encrypted");
+    try {
+      read("binary/encrypted", "xyz")();
+    } catch (error) {
+      expect((error as UnreadablePayloadError).hint).toContain("--codec-endpoint");
+      expect((error as UnreadablePayloadError).exitCode).toBe(2);
+    }
+    expect(read(undefined, "xyz")).toThrow("nxrun cannot read a payload with no encoding");
+    expect(read("json/plain", "{oops")).toThrow(
+      "a payload in encoding json/plain cannot be read: its data is not JSON",
+    );
+    // A failure's encoded attributes are a payload like any other: unreadable, they fail too.
+    expect(() =>
+      decodeFailure({
+        message: "Encoded failure",
+        encodedAttributes: { metadata: { encoding: enc.encode("binary/encrypted") } },
+      }),
+    ).toThrow(UnreadablePayloadError);
   });
 
   it("encodes positional arguments one payload each", () => {
