@@ -5,6 +5,7 @@ import { statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { cacheDirectory } from "../dist/src/base/cache-directory.js";
 import { loadBundle } from "../dist/src/cli/code-cache.js";
+import { setUpProcess } from "../dist/src/cli/process-setup.js";
 
 const argv = process.argv.slice(2);
 const bundle = fileURLToPath(new URL("../dist/src/bundle/nxrun.cjs", import.meta.url));
@@ -15,6 +16,8 @@ const fresh = bundleBuilt !== undefined && bundleBuilt >= (mtime("../dist/src/cl
 // One cache per command: each keeps the code its own start compiled (`nxrun file.yaml` is run).
 const first = argv[0] ?? "";
 const command = first.startsWith("-") ? "options" : /^[a-z_]+$/.test(first) ? first : "run";
+// The process's global settings, once, before any of nxrun's work (and before its code cache is read).
+setUpProcess(command);
 const loaded = fresh ? loadBundle(bundle, { command, cacheDir: cacheDirectory() }) : undefined;
 let cli;
 if (loaded) {

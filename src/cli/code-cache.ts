@@ -104,8 +104,8 @@ export function loadBundle(bundle: string, options: { command: string; cacheDir?
   const importEsm = (url: string): Promise<unknown> => import(url);
   wrapper.call(module.exports, module.exports, createRequire(bundle), module, bundle, dirname(bundle), importEsm);
   let written = false;
-  // V8 stamps a cache with its flags of the moment, and refuses it under other flags. A run may set
-  // flags after start (src/cli/heap-policy.ts); data written then would be refused by every next start.
+  // V8 stamps a cache with its flags of the moment, and refuses it under other flags: data written
+  // after a flag changed since this load would be refused by every next start.
   const startFlags = cachedDataVersionTag();
   return {
     exports: module.exports as CliEntry,

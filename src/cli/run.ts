@@ -16,7 +16,6 @@ import { loadPipeline } from "../pipeline/load.js";
 import type { Pipeline } from "../pipeline/model.js";
 import type { CliContext } from "./context.js";
 import type { RunFlags } from "./flags.js";
-import { heapPolicy } from "./heap-policy.js";
 import { printError } from "./print-error.js";
 
 /** How long a second Ctrl-C may spend sending terminate requests before the process exits anyway. */
@@ -185,7 +184,7 @@ export async function runCommand(file: string, flags: RunFlags, cli: CliContext)
       ...(ui.links ? { links: ui.links } : {}),
       ...(prepared.journal ? { journal: prepared.journal } : {}),
     });
-    const reporter: Reporter = fanOut([reporters, heapPolicy(), prepared.recorder]);
+    const reporter: Reporter = fanOut([reporters, prepared.recorder]);
     let end: {
       status: "completed" | "failed" | "canceled" | "timedOut";
       exitCode: number;

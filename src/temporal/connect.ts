@@ -3,7 +3,6 @@ import { type ChannelCredentials, Client, credentials } from "@grpc/grpc-js";
 import { activityExecutions } from "./activity-executions.js";
 import { tlsIsOn } from "./api-key-tls.js";
 import { defaultIdentity } from "./execution-common.js";
-import { installLeanAsyncBind } from "./lean-async-bind.js";
 import { nexusOperations } from "./nexus-operations.js";
 import type { PayloadCodec } from "./payload-codec.js";
 import { WORKFLOW_SERVICE, wf } from "./proto.js";
@@ -40,7 +39,6 @@ function callMetadata(options: ConnectionOptions): Record<string, string> {
  * and metadata, without checking it (`connect` checks).
  */
 export function openRpc(options: ConnectionOptions, service: string = WORKFLOW_SERVICE): ServiceRpc {
-  installLeanAsyncBind();
   const tls = tlsSettings(options);
   const channelOptions: Record<string, string | number> = {
     // Results and inputs can be large; match the SDK's 128 MiB.

@@ -114,7 +114,7 @@ describe("loadBundle (V8 code cache of the one-file CLI)", () => {
 
   it("writes no cache while the process runs with V8 flags of its own (the next start would refuse it)", () => {
     const { bundle, cacheDir } = workspace();
-    // As src/cli/heap-policy.ts does during a large forEach.
+    // A flag changed after the load, as a program embedding the loader might.
     expect(loadInProcess(bundle, "run", cacheDir, ["--heap-growing-percent=50"]).cache).toBe("miss");
     expect(existsSync(cacheDir)).toBe(false);
     // Flags back at their start-up values: written, and taken by the next start.

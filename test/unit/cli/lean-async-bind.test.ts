@@ -1,6 +1,6 @@
 import { AsyncLocalStorage, AsyncResource } from "node:async_hooks";
 import { describe, expect, it } from "vitest";
-import { installLeanAsyncBind } from "../../../src/temporal/lean-async-bind.js";
+import { installLeanAsyncBind } from "../../../src/cli/lean-async-bind.js";
 
 describe("installLeanAsyncBind", () => {
   const store = new AsyncLocalStorage<string>();

@@ -1,15 +1,9 @@
 /**
- * AsyncResource.prototype.bind without the deprecated `asyncResource` accessor, installed once by
- * the client layer (connect.ts).
- *
- * Why: Node's http2 binds a new AsyncResource to every request it sends
- * (ClientHttp2Session.request: `reqAsync.bind(requestOnConnect…)`), so to every gRPC call. Node 20's
- * bind defines on each bound function an `asyncResource` getter and setter, both made by
- * util.deprecate (DEP0172): two wrapper closures, a prototype change and a defineProperties per call.
- * In a CPU profile of B2's shape (4,000 calls) that bind took 221 ms inclusive, `deprecate` alone
- * 150 ms, of the 519 ms Node's request took (bench/findings.md, "Unary calls without the Client
- * layer"). Nothing nxrun runs reads `asyncResource`; the bound function still runs in the resource's
- * async scope (AsyncLocalStorage and async_hooks see the same), with the same `this` and length.
+ * AsyncResource.prototype.bind without Node 20's deprecated `asyncResource` accessor, installed by
+ * the CLI's entry (src/cli/process-setup.ts), never by the library. Node's http2 binds one resource per
+ * request, and that accessor, made by util.deprecate for every bound function, is a cost of every gRPC
+ * call (bench/findings.md, "Unary calls without the Client layer"). Nothing nxrun runs reads it; the
+ * bound function still runs in the resource's async scope, with the same `this` and length.
  *
  * Installed only where bind does define that accessor: a Node without it keeps its own bind.
  */
