@@ -3,10 +3,8 @@
  * kept between runs.
  *
  * Why keep them: ajv compiles a validator to JavaScript at run time, and before the first schema it
- * compiles the JSON Schema 2020-12 meta-schema to check schemas with. For a pipeline with one integer
- * input that was 177 ms of CPU at every `nxrun check` or run (0.345 s against 0.168 s without the input;
- * loading ajv about 60 ms, the meta-schema about 80 ms), a tenth of a 500-operation fan-out's whole CPU
- * (bench/findings.md, "Input schemas"). So a valid schema's validator is written once, as ajv's own
+ * compiles the JSON Schema 2020-12 meta-schema to check schemas with: for a pipeline with one input,
+ * about as much CPU as the rest of its start (bench/findings.md, "Input schemas"). So a valid schema's validator is written once, as ajv's own
  * standalone code (ajv/dist/standalone), to the cache directory (src/base/cache-directory.ts) under the
  * SHA-256 of the schema, ajv's version and its options, and a later run loads that file instead of ajv: the same
  * validator, the same error objects. A schema found there was valid when written; one that is not

@@ -1,6 +1,6 @@
 /**
  * ajv's errors rewritten for people: each one placed on the offending node's line and column, with a
- * stable code, a plain message and a hint. A step that is neither activity, nexus nor confirm gives
+ * stable code, a plain message and a hint. A step of none of the kinds (STEP_KINDS), or of two, gives
  * one message instead of ajv's oneOf dump.
  */
 import type { ErrorObject } from "ajv";

@@ -95,7 +95,7 @@ const DESCRIBE_CONCURRENCY = 8;
  * failure, or a running one's last attempt failure), up to MAX_DESCRIBES. Returns how many were left
  * undescribed. An execution gone since it was listed (retention) keeps no message.
  *
- * Visibility also lags the server (10-260 ms on the dev server here, more on a loaded one), so a
+ * Visibility also lags the server (more on a loaded one), so a
  * list read just after an execution closed can still show it running; Describe is up to date, so a
  * described execution takes the status and close time Describe gives.
  *

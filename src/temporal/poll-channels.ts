@@ -6,17 +6,9 @@
  * timeout, a minute by default), and a peer may cap the concurrent streams of one connection; calls
  * over the cap wait for a free stream. The Temporal frontend (grpc-go, no MaxConcurrentStreams set in
  * server v1.32) has no cap, but a proxy in front of it often does (nginx http2_max_concurrent_streams
- * and AWS ALB: 128). Measured (a throwaway script) against the dev server and test worker, directly and
- * through nginx 1.22 (the e2e TLS proxy), shared 2-core machine, medians:
- *   - 200 activities of 20 s started one by one through nginx, each awaited, all on one channel: the
- *     129th start waited for a stream and failed DEADLINE_EXCEEDED after 10 s. With poll channels all
- *     200 polls are in flight and a describe answers in 11 ms.
- *   - 450 executions at concurrency 200 through nginx, the first 150 running 20 s, the rest noop: the
- *     300 short ones finished after 27.0 s on one channel (3 rounds: 27.0, 28.9, 25.9 s; one start
- *     failed DEADLINE_EXCEEDED) and after 6.4 s with poll channels (6.4, 6.6, 4.2 s). Directly to the
- *     dev server (no cap) the same mix is alike either way (3.7 and 4.8 s vs 3.7 and 4.2 s).
- *   - 500 noop activities at concurrency 200 (the fan-out where every poll is short): no measurable
- *     difference, directly (5.4 s one channel vs 5.2 s, 5 rounds) or through nginx (5.4 vs 5.7 s).
+ * and AWS ALB: 128). Through such a proxy, a start behind a cap's worth of long polls on one channel
+ * waited for a stream until its deadline; on poll channels it does not, and a fan-out of short polls
+ * is alike either way (bench/findings.md, "Poll channels").
  * Starts, describes and cancels stay on the main channel, so they never wait behind a poll.
  */
 import type { Client } from "@grpc/grpc-js";

@@ -4,10 +4,8 @@
  *
  * Why: makeUnaryRequest's layer (call properties, a ClientUnaryCallImpl event emitter, the
  * interceptor chain and an `Error` made before every call so that a failure can show the caller's
- * stack) was the largest part of the client layer's CPU over the work every gRPC client does. A CPU
- * profile of B2's shape (2,000 activities, Start plus Poll each; bench/findings.md, "Unary calls
- * without the Client layer") put 499 ms inclusive in makeUnaryRequest, 192 ms of it its own time,
- * mostly that stack capture, against 140 ms for the channel call it wraps. nxrun has no
+ * stack) was the largest part of the client layer's CPU over the work every gRPC client does, more
+ * than the channel call it wraps (bench/findings.md, "Unary calls without the Client layer"). nxrun has no
  * interceptors and no call credentials (the API key travels as metadata: connect.ts), and every
  * failure becomes one of its own errors (grpc-errors.ts), so none of that layer is used.
  *

@@ -2,10 +2,9 @@
  * When an execution is "slower than usual", from the run's own completed executions: the one rule
  * for how long following leaves an execution alone.
  *
- * Why relative and not a fixed time: on a slow but healthy server (bench/findings.md, "Full-size run
- * of 2026-12-01": a co-located dev server took 1.5 s per item at the median and 6.8 s at p99) a fixed
- * 5 s grace described a quarter of all forEach items and counted items scheduled for 3 s as
- * "waiting for a worker", which cost B2 up to a third of its throughput for nothing to show. So an
+ * Why relative and not a fixed time: on a slow but healthy server a fixed grace described many
+ * forEach items and counted items merely scheduled as "waiting for a worker", costing throughput for
+ * nothing to show (bench/findings.md, "Full-size run of 2026-12-01"). So an
  * execution is slower than usual past TIMES_USUAL times the p90 latency (start to close) of the
  * executions of the same work (activity type on a task queue, or Nexus operation on an endpoint)
  * that completed so far in the run, and never sooner than the caller's floor: with nothing

@@ -2,7 +2,7 @@
  * The `jsonata` package, loaded with require(): importing this large CommonJS file from ESM makes
  * Node scan all of it for export names, a measurable part of `nxrun check`'s start-up. Loaded on the
  * first expression compiled, so a pipeline without any (and every command that reads none) does not
- * pay for it: about 10 ms of CPU at start-up on Node 20 (bench/findings.md, "B8 start-up").
+ * pay for it (bench/findings.md, "B8 start-up").
  */
 import { createRequire } from "node:module";
 import { registerBoundedFunctions } from "./bounded-functions.js";

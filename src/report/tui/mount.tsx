@@ -20,8 +20,8 @@ import type { ViewStore } from "./store.js";
 export const FRAMES_PER_SECOND = 10;
 /**
  * Redraw at most this often when the state changed, and this often when only spinners and elapsed
- * times move. Each frame costs 15-20 ms of CPU (React, Ink, string widths: bench/findings.md, B6), so
- * a 10 fps redraw made a fan-out under the view use about twice the CPU of `--output plain`.
+ * times move. A frame costs CPU (React, Ink, string widths), so redrawing on every tick made a fan-out
+ * under the view far dearer than `--output plain` (bench/findings.md, B6).
  */
 const CHANGED_FRAME_MS = 200;
 const CLOCK_FRAME_MS = 500;
