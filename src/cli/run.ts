@@ -292,7 +292,7 @@ async function runWithSignals(
     const values = [...Object.values(secrets), ...[...usedSecrets.values()].flatMap((s) => Object.values(s))];
     printError(unwritten, values);
   }
-  const status = record.status === "running" ? "failed" : record.status;
+  const status = record.status === "running" || record.status === "stopped" ? "failed" : record.status;
   return { status, exitCode, ...(record.outputs === undefined ? {} : { outputs: record.outputs }) };
 }
 

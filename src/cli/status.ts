@@ -7,6 +7,7 @@
  */
 import { ExitCode } from "../base/exit-codes.js";
 import { sanitizeTerminalText } from "../base/terminal-text.js";
+import { STOPPED_TEXT } from "../engine/events.js";
 import { cutText } from "../report/cut-text.js";
 import { connectForOps } from "../runs/connect-for-runs.js";
 import { declaredSecrets } from "../runs/declared-secrets.js";
@@ -155,7 +156,7 @@ const STATE_TEXT: Record<RunView["state"], string> = {
   failed: "failed",
   canceled: "canceled",
   "in progress": "in progress",
-  stopped: "stopped part-way (its nxrun ended without finishing it)",
+  stopped: STOPPED_TEXT,
 };
 
 /** A step state that reads otherwise in the table than in JSON. */

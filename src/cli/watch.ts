@@ -7,6 +7,7 @@ import { ExitCode } from "../base/exit-codes.js";
 import type { Terminal } from "../base/terminal.js";
 import { sanitizeTerminalText } from "../base/terminal-text.js";
 import { UserError } from "../base/user-error.js";
+import { STOPPED_TEXT } from "../engine/events.js";
 import { connectForOps } from "../runs/connect-for-runs.js";
 import { declaredSecrets } from "../runs/declared-secrets.js";
 import { readManifest } from "../runs/manifest/store.js";
@@ -76,7 +77,7 @@ export async function watchCommand(runId: string, flags: WatchFlags, terminal: T
     if (result.state === "stopped") {
       const { resumeCommand } = await import("../runs/run-state.js");
       process.stderr.write(
-        `run ${runId} stopped part-way (its nxrun ended without finishing it); resume it with: ${sanitizeTerminalText(resumeCommand(result.manifest, flags))}\n`,
+        `run ${runId} ${STOPPED_TEXT}; resume it with: ${sanitizeTerminalText(resumeCommand(result.manifest, flags))}\n`,
       );
     }
     return result.exitCode ?? ExitCode.runFailed;

@@ -13,7 +13,14 @@ export type { StepStatus };
 /** What a step does: its call's kind (activity, nexus, confirm, wait). */
 export type StepKind = StepCall["kind"];
 
-export type RunStatus = "running" | "completed" | "failed" | "canceled" | "timedOut";
+/**
+ * `stopped` is never a run's own end: `nxrun watch` ends so a run whose nxrun stopped part-way (killed),
+ * as `nxrun status` calls it (STOPPED_TEXT).
+ */
+export type RunStatus = "running" | "completed" | "failed" | "canceled" | "timedOut" | "stopped";
+
+/** How `status` and `watch` name a run whose nxrun stopped part-way, in one place. */
+export const STOPPED_TEXT = "stopped part-way (its nxrun ended without finishing it)";
 
 /** One execution on Temporal that a step (or one forEach item, or a compensation) owns. */
 export interface ExecutionRef {

@@ -12,6 +12,7 @@ export function exitCodeOf(record: RunRecord, interrupted: boolean): number {
     case "failed":
     case "timedOut":
     case "running":
+    case "stopped":
       return ExitCode.runFailed;
     default: {
       const never: never = record.status;

@@ -153,6 +153,7 @@ function outcomeXml(test: TestCase): string[] {
     case "canceled":
     case "abandoned":
     case "compensated":
+    case "interrupted":
       return [`      <skipped ${attributes({ message: skipMessage(test.status, test.error) })}/>`];
     default: {
       const unknown: never = test.status;
@@ -162,7 +163,7 @@ function outcomeXml(test: TestCase): string[] {
 }
 
 function skipMessage(
-  status: "skipped" | "pending" | "running" | "canceled" | "abandoned" | "compensated",
+  status: "skipped" | "pending" | "running" | "canceled" | "abandoned" | "compensated" | "interrupted",
   error?: StepError,
 ): string {
   switch (status) {
@@ -178,6 +179,8 @@ function skipMessage(
       return "abandoned: the execution keeps running on Temporal";
     case "compensated":
       return "compensated: it completed, and the run's rollback undid it";
+    case "interrupted":
+      return "interrupted: running when the run's nxrun stopped part-way";
     default: {
       const unknown: never = status;
       throw new Error(`unknown status ${String(unknown)}`);

@@ -5,7 +5,15 @@
  * The record arrives with its secrets masked (redactEvents in src/report/index.ts); every text from
  * outside nxrun goes through markdown-text.ts.
  */
-import type { ExecutionRef, ItemRecord, RunRecord, StepError, StepRecord, StepStatus } from "../engine/events.js";
+import {
+  type ExecutionRef,
+  type ItemRecord,
+  type RunRecord,
+  STOPPED_TEXT,
+  type StepError,
+  type StepRecord,
+  type StepStatus,
+} from "../engine/events.js";
 import { formatDuration } from "../pipeline/duration.js";
 import { causeChain, describeError, elapsedMs, isFailure } from "./format.js";
 import { markdownCode, markdownCodeBlock, markdownLink, markdownText } from "./markdown-text.js";
@@ -32,6 +40,7 @@ const STATUS: Readonly<Record<StepStatus, string>> = {
   abandoned: "⚠️ abandoned",
   compensated: "↩️ compensated",
   compensationFailed: "❌ compensation failed",
+  interrupted: "⏸️ interrupted",
 };
 
 const RESULT: Readonly<Record<RunRecord["status"], string>> = {
@@ -40,6 +49,7 @@ const RESULT: Readonly<Record<RunRecord["status"], string>> = {
   failed: "❌ failed",
   canceled: "🚫 canceled",
   timedOut: "⏱️ timed out",
+  stopped: `⏹️ ${STOPPED_TEXT}`,
 };
 
 /** The Markdown summary of a run. */

@@ -22,6 +22,7 @@ import type {
   StepStatus,
   StepUpdate,
 } from "../engine/events.js";
+import { STOPPED_TEXT } from "../engine/events.js";
 import { formatDuration } from "../pipeline/duration.js";
 import { cutText } from "./cut-text.js";
 import { cancelReason, describeErrorChain, describeRepeat, elapsedMs, shortExecutionId } from "./format.js";
@@ -125,6 +126,9 @@ export function createPlainReporter(options: PlainReporterOptions): Reporter {
         return;
       case "compensated":
         write("undone", "magenta", `${name} compensated: the run's rollback undid it${undoneItems(record)}`);
+        return;
+      case "interrupted":
+        write("interrupted", "yellow", `${name}${execution(record.execution)}: running when the run's nxrun stopped`);
         return;
       case "compensationFailed":
         write(
@@ -271,7 +275,8 @@ export function createPlainReporter(options: PlainReporterOptions): Reporter {
       const took = elapsed === undefined ? "" : ` in ${formatDuration(elapsed)}`;
       const style: Style = record.status === "completed" ? "green" : record.status === "running" ? "cyan" : "red";
       const error = failure(record.error);
-      write("run", style, `${record.status}${took} ${runTotals(record)}${error}`);
+      const said = record.status === "stopped" ? STOPPED_TEXT : record.status;
+      write("run", style, `${said}${took} ${runTotals(record)}${error}`);
       for (const [name, value] of Object.entries(record.outputs ?? {})) {
         write("output", "bold", `${name} = ${cutText(JSON.stringify(value) ?? "null")}`);
       }
@@ -314,8 +319,11 @@ function undoneItems(record: StepRecord): string {
 export function runTotals(record: RunRecord): string {
   const counts = new Map<StepStatus, number>();
   for (const step of record.steps) counts.set(step.status, (counts.get(step.status) ?? 0) + 1);
-  const parts = [...counts].map(
-    ([status, count]) => `${count} ${status === "compensationFailed" ? "compensation failed" : status}`,
-  );
+  // `not started` as `nxrun status` says it: only a run whose nxrun stopped part-way ends with one.
+  const said: Partial<Record<StepStatus, string>> = {
+    compensationFailed: "compensation failed",
+    pending: "not started",
+  };
+  const parts = [...counts].map(([status, count]) => `${count} ${said[status] ?? status}`);
   return `(${parts.join(", ") || "no steps"})`;
 }

@@ -7,13 +7,13 @@
 import { sleep } from "../engine/abort.js";
 import type { ItemRecord, Reporter, RunRecord, RunStatus, StepRecord, StepStatus } from "../engine/events.js";
 import type { TemporalClient } from "../temporal/types.js";
-import { type JournalEvent, parseJournal, recordedRun, replayEvent } from "./journal-events.js";
+import { type JournalEvent, parseJournal, type RecordedRun, recordedRun, replayEvent } from "./journal-events.js";
 import { readJournal } from "./manifest/journal.js";
 import type { RunManifest } from "./manifest/manifest.js";
 import { readItemCounts, readOutputs } from "./manifest/records.js";
-import { readManifest } from "./manifest/store.js";
+import { type ManifestRead, readManifest } from "./manifest/store.js";
 import { addFailureMessages, findRunExecutions, type RunExecution } from "./run-executions.js";
-import { type RunStateName, runStateOf, type StepView, stepViews } from "./run-state.js";
+import { type RunStateName, runStateOf, runView, type StepView, stepViews } from "./run-state.js";
 
 export interface FollowResult {
   /** The run's state when watching ended; undefined when the watcher was stopped (Ctrl-C). */
@@ -35,7 +35,7 @@ const STATUS: Record<StepView["state"], StepStatus> = {
   canceled: "canceled",
   terminated: "terminated",
   abandoned: "abandoned",
-  interrupted: "running",
+  interrupted: "interrupted",
   compensated: "compensated",
   compensationFailed: "compensationFailed",
 };
@@ -47,6 +47,10 @@ const FINAL: ReadonlySet<StepStatus> = new Set([
   "canceled",
   "timedOut",
   "terminated",
+  "abandoned",
+  "compensated",
+  "compensationFailed",
+  "interrupted",
 ]);
 
 /** Polls that must see a run's process gone with its manifest open before watch calls it stopped. */
@@ -120,23 +124,13 @@ async function followJournal(
     if (ended) {
       clock.ms = undefined;
       if (!end) {
-        // The session ended without its runEnd (killed, or lost its server): end the run as recorded so far.
+        // The session ended without its runEnd (killed, or lost its server): end the run as `status`
+        // shows it, each step in the state status gives it (a step left running is interrupted).
         const recorded = recordedRun(seen);
-        const status: RunStatus =
-          state.state === "completed" ? "completed" : state.state === "canceled" ? "canceled" : "failed";
-        end = {
-          runId: manifest.runId,
-          pipeline: manifest.pipeline,
-          file: manifest.file,
-          address: client.address,
-          namespace: client.namespace,
-          status,
-          startedAt: manifest.started.at,
-          ...(read.found && read.closeTime ? { closedAt: read.closeTime.toISOString() } : {}),
-          inputs: { ...manifest.inputs },
-          steps: [...recorded.steps.values()],
-          ...(state.state === "stopped" ? { error: { message: STOPPED_MESSAGE } } : {}),
-        };
+        const steps = read.found
+          ? await stepsAsStatusShows(client, { ...read, manifest }, recorded, reporter)
+          : [...recorded.steps.values()];
+        end = runRecordOf(client, manifest, read, state.state, steps);
         reporter.onRunEnd?.(end);
       }
       return {
@@ -151,7 +145,71 @@ async function followJournal(
   }
 }
 
-const STOPPED_MESSAGE = "the run stopped part-way: its nxrun ended without finishing it";
+/**
+ * The watched run's record as it ended: the manifest's header (ID, pipeline, file, connection,
+ * times, inputs), the run's state as `status` names it, and `steps`.
+ */
+function runRecordOf(
+  client: TemporalClient,
+  manifest: RunManifest,
+  read: ManifestRead,
+  state: RunStateName,
+  steps: StepRecord[],
+): RunRecord {
+  const status: RunStatus =
+    state === "completed"
+      ? "completed"
+      : state === "canceled"
+        ? "canceled"
+        : state === "stopped"
+          ? "stopped"
+          : "failed";
+  return {
+    runId: manifest.runId,
+    pipeline: manifest.pipeline,
+    file: manifest.file,
+    address: client.address,
+    namespace: client.namespace,
+    status,
+    startedAt: manifest.started.at,
+    ...(read.found && read.closeTime ? { closedAt: read.closeTime.toISOString() } : {}),
+    inputs: { ...manifest.inputs },
+    steps,
+  };
+}
+
+/**
+ * The steps of a run whose session ended without its runEnd, each in the state `nxrun status` gives
+ * it (run-state.ts runView, from the same records and executions), so watch ends with status's states
+ * and counts; a step whose state changed so (interrupted, or completed since) is reported ended.
+ */
+async function stepsAsStatusShows(
+  client: TemporalClient,
+  read: Extract<ManifestRead, { found: true }> & { manifest: RunManifest },
+  recorded: RecordedRun,
+  reporter: Reporter,
+): Promise<StepRecord[]> {
+  const { manifest } = read;
+  const executions = await findRunExecutions(client, manifest.runId);
+  const counts = await readItemCounts(
+    client,
+    manifest.runId,
+    manifest.steps.filter((s) => s.forEach),
+  );
+  const view = runView(read, executions, {}, counts, recorded);
+  return view.steps.map((step) => {
+    const had = recorded.steps.get(step.id);
+    const status = STATUS[step.state];
+    const record: StepRecord = {
+      ...(had ?? { id: step.id, section: step.section, kind: step.kind }),
+      ...(step.parent === undefined ? {} : { parent: step.parent }),
+      status,
+    };
+    if (had !== undefined && had.status !== status && FINAL.has(status))
+      reporter.onStepEnd?.({ stepId: record.id, record });
+    return record;
+  });
+}
 
 /** Follows a run whose session keeps no journal, by what the server has (the run's manifest and executions). */
 async function followExecutions(
@@ -221,29 +279,22 @@ async function followExecutions(
     }
     const ended = shown !== "in progress";
     if (ended) {
+      // As status says it: a finished run never ran what is left; a stopped one was stopped in it.
       for (const record of records.values()) {
-        if (record.status === "pending" || record.status === "running") {
-          record.status = "skipped";
+        if (
+          state.state === "stopped"
+            ? record.status === "running"
+            : record.status === "pending" || record.status === "running"
+        ) {
+          record.status = state.state === "stopped" ? "interrupted" : "skipped";
           reporter.onStepEnd?.({ stepId: record.id, record });
         }
       }
-      const status: RunStatus =
-        state.state === "completed" ? "completed" : state.state === "canceled" ? "canceled" : "failed";
       // The outputs the followed session recorded as it ended, already masked by it.
       const kept = read.found ? await readOutputs(client, manifest.runId, read.sessionRunId) : undefined;
       const runRecord: RunRecord = {
-        runId: manifest.runId,
-        pipeline: manifest.pipeline,
-        file: manifest.file,
-        address: client.address,
-        namespace: client.namespace,
-        status,
-        startedAt: manifest.started.at,
-        ...(read.found && read.closeTime ? { closedAt: read.closeTime.toISOString() } : {}),
-        inputs: { ...manifest.inputs },
-        steps: [...records.values()],
+        ...runRecordOf(client, manifest, read, state.state, [...records.values()]),
         ...(kept && "outputs" in kept ? { outputs: { ...kept.outputs } } : {}),
-        ...(state.state === "stopped" ? { error: { message: STOPPED_MESSAGE } } : {}),
       };
       reporter.onRunEnd?.(runRecord);
       return {

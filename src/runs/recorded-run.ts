@@ -87,7 +87,8 @@ export async function runRecorded(
     return record;
   } finally {
     await recorder.close?.();
-    const status = record === undefined || record.status === "running" ? "failed" : record.status;
+    const status =
+      record === undefined || record.status === "running" || record.status === "stopped" ? "failed" : record.status;
     const exitCode =
       record === undefined
         ? ExitCode.bug

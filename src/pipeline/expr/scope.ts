@@ -14,7 +14,9 @@ export type StepStatus =
   /** It completed, and the run's rollback undid it (src/engine/compensation.ts). */
   | "compensated"
   /** It completed, and the run's rollback tried to undo it and failed. */
-  | "compensationFailed";
+  | "compensationFailed"
+  /** Running when the run's nxrun stopped part-way (killed): what `status` and `watch` show of it. */
+  | "interrupted";
 
 export interface StepView {
   readonly output?: unknown;

@@ -36,6 +36,8 @@ export function statusMark(status: StepStatus, tick: number): { mark: string; co
       return { mark: "↶", colour: "magenta" };
     case "compensationFailed":
       return { mark: "↶", colour: "red" };
+    case "interrupted":
+      return { mark: "⏸", colour: "yellow" };
     default: {
       const unknown: never = status;
       throw new Error(`unknown status ${String(unknown)}`);
@@ -59,6 +61,7 @@ export function statusWord(status: StepStatus): string {
     case "abandoned":
     case "skipped":
     case "compensated":
+    case "interrupted":
       return status;
     default: {
       const unknown: never = status;

@@ -7,7 +7,7 @@
  */
 import { Box, Static, Text } from "ink";
 import { sanitizeTerminalText } from "../../base/terminal-text.js";
-import type { RunRecord, StepStatus } from "../../engine/events.js";
+import { type RunRecord, STOPPED_TEXT, type StepStatus } from "../../engine/events.js";
 import { formatDuration } from "../../pipeline/duration.js";
 import { cancelReason, elapsedMs, isFailure, oneLineJson } from "../format.js";
 import { connectionText, seconds } from "../progress-text.js";
@@ -436,7 +436,7 @@ function Summary({
   const outputs = Object.entries(record.outputs ?? {});
   const verdict: Span[] = [
     {
-      text: `${ok ? "✔" : "✖"} Run ${record.status === "timedOut" ? "timed out" : record.status}`,
+      text: `${ok ? "✔" : "✖"} Run ${record.status === "timedOut" ? "timed out" : record.status === "stopped" ? STOPPED_TEXT : record.status}`,
       color: ok ? "green" : record.status === "canceled" ? "yellow" : "red",
       bold: true,
     },

@@ -98,6 +98,11 @@ async function startRun(pipeline: string, prefix: string): Promise<WatchedRun> {
   return { runId, done, child: child as ChildProcess };
 }
 
+/** What the tests read of `nxrun status -o json`. */
+interface StatusJson {
+  run: { state: string; steps: Array<{ id: string; state: string }> } | null;
+}
+
 const env = () => ({ TEMPORAL_ADDRESS: stack().address, TEMPORAL_NAMESPACE: stack().namespace });
 
 /**
@@ -263,6 +268,50 @@ describe("nxrun watch -o json", () => {
     expect(watch.stderr).toContain(`run ${runId} stopped part-way`);
     expect(watch.stderr).toContain(`resume it with: nxrun run `);
     expect(watch.stderr).toContain(`--resume ${runId}`);
+  });
+
+  it("a killed run ends as status shows it: stopped part-way, the same states and counts", async () => {
+    const file = pipelineFile(`
+nxrun: 1
+name: watched-killed
+defaults:
+  taskQueue: {{queue}}
+steps:
+  - id: prepare
+    activity: echo
+    input: { v: 1 }
+  - id: long
+    needs: [prepare]
+    activity: sleepFor
+    cancellation: abandon
+    input: { ms: 30000 }
+  - id: after
+    needs: [long]
+    activity: echo
+    input: { v: 2 }
+`);
+    const { runId, done, child } = await startRun(file, "watchkilled");
+    await waitFor("long to start", async () => {
+      const status = JSON.parse((await runNxrun(["status", runId, "-o", "json"])).stdout) as StatusJson;
+      return status.run?.steps.some((s) => s.id === "long" && s.state === "running") === true;
+    });
+    child.kill("SIGKILL");
+    expect((await done).signal).toBe("SIGKILL");
+    const watch = await runNxrun(["watch", runId, "-o", "plain"]);
+    expect(watch.code, output(watch)).toBe(1);
+    const status = JSON.parse((await runNxrun(["status", runId, "-o", "json"])).stdout) as StatusJson;
+    expect(status.run?.state).toBe("stopped");
+    const states = Object.fromEntries((status.run?.steps ?? []).map((s) => [s.id, s.state]));
+    expect(states).toEqual({ prepare: "completed", long: "interrupted", after: "not started" });
+    // The watcher's last line: status's words for the run, and one count per state status shows.
+    const last = watch.stdout.trimEnd().split("\n").at(-1) ?? "";
+    expect(last).toMatch(/run\s+stopped part-way \(its nxrun ended without finishing it\)/);
+    const counts = new Map<string, number>();
+    for (const state of Object.values(states)) counts.set(state, (counts.get(state) ?? 0) + 1);
+    const said = /\(([^()]*)\)\s*$/.exec(last)?.[1]?.split(", ") ?? [];
+    expect(said.sort()).toEqual([...counts].map(([state, n]) => `${n} ${state}`).sort());
+    expect(watch.stdout).toMatch(/interrupted\s+long\b/);
+    expect(watch.stderr).toContain(`run ${runId} stopped part-way`);
   });
 
   it("exits 130 when the watched run was interrupted (its own Ctrl-C)", async () => {
