@@ -52,7 +52,7 @@ let cliNoted = false;
  */
 export function startDevArgs(
   port: number,
-  options: Pick<DevServerOptions, "dbFile" | "dynamicConfig" | "namespaces">,
+  options: Pick<DevServerOptions, "dbFile" | "dynamicConfig" | "namespaces" | "searchAttributes">,
 ): string[] {
   const args = ["server", "start-dev", "--ip", "127.0.0.1", "--port", String(port)];
   // Warnings and info go nowhere anyone reads; errors still reach the output kept for a dying server.
@@ -60,6 +60,9 @@ export function startDevArgs(
   // Only a test that restarts the server needs state on disk.
   if (options.dbFile) args.push("--db-filename", options.dbFile);
   for (const ns of options.namespaces ?? []) args.push("--namespace", ns);
+  for (const [name, type] of Object.entries(options.searchAttributes ?? {})) {
+    args.push("--search-attribute", `${name}=${type}`);
+  }
   const dynamic = { "nexusoperation.enableStandalone": true, ...options.dynamicConfig };
   for (const [key, value] of Object.entries(dynamic)) {
     args.push("--dynamic-config-value", `${key}=${JSON.stringify(value)}`);
@@ -92,6 +95,8 @@ export interface DevServerOptions {
   dynamicConfig?: Record<string, unknown>;
   /** Extra namespaces besides `default`. */
   namespaces?: string[];
+  /** Custom search attributes to register, name → server type (`Keyword`, `Int`, `KeywordList`...). */
+  searchAttributes?: Record<string, string>;
   /**
    * Serve the Temporal Web UI beside the server: `true` on a free port, or on the port given. Off by
    * default (`--headless`): only tests of the UI, and the demo, need it.

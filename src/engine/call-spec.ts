@@ -3,13 +3,14 @@ import { computedEntries, resolveCall } from "../pipeline/call-settings.js";
 import type { CompiledValue } from "../pipeline/expr/compiled.js";
 import type { Scope } from "../pipeline/expr/scope.js";
 import type { CallOptions, TemporalStepCall } from "../pipeline/model.js";
-import { argsOf } from "../pipeline/value-forms.js";
+import { argsOf, searchAttributesOf } from "../pipeline/value-forms.js";
 import type { ExecutionSpec } from "./execution.js";
 import type { RunContext } from "./run-context.js";
 
 /**
  * Evaluates the call's computed settings (task queue, endpoint, timeouts, retry, priority: a value
- * of the wrong form throws at its expression), input (or args) and summary, and returns the start
+ * of the wrong form throws at its expression), input (or args), summary, details, headers and search
+ * attributes (one of the wrong type throws at its expression), and returns the start
  * request for `id`.
  */
 export async function buildExecutionSpec(
@@ -22,13 +23,17 @@ export async function buildExecutionSpec(
   const { call, ...settings } = await resolveCall(written, writtenOptions, (value) => ctx.evaluate(value, scope));
   const options: CallOptions = { ...writtenOptions, ...settings };
   const input = options.input === undefined ? undefined : await ctx.evaluate(options.input, scope);
-  const summaryValue = options.summary === undefined ? undefined : await ctx.evaluate(options.summary, scope);
-  const summary =
-    summaryValue === undefined || summaryValue === null
+  const summary = asText(options.summary === undefined ? undefined : await ctx.evaluate(options.summary, scope));
+  const details = asText(options.details === undefined ? undefined : await ctx.evaluate(options.details, scope));
+  const headers =
+    options.headers === undefined
       ? undefined
-      : typeof summaryValue === "string"
-        ? summaryValue
-        : JSON.stringify(summaryValue);
+      : ((await ctx.evaluate(options.headers, scope)) as Record<string, unknown>);
+  const writtenAttributes = options.searchAttributes;
+  const searchAttributes =
+    writtenAttributes === undefined
+      ? undefined
+      : searchAttributesOf(writtenAttributes, await ctx.evaluate(writtenAttributes, scope));
   const { scheduleToClose, scheduleToStart, startToClose, heartbeat } = options.timeouts;
   const common = {
     id,
@@ -36,6 +41,8 @@ export async function buildExecutionSpec(
     ...(scheduleToStart === undefined ? {} : { scheduleToStart }),
     ...(startToClose === undefined ? {} : { startToClose }),
     ...(summary === undefined ? {} : { summary }),
+    ...(details === undefined ? {} : { details }),
+    ...(searchAttributes === undefined ? {} : { searchAttributes }),
   };
   switch (call.kind) {
     case "activity": {
@@ -55,6 +62,7 @@ export async function buildExecutionSpec(
           ...(heartbeat === undefined ? {} : { heartbeat }),
           ...(options.retry === undefined ? {} : { retry: options.retry }),
           ...(options.priority === undefined ? {} : { priority: options.priority }),
+          ...(headers === undefined ? {} : { headers }),
         },
       };
     }
@@ -67,6 +75,7 @@ export async function buildExecutionSpec(
           service: call.service,
           operation: call.operation,
           ...(input === undefined ? {} : { input }),
+          ...(headers === undefined ? {} : { headers: nexusHeaders(headers) }),
         },
       };
     default: {
@@ -78,7 +87,7 @@ export async function buildExecutionSpec(
 
 /**
  * True when the call's start request reads nothing of its scope: no computed setting, and no
- * expression anywhere in its input, args or summary. Such a request is the same for every item of
+ * expression anywhere in its input, args, summary, details, headers or search attributes. Such a request is the same for every item of
  * a forEach but its ID, so for-each.ts builds it once (withId) instead of once per item.
  */
 export function scopeFree(options: CallOptions): boolean {
@@ -86,7 +95,23 @@ export function scopeFree(options: CallOptions): boolean {
     computedEntries(options.computed).length === 0 &&
     literalOnly(options.input) &&
     literalOnly(options.args) &&
-    literalOnly(options.summary)
+    literalOnly(options.summary) &&
+    literalOnly(options.details) &&
+    literalOnly(options.headers) &&
+    literalOnly(options.searchAttributes)
+  );
+}
+
+/** Summary and details are text: null means none, anything else not a string is sent as its JSON. */
+function asText(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/** Nexus headers are text: a value that is not a string is sent as its JSON. */
+function nexusHeaders(headers: Readonly<Record<string, unknown>>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(headers).map(([name, value]) => [name, typeof value === "string" ? value : JSON.stringify(value)]),
   );
 }
 

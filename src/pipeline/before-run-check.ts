@@ -19,7 +19,7 @@ import type { Scope } from "./expr/scope.js";
 import { isTruthy } from "./expr/truthy.js";
 import { fieldOf } from "./expression-field.js";
 import type { CallOptions, Pipeline, Step } from "./model.js";
-import { argsOf, forEachItemsOf, waitTargetOf } from "./value-forms.js";
+import { argsOf, forEachItemsOf, searchAttributesOf, waitTargetOf } from "./value-forms.js";
 import { withInputs, withProblems } from "./with-inputs.js";
 
 export interface BeforeRunOptions {
@@ -137,7 +137,14 @@ class Checker {
     const args = options.args;
     if (args !== undefined) await this.value(args, known, label, step, (value) => argsOf(args, value));
     if (options.input !== undefined) await this.value(options.input, known, label, step);
-    if (options.summary !== undefined) await this.value(options.summary, known, `${label}, summary`, step);
+    for (const key of ["summary", "details", "headers"] as const) {
+      const value = options[key];
+      if (value !== undefined) await this.value(value, known, `${label}, ${key}`, step);
+    }
+    const attributes = options.searchAttributes;
+    if (attributes !== undefined) {
+      await this.value(attributes, known, `${label}, searchAttributes`, step, (v) => searchAttributesOf(attributes, v));
+    }
   }
 
   /** A uses step: its `with:` against the used pipeline's inputs, then the used pipeline with them. */

@@ -5,7 +5,8 @@
 
 import type { Node } from "yaml";
 import type { SourcePosition } from "../base/source-position.js";
-import { compileAt } from "./compile-node.js";
+import { isSearchAttributeType, searchAttributeProblem } from "../temporal/search-attributes.js";
+import { compileAt, entriesOf, mergedMapping } from "./compile-node.js";
 import { Codes } from "./diagnostic-codes.js";
 import type { DiagnosticList } from "./diagnostic-list.js";
 import { parseDuration, parseWaitTarget } from "./duration.js";
@@ -63,6 +64,9 @@ const CALL_SETTINGS = [
   "cancellation",
   "priority",
   "compensate",
+  "searchAttributes",
+  "headers",
+  "details",
 ] as const;
 /** A confirm only asks: nothing to call, nothing to undo, nothing to repeat per item. */
 const CONFIRM_FORBIDDEN = [...CALL_SETTINGS, "forEach", "concurrency", "toleratedFailures", "repeat"] as const;
@@ -79,6 +83,10 @@ export type ResolveUses = (relative: string, at: SourcePosition) => Pipeline | u
 
 const TIMEOUT_KEYS = ["scheduleToClose", "scheduleToStart", "startToClose", "heartbeat"] as const;
 const RETRY_DURATION_KEYS = ["initialInterval", "maximumInterval"] as const;
+
+const TAG_KEYS = ["headers", "searchAttributes", "details"] as const;
+type TagKey = (typeof TAG_KEYS)[number];
+type Tags = { -readonly [K in TagKey]?: CompiledValue };
 
 /** A settings block: literal values (durations in ms) and the keys written as expressions. */
 interface Split {
@@ -117,6 +125,8 @@ class Builder {
   private readonly defaultRetry: Split | undefined;
   private readonly defaultPriority: Split | undefined;
   private readonly defaultTaskQueue: { name: string; computed?: CompiledValue } | undefined;
+  /** `defaults.headers`, `.searchAttributes`, `.details`, compiled once and merged into each call's. */
+  private readonly defaultTags: Tags;
 
   constructor(
     private readonly src: YamlFile,
@@ -130,6 +140,28 @@ class Builder {
     this.defaultPriority = this.priority(raw.defaults?.priority, ["defaults", "priority"]);
     this.defaultTaskQueue =
       raw.defaults?.taskQueue !== undefined ? this.nameOrExpression(["defaults", "taskQueue"]) : undefined;
+    this.defaultTags = raw.defaults === undefined ? {} : this.tags(raw.defaults, ["defaults"]);
+  }
+
+  /** A call's (or the defaults') headers, search attributes and details as written; literal search attribute values checked. */
+  private tags(raw: Pick<RawCompensation, TagKey>, path: JsonPath): Tags {
+    const tags: Tags = {};
+    for (const key of TAG_KEYS) if (raw[key] !== undefined) tags[key] = this.compile([...path, key]);
+    for (const [name, typed] of entriesOf(tags.searchAttributes ?? { kind: "literal", value: null })) {
+      for (const [type, value] of entriesOf(typed)) {
+        // The schema allows one key, a type; an expression is checked when it is evaluated.
+        if (!isSearchAttributeType(type) || value.kind !== "literal") continue;
+        const problem = searchAttributeProblem(type, value.value);
+        if (problem === undefined) continue;
+        this.out.error(
+          Codes.searchAttributeValue,
+          `search attribute "${name}" is of type ${type}: its value must be ${problem}`,
+          this.at([...path, "searchAttributes", name, type]),
+          "write a value of that type, an expression giving one, or the type the namespace registers the attribute with",
+        );
+      }
+    }
+    return tags;
   }
 
   build(): DraftPipeline {
@@ -345,6 +377,7 @@ class Builder {
       ...(retry !== undefined ? { retry } : {}),
       ...(priority !== undefined ? { priority } : {}),
       ...(raw.summary !== undefined ? { summary: this.compile([...path, "summary"]) } : {}),
+      ...(gate ? {} : this.callTags(raw, path)),
       ...(Object.keys(computed).length > 0 ? { computed } : {}),
     };
     if (raw.input !== undefined && raw.args !== undefined) {
@@ -356,6 +389,19 @@ class Builder {
       );
     }
     return { call, options };
+  }
+
+  /** The call's own headers, search attributes and details over the defaults'. */
+  private callTags(raw: RawCompensation, path: JsonPath): Tags {
+    const own = this.tags(raw, path);
+    const result: Tags = {};
+    const headers = mergedMapping(this.defaultTags.headers, own.headers);
+    const searchAttributes = mergedMapping(this.defaultTags.searchAttributes, own.searchAttributes);
+    const details = own.details ?? this.defaultTags.details;
+    if (headers !== undefined) result.headers = headers;
+    if (searchAttributes !== undefined) result.searchAttributes = searchAttributes;
+    if (details !== undefined) result.details = details;
+    return result;
   }
 
   /** when / forEach / args: an expression or a literal of the right kind; a plain string is a mistake. */

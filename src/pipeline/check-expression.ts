@@ -93,6 +93,9 @@ export function stepPlace(step: PlacedStep, field: StepField, names: PipelineNam
     case "input":
     case "args":
     case "summary":
+    case "details":
+    case "headers":
+    case "searchAttributes":
     case "with":
       return { ...base, label: `${field} of ${name}`, itemAllowed: inForEach };
     case "compensate":

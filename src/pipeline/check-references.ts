@@ -79,9 +79,15 @@ function stepExpressions(step: DraftStep): Array<[StepField, CompiledValue | und
     ...(step.call.kind === "uses" ? [["with", step.call.with] as [StepField, CompiledValue]] : []),
     ["args", step.args],
     ["summary", step.summary],
+    ["details", step.details],
+    ["headers", step.headers],
+    ["searchAttributes", step.searchAttributes],
     ["compensate", step.compensate?.input],
     ["compensate", step.compensate?.args],
     ["compensate", step.compensate?.summary],
+    ["compensate", step.compensate?.details],
+    ["compensate", step.compensate?.headers],
+    ["compensate", step.compensate?.searchAttributes],
   ];
 }
 

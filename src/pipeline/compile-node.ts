@@ -62,7 +62,8 @@ export function compileNode(src: YamlFile, node: Node, out: DiagnosticList, seen
   return { kind: "literal", value: null };
 }
 
-function entriesOf(value: CompiledValue): Array<readonly [string, CompiledValue]> {
+/** The keys of a compiled mapping (all-literal or not); none for anything else. */
+export function entriesOf(value: CompiledValue): Array<readonly [string, CompiledValue]> {
   if (value.kind === "object") return [...value.entries];
   if (
     value.kind === "literal" &&
@@ -73,6 +74,27 @@ function entriesOf(value: CompiledValue): Array<readonly [string, CompiledValue]
     return Object.entries(value.value).map(([k, v]) => [k, { kind: "literal", value: v }] as const);
   }
   return [];
+}
+
+/**
+ * Two compiled mappings as one, key by key, `own`'s keys winning (a step's `headers:` over the
+ * defaults'); undefined when neither is given.
+ */
+export function mergedMapping(
+  base: CompiledValue | undefined,
+  own: CompiledValue | undefined,
+): CompiledValue | undefined {
+  if (base === undefined || own === undefined) return own ?? base;
+  const byKey = new Map(entriesOf(base));
+  for (const [key, value] of entriesOf(own)) byKey.set(key, value);
+  const entries = [...byKey];
+  if (entries.every(([, v]) => v.kind === "literal")) {
+    return {
+      kind: "literal",
+      value: Object.fromEntries(entries.map(([k, v]) => [k, (v as { value: unknown }).value])),
+    };
+  }
+  return { kind: "object", entries };
 }
 
 function compileString(src: YamlFile, node: Scalar<string>, out: DiagnosticList): CompiledValue {

@@ -71,6 +71,8 @@ export const Codes = {
   badNeeds: "NX136",
   /** A forEach-only key on a step without forEach. */
   forEachOnly: "NX137",
+  /** A search attribute's value is not of the type it is written with. */
+  searchAttributeValue: "NX138",
   /** repeat.until that is not an expression. */
   repeatUntil: "NX170",
   /** repeat with neither limit nor timeout: it could poll forever. */
@@ -131,4 +133,6 @@ export const Codes = {
   featureMissing: "NX306",
   /** Something could not be checked (permission denied, external endpoint target, a value known only during the run): a warning. */
   notChecked: "NX309",
+  /** A search attribute a step sets is not registered on the namespace, or with another type. */
+  searchAttributeNotRegistered: "NX307",
 } as const;

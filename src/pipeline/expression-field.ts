@@ -19,6 +19,9 @@ export function fieldOf(step: Step, source: string): StepField | undefined {
     ["input", step.input],
     ["args", step.args],
     ["summary", step.summary],
+    ["details", step.details],
+    ["headers", step.headers],
+    ["searchAttributes", step.searchAttributes],
     ["when", step.when],
     ["forEach", step.forEach],
     ["repeat.until", step.repeat?.until],
@@ -38,7 +41,9 @@ export function placedInStep(error: unknown, step: Step): unknown {
 }
 
 function callValues(options: CallOptions | undefined): Array<CompiledValue | undefined> {
-  return options === undefined ? [] : [options.input, options.args, options.summary];
+  return options === undefined
+    ? []
+    : [options.input, options.args, options.summary, options.details, options.headers, options.searchAttributes];
 }
 
 function holds(value: CompiledValue | undefined, source: string): boolean {

@@ -93,6 +93,12 @@ export interface CallOptions {
   readonly priority?: Priority;
   /** Shown in the UI and sent as user metadata; may be an expression. */
   readonly summary?: CompiledValue;
+  /** Sent as user metadata details (Markdown) beside the summary; may be an expression. */
+  readonly details?: CompiledValue;
+  /** Temporal headers (Nexus headers for a Nexus call), the defaults' merged under the call's own, by name. */
+  readonly headers?: CompiledValue;
+  /** Search attributes by name, each `{ <type>: value }` (types: SEARCH_ATTRIBUTE_TYPES), defaults merged in. */
+  readonly searchAttributes?: CompiledValue;
   /** Settings computed by expressions (task queue, endpoint, timeouts, retry, priority). */
   readonly computed?: ComputedSettings;
 }

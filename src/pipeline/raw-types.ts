@@ -41,7 +41,13 @@ export interface RawCompensation {
   retry?: RawRetry;
   priority?: RawPriority;
   summary?: string;
+  searchAttributes?: RawSearchAttributes;
+  headers?: Record<string, unknown>;
+  details?: string;
 }
+
+/** `searchAttributes:` by name, each value under the one key naming its type (the schema allows one). */
+export type RawSearchAttributes = Record<string, Record<string, unknown>>;
 
 export interface RawRepeat {
   until: string;
@@ -81,6 +87,9 @@ export interface RawPipeline {
     retry?: RawRetry;
     cancellation?: RawStep["cancellation"];
     priority?: RawPriority;
+    searchAttributes?: RawSearchAttributes;
+    headers?: Record<string, unknown>;
+    details?: string;
   };
   timeout?: string;
   concurrency?: number;

@@ -1,11 +1,13 @@
 /**
- * The one OperatorService call preflight needs: ListNexusEndpoints, filtered by name, over a channel
+ * The OperatorService calls preflight needs: ListNexusEndpoints (filtered by name) and
+ * ListSearchAttributes, over a channel
  * the client layer opens with the connection's credentials, TLS and metadata; failures are mapped
  * by its `mapGrpcError` like every other call.
  */
 import { openRpc } from "../temporal/connect.js";
-import { temporal } from "../temporal/proto.js";
+import { enums, temporal } from "../temporal/proto.js";
 import type { ServiceRpc } from "../temporal/rpc.js";
+import { type SearchAttributeType, typeOfIndexedValueType } from "../temporal/search-attributes.js";
 import type { ConnectionOptions } from "../temporal/types.js";
 
 const OPERATOR_SERVICE = "temporal.api.operatorservice.v1.OperatorService";
@@ -51,6 +53,27 @@ export class OperatorService {
     }
     if (target?.external) return { name, target: { kind: "external", url: target.external.url ?? "" } };
     return { name, target: { kind: "unknown" } };
+  }
+
+  /**
+   * The search attributes registered on `namespace` (custom and system), each with its type; a type
+   * nxrun does not know is "unknown".
+   */
+  async searchAttributes(namespace: string): Promise<Map<string, SearchAttributeType | "unknown">> {
+    const response = await this.rpc.call(
+      "ListSearchAttributes",
+      op.ListSearchAttributesRequest,
+      op.ListSearchAttributesResponse,
+      { namespace },
+    );
+    const types = new Map<string, SearchAttributeType | "unknown">();
+    for (const map of [response.systemAttributes, response.customAttributes]) {
+      for (const [name, value] of Object.entries(map ?? {})) {
+        const suffix = (enums.IndexedValueType[value] ?? "").replace(/^INDEXED_VALUE_TYPE_/, "");
+        types.set(name, typeOfIndexedValueType(suffix) ?? "unknown");
+      }
+    }
+    return types;
   }
 
   close(): void {

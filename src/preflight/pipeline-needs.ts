@@ -1,7 +1,11 @@
-/** What a pipeline needs from the server: the task queues its activities use and the Nexus endpoints it names. */
+/**
+ * What a pipeline needs from the server: the task queues its activities use, the Nexus endpoints it
+ * names, and the search attributes (with their types) its calls set.
+ */
 import type { SourcePosition } from "../base/source-position.js";
 import { itemsBeforeRun, knownScope, settingsBeforeRun } from "../pipeline/before-run.js";
 import { checkBeforeRun } from "../pipeline/before-run-check.js";
+import { entriesOf } from "../pipeline/compile-node.js";
 import type { Diagnostic } from "../pipeline/diagnostic.js";
 import { Codes } from "../pipeline/diagnostic-codes.js";
 import type { CompiledValue } from "../pipeline/expr/compiled.js";
@@ -20,6 +24,36 @@ export interface PipelineNeeds {
   readonly taskQueues: ReadonlyMap<string, readonly Use[]>;
   /** Nexus endpoint name → the steps that use it, in file order. */
   readonly endpoints: ReadonlyMap<string, readonly Use[]>;
+}
+
+/** A search attribute a call sets, with the type it is written with. */
+export interface SearchAttributeUse extends Use {
+  readonly type: string;
+}
+
+/**
+ * Every search attribute the pipeline's calls set (its used pipelines' too), by name. Names and
+ * types are never expressions (the schema), so they are all known before the run.
+ */
+export function searchAttributeNeeds(pipeline: Pipeline): Map<string, SearchAttributeUse[]> {
+  const result = new Map<string, SearchAttributeUse[]>();
+  const add = (options: CallOptions | undefined, use: Use) => {
+    if (options?.searchAttributes === undefined) return;
+    for (const [name, typed] of entriesOf(options.searchAttributes)) {
+      for (const [type] of entriesOf(typed)) result.set(name, [...(result.get(name) ?? []), { ...use, type }]);
+    }
+  };
+  const addSteps = (p: Pipeline, prefix: string) => {
+    for (const step of [...p.steps, ...p.finally]) {
+      const stepId = `${prefix}${step.id}`;
+      add(step, { stepId, position: step.position });
+      if (step.compensate)
+        add(step.compensate, { stepId: `${stepId} (compensate)`, position: step.compensate.position });
+      if (step.call.kind === "uses") addSteps(step.call.pipeline, `${stepId}.`);
+    }
+  };
+  addSteps(pipeline, "");
+  return result;
 }
 
 /** Collects every task queue and endpoint of the pipeline's steps, finally steps and compensations. */

@@ -19,9 +19,10 @@ import { resolveConnection } from "../temporal/connection-config.js";
 import { AuthError, NamespaceNotFoundError, UnimplementedError } from "../temporal/grpc-errors.js";
 import { enums, wf } from "../temporal/proto.js";
 import type { WorkflowServiceRpc } from "../temporal/rpc.js";
+import { type SearchAttributeType, serverTypeName } from "../temporal/search-attributes.js";
 import type { ConnectionOptions } from "../temporal/types.js";
 import { type NexusEndpointInfo, OperatorService } from "./operator-service.js";
-import { computedNeeds, pipelineNeeds, type Use } from "./pipeline-needs.js";
+import { computedNeeds, pipelineNeeds, searchAttributeNeeds, type Use } from "./pipeline-needs.js";
 
 type QueueType = "activity" | "nexus";
 
@@ -126,6 +127,7 @@ async function preflightOne(
         }
       }
     }
+    diagnostics.push(...(await checkSearchAttributes(operator, pipeline, options)));
     for (const [queue, uses] of needs.taskQueues) {
       if ((await pollers.count(options.namespace, queue, "activity")) > 0) continue;
       for (const use of uses) {
@@ -144,6 +146,54 @@ async function preflightOne(
     operator.close();
     rpc.close();
   }
+}
+
+/** Each search attribute a call sets must be registered on the namespace, with the type it is written with. */
+async function checkSearchAttributes(
+  operator: OperatorService,
+  pipeline: Pipeline,
+  options: ConnectionOptions,
+): Promise<Diagnostic[]> {
+  const needs = searchAttributeNeeds(pipeline);
+  if (needs.size === 0) return [];
+  let registered: Map<string, string>;
+  try {
+    registered = await operator.searchAttributes(options.namespace);
+  } catch (error) {
+    if (!(error instanceof AuthError)) throw error;
+    const [first] = [...needs.values()];
+    return [
+      at(first?.[0] as Use, {
+        code: Codes.notChecked,
+        severity: "warning",
+        message: `search attributes were not checked: ${error.message}`,
+        hint: "listing search attributes needs permission to read the namespace's settings (OperatorService ListSearchAttributes)",
+      }),
+    ];
+  }
+  const diagnostics: Diagnostic[] = [];
+  for (const [name, uses] of needs) {
+    const type = registered.get(name);
+    for (const use of uses) {
+      if (type === use.type) continue;
+      const serverType = serverTypeName(use.type as SearchAttributeType);
+      diagnostics.push(
+        at(use, {
+          code: Codes.searchAttributeNotRegistered,
+          severity: "error",
+          message:
+            type === undefined
+              ? `step ${use.stepId}: search attribute "${name}" is not registered on namespace ${options.namespace}`
+              : `step ${use.stepId}: search attribute "${name}" is registered on namespace ${options.namespace} as ${type}, not ${use.type}`,
+          hint:
+            type === undefined
+              ? `register it: temporal operator search-attribute create --namespace ${options.namespace} --name ${name} --type ${serverType}`
+              : `write it as { ${type}: ... }, or use another attribute registered as ${use.type}`,
+        }),
+      );
+    }
+  }
+  return diagnostics;
 }
 
 /** A diagnostic for the namespace when the server does not have it; undefined when it does. */

@@ -31,6 +31,7 @@ import { enums, type TemporalApi, wf } from "./proto.js";
 import { msToDuration } from "./proto-values.js";
 import { NotNowRetry } from "./retry-rule.js";
 import type { WorkflowServiceRpc } from "./rpc.js";
+import { searchAttributesMessage } from "./search-attributes.js";
 import type {
   ActivityExecutions,
   AwaitOptions,
@@ -91,6 +92,7 @@ export function startActivityRequest(
           conflictPolicySuffix(options.idConflictPolicy),
         )
       : null,
+    searchAttributes: searchAttributesMessage(options.searchAttributes),
     header: headers.length > 0 ? { fields: Object.fromEntries(headers.map(([k, v]) => [k, encodePayload(v)])) } : null,
     userMetadata: userMetadata(options.summary, options.details) ?? null,
     priority: options.priority

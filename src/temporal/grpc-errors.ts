@@ -323,7 +323,9 @@ export function mapGrpcError(error: unknown, ctx: CallContext): unknown {
       );
     case status.INVALID_ARGUMENT:
       return new InvalidArgumentError(`Temporal rejected ${method}: ${serverMessage}`, error.code, method, {
-        hint: "check the step's options (IDs, timeouts, retry policy, task queue, endpoint)",
+        hint: /search attribute/i.test(serverMessage)
+          ? "check the step's searchAttributes: `nxrun check --preflight` says which the namespace lacks or types otherwise"
+          : "check the step's options (IDs, timeouts, retry policy, task queue, endpoint)",
         cause,
       });
     case status.RESOURCE_EXHAUSTED:

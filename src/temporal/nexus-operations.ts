@@ -31,6 +31,7 @@ import { enums, type TemporalApi, wf } from "./proto.js";
 import { msToDuration } from "./proto-values.js";
 import { NotNowRetry } from "./retry-rule.js";
 import type { WorkflowServiceRpc } from "./rpc.js";
+import { searchAttributesMessage } from "./search-attributes.js";
 import type {
   AwaitOptions,
   CountResult,
@@ -78,6 +79,7 @@ export function startNexusRequest(
           conflictPolicySuffix(options.idConflictPolicy),
         )
       : null,
+    searchAttributes: searchAttributesMessage(options.searchAttributes),
     nexusHeader: options.headers ? { ...options.headers } : {},
     userMetadata: userMetadata(options.summary, options.details) ?? null,
   };

@@ -6,6 +6,7 @@
  */
 
 import type { ServerTrouble } from "./retry-rule.js";
+import type { TypedSearchAttribute } from "./search-attributes.js";
 
 export type ExecutionKind = "activity" | "nexus";
 
@@ -36,6 +37,8 @@ interface CommonStartOptions {
   summary?: string;
   /** Sent as user metadata details (Markdown; the UI shows it under the summary). */
   details?: string;
+  /** Indexed by the server (typed payloads, never through a codec); visibility queries find the execution by them. */
+  searchAttributes?: Readonly<Record<string, TypedSearchAttribute>>;
 }
 
 export interface StartActivityOptions extends CommonStartOptions {

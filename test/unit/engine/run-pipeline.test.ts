@@ -468,4 +468,51 @@ describe("metadata sent to the server", () => {
     // The input carries the secret to the worker: that is what a secret is for.
     expect(client.all.find((e) => e.id === "r.a")?.input).toBe(own);
   });
+
+  it("sends details, headers and typed search attributes, evaluated per item and masked; Nexus headers as text", async () => {
+    const client = new FakeTemporal({ Echo: echo, "svc/op": echo });
+    const p = pipeline([
+      activity("each", "Echo", {
+        forEach: literal(["eu", "us"]),
+        details: expr((s) => `deploying **${s.item}** with ${s.secrets.tok}`),
+        headers: expr((s) => ({ team: "ops", region: s.item, auth: s.secrets.tok })),
+        searchAttributes: expr((s) => ({
+          Region: { keyword: s.item },
+          Attempt: { int: 1 },
+          Tags: { keywordList: ["a"] },
+        })),
+      }),
+      nexus("n", "op", { headers: literal({ team: "ops", retries: 3, flags: { a: true } }) }),
+    ]);
+    const record = await run(p, client, { secrets: { tok: "s3cret-value" } });
+    expect(record.status).toBe("completed");
+    const us = client.all.find((e) => e.id === "r.each.1")?.options;
+    expect(us).toMatchObject({
+      details: "deploying **us** with ***",
+      headers: { team: "ops", region: "us", auth: "***" },
+      searchAttributes: {
+        Region: { type: "keyword", value: "us" },
+        Attempt: { type: "int", value: 1 },
+        Tags: { type: "keywordList", value: ["a"] },
+      },
+    });
+    expect(client.all.find((e) => e.id === "r.n")?.options.headers).toEqual({
+      team: "ops",
+      retries: "3",
+      flags: '{"a":true}',
+    });
+  });
+
+  it("fails the step, starting nothing, when an expression gives a search attribute of the wrong type", async () => {
+    const client = new FakeTemporal({ Echo: echo });
+    const p = pipeline([
+      activity("a", "Echo", { searchAttributes: expr(() => ({ When: { datetime: "yesterday" } })) }),
+    ]);
+    const record = await run(p, client);
+    expect(record.status).toBe("failed");
+    expect(step(record, "a").error?.message).toMatch(
+      /search attribute "When" is of type datetime: its value must be an ISO 8601 time/,
+    );
+    expect(client.all).toHaveLength(0);
+  });
 });

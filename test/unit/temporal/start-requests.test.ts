@@ -30,6 +30,12 @@ describe("start requests", () => {
         summary: "charge the card",
         priority: { priorityKey: 2, fairnessKey: "tenant-a", fairnessWeight: 1.5 },
         headers: { trace: { id: "t1" } },
+        details: "**deploy** eu",
+        searchAttributes: {
+          Region: { type: "keyword", value: "eu" },
+          Tags: { type: "keywordList", value: ["a", "b"] },
+          DeployedAt: { type: "datetime", value: "2026-01-31T12:00:00Z" },
+        },
       },
       "req-1",
     );
@@ -56,6 +62,14 @@ describe("start requests", () => {
     expect(new TextDecoder().decode(m.userMetadata?.summary?.metadata?.encoding ?? undefined)).toBe("json/plain");
     expect(m.priority).toMatchObject({ priorityKey: 2, fairnessKey: "tenant-a", fairnessWeight: 1.5 });
     expect(decodePayload(m.header?.fields?.trace)).toEqual({ id: "t1" });
+    expect(decodePayload(m.userMetadata?.details)).toBe("**deploy** eu");
+    // Typed as the SDKs type them: json/plain with a `type` the server reads.
+    const fields = m.searchAttributes?.indexedFields ?? {};
+    const typeOf = (name: string) => new TextDecoder().decode(fields[name]?.metadata?.type ?? undefined);
+    expect(Object.keys(fields).sort()).toEqual(["DeployedAt", "Region", "Tags"]);
+    expect([typeOf("Region"), typeOf("Tags"), typeOf("DeployedAt")]).toEqual(["Keyword", "KeywordList", "Datetime"]);
+    expect(decodePayload(fields.Tags)).toEqual(["a", "b"]);
+    expect(decodePayload(fields.DeployedAt)).toBe("2026-01-31T12:00:00Z");
   });
 
   it("leave unset options unset so the server applies its defaults", () => {
@@ -66,6 +80,7 @@ describe("start requests", () => {
     expect(m.scheduleToCloseTimeout).toBeNull();
     expect(m.idReusePolicy).toBe(0);
     expect(m.userMetadata).toBeNull();
+    expect(m.searchAttributes).toBeNull();
   });
 
   it("carry every Nexus option; no input is binary/null", () => {
@@ -84,6 +99,7 @@ describe("start requests", () => {
         idConflictPolicy: "fail",
         summary: "s",
         headers: { "x-h": "v" },
+        searchAttributes: { Attempt: { type: "int", value: 3 } },
       },
       "req-n",
     );
@@ -106,6 +122,7 @@ describe("start requests", () => {
     );
     expect(m.idConflictPolicy).toBe(enums.NexusOperationIdConflictPolicy.NEXUS_OPERATION_ID_CONFLICT_POLICY_FAIL);
     expect(m.nexusHeader).toEqual({ "x-h": "v" });
+    expect(decodePayload(m.searchAttributes?.indexedFields?.Attempt)).toBe(3);
     expect(decodePayload(m.userMetadata?.summary)).toBe("s");
   });
 });
