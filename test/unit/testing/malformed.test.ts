@@ -132,7 +132,31 @@ const cases: Array<{ mistake: string; body: string; code: string; line: number; 
   },
 ];
 
+/** Whole files that are no test file at all, read by the pipelines' own reader (src/pipeline/read-yaml.ts). */
+const wholeFiles: Array<{ mistake: string; text: string; code: string; line: number; column: number; hint: RegExp }> = [
+  { mistake: "an empty file", text: "# nothing yet\n", code: "NX103", line: 1, column: 1, hint: /nxrun-test: 1/ },
+  { mistake: "a list, not a mapping", text: "- a\n- b\n", code: "NX103", line: 1, column: 1, hint: /nxrun-test: 1/ },
+  {
+    mistake: "a file nested too deep",
+    text: `nxrun-test: 1\npipeline: ./deploy.yaml\ncases: ${"[".repeat(300)}${"]".repeat(300)}\n`,
+    code: "NX104",
+    line: 3,
+    column: 207,
+    hint: /flatten it/,
+  },
+];
+
 describe("a malformed test file", () => {
+  it.each(wholeFiles)("$mistake: $code at $line:$column", async ({ text, code, line, column, hint }) => {
+    const file = testFile("");
+    writeFileSync(file, text);
+    const result = await nxrunInProcess(["test", file, "-o", "json"]);
+    expect(result.code).toBe(2);
+    const run = JSON.parse(result.stdout) as TestRun;
+    expect(run.diagnostics.map((d) => [d.code, d.file, d.line, d.column])).toEqual([[code, file, line, column]]);
+    expect(run.diagnostics[0]?.hint).toMatch(hint);
+  });
+
   it.each(cases)("$mistake: $code at $line:$column", async ({ body, code, line, column, hint }) => {
     const file = testFile(body);
     const result = await nxrunInProcess(["test", file, "-o", "json"]);
