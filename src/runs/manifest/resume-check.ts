@@ -43,8 +43,9 @@ export function inputConflicts(
 }
 
 /**
- * What `--from` reruns: each named step and everything downstream of it, and every `finally` step
- * (they run after the steps, as in a fresh run). A step inside a used pipeline is named by its path
+ * What `--from` reruns: each named step and everything downstream of it, and every `finally` step,
+ * the used pipelines' too (each session that ends a run or a sub-pipeline runs its `finally` anew,
+ * as in a fresh run). A step inside a used pipeline is named by its path
  * (`db.migrate`, at any depth): it reruns with what is downstream of it inside that pipeline and the
  * pipeline's `finally` (paths `db.x`), and what is downstream of the uses step outside, but not the
  * uses step's other steps, which are read back. Step IDs not in the pipeline are returned apart.
@@ -68,7 +69,21 @@ export function rerunSet(pipeline: Pipeline, from: readonly string[]): { rerun: 
     for (const d of downstreamOf(pipeline, inner.usesStep)) rerun.add(d);
   }
   for (const step of pipeline.finally) rerun.add(step.id);
+  addUsedFinally(pipeline, "", rerun);
   return { rerun, unknown };
+}
+
+/**
+ * The `finally` steps of each used pipeline (`db.audit`, at any depth), unless its uses step reruns
+ * as a whole: that one starts all its steps afresh under its new key anyway (nextAttempts).
+ */
+function addUsedFinally(pipeline: Pipeline, prefix: string, rerun: Set<string>): void {
+  for (const step of pipeline.steps) {
+    const path = `${prefix}${step.id}`;
+    if (step.call.kind !== "uses" || rerun.has(path)) continue;
+    for (const last of step.call.pipeline.finally) rerun.add(`${path}.${last.id}`);
+    addUsedFinally(step.call.pipeline, `${path}.`, rerun);
+  }
 }
 
 /** `a.b[.c...]` where `a` is a uses step whose pipeline has the step `b[.c...]`: the paths it reruns there. */

@@ -165,6 +165,58 @@ steps:
     await completedOnServer(result.runId, ["hello.1.shout"]);
   });
 
+  it("a resume runs the sub-pipeline's finally again as a new attempt, with that session's status", async () => {
+    const key = uniqueId("uses-finally");
+    // probe is unhealthy on its first call: gate fails the first session, whose rollback undoes probe;
+    // the resume reruns probe (its second call is healthy) and gate, and reads db back.
+    const file = files({
+      "main.yaml": `
+nxrun: 1
+name: uses-finally
+defaults:
+  taskQueue: {{queue}}
+steps:
+  - id: probe
+    activity: checkHealth
+    input: { recordKey: ${key}, healthyOnCall: 2 }
+    compensate: { activity: echo, input: { undo: probe } }
+  - id: db
+    uses: ./provision.yaml
+  - id: gate
+    needs: [probe, db]
+    activity: fail
+    retry: { maximumAttempts: 1 }
+    input: { message: "gate closed", succeedOnAttempt: "{% $steps.probe.output.healthy ? 1 : 99 %}" }
+`,
+      "provision.yaml": `
+nxrun: 1
+name: provision
+defaults:
+  taskQueue: {{queue}}
+steps:
+  - id: create
+    activity: echo
+    input: { what: create }
+finally:
+  - id: cleanup
+    activity: echo
+    input: { status: "{% $run.status %}" }
+`,
+    });
+    const first = await runPipelineFile(file);
+    expect(first.code, output(first)).toBe(1);
+    expect(stepOf(first, "db.cleanup").execution?.executionId).toBe(`${first.runId}.db.cleanup`);
+    const resumed = await runPipelineFile(file, ["--resume", first.runId], { runId: first.runId });
+    expect(resumed.code, output(resumed)).toBe(0);
+    expect(stepOf(resumed, "db.create").reused).toBe(true);
+    const cleanup = stepOf(resumed, "db.cleanup");
+    expect(cleanup).toMatchObject({ status: "completed", output: { status: "completed" } });
+    expect(cleanup.reused).toBeFalsy();
+    expect(cleanup.execution?.executionId).toBe(`${first.runId}.db.cleanup@2`);
+    await waitForCount("activity", `ActivityId STARTS_WITH '${first.runId}.db.cleanup'`, 2);
+    await waitForCount("activity", `ActivityId STARTS_WITH '${first.runId}.db.create'`, 1);
+  });
+
   it("a failure inside a sub-pipeline: the caller compensates its steps and the sub-pipeline's, latest first; its finally runs", async () => {
     const key = uniqueId("uses-undo");
     const file = files({

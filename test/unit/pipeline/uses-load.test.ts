@@ -63,6 +63,9 @@ describe("check follows uses", () => {
     const inside = rerunSet(result.pipeline, ["db.migrate"]);
     expect([...inside.rerun].sort()).toEqual(["after", "db.audit", "db.migrate", "db.seed"]);
     expect(inside.unknown).toEqual([]);
+    // Each session runs a used pipeline's finally anew, as the run's own: a plain resume, --from elsewhere.
+    expect([...rerunSet(result.pipeline, []).rerun]).toEqual(["db.audit"]);
+    expect([...rerunSet(result.pipeline, ["other"]).rerun].sort()).toEqual(["db.audit", "other"]);
     expect(rerunSet(result.pipeline, ["db.nope", "after.x", "nope"]).unknown).toEqual(["db.nope", "after.x", "nope"]);
   });
 });
