@@ -21,7 +21,8 @@ export const ExitCode = {
   bug: 70,
   /**
    * Interrupted (128 + SIGINT): a Ctrl-C or SIGTERM cancelled the run, once (after cancellation,
-   * compensation and finally) or twice (at once), or a Ctrl-C came during setup.
+   * compensation and finally) or twice (at once), or came before the run started or while a command
+   * waited on the server (src/cli/interrupts.ts).
    */
   interrupted: 130,
 } as const;

@@ -5,6 +5,7 @@
 
 import { Argument, type Command, InvalidArgumentError, Option } from "commander";
 import { ExitCode } from "../base/exit-codes.js";
+import { sanitizeTerminalText } from "../base/terminal-text.js";
 import { STEP_FIELDS } from "../pipeline/step-fields.js";
 import type { ConnectionOverrides } from "../temporal/connection-config.js";
 import type { CliContext } from "./context.js";
@@ -173,6 +174,7 @@ export function registerCommands(program: Command, setExit: (code: number) => vo
     .option("--outputs", "also show each completed step's output (as the run recorded it, secrets masked)")
     .addOption(new Option("-o, --output <mode>", "output format").choices(["text", "json"]).default("text"));
   connectionOptions(status).action(async (runId: string, flags: import("./status.js").StatusFlags) => {
+    cli.interrupts.doing(`asking the server about run ${sanitizeTerminalText(runId)}`);
     setExit(await (await import("./status.js")).statusCommand(runId, flags));
   });
 
@@ -184,7 +186,8 @@ export function registerCommands(program: Command, setExit: (code: number) => vo
       new Option("-o, --output <mode>", "tui on a terminal, plain otherwise").choices(["tui", "plain", "json"]),
     );
   connectionOptions(watch).action(async (runId: string, flags: import("./watch.js").WatchFlags) => {
-    setExit(await (await import("./watch.js")).watchCommand(runId, flags, cli.terminal));
+    cli.interrupts.doing(`connecting to watch run ${sanitizeTerminalText(runId)}`, "the run itself goes on");
+    setExit(await (await import("./watch.js")).watchCommand(runId, flags, cli.terminal, cli.interrupts));
   });
 
   const runs = program
@@ -194,6 +197,7 @@ export function registerCommands(program: Command, setExit: (code: number) => vo
     .option("--limit <n>", "at most this many runs (default 20)", positiveInt)
     .addOption(new Option("-o, --output <mode>", "output format").choices(["text", "json"]).default("text"));
   connectionOptions(runs).action(async (flags: import("./runs.js").RunsFlags) => {
+    cli.interrupts.doing("asking the server for the recent runs");
     setExit(await (await import("./runs.js")).runsCommand(flags));
   });
 
@@ -205,6 +209,11 @@ export function registerCommands(program: Command, setExit: (code: number) => vo
     .option("--reason <text>", "reason recorded on the server");
   connectionOptions(cancel).action(
     async (runId: string, flags: ConnectionOverrides & { terminate?: boolean; reason?: string }) => {
+      const id = sanitizeTerminalText(runId);
+      cli.interrupts.doing(
+        `${flags.terminate ? "terminating" : "cancelling"} run ${id}`,
+        `some of its executions may have been asked already: nxrun status ${id} shows which`,
+      );
       setExit(await (await import("./cancel.js")).cancelCommand(runId, flags));
     },
   );
@@ -219,6 +228,7 @@ export function registerCommands(program: Command, setExit: (code: number) => vo
     if (name === "list") command.option("--limit <n>", "at most this many", positiveInt);
     else command.option("--group-by <field>", "group counts by a field, e.g. ExecutionStatus");
     connectionOptions(command).action(async (flags: ConnectionOverrides & Record<string, unknown>) => {
+      cli.interrupts.doing(`asking the server to ${name} executions`);
       const mod = await import("./list-count.js");
       setExit(await (name === "list" ? mod.listCommand(flags) : mod.countCommand(flags)));
     });

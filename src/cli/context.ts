@@ -1,5 +1,6 @@
 /** What main (src/cli/main.ts) hands every command: built once per process. */
 import type { Terminal } from "../base/terminal.js";
+import type { Interrupts } from "./interrupts.js";
 
 export interface CliContext {
   /** TTY, width, colour and hyperlinks of stdout and stderr: the one decision (src/base/terminal.ts). */
@@ -9,4 +10,9 @@ export interface CliContext {
    * printError masks them in any error that reaches the terminal.
    */
   readonly secrets: string[];
+  /**
+   * Ctrl-C and SIGTERM from the command's start (src/cli/interrupts.ts): a command that waits on the
+   * server says what it was doing and exits 130; a run hands them to its cancellation contract.
+   */
+  readonly interrupts: Interrupts;
 }

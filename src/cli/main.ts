@@ -9,6 +9,7 @@ import { detectTerminal, type Terminal } from "../base/terminal.js";
 import { NXRUN_VERSION } from "../base/version.js";
 import { handleClosedOutput } from "./closed-output.js";
 import type { CliContext } from "./context.js";
+import { catchInterrupts, NO_SIGNALS } from "./interrupts.js";
 import { printError } from "./print-error.js";
 
 const SUBCOMMANDS = new Set([
@@ -27,13 +28,30 @@ const SUBCOMMANDS = new Set([
   "help",
 ]);
 
+/**
+ * Commands that wait on the server: a Ctrl-C ends them with a message and exit 130 (src/cli/interrupts.ts).
+ * The others only read files and compute; Node's own ending by the signal is all they need.
+ */
+const WAIT_ON_SERVER = new Set(["run", "status", "watch", "list", "count", "runs", "cancel"]);
+
 /** Runs the CLI on `terminal` (this process's, by default); resolves to the process exit code. */
 export async function main(argv: string[], terminal: Terminal = detectTerminal()): Promise<number> {
-  const cli: CliContext = { terminal, secrets: [] };
   // `nxrun pipeline.yaml ...` is `nxrun run pipeline.yaml ...`.
   const first = argv[0];
   if (first !== undefined && !first.startsWith("-") && !SUBCOMMANDS.has(first) && first !== "__complete")
     argv = ["run", ...argv];
+  const interrupts = WAIT_ON_SERVER.has(argv[0] ?? "")
+    ? catchInterrupts(terminal.stderr.stream)
+    : catchInterrupts(terminal.stderr.stream, NO_SIGNALS);
+  try {
+    return await runMain(argv, { terminal, secrets: [], interrupts });
+  } finally {
+    interrupts.close();
+  }
+}
+
+async function runMain(argv: string[], cli: CliContext): Promise<number> {
+  const { terminal } = cli;
 
   let exitCode: number = ExitCode.ok;
   const program = new Command("nxrun")

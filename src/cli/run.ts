@@ -16,15 +16,17 @@ import { loadPipeline } from "../pipeline/load.js";
 import type { Pipeline } from "../pipeline/model.js";
 import type { CliContext } from "./context.js";
 import type { RunFlags } from "./flags.js";
+import type { Interrupts } from "./interrupts.js";
 import { printError } from "./print-error.js";
 
 /** How long a second Ctrl-C may spend sending terminate requests before the process exits anyway. */
 const TERMINATE_GRACE_MS = 5_000;
 
 export async function runCommand(file: string, flags: RunFlags, cli: CliContext): Promise<number> {
-  const { terminal } = cli;
+  const { terminal, interrupts } = cli;
   const color = terminal.stderr.color;
   const width = terminal.stderr.width();
+  interrupts.doing(`loading ${sanitizeTerminalText(file)}`, "nothing was started");
   const loaded = await loadPipeline(file, { allowOutside: flags.allowOutside === true });
   if (!loaded.ok) {
     process.stderr.write(`${formatDiagnostics(loaded.diagnostics, { color, width })}\n`);
@@ -32,6 +34,7 @@ export async function runCommand(file: string, flags: RunFlags, cli: CliContext)
   }
   if (loaded.warnings.length > 0) process.stderr.write(`${formatDiagnostics(loaded.warnings, { color, width })}\n`);
   const pipeline = loaded.pipeline;
+  interrupts.doing(`checking ${sanitizeTerminalText(file)} and its inputs`, "nothing was started");
 
   const { missingInput, resolveInputs } = await import("../pipeline/inputs/resolve.js");
   // A run ID may name an earlier run, whose manifest holds the inputs not given now (run-session.ts).
@@ -58,6 +61,35 @@ export async function runCommand(file: string, flags: RunFlags, cli: CliContext)
     });
   }
   const runId = flags.resume ?? flags.runId ?? newRunId(pipeline.name);
+  const startedAt = new Date().toISOString();
+  // Where the run was to go, once known: the record of a run that never started names it.
+  const where = { address: "", namespace: "" };
+  /** A run that ended before its start: its runEnd event (-o json) and its --report, with `error`. */
+  const reportNotStarted = async (status: "failed" | "canceled", error: { message: string; type: string }) => {
+    const { chooseOutput, reportRunNotStarted } = await import("../report/index.js");
+    await reportRunNotStarted(
+      {
+        output: chooseOutput(flags.output, terminal),
+        ...(flags.report === undefined ? {} : { report: flags.report }),
+        secrets: secretValues,
+        terminal,
+      },
+      {
+        runId,
+        pipeline: pipeline.name,
+        file: pipeline.file,
+        ...where,
+        status,
+        startedAt,
+        closedAt: new Date().toISOString(),
+        inputs,
+        steps: [],
+        error,
+      },
+    ).catch((unwrittenReport: unknown) => printError(unwrittenReport, secretValues));
+  };
+  if (!flags.dryRun)
+    interrupts.onInterrupt((message) => reportNotStarted("canceled", { message, type: "Interrupted" }));
 
   // Every value the inputs and vars decide, checked before anything starts (a dry run shows them).
   const { chooseOutput } = await import("../report/index.js");
@@ -96,43 +128,23 @@ export async function runCommand(file: string, flags: RunFlags, cli: CliContext)
   const { codecSecrets, resolveConnection } = await import("../temporal/connection-config.js");
   const { connect } = await import("../temporal/connect.js");
   const connection = await resolveConnection(flags, pipeline.temporal);
+  where.address = connection.address;
+  where.namespace = connection.namespace;
   // The codec server's auth and header values are masked like the pipeline's secrets, everywhere.
   const codecValues = codecSecrets(connection);
   secretValues.push(...codecValues);
   cli.secrets.push(...codecValues);
-  const startedAt = new Date().toISOString();
+  interrupts.doing(`connecting to ${sanitizeTerminalText(connection.address)}`, "nothing was started");
   let client: import("../temporal/types.js").TemporalClient;
   try {
     client = await connect(connection);
   } catch (error) {
-    if (isUserError(error)) {
-      const { chooseOutput, reportRunNotStarted } = await import("../report/index.js");
-      // The connection error is the one the command ends with; a report that cannot be written is said first.
-      await reportRunNotStarted(
-        {
-          output: chooseOutput(flags.output, terminal),
-          ...(flags.report === undefined ? {} : { report: flags.report }),
-          secrets: secretValues,
-          terminal,
-        },
-        {
-          runId,
-          pipeline: pipeline.name,
-          file: pipeline.file,
-          address: connection.address,
-          namespace: connection.namespace,
-          status: "failed",
-          startedAt,
-          closedAt: new Date().toISOString(),
-          inputs,
-          steps: [],
-          error: { message: error.message, type: error.name },
-        },
-      ).catch((unwrittenReport: unknown) => printError(unwrittenReport, secretValues));
-    }
+    // The connection error is the one the command ends with; a report that cannot be written is said first.
+    if (isUserError(error)) await reportNotStarted("failed", { message: error.message, type: error.name });
     throw error;
   }
   try {
+    interrupts.doing(`preparing run ${runId} on ${sanitizeTerminalText(client.address)}`, "no step was started");
     const { MissingInputsError, prepareSession } = await import("../runs/run-session.js");
     const prepared = await prepareSession(client, pipeline, {
       runId,
@@ -203,6 +215,7 @@ export async function runCommand(file: string, flags: RunFlags, cli: CliContext)
         client,
         reporter,
         prepared,
+        interrupts,
       );
       end = outcome;
       return outcome.exitCode;
@@ -231,6 +244,7 @@ async function runWithSignals(
   client: import("../temporal/types.js").TemporalClient,
   reporter: Reporter,
   prepared: import("../runs/run-session.js").PreparedSession,
+  interrupts: Interrupts,
 ): Promise<{
   status: "completed" | "failed" | "canceled" | "timedOut";
   exitCode: number;
@@ -254,8 +268,7 @@ async function runWithSignals(
       forceExit.unref();
     }
   };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  const release = await interrupts.takeOver(onSignal);
   let record: RunRecord | undefined;
   let unwritten: OutputError | undefined;
   try {
@@ -280,8 +293,8 @@ async function runWithSignals(
     });
   } finally {
     unwritten = await closeReporters(reporter);
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    release();
+    interrupts.doing(`closing run ${runId}`, "its steps have ended; nxrun status shows them");
     if (forceExit) clearTimeout(forceExit);
   }
   const exitCode = exitCodeOf(record, signals > 0);

@@ -14,12 +14,18 @@ import { readManifest } from "../runs/manifest/store.js";
 import { checkRunIdSearchable, findRunExecutions } from "../runs/run-executions.js";
 import { unknownRunError } from "../runs/unknown-run.js";
 import type { ConnectionOverrides } from "../temporal/connection-config.js";
+import type { Interrupts } from "./interrupts.js";
 
 export interface WatchFlags extends ConnectionOverrides {
   output?: "tui" | "plain" | "json";
 }
 
-export async function watchCommand(runId: string, flags: WatchFlags, terminal: Terminal): Promise<number> {
+export async function watchCommand(
+  runId: string,
+  flags: WatchFlags,
+  terminal: Terminal,
+  interrupts: Interrupts,
+): Promise<number> {
   checkRunIdSearchable(runId);
   const client = await connectForOps(flags);
   try {
@@ -52,9 +58,7 @@ export async function watchCommand(runId: string, flags: WatchFlags, terminal: T
       now: () => clock.ms ?? Date.now(),
     });
     const stop = new AbortController();
-    const onSignal = () => stop.abort();
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
+    const release = await interrupts.takeOver(() => stop.abort());
     const { followRun } = await import("../runs/follow-run.js");
     let result: Awaited<ReturnType<typeof followRun>>;
     try {
@@ -62,8 +66,7 @@ export async function watchCommand(runId: string, flags: WatchFlags, terminal: T
     } finally {
       // The view's last frame first: what follows is written below it, not drawn over.
       await reporter.close?.();
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
+      release();
     }
     if (result.state === undefined) {
       process.stderr.write(`stopped watching run ${runId}; the run itself goes on (nxrun status ${runId})\n`);

@@ -86,8 +86,27 @@ async function evaluateExpression(
     result = await expression.evaluate(undefined, bindings);
   } catch (error) {
     throw toExpressionError(error, value, program, options);
+  } finally {
+    // A failed expression too: a caller may go on to the next one (the before-run check does).
+    await yieldNowAndThen();
   }
   return toPlainJson(result);
+}
+
+/** How long expressions may run back to back before the event loop gets a turn. */
+const TURN_MS = 50;
+let turnStarted = performance.now();
+
+/**
+ * JSONata's evaluation is one chain of promises, which Node runs to its end before any timer, I/O or
+ * signal handler: many expressions in a row (a pipeline's vars, a forEach's inputs) would hold a
+ * Ctrl-C up for as long as all of them take. A turn of the event loop now and then lets it through,
+ * so one expression's own bound (timeoutMs) is the longest a signal waits.
+ */
+async function yieldNowAndThen(): Promise<void> {
+  if (performance.now() - turnStarted < TURN_MS) return;
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  turnStarted = performance.now();
 }
 
 // Bounds are JSONata compile options; a call asking for other bounds gets its own compiled copy.

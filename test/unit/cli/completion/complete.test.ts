@@ -7,9 +7,15 @@ import { detectTerminal } from "../../../../src/base/terminal.js";
 import { registerCommands } from "../../../../src/cli/commands.js";
 import { complete, completionLines } from "../../../../src/cli/completion/complete.js";
 import { splitShellWords } from "../../../../src/cli/completion/shell-words.js";
+import { catchInterrupts, NO_SIGNALS } from "../../../../src/cli/interrupts.js";
 
 const program = new Command("nxrun");
-registerCommands(program, () => {}, { terminal: detectTerminal({ env: {} }), secrets: [] });
+const terminal = detectTerminal({ env: {} });
+registerCommands(program, () => {}, {
+  terminal,
+  secrets: [],
+  interrupts: catchInterrupts(terminal.stderr.stream, NO_SIGNALS),
+});
 const values = (line: string, cwd?: string) => complete(program, line, cwd).candidates.map((c) => c.value);
 
 describe("splitShellWords", () => {
