@@ -41,6 +41,29 @@ outputs:
 `;
 
 describe("a case", () => {
+  it("of a failed run sees the outputs it produced, and not those built on the failed step", async () => {
+    const pipeline = `steps:
+  - id: build
+    activity: Build
+  - id: deploy
+    needs: [build]
+    activity: Deploy
+outputs:
+  image: "{% $steps.build.output.image %}"
+  url: "{% $steps.deploy.output.url %}"
+`;
+    const mocks = "mocks: { build: { output: { image: app:1 } }, deploy: { failure: { message: no room } } }\n";
+    const produced = files(
+      pipeline,
+      `${mocks}cases:\n  - name: a\n    expect: { status: failed, outputs: { image: app:1 } }\n`,
+    );
+    expect((await runTests([produced])).cases[0]?.passed).toBe(true);
+    const lost = files(pipeline, `${mocks}cases:\n  - name: a\n    expect: { outputs: { url: x } }\n`);
+    const [result] = (await runTests([lost])).cases;
+    expect(result?.passed).toBe(false);
+    expect(JSON.stringify(result?.mismatches)).toContain("outputs.url");
+  });
+
   it("fails naming a step it reaches without a mock, and the run goes on as with a failed step", async () => {
     const path = files(PIPELINE, "cases:\n  - name: no mocks\n    expect: { status: failed }\n");
     const run = await runTests([path]);
