@@ -2,8 +2,8 @@
 import type { ExecutionProgress, ItemRecord, StepRecord, StepStatus } from "./events.js";
 import type { ExecutionResult } from "./execution.js";
 
-/** Statuses that count as a failure for `onError` and `toleratedFailures`. */
-export function isFailure(status: StepStatus): boolean {
+/** Statuses that count as a failure for `onError` and `toleratedFailures`, and in every report. */
+export function isFailure(status: StepStatus): status is "failed" | "timedOut" | "terminated" {
   return status === "failed" || status === "timedOut" || status === "terminated";
 }
 

@@ -1,6 +1,6 @@
 /** Text shared by the plain lines, the Ink view and JUnit: durations, errors, statuses, IDs. */
 import { sanitizeTerminalText } from "../base/terminal-text.js";
-import type { CancelEvent, RepeatProgress, StepStatus } from "../engine/events.js";
+import type { CancelEvent, RepeatProgress } from "../engine/events.js";
 import { formatDuration } from "../pipeline/duration.js";
 
 /** Milliseconds between two ISO times; `until` defaults to `now`. Undefined when not started. */
@@ -18,11 +18,8 @@ export function elapsedMs(
 
 // How a failure chain reads is decided once, in src/engine/error-chain.ts (status uses it too).
 export { causeChain, describeError, describeErrorChain } from "../engine/error-chain.js";
-
-/** True for statuses that count as a failure of the run. */
-export function isFailure(status: StepStatus): boolean {
-  return status === "failed" || status === "timedOut" || status === "terminated";
-}
+// What counts as a failure likewise, in src/engine/step-outcome.ts (onError and toleratedFailures).
+export { isFailure } from "../engine/step-outcome.js";
 
 /**
  * Execution IDs are `<runId>.<stepId>[.<index>]`; the run ID is in the header, so a step line shows
@@ -35,10 +32,15 @@ export function shortExecutionId(executionId: string, runId: string): string {
   return executionId.length > 40 ? `…${executionId.slice(-39)}` : executionId;
 }
 
-/** Time left until `untilIso`, in whole seconds under a minute (`25 s`), else as a duration (`4m05s`). */
+/** `3 s` under a minute (a countdown reads better in whole seconds), else `4m05s`. */
+export function seconds(ms: number): string {
+  const positive = Math.max(0, ms);
+  return positive < 60_000 ? `${Math.ceil(positive / 1000)} s` : formatDuration(positive);
+}
+
+/** Time left until `untilIso`, as `seconds` shows it. */
 export function countdown(untilIso: string, now: number): string {
-  const left = Math.max(0, Date.parse(untilIso) - now);
-  return left < 60_000 ? `${Math.ceil(left / 1000)} s` : formatDuration(left);
+  return seconds(Date.parse(untilIso) - now);
 }
 
 /** `check 3/20, next in 25 s, last output {"healthy":false}`: where a repeated step's polling is. */

@@ -6,9 +6,8 @@
  */
 import { sanitizeTerminalText } from "../base/terminal-text.js";
 import type { ExecutionProgress, StepError } from "../engine/events.js";
-import { formatDuration } from "../pipeline/duration.js";
 import { cutText } from "./cut-text.js";
-import { describeError, oneLineJson } from "./format.js";
+import { describeError, oneLineJson, seconds } from "./format.js";
 
 export type Tone = "info" | "warn" | "bad";
 
@@ -25,12 +24,6 @@ export interface ProgressTextOptions {
 }
 
 const clean = sanitizeTerminalText;
-
-/** `3 s` under a minute (a countdown reads better in whole seconds), else `4m05s`. */
-export function seconds(ms: number): string {
-  const positive = Math.max(0, ms);
-  return positive < 60_000 ? `${Math.ceil(positive / 1000)} s` : formatDuration(positive);
-}
 
 function failureText(error: StepError): string {
   return clean(cutText(describeError(error)));

@@ -409,6 +409,10 @@ function emptyCounts(): ItemCounts {
 }
 
 function adjust(counts: ItemCounts, status: StepStatus, delta: 1 | -1): void {
+  if (isFailure(status)) {
+    counts.failed += delta;
+    return;
+  }
   switch (status) {
     case "pending":
       return;
@@ -417,11 +421,6 @@ function adjust(counts: ItemCounts, status: StepStatus, delta: 1 | -1): void {
       return;
     case "completed":
       counts.completed += delta;
-      return;
-    case "failed":
-    case "timedOut":
-    case "terminated":
-      counts.failed += delta;
       return;
     case "skipped":
     case "canceled":
