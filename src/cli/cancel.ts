@@ -7,13 +7,13 @@
 
 import { hostname, userInfo } from "node:os";
 import { ExitCode } from "../base/exit-codes.js";
+import { plural } from "../base/plural.js";
 import { sanitizeTerminalText } from "../base/terminal-text.js";
 import { isUserError } from "../base/user-error.js";
 import { connectForOps } from "../runs/connect-for-runs.js";
 import { roleLabel } from "../runs/execution-id.js";
 import { checkRunIdSearchable, findRunExecutions } from "../runs/run-executions.js";
 import { type StopAction, stopExecutions } from "../runs/stop-executions.js";
-import { plural } from "../runs/table.js";
 import { unknownRunError } from "../runs/unknown-run.js";
 import type { ConnectionOverrides } from "../temporal/connection-config.js";
 

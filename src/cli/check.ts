@@ -6,6 +6,7 @@
 
 import { ExitCode } from "../base/exit-codes.js";
 import { inGithubActions } from "../base/github-workflow-commands.js";
+import { plural } from "../base/plural.js";
 import type { Terminal } from "../base/terminal.js";
 import type { Diagnostic } from "../pipeline/diagnostic.js";
 import { diagnosticAnnotations } from "../pipeline/diagnostic-annotations.js";
@@ -100,8 +101,4 @@ async function preflight(pipelines: readonly Pipeline[], flags: CheckFlags): Pro
     pairs: flags.input ?? [],
     ...(flags.inputs === undefined ? {} : { file: flags.inputs }),
   });
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
 }

@@ -5,9 +5,10 @@
  */
 
 import { ExitCode } from "../base/exit-codes.js";
+import { plural } from "../base/plural.js";
 import { UserError } from "../base/user-error.js";
 import { connectForOps } from "../runs/connect-for-runs.js";
-import { plural, renderTable, statusCell, timeCell } from "../runs/table.js";
+import { renderTable, statusCell, timeCell } from "../runs/table.js";
 import type { ConnectionOverrides } from "../temporal/connection-config.js";
 import { executionsOf } from "../temporal/executions-of.js";
 import { InvalidArgumentError } from "../temporal/grpc-errors.js";

@@ -4,9 +4,10 @@
  */
 import { ExitCode } from "../base/exit-codes.js";
 import { sanitizeTerminalText } from "../base/terminal-text.js";
+import { formatDuration } from "../pipeline/duration.js";
 import { connectForOps } from "../runs/connect-for-runs.js";
 import { recentRuns } from "../runs/recent-runs.js";
-import { durationCell, renderTable, timeCell } from "../runs/table.js";
+import { renderTable, timeCell } from "../runs/table.js";
 import type { ConnectionOverrides } from "../temporal/connection-config.js";
 
 export interface RunsFlags extends ConnectionOverrides {
@@ -41,7 +42,7 @@ export async function runsCommand(flags: RunsFlags = {}): Promise<number> {
       r.exitCode === undefined || r.state === "completed" ? r.state : `${r.state} (exit ${r.exitCode})`,
       timeCell(new Date(r.startedAt)),
       sanitizeTerminalText(r.startedBy),
-      r.durationMs === undefined ? "-" : durationCell(r.durationMs),
+      r.durationMs === undefined ? "-" : formatDuration(r.durationMs),
     ]);
     process.stdout.write(`${renderTable(["RUN ID", "PIPELINE", "STATE", "STARTED", "BY", "DURATION"], rows)}\n`);
     return ExitCode.ok;

@@ -6,8 +6,10 @@
  * Exit 0, 2 for an unknown run, 3 when the server cannot be used.
  */
 import { ExitCode } from "../base/exit-codes.js";
+import { plural } from "../base/plural.js";
 import { sanitizeTerminalText } from "../base/terminal-text.js";
 import { STOPPED_TEXT } from "../engine/events.js";
+import { formatDuration } from "../pipeline/duration.js";
 import { cutText } from "../report/cut-text.js";
 import { connectForOps } from "../runs/connect-for-runs.js";
 import { declaredSecrets } from "../runs/declared-secrets.js";
@@ -23,7 +25,7 @@ import {
   type RunExecution,
 } from "../runs/run-executions.js";
 import { type RunView, runView } from "../runs/run-state.js";
-import { durationCell, plural, renderTable, statusCell, timeCell } from "../runs/table.js";
+import { renderTable, statusCell, timeCell } from "../runs/table.js";
 import { unknownRunError } from "../runs/unknown-run.js";
 import type { ConnectionOverrides } from "../temporal/connection-config.js";
 
@@ -166,7 +168,7 @@ const STEP_STATE_TEXT: Readonly<Record<string, string>> = { compensationFailed: 
 function runText(run: RunView): string {
   // The run's name, who started it and its session come from the manifest stored on the server.
   const lines: string[] = [];
-  const took = run.durationMs === undefined ? "" : `, took ${durationCell(run.durationMs)}`;
+  const took = run.durationMs === undefined ? "" : `, took ${formatDuration(run.durationMs)}`;
   const exit = run.exitCode === undefined ? "" : ` (exit ${run.exitCode})`;
   lines.push(`run ${run.runId} of pipeline ${run.pipeline}: ${STATE_TEXT[run.state]}${exit}`);
   lines.push(`started ${timeCell(new Date(run.startedAt))} by ${run.startedBy}${took}`);
@@ -177,7 +179,7 @@ function runText(run: RunView): string {
     stepLabel(step),
     STEP_STATE_TEXT[step.state] ?? step.state,
     String(step.attempts),
-    step.durationMs === undefined ? "-" : durationCell(step.durationMs),
+    step.durationMs === undefined ? "-" : formatDuration(step.durationMs),
     itemsCell(step),
     sanitizeTerminalText(cutText(step.failure ?? "")),
   ]);

@@ -26,16 +26,3 @@ export function timeCell(date: Date | undefined): string {
 export function statusCell(status: string): string {
   return status.charAt(0).toUpperCase() + status.slice(1);
 }
-
-/** `1 execution`, `2 executions`. */
-export function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
-}
-
-/** A duration for a table cell: `850ms`, `12.3s`, `4m05s`. */
-export function durationCell(ms: number): string {
-  if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
-  const minutes = Math.floor(ms / 60_000);
-  return `${minutes}m${String(Math.floor((ms % 60_000) / 1000)).padStart(2, "0")}s`;
-}
