@@ -6,7 +6,7 @@
 import { describeErrorChain } from "./error-chain.js";
 import type { RunStatus, StepError, StepRecord } from "./events.js";
 import type { RunContext } from "./run-context.js";
-import { isFailure } from "./step-outcome.js";
+import { isFailure, statusWord } from "./step-outcome.js";
 
 export function runError(ctx: RunContext, status: RunStatus): StepError | undefined {
   const first =
@@ -15,7 +15,7 @@ export function runError(ctx: RunContext, status: RunStatus): StepError | undefi
   if (more.length === 0) return first;
   const parts = more.map((record): StepError => {
     const what = record.section === "compensate" ? `compensation '${record.id}'` : `step '${record.id}'`;
-    const message = `${what} ${record.status === "timedOut" ? "timed out" : record.status}`;
+    const message = `${what} ${statusWord(record.status)}`;
     return record.error ? { message: `${message}: ${record.error.message}`, cause: record.error } : { message };
   });
   return { message: [...(first ? [first] : []), ...parts].map(describeErrorChain).join("; ") };

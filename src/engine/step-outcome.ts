@@ -15,6 +15,31 @@ export function countsAsFailure(status: StepStatus, interrupted: boolean): boole
   return isFailure(status) || (status === "canceled" && !interrupted);
 }
 
+/** Words for a status, as a person would say them (`timed out`): in messages and every report. */
+export function statusWord(status: StepStatus): string {
+  switch (status) {
+    case "timedOut":
+      return "timed out";
+    case "compensationFailed":
+      return "compensation failed";
+    case "pending":
+    case "running":
+    case "completed":
+    case "failed":
+    case "terminated":
+    case "canceled":
+    case "abandoned":
+    case "skipped":
+    case "compensated":
+    case "interrupted":
+      return status;
+    default: {
+      const unknown: never = status;
+      throw new Error(`unknown status ${String(unknown)}`);
+    }
+  }
+}
+
 /** Copies status, output, error and run ID from an execution's result. */
 export function applyResult(record: StepRecord | ItemRecord, result: ExecutionResult): void {
   record.status = result.status;

@@ -15,7 +15,7 @@ import { runForEach } from "./for-each.js";
 import { runRepeated } from "./repeat.js";
 import type { ItemCompletions, RunContext } from "./run-context.js";
 import { stepErrorFromThrown } from "./step-errors.js";
-import { applyProgress, applyResult, countsAsFailure } from "./step-outcome.js";
+import { applyProgress, applyResult, countsAsFailure, statusWord } from "./step-outcome.js";
 import { runSubPipeline } from "./sub-pipeline.js";
 import { runWait } from "./wait.js";
 
@@ -173,13 +173,11 @@ export function finishStep(
     // the run's error says so (RunContext.cancelReason), not "step 'x' terminated".
     const byInterrupt = record.status === "terminated" && ctx.inFlight.terminating;
     if (ctx.failure === undefined && !byInterrupt) {
-      ctx.failure = { message: `step '${step.id}' ${verbFor(record.status)}: ${record.error?.message ?? "no detail"}` };
+      ctx.failure = {
+        message: `step '${step.id}' ${statusWord(record.status)}: ${record.error?.message ?? "no detail"}`,
+      };
       if (record.error) ctx.failure.cause = record.error;
     }
     if (step.section === "steps") ctx.cancel("failure");
   }
-}
-
-function verbFor(status: StepRecord["status"]): string {
-  return status === "timedOut" ? "timed out" : status;
 }

@@ -19,7 +19,7 @@ export function elapsedMs(
 // How a failure chain reads is decided once, in src/engine/error-chain.ts (status uses it too).
 export { causeChain, describeError, describeErrorChain } from "../engine/error-chain.js";
 // What counts as a failure likewise, in src/engine/step-outcome.ts (onError and toleratedFailures).
-export { isFailure } from "../engine/step-outcome.js";
+export { isFailure, statusWord } from "../engine/step-outcome.js";
 
 /**
  * Execution IDs are `<runId>.<stepId>[.<index>]`; the run ID is in the header, so a step line shows

@@ -9,7 +9,7 @@ import type { SourcePosition } from "../base/source-position.js";
 import { sanitizeTerminalText } from "../base/terminal-text.js";
 import { OutputError } from "../base/user-error.js";
 import type { ExecutionRef, Reporter, RunRecord } from "../engine/events.js";
-import { describeErrorChain, isFailure } from "./format.js";
+import { describeErrorChain, isFailure, statusWord } from "./format.js";
 import { markdownSummary } from "./markdown-summary.js";
 import { createRunCollector } from "./run-collector.js";
 import { writeReportFile } from "./write-file.js";
@@ -84,10 +84,6 @@ export function failureAnnotations(
     );
   }
   return lines;
-}
-
-function statusWord(status: string): string {
-  return status === "timedOut" ? "timed out" : status;
 }
 
 async function appendSummary(path: string, text: string): Promise<void> {

@@ -44,28 +44,3 @@ export function statusMark(status: StepStatus, tick: number): { mark: string; co
     }
   }
 }
-
-/** Words for a status, as a person would say them. */
-export function statusWord(status: StepStatus): string {
-  switch (status) {
-    case "timedOut":
-      return "timed out";
-    case "compensationFailed":
-      return "compensation failed";
-    case "pending":
-    case "running":
-    case "completed":
-    case "failed":
-    case "terminated":
-    case "canceled":
-    case "abandoned":
-    case "skipped":
-    case "compensated":
-    case "interrupted":
-      return status;
-    default: {
-      const unknown: never = status;
-      throw new Error(`unknown status ${String(unknown)}`);
-    }
-  }
-}

@@ -9,13 +9,13 @@ import { Box, Static, Text } from "ink";
 import { sanitizeTerminalText } from "../../base/terminal-text.js";
 import { type RunRecord, STOPPED_TEXT, type StepStatus } from "../../engine/events.js";
 import { formatDuration } from "../../pipeline/duration.js";
-import { cancelReason, elapsedMs, isFailure, oneLineJson, seconds } from "../format.js";
+import { cancelReason, elapsedMs, isFailure, oneLineJson, seconds, statusWord } from "../format.js";
 import { connectionText } from "../progress-text.js";
 import { columns, cutColumns, padColumns, type Span, wrapColumns } from "./columns.js";
 import { ConfirmPrompt, confirmSpans } from "./confirm-prompt.js";
 import { type Fitted, fitSteps, type LeftOut, type LiveSteps, type Printed } from "./fit.js";
 import { Line } from "./line.js";
-import { statusMark, statusWord } from "./marks.js";
+import { statusMark } from "./marks.js";
 import { ErrorChain, nameColumnWidth, StepRow, stepRowLines } from "./step-row.js";
 import type { StepView, ViewState } from "./store.js";
 import { layoutSteps, type TreeSection } from "./tree.js";
@@ -436,7 +436,7 @@ function Summary({
   const outputs = Object.entries(record.outputs ?? {});
   const verdict: Span[] = [
     {
-      text: `${ok ? "✔" : "✖"} Run ${record.status === "timedOut" ? "timed out" : record.status === "stopped" ? STOPPED_TEXT : record.status}`,
+      text: `${ok ? "✔" : "✖"} Run ${record.status === "stopped" ? STOPPED_TEXT : statusWord(record.status)}`,
       color: ok ? "green" : record.status === "canceled" ? "yellow" : "red",
       bold: true,
     },
