@@ -32,34 +32,102 @@ export function compensationRecordId(stepId: string): string {
 export type BeforeCompensation = (stepExecutionId: string) => Promise<void>;
 
 export async function runCompensations(ctx: RunContext, stop: AbortSignal, before?: BeforeCompensation): Promise<void> {
-  // Steps of sub-pipelines (uses:) are in the same order: their undo joins the run's.
-  for (const completion of [...ctx.completionOrder].reverse()) {
+  // Steps of sub-pipelines (uses:) are in the same order: their undo joins the run's. The items of
+  // a forEach over uses are undone as a forEach's items are: at most its concurrency at a time.
+  for (const unit of undoUnits([...ctx.completionOrder].reverse())) {
     if (stop.aborted) break;
-    const { ctx: owner, stepId } = completion;
-    const compensate = owner.stepsById.get(stepId)?.compensate;
-    const target = owner.records.get(stepId);
-    if (!compensate || !target) continue;
-    const record: StepRecord = {
-      id: compensationRecordId(target.id),
-      section: "compensate",
-      kind: compensate.call.kind,
-      status: "pending",
-      ...(target.parent === undefined ? {} : { parent: target.parent }),
-    };
-    ctx.addRecord(record);
-    try {
-      await before?.(stepExecutionId(owner.runId, owner.stepKey(stepId)));
-    } catch (error) {
-      record.status = "failed";
-      record.error = { message: `not started: ${stepErrorFromThrown(error).message}`, type: "CompensationNotRecorded" };
-      ctx.noteFatal(error);
-      ctx.reporter.onStepEnd?.({ stepId: record.id, record });
-      continue;
-    }
-    if (completion.items === undefined) await compensateStep(ctx, completion, compensate, target, record, stop);
-    else await compensateItems(ctx, completion, compensate, target, record, stop);
+    if ("usesItems" in unit) {
+      const items = unit.usesItems;
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        for (let item = items[next++]; item !== undefined && !stop.aborted; item = items[next++])
+          for (const completion of item) await compensateCompletion(ctx, completion, stop, before);
+      };
+      await Promise.all(Array.from({ length: Math.max(1, Math.min(unit.concurrency, items.length)) }, worker));
+    } else await compensateCompletion(ctx, unit, stop, before);
   }
   markUndoneUsesSteps(ctx);
+}
+
+/** The completions of a forEach over uses, item by item (latest completed first), and its concurrency. */
+interface UsesItems {
+  readonly usesItems: Completion[][];
+  readonly concurrency: number;
+}
+
+/**
+ * The completions, latest first, with those under the items of a forEach over uses gathered into
+ * one unit at the place of the step's latest: each item's in its order (latest first), the items in
+ * the order of their latest. A sub-pipeline nested inside an item belongs to that item.
+ */
+function undoUnits(latestFirst: readonly Completion[]): Array<Completion | UsesItems> {
+  const units: Array<Completion | UsesItems> = [];
+  const groups = new Map<string, { unit: UsesItems; byIndex: Map<number, Completion[]> }>();
+  for (const completion of latestFirst) {
+    const item = outermostItem(completion.ctx);
+    if (item === undefined) {
+      units.push(completion);
+      continue;
+    }
+    const key = `${item.caller.recordPrefix}${item.stepId}`;
+    let group = groups.get(key);
+    if (group === undefined) {
+      const concurrency = item.caller.stepsById.get(item.stepId)?.concurrency ?? item.caller.slots.limit;
+      group = { unit: { usesItems: [], concurrency }, byIndex: new Map() };
+      groups.set(key, group);
+      units.push(group.unit);
+    }
+    let list = group.byIndex.get(item.index);
+    if (list === undefined) {
+      list = [];
+      group.byIndex.set(item.index, list);
+      group.unit.usesItems.push(list);
+    }
+    list.push(completion);
+  }
+  return units;
+}
+
+/** The forEach item of a uses step that `owner` runs in (the outermost, when nested), with its caller. */
+function outermostItem(owner: RunContext): { caller: RunContext; stepId: string; index: number } | undefined {
+  let found: { caller: RunContext; stepId: string; index: number } | undefined;
+  for (let at: RunContext | undefined = owner; at?.sub !== undefined; at = at.sub.parent) {
+    if (at.sub.item !== undefined) found = { caller: at.sub.parent, ...at.sub.item };
+  }
+  return found;
+}
+
+/** One completed step's compensation (each item's, for a forEach), after telling `before`. */
+async function compensateCompletion(
+  ctx: RunContext,
+  completion: Completion,
+  stop: AbortSignal,
+  before: BeforeCompensation | undefined,
+): Promise<void> {
+  if (stop.aborted) return;
+  const { ctx: owner, stepId } = completion;
+  const compensate = owner.stepsById.get(stepId)?.compensate;
+  const target = owner.records.get(stepId);
+  if (!compensate || !target) return;
+  const record: StepRecord = {
+    id: compensationRecordId(target.id),
+    section: "compensate",
+    kind: compensate.call.kind,
+    status: "pending",
+    ...(target.parent === undefined ? {} : { parent: target.parent }),
+  };
+  ctx.addRecord(record);
+  try {
+    await before?.(stepExecutionId(owner.runId, owner.stepKey(stepId)));
+  } catch (error) {
+    record.status = "failed";
+    record.error = { message: `not started: ${stepErrorFromThrown(error).message}`, type: "CompensationNotRecorded" };
+    ctx.noteFatal(error);
+    ctx.reporter.onStepEnd?.({ stepId: record.id, record });
+    return;
+  }
+  if (completion.items === undefined) await compensateStep(ctx, completion, compensate, target, record, stop);
+  else await compensateItems(ctx, completion, compensate, target, record, stop);
 }
 
 /** One completed step's compensation, its record `record`; marks the step compensated (or not). */

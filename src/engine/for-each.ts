@@ -114,7 +114,7 @@ export async function runForEach(
       // One sub-pipeline per item, under `<runId>.<stepId>.<index>`, its records `<stepId>[<index>].<substep>`.
       await runLifecycle(item, async (announce) => {
         announce();
-        const result = await runSubPipeline(ctx, step, call, scope(), id, `${step.id}[${index}].`, itemSignal);
+        const result = await runSubPipeline(ctx, step, call, scope(), id, `${step.id}[${index}].`, itemSignal, index);
         return { ...result, reused: false, remoteCancel: false };
       });
       return;

@@ -46,6 +46,8 @@ export interface SubRun {
   readonly recordPrefix: string;
   /** The record ID of the uses step, set as each nested record's `parent`. */
   readonly parentRecordId: string;
+  /** Set when the sub-pipeline is one forEach item of its uses step: that step's ID and the item's index. */
+  readonly item?: { readonly stepId: string; readonly index: number };
 }
 
 /**

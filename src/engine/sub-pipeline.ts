@@ -32,7 +32,7 @@ class SubPipelineInputError extends Error {
 /**
  * Runs the used pipeline under `subRunId`; its records are the caller's prefix + `prefix` + the
  * step ID (`db.createDb`, `db[2].createDb`), their parent the uses step's record. Cancelled with the
- * caller's `signal`.
+ * caller's `signal`. `index` is the forEach item it runs for, if any.
  */
 export async function runSubPipeline(
   ctx: RunContext,
@@ -42,6 +42,7 @@ export async function runSubPipeline(
   subRunId: string,
   prefix: string,
   signal: AbortSignal,
+  index?: number,
 ): Promise<SubPipelineResult> {
   const used = call.pipeline;
   const recordPrefix = `${ctx.recordPrefix}${prefix}`;
@@ -67,7 +68,7 @@ export async function runSubPipeline(
     // one of a step inside it (--from db.migrate) gives that step its own (db.migrate@2).
     ctx.attemptsUnder(step.id),
     0,
-    { parent: ctx, recordPrefix, parentRecordId },
+    { parent: ctx, recordPrefix, parentRecordId, ...(index === undefined ? {} : { item: { stepId: step.id, index } }) },
   );
   for (const s of [...used.steps, ...used.finally]) {
     const record = {

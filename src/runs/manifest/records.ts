@@ -218,17 +218,24 @@ export function compensationRecorder(
 ): (stepExecutionId: string) => Promise<void> {
   const steps: string[] = [];
   const prefix = `${runId}.`;
-  return async (stepExecutionId) => {
+  // One write at a time (the items of a forEach over uses are undone side by side), each with every
+  // step told so far: a write that landed late would otherwise put back a shorter list.
+  let last: Promise<void> = Promise.resolve();
+  return (stepExecutionId) => {
     const key = stepExecutionId.startsWith(prefix) ? stepExecutionId.slice(prefix.length) : stepExecutionId;
-    if (steps.includes(key)) return;
+    if (steps.includes(key)) return last;
     steps.push(key);
-    await writeRecord(
-      client,
-      compensationsRecordId(runId),
-      "nxrun-compensations",
-      { nxrunCompensations: 1, session: sessionRunId, steps },
-      `nxrun: steps of run ${runId} its rollback undid`,
+    const write = last.then(() =>
+      writeRecord(
+        client,
+        compensationsRecordId(runId),
+        "nxrun-compensations",
+        { nxrunCompensations: 1, session: sessionRunId, steps: [...steps] },
+        `nxrun: steps of run ${runId} its rollback undid`,
+      ),
     );
+    last = write.catch(() => undefined);
+    return write;
   };
 }
 

@@ -345,6 +345,65 @@ steps:
     expect(dbs.items?.map((item) => item.status)).toEqual(["compensated", "failed", "compensated"]);
   });
 
+  it("a forEach over uses: its items undone at most its concurrency at a time, latest completed first", async () => {
+    let undoing = 0;
+    let most = 0;
+    const started: string[] = [];
+    const client = new FakeTemporal({
+      // t0 completes last, t3 first: the undo starts with t0.
+      Create: (input, ctx) => {
+        const tenant = (input as { tenant: string }).tenant;
+        return cancellableSleep(40 - 10 * Number(tenant.slice(1)), ctx.signal, { db: tenant });
+      },
+      Fail: fail,
+      Undo: async (input, ctx) => {
+        started.push((input as { tenant: string }).tenant);
+        undoing++;
+        most = Math.max(most, undoing);
+        try {
+          return await cancellableSleep(30, ctx.signal, input);
+        } finally {
+          undoing--;
+        }
+      },
+    });
+    const tenant = expr((s) => ({ tenant: s.inputs.tenant }));
+    const provision = pipeline([activity("create", "Create", { input: tenant, compensate: undo(tenant) })], {
+      file: "/test/provision.yaml",
+      name: "provision",
+      inputs: { tenant: { type: "string" } },
+    });
+    const p = pipeline([
+      uses("dbs", provision, {
+        forEach: literal(["t0", "t1", "t2", "t3"]),
+        concurrency: 4,
+        with: expr((s) => ({ tenant: s.item })),
+      }),
+      activity("gate", "Fail", { dependsOn: ["dbs"] }),
+    ]);
+    const record = await run(p, client);
+    expect(record.status).toBe("failed");
+    expect(started).toEqual(["t0", "t1", "t2", "t3"]);
+    expect(most).toBe(4);
+    expect(step(record, "dbs").items?.map((item) => item.status)).toEqual(Array(4).fill("compensated"));
+
+    // Concurrency 2: never more than two items undone at once.
+    undoing = 0;
+    most = 0;
+    started.length = 0;
+    const two = pipeline([
+      uses("dbs", provision, {
+        forEach: literal(["t0", "t1", "t2", "t3"]),
+        concurrency: 2,
+        with: expr((s) => ({ tenant: s.item })),
+      }),
+      activity("gate", "Fail", { dependsOn: ["dbs"] }),
+    ]);
+    await run(two, new FakeTemporal({ Create: echo, Fail: fail, Undo: client.handlers.Undo as Handler }));
+    expect(started).toHaveLength(4);
+    expect(most).toBe(2);
+  });
+
   it("tells beforeCompensation each step before its first compensation starts; when that fails, nothing starts", async () => {
     const client = new FakeTemporal({ Work: echo, Fail: fail, Undo: echo });
     const told: Array<[string, number]> = [];
