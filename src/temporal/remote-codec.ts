@@ -9,6 +9,7 @@
 import { maskSecrets } from "../base/mask-secrets.js";
 import { ServerError } from "../base/user-error.js";
 import type { Payload, PayloadCodec } from "./payload-codec.js";
+import { payloadEncoding } from "./payloads.js";
 import type { CodecSettings } from "./types.js";
 
 /** Bound on one codec request: a codec server may call a key service, so more than an RPC gets. */
@@ -16,6 +17,16 @@ const CODEC_TIMEOUT_MS = 30_000;
 
 /** How much of a refusal's body a message quotes. */
 const BODY_EXCERPT = 200;
+
+/**
+ * Bound on an answer's body, so a codec server gone wrong cannot fill nxrun's memory. The server
+ * keeps each payload within its blob size limit (a few MiB); this leaves room for a codec that
+ * decompresses them.
+ */
+export const MAX_ANSWER_BYTES = 32 * 1024 * 1024;
+
+/** The encoding a decode must not answer: the payload is still encrypted (the server has not its key). */
+const STILL_ENCRYPTED = "binary/encrypted";
 
 const HINT =
   "check that the codec server runs and answers, and --codec-endpoint / TEMPORAL_CODEC_ENDPOINT / the profile's codec.endpoint (and --codec-auth, --codec-header)";
@@ -26,6 +37,32 @@ export class CodecError extends ServerError {
 }
 
 type Fetch = (url: string, init: RequestInit) => Promise<Response>;
+
+/**
+ * The first `limit` bytes of a body as text, and whether it held more; reading stops there, so the
+ * rest never reaches memory.
+ */
+async function readAtMost(response: Response, limit: number): Promise<{ text: string; more: boolean }> {
+  const reader = response.body?.getReader();
+  if (reader === undefined) return { text: "", more: false };
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return { text: Buffer.concat(chunks).toString("utf8"), more: false };
+    chunks.push(Buffer.from(value));
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      return { text: Buffer.concat(chunks).subarray(0, limit).toString("utf8"), more: true };
+    }
+  }
+}
+
+/** A URL as it may be shown: without a user name and password before its host. */
+export function withoutUserinfo(url: string): string {
+  return url.replace(/^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)?[^/?#@]*@/, "$1");
+}
 
 /** The endpoint with `{namespace}` replaced and no trailing slash. */
 export function codecEndpoint(endpoint: string, namespace: string): string {
@@ -89,24 +126,42 @@ export function remoteCodec(settings: CodecSettings, namespace: string, fetchImp
     const url = `${endpoint}/${op}`;
     const doing = `to ${op} ${what}`;
     let response: Response;
-    let text: string;
+    let answer: { text: string; more: boolean };
     try {
       response = await fetchImpl(url, {
         method: "POST",
         headers,
         body: JSON.stringify({ payloads: payloads.map(payloadToJson) }),
+        // A redirect would carry the payloads, in the clear when encoding, to a URL the user never gave.
+        redirect: "manual",
         signal: AbortSignal.timeout(CODEC_TIMEOUT_MS),
       });
-      text = await response.text();
+      answer = await readAtMost(response, response.ok ? MAX_ANSWER_BYTES : BODY_EXCERPT);
     } catch (error) {
       throw fail(`the codec server ${url} could not be reached ${doing}: ${unreachableReason(error)}`);
     }
+    if (response.status >= 300 && response.status < 400) {
+      const location = response.headers.get("location");
+      throw new CodecError(
+        maskSecrets(
+          `the codec server ${url} answered ${doing} with a redirect (HTTP ${response.status})${location ? ` to ${withoutUserinfo(location)}` : ""}, which nxrun does not follow`,
+          secrets,
+        ),
+        {
+          hint: "give the URL the codec server answers at as --codec-endpoint / TEMPORAL_CODEC_ENDPOINT / the profile's codec.endpoint",
+        },
+      );
+    }
     if (!response.ok) {
-      const excerpt = text.trim().slice(0, BODY_EXCERPT);
+      const excerpt = answer.text.trim().slice(0, BODY_EXCERPT);
       throw fail(
         `the codec server ${url} refused ${doing}: HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ""}${excerpt ? `: ${excerpt}` : ""}`,
       );
     }
+    if (answer.more) {
+      throw fail(`the codec server ${url} answered ${doing} with more than ${MAX_ANSWER_BYTES / 1024 / 1024} MiB`);
+    }
+    const text = answer.text;
     let body: unknown;
     try {
       body = JSON.parse(text);
@@ -124,6 +179,15 @@ export function remoteCodec(settings: CodecSettings, namespace: string, fetchImp
       const payload = payloadFromJson(item);
       if (payload === undefined)
         throw fail(`the codec server ${url} answered ${doing} with payload ${i + 1} not a payload`);
+      if (op === "decode" && payloadEncoding(payload) === STILL_ENCRYPTED) {
+        throw new CodecError(
+          maskSecrets(
+            `the codec server ${url} answered ${doing} with payload ${i + 1} still ${STILL_ENCRYPTED}: it could not decrypt it`,
+            secrets,
+          ),
+          { hint: "check that the codec server has the key (and key ID) the workers encrypt with" },
+        );
+      }
       return payload;
     });
   }

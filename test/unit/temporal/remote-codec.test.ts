@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExitCode } from "../../../src/base/exit-codes.js";
 import type { Payload } from "../../../src/temporal/payload-codec.js";
 import { decodePayload, encodePayload, payloadEncoding } from "../../../src/temporal/payloads.js";
-import { CodecError, remoteCodec } from "../../../src/temporal/remote-codec.js";
+import { CodecError, MAX_ANSWER_BYTES, remoteCodec } from "../../../src/temporal/remote-codec.js";
 
 interface Seen {
   url: string;
@@ -120,6 +120,74 @@ describe("the remote codec", () => {
     const notPayload = await codecError(codec.decode([encodePayload(1)], "x"));
     expect(notPayload.message).toContain("payload 1 not a payload");
     answer = defaultAnswer;
+  });
+
+  it("follows no redirect: the payloads never reach the other URL", async () => {
+    const other = createServer((_req, res) => {
+      otherHits++;
+      res.writeHead(200, { "content-type": "application/json" }).end('{"payloads":[]}');
+    });
+    let otherHits = 0;
+    await new Promise<void>((resolve) => other.listen(0, "127.0.0.1", resolve));
+    const to = `http://user:LOCATION-PW@127.0.0.1:${(other.address() as AddressInfo).port}/encode`;
+    const redirecting = createServer((_req, res) => void res.writeHead(307, { location: to }).end());
+    await new Promise<void>((resolve) => redirecting.listen(0, "127.0.0.1", resolve));
+    const from = `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}`;
+    try {
+      const codec = remoteCodec({ endpoint: from, auth: "SECRET-AUTH" }, "ns");
+      const error = await codecError(codec.encode([encodePayload("clear text")], "the input of activity a"));
+      expect(error.message).toContain(`the codec server ${from}/encode answered to encode the input of activity a`);
+      expect(error.message).toContain("redirect (HTTP 307)");
+      expect(error.message).not.toContain("LOCATION-PW");
+      expect(error.hint).toContain("--codec-endpoint");
+      expect(otherHits).toBe(0);
+    } finally {
+      other.close();
+      redirecting.close();
+    }
+  });
+
+  it("reads no more of an answer than it may hold", async () => {
+    const huge = createServer(async (req, res) => {
+      for await (const _ of req);
+      res.writeHead(req.url === "/refuse/encode" ? 500 : 200, { "content-type": "application/json" });
+      const chunk = Buffer.alloc(1024 * 1024, "a");
+      res.write('{"payloads":["');
+      for (let i = 0; i <= MAX_ANSWER_BYTES / chunk.length && !res.destroyed; i++) {
+        if (!res.write(chunk)) await new Promise((resolve) => res.once("drain", resolve));
+      }
+      res.end('"]}');
+    });
+    await new Promise<void>((resolve) => huge.listen(0, "127.0.0.1", resolve));
+    const at = `http://127.0.0.1:${(huge.address() as AddressInfo).port}`;
+    try {
+      const tooBig = await codecError(remoteCodec({ endpoint: at }, "ns").encode([encodePayload(1)], "x"));
+      expect(tooBig.message).toContain(`answered to encode x with more than ${MAX_ANSWER_BYTES / 1024 / 1024} MiB`);
+      const refused = await codecError(remoteCodec({ endpoint: `${at}/refuse` }, "ns").encode([encodePayload(1)], "x"));
+      expect(refused.message).toContain("HTTP 500");
+      expect(refused.message.length).toBeLessThan(1000);
+    } finally {
+      huge.closeAllConnections();
+      huge.close();
+    }
+  });
+
+  it("takes a payload still binary/encrypted after decode for a codec that could not decrypt it", async () => {
+    const codec = remoteCodec({ endpoint: base, auth: "SECRET-AUTH" }, "ns");
+    const encrypted = { metadata: { encoding: Buffer.from("binary/encrypted").toString("base64") }, data: "AAAA" };
+    answer = () => ({ status: 200, text: JSON.stringify({ payloads: [encrypted] }) });
+    try {
+      const error = await codecError(codec.decode([encodePayload(1)], "the outcome of activity a"));
+      expect(error.message).toContain(
+        `the codec server ${base}/decode answered to decode the outcome of activity a with payload 1 still binary/encrypted`,
+      );
+      expect(error.hint).toContain("key");
+      // Encoding into binary/encrypted is what a codec is for.
+      const encoded = await codec.encode([encodePayload(1)], "the input of activity a");
+      expect(payloadEncoding(encoded[0] as Payload)).toBe("binary/encrypted");
+    } finally {
+      answer = defaultAnswer;
+    }
   });
 
   it("says a codec server that is not there could not be reached", async () => {
