@@ -18,6 +18,7 @@ import {
 import { type TomlClientConfigCodec, tomlLoadClientConfigProfile } from "@temporalio/envconfig/lib/envconfig-toml.js";
 import { UserError } from "../base/user-error.js";
 import { tlsIsOn } from "./api-key-tls.js";
+import { withoutUserinfo } from "./remote-codec.js";
 import { checkKeyPair, type MaterialOrigin, readCertificates, readPrivateKey } from "./tls-material.js";
 import type { CodecSettings, ConnectionOptions, TlsSettings } from "./types.js";
 
@@ -270,9 +271,18 @@ function resolveCodec(
     url = undefined;
   }
   if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) {
-    throw new UserError(`the codec endpoint "${endpoint}" is not an http or https URL`, {
+    throw new UserError(`the codec endpoint "${withoutUserinfo(endpoint)}" is not an http or https URL`, {
       hint: "give --codec-endpoint / TEMPORAL_CODEC_ENDPOINT / the profile's codec.endpoint as http(s)://host:port/path",
     });
+  }
+  // fetch refuses such a URL, and every message would show the password: said here, without them.
+  if (url.username !== "" || url.password !== "") {
+    throw new UserError(
+      `the codec endpoint "${withoutUserinfo(endpoint)}" holds a user name or password, which nxrun does not send`,
+      {
+        hint: 'give the endpoint without them, and the credentials as --codec-auth / TEMPORAL_CODEC_AUTH / the profile\'s codec.auth (e.g. "Basic <base64 of user:password>")',
+      },
+    );
   }
   // Sent as an HTTP header: printable ASCII on one line. The value is not echoed.
   if (auth !== undefined && !/^[\x20-\x7e\t]*$/.test(auth)) {

@@ -101,4 +101,21 @@ describe("codec settings", () => {
     expect(badProfile.message).toContain('codec.auth in profile "bad"');
     expect(badProfile.message).not.toContain("42");
   });
+
+  it("refuse a user name or password in the endpoint, and never echo the password", async () => {
+    for (const endpoint of ["http://user:PW-IN-URL@127.0.0.1:8081", "https://PW-IN-URL@codec.example/{namespace}"]) {
+      const withCredentials = await userError(resolveConnection({ codecEndpoint: endpoint }, undefined, bareEnv));
+      expect(withCredentials.message).toContain("holds a user name or password");
+      expect(withCredentials.message).not.toContain("PW-IN-URL");
+      expect(withCredentials.hint).toContain("--codec-auth");
+    }
+    const notHttp = await userError(
+      resolveConnection({ codecEndpoint: "ftp://user:PW-IN-URL@codec.example" }, undefined, bareEnv),
+    );
+    expect(notHttp.message).toContain('"ftp://codec.example" is not an http or https URL');
+    const fromEnv = await userError(
+      resolveConnection({}, undefined, { ...bareEnv, TEMPORAL_CODEC_ENDPOINT: "http://u:PW-IN-URL@h" }),
+    );
+    expect(fromEnv.message).not.toContain("PW-IN-URL");
+  });
 });
