@@ -12,7 +12,8 @@ import type { RunRecord } from "./engine/events.js";
 import type { Diagnostic } from "./pipeline/diagnostic.js";
 import { loadPipeline } from "./pipeline/load.js";
 import type { Pipeline } from "./pipeline/model.js";
-import { redact } from "./report/redact.js";
+import { createJournalReporter } from "./report/json.js";
+import { redact, redactEvents } from "./report/redact.js";
 import { type RecordedRunOptions, runRecorded } from "./runs/recorded-run.js";
 
 export type { SourcePosition } from "./base/source-position.js";
@@ -51,5 +52,8 @@ export async function checkPipeline(...paths: string[]): Promise<{ ok: boolean; 
  * `--resume` know it. The engine alone (inputs used as given, no manifest) is what `manifest: false` runs.
  */
 export function runPipeline(pipeline: Pipeline, options: RecordedRunOptions): Promise<RunRecord> {
-  return runRecorded(pipeline, options, (outputs, secrets) => redact(outputs, secrets));
+  return runRecorded(pipeline, options, {
+    maskOutputs: (outputs, secrets) => redact(outputs, secrets),
+    journalReporter: (journal, secrets) => redactEvents(createJournalReporter({ stream: journal }), secrets),
+  });
 }

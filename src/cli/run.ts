@@ -94,7 +94,7 @@ export async function runCommand(file: string, flags: RunFlags, cli: CliContext)
   // Every value the inputs and vars decide, checked before anything starts (a dry run shows them).
   const { chooseOutput } = await import("../report/index.js");
   const { canAskConfirm } = await import("../report/confirm-keyboard.js");
-  const { beforeRun } = await import("./run-checks.js");
+  const { beforeRun } = await import("../pipeline/before-run-check.js");
   const before = await beforeRun(pipeline, {
     runId,
     inputs,

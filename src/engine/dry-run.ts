@@ -65,7 +65,7 @@ export async function dryRunPlan(
     secrets: Record<string, string>;
     evaluate: Evaluate;
     concurrency?: number;
-    /** The inputs and vars as the run knows them before it starts (src/cli/run-checks.ts); computed when absent. */
+    /** The inputs and vars as the run knows them before it starts (src/pipeline/before-run-check.ts beforeRun); computed when absent. */
     known?: KnownScope;
   },
 ): Promise<DryRunPlan> {

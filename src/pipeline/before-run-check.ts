@@ -6,7 +6,8 @@
  * file:line:col, instead of failing after the work before it (and rolling that back). A confirm step
  * the run is sure to reach with nobody to answer it is refused the same way. A step whose `when` is
  * false from the inputs alone is skipped by the run, so nothing of it is checked. `check --preflight`,
- * `run --dry-run` and `run` ask this one function.
+ * `run --dry-run`, `run` and the library's `runPipeline` ask this one function (the last three
+ * through `beforeRun`).
  */
 import type { SourcePosition } from "../base/source-position.js";
 import { type EvaluateIn, type KnownScope, knownScope, settingsBeforeRun, whyUnknown } from "./before-run.js";
@@ -14,6 +15,7 @@ import { forEachExpression } from "./check-references.js";
 import type { Diagnostic } from "./diagnostic.js";
 import { Codes } from "./diagnostic-codes.js";
 import type { CompiledValue } from "./expr/compiled.js";
+import { evaluate as evaluateExpression } from "./expr/evaluate.js";
 import { ExpressionError } from "./expr/expression-error.js";
 import type { Scope } from "./expr/scope.js";
 import { isTruthy } from "./expr/truthy.js";
@@ -27,6 +29,47 @@ export interface BeforeRunOptions {
   readonly confirmAnswered: boolean;
   /** The secret values of the pipelines the run uses (uses:), by file, when they were read. */
   readonly usedSecrets?: ReadonlyMap<string, Record<string, string>>;
+}
+
+/** What a run knows before it connects: the inputs and vars as far as they are known, and the problems. */
+export interface BeforeRun {
+  /** The inputs and vars as the run will see them. */
+  readonly known: KnownScope;
+  readonly problems: readonly Diagnostic[];
+}
+
+/**
+ * The check `nxrun run` (and `--dry-run`) and the library's `runPipeline` make before anything
+ * starts: every value that depends only on the run's inputs and vars, evaluated with the real
+ * evaluator. A problem stops the run with nothing started (the CLI: exit 2). The run computes its
+ * vars itself, once per run: a resume restores them (src/engine/vars.ts).
+ */
+export async function beforeRun(
+  pipeline: Pipeline,
+  options: {
+    runId: string;
+    inputs: Record<string, unknown>;
+    /** The inputs are the run's: one not among them is absent. False while a resume may still add some. */
+    inputsFinal: boolean;
+    secrets: Record<string, string>;
+    usedSecrets: ReadonlyMap<string, Record<string, string>>;
+    confirmAnswered: boolean;
+  },
+): Promise<BeforeRun> {
+  const evaluateIn = async (value: CompiledValue, scope: Scope) => evaluateExpression(value, scope);
+  const base: Scope = {
+    inputs: options.inputs,
+    vars: {},
+    secrets: options.secrets,
+    steps: {},
+    run: { id: options.runId, name: pipeline.name, startedAt: new Date().toISOString() },
+  };
+  const known = await knownScope(pipeline, base, evaluateIn, { secretsKnown: true, inputsFinal: options.inputsFinal });
+  const problems = await checkBeforeRun(pipeline, known, evaluateIn, {
+    confirmAnswered: options.confirmAnswered,
+    usedSecrets: options.usedSecrets,
+  });
+  return { known, problems };
 }
 
 /** The problems of `pipeline`'s values known before the run (`known`: its inputs and vars), as errors. */

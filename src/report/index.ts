@@ -4,7 +4,7 @@
  */
 import type { Terminal } from "../base/terminal.js";
 import type { ConfirmRequest, ExecutionRef, Reporter, RunRecord } from "../engine/events.js";
-import { createJsonReporter } from "./json.js";
+import { createJournalReporter, createJsonReporter } from "./json.js";
 import { createJunitWriter } from "./junit.js";
 import { createPlainReporter } from "./plain.js";
 import { redactEvents } from "./redact.js";
@@ -85,10 +85,7 @@ export function createReporters(options: ReporterOptions): Reporter {
     reporters.push(createJunitWriter({ path: options.junit, links: options.links }));
   }
   if (options.journal !== undefined) {
-    // Every event but a confirm prompt, which only the run's own terminal can answer.
-    const journal = createJsonReporter({ stream: options.journal, links: options.links, ...clock });
-    delete journal.onConfirm;
-    reporters.push(journal);
+    reporters.push(createJournalReporter({ stream: options.journal, links: options.links, ...clock }));
   }
   const summary = options.summary;
   if (summary && (summary.file !== undefined || summary.stepSummary !== undefined || summary.annotations)) {

@@ -59,3 +59,14 @@ export function createJsonReporter(options: JsonReporterOptions): Reporter {
     onRunEnd: (record) => emit("runEnd", { record: linkRun(links, record) }),
   };
 }
+
+/**
+ * The lines of a run's journal (src/runs/manifest/journal.ts), which `watch` replays and `status`
+ * reads: every event as NDJSON but a confirm prompt, which only the run's own terminal can answer.
+ * Not masked here: `nxrun run` masks them with its other reporters, the library with redactEvents.
+ */
+export function createJournalReporter(options: JsonReporterOptions): Reporter {
+  const journal = createJsonReporter(options);
+  delete journal.onConfirm;
+  return journal;
+}

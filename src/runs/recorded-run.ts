@@ -6,11 +6,13 @@
  * its terminal, flags and signals.
  */
 import { ExitCode } from "../base/exit-codes.js";
+import { maskSecrets } from "../base/mask-secrets.js";
 import { UserError } from "../base/user-error.js";
 import type { Reporter, RunRecord } from "../engine/events.js";
 import { newRunId } from "../engine/execution-ids.js";
 import type { RunOptions } from "../engine/run-options.js";
 import { runPipeline as runEngine } from "../engine/run-pipeline.js";
+import { beforeRun } from "../pipeline/before-run-check.js";
 import { formatDiagnostics } from "../pipeline/format-diagnostics.js";
 import { resolveInputs } from "../pipeline/inputs/resolve.js";
 import type { Pipeline } from "../pipeline/model.js";
@@ -30,22 +32,44 @@ export interface RecordedRunOptions
   resume?: boolean;
 }
 
-/** Masks the run's secret values in its outputs before they are recorded (src/report/redact.ts). */
-export type MaskOutputs = (outputs: Record<string, unknown>, secrets: readonly string[]) => Record<string, unknown>;
+/** What the library hands in of the report layer (src/index.ts), which this layer may not import. */
+export interface RecordedRunReports {
+  /** Masks the run's secret values in its outputs before they are recorded (src/report/redact.ts). */
+  maskOutputs(outputs: Record<string, unknown>, secrets: readonly string[]): Record<string, unknown>;
+  /** The reporter that writes the session's journal, its events masked (src/report/json.ts, redact.ts). */
+  journalReporter(journal: { write(chunk: string): unknown }, secrets: string[]): Reporter;
+}
 
 /** Runs `pipeline` as `nxrun run` would, and resolves to the run's record. */
 export async function runRecorded(
   pipeline: Pipeline,
   options: RecordedRunOptions,
-  maskOutputs: MaskOutputs,
+  reports: RecordedRunReports,
 ): Promise<RunRecord> {
   const { manifest = true, resume = false, inputs: given = {}, ...engine } = options;
   if (resume && options.runId === undefined) throw new UserError("resume: true needs the runId of the run to resume");
   const resolved = await resolveInputs(pipeline, { values: given, allowMissing: resume });
   if (!resolved.ok) throw new UserError(formatDiagnostics(resolved.diagnostics, { color: false }));
-  if (!manifest) return runEngine(pipeline, { ...engine, inputs: resolved.values, resume });
-
   const runId = options.runId ?? newRunId(pipeline.name);
+  const secrets = [
+    ...Object.values(options.secrets ?? {}),
+    ...[...(options.usedSecrets?.values() ?? [])].flatMap((used) => Object.values(used)),
+  ];
+  // What the inputs decide, checked before anything starts, as nxrun run checks it: a problem is a
+  // UserError with every problem placed in its file, and nothing is started or recorded.
+  const before = await beforeRun(pipeline, {
+    runId,
+    inputs: resolved.values,
+    inputsFinal: resolved.missing.length === 0,
+    secrets: options.secrets ?? {},
+    usedSecrets: options.usedSecrets ?? new Map(),
+    // A program answers a confirm step through its reporter's onConfirm, or approves all with yes.
+    confirmAnswered: options.yes === true || options.reporter?.onConfirm !== undefined,
+  });
+  if (before.problems.length > 0)
+    throw new UserError(maskSecrets(formatDiagnostics(before.problems, { color: false }), secrets));
+  if (!manifest) return runEngine(pipeline, { ...engine, runId, inputs: resolved.values, resume });
+
   const prepared = await prepareSession(options.client, pipeline, {
     runId,
     resume,
@@ -59,17 +83,13 @@ export async function runRecorded(
     takeover: false,
     // A program wants the run's record: a completed run is walked again, which reads every result back.
     walkComplete: true,
+    // Its events kept as nxrun run keeps them, so status and watch show the run as it went.
+    journal: true,
   });
   if ("complete" in prepared) throw new Error("bug: prepareSession answered complete although asked to walk");
-  const recorder = prepared.recorder;
   const user = options.reporter ?? {};
-  const reporter: Reporter = {
-    ...user,
-    onStepStart(event) {
-      recorder.onStepStart?.(event);
-      user.onStepStart?.(event);
-    },
-  };
+  const kept = [prepared.recorder, ...(prepared.journal ? [reports.journalReporter(prepared.journal, secrets)] : [])];
+  const reporter = alongside(user, kept);
   let record: RunRecord | undefined;
   try {
     record = await runEngine(pipeline, {
@@ -82,11 +102,12 @@ export async function runRecorded(
       compensate: prepared.compensate,
       concurrency: prepared.concurrency,
       resume: prepared.resumed,
+      beforeCompensation: prepared.beforeCompensation,
       reporter,
     });
     return record;
   } finally {
-    await recorder.close?.();
+    await prepared.recorder.close?.();
     const status =
       record === undefined || record.status === "running" || record.status === "stopped" ? "failed" : record.status;
     const exitCode =
@@ -98,13 +119,30 @@ export async function runRecorded(
             ? ExitCode.interrupted
             : ExitCode.runFailed;
     // Masked here, as the CLI masks them: the record is read by other terminals.
-    const secrets = [
-      ...Object.values(options.secrets ?? {}),
-      ...[...(options.usedSecrets?.values() ?? [])].flatMap((used) => Object.values(used)),
-    ];
-    const outputs = record?.outputs === undefined ? undefined : maskOutputs(record.outputs, secrets);
+    const outputs = record?.outputs === undefined ? undefined : reports.maskOutputs(record.outputs, secrets);
     await prepared.session.close({ status, exitCode }, outputs).catch(() => {
       // The run's own outcome matters more than its record; status reads an unclosed session as stopped.
     });
   }
+}
+
+/**
+ * The program's reporter with the session's own (item counts, the journal) told each event too, the
+ * program's answer to a confirm kept: theirs are told first, so what they record precedes what the
+ * program does on the event.
+ */
+function alongside(user: Reporter, kept: readonly Reporter[]): Reporter {
+  const hooks = new Set<keyof Reporter>([...(Object.keys(user) as Array<keyof Reporter>)]);
+  for (const reporter of kept) for (const key of Object.keys(reporter) as Array<keyof Reporter>) hooks.add(key);
+  hooks.delete("close");
+  hooks.delete("onConfirm");
+  const out: Reporter = {};
+  for (const key of hooks) {
+    (out as Record<string, unknown>)[key] = (event: unknown) => {
+      for (const reporter of kept) (reporter[key] as ((e: unknown) => unknown) | undefined)?.call(reporter, event);
+      return (user[key] as ((e: unknown) => unknown) | undefined)?.call(user, event);
+    };
+  }
+  if (user.onConfirm) out.onConfirm = user.onConfirm.bind(user);
+  return out;
 }

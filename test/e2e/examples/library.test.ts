@@ -120,4 +120,85 @@ outputs:
     expect(bare.outputs).toEqual({ got: { tag: "b", count: 2 } });
     expect((await readManifest(client, bareId)).found).toBe(false);
   });
+
+  it("keeps the run's events as nxrun run does: status reads each step's record, watch replays the run", async () => {
+    const file = pipelineFile(`
+nxrun: 1
+name: library-journal
+steps:
+  - id: first
+    activity: echo
+    taskQueue: {{queue}}
+    input: { n: 1 }
+  - id: second
+    needs: [first]
+    activity: echo
+    taskQueue: {{queue}}
+    input: { n: "{% $steps.first.output.n + 1 %}" }
+`);
+    const loaded = await loadPipeline(file);
+    if (!loaded.ok) throw new Error(JSON.stringify(loaded.diagnostics));
+    const runId = uniqueId("lib-journal");
+    const seen: string[] = [];
+    const record = await runPipeline(loaded.pipeline, {
+      client,
+      runId,
+      inputs: {},
+      reporter: { onStepEnd: (event) => seen.push(event.stepId) },
+    });
+    expect(record.status).toBe("completed");
+    expect(seen).toEqual(["first", "second"]);
+    const read = await readManifest(client, runId);
+    expect(read.found && read.manifest?.session.journal).toBe(true);
+    // Outputs come only from the steps' own records (the journal), never from the executions.
+    const status = await runNxrun(["status", runId, "-o", "json"]);
+    expect(status.code, status.stderr).toBe(0);
+    const steps = (JSON.parse(status.stdout) as { run: { steps: Array<{ id: string; output?: unknown }> } }).run.steps;
+    expect(steps.map((s) => [s.id, s.output])).toEqual([
+      ["first", { n: 1 }],
+      ["second", { n: 2 }],
+    ]);
+    const watch = await runNxrun(["watch", runId, "-o", "json"]);
+    expect(watch.code, watch.stderr).toBe(0);
+    const events = watch.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { event: string; stepId?: string; record?: { status?: string } });
+    expect(events[0]?.event).toBe("runStart");
+    expect(events.filter((e) => e.event === "stepEnd").map((e) => e.stepId)).toEqual(["first", "second"]);
+    expect(events.at(-1)).toMatchObject({ event: "runEnd", record: { status: "completed" } });
+  });
+
+  it("checks what the inputs decide before starting anything, as nxrun run does", async () => {
+    const file = pipelineFile(`nxrun: 1
+name: library-before-run
+inputs:
+  settle: { type: string }
+steps:
+  - id: first
+    activity: echo
+    taskQueue: {{queue}}
+    input: { step: first }
+  - id: settle
+    needs: [first]
+    wait: "{% $inputs.settle %}"
+  - id: gate
+    needs: [settle]
+    confirm: "go on?"
+`);
+    const loaded = await loadPipeline(file);
+    if (!loaded.ok) throw new Error(JSON.stringify(loaded.diagnostics));
+    const runId = uniqueId("lib-before");
+    const refused = await runPipeline(loaded.pipeline, { client, runId, inputs: { settle: "5" } }).catch((e) => e);
+    expect(isUserError(refused)).toBe(true);
+    expect(String(refused.message)).toMatch(/pipeline\.yaml:12:15: error NX180 step settle: a wait of "5"/);
+    // The confirm step nobody answers (no yes, no onConfirm) is refused in the same check.
+    expect(String(refused.message)).toContain("NX181");
+    expect((await readManifest(client, runId)).found).toBe(false);
+    await expect(client.activities.describe(`${runId}.first`)).rejects.toThrow();
+
+    // With a wait it can read and yes: true, the same pipeline runs.
+    const ok = await runPipeline(loaded.pipeline, { client, inputs: { settle: "1ms" }, yes: true });
+    expect(ok.status).toBe("completed");
+  });
 });
