@@ -1,5 +1,6 @@
 /** B2 and B3: a forEach of no-op executions against Promise pools over each client and a raw gRPC loop. */
 import { execFileSync } from "node:child_process";
+import { freePort, spawnUntilReady, stopProcess } from "../../scripts/dev-server.js";
 import { type BenchContext, nxrun, peer, timeCommands } from "../context.js";
 import { fanOutPipeline, nexusFanOutPipeline } from "../pipelines.js";
 import {
@@ -30,6 +31,7 @@ async function fanOut(
   raw: Measurement;
   own: Measurement;
   followOff: Measurement;
+  codec: Measurement;
   describesPerExecution: number | undefined;
   latencies?: Latencies;
 }> {
@@ -42,7 +44,17 @@ async function fanOut(
   const target = kind === "activity" ? ["--task-queue", ctx.taskQueue] : ["--endpoint", ctx.endpoint];
   const tag = kind === "activity" ? "b2" : "b3";
   const extra = { executions: count };
-  const [nx, off, sdk, own, raw] = await timeCommands(
+  // A codec server on loopback (bench/peers/codec-echo.ts) for the runs with --codec-endpoint.
+  const codecPort = await freePort();
+  const codecServer = await spawnUntilReady(
+    peer("codec-echo.js")[0] as string,
+    [...peer("codec-echo.js").slice(1), "--port", String(codecPort)],
+    /codec server ready/,
+    30_000,
+    ctx.env,
+  );
+  const codec = ["--codec-endpoint", `http://127.0.0.1:${codecPort}`];
+  const [nx, off, sdk, own, raw, withCodec] = await timeCommands(
     ctx,
     [
       {
@@ -75,15 +87,24 @@ async function fanOut(
         command: { name: `${tag}-grpc-raw`, argv: peer("grpc-raw.js", ...pool, ...target) },
         extra,
       },
+      {
+        peer: "nxrun, codec server on loopback (--codec-endpoint)",
+        command: {
+          name: `${tag}-nxrun-codec`,
+          argv: nxrun(file, "-i", `n=${count}`, "--output", "plain", ...codec, ...conn),
+        },
+        extra,
+      },
     ],
     { emptyServerEachRun: true },
-  );
+  ).finally(() => stopProcess(codecServer));
   const describes = describesPerExecution(ctx, file, count);
   const latencies =
     kind === "activity" ? await measureLatencies(ctx, file, count, concurrency, LATENCY_ROUNDS) : undefined;
   return {
-    measurements: [nx, off, sdk, own, raw],
+    measurements: [nx, off, sdk, own, raw, withCodec],
     nxrun: nx,
+    codec: withCodec,
     raw,
     own,
     followOff: off,
@@ -124,6 +145,20 @@ function describesPerExecution(ctx: BenchContext, file: string, count: number): 
   }
 }
 
+/**
+ * nxrun with a codec server against without: information, since the codec's round trip is the
+ * codec's (here an echo on loopback, so what is left is nxrun's side of it).
+ */
+function codecComparisons(run: { nxrun: Measurement; codec: Measurement }, rate: string) {
+  return [
+    info("CPU per execution: with a codec server / without", cpuRatio(run.codec, run.nxrun)),
+    info(
+      `${rate} with a codec server / without (at median wall time)`,
+      ratio(ratePerSecond(run.codec), ratePerSecond(run.nxrun)),
+    ),
+  ];
+}
+
 function latencyNote(latencies: Latencies): string {
   const what = `Per-execution latency: ${latencies.rounds} untimed runs of each after the timed ones (${latencies.nxrun.length} nxrun items from --report, startedAt..closedAt; ${latencies.sdk.length} sdk-client executions, call to result).`;
   return latencies.error ? `${what} Failed: ${latencies.error}` : what;
@@ -157,9 +192,11 @@ export async function benchFanOut(ctx: BenchContext): Promise<Omit<CaseResult, "
       ),
       info("CPU per run: following on / off", cpuRatio(run.nxrun, run.followOff)),
       info("extra RPCs per execution from following (Describe + DescribeTaskQueue)", run.describesPerExecution),
+      ...codecComparisons(run, "executions/s"),
       ...(run.latencies ? latencyComparisons(run.latencies) : []),
     ],
     notes: [
+      "With a codec server: nxrun with --codec-endpoint to bench/peers/codec-echo.ts on loopback, which answers each batch with the payloads it was given (the worker has no codec); every start encodes and every outcome decodes through it. CPU is nxrun's process alone.",
       "Executions/s = executions / whole-process wall time (start-up and connection included for every peer alike).",
       "Following on is nxrun's default (--describe-rate 20); following off is --describe-rate 0; the two run back to back in every round, in alternating order, and their target ratio is the median of the rounds' ratios. The extra RPCs are counted by one more run of the pipeline through nxrun's engine over a counting client (bench/peers/follow-rpcs.ts).",
       ...(run.latencies ? [latencyNote(run.latencies)] : []),
@@ -196,9 +233,11 @@ export async function benchNexus(ctx: BenchContext): Promise<Omit<CaseResult, "s
       ),
       info("CPU per run: following on / off", cpuRatio(run.nxrun, run.followOff)),
       info("extra RPCs per execution from following (Describe + DescribeTaskQueue)", run.describesPerExecution),
+      ...codecComparisons(run, "operations/s"),
     ],
     notes: [
       "Following on is nxrun's default (--describe-rate 20); following off is --describe-rate 0; the two run back to back in every round, in alternating order, and their target ratio is the median of the rounds' ratios. The extra RPCs are counted by one more run of the pipeline through nxrun's engine over a counting client (bench/peers/follow-rpcs.ts).",
+      "With a codec server: nxrun with --codec-endpoint to bench/peers/codec-echo.ts on loopback, which answers each batch with the payloads it was given (the worker has no codec); every start encodes and every outcome decodes through it. CPU is nxrun's process alone.",
       "The sdk-client peer is @temporalio/client's NexusClient (client.nexus.createServiceClient(...).executeOperation).",
       "Each operation is a StartNexusOperationExecution plus PollNexusOperationExecution (wait stage CLOSED).",
     ],
