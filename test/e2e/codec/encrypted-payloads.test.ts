@@ -21,6 +21,7 @@ import {
 } from "../../../scripts/dev-server.js";
 import { runNxrun, serverConnection, stack, uniqueId, waitFor, writePipeline } from "../../support/e2e/harness.js";
 import { output, type RunResult, runPipelineFile, stepOf } from "../../support/e2e/run-helpers.js";
+import { exitCodeInTmux, settledPane, startInTmux, stopTmux } from "../../support/e2e/tmux.js";
 
 /** A secret in the auth value: it must appear nowhere nxrun writes, nor on the server. */
 const AUTH = "Bearer codec-s3cret-7f3a9c";
@@ -55,6 +56,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  stopTmux();
   for (const fake of fakes) fake.close();
   await worker?.stop();
   if (codecServer) await stopProcess(codecServer);
@@ -85,6 +87,26 @@ steps:
       name: "{% $steps.customer.output.name & ' (' & $string($steps.quote.output.amount) & ' EUR, ' & $vars.label & ')' %}"
 outputs:
   greeting: "{% $steps.greet.output.greeting %}"
+`;
+
+/** A reservation (compensated by an activity fed its encrypted output), then a migration that fails with a cause. */
+const FAILURE = () => `
+nxrun: 1
+name: encrypted-failure
+defaults:
+  taskQueue: ${queue}
+  timeouts: { scheduleToClose: 1m }
+steps:
+  - id: reserve
+    activity: ReserveCapacity
+    input: { service: tenants-db, regions: [eu-west-1] }
+    compensate:
+      activity: ReleaseCapacity
+      input: { reservationId: "{% $steps.reserve.output.reservationId %}" }
+  - id: migrate
+    activity: ApplyMigration
+    input: { database: tenants-db, migration: "0042" }
+    needs: [reserve]
 `;
 
 const codecFlags = (url = codecUrl) => ["--codec-endpoint", url, "--codec-auth", AUTH];
@@ -231,24 +253,7 @@ describe("encrypted payloads through a codec server", () => {
   });
 
   it("reads an encoded failure's message and cause, and compensates with an encrypted output", async () => {
-    const file = writePipeline(`
-nxrun: 1
-name: encrypted-failure
-defaults:
-  taskQueue: ${queue}
-  timeouts: { scheduleToClose: 1m }
-steps:
-  - id: reserve
-    activity: ReserveCapacity
-    input: { service: tenants-db, regions: [eu-west-1] }
-    compensate:
-      activity: ReleaseCapacity
-      input: { reservationId: "{% $steps.reserve.output.reservationId %}" }
-  - id: migrate
-    activity: ApplyMigration
-    input: { database: tenants-db, migration: "0042" }
-    needs: [reserve]
-`);
+    const file = writePipeline(FAILURE());
     const result = await runPipelineFile(file, codecFlags());
     expect(result.code, output(result)).toBe(1);
     const migrate = stepOf(result, "migrate");
@@ -270,6 +275,21 @@ steps:
     });
     expect(raw.outcome?.failure?.message).toBe("Encoded failure");
     expect(everything(result)).not.toContain("s3cret");
+  });
+
+  it("shows the decoded failure and its cause in the Ink view", async () => {
+    const session = "codec-failure";
+    const { exitFile } = startInTmux(session, [writePipeline(FAILURE()), ...codecFlags()], {
+      TEMPORAL_ADDRESS: stack().address,
+      TEMPORAL_NAMESPACE: stack().namespace,
+    });
+    const code = await exitCodeInTmux(exitFile);
+    const end = await settledPane(session, { join: true });
+    expect(code, end).toBe("1");
+    expect(end).toContain("MigrationFailed (non-retryable): migration 0042 failed on tenants-db");
+    expect(end).toContain('↳ caused by LockTimeout (non-retryable): could not lock table "tenants"');
+    expect(end).not.toContain("Encoded failure");
+    expect(end).not.toContain("s3cret");
   });
 
   it("without the codec flags, fails at its first step naming the encoding and the flag", async () => {
