@@ -31,7 +31,7 @@ export type * from "./pipeline/model.js";
 export { redactEvents } from "./report/redact.js";
 export type { RecordedRunOptions } from "./runs/recorded-run.js";
 export { connect } from "./temporal/connect.js";
-export type { ConnectionOptions, TemporalClient } from "./temporal/types.js";
+export type { CodecSettings, ConnectionOptions, TemporalClient } from "./temporal/types.js";
 export type { CaseResult } from "./testing/run-case.js";
 export { runTests, type TestRun } from "./testing/run-tests.js";
 
