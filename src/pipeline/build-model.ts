@@ -9,7 +9,7 @@ import { isSearchAttributeType, searchAttributeProblem } from "../temporal/searc
 import { compileAt, entriesOf, mergedMapping } from "./compile-node.js";
 import { Codes } from "./diagnostic-codes.js";
 import type { DiagnosticList } from "./diagnostic-list.js";
-import { parseDuration, parseWaitTarget } from "./duration.js";
+import { parseDuration, parseWaitTarget, RETRY_DURATION_KEYS, TIMEOUT_KEYS } from "./duration.js";
 import type { CompiledValue } from "./expr/compiled.js";
 import { compileInputSchema, describeInputErrors } from "./input-schemas.js";
 import {
@@ -53,7 +53,6 @@ export interface DraftPipeline extends Omit<Pipeline, "steps" | "finally"> {
   readonly fromDefaults?: ReadonlySet<CompiledValue>;
 }
 
-const STEP_ACTIVITY_ONLY = ["taskQueue", "args", "retry"] as const;
 /** What only a step that calls something (an activity or a Nexus operation) can set. */
 const CALL_SETTINGS = [
   "input",
@@ -68,21 +67,35 @@ const CALL_SETTINGS = [
   "headers",
   "details",
 ] as const;
-/** A confirm only asks: nothing to call, nothing to undo, nothing to repeat per item. */
-const CONFIRM_FORBIDDEN = [...CALL_SETTINGS, "forEach", "concurrency", "toleratedFailures", "repeat"] as const;
-/** A wait only waits: nothing to call, nothing to undo, nothing to repeat per item. */
-const WAIT_FORBIDDEN = CONFIRM_FORBIDDEN;
-/** A uses step's steps carry their own settings; forEach runs one sub-pipeline per item. */
-const USES_FORBIDDEN = [...CALL_SETTINGS, "repeat"] as const;
+/** A confirm or a wait only asks or waits: nothing to call, nothing to undo, nothing to repeat per item. */
+const NO_CALL = [...CALL_SETTINGS, "forEach", "concurrency", "toleratedFailures", "repeat"] as const;
+
+/** The keys each kind of step other than an activity refuses, its name in a message, and the hint. */
+const NOT_FOR_KIND = {
+  nexus: {
+    keys: ["taskQueue", "args", "retry"],
+    name: "a Nexus operation",
+    hint: "task queue, args and retry policy belong to activities; the Nexus endpoint decides where the operation runs",
+  },
+  confirm: { keys: NO_CALL, name: "a confirm step", hint: "a confirm step only asks a question; remove this key" },
+  wait: {
+    keys: NO_CALL,
+    name: "a wait step",
+    hint: "a wait step only waits; remove this key, or put the work in a step that needs this one",
+  },
+  // A uses step's steps carry their own settings; forEach runs one sub-pipeline per item.
+  uses: {
+    keys: [...CALL_SETTINGS, "repeat"],
+    name: "a uses step",
+    hint: "the used pipeline's steps carry their own settings; give its inputs in with:",
+  },
+} as const satisfies Record<string, { keys: readonly (keyof RawStep)[]; name: string; hint: string }>;
 
 /**
  * Loads the pipeline a `uses:` names (relative to this file), reporting its own problems where they
  * are; undefined when it cannot be used.
  */
 export type ResolveUses = (relative: string, at: SourcePosition) => Pipeline | undefined;
-
-const TIMEOUT_KEYS = ["scheduleToClose", "scheduleToStart", "startToClose", "heartbeat"] as const;
-const RETRY_DURATION_KEYS = ["initialInterval", "maximumInterval"] as const;
 
 const TAG_KEYS = ["headers", "searchAttributes", "details"] as const;
 type TagKey = (typeof TAG_KEYS)[number];
@@ -423,29 +436,6 @@ class Builder {
     const what = `${section === "finally" ? "finally step" : "step"} "${raw.id}"`;
     const { call, options } = this.callAndOptions(raw, path, what);
 
-    const misplaced =
-      call.kind === "nexus"
-        ? STEP_ACTIVITY_ONLY
-        : call.kind === "confirm"
-          ? CONFIRM_FORBIDDEN
-          : call.kind === "wait"
-            ? WAIT_FORBIDDEN
-            : call.kind === "uses"
-              ? USES_FORBIDDEN
-              : ([] as const);
-    const kindName = {
-      nexus: "a Nexus operation",
-      confirm: "a confirm step",
-      wait: "a wait step",
-      uses: "a uses step",
-    } as const;
-    const kindHint = {
-      nexus:
-        "task queue, args and retry policy belong to activities; the Nexus endpoint decides where the operation runs",
-      confirm: "a confirm step only asks a question; remove this key",
-      wait: "a wait step only waits; remove this key, or put the work in a step that needs this one",
-      uses: "the used pipeline's steps carry their own settings; give its inputs in with:",
-    } as const;
     if (raw.with !== undefined && raw.uses === undefined) {
       this.out.error(
         Codes.withWithoutUses,
@@ -454,16 +444,7 @@ class Builder {
         "with: gives the inputs of the pipeline a uses: step runs; give this step its argument in input:",
       );
     }
-    for (const key of misplaced) {
-      if (raw[key] !== undefined && call.kind !== "activity") {
-        this.out.error(
-          Codes.notForKind,
-          `${key} does not apply to ${kindName[call.kind]} (${what})`,
-          this.keyAt([...path, key]),
-          kindHint[call.kind],
-        );
-      }
-    }
+    this.refuseKeysOf(call.kind, raw, path, what);
     if (call.kind === "nexus" && raw.timeouts?.heartbeat !== undefined) {
       this.out.error(
         Codes.notForKind,
@@ -526,20 +507,19 @@ class Builder {
     };
   }
 
+  /** An error for each key `raw` sets that a step of `kind` refuses (NOT_FOR_KIND). */
+  private refuseKeysOf(kind: StepCall["kind"], raw: RawStep | RawCompensation, path: JsonPath, what: string): void {
+    if (kind === "activity") return;
+    const { keys, name, hint } = NOT_FOR_KIND[kind];
+    for (const key of keys) {
+      if ((raw as Partial<Record<string, unknown>>)[key] === undefined) continue;
+      this.out.error(Codes.notForKind, `${key} does not apply to ${name} (${what})`, this.keyAt([...path, key]), hint);
+    }
+  }
+
   private compensation(raw: RawCompensation, path: JsonPath, what: string): Compensation {
     const { call, options } = this.callAndOptions(raw, path, `the compensation of ${what}`);
-    if (call.kind === "nexus") {
-      for (const key of STEP_ACTIVITY_ONLY) {
-        if (raw[key] !== undefined) {
-          this.out.error(
-            Codes.notForKind,
-            `${key} does not apply to a Nexus operation (compensation of ${what})`,
-            this.keyAt([...path, key]),
-            "task queue, args and retry policy belong to activities",
-          );
-        }
-      }
-    }
+    this.refuseKeysOf(call.kind, raw, path, `compensation of ${what}`);
     return { call: call as Compensation["call"], ...options, position: this.at(path) };
   }
 

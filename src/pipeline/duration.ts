@@ -1,5 +1,17 @@
 /** Durations as written in pipelines (`500ms`, `30s`, `5m`, `1h30m`, `2d`), parsed to milliseconds. */
 
+/** The keys of a `timeouts:` block: each a duration. */
+export const TIMEOUT_KEYS = ["scheduleToClose", "scheduleToStart", "startToClose", "heartbeat"] as const;
+/** The keys of a `retry:` block that are durations. */
+export const RETRY_DURATION_KEYS = ["initialInterval", "maximumInterval"] as const;
+/** Every key a duration is written under (`timeout` and `every` of a step or its repeat too). */
+export const DURATION_KEYS: ReadonlySet<string> = new Set([
+  ...TIMEOUT_KEYS,
+  ...RETRY_DURATION_KEYS,
+  "timeout",
+  "every",
+]);
+
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const WHOLE = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+$/;
 const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g;

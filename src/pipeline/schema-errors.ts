@@ -7,6 +7,7 @@ import type { ErrorObject } from "ajv";
 import { Codes } from "./diagnostic-codes.js";
 import type { DiagnosticList } from "./diagnostic-list.js";
 import { closest, didYouMean } from "./did-you-mean.js";
+import { DURATION_KEYS } from "./duration.js";
 import { pipelineSchema } from "./schema.js";
 import type { JsonPath, YamlFile } from "./yaml-source.js";
 
@@ -282,18 +283,13 @@ export function describeValue(value: unknown): string {
   if (typeof value === "object") return "a mapping";
   if (typeof value === "string")
     return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
-  if (typeof value === "number") return Number.isInteger(value) ? `the number ${value}` : `the number ${value}`;
+  if (typeof value === "number") return `the number ${value}`;
   return String(value);
 }
 
 function typeHint(path: JsonPath, data: unknown, expected: string): string | undefined {
   const last = path[path.length - 1];
-  if (
-    (last === "timeout" ||
-      last === "every" ||
-      /^(scheduleTo|startTo|heartbeat|initialInterval|maximumInterval)/.test(String(last))) &&
-    typeof data === "number"
-  ) {
+  if (DURATION_KEYS.has(String(last)) && typeof data === "number") {
     return `write a duration with a unit, e.g. "${data}s"`;
   }
   if (data === null || data === undefined)
