@@ -143,7 +143,7 @@ export async function runForEach(
         item.execution = { kind: spec.kind, executionId: id };
         announce();
         return runExecution(ctx, spec, step.cancellation, itemSignal, {
-          keepFailure: step.onError === "continue",
+          keepFailure: ctx.keepsFailure(step),
           onStarted: (runId) => {
             if (item.execution) item.execution.runId = runId;
           },

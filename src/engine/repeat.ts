@@ -151,7 +151,7 @@ async function runAttempt(
     record.execution = { kind: spec.kind, executionId: id };
     target.update();
     return await runExecution(ctx, spec, step.cancellation, signal, {
-      keepFailure: step.onError === "continue",
+      keepFailure: ctx.keepsFailure(step),
       onStarted: (runId) => {
         if (record.execution) record.execution.runId = runId;
         target.update();

@@ -48,6 +48,8 @@ export interface SubRun {
   readonly parentRecordId: string;
   /** Set when the sub-pipeline is one forEach item of its uses step: that step's ID and the item's index. */
   readonly item?: { readonly stepId: string; readonly index: number };
+  /** The uses step has onError: continue: a failure inside it was a result (see keepsFailure). */
+  readonly continueOnError: boolean;
 }
 
 /**
@@ -116,6 +118,8 @@ export class RunContext implements ExecutionContext {
   runSection: SectionRunner;
   /** An earlier session of the run existed (set by runPipeline; a sub-pipeline's context takes its caller's). */
   resumed: boolean;
+  /** Inside a uses step with onError: continue (at any depth): its steps' failures were results. */
+  readonly insideContinue: boolean;
   /** Secret values of the pipelines the run uses (uses:), by file; read by the caller with the run's own. */
   usedSecrets: ReadonlyMap<string, Record<string, string>> = new Map();
   /** Set by runPipeline; a sub-pipeline's context takes its caller's. */
@@ -157,10 +161,20 @@ export class RunContext implements ExecutionContext {
     if (sub) this.clock = sub.parent.clock;
     this.parentRecordId = sub?.parentRecordId;
     this.resumed = sub?.parent.resumed ?? false;
+    this.insideContinue = sub ? sub.parent.insideContinue || sub.continueOnError : false;
     this.runSection = sub
       ? sub.parent.runSection
       : () => Promise.reject(new Error("bug: RunContext.runSection was not set by runPipeline"));
     for (const step of [...pipeline.steps, ...pipeline.finally]) this.stepsById.set(step.id, step);
+  }
+
+  /**
+   * On a resume, whether an execution of `step` that ended failed by itself in an earlier session is
+   * its outcome, read back, not started again: the step has onError: continue, or it sits inside a
+   * uses step that has (the uses step's failure was tolerated, so it is done, and so are its steps).
+   */
+  keepsFailure(step: Step): boolean {
+    return step.onError === "continue" || this.insideContinue;
   }
 
   /** The step's part of its execution IDs, attempt included (src/engine/execution-ids.ts). */

@@ -76,7 +76,7 @@ async function runSingle(ctx: RunContext, step: Step, record: StepRecord, signal
         else delete record.reused;
         ctx.reporter.onStepUpdate?.({ stepId: step.id, record });
       },
-      keepFailure: step.onError === "continue",
+      keepFailure: ctx.keepsFailure(step),
       follow: {
         item: false,
         onProgress: (progress) => {

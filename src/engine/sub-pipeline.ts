@@ -68,7 +68,13 @@ export async function runSubPipeline(
     // one of a step inside it (--from db.migrate) gives that step its own (db.migrate@2).
     ctx.attemptsUnder(step.id),
     0,
-    { parent: ctx, recordPrefix, parentRecordId, ...(index === undefined ? {} : { item: { stepId: step.id, index } }) },
+    {
+      parent: ctx,
+      recordPrefix,
+      parentRecordId,
+      continueOnError: step.onError === "continue",
+      ...(index === undefined ? {} : { item: { stepId: step.id, index } }),
+    },
   );
   for (const s of [...used.steps, ...used.finally]) {
     const record = {

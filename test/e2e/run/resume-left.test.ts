@@ -6,8 +6,11 @@
  * from the manifest. The server's own counts and the handlers' records say what was started.
  */
 import type { ChildProcess } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { handlerRecord, runNxrun, uniqueId, waitFor, waitForCount } from "../../support/e2e/harness.js";
+import { handlerRecord, runNxrun, stack, uniqueId, waitFor, waitForCount } from "../../support/e2e/harness.js";
 import { output, pipelineFile, runPipelineFile, stepOf } from "../../support/e2e/run-helpers.js";
 import { stackClient } from "../../support/e2e/temporal-client.js";
 
@@ -80,6 +83,72 @@ outputs:
     await waitForCount("activity", `ActivityId STARTS_WITH '${first.runId}.'`, 6);
     await startsOf(first.runId, "flaky", 1);
     await startsOf(first.runId, "a", 1);
+  });
+
+  it("a uses step failed under onError: continue is done: neither a resume nor --from starts its steps again", async () => {
+    const key = uniqueId("continued-uses");
+    const dir = mkdtempSync(join(tmpdir(), "nxrun-continued-uses-"));
+    const write = (name: string, yaml: string) =>
+      writeFileSync(join(dir, name), yaml.replaceAll("{{queue}}", stack().taskQueue));
+    write(
+      "inner.yaml",
+      `
+nxrun: 1
+name: inner
+inputs:
+  key: { type: string }
+defaults:
+  taskQueue: {{queue}}
+  timeouts: { startToClose: 15s }
+  retry: { maximumAttempts: 1 }
+steps:
+  - id: a
+    activity: echo
+    input: { a: 1 }
+  - id: b
+    needs: [a]
+    activity: fail
+    input: { message: inner failure, nonRetryable: true, recordKey: "{% $inputs.key & '-b' %}" }
+`,
+    );
+    write(
+      "main.yaml",
+      `
+nxrun: 1
+name: continued-uses
+inputs:
+  key: { type: string }
+defaults:
+  taskQueue: {{queue}}
+  timeouts: { startToClose: 15s }
+  retry: { maximumAttempts: 1 }
+steps:
+  - id: u
+    uses: ./inner.yaml
+    with: { key: "{% $inputs.key %}" }
+    onError: continue
+  - id: x
+    activity: echo
+    input: { x: 1 }
+  - id: gate
+    needs: [x]
+    activity: fail
+    input: { message: gate closed, nonRetryable: true }
+`,
+    );
+    const file = join(dir, "main.yaml");
+    const first = await runPipelineFile(file, ["-i", `key=${key}`]);
+    expect(first.code, output(first)).toBe(1);
+    expect(stepOf(first, "u").status).toBe("failed");
+    const resumed = await runPipelineFile(file, ["--resume", first.runId], { runId: first.runId });
+    expect(resumed.code, output(resumed)).toBe(1);
+    expect(stepOf(resumed, "u.b")).toMatchObject({ status: "failed", reused: true });
+    const rerun = await runPipelineFile(file, ["--resume", first.runId, "--from", "gate"], { runId: first.runId });
+    expect(rerun.code, output(rerun)).toBe(1);
+    expect(stepOf(rerun, "u.b")).toMatchObject({ status: "failed", reused: true });
+    // The handler of u.b ran once, in the first session, and the server holds one execution of it.
+    expect(handlerRecord(`${key}-b`).filter((r) => r.event === "attempt")).toHaveLength(1);
+    await startsOf(first.runId, "u.b", 1);
   });
 
   it("--resume without -i takes a required input from the manifest", async () => {
