@@ -171,7 +171,13 @@ export function activityExecutions(
           options.signal,
         );
         if (response === undefined) continue;
-        await decodeIncoming(codec, activityOutcomeSlots(response.outcome), `the outcome of activity ${id}`);
+        // The wait's signal stops the codec call too: a codec that hangs holds up no Ctrl-C.
+        await decodeIncoming(
+          codec,
+          activityOutcomeSlots(response.outcome),
+          `the outcome of activity ${id}`,
+          options.signal,
+        );
         const outcome = activityOutcome(response.outcome);
         if (outcome) return outcome;
         // Keep following the run we first saw, even if the ID is reused meanwhile.

@@ -74,7 +74,10 @@ export function clientOver(rpc: WorkflowServiceRpc, identity: string, codec?: Pa
     nexus: nexusOperations(rpc, identity, codec),
     pollerCount: (queue, type) => pollerCount(rpc, queue, type),
     onConnectionChange: (listener) => rpc.health.onChange(listener),
-    close: () => rpc.close(),
+    close: () => {
+      codec?.close?.();
+      rpc.close();
+    },
   };
 }
 

@@ -169,7 +169,13 @@ export function nexusOperations(rpc: WorkflowServiceRpc, identity: string, codec
           }
         }
         if (reached === STAGE.NEXUS_OPERATION_WAIT_STAGE_CLOSED) {
-          await decodeIncoming(codec, nexusOutcomeSlots(response), `the outcome of Nexus operation ${id}`);
+          // The wait's signal stops the codec call too: a codec that hangs holds up no Ctrl-C.
+          await decodeIncoming(
+            codec,
+            nexusOutcomeSlots(response),
+            `the outcome of Nexus operation ${id}`,
+            options.signal,
+          );
           return nexusOutcome(response);
         }
       }

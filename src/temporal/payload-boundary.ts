@@ -26,11 +26,13 @@ export async function encodeOutgoing(
   codec: PayloadCodec | undefined,
   slots: readonly PayloadSlot[],
   what: string,
+  signal?: AbortSignal,
 ): Promise<void> {
   if (codec === undefined || slots.length === 0) return;
   const encoded = await codec.encode(
     slots.map((slot) => slot.payload),
     what,
+    signal,
   );
   for (const [i, slot] of slots.entries()) slot.put(encoded[i] as Payload);
 }
@@ -40,11 +42,13 @@ export async function decodeIncoming(
   codec: PayloadCodec | undefined,
   slots: readonly PayloadSlot[],
   what: string,
+  signal?: AbortSignal,
 ): Promise<void> {
   if (codec === undefined || slots.length === 0) return;
   const decoded = await codec.decode(
     slots.map((slot) => slot.payload),
     what,
+    signal,
   );
   for (const [i, slot] of slots.entries()) slot.put(decoded[i] as Payload);
 }

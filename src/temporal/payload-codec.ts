@@ -8,8 +8,13 @@ import type { TemporalApi } from "./proto.js";
 export type Payload = TemporalApi.api.common.v1.IPayload;
 
 export interface PayloadCodec {
-  /** One batch encoded, in order; `what` says for a message what the payloads are. */
-  encode(payloads: readonly Payload[], what: string): Promise<Payload[]>;
-  /** One batch decoded, in order. */
-  decode(payloads: readonly Payload[], what: string): Promise<Payload[]>;
+  /**
+   * One batch encoded, in order; `what` says for a message what the payloads are. Aborting `signal`
+   * stops the call, which then rejects with the signal's reason.
+   */
+  encode(payloads: readonly Payload[], what: string, signal?: AbortSignal): Promise<Payload[]>;
+  /** One batch decoded, in order; `signal` as for encode. */
+  decode(payloads: readonly Payload[], what: string, signal?: AbortSignal): Promise<Payload[]>;
+  /** Stops every call still under way (the client closes): none may keep the process alive. */
+  close?(): void;
 }

@@ -121,8 +121,15 @@ export function remoteCodec(settings: CodecSettings, namespace: string, fetchImp
   // What no message may show: the auth value and the header values.
   const secrets = [...(settings.auth ? [settings.auth] : []), ...Object.values(settings.headers ?? {})];
   const fail = (message: string) => new CodecError(maskSecrets(message, secrets), { hint: HINT });
+  // Aborted by close(): a request the client no longer waits for ends with it.
+  const closing = new AbortController();
 
-  async function call(op: "encode" | "decode", payloads: readonly Payload[], what: string): Promise<Payload[]> {
+  async function call(
+    op: "encode" | "decode",
+    payloads: readonly Payload[],
+    what: string,
+    stop: AbortSignal | undefined,
+  ): Promise<Payload[]> {
     const url = `${endpoint}/${op}`;
     const doing = `to ${op} ${what}`;
     let response: Response;
@@ -134,10 +141,14 @@ export function remoteCodec(settings: CodecSettings, namespace: string, fetchImp
         body: JSON.stringify({ payloads: payloads.map(payloadToJson) }),
         // A redirect would carry the payloads, in the clear when encoding, to a URL the user never gave.
         redirect: "manual",
-        signal: AbortSignal.timeout(CODEC_TIMEOUT_MS),
+        signal: AbortSignal.any([closing.signal, AbortSignal.timeout(CODEC_TIMEOUT_MS), ...(stop ? [stop] : [])]),
       });
       answer = await readAtMost(response, response.ok ? MAX_ANSWER_BYTES : BODY_EXCERPT);
     } catch (error) {
+      // The caller stopped it, or closed the client: not the codec server's trouble.
+      if (stop?.aborted) throw stop.reason;
+      if (closing.signal.aborted)
+        throw fail(`the call to the codec server ${url} ${doing} was stopped: the client closed`);
       throw fail(`the codec server ${url} could not be reached ${doing}: ${unreachableReason(error)}`);
     }
     if (response.status >= 300 && response.status < 400) {
@@ -193,7 +204,8 @@ export function remoteCodec(settings: CodecSettings, namespace: string, fetchImp
   }
 
   return {
-    encode: (payloads, what) => call("encode", payloads, what),
-    decode: (payloads, what) => call("decode", payloads, what),
+    encode: (payloads, what, signal) => call("encode", payloads, what, signal),
+    decode: (payloads, what, signal) => call("decode", payloads, what, signal),
+    close: () => closing.abort(),
   };
 }

@@ -190,6 +190,30 @@ describe("the remote codec", () => {
     }
   });
 
+  it("stops a call when its signal aborts, with the signal's reason rather than a codec error", async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const codec = remoteCodec({ endpoint: `http://127.0.0.1:${(silent.address() as AddressInfo).port}` }, "ns");
+    try {
+      const stop = new AbortController();
+      const reason = new Error("interrupted");
+      const pending = codec.decode([encodePayload(1)], "the outcome of activity a", stop.signal).then(
+        () => "answered",
+        (e: unknown) => e,
+      );
+      // Aborted while the request waits for an answer that never comes.
+      setImmediate(() => stop.abort(reason));
+      expect(await pending).toBe(reason);
+      // Closing stops what is still under way, so nothing keeps the process waiting.
+      const unanswered = codec.encode([encodePayload(2)], "the input of activity b");
+      setImmediate(() => codec.close?.());
+      expect((await codecError(unanswered)).message).toContain("was stopped: the client closed");
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
+    }
+  });
+
   it("says a codec server that is not there could not be reached", async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
