@@ -9,7 +9,7 @@ import type { RunOptions } from "../../../src/engine/run-options.js";
 import { runPipeline } from "../../../src/engine/run-pipeline.js";
 import type { Pipeline } from "../../../src/pipeline/model.js";
 import { CancelledByHandler, cancellableSleep, FakeTemporal, type Handler } from "../../support/unit/fake-temporal.js";
-import { activity, expr, fakeEvaluate, literal, pipeline } from "../../support/unit/pipeline-builder.js";
+import { activity, expr, fakeEvaluate, literal, pipeline, uses } from "../../support/unit/pipeline-builder.js";
 
 const echo: Handler = async (input) => input;
 
@@ -179,6 +179,50 @@ describe("an execution an earlier session asked to cancel", () => {
     const resumed = await run(p, client, { resume: true });
     expect(resumed.status).toBe("completed");
     expect(client.history("r.a").map((e) => e.outcome?.status)).toEqual(["failed", "completed"]);
+  });
+});
+
+describe("a uses step that failed under onError: continue", () => {
+  it("is done: a resume reads its failed inner step back, starts nothing inside it again, and goes on", async () => {
+    let calls = 0;
+    const client = new FakeTemporal({
+      create: echo,
+      migrate: async () => {
+        calls++;
+        throw new Error(`migration broke ${calls}`);
+      },
+      after: echo,
+    });
+    const provision = pipeline(
+      [
+        activity("create", "create", { input: literal("db") }),
+        activity("migrate", "migrate", { dependsOn: ["create"] }),
+      ],
+      { file: "/test/provision.yaml", name: "provision" },
+    );
+    const p = pipeline([
+      uses("db", provision, { onError: "continue" }),
+      activity("after", "after", { dependsOn: ["db"], input: literal("ok") }),
+    ]);
+    const first = await run(p, client);
+    expect(first.status).toBe("completed");
+    expect(step(first, "db").status).toBe("failed");
+
+    for (const session of [2, 3]) {
+      const resumed = await run(p, client, { resume: true });
+      expect(resumed.status, `session ${session}`).toBe("completed");
+      expect(step(resumed, "db")).toMatchObject({ status: "failed", error: { type: "SubPipelineFailed" } });
+      expect(step(resumed, "db").error?.message).toContain("migration broke 1");
+      expect(step(resumed, "db.migrate")).toMatchObject({ status: "failed", reused: true });
+    }
+    expect(client.history("r.db.migrate")).toHaveLength(1);
+    expect(client.history("r.db.create")).toHaveLength(1);
+    expect(client.history("r.after")).toHaveLength(1);
+
+    // The same uses step under onError: fail is what a resume is for: its failed step starts again.
+    const strict = pipeline([uses("db", provision), activity("after", "after", { dependsOn: ["db"] })]);
+    await run(strict, client, { resume: true });
+    expect(client.history("r.db.migrate")).toHaveLength(2);
   });
 });
 
