@@ -21,6 +21,7 @@ import type { ExecutionProgress, StepError, StepStatus } from "./events.js";
 import type { Follower, Following } from "./follow/follower.js";
 import type { InFlight, InFlightExecution } from "./in-flight.js";
 import { withMaskedMetadata } from "./masked-metadata.js";
+import type { StartHeaders } from "./run-options.js";
 import { stepErrorFromFailure, stepErrorFromThrown } from "./step-errors.js";
 
 /**
@@ -64,6 +65,8 @@ export interface ExecutionContext {
   cancelReason(): string;
   /** The run's secrets as secretNeedles: masked in the metadata of every start (masked-metadata.ts). */
   readonly secretNeedles: readonly string[];
+  /** Headers to add to each start (RunOptions.startHeaders). */
+  readonly startHeaders?: StartHeaders | undefined;
 }
 
 export interface ExecutionHooks {
@@ -153,6 +156,17 @@ async function cancelRequested(
   }
 }
 
+/** The start options with the hook's headers over the step's own (Nexus headers are text: the hook gives text for them). */
+function withStartHeaders<O extends { id: string; headers?: Readonly<Record<string, unknown>> }>(
+  spec: ExecutionSpec,
+  options: O,
+  hook: StartHeaders | undefined,
+): O {
+  const extra = hook?.({ kind: spec.kind, executionId: options.id });
+  if (extra === undefined) return options;
+  return { ...options, headers: { ...options.headers, ...extra } };
+}
+
 async function runExecutionOnce(
   ctx: ExecutionContext,
   executions: ExecutionClient<unknown>,
@@ -162,7 +176,7 @@ async function runExecutionOnce(
   hooks: ExecutionHooks,
 ): Promise<ExecutionResult | "startAgain"> {
   const id = spec.options.id;
-  const request = withMaskedMetadata(spec.options, ctx.secretNeedles);
+  const request = withStartHeaders(spec, withMaskedMetadata(spec.options, ctx.secretNeedles), ctx.startHeaders);
   let runId: string | undefined;
   let reused = false;
   // Re-attached to a running execution that a cancel request was already made for.

@@ -17,7 +17,7 @@ import type { ExecutionContext } from "./execution.js";
 import { stepKey } from "./execution-ids.js";
 import { Follower } from "./follow/follower.js";
 import { InFlight } from "./in-flight.js";
-import type { Evaluate } from "./run-options.js";
+import type { Evaluate, StartHeaders } from "./run-options.js";
 
 export type CancelReason = CancelEvent["reason"];
 
@@ -124,6 +124,8 @@ export class RunContext implements ExecutionContext {
   usedSecrets: ReadonlyMap<string, Record<string, string>> = new Map();
   /** Set by runPipeline; a sub-pipeline's context takes its caller's. */
   clock: Clock = realClock;
+  /** Set by runPipeline (RunOptions.startHeaders); a sub-pipeline's context takes its caller's. */
+  startHeaders: StartHeaders | undefined;
   private readonly cancelController = new AbortController();
   private reason: CancelReason | undefined;
   private readonly stepViews: Record<string, StepView> = {};
@@ -158,7 +160,10 @@ export class RunContext implements ExecutionContext {
     this.recordList = sub ? sub.parent.recordList : [];
     this.completionOrder = sub ? sub.parent.completionOrder : [];
     this.recordPrefix = sub ? sub.recordPrefix : "";
-    if (sub) this.clock = sub.parent.clock;
+    if (sub) {
+      this.clock = sub.parent.clock;
+      this.startHeaders = sub.parent.startHeaders;
+    }
     this.parentRecordId = sub?.parentRecordId;
     this.resumed = sub?.parent.resumed ?? false;
     this.insideContinue = sub ? sub.parent.insideContinue || sub.continueOnError : false;

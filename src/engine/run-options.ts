@@ -1,12 +1,25 @@
 /** What `runPipeline` takes: the client, inputs, and how to behave. */
 import type { CompiledValue } from "../pipeline/expr/compiled.js";
 import type { Scope } from "../pipeline/expr/scope.js";
-import type { TemporalClient } from "../temporal/types.js";
+import type { ExecutionKind, TemporalClient } from "../temporal/types.js";
 import type { Clock } from "./clock.js";
 import type { Reporter } from "./events.js";
 
 /** Evaluates a compiled value in a scope (src/pipeline/expr/evaluate.ts; injectable for tests). */
 export type Evaluate = (value: CompiledValue, scope: Scope) => unknown;
+
+/** An execution about to be started; its ID was announced in a reporter event just before. */
+export interface ExecutionStart {
+  readonly kind: ExecutionKind;
+  readonly executionId: string;
+}
+
+/**
+ * Extra headers for one start (activity: Temporal header fields; Nexus: Nexus headers, text), added
+ * over the step's own; undefined for none. How a tracer hands a worker its span's context without
+ * the engine knowing of tracing.
+ */
+export type StartHeaders = (start: ExecutionStart) => Readonly<Record<string, unknown>> | undefined;
 
 export interface RunOptions {
   client: TemporalClient;
@@ -60,6 +73,8 @@ export interface RunOptions {
   keepVars?: (vars: Readonly<Record<string, unknown>>) => Promise<void>;
   /** Expression evaluator; default src/pipeline/expr/evaluate.ts. */
   evaluate?: Evaluate;
+  /** Called before each start (every attempt, check, item and compensation) for headers to add. */
+  startHeaders?: StartHeaders;
   /** Clock, for tests. */
   now?: () => Date;
   /** What waits, repeats and timeouts read and sleep on; default real time (`nxrun test` passes a virtual one). */

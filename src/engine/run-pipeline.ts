@@ -49,6 +49,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions): Prom
   if (options.usedSecrets) ctx.usedSecrets = options.usedSecrets;
   ctx.resumed = options.resume === true;
   ctx.clock = clock;
+  ctx.startHeaders = options.startHeaders;
   ctx.runSection = runSection;
   for (const step of [...pipeline.steps, ...pipeline.finally]) {
     ctx.addRecord({ id: step.id, section: step.section, kind: step.call.kind, status: "pending" });

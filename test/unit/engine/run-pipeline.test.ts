@@ -503,6 +503,34 @@ describe("metadata sent to the server", () => {
     });
   });
 
+  it("asks startHeaders before each start, after an event named the execution, and adds what it gives", async () => {
+    const client = new FakeTemporal({ Echo: echo, "svc/op": echo });
+    const announced = new Set<string>();
+    const asked: string[] = [];
+    const reporter: Reporter = {
+      onStepStart: ({ record }) => record.execution && announced.add(record.execution.executionId),
+      onItemStart: ({ item }) => item.execution && announced.add(item.execution.executionId),
+    };
+    const p = pipeline([
+      activity("a", "Echo", { headers: literal({ team: "ops", trace: "mine" }) }),
+      activity("each", "Echo", { forEach: literal([1, 2]) }),
+      nexus("n", "op"),
+    ]);
+    const record = await run(p, client, {
+      reporter,
+      startHeaders: ({ kind, executionId }) => {
+        // The reporter heard of the execution first: a tracer has its span by then.
+        if (!announced.has(executionId)) throw new Error(`${executionId} not announced`);
+        asked.push(executionId);
+        return { trace: `${kind}:${executionId}` };
+      },
+    });
+    expect(record.status).toBe("completed");
+    expect(asked.sort()).toEqual(["r.a", "r.each.0", "r.each.1", "r.n"]);
+    expect(client.all.find((e) => e.id === "r.a")?.options.headers).toEqual({ team: "ops", trace: "activity:r.a" });
+    expect(client.all.find((e) => e.id === "r.n")?.options.headers).toEqual({ trace: "nexus:r.n" });
+  });
+
   it("fails the step, starting nothing, when an expression gives a search attribute of the wrong type", async () => {
     const client = new FakeTemporal({ Echo: echo });
     const p = pipeline([
