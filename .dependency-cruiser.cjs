@@ -2,7 +2,7 @@
  * The layer rules of src/ (docs/architecture.md draws them). Lowest first:
  *
  *   base < temporal < pipeline/expr < pipeline < pipeline/inputs, pipeline/plan < engine
- *        < report, runs, preflight < testing < cli;  src/index.ts (the library API) on top
+ *        < report, runs, preflight, trace < testing < cli;  src/index.ts (the library API) on top
  *
  * A layer may import itself and the layers below it, nothing above and no sibling. `npm run lint`
  * runs `depcruise src test` (tests count as users of a file); a new folder under src/ fails `not-in-a-layer` until it is given a place here.
@@ -41,6 +41,12 @@ const layers = [
     path: "^src/preflight/",
     mayImport: ["^src/base/", "^src/temporal/", "^src/pipeline/", "^src/engine/"],
   },
+  // OpenTelemetry tracing of a run: a reporter and the engine's startHeaders hook; only cli loads it.
+  {
+    name: "trace",
+    path: "^src/trace/",
+    mayImport: ["^src/base/", "^src/temporal/", "^src/pipeline/", "^src/engine/"],
+  },
   {
     name: "testing",
     path: "^src/testing/",
@@ -58,6 +64,7 @@ const layers = [
       "^src/report/",
       "^src/runs/",
       "^src/preflight/",
+      "^src/trace/",
     ],
   },
   {

@@ -13,6 +13,8 @@
 // - `import.meta.url` of every module becomes the bundle's URL; the modules using it look for files
 //   relative to it (dist/src/vendor/yaml.cjs, specs/ found upwards), which the bundle's place one level
 //   under dist/src keeps true.
+// - OpenTelemetry stays outside (`external`): src/trace/otlp.ts require()s it from node_modules when a
+//   run is traced (`--trace`), so the one file every start reads and compiles does not carry the SDK.
 // - The source map chains tsc's maps, so a bug's stack is shown at src/*.ts lines (src/cli/bundle-stack.ts).
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -84,6 +86,7 @@ await esbuild.build({
   sourcesContent: false,
   define: { "import.meta.url": "__nxrun_bundle_url" },
   banner: { js: 'var __nxrun_bundle_url = require("node:url").pathToFileURL(__filename).href;' },
+  external: ["@opentelemetry/*"],
   plugins: [inkViewThroughLoader, yamlInside],
   logLevel: "warning",
 });

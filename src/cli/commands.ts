@@ -84,6 +84,10 @@ export function registerCommands(program: Command, setExit: (code: number) => vo
     .option("--junit <file>", "write a JUnit XML report")
     .option("--summary <file>", "write a Markdown summary (also appended to $GITHUB_STEP_SUMMARY when set)")
     .option("--no-compensate", "skip compensation after a failure or cancellation")
+    .option(
+      "--trace",
+      "export the run as an OpenTelemetry trace over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT; also on with OTEL_TRACES_EXPORTER=otlp)",
+    )
     .option("--ui-url <url>", "the Temporal Web UI's address: link each execution to its page (env TEMPORAL_UI_URL)");
   connectionOptions(run).action(async (file: string, flags: RunFlags) => {
     setExit(await (await import("./run.js")).runCommand(file, flags, cli));

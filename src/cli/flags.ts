@@ -20,6 +20,8 @@ export interface RunFlags extends ConnectionOverrides {
   allowChanged?: boolean;
   takeover?: boolean;
   uiUrl?: string;
+  /** `--trace`: export the run as an OpenTelemetry trace (src/cli/trace-switch.ts). */
+  trace?: boolean;
   /** `--allow-outside`: uses: may read files outside the pipeline's directory. */
   allowOutside?: boolean;
 }

@@ -7,6 +7,7 @@
 import { ExitCode } from "../base/exit-codes.js";
 import { sanitizeTerminalLines, sanitizeTerminalText } from "../base/terminal-text.js";
 import { isUserError, OutputError, UserError } from "../base/user-error.js";
+import { NXRUN_VERSION } from "../base/version.js";
 import type { Reporter, RunRecord } from "../engine/events.js";
 import { newRunId } from "../engine/execution-ids.js";
 import { exitCodeOf } from "../engine/exit-code.js";
@@ -18,6 +19,7 @@ import type { CliContext } from "./context.js";
 import type { RunFlags } from "./flags.js";
 import type { Interrupts } from "./interrupts.js";
 import { printError } from "./print-error.js";
+import { traceSwitch } from "./trace-switch.js";
 
 /** How long a second Ctrl-C may spend sending terminate requests before the process exits anyway. */
 const TERMINATE_GRACE_MS = 5_000;
@@ -196,7 +198,8 @@ export async function runCommand(file: string, flags: RunFlags, cli: CliContext)
       ...(ui.links ? { links: ui.links } : {}),
       ...(prepared.journal ? { journal: prepared.journal } : {}),
     });
-    const reporter: Reporter = fanOut([reporters, prepared.recorder]);
+    const tracing = await startTracing(flags, pipeline, secretValues);
+    const reporter: Reporter = fanOut([reporters, prepared.recorder, ...(tracing ? [tracing.reporter] : [])]);
     let end: {
       status: "completed" | "failed" | "canceled" | "timedOut";
       exitCode: number;
@@ -216,6 +219,7 @@ export async function runCommand(file: string, flags: RunFlags, cli: CliContext)
         reporter,
         prepared,
         interrupts,
+        tracing?.startHeaders,
       );
       end = outcome;
       return outcome.exitCode;
@@ -245,6 +249,7 @@ async function runWithSignals(
   reporter: Reporter,
   prepared: import("../runs/run-session.js").PreparedSession,
   interrupts: Interrupts,
+  startHeaders: import("../engine/run-options.js").StartHeaders | undefined,
 ): Promise<{
   status: "completed" | "failed" | "canceled" | "timedOut";
   exitCode: number;
@@ -290,6 +295,7 @@ async function runWithSignals(
       keepVars: prepared.keepVars,
       beforeCompensation: prepared.beforeCompensation,
       ...(flags.describeRate === undefined ? {} : { describeRate: flags.describeRate }),
+      ...(startHeaders === undefined ? {} : { startHeaders }),
     });
   } finally {
     unwritten = await closeReporters(reporter);
@@ -307,6 +313,34 @@ async function runWithSignals(
   }
   const status = record.status === "running" || record.status === "stopped" ? "failed" : record.status;
   return { status, exitCode, ...(record.outputs === undefined ? {} : { outputs: record.outputs }) };
+}
+
+/**
+ * The run's tracer when tracing is on (src/cli/trace-switch.ts), its events masked like every
+ * reporter's; the OpenTelemetry SDK is imported only then. Its warnings go to stderr.
+ */
+async function startTracing(
+  flags: RunFlags,
+  pipeline: Pipeline,
+  secretValues: readonly string[],
+): Promise<{ reporter: Reporter; startHeaders: import("../engine/run-options.js").StartHeaders } | undefined> {
+  const warn = (message: string) => process.stderr.write(`nxrun: warning: ${sanitizeTerminalText(message)}\n`);
+  const wanted = traceSwitch(flags.trace, process.env);
+  if (!wanted.on) {
+    if (wanted.warning) warn(wanted.warning);
+    return undefined;
+  }
+  const [{ startRunTracing }, { redactEvents }] = await Promise.all([
+    import("../trace/otlp.js"),
+    import("../report/redact.js"),
+  ]);
+  const tracer = startRunTracing({
+    pipeline,
+    version: NXRUN_VERSION,
+    warn,
+    parent: { traceparent: process.env.TRACEPARENT, tracestate: process.env.TRACESTATE },
+  });
+  return { reporter: redactEvents(tracer.reporter, secretValues), startHeaders: tracer.startHeaders };
 }
 
 /** Closes the reporters; a file that could not be written is returned (the caller decides the code), anything else thrown. */

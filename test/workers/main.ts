@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { DefaultLogger, NativeConnection, Runtime, Worker } from "@temporalio/worker";
 import * as activities from "./activities.js";
 import { testServiceHandler } from "./nexus-service.js";
+import { workerTracing } from "./tracing.js";
 
 const { values } = parseArgs({
   options: {
@@ -23,6 +24,8 @@ Runtime.install({ logger: new DefaultLogger("WARN") });
 
 const connection = await NativeConnection.connect({ address: values.address });
 const max = Number(values["max-concurrent"]);
+// Tracing when OTEL_EXPORTER_OTLP_ENDPOINT says where to (test/e2e/run/trace.test.ts).
+const tracing = workerTracing(process.env);
 const worker = await Worker.create({
   connection,
   namespace: values.namespace,
@@ -33,10 +36,12 @@ const worker = await Worker.create({
   maxConcurrentActivityTaskExecutions: max,
   maxConcurrentNexusTaskExecutions: max,
   shutdownGraceTime: "2s",
+  ...(tracing ? { interceptors: tracing.interceptors } : {}),
 });
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => worker.shutdown());
 const running = worker.run();
 await new Promise((resolve) => setTimeout(resolve, 100));
 process.stdout.write(`worker ready on ${values["task-queue"]}\n`);
 await running;
+await tracing?.shutdown();
 await connection.close();
