@@ -102,7 +102,13 @@ function unreachableReason(error: unknown): string {
     return `no answer within ${CODEC_TIMEOUT_MS / 1000} s`;
   }
   const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
-  if (cause && typeof cause.message === "string" && cause.message !== "") return cause.message;
+  // OpenSSL's own text is a line of internals ending in a newline; its code says it.
+  if (typeof cause?.code === "string" && cause.code.startsWith("ERR_SSL_")) {
+    return cause.code === "ERR_SSL_WRONG_VERSION_NUMBER"
+      ? `the TLS handshake failed (${cause.code}): the server does not speak TLS, is it http://?`
+      : `the TLS handshake failed (${cause.code})`;
+  }
+  if (cause && typeof cause.message === "string" && cause.message !== "") return cause.message.trim();
   return error instanceof Error ? error.message : String(error);
 }
 

@@ -214,6 +214,14 @@ describe("the remote codec", () => {
     }
   });
 
+  it("says in words that an https endpoint met a server without TLS", async () => {
+    const codec = remoteCodec({ endpoint: base.replace("http:", "https:") }, "ns");
+    const error = await codecError(codec.encode([encodePayload(1)], "the input of activity a"));
+    expect(error.message).toContain("the TLS handshake failed (ERR_SSL_WRONG_VERSION_NUMBER)");
+    expect(error.message).toContain("is it http://?");
+    expect(error.message).not.toContain("\n");
+  });
+
   it("says a codec server that is not there could not be reached", async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
