@@ -1,8 +1,9 @@
 /**
  * The pipeline JSON Schema (specs/pipeline.schema.json) as a validator. Start-up speed matters for
- * `nxrun check`, so the validator is ajv's standalone code generated ahead of time
- * (pipeline-validator.generated.ts); when the schema file no longer matches it (an edited schema, not
- * regenerated) the schema is compiled with ajv instead, once per process.
+ * `nxrun check` and `nxrun test`, so the validators of the schemas nxrun reads files with are ajv's
+ * standalone code generated ahead of time (pipeline-validator.generated.ts, and the test files'
+ * src/testing/test-file-validator.generated.ts); when the schema file no longer matches it (an edited
+ * schema, not regenerated) the schema is compiled with ajv instead, once per process.
  */
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
@@ -20,12 +21,7 @@ export interface SchemaValidator {
 
 let compiled: { validate: SchemaValidator; schema: Record<string, unknown> } | undefined;
 
-/** Path of specs/pipeline.schema.json, found from this module in src/ (tests) or dist/src/ (the binary). */
-export function pipelineSchemaPath(): string {
-  return specPath("pipeline.schema.json");
-}
-
-/** Path of a file of specs/ (a JSON Schema nxrun ships), found as pipelineSchemaPath finds its own. */
+/** Path of a file of specs/ (a JSON Schema nxrun ships), found from this module in src/ (tests) or dist/src/ (the binary). */
 export function specPath(name: string): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
@@ -47,19 +43,27 @@ export function pipelineValidator(): SchemaValidator {
 }
 
 function load(): { validate: SchemaValidator; schema: Record<string, unknown> } {
-  if (!compiled) {
-    const text = readFileSync(pipelineSchemaPath(), "utf8");
-    const schema = JSON.parse(text) as Record<string, unknown>;
-    const fresh = generated.SCHEMA_SHA256 === createHash("sha256").update(text).digest("hex");
-    const pregenerated = (generated as { validate?: SchemaValidator }).validate;
-    if (fresh && pregenerated) compiled = { validate: pregenerated, schema };
-    else compiled = { validate: compileWithAjv(schema), schema };
-  }
+  compiled ??= specValidator("pipeline.schema.json", generated);
   return compiled;
 }
 
 /**
- * How ajv compiles the pipeline schema: here, and where the validator is generated ahead of time
+ * A schema of specs/ as a validator: the code generated ahead of time for it while it matches the
+ * schema's text, else the schema compiled with ajv (an edited schema, not regenerated).
+ */
+export function specValidator(
+  name: string,
+  pregenerated: { SCHEMA_SHA256: string; validate?: unknown },
+): { validate: SchemaValidator; schema: Record<string, unknown> } {
+  const text = readFileSync(specPath(name), "utf8");
+  const schema = JSON.parse(text) as Record<string, unknown>;
+  const fresh = pregenerated.SCHEMA_SHA256 === createHash("sha256").update(text).digest("hex");
+  const validate = pregenerated.validate as SchemaValidator | undefined;
+  return { validate: fresh && validate ? validate : compileWithAjv(schema), schema };
+}
+
+/**
+ * How ajv compiles the schemas: here, and where the validators are generated ahead of time
  * (test/unit/pipeline/pipeline-validator.test.ts), so the generated code answers as this one does.
  */
 export const PIPELINE_AJV_OPTIONS = {
