@@ -11,7 +11,7 @@ import { connectForOps } from "../runs/connect-for-runs.js";
 import { renderTable, statusCell, timeCell } from "../runs/table.js";
 import type { ConnectionOverrides } from "../temporal/connection-config.js";
 import { executionsOf } from "../temporal/executions-of.js";
-import { InvalidArgumentError } from "../temporal/grpc-errors.js";
+import { InvalidArgumentError } from "../temporal/service-errors.js";
 import type { ExecutionKind, ExecutionListEntry } from "../temporal/types.js";
 
 export interface ListCountFlags extends ConnectionOverrides {

@@ -5,8 +5,8 @@
 
 import type { CancellationType } from "../pipeline/model.js";
 import { executionsOf } from "../temporal/executions-of.js";
-import { NotFoundError } from "../temporal/grpc-errors.js";
 import { NotNowRetry, type ServerTrouble } from "../temporal/retry-rule.js";
+import { NotFoundError } from "../temporal/service-errors.js";
 import type {
   ExecutionClient,
   IdReusePolicy,

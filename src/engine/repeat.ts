@@ -13,7 +13,7 @@ import type { Scope } from "../pipeline/expr/scope.js";
 import { isTruthy } from "../pipeline/expr/truthy.js";
 import type { Step, TemporalStepCall } from "../pipeline/model.js";
 import { executionsOf } from "../temporal/executions-of.js";
-import { NotFoundError } from "../temporal/grpc-errors.js";
+import { NotFoundError } from "../temporal/service-errors.js";
 import { buildExecutionSpec } from "./call-spec.js";
 import type { ItemRecord, RepeatProgress, StepRecord } from "./events.js";
 import { type ExecutionResult, retryTransient, runExecution } from "./execution.js";

@@ -14,7 +14,7 @@ import { formatDuration, type WaitTarget } from "../pipeline/duration.js";
 import type { CompiledValue } from "../pipeline/expr/compiled.js";
 import type { Step } from "../pipeline/model.js";
 import { waitTargetOf } from "../pipeline/value-forms.js";
-import { NotFoundError } from "../temporal/grpc-errors.js";
+import { NotFoundError } from "../temporal/service-errors.js";
 import type { StepRecord } from "./events.js";
 import { RESUME_ID_REUSE_POLICY, retryTransient } from "./execution.js";
 import { stepExecutionId } from "./execution-ids.js";

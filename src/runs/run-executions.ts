@@ -10,7 +10,7 @@ import { UserError } from "../base/user-error.js";
 import { describeErrorChain } from "../engine/error-chain.js";
 import { stepErrorFromFailure } from "../engine/step-errors.js";
 import { executionsOf } from "../temporal/executions-of.js";
-import { UnimplementedError } from "../temporal/grpc-errors.js";
+import { UnimplementedError } from "../temporal/service-errors.js";
 import type {
   ExecutionDescription,
   ExecutionKind,

@@ -1,7 +1,7 @@
 /** Requesting cancellation of (or terminating) a run's running executions, a few at a time. */
 import { eachAtMost } from "../base/each-at-most.js";
 import { executionsOf } from "../temporal/executions-of.js";
-import { FailedPreconditionError, NotFoundError } from "../temporal/grpc-errors.js";
+import { FailedPreconditionError, NotFoundError } from "../temporal/service-errors.js";
 import type { TemporalClient } from "../temporal/types.js";
 import type { RunExecution } from "./run-executions.js";
 

@@ -1,12 +1,12 @@
 /** What activity and Nexus executions share: enum mappings, request IDs, identity, the poll deadline and patience, start recovery, paging. */
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import { AlreadyStartedError, DeadlineExceededError } from "./grpc-errors.js";
 import { decodePayload, encodePayload } from "./payloads.js";
 import { enums, type TemporalApi } from "./proto.js";
 import { int64ToNumber, timestampToDate } from "./proto-values.js";
 import type { NotNowRetry } from "./retry-rule.js";
 import { sleep } from "./rpc.js";
+import { AlreadyStartedError, DeadlineExceededError } from "./service-errors.js";
 import type { CountResult, ExecutionStatus, IdConflictPolicy, IdReusePolicy, Started } from "./types.js";
 
 /**

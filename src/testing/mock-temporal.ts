@@ -11,7 +11,7 @@
  */
 import type { Clock } from "../engine/clock.js";
 import { WAIT_MARKER_TYPE } from "../engine/wait.js";
-import { AlreadyStartedError, NotFoundError } from "../temporal/grpc-errors.js";
+import { AlreadyStartedError, NotFoundError } from "../temporal/service-errors.js";
 import type {
   AwaitOptions,
   DescribeOptions,

@@ -22,7 +22,7 @@
 import { eachAtMost } from "../../base/each-at-most.js";
 import { UserError } from "../../base/user-error.js";
 import type { Reporter } from "../../engine/events.js";
-import { AlreadyStartedError, FailedPreconditionError, NotFoundError } from "../../temporal/grpc-errors.js";
+import { AlreadyStartedError, FailedPreconditionError, NotFoundError } from "../../temporal/service-errors.js";
 import type { TemporalClient } from "../../temporal/types.js";
 import type { RunManifest } from "./manifest.js";
 import { MANIFEST_TASK_QUEUE } from "./store.js";

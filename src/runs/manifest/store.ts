@@ -6,7 +6,7 @@
  * one run cannot both hold it), terminated when the session ends with a reason that records how the
  * run ended and its exit code. A session killed with SIGKILL leaves it running.
  */
-import { AlreadyStartedError, FailedPreconditionError, NotFoundError } from "../../temporal/grpc-errors.js";
+import { AlreadyStartedError, FailedPreconditionError, NotFoundError } from "../../temporal/service-errors.js";
 import type { ExecutionStatus, TemporalClient } from "../../temporal/types.js";
 import { decodeManifest, encodeManifest, ManifestFormatError, type RunManifest } from "./manifest.js";
 

@@ -1,6 +1,6 @@
 /** Standalone activities through nxrun's client layer, on the real dev server with the real test worker. */
 import { afterAll, describe, expect, it } from "vitest";
-import { AlreadyStartedError, NotFoundError } from "../../../src/temporal/grpc-errors.js";
+import { AlreadyStartedError, NotFoundError } from "../../../src/temporal/service-errors.js";
 import type { Outcome } from "../../../src/temporal/types.js";
 import { activityStatus, handlerRecord, stack, uniqueId, waitFor } from "../../support/e2e/harness.js";
 import { countingClient } from "../../support/e2e/temporal-client.js";

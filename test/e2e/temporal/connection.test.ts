@@ -10,7 +10,7 @@ import {
   NotFoundError,
   UnavailableError,
   UnimplementedError,
-} from "../../../src/temporal/grpc-errors.js";
+} from "../../../src/temporal/service-errors.js";
 import { runNxrun, stack, uniqueId, waitFor, writePipeline } from "../../support/e2e/harness.js";
 
 /** Runs `fn`, returning its error and how long it took to fail. */

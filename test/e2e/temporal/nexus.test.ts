@@ -1,6 +1,6 @@
 /** Standalone Nexus operations through nxrun's client layer, on the real dev server with the real test worker. */
 import { afterAll, describe, expect, it } from "vitest";
-import { AlreadyStartedError, NotFoundError } from "../../../src/temporal/grpc-errors.js";
+import { AlreadyStartedError, NotFoundError } from "../../../src/temporal/service-errors.js";
 import type { FailureInfo, Outcome, StartNexusOperationOptions } from "../../../src/temporal/types.js";
 import { handlerRecord, nexusStatus, stack, uniqueId, waitFor } from "../../support/e2e/harness.js";
 import { countingClient } from "../../support/e2e/temporal-client.js";

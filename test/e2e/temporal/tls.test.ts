@@ -12,7 +12,7 @@ import { freePort, stopProcess } from "../../../scripts/dev-server.js";
 import { UserError } from "../../../src/base/user-error.js";
 import { connect } from "../../../src/temporal/connect.js";
 import { resolveConnection } from "../../../src/temporal/connection-config.js";
-import { AuthError } from "../../../src/temporal/grpc-errors.js";
+import { AuthError } from "../../../src/temporal/service-errors.js";
 import { stack, uniqueId } from "../../support/e2e/harness.js";
 import { makeCa, makeLeaf } from "../../support/tls/certs.js";
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { ExitCode } from "../../../src/base/exit-codes.js";
 import { OutputError, ServerError, UserError } from "../../../src/base/user-error.js";
 import { ExpressionError } from "../../../src/pipeline/expr/expression-error.js";
-import { TemporalServiceError } from "../../../src/temporal/grpc-errors.js";
+import { TemporalServiceError } from "../../../src/temporal/service-errors.js";
 
 describe("exit codes", () => {
   it("follow from an error's class", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { pages, startOnce } from "../../../src/temporal/execution-common.js";
-import { AlreadyStartedError } from "../../../src/temporal/grpc-errors.js";
+import { AlreadyStartedError } from "../../../src/temporal/service-errors.js";
 
 describe("pages", () => {
   it("follows next-page tokens until an empty one, fetching lazily", async () => {

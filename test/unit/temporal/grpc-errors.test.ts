@@ -1,20 +1,19 @@
 import { Metadata, type ServiceError, status } from "@grpc/grpc-js";
 import { describe, expect, it } from "vitest";
 import { UserError } from "../../../src/base/user-error.js";
+import { connectionFailure, mapGrpcError } from "../../../src/temporal/grpc-errors.js";
+import { google, temporal } from "../../../src/temporal/proto.js";
 import {
   AlreadyStartedError,
   AuthError,
-  connectionFailure,
   DeadlineExceededError,
   InvalidArgumentError,
-  mapGrpcError,
   NamespaceNotFoundError,
   NotFoundError,
   type TemporalServiceError,
   UnavailableError,
   UnimplementedError,
-} from "../../../src/temporal/grpc-errors.js";
-import { google, temporal } from "../../../src/temporal/proto.js";
+} from "../../../src/temporal/service-errors.js";
 
 const errordetails = temporal.api.errordetails.v1;
 

@@ -1,6 +1,5 @@
 import { status } from "@grpc/grpc-js";
 import { describe, expect, it } from "vitest";
-import { ResourceExhaustedError, UnavailableError } from "../../../src/temporal/grpc-errors.js";
 import {
   backoffDelay,
   NotNowRetry,
@@ -8,6 +7,7 @@ import {
   OUTAGE_LIMIT_MS,
   type ServerTrouble,
 } from "../../../src/temporal/retry-rule.js";
+import { ResourceExhaustedError, UnavailableError } from "../../../src/temporal/service-errors.js";
 
 const busy = new ResourceExhaustedError(
   "Temporal at h:1 is rate limiting PollActivityExecution: Workflow is busy.",

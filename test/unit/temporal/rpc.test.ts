@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UserError } from "../../../src/base/user-error.js";
 import { OperatorService } from "../../../src/preflight/operator-service.js";
 import { clientOver, openRpc } from "../../../src/temporal/connect.js";
-import { ResourceExhaustedError, UnavailableError } from "../../../src/temporal/grpc-errors.js";
 import { temporal, WORKFLOW_SERVICE, wf } from "../../../src/temporal/proto.js";
+import { ResourceExhaustedError, UnavailableError } from "../../../src/temporal/service-errors.js";
 import { rawService } from "../../support/grpc/raw-service.js";
 
 const OPERATOR_SERVICE = "temporal.api.operatorservice.v1.OperatorService";

@@ -13,8 +13,8 @@ import type { TLSSocket } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { UserError } from "../../../src/base/user-error.js";
 import { connect } from "../../../src/temporal/connect.js";
-import { UnavailableError } from "../../../src/temporal/grpc-errors.js";
 import { wf } from "../../../src/temporal/proto.js";
+import { UnavailableError } from "../../../src/temporal/service-errors.js";
 import type { ConnectionOptions } from "../../../src/temporal/types.js";
 import { makeCa, makeLeaf } from "../../support/tls/certs.js";
 
