@@ -3,7 +3,7 @@
  * (`src/cli/<command>.ts`), which returns the exit code.
  */
 
-import { Argument, type Command, InvalidArgumentError, Option } from "commander";
+import { Argument, Command, InvalidArgumentError, Option } from "commander";
 import { ExitCode } from "../base/exit-codes.js";
 import { sanitizeTerminalText } from "../base/terminal-text.js";
 import { STEP_FIELDS } from "../pipeline/step-fields.js";
@@ -47,6 +47,14 @@ function connectionOptions(command: Command): Command {
     )
     .option("--codec-auth <value>", "Authorization header for the codec server (env TEMPORAL_CODEC_AUTH)")
     .option("--codec-header <key=value>", "HTTP header for the codec server (repeatable)", collect);
+}
+
+/** The words nxrun takes as a command (help too), from the table below: anything else names a pipeline. */
+export function commandNames(): ReadonlySet<string> {
+  const table = new Command();
+  // Registering reads nothing of the context; only the commands' actions do.
+  registerCommands(table, () => {}, undefined as unknown as CliContext);
+  return new Set(["help", ...table.commands.map((command) => command.name())]);
 }
 
 export function registerCommands(program: Command, setExit: (code: number) => void, cli: CliContext): void {

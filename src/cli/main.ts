@@ -12,22 +12,6 @@ import type { CliContext } from "./context.js";
 import { catchInterrupts, NO_SIGNALS } from "./interrupts.js";
 import { printError } from "./print-error.js";
 
-const SUBCOMMANDS = new Set([
-  "run",
-  "check",
-  "test",
-  "graph",
-  "eval",
-  "status",
-  "cancel",
-  "list",
-  "count",
-  "completion",
-  "watch",
-  "runs",
-  "help",
-]);
-
 /**
  * Commands that wait on the server: a Ctrl-C ends them with a message and exit 130 (src/cli/interrupts.ts).
  * The others only read files and compute; Node's own ending by the signal is all they need.
@@ -38,8 +22,9 @@ const WAIT_ON_SERVER = new Set(["run", "status", "watch", "list", "count", "runs
 export async function main(argv: string[], terminal: Terminal = detectTerminal()): Promise<number> {
   // `nxrun pipeline.yaml ...` is `nxrun run pipeline.yaml ...`.
   const first = argv[0];
-  if (first !== undefined && !first.startsWith("-") && !SUBCOMMANDS.has(first) && first !== "__complete")
-    argv = ["run", ...argv];
+  if (first !== undefined && !first.startsWith("-") && first !== "__complete") {
+    if (!(await import("./commands.js")).commandNames().has(first)) argv = ["run", ...argv];
+  }
   const interrupts = WAIT_ON_SERVER.has(argv[0] ?? "")
     ? catchInterrupts(terminal.stderr.stream)
     : catchInterrupts(terminal.stderr.stream, NO_SIGNALS);
