@@ -21,7 +21,8 @@
  *   NON-JOINER and ZERO WIDTH JOINER (U+200C, U+200D), which scripts and emoji need to render;
  * - line and paragraph separators U+2028, U+2029, and lone surrogates.
  *
- * NDJSON and JSON output never go through this: they keep text exact (JSON escapes it).
+ * NDJSON and JSON output never go through this: they keep text exact (JSON escapes it); JSON printed
+ * on stdout goes through terminalSafeJson below, which escapes what JSON.stringify leaves raw.
  */
 
 import { mapPlainData } from "./map-plain-data.js";
@@ -69,4 +70,20 @@ export function sanitizeTerminalLines(text: string): string {
  */
 export function sanitizeTerminalData<T>(value: T): T {
   return mapPlainData(value, { string: sanitizeTerminalText }) as T;
+}
+
+/** The characters JSON.stringify leaves raw that a terminal may act on: DEL, C1 controls, Cf, separators. */
+const UNSAFE_IN_JSON = /[\u007f-\u009f\u2028\u2029]|(?![\u200c\u200d])\p{Cf}/gu;
+
+/**
+ * JSON text made safe for a terminal without changing what it means: JSON.stringify escapes the C0
+ * controls but leaves DEL, the C1 controls (U+009B is a CSI) and the bidi overrides raw. Outside
+ * strings JSON has none of them, so each is written as its `\uXXXX` escape, which any JSON parser
+ * reads back as the same character.
+ */
+export function terminalSafeJson(json: string): string {
+  // One code point, one or two UTF-16 units (the tag characters are outside the BMP): each escaped.
+  const escapeUnits = (char: string) =>
+    Array.from({ length: char.length }, (_, i) => `\\u${char.charCodeAt(i).toString(16).padStart(4, "0")}`).join("");
+  return json.replace(UNSAFE_IN_JSON, escapeUnits);
 }

@@ -8,6 +8,7 @@ import { ExitCode } from "../base/exit-codes.js";
 import { inGithubActions } from "../base/github-workflow-commands.js";
 import { plural } from "../base/plural.js";
 import type { Terminal } from "../base/terminal.js";
+import { terminalSafeJson } from "../base/terminal-text.js";
 import type { Diagnostic } from "../pipeline/diagnostic.js";
 import { diagnosticAnnotations } from "../pipeline/diagnostic-annotations.js";
 import { formatDiagnostics } from "../pipeline/format-diagnostics.js";
@@ -68,7 +69,7 @@ export async function checkCommand(files: string[], flags: CheckFlags, terminal:
   const errors = all.filter((d) => d.severity === "error").length;
   const format = flags.format ?? (inGithubActions(process.env) ? "github" : "text");
   if (format === "json") {
-    process.stdout.write(`${JSON.stringify(all, null, 2)}\n`);
+    process.stdout.write(`${terminalSafeJson(JSON.stringify(all, null, 2))}\n`);
   } else {
     // GitHub shows the annotations on the diff and the text in the job's log: both are printed.
     if (format === "github" && all.length > 0)

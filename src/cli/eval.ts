@@ -8,6 +8,7 @@ import { readFile } from "node:fs/promises";
 import { ExitCode } from "../base/exit-codes.js";
 import type { SourcePosition } from "../base/source-position.js";
 import type { Terminal } from "../base/terminal.js";
+import { terminalSafeJson } from "../base/terminal-text.js";
 import { UserError } from "../base/user-error.js";
 import { computeVars } from "../engine/vars.js";
 import { checkExpression, type ExpressionPlace, pipelineNames, stepPlace } from "../pipeline/check-expression.js";
@@ -113,7 +114,7 @@ export async function evalCommand(text: string, flags: EvalFlags, terminal: Term
   }
   const result = await evaluate(expression, scope.scope);
   if (result === undefined) process.stderr.write("(no value)\n");
-  else process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else process.stdout.write(`${terminalSafeJson(JSON.stringify(result, null, 2))}\n`);
   return ExitCode.ok;
 }
 

@@ -6,6 +6,7 @@
 
 import { ExitCode } from "../base/exit-codes.js";
 import { plural } from "../base/plural.js";
+import { terminalSafeJson } from "../base/terminal-text.js";
 import { UserError } from "../base/user-error.js";
 import { connectForOps } from "../runs/connect-for-runs.js";
 import { renderTable, statusCell, timeCell } from "../runs/table.js";
@@ -47,7 +48,7 @@ export async function listCommand(flags: ListCountFlags = {}): Promise<number> {
       throw queryError(error, executions.kind);
     }
     if (flags.output === "json") {
-      process.stdout.write(`${JSON.stringify(entries.map(entryJson), null, 2)}\n`);
+      process.stdout.write(`${terminalSafeJson(JSON.stringify(entries.map(entryJson), null, 2))}\n`);
       return ExitCode.ok;
     }
     if (entries.length === 0) {
@@ -95,7 +96,7 @@ export async function countCommand(flags: ListCountFlags = {}): Promise<number> 
       throw queryError(error, executions.kind);
     });
     if (flags.output === "json") {
-      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      process.stdout.write(`${terminalSafeJson(JSON.stringify(result, null, 2))}\n`);
       return ExitCode.ok;
     }
     process.stdout.write(`${result.count}\n`);

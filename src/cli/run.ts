@@ -5,7 +5,7 @@
  */
 
 import { ExitCode } from "../base/exit-codes.js";
-import { sanitizeTerminalLines, sanitizeTerminalText } from "../base/terminal-text.js";
+import { sanitizeTerminalLines, sanitizeTerminalText, terminalSafeJson } from "../base/terminal-text.js";
 import { isUserError, OutputError, UserError } from "../base/user-error.js";
 import { NXRUN_VERSION } from "../base/version.js";
 import type { Reporter, RunRecord } from "../engine/events.js";
@@ -380,7 +380,7 @@ async function dryRun(
   );
   // For programs: the plan as one JSON document (JSON escapes what a terminal must not get raw).
   if (flags.output === "json") {
-    process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
+    process.stdout.write(`${terminalSafeJson(JSON.stringify(plan, null, 2))}\n`);
     return ExitCode.ok;
   }
   const json = (value: unknown) => JSON.stringify(value);

@@ -3,7 +3,7 @@
  * its state, start time, who started it and its duration. Text table or `-o json`.
  */
 import { ExitCode } from "../base/exit-codes.js";
-import { sanitizeTerminalText } from "../base/terminal-text.js";
+import { sanitizeTerminalText, terminalSafeJson } from "../base/terminal-text.js";
 import { formatDuration } from "../pipeline/duration.js";
 import { connectForOps } from "../runs/connect-for-runs.js";
 import { recentRuns } from "../runs/recent-runs.js";
@@ -27,7 +27,7 @@ export async function runsCommand(flags: RunsFlags = {}): Promise<number> {
     });
     if (flags.output === "json") {
       process.stdout.write(
-        `${JSON.stringify({ namespace: client.namespace, address: client.address, runs }, null, 2)}\n`,
+        `${terminalSafeJson(JSON.stringify({ namespace: client.namespace, address: client.address, runs }, null, 2))}\n`,
       );
       return ExitCode.ok;
     }

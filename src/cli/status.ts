@@ -7,7 +7,7 @@
  */
 import { ExitCode } from "../base/exit-codes.js";
 import { plural } from "../base/plural.js";
-import { sanitizeTerminalText } from "../base/terminal-text.js";
+import { sanitizeTerminalText, terminalSafeJson } from "../base/terminal-text.js";
 import { STOPPED_TEXT } from "../engine/events.js";
 import { formatDuration } from "../pipeline/duration.js";
 import { cutText } from "../report/cut-text.js";
@@ -81,7 +81,7 @@ export async function statusCommand(runId: string, flags: StatusFlags = {}): Pro
         counts,
         executions: shown.map(executionJson),
       };
-      process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+      process.stdout.write(`${terminalSafeJson(JSON.stringify(json, null, 2))}\n`);
       return ExitCode.ok;
     }
     const summary = Object.entries(counts)

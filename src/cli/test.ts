@@ -5,6 +5,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { ExitCode } from "../base/exit-codes.js";
+import { terminalSafeJson } from "../base/terminal-text.js";
 import { formatDiagnostics } from "../pipeline/format-diagnostics.js";
 import { writeReportFile } from "../report/write-file.js";
 import { formatCaseLine, formatSummary } from "../testing/format-results.js";
@@ -24,7 +25,7 @@ export async function testCommand(paths: string[], flags: TestFlags, cli: CliCon
   const cwd = process.cwd();
   const out = cli.terminal.stdout.stream;
   if (flags.output === "json") {
-    out.write(`${JSON.stringify({ ...run, elapsedMs }, null, 2)}\n`);
+    out.write(`${terminalSafeJson(JSON.stringify({ ...run, elapsedMs }, null, 2))}\n`);
   } else {
     const options = { color: cli.terminal.stdout.color, cwd };
     if (run.diagnostics.length > 0)

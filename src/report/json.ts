@@ -3,6 +3,7 @@
  * described by specs/events.schema.json. Events arrive with secrets already masked (redactEvents in
  * src/report/index.ts); text is written exact: JSON.stringify escapes control characters.
  */
+import { terminalSafeJson } from "../base/terminal-text.js";
 import type { ItemEvent, Reporter, StepUpdate } from "../engine/events.js";
 import { linkItem, linkRef, linkRun, linkStep, type UiLinks } from "./ui-links.js";
 
@@ -34,7 +35,7 @@ export function createJsonReporter(options: JsonReporterOptions): Reporter {
   const now = options.now ?? Date.now;
   const emit = (event: EventName, fields: object): void => {
     const line = { event, time: new Date(now()).toISOString(), ...fields };
-    options.stream.write(`${JSON.stringify(line)}\n`);
+    options.stream.write(`${terminalSafeJson(JSON.stringify(line))}\n`);
   };
   const links = options.links;
   const step = (event: StepUpdate) => ({ ...event, record: linkStep(links, event.record) });

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { terminalSafeJson } from "../../src/base/terminal-text.js";
 import { runNxrun, stack, waitFor, writePipeline } from "../support/e2e/harness.js";
 import { output } from "../support/e2e/run-helpers.js";
 import { exitCodeInTmux, paneShowing, settledPane, startInTmux, stopTmux, tmux } from "../support/e2e/tmux.js";
@@ -67,10 +68,10 @@ describe("text from a worker that tries to drive the terminal", () => {
     const report = join(mkdtempSync(join(tmpdir(), "nxrun-hostile-")), "run.json");
     const result = await runNxrun([pipeline(), "--output", "json", "--report", report]);
     expect(result.code, output(result)).toBe(0);
-    // JSON escapes every control character: the raw ones never appear, not even in NDJSON.
-    // (The bidi characters are not controls: JSON keeps them as they are.)
-    expect(result.stdout).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f]/);
-    expect(result.stdout).toContain(JSON.stringify(`message ${HOSTILE}`));
+    // JSON escapes the C0 controls; DEL, C1, the bidi and other format characters are escaped on
+    // stdout too (terminalSafeJson): the raw ones never appear, and a parser reads the same text.
+    expect(result.stdout).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/);
+    expect(result.stdout).toContain(terminalSafeJson(JSON.stringify(`message ${HOSTILE}`)));
     const events = result.stdout
       .trimEnd()
       .split("\n")

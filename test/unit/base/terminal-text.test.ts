@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { sanitizeTerminalLines, sanitizeTerminalText } from "../../../src/base/terminal-text.js";
+import { sanitizeTerminalLines, sanitizeTerminalText, terminalSafeJson } from "../../../src/base/terminal-text.js";
 
 /** What must never reach a terminal raw: controls, format characters (but ZWNJ/ZWJ), separators, lone surrogates. */
 const FORBIDDEN = /[\p{Cc}\p{Zl}\p{Zp}\p{Cs}]|(?![\u200c\u200d])\p{Cf}/u;
@@ -110,5 +110,16 @@ describe("sanitizeTerminalLines", () => {
         expect(lines).toEqual(text.split(/\r?\n/).map((l) => l.split("\t").map(sanitizeTerminalText).join("\t")));
       }),
     );
+  });
+});
+
+describe("terminalSafeJson", () => {
+  it("escapes DEL, C1, format characters and separators; a parser reads the same value", () => {
+    const value = { "k\u202e": "a\u009b31m\u007fb\u2028c\u{e0041}d\u200de", n: 1 };
+    const json = terminalSafeJson(JSON.stringify(value));
+    expect(json).not.toMatch(/[\u007f-\u009f\u2028\u202e]|\p{Cf}(?<!\u200d)/u);
+    expect(json).toContain("\\u009b31m");
+    expect(json).toContain("\u200d");
+    expect(JSON.parse(json)).toEqual(value);
   });
 });
