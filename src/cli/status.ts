@@ -11,7 +11,7 @@ import { sanitizeTerminalText, terminalSafeJson } from "../base/terminal-text.js
 import { STOPPED_TEXT } from "../engine/events.js";
 import { formatDuration } from "../pipeline/duration.js";
 import { cutText } from "../report/cut-text.js";
-import { connectForOps } from "../runs/connect-for-runs.js";
+import { connectShowingText } from "../runs/connect-for-runs.js";
 import { declaredSecrets } from "../runs/declared-secrets.js";
 import { roleLabel } from "../runs/execution-id.js";
 import { parseJournal, recordedRun } from "../runs/journal-events.js";
@@ -38,14 +38,15 @@ export interface StatusFlags extends ConnectionOverrides {
 /** Prints the run's executions; returns the exit code. */
 export async function statusCommand(runId: string, flags: StatusFlags = {}): Promise<number> {
   checkRunIdSearchable(runId);
-  const client = await connectForOps(flags);
+  const { client, connectionSecrets } = await connectShowingText(flags);
   try {
     const [read, executions] = await Promise.all([readManifest(client, runId), findRunExecutions(client, runId)]);
     if (executions.length === 0 && !read.found) throw unknownRunError(client, runId);
     // Worker text the server keeps as the worker sent it: masked here as the run masked it.
     const secrets = declaredSecrets(read.found ? read.manifest : undefined, process.env);
     if (secrets.warning) process.stderr.write(`note: ${secrets.warning}\n`);
-    const undescribed = await addFailureMessages(client, executions, secrets.values);
+    const masked = [...secrets.values, ...connectionSecrets];
+    const undescribed = await addFailureMessages(client, executions, masked);
     const counts = countByStatus(executions);
     const connection = {
       ...(flags.address === undefined ? {} : { address: flags.address }),
@@ -71,7 +72,7 @@ export async function statusCommand(runId: string, flags: StatusFlags = {}): Pro
           )
         : undefined;
     const { redact } = await import("../report/redact.js");
-    const { run, shown } = redact({ run: view, shown: executions }, secrets.values);
+    const { run, shown } = redact({ run: view, shown: executions }, masked);
     if (flags.output === "json") {
       const json = {
         runId,

@@ -8,7 +8,7 @@ import type { Terminal } from "../base/terminal.js";
 import { sanitizeTerminalText } from "../base/terminal-text.js";
 import { UserError } from "../base/user-error.js";
 import { STOPPED_TEXT } from "../engine/events.js";
-import { connectForOps } from "../runs/connect-for-runs.js";
+import { connectShowingText } from "../runs/connect-for-runs.js";
 import { declaredSecrets } from "../runs/declared-secrets.js";
 import { readManifest } from "../runs/manifest/store.js";
 import { checkRunIdSearchable, findRunExecutions } from "../runs/run-executions.js";
@@ -27,7 +27,7 @@ export async function watchCommand(
   interrupts: Interrupts,
 ): Promise<number> {
   checkRunIdSearchable(runId);
-  const client = await connectForOps(flags);
+  const { client, connectionSecrets } = await connectShowingText(flags);
   try {
     const read = await readManifest(client, runId);
     if (!read.found) {
@@ -47,11 +47,12 @@ export async function watchCommand(
     // text read from the server is masked here with the values this environment holds.
     const secrets = declaredSecrets(read.manifest, process.env);
     if (secrets.warning) process.stderr.write(`note: ${secrets.warning}\n`);
+    const masked = [...secrets.values, ...connectionSecrets];
     // Replayed events print at the time the run wrote them (follow-run.ts sets it for each).
     const clock: { ms?: number } = {};
     const reporter = createReporters({
       output,
-      secrets: secrets.values,
+      secrets: masked,
       terminal,
       header: { address: client.address, namespace: client.namespace },
       watching: true,
@@ -62,7 +63,7 @@ export async function watchCommand(
     const { followRun } = await import("../runs/follow-run.js");
     let result: Awaited<ReturnType<typeof followRun>>;
     try {
-      result = await followRun(client, read.manifest, reporter, stop.signal, { clock, secrets: secrets.values });
+      result = await followRun(client, read.manifest, reporter, stop.signal, { clock, secrets: masked });
     } finally {
       // The view's last frame first: what follows is written below it, not drawn over.
       await reporter.close?.();

@@ -324,6 +324,20 @@ describe("encrypted payloads through a codec server", () => {
     await expectNeverStarted(`${result.runId}~manifest`);
   });
 
+  it("status and watch mask the codec's auth value in worker text, as the run does", async () => {
+    // The worker quotes its input in the failure message: the server keeps it as the worker wrote it.
+    const file = writePipeline(FAILURE().replace("database: tenants-db, migration", `database: "${AUTH}", migration`));
+    const result = await runPipelineFile(file, codecFlags());
+    expect(result.code, output(result)).toBe(1);
+    expect(everything(result)).not.toContain("s3cret");
+    const status = await runPipelineStatus(result.runId, codecFlags());
+    expect(status, status).toContain("migration 0042 failed on");
+    expect(status).not.toContain("s3cret");
+    const watched = await runNxrun(["watch", result.runId, "-o", "plain", ...codecFlags()]);
+    expect(watched.stdout, watched.stderr).toContain("migration 0042 failed on");
+    expect(`${watched.stdout}${watched.stderr}`).not.toContain("s3cret");
+  });
+
   it("a codec server that answers 500 ends in exit 3 naming the endpoint and what it was encoding", async () => {
     const url = await fakeCodec(async () => ({ status: 500, body: `internal error (auth ${AUTH})` }));
     const result = await runPipelineFile(writePipeline(CHAIN()), codecFlags(url));
