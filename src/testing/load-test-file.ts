@@ -3,6 +3,7 @@
  * test → cases whose mocks, answers and expectations name steps the pipeline has and fit them. Every
  * problem is a diagnostic placed in the test file (NX4xx, docs/testing.md), never only the first.
  */
+import { stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import type { Node } from "yaml";
 import type { SourcePosition } from "../base/source-position.js";
@@ -45,6 +46,15 @@ const TEST_FILE: YamlKind = {
 
 /** Reads and checks a test file and the pipeline it names. */
 export async function loadTestFile(path: string): Promise<TestFileResult> {
+  const kind = await notRegularFile(path);
+  if (kind !== undefined) {
+    const message = `cannot read ${path}: it is ${kind}, not a regular file`;
+    const at = { file: resolve(path), line: 0, column: 0 };
+    return {
+      ok: false,
+      diagnostics: [{ code: Codes.fileUnreadable, severity: "error", message, hint: "give a test file", ...at }],
+    };
+  }
   const read = await readSourceFile(path);
   if (!read.ok) return { ok: false, diagnostics: [read.diagnostic] };
   const { file } = read;
@@ -58,7 +68,18 @@ export async function loadTestFile(path: string): Promise<TestFileResult> {
     return { ok: false, diagnostics: sortDiagnostics(out.items) };
   }
   const raw = root as Raw;
-  const loaded = await loadPipeline(resolve(dirname(file), String(raw.pipeline)));
+  const pipelinePath = resolve(dirname(file), String(raw.pipeline));
+  const pipelineKind = await notRegularFile(pipelinePath);
+  if (pipelineKind !== undefined) {
+    out.error(
+      Codes.testPipeline,
+      `the pipeline under test is ${pipelineKind}, not a regular file`,
+      src.valuePosition(["pipeline"]),
+      "pipeline: names the pipeline's .yaml file, relative to this test file",
+    );
+    return { ok: false, diagnostics: sortDiagnostics(out.items) };
+  }
+  const loaded = await loadPipeline(pipelinePath);
   if (!loaded.ok) {
     const errors = loaded.diagnostics.filter((d) => d.severity === "error");
     out.error(
@@ -73,6 +94,19 @@ export async function loadTestFile(path: string): Promise<TestFileResult> {
   const cases = await builder.cases(raw);
   if (out.hasErrors) return { ok: false, diagnostics: sortDiagnostics(out.items) };
   return { ok: true, testFile: { file, pipeline: loaded.pipeline, cases } };
+}
+
+/**
+ * What the file at `path` is when it exists and is not a regular file (following symlinks). Reading a
+ * FIFO would wait forever for a writer, so a test file or pipeline under test that is one is refused.
+ */
+async function notRegularFile(path: string): Promise<string | undefined> {
+  const found = await stat(path).catch(() => undefined);
+  if (found === undefined || found.isFile()) return undefined;
+  if (found.isDirectory()) return "a directory";
+  if (found.isFIFO()) return "a FIFO";
+  if (found.isSocket()) return "a socket";
+  return found.isCharacterDevice() || found.isBlockDevice() ? "a device" : "not a regular file";
 }
 
 /** Builds the cases of one file, reporting what does not fit the pipeline into `out`. */

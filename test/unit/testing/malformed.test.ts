@@ -1,4 +1,5 @@
 // Each mistake in a test file is one diagnostic at its line and column, with a hint; exit 2, no case runs.
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -208,5 +209,43 @@ describe("a malformed test file", () => {
     const result = await nxrunInProcess(["test", dir]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("no test files in");
+  });
+});
+
+describe("a test file or pipeline under test that is no regular file", () => {
+  // Reading a FIFO waits for a writer that never comes: these must end at once with exit 2.
+  it("a pipeline: that is a FIFO or a directory is NX401 at pipeline:", async () => {
+    const file = testFile("cases:\n  - name: a\n");
+    const dir = join(file, "..");
+    execFileSync("mkfifo", [join(dir, "fifo.yaml")]);
+    for (const [target, kind] of [
+      ["./fifo.yaml", "a FIFO"],
+      ["./", "a directory"],
+    ] as const) {
+      writeFileSync(file, `nxrun-test: 1\npipeline: ${target}\ncases:\n  - name: a\n`);
+      const result = await nxrunInProcess(["test", file, "-o", "json"]);
+      expect(result.code).toBe(2);
+      const [d] = (JSON.parse(result.stdout) as TestRun).diagnostics;
+      expect([d?.code, d?.line, d?.column, d?.message]).toEqual([
+        "NX401",
+        2,
+        11,
+        `the pipeline under test is ${kind}, not a regular file`,
+      ]);
+    }
+  });
+
+  it("a FIFO named *.test.yaml, given or found in a directory, is refused, not waited on", async () => {
+    const file = testFile("cases:\n  - name: a\n");
+    const fifo = join(file, "..", "stuck.test.yaml");
+    execFileSync("mkfifo", [fifo]);
+    for (const args of [
+      ["test", fifo],
+      ["test", join(file, "..")],
+    ]) {
+      const result = await nxrunInProcess(args);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`cannot read ${fifo}: it is a FIFO, not a regular file`);
+    }
   });
 });
