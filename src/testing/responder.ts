@@ -96,7 +96,13 @@ export class Responder {
     if (site.check !== undefined) bindings.attempt = site.check;
     try {
       const output = await evaluateWithBindings(result.output ?? { kind: "literal", value: null }, bindings);
-      return { outcome: { status: "completed", result: output ?? null }, afterMs: result.afterMs };
+      // An expression with no value is most often a misspelt path ($input.regoin): never a made-up null.
+      if (output === undefined)
+        return this.problem(
+          site.recordPath,
+          "the mock's output expression gave no value; check the paths it reads, or write output: null",
+        );
+      return { outcome: { status: "completed", result: output }, afterMs: result.afterMs };
     } catch (error) {
       return this.problem(site.recordPath, `the mock's output failed: ${(error as Error).message}`);
     }

@@ -74,6 +74,18 @@ outputs:
     expect(result?.problems[0]?.message).toMatch(/step "build" was reached but has no mock; add mocks: \{ build:/);
   });
 
+  it("fails naming the step whose mock expression gives no value, and null stays null", async () => {
+    const pipeline = "steps:\n  - id: build\n    activity: Build\n    input: { region: eu }\n";
+    const typo = files(pipeline, 'cases:\n  - name: typo\n    mocks: { build: { output: "{% $input.regoin %}" } }\n');
+    const [result] = (await runTests([typo])).cases;
+    expect(result?.passed).toBe(false);
+    expect(result?.problems).toEqual([
+      { path: "build", message: expect.stringContaining("the mock's output expression gave no value") },
+    ]);
+    const empty = files(pipeline, "cases:\n  - name: empty\n    mocks: { build: { output: null } }\n");
+    expect((await runTests([empty])).cases[0]?.passed).toBe(true);
+  });
+
   it("fails naming a confirm step it reaches without an answer", async () => {
     const path = files(
       PIPELINE,
