@@ -66,6 +66,8 @@ export class MockTemporal implements TemporalClient {
   readonly nexus: ExecutionClient<StartNexusOperationOptions>;
   /** Every execution started, in start order (several per ID when one was started again). */
   readonly all: MockExecution[] = [];
+  /** `all` by ID: a run of thousands of executions (a long repeat) looks each up without scanning. */
+  private readonly byId = new Map<string, MockExecution[]>();
   private runs = 0;
 
   constructor(
@@ -95,11 +97,11 @@ export class MockTemporal implements TemporalClient {
 
   /** Every execution ever started with this ID. */
   history(id: string): MockExecution[] {
-    return this.all.filter((e) => e.id === id);
+    return [...(this.byId.get(id) ?? [])];
   }
 
   latest(id: string): MockExecution | undefined {
-    return this.history(id).at(-1);
+    return this.byId.get(id)?.at(-1);
   }
 
   /** What a started execution does until it closes: here, the case's mock answers it. */
@@ -142,7 +144,7 @@ export class MockTemporal implements TemporalClient {
   }
 
   private find(kind: ExecutionKind, id: string, runId: string | undefined, method: string): MockExecution {
-    const found = runId ? this.all.find((e) => e.id === id && e.runId === runId) : this.latest(id);
+    const found = runId ? this.byId.get(id)?.find((e) => e.runId === runId) : this.latest(id);
     if (!found || found.kind !== kind) throw new NotFoundError(`execution not found: ${id}`, NOT_FOUND, method);
     return found;
   }
@@ -178,6 +180,9 @@ export class MockTemporal implements TemporalClient {
       waiters: [],
     };
     this.all.push(execution);
+    const sameId = this.byId.get(execution.id);
+    if (sameId) sameId.push(execution);
+    else this.byId.set(execution.id, [execution]);
     await this.run(execution);
     return { runId: execution.runId, started: true };
   }
