@@ -3,12 +3,18 @@
  * problems and differences as its <failure>; a malformed test file is a suite with one failed case,
  * so CI shows it too. The same Ant/Surefire form as `nxrun run --junit` (src/report/junit.ts).
  */
+import { sanitizeTerminalLines, sanitizeTerminalText } from "../base/terminal-text.js";
 import type { Diagnostic } from "../pipeline/diagnostic.js";
 import { displayPath } from "../pipeline/format-diagnostics.js";
-import { escapeAttribute, escapeText } from "../report/junit.js";
+import { escapeAttribute as escapeXmlAttribute, escapeText as escapeXmlText } from "../report/junit.js";
 import { valueText } from "./format-results.js";
 import type { CaseResult } from "./run-case.js";
 import type { TestRun } from "./run-tests.js";
+
+// Names, messages and values come from test files and mocks: escaped as the terminal output escapes
+// them (an ESC or a bidi override shows as \u001b, \u202e), so a CI page that shows the report shows the same.
+const escapeAttribute = (text: string) => escapeXmlAttribute(sanitizeTerminalText(text));
+const escapeText = (text: string) => escapeXmlText(sanitizeTerminalLines(text));
 
 export function junitResultsXml(run: TestRun, cwd: string): string {
   const suites = new Map<string, { cases: CaseResult[]; diagnostics: Diagnostic[] }>();

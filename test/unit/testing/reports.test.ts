@@ -56,6 +56,20 @@ describe("nxrun test reports", () => {
     });
   });
 
+  it("--junit: escapes control and bidi characters in names and differences as the terminal output does", async () => {
+    const dir = testDir();
+    writeFileSync(
+      join(dir, "p.test.yaml"),
+      'nxrun-test: 1\npipeline: ./p.yaml\ncases:\n  - name: "a \\u001b[2J\\u202e b"\n    mocks: { a: { output: "\\u202e" } }\n    expect: { outputs: { a: x } }\n',
+    );
+    const junit = join(dir, "junit.xml");
+    await nxrunInProcess(["test", join(dir, "p.test.yaml"), "--junit", junit]);
+    const xml = readFileSync(junit, "utf8");
+    expect(xml).not.toMatch(/[\u001b\u202e]/);
+    expect(xml).toContain('name="a \\u001b[2J\\u202e b"');
+    expect(xml).toContain('found "\\u202e"');
+  });
+
   it("-o json: the cases with their differences, the problems of malformed files", async () => {
     const result = await nxrunInProcess(["test", testDir(), "-o", "json"]);
     const run = JSON.parse(result.stdout) as TestRun;
