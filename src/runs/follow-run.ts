@@ -4,6 +4,7 @@
  * so the very reporters of `nxrun run` (Ink view, plain, NDJSON) show it. Never starts, cancels or
  * changes anything.
  */
+import { ExitCode } from "../base/exit-codes.js";
 import { sleep } from "../engine/abort.js";
 import type { ItemRecord, Reporter, RunRecord, RunStatus, StepRecord, StepStatus } from "../engine/events.js";
 import type { TemporalClient } from "../temporal/types.js";
@@ -135,7 +136,7 @@ async function followJournal(
       }
       return {
         state: state.state,
-        exitCode: "exitCode" in state && state.exitCode !== undefined ? state.exitCode : 1,
+        exitCode: "exitCode" in state && state.exitCode !== undefined ? state.exitCode : ExitCode.runFailed,
         manifest,
       };
     }
@@ -299,7 +300,7 @@ async function followExecutions(
       reporter.onRunEnd?.(runRecord);
       return {
         state: state.state,
-        exitCode: "exitCode" in state && state.exitCode !== undefined ? state.exitCode : 1,
+        exitCode: "exitCode" in state && state.exitCode !== undefined ? state.exitCode : ExitCode.runFailed,
         manifest,
         ...(kept && "omittedBytes" in kept ? { outputsOmittedBytes: kept.omittedBytes } : {}),
       };
