@@ -22,35 +22,40 @@ type Failure = TemporalApi.api.failure.v1.IFailure;
 const MAX_CAUSE_DEPTH = 32;
 
 /** Encodes, in one codec call, every payload of `slots`; without a codec the payloads stay as they are. */
-export async function encodeOutgoing(
+export function encodeOutgoing(
   codec: PayloadCodec | undefined,
   slots: readonly PayloadSlot[],
   what: string,
   signal?: AbortSignal,
 ): Promise<void> {
-  if (codec === undefined || slots.length === 0) return;
-  const encoded = await codec.encode(
-    slots.map((slot) => slot.payload),
-    what,
-    signal,
-  );
-  for (const [i, slot] of slots.entries()) slot.put(encoded[i] as Payload);
+  return throughCodec(codec, "encode", slots, what, signal);
 }
 
 /** Decodes, in one codec call, every payload of `slots`; without a codec the payloads stay as they are. */
-export async function decodeIncoming(
+export function decodeIncoming(
   codec: PayloadCodec | undefined,
   slots: readonly PayloadSlot[],
   what: string,
   signal?: AbortSignal,
 ): Promise<void> {
+  return throughCodec(codec, "decode", slots, what, signal);
+}
+
+/** Passes the slots' payloads through one codec call and puts each answer back in its slot. */
+async function throughCodec(
+  codec: PayloadCodec | undefined,
+  op: "encode" | "decode",
+  slots: readonly PayloadSlot[],
+  what: string,
+  signal?: AbortSignal,
+): Promise<void> {
   if (codec === undefined || slots.length === 0) return;
-  const decoded = await codec.decode(
+  const answered = await codec[op](
     slots.map((slot) => slot.payload),
     what,
     signal,
   );
-  for (const [i, slot] of slots.entries()) slot.put(decoded[i] as Payload);
+  for (const [i, slot] of slots.entries()) slot.put(answered[i] as Payload);
 }
 
 /** The slot of a single-payload field, when it is set. */
