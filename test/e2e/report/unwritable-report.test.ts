@@ -22,21 +22,16 @@ steps:
     input: { message: "no", nonRetryable: true }
 `);
 
+/** `nxrun run` of a one-step pipeline of `activity`, in plain output, with `--report report`. */
+const runWithReport = (activity: string, report: string) =>
+  runNxrun(["run", pipeline(activity), "--run-id", uniqueId("unw"), "-o", "plain", "--report", report]);
+
 describe("a --report that cannot be written", () => {
   const missing = () => join(mkdtempSync(join(tmpdir(), "nxrun-unwritable-")), "no-such-dir", "run.json");
 
   it("after a run that completed: exit 4 and one line naming the file", async () => {
     const report = missing();
-    const result = await runNxrun([
-      "run",
-      pipeline("echo"),
-      "--run-id",
-      uniqueId("unw"),
-      "-o",
-      "plain",
-      "--report",
-      report,
-    ]);
+    const result = await runWithReport("echo", report);
     expect(result.code, output(result)).toBe(4);
     expect(result.stdout).toMatch(/run\s+completed/);
     const lines = result.stderr.trim().split("\n");
@@ -47,16 +42,7 @@ describe("a --report that cannot be written", () => {
 
   it("a directory (--report DIR/): it is named a directory, the hint names --report; exit 4", async () => {
     const directory = `${mkdtempSync(join(tmpdir(), "nxrun-unwritable-"))}/`;
-    const result = await runNxrun([
-      "run",
-      pipeline("echo"),
-      "--run-id",
-      uniqueId("unw"),
-      "-o",
-      "plain",
-      "--report",
-      directory,
-    ]);
+    const result = await runWithReport("echo", directory);
     expect(result.code, output(result)).toBe(4);
     expect(result.stderr.trim().split("\n"), output(result)).toEqual([
       `error: cannot write the run report to ${directory}: it is a directory`,
@@ -67,16 +53,7 @@ describe("a --report that cannot be written", () => {
 
   it("after a run that failed: the run's exit 1, and the same line", async () => {
     const report = missing();
-    const result = await runNxrun([
-      "run",
-      pipeline("fail"),
-      "--run-id",
-      uniqueId("unw"),
-      "-o",
-      "plain",
-      "--report",
-      report,
-    ]);
+    const result = await runWithReport("fail", report);
     expect(result.code, output(result)).toBe(1);
     expect(result.stderr).toContain(`error: cannot write the run report to ${report}`);
     expect(result.stderr).not.toMatch(/internal error|\n\s+at /);
