@@ -114,7 +114,7 @@ export async function runCommand(file: string, flags: RunFlags, cli: CliContext)
   });
   const { maskSecrets } = await import("../base/mask-secrets.js");
   const printProblems = () =>
-    process.stderr.write(`${maskSecrets(formatDiagnostics(before.problems, { color }), secretValues)}\n`);
+    process.stderr.write(`${maskSecrets(formatDiagnostics(before.problems, { color, width }), secretValues)}\n`);
 
   if (flags.dryRun) {
     const shown = await dryRun(pipeline, runId, inputs, secrets, secretValues, flags, before.known);

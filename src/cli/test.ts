@@ -30,7 +30,11 @@ export async function testCommand(paths: string[], flags: TestFlags, cli: CliCon
     const options = { color: cli.terminal.stdout.color, cwd };
     if (run.diagnostics.length > 0)
       cli.terminal.stderr.stream.write(
-        `${formatDiagnostics(run.diagnostics, { color: cli.terminal.stderr.color, cwd })}\n\n`,
+        `${formatDiagnostics(run.diagnostics, {
+          color: cli.terminal.stderr.color,
+          width: cli.terminal.stderr.width(),
+          cwd,
+        })}\n\n`,
       );
     const lines = run.cases.flatMap((c) => formatCaseLine(c, options));
     out.write(`${[...lines, ...formatSummary(run, elapsedMs, options)].join("\n")}\n`);

@@ -97,23 +97,28 @@ function codeFrame(
   // The caret's place in the line as shown (sanitized: an escaped character is wider than one column).
   const before = sanitizeTerminalText(lineText.slice(Math.max(0, start - 1 - room), start - 1).replace(/\t/g, " "));
   const marked = sanitizeTerminalText(lineText.slice(start - 1, start - 1 + Math.min(length, room)));
-  // Keep about a third of the room before the caret when the line must be cut.
+  // One character more than fits, so a line that goes on is cut with an ellipsis.
+  const after = sanitizeTerminalText(lineText.slice(start - 1, start + room).replace(/\t/g, " "));
+  // When the line must be cut, keep about a third of the room before the caret, or more when the
+  // line ends sooner: the room a short rest leaves goes to what stands before it.
   const keepBefore =
-    before.length + marked.length <= room ? before.length : Math.min(before.length, Math.floor(room / 3));
+    before.length + marked.length <= room
+      ? before.length
+      : Math.min(before.length, Math.max(Math.floor(room / 3), room - 1 - after.length));
   const cutBefore = start - 1 > keepBefore || before.length > keepBefore;
+  const cut = (text: string) => (text.length > room ? `${text.slice(0, room - 1)}…` : text);
+  const atFault = cut(`${cutBefore ? "…" : ""}${before.slice(before.length - keepBefore)}${after}`);
   const out: string[] = [];
   for (let n = first; n <= d.line; n++) {
     const marker = n === d.line ? paint.red(">") : " ";
-    let text: string;
-    if (n === d.line) {
-      const after = sanitizeTerminalText(lineText.slice(start - 1, start - 1 + room).replace(/\t/g, " "));
-      text = `${cutBefore ? "…" : ""}${before.slice(before.length - keepBefore)}${after}`;
-    } else text = sanitizeTerminalText((lines[n - 1] ?? "").slice(0, room + 1).replace(/\t/g, " "));
-    if (text.length > room) text = `${text.slice(0, room - 1)}…`;
+    const text =
+      n === d.line ? atFault : cut(sanitizeTerminalText((lines[n - 1] ?? "").slice(0, room + 1).replace(/\t/g, " ")));
     out.push(`${marker} ${paint.dim(`${String(n).padStart(width)} |`)} ${text}`);
   }
   const caretAt = (cutBefore ? 1 : 0) + keepBefore;
-  const caretLength = Math.max(1, Math.min(marked.length, room - 1 - caretAt));
+  // Never under the ellipsis of a line cut after the caret.
+  const shownAfter = atFault.endsWith("…") && atFault.length === room ? room - 1 : atFault.length;
+  const caretLength = Math.max(1, Math.min(marked.length, shownAfter - caretAt));
   out.push(`  ${" ".repeat(width)} ${paint.dim("|")} ${" ".repeat(caretAt)}${paint.red("^".repeat(caretLength))}`);
   return out.join("\n");
 }

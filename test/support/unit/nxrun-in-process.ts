@@ -9,11 +9,13 @@ export interface CliResult {
   stderr: string;
 }
 
-export async function nxrunInProcess(args: string[]): Promise<CliResult> {
+/** `columns`: the width of a terminal both streams are on; without it, no terminal (a pipe). */
+export async function nxrunInProcess(args: string[], { columns }: { columns?: number } = {}): Promise<CliResult> {
   let stdout = "";
   let stderr = "";
   const sink = (append: (text: string) => void) => ({
     write: (chunk: string | Uint8Array) => (append(String(chunk)), true),
+    ...(columns === undefined ? {} : { columns }),
   });
   const terminal = detectTerminal({
     stdout: sink((t) => (stdout += t)) as unknown as NodeJS.WriteStream,

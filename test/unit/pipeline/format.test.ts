@@ -73,4 +73,26 @@ describe("formatDiagnostics", () => {
     // The caret stands under MARK.
     expect(shown?.slice(caret?.indexOf("^"), (caret?.lastIndexOf("^") ?? 0) + 1)).toBe("MARK");
   });
+
+  describe("a 20 KB line, cut around the caret to the width, the caret under the marked text", () => {
+    const LENGTH = 20_000;
+    const cases = [40, 80, 200].flatMap((width) => [1, 10_000, LENGTH - 3].map((column) => ({ width, column })));
+    it.each(cases)("width $width, fault at column $column", ({ width, column }) => {
+      const line = `${"x".repeat(column - 1)}MARK${"y".repeat(LENGTH - column - 3)}`;
+      expect(line).toHaveLength(LENGTH);
+      const text = formatDiagnostics([{ ...d, line: 2, column, endLine: 2, endColumn: column + 4 }], {
+        sources: new Map([[file, `first\n${line}\nthird`]]),
+        cwd: "/virtual",
+        width,
+      });
+      const [, shown = "", caret = ""] = text.split("\n");
+      expect(shown.length).toBeLessThanOrEqual(width);
+      expect(caret.length).toBeLessThanOrEqual(width);
+      expect(shown.slice(caret.indexOf("^"), caret.lastIndexOf("^") + 1)).toBe("MARK");
+      // An ellipsis on each side that was cut, and only there.
+      const body = shown.slice("> 2 | ".length);
+      expect(body.startsWith("…")).toBe(column > 1);
+      expect(body.endsWith("…")).toBe(column < LENGTH - 3);
+    });
+  });
 });
