@@ -111,6 +111,7 @@ export async function runCommand(file: string, flags: RunFlags, cli: CliContext)
         chooseOutput(flags.dryRun && flags.output === "json" ? undefined : flags.output, terminal),
         terminal.stdin,
       ),
+    confirmCaller: "cli",
   });
   const { maskSecrets } = await import("../base/mask-secrets.js");
   const printProblems = () =>
@@ -288,6 +289,7 @@ async function runWithSignals(
       runId,
       resume: prepared.resumed,
       yes: flags.yes === true,
+      confirmCaller: "cli",
       compensate: prepared.compensate,
       concurrency: prepared.concurrency,
       attempts: prepared.attempts,

@@ -1,7 +1,8 @@
 /**
- * Confirm gates: a person approves through the reporter (a TTY prompt), or `--yes` approves.
+ * Confirm gates: a person approves through the reporter (a TTY prompt), or `--yes` (`yes: true`) approves.
  * Without either the step fails and says how to approve, rather than hanging a CI job.
  */
+import { approveConfirmHint } from "../pipeline/confirm-approval.js";
 import type { CompiledValue } from "../pipeline/expr/compiled.js";
 import type { Step } from "../pipeline/model.js";
 import { onAbort } from "./abort.js";
@@ -51,7 +52,7 @@ export async function runConfirm(
     case "nobody":
       record.status = "failed";
       record.error = {
-        message: `confirm step '${step.id}' needs approval ("${prompt}") and there is no terminal to ask on; pass --yes to approve confirm steps`,
+        message: `confirm step '${step.id}' needs approval ("${prompt}") and nobody can answer it: ${approveConfirmHint(ctx.confirmCaller)}`,
         type: "ConfirmUnanswered",
       };
       return;

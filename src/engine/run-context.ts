@@ -5,6 +5,7 @@
 import { setMaxListeners } from "node:events";
 import { secretNeedles } from "../base/mask-secrets.js";
 import { ServerError } from "../base/user-error.js";
+import type { ConfirmCaller } from "../pipeline/confirm-approval.js";
 import type { CompiledValue } from "../pipeline/expr/compiled.js";
 import type { Scope, StepView } from "../pipeline/expr/scope.js";
 import type { CancellationType, Pipeline, Step } from "../pipeline/model.js";
@@ -126,6 +127,8 @@ export class RunContext implements ExecutionContext {
   clock: Clock = realClock;
   /** Set by runPipeline (RunOptions.startHeaders); a sub-pipeline's context takes its caller's. */
   startHeaders: StartHeaders | undefined;
+  /** Set by runPipeline (RunOptions.confirmCaller); a sub-pipeline's context takes its caller's. */
+  confirmCaller: ConfirmCaller = "library";
   private readonly cancelController = new AbortController();
   private reason: CancelReason | undefined;
   private readonly stepViews: Record<string, StepView> = {};
@@ -163,6 +166,7 @@ export class RunContext implements ExecutionContext {
     if (sub) {
       this.clock = sub.parent.clock;
       this.startHeaders = sub.parent.startHeaders;
+      this.confirmCaller = sub.parent.confirmCaller;
     }
     this.parentRecordId = sub?.parentRecordId;
     this.resumed = sub?.parent.resumed ?? false;

@@ -1,4 +1,5 @@
 /** What `runPipeline` takes: the client, inputs, and how to behave. */
+import type { ConfirmCaller } from "../pipeline/confirm-approval.js";
 import type { CompiledValue } from "../pipeline/expr/compiled.js";
 import type { Scope } from "../pipeline/expr/scope.js";
 import type { ExecutionKind, TemporalClient } from "../temporal/types.js";
@@ -51,6 +52,11 @@ export interface RunOptions {
   describeRate?: number;
   /** Approve every confirm step. */
   yes?: boolean;
+  /**
+   * Who a confirm step nobody answers tells how to approve: a program (`yes: true`, a reporter's
+   * onConfirm; the default) or `nxrun run` (its `--yes` flag).
+   */
+  confirmCaller?: ConfirmCaller;
   /** Run compensations after a failure or cancellation (default true). */
   compensate?: boolean;
   /**

@@ -50,6 +50,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions): Prom
   ctx.resumed = options.resume === true;
   ctx.clock = clock;
   ctx.startHeaders = options.startHeaders;
+  if (options.confirmCaller !== undefined) ctx.confirmCaller = options.confirmCaller;
   ctx.runSection = runSection;
   for (const step of [...pipeline.steps, ...pipeline.finally]) {
     ctx.addRecord({ id: step.id, section: step.section, kind: step.call.kind, status: "pending" });

@@ -12,6 +12,7 @@
 import type { SourcePosition } from "../base/source-position.js";
 import { type EvaluateIn, type KnownScope, knownScope, settingsBeforeRun, whyUnknown } from "./before-run.js";
 import { forEachExpression } from "./check-references.js";
+import { approveConfirmHint, type ConfirmCaller, nobodyToAnswer } from "./confirm-approval.js";
 import type { Diagnostic } from "./diagnostic.js";
 import { Codes } from "./diagnostic-codes.js";
 import type { CompiledValue } from "./expr/compiled.js";
@@ -27,6 +28,8 @@ import { withInputs, withProblems } from "./with-inputs.js";
 export interface BeforeRunOptions {
   /** Whether a confirm step can be answered in this run: `--yes`, or a person at a terminal the view asks on. */
   readonly confirmAnswered: boolean;
+  /** Who is told how to approve one nobody can answer (its flag or its option); default the CLI. */
+  readonly confirmCaller?: ConfirmCaller;
   /** The secret values of the pipelines the run uses (uses:), by file, when they were read. */
   readonly usedSecrets?: ReadonlyMap<string, Record<string, string>>;
 }
@@ -54,6 +57,8 @@ export async function beforeRun(
     secrets: Record<string, string>;
     usedSecrets: ReadonlyMap<string, Record<string, string>>;
     confirmAnswered: boolean;
+    /** Who is told how to approve a confirm step nobody can answer: `--yes`, or the library's `yes: true`. */
+    confirmCaller: ConfirmCaller;
   },
 ): Promise<BeforeRun> {
   const evaluateIn = async (value: CompiledValue, scope: Scope) => evaluateExpression(value, scope);
@@ -67,6 +72,7 @@ export async function beforeRun(
   const known = await knownScope(pipeline, base, evaluateIn, { secretsKnown: true, inputsFinal: options.inputsFinal });
   const problems = await checkBeforeRun(pipeline, known, evaluateIn, {
     confirmAnswered: options.confirmAnswered,
+    confirmCaller: options.confirmCaller,
     usedSecrets: options.usedSecrets,
   });
   return { known, problems };
@@ -127,11 +133,12 @@ class Checker {
       case "confirm": {
         const prompt = await this.value(call.prompt, known, `${label}, confirm`, step);
         if (prompt !== undefined && reached && step.onError === "fail" && !this.options.confirmAnswered) {
+          const caller = this.options.confirmCaller ?? "cli";
           this.problems.push({
             code: Codes.confirmUnanswered,
             severity: "error",
-            message: `${label} asks for approval and nobody can answer: there is no terminal to ask on and no --yes`,
-            hint: "pass --yes to approve confirm steps, or run it in a terminal (not -o plain or -o json) to be asked",
+            message: `${label} asks for approval and nobody can answer: ${nobodyToAnswer(caller)}`,
+            hint: approveConfirmHint(caller),
             ...at(step.position),
           });
         }

@@ -19,7 +19,10 @@ import type { Pipeline } from "../pipeline/model.js";
 import { prepareSession } from "./run-session.js";
 
 export interface RecordedRunOptions
-  extends Omit<RunOptions, "inputs" | "vars" | "keepVars" | "attempts" | "resume" | "terminateSignal"> {
+  extends Omit<
+    RunOptions,
+    "inputs" | "vars" | "keepVars" | "attempts" | "resume" | "terminateSignal" | "confirmCaller"
+  > {
   /**
    * Input values by name. Each input not given takes its default; every value is checked against its
    * input's schema, and a required input with no value is refused (a UserError naming each), as
@@ -65,6 +68,7 @@ export async function runRecorded(
     usedSecrets: options.usedSecrets ?? new Map(),
     // A program answers a confirm step through its reporter's onConfirm, or approves all with yes.
     confirmAnswered: options.yes === true || options.reporter?.onConfirm !== undefined,
+    confirmCaller: "library",
   });
   if (before.problems.length > 0)
     throw new UserError(maskSecrets(formatDiagnostics(before.problems, { color: false }), secrets));

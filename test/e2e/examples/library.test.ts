@@ -194,6 +194,9 @@ steps:
     expect(String(refused.message)).toMatch(/pipeline\.yaml:12:15: error NX180 step settle: a wait of "5"/);
     // The confirm step nobody answers (no yes, no onConfirm) is refused in the same check.
     expect(String(refused.message)).toContain("NX181");
+    // A program has no --yes: the hint names the option it has.
+    expect(String(refused.message)).toContain("hint: set yes: true in the run's options");
+    expect(String(refused.message)).not.toContain("--yes");
     expect((await readManifest(client, runId)).found).toBe(false);
     await expect(client.activities.describe(`${runId}.first`)).rejects.toThrow();
 

@@ -212,14 +212,17 @@ describe("runPipeline scheduling", () => {
     expect(client.history("r.first.compensate")).toHaveLength(0);
   });
 
-  it("confirm: --yes approves; no one to ask fails the step and says to pass --yes", async () => {
+  it("confirm: yes approves; no one to ask fails the step and names yes: true (the CLI's: --yes)", async () => {
     const client = new FakeTemporal({ Echo: echo });
     const p = pipeline([confirm("gate", "Go?"), activity("after", "Echo", { dependsOn: ["gate"] })]);
     expect((await run(p, client, { yes: true })).status).toBe("completed");
     const record = await run(p, new FakeTemporal({ Echo: echo }), { reporter: {} });
     expect(step(record, "gate").status).toBe("failed");
-    expect(step(record, "gate").error?.message).toMatch(/pass --yes/);
+    expect(step(record, "gate").error?.message).toMatch(/set yes: true in the run's options/);
+    expect(step(record, "gate").error?.message).not.toContain("--yes");
     expect(step(record, "after").status).toBe("skipped");
+    const cli = await run(p, new FakeTemporal({ Echo: echo }), { reporter: {}, confirmCaller: "cli" });
+    expect(step(cli, "gate").error?.message).toMatch(/nobody can answer it: pass --yes/);
     const asked: Reporter = {
       onConfirm: (request) => {
         setTimeout(() => request.answer(true), 5);

@@ -17,7 +17,7 @@ const evaluateIn = async (value: CompiledValue, scope: Scope) => evaluate(value,
 async function check(
   files: Record<string, string>,
   inputs: Record<string, unknown>,
-  options: { confirmAnswered?: boolean; inputsFinal?: boolean } = {},
+  options: { confirmAnswered?: boolean; inputsFinal?: boolean; confirmCaller?: "cli" | "library" } = {},
 ): Promise<Diagnostic[]> {
   const sub = mkdtempSync(join(dir, "case-"));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(sub, name), text);
@@ -28,7 +28,10 @@ async function check(
     secretsKnown: true,
     inputsFinal: options.inputsFinal ?? true,
   });
-  return checkBeforeRun(loaded.pipeline, known, evaluateIn, { confirmAnswered: options.confirmAnswered ?? true });
+  return checkBeforeRun(loaded.pipeline, known, evaluateIn, {
+    confirmAnswered: options.confirmAnswered ?? true,
+    ...(options.confirmCaller === undefined ? {} : { confirmCaller: options.confirmCaller }),
+  });
 }
 
 const brief = (d: Diagnostic) => [d.code, d.line, d.column, d.message];
@@ -199,6 +202,14 @@ steps:
       "step approve asks for approval and nobody can answer: there is no terminal to ask on and no --yes",
     );
     expect(found[0]?.hint).toContain("--yes");
+    // A program calling runPipeline has no --yes: it is told the option it has.
+    const library = await check(files, { risky: true }, { confirmAnswered: false, confirmCaller: "library" });
+    expect(library[0]?.message).toBe(
+      "step approve asks for approval and nobody can answer: no reporter answers onConfirm and the run's options have no yes: true",
+    );
+    expect(library[0]?.hint).toBe(
+      "set yes: true in the run's options to approve confirm steps, or answer them in a reporter's onConfirm",
+    );
     expect(await check(files, { risky: false }, { confirmAnswered: false })).toHaveLength(1);
     expect(await check(files, { risky: true }, { confirmAnswered: true })).toEqual([]);
   });
