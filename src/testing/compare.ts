@@ -4,6 +4,7 @@
  * a report shows exactly where a changed mapping or an inverted `when` took the run elsewhere.
  */
 
+import type { SourcePosition } from "../base/source-position.js";
 import type { ItemRecord, RunRecord, StepRecord } from "../engine/events.js";
 import { evaluateWithBindings } from "../pipeline/expr/evaluate.js";
 import { isTruthy } from "../pipeline/expr/truthy.js";
@@ -18,6 +19,8 @@ export interface Mismatch {
   readonly actual?: unknown;
   /** For predicates and lists: what was wrong, in words. */
   readonly message?: string;
+  /** A predicate that gave no value: where it is in the test file. */
+  readonly position?: SourcePosition;
 }
 
 /** What the case's run did, as the expectations read it. */
@@ -161,8 +164,18 @@ async function check(
   }
   const source = expectation.predicate.kind === "expression" ? `{% ${expectation.predicate.source.trim()} %}` : "";
   try {
-    const holds = isTruthy(await evaluateWithBindings(expectation.predicate, { ...extra, value: actual }));
-    if (!holds) out.push({ path, expected: source, actual, message: `${source} is false` });
+    const result = await evaluateWithBindings(expectation.predicate, { ...extra, value: actual });
+    // No value is most often a misspelt path ($value.healthy for $value.health): not the same as false.
+    if (result === undefined) {
+      const position = expectation.predicate.kind === "expression" ? { position: expectation.predicate.position } : {};
+      out.push({
+        path,
+        expected: source,
+        actual,
+        message: `${source} gave no value; check the paths it reads`,
+        ...position,
+      });
+    } else if (!isTruthy(result)) out.push({ path, expected: source, actual, message: `${source} is false` });
   } catch (error) {
     out.push({ path, expected: source, actual, message: `${source} failed: ${(error as Error).message}` });
   }

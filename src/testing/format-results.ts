@@ -1,8 +1,9 @@
 /**
  * `nxrun test`'s text: one line per case, under a failed case what differs (the path, expected,
- * found), then what the cases never reached, then the count. Every value and name goes through the
+ * found), then what the cases never reached and the shared item mocks none used, then the count. Every value and name goes through the
  * terminal sanitizer: test files and mocks are text from outside nxrun too.
  */
+import type { SourcePosition } from "../base/source-position.js";
 import { sanitizeTerminalText } from "../base/terminal-text.js";
 import { formatDuration } from "../pipeline/duration.js";
 import { displayPath } from "../pipeline/format-diagnostics.js";
@@ -25,8 +26,11 @@ export function formatCaseLine(result: CaseResult, options: FormatOptions): stri
   const time = paint.dim(` (${formatDuration(result.durationMs)})`);
   if (result.passed) return [`${paint.green("✓")} ${name}${time}`];
   const lines = [`${paint.red("✗")} ${name}${time}`];
-  for (const problem of result.problems) lines.push(`    ${paint.red(shown(problem.path))}: ${shown(problem.message)}`);
-  for (const mismatch of result.mismatches) lines.push(...mismatchLines(mismatch, paint));
+  for (const problem of result.problems)
+    lines.push(
+      `    ${paint.red(shown(problem.path))}: ${shown(placed(problem.message, problem.position, options.cwd))}`,
+    );
+  for (const mismatch of result.mismatches) lines.push(...mismatchLines(mismatch, paint, options.cwd));
   return lines;
 }
 
@@ -37,6 +41,13 @@ export function formatSummary(run: TestRun, elapsedMs: number, options: FormatOp
     lines.push("", "not reached by any case:");
     for (const u of run.unreached)
       lines.push(`  ${shown(displayPath(u.pipeline, options.cwd))}: ${shown(u.step)} ${paint.yellow(u.what)}`);
+  }
+  if (run.unusedSharedMocks.length > 0) {
+    lines.push("", "shared item mocks no case used:");
+    for (const m of run.unusedSharedMocks)
+      lines.push(
+        `  ${shown(placeText(m.position, options.cwd))}: ${shown(`${m.step}[${m.index}]`)} ${paint.yellow("never reached")}`,
+      );
   }
   const failed = run.cases.filter((c) => !c.passed).length;
   const counts = [
@@ -54,16 +65,26 @@ export function formatSummary(run: TestRun, elapsedMs: number, options: FormatOp
   return lines;
 }
 
-function mismatchLines(m: Mismatch, paint: Painter): string[] {
+function mismatchLines(m: Mismatch, paint: Painter, cwd: string): string[] {
   const head = `    ${paint.red(shown(m.path))}: `;
   if (m.message !== undefined) {
-    const lines = [`${head}${shown(m.message)}`];
+    const lines = [`${head}${shown(placed(m.message, m.position, cwd))}`];
     if (m.expected !== undefined && typeof m.expected !== "string")
       lines.push(`      expected ${valueText(m.expected)}`);
     lines.push(`      found    ${valueText(m.actual)}`);
     return lines;
   }
   return [`${head}expected ${paint.green(valueText(m.expected))}, found ${paint.red(valueText(m.actual))}`];
+}
+
+/** `file:line:col`, the file relative to `cwd` when it is under it. */
+export function placeText(position: SourcePosition, cwd: string): string {
+  return `${displayPath(position.file, cwd)}:${position.line}:${position.column}`;
+}
+
+/** A message after where in the test file it comes from (`file:line:col: message`), when it has a place. */
+export function placed(message: string, position: SourcePosition | undefined, cwd: string): string {
+  return position === undefined ? message : `${placeText(position, cwd)}: ${message}`;
 }
 
 /** A value as compact JSON (`nothing` when absent), cut to a line. */

@@ -7,7 +7,7 @@ import { sanitizeTerminalLines, sanitizeTerminalText } from "../base/terminal-te
 import type { Diagnostic } from "../pipeline/diagnostic.js";
 import { displayPath } from "../pipeline/format-diagnostics.js";
 import { escapeAttribute as escapeXmlAttribute, escapeText as escapeXmlText } from "../report/junit.js";
-import { valueText } from "./format-results.js";
+import { placed, valueText } from "./format-results.js";
 import type { CaseResult } from "./run-case.js";
 import type { TestRun } from "./run-tests.js";
 
@@ -55,10 +55,10 @@ export function junitResultsXml(run: TestRun, cwd: string): string {
         continue;
       }
       const details = [
-        ...c.problems.map((p) => `${p.path}: ${p.message}`),
+        ...c.problems.map((p) => `${p.path}: ${placed(p.message, p.position, cwd)}`),
         ...c.mismatches.map(
           (m) =>
-            `${m.path}: ${m.message ?? ""}${m.message ? "; " : ""}expected ${valueText(m.expected)}, found ${valueText(m.actual)}`,
+            `${m.path}: ${m.message === undefined ? "" : `${placed(m.message, m.position, cwd)}; `}expected ${valueText(m.expected)}, found ${valueText(m.actual)}`,
         ),
       ];
       lines.push(

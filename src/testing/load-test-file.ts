@@ -123,7 +123,7 @@ class CaseBuilder {
   }
 
   async cases(raw: Raw): Promise<TestCase[]> {
-    const sharedMocks = this.mocks(raw.mocks as Raw | undefined, ["mocks"]);
+    const sharedMocks = this.mocks(raw.mocks as Raw | undefined, ["mocks"], true);
     const sharedAnswers = this.answers(raw.answers as Raw | undefined, ["answers"]);
     const names = new Set<string>();
     const cases: TestCase[] = [];
@@ -141,7 +141,8 @@ class CaseBuilder {
       }
       names.add(name);
       const mocks = new Map(sharedMocks);
-      for (const [path, mock] of this.mocks(entry.mocks as Raw | undefined, [...at, "mocks"])) mocks.set(path, mock);
+      for (const [path, mock] of this.mocks(entry.mocks as Raw | undefined, [...at, "mocks"], false))
+        mocks.set(path, mock);
       const answers = new Map(sharedAnswers);
       for (const [path, answer] of this.answers(entry.answers as Raw | undefined, [...at, "answers"]))
         answers.set(path, answer);
@@ -221,7 +222,7 @@ class CaseBuilder {
     return answers;
   }
 
-  private mocks(given: Raw | undefined, at: JsonPath): Map<string, StepMock> {
+  private mocks(given: Raw | undefined, at: JsonPath, shared: boolean): Map<string, StepMock> {
     const mocks = new Map<string, StepMock>();
     for (const [path, value] of Object.entries(given ?? {})) {
       const here = [...at, path];
@@ -236,6 +237,7 @@ class CaseBuilder {
           ? {}
           : { compensate: this.result(raw.compensate as Raw, [...here, "compensate"]) }),
         position: this.keyAt(here),
+        shared,
       });
     }
     return mocks;
@@ -299,6 +301,7 @@ class CaseBuilder {
       ...this.result(raw, at),
       ...(typeof raw.index === "number" ? { index: raw.index } : {}),
       ...(raw.match === undefined ? {} : { match: compileAt(this.src, [...at, "match"], this.out, this.seen) }),
+      position: this.keyAt(raw.index === undefined && raw.match !== undefined ? [...at, "match"] : [...at, "index"]),
     };
   }
 

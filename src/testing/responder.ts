@@ -5,6 +5,7 @@
  * with a NoMock failure and is named in the case's result: never a silent null.
  */
 
+import type { SourcePosition } from "../base/source-position.js";
 import { evaluateWithBindings } from "../pipeline/expr/evaluate.js";
 import { isTruthy } from "../pipeline/expr/truthy.js";
 import type { Pipeline } from "../pipeline/model.js";
@@ -23,6 +24,8 @@ export interface RecordedCall {
 export interface TestProblem {
   readonly path: string;
   readonly message: string;
+  /** Where in the test file, when the problem is a mock's own (an item mock never used). */
+  readonly position?: SourcePosition;
 }
 
 const NO_MOCK_TYPE = "NxrunTestNoMock";

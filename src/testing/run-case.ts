@@ -15,6 +15,7 @@ import { isTruthy } from "../pipeline/expr/truthy.js";
 import type { Pipeline } from "../pipeline/model.js";
 import { redact } from "../report/redact.js";
 import { compare, type Mismatch } from "./compare.js";
+import { type ItemMockUse, itemMockUses } from "./item-mock-uses.js";
 import { MockTemporal } from "./mock-temporal.js";
 import { Responder, type TestProblem } from "./responder.js";
 import { stepPathOf, stepSites } from "./step-paths.js";
@@ -30,6 +31,8 @@ export interface Reached {
   readonly started: readonly string[];
   /** Step paths whose `when` was false at least once (true is seen as the step starting). */
   readonly whenFalse: readonly string[];
+  /** The file's shared item mocks by index that this case held, used or not (its own unused fail the case). */
+  readonly sharedItemMocks: readonly ItemMockUse[];
 }
 
 export interface CaseResult {
@@ -106,6 +109,14 @@ export async function runCase(testFile: TestFile, testCase: TestCase): Promise<C
     clock.stop();
   }
   problems.push(...responder.problems, ...unanswered);
+  const itemMocks = record ? itemMockUses(testCase.mocks.values(), record, whenFalse) : [];
+  for (const u of itemMocks)
+    if (!u.shared && u.unusedBecause !== undefined)
+      problems.push({
+        path: `${u.step}[${u.index}]`,
+        message: `item ${u.index} of step "${u.step}" is mocked but was never reached: ${u.unusedBecause}`,
+        position: u.position,
+      });
   const mismatches = record
     ? await compare(testCase.expect, { record, exitCode, started, calls: responder.calls })
     : [];
@@ -119,7 +130,7 @@ export async function runCase(testFile: TestFile, testCase: TestCase): Promise<C
     problems: mask(problems),
     mismatches: mask(mismatches),
     durationMs: performance.now() - begin,
-    reached: { started, whenFalse: [...whenFalse] },
+    reached: { started, whenFalse: [...whenFalse], sharedItemMocks: itemMocks.filter((u) => u.shared) },
   };
 }
 

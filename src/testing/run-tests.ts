@@ -5,6 +5,7 @@
 import { readdir, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { eachAtMost } from "../base/each-at-most.js";
+import type { SourcePosition } from "../base/source-position.js";
 import type { Diagnostic } from "../pipeline/diagnostic.js";
 import { Codes } from "../pipeline/diagnostic-codes.js";
 import { loadTestFile } from "./load-test-file.js";
@@ -26,6 +27,14 @@ export interface TestRun {
   readonly diagnostics: readonly Diagnostic[];
   readonly cases: readonly CaseResult[];
   readonly unreached: readonly Unreached[];
+  /** Item mocks by index under a file's shared `mocks:` that no case of the file used. */
+  readonly unusedSharedMocks: readonly UnusedSharedMock[];
+}
+
+export interface UnusedSharedMock {
+  readonly step: string;
+  readonly index: number;
+  readonly position: SourcePosition;
 }
 
 /** Cases run at once: all are in memory and take turns on one thread, so this bounds memory, not CPU. */
@@ -44,7 +53,13 @@ export async function runTests(paths: readonly string[]): Promise<TestRun> {
   await eachAtMost(work, CASES_AT_ONCE, async ({ testFile, testCase }, i) => {
     cases[i] = await runCase(testFile, testCase);
   });
-  return { files, diagnostics, cases, unreached: unreachedSteps(loaded, cases) };
+  return {
+    files,
+    diagnostics,
+    cases,
+    unreached: unreachedSteps(loaded, cases),
+    unusedSharedMocks: unusedSharedMocks(cases),
+  };
 }
 
 /** Test files under `paths`: a file as given, a directory searched (node_modules and dot-directories left out). */
@@ -88,6 +103,20 @@ export async function findTestFiles(paths: readonly string[]): Promise<{ files: 
     } else files.push(path);
   }
   return { files: [...new Set(files)], diagnostics };
+}
+
+/** The shared item mocks no case used (a case that mocks the step itself does not hold them). */
+function unusedSharedMocks(cases: readonly CaseResult[]): UnusedSharedMock[] {
+  const held = new Map<string, UnusedSharedMock>();
+  const used = new Set<string>();
+  for (const c of cases) {
+    for (const { step, index, position, unusedBecause } of c.reached.sharedItemMocks) {
+      const key = `${position.file}:${position.line}:${position.column}`;
+      held.set(key, { step, index, position });
+      if (unusedBecause === undefined) used.add(key);
+    }
+  }
+  return [...held].filter(([key]) => !used.has(key)).map(([, mock]) => mock);
 }
 
 /** Per pipeline under test, the steps no case started and the `when`s no case saw both ways. */

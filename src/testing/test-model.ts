@@ -27,6 +27,8 @@ export interface MockResult {
 export interface ItemMock extends MockResult {
   readonly index?: number;
   readonly match?: CompiledValue;
+  /** Where the test file chooses the item: its `index` (or `match`) value. */
+  readonly position: SourcePosition;
 }
 
 export interface StepMock extends MockResult {
@@ -35,6 +37,8 @@ export interface StepMock extends MockResult {
   readonly items: readonly ItemMock[];
   readonly compensate?: MockResult;
   readonly position: SourcePosition;
+  /** Given under the file's `mocks:` for every case, not by the case itself. */
+  readonly shared: boolean;
 }
 
 /** An expectation on a value: equal to a literal, or a predicate (an expression of $value). */

@@ -1,7 +1,7 @@
 // `nxrun test --junit FILE` and `-o json`: what CI systems and tools read.
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { parse } from "junit2json";
 import { describe, expect, it } from "vitest";
 import type { TestRun } from "../../../src/testing/run-tests.js";
@@ -86,5 +86,66 @@ describe("nxrun test reports", () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toContain("✗ ");
     expect(result.stdout).toMatch(/2 cases in 1 file: 1 passed, 1 failed/);
+  });
+});
+
+describe("nxrun test on a mock or predicate that tests nothing", () => {
+  function suite(): string {
+    const dir = mkdtempSync(join(tmpdir(), "nxrun-unused-"));
+    writeFileSync(
+      join(dir, "p.yaml"),
+      'nxrun: 1\nname: p\nsteps:\n  - id: deploy\n    forEach: "{% [1, 2, 3] %}"\n    activity: Deploy\n    taskQueue: q\noutputs:\n  n: "{% $count($steps.deploy.output) %}"\n',
+    );
+    writeFileSync(
+      join(dir, "p.test.yaml"),
+      `nxrun-test: 1
+pipeline: ./p.yaml
+mocks:
+  deploy: { output: ok, items: [{ index: 5, output: shared }] }
+cases:
+  - name: seven of three
+    mocks:
+      deploy:
+        output: ok
+        items:
+          - index: 7
+            output: never
+  - name: no value
+    expect: { outputs: { n: "{% $value.total %}" } }
+`,
+    );
+    return join(dir, "p.test.yaml");
+  }
+
+  it("prints the case's unused item mock and the predicate with no value at file:line:col, then the shared one; exit 1", async () => {
+    const path = suite();
+    const result = await nxrunInProcess(["test", path]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      `    deploy[7]: ${path}:11:13: item 7 of step "deploy" is mocked but was never reached: its forEach had 3 items (indexes 0 to 2)\n`,
+    );
+    expect(result.stdout).toContain(
+      `    outputs.n: ${path}:14:33: {% $value.total %} gave no value; check the paths it reads\n`,
+    );
+    expect(result.stdout).toContain(`shared item mocks no case used:\n  ${path}:4:35: deploy[5] never reached\n`);
+    expect(result.stdout).toMatch(/2 cases in 1 file: 0 passed, 2 failed/);
+  });
+
+  it("-o json and --junit carry the same, with the place", async () => {
+    const path = suite();
+    const junit = join(dirname(path), "junit.xml");
+    const result = await nxrunInProcess(["test", path, "-o", "json", "--junit", junit]);
+    const run = JSON.parse(result.stdout) as TestRun;
+    expect(run.cases[0]?.problems).toEqual([
+      {
+        path: "deploy[7]",
+        message: 'item 7 of step "deploy" is mocked but was never reached: its forEach had 3 items (indexes 0 to 2)',
+        position: { file: path, line: 11, column: 13 },
+      },
+    ]);
+    expect(run.unusedSharedMocks).toEqual([
+      { step: "deploy", index: 5, position: { file: path, line: 4, column: 35 } },
+    ]);
+    expect(readFileSync(junit, "utf8")).toContain(`deploy[7]: ${path}:11:13: item 7 of step`);
   });
 });

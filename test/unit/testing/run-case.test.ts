@@ -2,7 +2,7 @@
 // missing, virtual time, secrets, and the parts of a run the examples do not reach.
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runTests } from "../../../src/testing/run-tests.js";
 
@@ -220,5 +220,194 @@ cases:
     );
     const [result] = (await runTests([path])).cases;
     expect([result?.problems, result?.mismatches]).toEqual([[], []]);
+  });
+});
+
+describe("an item mock by index", () => {
+  const FOR_EACH = `inputs:
+  regions: { type: array, default: [a, b, c] }
+  go: { type: boolean, default: true }
+  first: { type: boolean, default: true }
+steps:
+  - id: first
+    activity: First
+  - id: deploy
+    needs: [first]
+    when: "{% $inputs.go %}"
+    forEach: "{% $inputs.regions %}"
+    concurrency: 1
+    activity: Deploy
+`;
+  const mocked = (index: number, extra = "") =>
+    `    mocks:\n      first: { output: 1 }\n      deploy:\n        output: ok\n        items:\n          - index: ${index}\n            output: mine\n${extra}`;
+
+  it("past the end of the list fails the case with the index, the items and where the mock is", async () => {
+    const path = files(FOR_EACH, `cases:\n  - name: seven of three\n${mocked(7)}  - name: two of three\n${mocked(2)}`);
+    const [seven, two] = (await runTests([path])).cases;
+    expect(seven?.passed).toBe(false);
+    expect(seven?.problems).toEqual([
+      {
+        path: "deploy[7]",
+        message: 'item 7 of step "deploy" is mocked but was never reached: its forEach had 3 items (indexes 0 to 2)',
+        position: { file: path, line: 10, column: 13 },
+      },
+    ]);
+    expect([two?.passed, two?.problems]).toEqual([true, []]);
+  });
+
+  it("of a step that never ran says why instead: its when, the run failing before it, the forEach failing", async () => {
+    const path = files(
+      FOR_EACH.replace(
+        'forEach: "{% $inputs.regions %}"',
+        "forEach: \"{% $inputs.regions ? $inputs.regions : $error('no regions') %}\"",
+      ),
+      `cases:
+  - name: when false
+    inputs: { go: false }
+${mocked(0)}  - name: run failed first
+    mocks:
+      first: { failure: { message: down } }
+      deploy: { output: ok, items: [{ index: 0, output: mine }] }
+  - name: no list
+    inputs: { regions: [] }
+${mocked(0)}`,
+    );
+    const run = await runTests([path]);
+    expect(run.cases.map((c) => [c.name, c.problems.map((p) => `${p.path}: ${p.message}`)])).toEqual([
+      [
+        "when false",
+        [
+          'deploy[0]: item 0 of step "deploy" is mocked but was never reached: the step never ran in this case (its when was false)',
+        ],
+      ],
+      [
+        "run failed first",
+        [
+          'deploy[0]: item 0 of step "deploy" is mocked but was never reached: the step never ran in this case (the run failed before it started)',
+        ],
+      ],
+      [
+        "no list",
+        [
+          expect.stringMatching(
+            /^deploy\[0\]: item 0 of step "deploy" is mocked but was never reached: the step never ran in this case \(it failed before listing its items: .*no regions/,
+          ),
+        ],
+      ],
+    ]);
+  });
+
+  it("inside the list but not started, because the forEach stopped at a failure, is used: the case checks that", async () => {
+    const path = files(
+      FOR_EACH,
+      `cases:
+  - name: stops at the first failure
+    mocks:
+      first: { output: 1 }
+      deploy:
+        output: ok
+        items: [{ index: 0, failure: { message: broke } }, { index: 2, output: never }]
+    expect: { status: failed, steps: { "deploy[2]": skipped } }
+`,
+    );
+    const [result] = (await runTests([path])).cases;
+    expect([result?.problems, result?.mismatches]).toEqual([[], []]);
+  });
+
+  it("of a step run in several sub-pipelines counts the longest list", async () => {
+    const path = files(
+      `steps:
+  - id: each
+    forEach: "{% [['x'], ['x', 'y']] %}"
+    uses: ./sub.yaml
+    with: { names: "{% $item %}" }
+`,
+      `mocks: { each.make: { output: ok } }
+cases:
+  - name: index 1 is reached in the second run
+    mocks: { each.make: { output: ok, items: [{ index: 1, output: second }] } }
+  - name: index 2 is not
+    mocks: { each.make: { output: ok, items: [{ index: 2, output: third }] } }
+`,
+    );
+    writeFileSync(
+      join(dirname(path), "sub.yaml"),
+      'nxrun: 1\nname: sub\ndefaults: { taskQueue: q }\ninputs:\n  names: { type: array }\nsteps:\n  - id: make\n    forEach: "{% $inputs.names %}"\n    activity: Make\n',
+    );
+    const run = await runTests([path]);
+    expect(run.diagnostics).toEqual([]);
+    expect(run.cases.map((c) => [c.name, c.problems.map((p) => p.message)])).toEqual([
+      ["index 1 is reached in the second run", []],
+      [
+        "index 2 is not",
+        [
+          'item 2 of step "each.make" is mocked but was never reached: its forEach had 2 items (indexes 0 to 1) at most, in 2 runs',
+        ],
+      ],
+    ]);
+  });
+
+  it("shared by the file fails no case, and is listed when no case used it", async () => {
+    const shared = `mocks:
+  first: { output: 1 }
+  deploy: { output: ok, items: [{ index: 4, output: five }] }
+cases:
+  - name: three regions
+  - name: when false
+    inputs: { go: false }
+`;
+    const unused = await runTests([files(FOR_EACH, shared)]);
+    expect(unused.cases.map((c) => c.passed)).toEqual([true, true]);
+    expect(unused.unusedSharedMocks).toEqual([
+      { step: "deploy", index: 4, position: expect.objectContaining({ line: 5, column: 35 }) },
+    ]);
+    const used = await runTests([
+      files(FOR_EACH, `${shared}  - name: five regions\n    inputs: { regions: [a, b, c, d, e] }\n`),
+    ]);
+    expect([used.cases.every((c) => c.passed), used.unusedSharedMocks]).toEqual([true, []]);
+  });
+});
+
+describe("an expectation's predicate", () => {
+  it("that gives no value says so, with where it is; one that is false says it is false", async () => {
+    const path = files(
+      'steps:\n  - id: build\n    activity: Build\noutputs:\n  image: "{% $steps.build.output %}"\n',
+      `mocks: { build: { output: { tag: v1 } } }
+cases:
+  - name: misspelt
+    expect: { outputs: { image: "{% $value.tga %}" } }
+  - name: is false
+    expect: { outputs: { image: "{% $value.tag = 'v2' %}" } }
+  - name: holds
+    expect: { outputs: { image: "{% $value.tag = 'v1' %}" } }
+`,
+    );
+    const run = await runTests([path]);
+    expect(run.cases.map((c) => [c.name, c.mismatches])).toEqual([
+      [
+        "misspelt",
+        [
+          {
+            path: "outputs.image",
+            expected: "{% $value.tga %}",
+            actual: { tag: "v1" },
+            message: "{% $value.tga %} gave no value; check the paths it reads",
+            position: { file: path, line: 6, column: 37 },
+          },
+        ],
+      ],
+      [
+        "is false",
+        [
+          {
+            path: "outputs.image",
+            expected: "{% $value.tag = 'v2' %}",
+            actual: { tag: "v1" },
+            message: "{% $value.tag = 'v2' %} is false",
+          },
+        ],
+      ],
+      ["holds", []],
+    ]);
   });
 });
