@@ -2,13 +2,12 @@
 // in TypeScript (the test worker) and in Python (test/workers/python/heartbeat_worker.py), each
 // SDK throttling what it sends to one heartbeat per 0.8 of the timeout; and, beside them, the same
 // activities stopping their heartbeats, which nxrun must call late before the server times them out.
-import { type ChildProcess, execFile } from "node:child_process";
-import { join } from "node:path";
-import { promisify } from "node:util";
+import type { ChildProcess } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
-import { REPO, spawnUntilReady, stopProcess } from "../../../scripts/dev-server.js";
+import { stopProcess } from "../../../scripts/dev-server.js";
 import type { ProgressEvent, StepRecord } from "../../../src/engine/events.js";
 import { stack, uniqueId, writePipeline } from "../../support/e2e/harness.js";
+import { startPythonWorker } from "../../support/e2e/python-worker.js";
 import { output, runPipelineFile } from "../../support/e2e/run-helpers.js";
 import { ndjsonEvents } from "../../support/output-schemas.js";
 
@@ -17,21 +16,12 @@ afterAll(async () => {
   if (python) await stopProcess(python);
 });
 
-async function startPythonWorker(taskQueue: string): Promise<ChildProcess> {
-  const { stdout } = await promisify(execFile)("bash", [join(REPO, "scripts", "python-venv.sh")]);
-  const interpreter = stdout.trim().split("\n").pop() ?? "python3";
-  const { address, namespace } = stack();
-  const script = join(REPO, "test", "workers", "python", "heartbeat_worker.py");
-  const args = [script, "--address", address, "--namespace", namespace, "--task-queue", taskQueue];
-  return spawnUntilReady(interpreter, args, /worker ready/, 120_000);
-}
-
 type Event = { event: string } & Partial<ProgressEvent> & { record?: StepRecord };
 
 describe("late heartbeats", () => {
   it("warns only when the server's last heartbeat is overdue: never for workers beating every second", async () => {
     const pythonQueue = uniqueId("py-heartbeat");
-    python = await startPythonWorker(pythonQueue);
+    python = await startPythonWorker("heartbeat_worker.py", pythonQueue);
     const file = writePipeline(`
 nxrun: 1
 name: heartbeats

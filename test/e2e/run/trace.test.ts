@@ -2,12 +2,19 @@
  * `--trace`: a run exported as one OpenTelemetry trace over OTLP, read back from a receiver that
  * decodes the protocol (test/support/e2e/otlp-receiver.ts), with a real test worker running the
  * SDK's OpenTelemetry interceptors and exporting to the same receiver: its activity and Nexus handler
- * spans must nest under the step spans nxrun started them from.
+ * spans must nest under the step spans nxrun started them from. The same for a Python worker with
+ * temporalio.contrib.opentelemetry's TracingInterceptor (test/workers/python/traced_worker.py).
  */
-import { spawnSync } from "node:child_process";
+import { type ChildProcess, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createNexusEndpoint, REPO, startWorker, type WorkerProcess } from "../../../scripts/dev-server.js";
+import {
+  createNexusEndpoint,
+  REPO,
+  startWorker,
+  stopProcess,
+  type WorkerProcess,
+} from "../../../scripts/dev-server.js";
 import { runNxrun, stack, uniqueId, waitFor, writePipeline } from "../../support/e2e/harness.js";
 import {
   decodeExport,
@@ -15,8 +22,10 @@ import {
   type ReceivedSpan,
   startOtlpReceiver,
 } from "../../support/e2e/otlp-receiver.js";
+import { startPythonWorker } from "../../support/e2e/python-worker.js";
 
 const QUEUE = "nxrun-trace";
+const PY_QUEUE = "nxrun-trace-py";
 const SECRET = "s3cr3t-trace-7Qz";
 
 function spanNamed(spans: ReceivedSpan[], name: string | RegExp): ReceivedSpan {
@@ -28,6 +37,7 @@ function spanNamed(spans: ReceivedSpan[], name: string | RegExp): ReceivedSpan {
 describe("a run as an OpenTelemetry trace (--trace)", () => {
   let receiver: OtlpReceiver;
   let worker: WorkerProcess | undefined;
+  let python: ChildProcess | undefined;
   beforeAll(async () => {
     receiver = await startOtlpReceiver();
     await createNexusEndpoint(stack().address, { name: QUEUE, taskQueue: QUEUE });
@@ -40,6 +50,7 @@ describe("a run as an OpenTelemetry trace (--trace)", () => {
   });
   afterAll(async () => {
     await worker?.stop();
+    if (python) await stopProcess(python);
     await receiver?.close();
   });
 
@@ -157,6 +168,62 @@ steps:
     for (const body of fromNxrun) expect(body.includes(SECRET)).toBe(false);
     const text = (span: ReceivedSpan) => JSON.stringify({ ...span, startNanos: 0, endNanos: 0 });
     for (const span of spans.filter((s) => s.name !== "RunActivity:fail")) expect(text(span)).not.toContain(SECRET);
+  });
+
+  it("a Python worker's TracingInterceptor spans nest under the step spans, a failed activity's marked", async () => {
+    await createNexusEndpoint(stack().address, { name: PY_QUEUE, taskQueue: PY_QUEUE });
+    python = await startPythonWorker("traced_worker.py", PY_QUEUE, {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+      OTEL_SERVICE_NAME: "py-worker",
+    });
+    const file = writePipeline(`
+nxrun: 1
+name: traced-py
+defaults: { taskQueue: ${PY_QUEUE} }
+steps:
+  - id: echo
+    activity: pyEcho
+    input: { word: hi }
+  - id: hello
+    nexus: { endpoint: ${PY_QUEUE}, service: PyTraced, operation: hello }
+    input: { name: py }
+  - id: broken
+    needs: [echo, hello]
+    activity: pyFail
+    input: { message: broken on purpose }
+`);
+    const runId = uniqueId("traced-py");
+    const result = await runNxrun([file, "--run-id", runId, "--output", "plain", "--trace"], { env: traceEnv() });
+    expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(1);
+    expect(result.stderr).not.toContain("warning");
+
+    const run = receiver.spans.find(
+      (span) => span.attributes["nxrun.run_id"] === runId && span.name === "nxrun run traced-py",
+    );
+    expect(run).toBeDefined();
+    const traceId = run?.traceId ?? "";
+    const spans = await waitFor("the Python worker's spans", () => {
+      const found = receiver.spans.filter((span) => span.traceId === traceId);
+      return found.filter((span) => span.service === "py-worker").length >= 3 ? found : undefined;
+    }).catch((error: Error) => {
+      const seen = receiver.spans.map((s) => `${s.service} ${s.name} ${s.traceId}/${s.spanId}<-${s.parentSpanId}`);
+      throw new Error(`${error.message}; received:\n${seen.join("\n")}`);
+    });
+    const pySpans = spans.filter((span) => span.service === "py-worker");
+    const childrenOf = (step: ReceivedSpan) => pySpans.filter((span) => span.parentSpanId === step.spanId);
+    const echo = spanNamed(spans, "step echo");
+    const hello = spanNamed(spans, "step hello");
+    const broken = spanNamed(spans, "step broken");
+    for (const step of [echo, hello, broken]) expect(step.parentSpanId).toBe(run?.spanId);
+    expect(childrenOf(echo).map((s) => s.name)).toEqual(["RunActivity:pyEcho"]);
+    expect(childrenOf(hello).map((s) => s.name)).toEqual(["RunStartNexusOperationHandler:PyTraced/hello"]);
+    const failed = childrenOf(broken);
+    expect(failed.map((s) => s.name)).toEqual(["RunActivity:pyFail"]);
+    // Both sides say it failed: the worker's span with the error, nxrun's step with the failure's type.
+    expect(failed[0]?.status.code).toBe(2);
+    expect(failed[0]?.status.message).toContain("broken on purpose");
+    expect(broken.attributes).toMatchObject({ "nxrun.status": "failed", "nxrun.failure_type": "PyTestFailure" });
+    expect(childrenOf(echo)[0]?.status.code).not.toBe(2);
   });
 
   it("an unreachable collector costs one warning, not the run, and the exit stays bounded", async () => {

@@ -4,14 +4,13 @@
  * examples name (scripts/demo.ts EXAMPLE_STACK), exactly as `npm run demo` does. Each worker appends
  * what its handlers did to a journal file, so tests can prove what reached a worker.
  */
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { EXAMPLE_STACK } from "../../../scripts/demo.js";
 import { createNexusEndpoint, REPO, spawnUntilReady, startWorker, stopProcess } from "../../../scripts/dev-server.js";
 import { stack } from "./harness.js";
+import { projectPython } from "./python-worker.js";
 
 export interface JournalEntry {
   at: string;
@@ -31,8 +30,7 @@ export async function startExampleWorkers(): Promise<ExampleWorkers> {
   const { address, namespace } = stack();
   const journalFile = join(mkdtempSync(join(tmpdir(), "nxrun-examples-")), "journal.jsonl");
   const env = { NXRUN_EXAMPLES_JOURNAL: journalFile };
-  const { stdout } = await promisify(execFile)("bash", [join(REPO, "scripts", "python-venv.sh")]);
-  const python = stdout.trim().split("\n").pop() ?? "python3";
+  const python = await projectPython();
   await createNexusEndpoint(address, { name: EXAMPLE_STACK.endpoint, taskQueue: EXAMPLE_STACK.taskQueue });
   await createNexusEndpoint(address, { name: EXAMPLE_STACK.pythonEndpoint, taskQueue: EXAMPLE_STACK.pythonTaskQueue });
   const [ts, py] = await Promise.all([
