@@ -109,7 +109,7 @@ const countingSink = Object.assign(sink, {
     return true;
   },
 }) as unknown as NodeJS.WriteStream;
-const terminal = detectTerminal({ stdout: countingSink, env: {} });
+const terminal = detectTerminal({ stdout: countingSink, stderr: process.stderr, stdin: process.stdin, env: {} });
 
 const dir = mkdtempSync(join(tmpdir(), "nxrun-engine-cpu-"));
 const file = kind === "nexus" ? nexusFanOutPipeline(dir, concurrency) : fanOutPipeline(dir, concurrency);

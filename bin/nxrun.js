@@ -26,4 +26,4 @@ if (loaded) {
 } else {
   cli = { ...(await import("../dist/src/cli/exit-guard.js")), ...(await import("../dist/src/cli/main.js")) };
 }
-cli.exitWhenSettled(cli.main(argv));
+cli.exitWhenSettled(cli.main(argv), process.stderr);

@@ -1,7 +1,7 @@
 /**
  * The one place that decides what the terminal can do: built once by the CLI (src/cli/main.ts) and
- * handed to every command and reporter, so no file asks process.stdout.isTTY or reads NO_COLOR
- * itself.
+ * handed to every command and reporter, so no file writes to process.stdout, asks its isTTY or reads
+ * NO_COLOR itself.
  *
  * Colour, per stream, in this order:
  * - FORCE_COLOR: "0" or "false" turns colour off, any other value (also empty) turns it on, with or
@@ -39,6 +39,8 @@ export interface Terminal {
   readonly ci: boolean;
   /** A person is watching stdout: it is a TTY and this is not CI. Decides the Ink view by default. */
   readonly interactive: boolean;
+  /** The environment the command reads (the process's in the CLI): secrets, GitHub Actions, tracing. */
+  readonly env: Env;
 }
 
 /** Colour on `isTTY` under `env`, by the rules above. */
@@ -69,13 +71,19 @@ function screenOf(stream: NodeJS.WriteStream, env: Env): Screen {
   };
 }
 
-/** The terminal of this process, or of the given streams and environment (tests, embedders). */
-export function detectTerminal(
-  io: { stdout?: NodeJS.WriteStream; stderr?: NodeJS.WriteStream; stdin?: NodeJS.ReadStream; env?: Env } = {},
-): Terminal {
-  const env = io.env ?? process.env;
-  const stdout = screenOf(io.stdout ?? process.stdout, env);
-  const stderr = screenOf(io.stderr ?? process.stderr, env);
+/**
+ * The terminal over the given streams and environment: the process's own, which only the CLI's entry
+ * (src/cli/main.ts) hands in, or a test's.
+ */
+export function detectTerminal(io: {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  stdin: NodeJS.ReadStream;
+  env: Env;
+}): Terminal {
+  const { env } = io;
+  const stdout = screenOf(io.stdout, env);
+  const stderr = screenOf(io.stderr, env);
   const ci = isCi(env);
-  return { stdout, stderr, stdin: io.stdin ?? process.stdin, ci, interactive: stdout.isTTY && !ci };
+  return { stdout, stderr, stdin: io.stdin, ci, interactive: stdout.isTTY && !ci, env };
 }

@@ -8,6 +8,7 @@
 import { hostname, userInfo } from "node:os";
 import { ExitCode } from "../base/exit-codes.js";
 import { plural } from "../base/plural.js";
+import type { Terminal } from "../base/terminal.js";
 import { sanitizeTerminalText } from "../base/terminal-text.js";
 import { isUserError } from "../base/user-error.js";
 import { connectForOps } from "../runs/connect-for-runs.js";
@@ -23,7 +24,9 @@ export interface CancelFlags extends ConnectionOverrides {
 }
 
 /** Cancels or terminates the run's running executions; returns the exit code. */
-export async function cancelCommand(runId: string, flags: CancelFlags = {}): Promise<number> {
+export async function cancelCommand(runId: string, flags: CancelFlags, terminal: Terminal): Promise<number> {
+  const stdout = terminal.stdout.stream;
+  const stderr = terminal.stderr.stream;
   const action: StopAction = flags.terminate ? "terminate" : "cancel";
   const reason = flags.reason ?? `nxrun ${action} ${runId} by ${whoAmI()}`;
   checkRunIdSearchable(runId);
@@ -34,9 +37,7 @@ export async function cancelCommand(runId: string, flags: CancelFlags = {}): Pro
     const running = executions.filter((e) => e.status === "running");
     const closed = executions.length - running.length;
     if (running.length === 0) {
-      process.stdout.write(
-        `nothing to ${action}: all ${plural(executions.length, "execution")} of run ${runId} have closed\n`,
-      );
+      stdout.write(`nothing to ${action}: all ${plural(executions.length, "execution")} of run ${runId} have closed\n`);
       return ExitCode.ok;
     }
     const results = await stopExecutions(client, running, action, reason);
@@ -49,15 +50,15 @@ export async function cancelCommand(runId: string, flags: CancelFlags = {}): Pro
       );
       switch (result.outcome) {
         case "requested":
-          process.stdout.write(`${done}: ${label}\n`);
+          stdout.write(`${done}: ${label}\n`);
           break;
         case "alreadyClosed":
-          process.stdout.write(`already closed: ${label}\n`);
+          stdout.write(`already closed: ${label}\n`);
           break;
         case "error": {
           errors++;
           const message = sanitizeTerminalText(isUserError(result.error) ? result.error.message : String(result.error));
-          process.stderr.write(`error: could not ${action} ${label}: ${message}\n`);
+          stderr.write(`error: could not ${action} ${label}: ${message}\n`);
           break;
         }
         default: {
@@ -68,12 +69,12 @@ export async function cancelCommand(runId: string, flags: CancelFlags = {}): Pro
     }
     const requested = results.filter((r) => r.outcome === "requested").length;
     const verb = action === "cancel" ? "requested cancellation of" : "terminated";
-    process.stdout.write(
+    stdout.write(
       `${verb} ${requested} of ${plural(running.length, "running execution")} of run ${runId}` +
         `${closed > 0 ? ` (${closed} had already closed)` : ""}\n`,
     );
     if (errors > 0) {
-      process.stderr.write(`hint: run \`nxrun status ${runId}\` to see where each execution stands\n`);
+      stderr.write(`hint: run \`nxrun status ${runId}\` to see where each execution stands\n`);
       return ExitCode.server;
     }
     return ExitCode.ok;

@@ -32,6 +32,7 @@ export interface CheckFlags extends ConnectionOverrides {
 
 /** Checks pipeline files; returns the exit code. */
 export async function checkCommand(files: string[], flags: CheckFlags, terminal: Terminal): Promise<number> {
+  const stdout = terminal.stdout.stream;
   const all: Diagnostic[] = [];
   const loaded: Pipeline[] = [];
   /** The path each of `loaded` was given as. */
@@ -67,22 +68,19 @@ export async function checkCommand(files: string[], flags: CheckFlags, terminal:
   }
 
   const errors = all.filter((d) => d.severity === "error").length;
-  const format = flags.format ?? (inGithubActions(process.env) ? "github" : "text");
+  const format = flags.format ?? (inGithubActions(terminal.env) ? "github" : "text");
   if (format === "json") {
-    process.stdout.write(`${terminalSafeJson(JSON.stringify(all, null, 2))}\n`);
+    stdout.write(`${terminalSafeJson(JSON.stringify(all, null, 2))}\n`);
   } else {
     // GitHub shows the annotations on the diff and the text in the job's log: both are printed.
-    if (format === "github" && all.length > 0)
-      process.stdout.write(`${diagnosticAnnotations(all, process.env).join("\n")}\n`);
+    if (format === "github" && all.length > 0) stdout.write(`${diagnosticAnnotations(all, terminal.env).join("\n")}\n`);
     if (all.length > 0)
-      process.stdout.write(
-        `${formatDiagnostics(all, { color: terminal.stdout.color, width: terminal.stdout.width() })}\n\n`,
-      );
+      stdout.write(`${formatDiagnostics(all, { color: terminal.stdout.color, width: terminal.stdout.width() })}\n\n`);
     const warnings = all.length - errors;
     const counts = [errors > 0 ? plural(errors, "error") : "", warnings > 0 ? plural(warnings, "warning") : ""].filter(
       Boolean,
     );
-    process.stdout.write(
+    stdout.write(
       errors === 0
         ? `${plural(files.length, "file")} checked: ok${warnings > 0 ? ` (${counts.join(", ")})` : ""}\n`
         : `${counts.join(", ")} in ${failed.size} of ${plural(files.length, "file")}\n`,

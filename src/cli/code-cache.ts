@@ -26,7 +26,7 @@ import vm from "node:vm";
 /** What the bundle exports: bin/nxrun.js's two calls. */
 export interface CliEntry {
   main(argv: string[]): Promise<number>;
-  exitWhenSettled(command: Promise<number>): void;
+  exitWhenSettled(command: Promise<number>, stderr: NodeJS.WritableStream): void;
 }
 
 export type CacheUse = "hit" | "miss" | "rejected" | "off";

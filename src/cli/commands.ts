@@ -187,7 +187,7 @@ export function registerCommands(program: Command, setExit: (code: number) => vo
     .addOption(new Option("-o, --output <mode>", "output format").choices(["text", "json"]).default("text"));
   connectionOptions(status).action(async (runId: string, flags: import("./status.js").StatusFlags) => {
     cli.interrupts.doing(`asking the server about run ${sanitizeTerminalText(runId)}`);
-    setExit(await (await import("./status.js")).statusCommand(runId, flags));
+    setExit(await (await import("./status.js")).statusCommand(runId, flags, cli.terminal));
   });
 
   const watch = program
@@ -210,7 +210,7 @@ export function registerCommands(program: Command, setExit: (code: number) => vo
     .addOption(new Option("-o, --output <mode>", "output format").choices(["text", "json"]).default("text"));
   connectionOptions(runs).action(async (flags: import("./runs.js").RunsFlags) => {
     cli.interrupts.doing("asking the server for the recent runs");
-    setExit(await (await import("./runs.js")).runsCommand(flags));
+    setExit(await (await import("./runs.js")).runsCommand(flags, cli.terminal));
   });
 
   const cancel = program
@@ -226,7 +226,7 @@ export function registerCommands(program: Command, setExit: (code: number) => vo
         `${flags.terminate ? "terminating" : "cancelling"} run ${id}`,
         `some of its executions may have been asked already: nxrun status ${id} shows which`,
       );
-      setExit(await (await import("./cancel.js")).cancelCommand(runId, flags));
+      setExit(await (await import("./cancel.js")).cancelCommand(runId, flags, cli.terminal));
     },
   );
 
@@ -242,7 +242,7 @@ export function registerCommands(program: Command, setExit: (code: number) => vo
     connectionOptions(command).action(async (flags: ConnectionOverrides & Record<string, unknown>) => {
       cli.interrupts.doing(`asking the server to ${name} executions`);
       const mod = await import("./list-count.js");
-      setExit(await (name === "list" ? mod.listCommand(flags) : mod.countCommand(flags)));
+      setExit(await (name === "list" ? mod.listCommand(flags, cli.terminal) : mod.countCommand(flags, cli.terminal)));
     });
   }
 
@@ -251,7 +251,7 @@ export function registerCommands(program: Command, setExit: (code: number) => vo
     .description('print the shell completion script (bash: eval "$(nxrun completion bash)")')
     .addArgument(new Argument("<shell>", "the shell").choices(["bash", "zsh", "fish"]))
     .action(async (shell: "bash" | "zsh" | "fish") => {
-      process.stdout.write((await import("./completion/scripts.js")).completionScript(shell));
+      cli.terminal.stdout.stream.write((await import("./completion/scripts.js")).completionScript(shell));
       setExit(ExitCode.ok);
     });
 }

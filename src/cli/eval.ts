@@ -54,11 +54,12 @@ interface MockData {
 
 /** Evaluates and prints the result as JSON; returns the exit code. */
 export async function evalCommand(text: string, flags: EvalFlags, terminal: Terminal): Promise<number> {
+  const stderr = terminal.stderr.stream;
   const color = terminal.stderr.color;
   const width = terminal.stderr.width();
   const compiled = compileCommandLine(text);
   if (!compiled.ok) {
-    process.stderr.write(`${formatDiagnostics([compiled.diagnostic], { color, width })}\n`);
+    stderr.write(`${formatDiagnostics([compiled.diagnostic], { color, width })}\n`);
     return ExitCode.usage;
   }
   const expression = compiled.value;
@@ -69,7 +70,7 @@ export async function evalCommand(text: string, flags: EvalFlags, terminal: Term
   if (flags.pipeline !== undefined) {
     const loaded = await loadPipeline(flags.pipeline, { allowOutside: flags.allowOutside === true });
     if (!loaded.ok) {
-      process.stderr.write(`${formatDiagnostics(loaded.diagnostics, { color, width })}\n`);
+      stderr.write(`${formatDiagnostics(loaded.diagnostics, { color, width })}\n`);
       return ExitCode.usage;
     }
     pipeline = loaded.pipeline;
@@ -101,7 +102,7 @@ export async function evalCommand(text: string, flags: EvalFlags, terminal: Term
   if (pipeline) {
     const checked = checkEvalExpression(expression, pipeline, step, flags.in);
     if (checked.diagnostics.length > 0) {
-      process.stderr.write(`${formatDiagnostics(checked.diagnostics, { color, width })}\n`);
+      stderr.write(`${formatDiagnostics(checked.diagnostics, { color, width })}\n`);
       return ExitCode.usage;
     }
     reads = checked.reads;
@@ -109,12 +110,12 @@ export async function evalCommand(text: string, flags: EvalFlags, terminal: Term
 
   const scope = await buildScope(pipeline, step, data, flags.input ?? [], reads);
   if (!scope.ok) {
-    process.stderr.write(`${formatDiagnostics(scope.diagnostics, { color, width })}\n`);
+    stderr.write(`${formatDiagnostics(scope.diagnostics, { color, width })}\n`);
     return ExitCode.usage;
   }
   const result = await evaluate(expression, scope.scope);
-  if (result === undefined) process.stderr.write("(no value)\n");
-  else process.stdout.write(`${terminalSafeJson(JSON.stringify(result, null, 2))}\n`);
+  if (result === undefined) stderr.write("(no value)\n");
+  else terminal.stdout.stream.write(`${terminalSafeJson(JSON.stringify(result, null, 2))}\n`);
   return ExitCode.ok;
 }
 

@@ -8,7 +8,7 @@ import { ExitCode } from "../base/exit-codes.js";
 import { mappedStack } from "./bundle-stack.js";
 
 /** Sets the process exit code from `command`; 70 with a message if it rejects or the process empties first. */
-export function exitWhenSettled(command: Promise<number>, stderr: NodeJS.WritableStream = process.stderr): void {
+export function exitWhenSettled(command: Promise<number>, stderr: NodeJS.WritableStream): void {
   let settled = false;
   const guard = () => {
     if (settled) return;

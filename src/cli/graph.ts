@@ -24,16 +24,16 @@ export async function graphCommand(file: string, flags: GraphFlags, terminal: Te
   const width = terminal.stderr.width();
   const result = await loadPipeline(file, { allowOutside: flags.allowOutside === true });
   if (!result.ok) {
-    process.stderr.write(`${formatDiagnostics(result.diagnostics, { color, width })}\n`);
+    terminal.stderr.stream.write(`${formatDiagnostics(result.diagnostics, { color, width })}\n`);
     return ExitCode.usage;
   }
   const notes = await computedNotes(result.pipeline, flags);
   if (!notes.ok) {
-    process.stderr.write(`${formatDiagnostics(notes.diagnostics, { color, width })}\n`);
+    terminal.stderr.stream.write(`${formatDiagnostics(notes.diagnostics, { color, width })}\n`);
     return ExitCode.usage;
   }
   // Labels come from the pipeline and -i values: the graph passes the terminal sanitizer, lines kept.
-  process.stdout.write(
+  terminal.stdout.stream.write(
     sanitizeTerminalLines(
       flags.format === "dot" ? toDot(result.pipeline, notes.notes) : toMermaid(result.pipeline, notes.notes),
     ),

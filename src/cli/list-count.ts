@@ -6,6 +6,7 @@
 
 import { ExitCode } from "../base/exit-codes.js";
 import { plural } from "../base/plural.js";
+import type { Terminal } from "../base/terminal.js";
 import { terminalSafeJson } from "../base/terminal-text.js";
 import { UserError } from "../base/user-error.js";
 import { connectForOps } from "../runs/connect-for-runs.js";
@@ -29,7 +30,8 @@ const MAX_PAGE_SIZE = 1000;
 export const DEFAULT_LIST_LIMIT = 100;
 
 /** Lists executions; returns the exit code. */
-export async function listCommand(flags: ListCountFlags = {}): Promise<number> {
+export async function listCommand(flags: ListCountFlags, terminal: Terminal): Promise<number> {
+  const stdout = terminal.stdout.stream;
   const limit = flags.limit ?? DEFAULT_LIST_LIMIT;
   const client = await connectForOps(flags);
   try {
@@ -48,11 +50,11 @@ export async function listCommand(flags: ListCountFlags = {}): Promise<number> {
       throw queryError(error, executions.kind);
     }
     if (flags.output === "json") {
-      process.stdout.write(`${terminalSafeJson(JSON.stringify(entries.map(entryJson), null, 2))}\n`);
+      stdout.write(`${terminalSafeJson(JSON.stringify(entries.map(entryJson), null, 2))}\n`);
       return ExitCode.ok;
     }
     if (entries.length === 0) {
-      process.stdout.write(`no ${kindWord(executions.kind)}s match${flags.query ? ` ${flags.query}` : ""}\n`);
+      stdout.write(`no ${kindWord(executions.kind)}s match${flags.query ? ` ${flags.query}` : ""}\n`);
       return ExitCode.ok;
     }
     const nexus = executions.kind === "nexus";
@@ -72,8 +74,8 @@ export async function listCommand(flags: ListCountFlags = {}): Promise<number> {
       "STARTED",
       "CLOSED",
     ];
-    process.stdout.write(`${renderTable(header, rows)}\n`);
-    if (more) process.stdout.write(`\n(first ${plural(limit, kindWord(executions.kind))}; --limit shows more)\n`);
+    stdout.write(`${renderTable(header, rows)}\n`);
+    if (more) stdout.write(`\n(first ${plural(limit, kindWord(executions.kind))}; --limit shows more)\n`);
     return ExitCode.ok;
   } finally {
     client.close();
@@ -81,7 +83,8 @@ export async function listCommand(flags: ListCountFlags = {}): Promise<number> {
 }
 
 /** Counts executions (optionally grouped); returns the exit code. */
-export async function countCommand(flags: ListCountFlags = {}): Promise<number> {
+export async function countCommand(flags: ListCountFlags, terminal: Terminal): Promise<number> {
+  const stdout = terminal.stdout.stream;
   const groupBy = flags.groupBy?.trim();
   if (groupBy !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(groupBy)) {
     throw new UserError(`--group-by takes one search attribute name, not "${groupBy}"`, {
@@ -96,13 +99,13 @@ export async function countCommand(flags: ListCountFlags = {}): Promise<number> 
       throw queryError(error, executions.kind);
     });
     if (flags.output === "json") {
-      process.stdout.write(`${terminalSafeJson(JSON.stringify(result, null, 2))}\n`);
+      stdout.write(`${terminalSafeJson(JSON.stringify(result, null, 2))}\n`);
       return ExitCode.ok;
     }
-    process.stdout.write(`${result.count}\n`);
+    stdout.write(`${result.count}\n`);
     if (groupBy) {
       const rows = result.groups.map((g) => [g.values.map((v) => String(v)).join(", "), String(g.count)]);
-      process.stdout.write(`${renderTable([groupBy, "COUNT"], rows)}\n`);
+      stdout.write(`${renderTable([groupBy, "COUNT"], rows)}\n`);
     }
     return ExitCode.ok;
   } finally {

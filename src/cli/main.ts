@@ -18,8 +18,16 @@ import { printError } from "./print-error.js";
  */
 const WAIT_ON_SERVER = new Set(["run", "status", "watch", "list", "count", "runs", "cancel"]);
 
+/**
+ * This process's streams and environment, read here and nowhere else: every command writes through
+ * the terminal it is handed (src/cli/context.ts), so a test can hand it others.
+ */
+function processTerminal(): Terminal {
+  return detectTerminal({ stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env });
+}
+
 /** Runs the CLI on `terminal` (this process's, by default); resolves to the process exit code. */
-export async function main(argv: string[], terminal: Terminal = detectTerminal()): Promise<number> {
+export async function main(argv: string[], terminal: Terminal = processTerminal()): Promise<number> {
   // `nxrun pipeline.yaml ...` is `nxrun run pipeline.yaml ...`.
   const first = argv[0];
   if (first !== undefined && !first.startsWith("-") && first !== "__complete") {
@@ -56,12 +64,14 @@ async function runMain(argv: string[], cli: CliContext): Promise<number> {
     const { complete, completionLines } = await import("./completion/complete.js");
     const [shell = "bash", line = ""] = argv.slice(1);
     const lines = completionLines(complete(program, line), shell, line);
-    process.stdout.write(lines.length > 0 ? `${lines.join("\n")}\n` : "");
+    terminal.stdout.stream.write(lines.length > 0 ? `${lines.join("\n")}\n` : "");
     return ExitCode.ok;
   }
 
   // Only this process's own streams: a test that hands in other streams keeps its own handling.
-  if (terminal.stdout.stream === process.stdout) handleClosedOutput(argv[0] ?? "", [process.stdout, process.stderr]);
+  if (terminal.stdout.stream === process.stdout) {
+    handleClosedOutput(argv[0] ?? "", [terminal.stdout.stream, terminal.stderr.stream]);
+  }
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (error) {

@@ -11,8 +11,8 @@ import { mappedStack } from "./bundle-stack.js";
  */
 export function printError(
   error: unknown,
-  secrets: readonly string[] = [],
-  stderr: { write(text: string): unknown } = process.stderr,
+  secrets: readonly string[],
+  stderr: { write(text: string): unknown },
 ): number {
   const safe = (text: string) => sanitizeTerminalLines(maskSecrets(text, secrets));
   if (isUserError(error)) {

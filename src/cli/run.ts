@@ -5,6 +5,7 @@
  */
 
 import { ExitCode } from "../base/exit-codes.js";
+import type { Terminal } from "../base/terminal.js";
 import { sanitizeTerminalLines, sanitizeTerminalText, terminalSafeJson } from "../base/terminal-text.js";
 import { isUserError, OutputError, UserError } from "../base/user-error.js";
 import { NXRUN_VERSION } from "../base/version.js";
@@ -17,7 +18,6 @@ import { loadPipeline } from "../pipeline/load.js";
 import type { Pipeline } from "../pipeline/model.js";
 import type { CliContext } from "./context.js";
 import type { RunFlags } from "./flags.js";
-import type { Interrupts } from "./interrupts.js";
 import { printError } from "./print-error.js";
 import { traceSwitch } from "./trace-switch.js";
 
@@ -26,15 +26,16 @@ const TERMINATE_GRACE_MS = 5_000;
 
 export async function runCommand(file: string, flags: RunFlags, cli: CliContext): Promise<number> {
   const { terminal, interrupts } = cli;
+  const stderr = terminal.stderr.stream;
   const color = terminal.stderr.color;
   const width = terminal.stderr.width();
   interrupts.doing(`loading ${sanitizeTerminalText(file)}`, "nothing was started");
   const loaded = await loadPipeline(file, { allowOutside: flags.allowOutside === true });
   if (!loaded.ok) {
-    process.stderr.write(`${formatDiagnostics(loaded.diagnostics, { color, width })}\n`);
+    stderr.write(`${formatDiagnostics(loaded.diagnostics, { color, width })}\n`);
     return ExitCode.usage;
   }
-  if (loaded.warnings.length > 0) process.stderr.write(`${formatDiagnostics(loaded.warnings, { color, width })}\n`);
+  if (loaded.warnings.length > 0) stderr.write(`${formatDiagnostics(loaded.warnings, { color, width })}\n`);
   const pipeline = loaded.pipeline;
   interrupts.doing(`checking ${sanitizeTerminalText(file)} and its inputs`, "nothing was started");
 
@@ -47,12 +48,12 @@ export async function runCommand(file: string, flags: RunFlags, cli: CliContext)
     allowMissing: mayResume,
   });
   if (!resolved.ok) {
-    process.stderr.write(`${formatDiagnostics(resolved.diagnostics, { color, width })}\n`);
+    stderr.write(`${formatDiagnostics(resolved.diagnostics, { color, width })}\n`);
     return ExitCode.usage;
   }
   let inputs = resolved.values;
-  const secrets = readSecrets(pipeline, process.env);
-  const usedSecrets = readUsedSecrets(pipeline, process.env);
+  const secrets = readSecrets(pipeline, terminal.env);
+  const usedSecrets = readUsedSecrets(pipeline, terminal.env);
   const secretValues = [...Object.values(secrets), ...[...usedSecrets.values()].flatMap((s) => Object.values(s))];
   // From here on any error main prints has these masked (src/cli/print-error.ts).
   cli.secrets.push(...secretValues);
@@ -88,7 +89,7 @@ export async function runCommand(file: string, flags: RunFlags, cli: CliContext)
         steps: [],
         error,
       },
-    ).catch((unwrittenReport: unknown) => printError(unwrittenReport, secretValues));
+    ).catch((unwrittenReport: unknown) => printError(unwrittenReport, secretValues, stderr));
   };
   if (!flags.dryRun)
     interrupts.onInterrupt((message) => reportNotStarted("canceled", { message, type: "Interrupted" }));
@@ -115,10 +116,19 @@ export async function runCommand(file: string, flags: RunFlags, cli: CliContext)
   });
   const { maskSecrets } = await import("../base/mask-secrets.js");
   const printProblems = () =>
-    process.stderr.write(`${maskSecrets(formatDiagnostics(before.problems, { color, width }), secretValues)}\n`);
+    stderr.write(`${maskSecrets(formatDiagnostics(before.problems, { color, width }), secretValues)}\n`);
 
   if (flags.dryRun) {
-    const shown = await dryRun(pipeline, runId, inputs, secrets, secretValues, flags, before.known);
+    const shown = await dryRun(
+      pipeline,
+      runId,
+      inputs,
+      secrets,
+      secretValues,
+      flags,
+      before.known,
+      terminal.stdout.stream,
+    );
     if (before.problems.length === 0) return shown;
     printProblems();
     return ExitCode.usage;
@@ -164,15 +174,15 @@ export async function runCommand(file: string, flags: RunFlags, cli: CliContext)
     }).catch((error: unknown) => {
       if (!(error instanceof MissingInputsError)) throw error;
       const diagnostics = error.names.map((name) => missingInput(pipeline, name));
-      process.stderr.write(`${formatDiagnostics(diagnostics, { color, width })}\n`);
+      stderr.write(`${formatDiagnostics(diagnostics, { color, width })}\n`);
       return undefined;
     });
     if (prepared === undefined) return ExitCode.usage;
     // Notes quote the stored manifest and the server's errors: sanitized like all outside text.
-    for (const note of prepared.notes) process.stderr.write(`note: ${sanitizeTerminalLines(note)}\n`);
+    for (const note of prepared.notes) stderr.write(`note: ${sanitizeTerminalLines(note)}\n`);
     if ("complete" in prepared) {
       const when = prepared.closedAt === undefined ? "" : ` at ${prepared.closedAt.toISOString()}`;
-      process.stdout.write(
+      terminal.stdout.stream.write(
         `run ${runId} is complete (it ended completed${when}); nothing to start\n` +
           `  its steps and outputs: nxrun status ${runId}; to run steps again: nxrun run ${file} --resume ${runId} --from STEP\n`,
       );
@@ -183,23 +193,23 @@ export async function runCommand(file: string, flags: RunFlags, cli: CliContext)
     const { resolveUiLinks } = await import("../report/ui-links.js");
     const output = chooseOutput(flags.output, terminal);
     const ui = resolveUiLinks(
-      { flag: flags.uiUrl, env: process.env.TEMPORAL_UI_URL, pipeline: pipeline.temporal.uiUrl },
+      { flag: flags.uiUrl, env: terminal.env.TEMPORAL_UI_URL, pipeline: pipeline.temporal.uiUrl },
       client.namespace,
     );
     // A UI address that is not a URL costs the links, never the run.
-    if (ui.warning) process.stderr.write(`nxrun: warning: ${sanitizeTerminalText(ui.warning)}\n`);
+    if (ui.warning) stderr.write(`nxrun: warning: ${sanitizeTerminalText(ui.warning)}\n`);
     const reporters = createReporters({
       output,
       ...(flags.report === undefined ? {} : { report: flags.report }),
       ...(flags.junit === undefined ? {} : { junit: flags.junit }),
-      summary: (await import("./summary-options.js")).summaryOptions(pipeline, flags, output, process.env),
+      summary: (await import("./summary-options.js")).summaryOptions(pipeline, flags, output, terminal),
       secrets: secretValues,
       terminal,
       header: { address: client.address, namespace: client.namespace },
       ...(ui.links ? { links: ui.links } : {}),
       ...(prepared.journal ? { journal: prepared.journal } : {}),
     });
-    const tracing = await startTracing(flags, pipeline, secretValues);
+    const tracing = await startTracing(flags, pipeline, secretValues, terminal);
     const reporter: Reporter = fanOut([reporters, prepared.recorder, ...(tracing ? [tracing.reporter] : [])]);
     let end: {
       status: "completed" | "failed" | "canceled" | "timedOut";
@@ -219,7 +229,7 @@ export async function runCommand(file: string, flags: RunFlags, cli: CliContext)
         client,
         reporter,
         prepared,
-        interrupts,
+        cli,
         tracing?.startHeaders,
       );
       end = outcome;
@@ -249,7 +259,7 @@ async function runWithSignals(
   client: import("../temporal/types.js").TemporalClient,
   reporter: Reporter,
   prepared: import("../runs/run-session.js").PreparedSession,
-  interrupts: Interrupts,
+  { interrupts, terminal }: CliContext,
   startHeaders: import("../engine/run-options.js").StartHeaders | undefined,
 ): Promise<{
   status: "completed" | "failed" | "canceled" | "timedOut";
@@ -311,7 +321,7 @@ async function runWithSignals(
   if (unwritten) {
     if (exitCode === ExitCode.ok) throw unwritten;
     const values = [...Object.values(secrets), ...[...usedSecrets.values()].flatMap((s) => Object.values(s))];
-    printError(unwritten, values);
+    printError(unwritten, values, terminal.stderr.stream);
   }
   const status = record.status === "running" || record.status === "stopped" ? "failed" : record.status;
   return { status, exitCode, ...(record.outputs === undefined ? {} : { outputs: record.outputs }) };
@@ -325,9 +335,10 @@ async function startTracing(
   flags: RunFlags,
   pipeline: Pipeline,
   secretValues: readonly string[],
+  { stderr, env }: Terminal,
 ): Promise<{ reporter: Reporter; startHeaders: import("../engine/run-options.js").StartHeaders } | undefined> {
-  const warn = (message: string) => process.stderr.write(`nxrun: warning: ${sanitizeTerminalText(message)}\n`);
-  const wanted = traceSwitch(flags.trace, process.env);
+  const warn = (message: string) => stderr.stream.write(`nxrun: warning: ${sanitizeTerminalText(message)}\n`);
+  const wanted = traceSwitch(flags.trace, env);
   if (!wanted.on) {
     if (wanted.warning) warn(wanted.warning);
     return undefined;
@@ -340,7 +351,7 @@ async function startTracing(
     pipeline,
     version: NXRUN_VERSION,
     warn,
-    parent: { traceparent: process.env.TRACEPARENT, tracestate: process.env.TRACESTATE },
+    parent: { traceparent: env.TRACEPARENT, tracestate: env.TRACESTATE },
   });
   return { reporter: redactEvents(tracer.reporter, secretValues), startHeaders: tracer.startHeaders };
 }
@@ -364,6 +375,7 @@ async function dryRun(
   secretValues: readonly string[],
   flags: RunFlags,
   known: import("../pipeline/before-run.js").KnownScope,
+  stdout: NodeJS.WritableStream,
 ): Promise<number> {
   const { dryRunPlan } = await import("../engine/dry-run.js");
   const { evaluate } = await import("../pipeline/expr/evaluate.js");
@@ -382,7 +394,7 @@ async function dryRun(
   );
   // For programs: the plan as one JSON document (JSON escapes what a terminal must not get raw).
   if (flags.output === "json") {
-    process.stdout.write(`${terminalSafeJson(JSON.stringify(plan, null, 2))}\n`);
+    stdout.write(`${terminalSafeJson(JSON.stringify(plan, null, 2))}\n`);
     return ExitCode.ok;
   }
   const json = (value: unknown) => JSON.stringify(value);
@@ -423,6 +435,6 @@ async function dryRun(
   };
   printSteps(plan.steps, "  ");
   // Names, prompts and values come from the pipeline and -i: each line is masked, then made terminal-safe.
-  process.stdout.write(`${lines.map((line) => sanitizeTerminalText(maskSecrets(line, secretValues))).join("\n")}\n`);
+  stdout.write(`${lines.map((line) => sanitizeTerminalText(maskSecrets(line, secretValues))).join("\n")}\n`);
   return ExitCode.ok;
 }

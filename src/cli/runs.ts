@@ -3,6 +3,7 @@
  * its state, start time, who started it and its duration. Text table or `-o json`.
  */
 import { ExitCode } from "../base/exit-codes.js";
+import type { Terminal } from "../base/terminal.js";
 import { sanitizeTerminalText, terminalSafeJson } from "../base/terminal-text.js";
 import { formatDuration } from "../pipeline/duration.js";
 import { connectForOps } from "../runs/connect-for-runs.js";
@@ -18,7 +19,8 @@ export interface RunsFlags extends ConnectionOverrides {
 
 const DEFAULT_LIMIT = 20;
 
-export async function runsCommand(flags: RunsFlags = {}): Promise<number> {
+export async function runsCommand(flags: RunsFlags, terminal: Terminal): Promise<number> {
+  const stdout = terminal.stdout.stream;
   const client = await connectForOps(flags);
   try {
     const runs = await recentRuns(client, {
@@ -26,14 +28,14 @@ export async function runsCommand(flags: RunsFlags = {}): Promise<number> {
       ...(flags.pipeline === undefined ? {} : { pipeline: flags.pipeline }),
     });
     if (flags.output === "json") {
-      process.stdout.write(
+      stdout.write(
         `${terminalSafeJson(JSON.stringify({ namespace: client.namespace, address: client.address, runs }, null, 2))}\n`,
       );
       return ExitCode.ok;
     }
     if (runs.length === 0) {
       const of = flags.pipeline === undefined ? "" : ` of pipeline ${flags.pipeline}`;
-      process.stdout.write(`no runs${of} in namespace ${client.namespace} on ${client.address}\n`);
+      stdout.write(`no runs${of} in namespace ${client.namespace} on ${client.address}\n`);
       return ExitCode.ok;
     }
     const rows = runs.map((r) => [
@@ -44,7 +46,7 @@ export async function runsCommand(flags: RunsFlags = {}): Promise<number> {
       sanitizeTerminalText(r.startedBy),
       r.durationMs === undefined ? "-" : formatDuration(r.durationMs),
     ]);
-    process.stdout.write(`${renderTable(["RUN ID", "PIPELINE", "STATE", "STARTED", "BY", "DURATION"], rows)}\n`);
+    stdout.write(`${renderTable(["RUN ID", "PIPELINE", "STATE", "STARTED", "BY", "DURATION"], rows)}\n`);
     return ExitCode.ok;
   } finally {
     client.close();

@@ -7,6 +7,7 @@
  */
 import { ExitCode } from "../base/exit-codes.js";
 import { plural } from "../base/plural.js";
+import type { Terminal } from "../base/terminal.js";
 import { sanitizeTerminalText, terminalSafeJson } from "../base/terminal-text.js";
 import { STOPPED_TEXT } from "../engine/events.js";
 import { formatDuration } from "../pipeline/duration.js";
@@ -36,15 +37,16 @@ export interface StatusFlags extends ConnectionOverrides {
 }
 
 /** Prints the run's executions; returns the exit code. */
-export async function statusCommand(runId: string, flags: StatusFlags = {}): Promise<number> {
+export async function statusCommand(runId: string, flags: StatusFlags, terminal: Terminal): Promise<number> {
+  const stdout = terminal.stdout.stream;
   checkRunIdSearchable(runId);
   const { client, connectionSecrets } = await connectShowingText(flags);
   try {
     const [read, executions] = await Promise.all([readManifest(client, runId), findRunExecutions(client, runId)]);
     if (executions.length === 0 && !read.found) throw unknownRunError(client, runId);
     // Worker text the server keeps as the worker sent it: masked here as the run masked it.
-    const secrets = declaredSecrets(read.found ? read.manifest : undefined, process.env);
-    if (secrets.warning) process.stderr.write(`note: ${secrets.warning}\n`);
+    const secrets = declaredSecrets(read.found ? read.manifest : undefined, terminal.env);
+    if (secrets.warning) terminal.stderr.stream.write(`note: ${secrets.warning}\n`);
     const masked = [...secrets.values, ...connectionSecrets];
     const undescribed = await addFailureMessages(client, executions, masked);
     const counts = countByStatus(executions);
@@ -82,20 +84,20 @@ export async function statusCommand(runId: string, flags: StatusFlags = {}): Pro
         counts,
         executions: shown.map(executionJson),
       };
-      process.stdout.write(`${terminalSafeJson(JSON.stringify(json, null, 2))}\n`);
+      stdout.write(`${terminalSafeJson(JSON.stringify(json, null, 2))}\n`);
       return ExitCode.ok;
     }
     const summary = Object.entries(counts)
       .map(([status, n]) => `${n} ${status}`)
       .join(", ");
     if (run) {
-      process.stdout.write(`${runText(run)}\n\n`);
-      if (flags.outputs) process.stdout.write(`${outputsText(run)}\n\n`);
+      stdout.write(`${runText(run)}\n\n`);
+      if (flags.outputs) stdout.write(`${outputsText(run)}\n\n`);
     } else
-      process.stdout.write(
+      stdout.write(
         `run ${runId} has no manifest (started by an nxrun that kept none, or it was deleted): its steps that never started are not known\n\n`,
       );
-    process.stdout.write(
+    stdout.write(
       `run ${runId} (namespace ${client.namespace} on ${client.address}): ${plural(executions.length, "execution")}: ${summary}\n\n`,
     );
     const rows = shown.map((e) => [
@@ -107,11 +109,9 @@ export async function statusCommand(runId: string, flags: StatusFlags = {}): Pro
       e.id,
       cutText(e.failureMessage ?? ""),
     ]);
-    process.stdout.write(
-      `${renderTable(["STEP", "KIND", "STATUS", "STARTED", "CLOSED", "EXECUTION ID", "FAILURE"], rows)}\n`,
-    );
+    stdout.write(`${renderTable(["STEP", "KIND", "STATUS", "STARTED", "CLOSED", "EXECUTION ID", "FAILURE"], rows)}\n`);
     if (undescribed > 0) {
-      process.stdout.write(`\n(failure messages left out for ${plural(undescribed, "more execution")})\n`);
+      stdout.write(`\n(failure messages left out for ${plural(undescribed, "more execution")})\n`);
     }
     return ExitCode.ok;
   } finally {

@@ -1,6 +1,7 @@
 /** What `nxrun run` hands the summary writer: `--summary`, `$GITHUB_STEP_SUMMARY`, and where each step is for annotations. */
 import { inGithubActions } from "../base/github-workflow-commands.js";
 import type { SourcePosition } from "../base/source-position.js";
+import type { Terminal } from "../base/terminal.js";
 import { compensationRecordId } from "../engine/compensation.js";
 import type { Pipeline } from "../pipeline/model.js";
 import type { OutputMode, ReporterOptions } from "../report/index.js";
@@ -9,8 +10,9 @@ export function summaryOptions(
   pipeline: Pipeline,
   flags: { summary?: string },
   output: OutputMode,
-  env: Readonly<Record<string, string | undefined>>,
+  terminal: Terminal,
 ): NonNullable<ReporterOptions["summary"]> {
+  const { env } = terminal;
   const stepSummary = env.GITHUB_STEP_SUMMARY;
   return {
     ...(flags.summary === undefined ? {} : { file: flags.summary }),
@@ -19,7 +21,7 @@ export function summaryOptions(
       ? {
           annotations: {
             // NDJSON on stdout stays parseable: the runner reads workflow commands on stderr too.
-            stream: output === "json" ? process.stderr : process.stdout,
+            stream: (output === "json" ? terminal.stderr : terminal.stdout).stream,
             positions: stepPositions(pipeline),
             env,
           },

@@ -45,8 +45,8 @@ export async function watchCommand(
     const output = chooseOutput(flags.output, terminal);
     // The outputs record was masked by the run's own process (src/runs/manifest/records.ts); worker
     // text read from the server is masked here with the values this environment holds.
-    const secrets = declaredSecrets(read.manifest, process.env);
-    if (secrets.warning) process.stderr.write(`note: ${secrets.warning}\n`);
+    const secrets = declaredSecrets(read.manifest, terminal.env);
+    if (secrets.warning) terminal.stderr.stream.write(`note: ${secrets.warning}\n`);
     const masked = [...secrets.values, ...connectionSecrets];
     // Replayed events print at the time the run wrote them (follow-run.ts sets it for each).
     const clock: { ms?: number } = {};
@@ -70,17 +70,17 @@ export async function watchCommand(
       release();
     }
     if (result.state === undefined) {
-      process.stderr.write(`stopped watching run ${runId}; the run itself goes on (nxrun status ${runId})\n`);
+      terminal.stderr.stream.write(`stopped watching run ${runId}; the run itself goes on (nxrun status ${runId})\n`);
       return ExitCode.interrupted;
     }
     if (result.outputsOmittedBytes !== undefined) {
-      process.stderr.write(
+      terminal.stderr.stream.write(
         `the run's outputs (${result.outputsOmittedBytes} bytes as JSON) are too large to be kept for watch; the run's own output and report have them\n`,
       );
     }
     if (result.state === "stopped") {
       const { resumeCommand } = await import("../runs/run-state.js");
-      process.stderr.write(
+      terminal.stderr.stream.write(
         `run ${runId} ${STOPPED_TEXT}; resume it with: ${sanitizeTerminalText(resumeCommand(result.manifest, flags))}\n`,
       );
     }

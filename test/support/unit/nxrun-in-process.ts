@@ -1,7 +1,9 @@
-/** `nxrun ARGS` run in this process (src/cli/main.ts) with its stdout and stderr kept, for CLI unit tests. */
-import { EventEmitter } from "node:events";
-import { detectTerminal } from "../../../src/base/terminal.js";
+/**
+ * `nxrun ARGS` run in this process (src/cli/main.ts) on memory streams, its stdout, stderr and exit
+ * code kept: for CLI unit tests, and for end-to-end tests of the commands against the test server.
+ */
 import { main } from "../../../src/cli/main.js";
+import { memoryStream, terminalOver } from "./terminal.js";
 
 export interface CliResult {
   code: number;
@@ -9,20 +11,16 @@ export interface CliResult {
   stderr: string;
 }
 
-/** `columns`: the width of a terminal both streams are on; without it, no terminal (a pipe). */
-export async function nxrunInProcess(args: string[], { columns }: { columns?: number } = {}): Promise<CliResult> {
-  let stdout = "";
-  let stderr = "";
-  const sink = (append: (text: string) => void) => ({
-    write: (chunk: string | Uint8Array) => (append(String(chunk)), true),
-    ...(columns === undefined ? {} : { columns }),
-  });
-  const terminal = detectTerminal({
-    stdout: sink((t) => (stdout += t)) as unknown as NodeJS.WriteStream,
-    stderr: sink((t) => (stderr += t)) as unknown as NodeJS.WriteStream,
-    stdin: Object.assign(new EventEmitter(), { isTTY: false }) as unknown as NodeJS.ReadStream,
-    env: { NO_COLOR: "1" },
-  });
-  const code = await main(args, terminal);
-  return { code, stdout, stderr };
+/**
+ * `columns`: the width of a terminal both streams are on; without it, no terminal (a pipe).
+ * `env`: all the environment the command sees (the terminal's); no colour by default.
+ */
+export async function nxrunInProcess(
+  args: string[],
+  { columns, env = { NO_COLOR: "1" } }: { columns?: number; env?: Record<string, string> } = {},
+): Promise<CliResult> {
+  const stdout = memoryStream(columns === undefined ? {} : { columns });
+  const stderr = memoryStream(columns === undefined ? {} : { columns });
+  const code = await main(args, terminalOver(stdout.stream, env, stderr.stream));
+  return { code, stdout: stdout.text(), stderr: stderr.text() };
 }

@@ -1,8 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { colorWanted, detectTerminal } from "../../../src/base/terminal.js";
+import { noInput } from "../../support/unit/terminal.js";
 
 const stream = (fields: { isTTY?: boolean; columns?: number; rows?: number }) =>
   ({ write: () => true, ...fields }) as unknown as NodeJS.WriteStream;
+/** The terminal over `stdout` under `env`, with a stderr and a stdin that are no TTY. */
+const over = (stdout: NodeJS.WriteStream, env: Record<string, string>) =>
+  detectTerminal({ stdout, stderr: stream({}), stdin: noInput(), env });
 
 describe("the terminal", () => {
   it("colours a TTY, not a pipe; NO_COLOR turns it off, TERM=dumb too", () => {
@@ -28,6 +32,7 @@ describe("the terminal", () => {
     const terminal = detectTerminal({
       stdout: out as unknown as NodeJS.WriteStream,
       stderr: stream({}),
+      stdin: noInput(),
       env: {},
     });
     expect(terminal.stdout).toMatchObject({ isTTY: true, color: true });
@@ -42,16 +47,16 @@ describe("the terminal", () => {
 
   it("is interactive only on a TTY outside CI", () => {
     const tty = stream({ isTTY: true });
-    expect(detectTerminal({ stdout: tty, env: {} }).interactive).toBe(true);
-    expect(detectTerminal({ stdout: tty, env: { CI: "true" } })).toMatchObject({ ci: true, interactive: false });
-    expect(detectTerminal({ stdout: tty, env: { CI: "false" } }).interactive).toBe(true);
-    expect(detectTerminal({ stdout: tty, env: { CI: "0" } }).interactive).toBe(true);
-    expect(detectTerminal({ stdout: stream({}), env: {} }).interactive).toBe(false);
+    expect(over(tty, {}).interactive).toBe(true);
+    expect(over(tty, { CI: "true" })).toMatchObject({ ci: true, interactive: false });
+    expect(over(tty, { CI: "false" }).interactive).toBe(true);
+    expect(over(tty, { CI: "0" }).interactive).toBe(true);
+    expect(over(stream({}), {}).interactive).toBe(false);
   });
 
   it("draws hyperlinks only where colour is on", () => {
     // supports-hyperlinks reads the process environment; with colour off nothing else is asked.
-    const terminal = detectTerminal({ stdout: stream({ isTTY: true }), env: { NO_COLOR: "1" } });
+    const terminal = over(stream({ isTTY: true }), { NO_COLOR: "1" });
     expect(terminal.stdout.hyperlinks).toBe(false);
   });
 });

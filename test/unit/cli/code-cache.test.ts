@@ -150,7 +150,7 @@ describe("a bug in the built CLI", () => {
     // A terminal with no stderr makes the run command throw a TypeError: a bug, exit 70.
     const script = `import(${JSON.stringify(loader)}).then(({ loadBundle }) => {
       const { exports: cli } = loadBundle(${JSON.stringify(bundle)}, { command: "test" });
-      cli.exitWhenSettled(cli.main(["run", "missing.yaml"], {}));
+      cli.exitWhenSettled(cli.main(["run", "missing.yaml"], {}), process.stderr);
     });`;
     const result = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
     expect(result.status).toBe(70);

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 const guard = fileURLToPath(new URL("../../../dist/src/cli/exit-guard.js", import.meta.url));
 
 function runWith(command: string) {
-  const script = `import(${JSON.stringify(guard)}).then((m) => m.exitWhenSettled(${command}));`;
+  const script = `import(${JSON.stringify(guard)}).then((m) => m.exitWhenSettled(${command}, process.stderr));`;
   return spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
 }
 

@@ -3,11 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "junit2json";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { detectTerminal } from "../../../src/base/terminal.js";
 import { createReporters } from "../../../src/report/index.js";
 import { junitXml } from "../../../src/report/junit.js";
 import { schemaErrors, validateEvent, validateReport } from "../../support/output-schemas.js";
 import { failingRun, RUN_ID, runStart, SECRET, T0 } from "../../support/unit/sequence.js";
+import { terminalOver } from "../../support/unit/terminal.js";
 
 let dir: string;
 beforeAll(async () => {
@@ -30,14 +30,14 @@ describe("NDJSON events", () => {
       createReporters({
         output: "json",
         secrets: [SECRET],
-        terminal: detectTerminal({ stdout: out.stdout, env: {} }),
+        terminal: terminalOver(out.stdout, {}),
         header: { address: "", namespace: "" },
       }),
     );
     const reporter = createReporters({
       output: "json",
       secrets: [],
-      terminal: detectTerminal({ stdout: out.stdout, env: {} }),
+      terminal: terminalOver(out.stdout, {}),
       header: { address: "", namespace: "" },
     });
     reporter.onCancelling?.({
@@ -72,7 +72,7 @@ describe("--report and --junit", () => {
       report,
       junit,
       secrets: [SECRET],
-      terminal: detectTerminal({ stdout: out.stdout, env: {} }),
+      terminal: terminalOver(out.stdout, {}),
       header: { address: "", namespace: "" },
     });
     failingRun(reporter);
@@ -131,7 +131,7 @@ describe("--report and --junit", () => {
       report,
       junit,
       secrets: [SECRET],
-      terminal: detectTerminal({ stdout: capture().stdout, env: {} }),
+      terminal: terminalOver(capture().stdout, {}),
       header: { address: "", namespace: "" },
     });
     reporter.onRunStart?.(runStart);
@@ -179,7 +179,7 @@ describe("--report and --junit", () => {
       output: "json",
       report: join(dir, "missing-dir", "run.json"),
       secrets: [],
-      terminal: detectTerminal({ stdout: capture().stdout, env: {} }),
+      terminal: terminalOver(capture().stdout, {}),
       header: { address: "", namespace: "" },
     });
     reporter.onRunStart?.(runStart);

@@ -1,12 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { maskSecrets, REDACTED } from "../../../src/base/mask-secrets.js";
-import { detectTerminal } from "../../../src/base/terminal.js";
 import { chooseOutput, createReporters } from "../../../src/report/index.js";
 import { createJsonReporter } from "../../../src/report/json.js";
 import { createPlainReporter } from "../../../src/report/plain.js";
 import { redact, redactEvents } from "../../../src/report/redact.js";
 import { failingRun, SECRET, T0 } from "../../support/unit/sequence.js";
+import { terminalOver } from "../../support/unit/terminal.js";
 
 function sink() {
   const chunks: string[] = [];
@@ -271,7 +271,7 @@ describe("createReporters", () => {
     const reporter = createReporters({
       output: "json",
       secrets: [SECRET],
-      terminal: detectTerminal({ stdout: out.stream as unknown as NodeJS.WriteStream, env: {} }),
+      terminal: terminalOver(out.stream, {}),
       header: { address: "a", namespace: "n" },
     });
     failingRun(reporter);

@@ -10,7 +10,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { render } from "ink-testing-library";
 import { describe, expect, it } from "vitest";
-import { detectTerminal } from "../../../src/base/terminal.js";
 import type { StepRecord } from "../../../src/engine/events.js";
 import { createReporters } from "../../../src/report/index.js";
 import { createJsonReporter } from "../../../src/report/json.js";
@@ -141,7 +140,7 @@ describe("plain, NDJSON, run.json and JUnit", () => {
     const file = join(mkdtempSync(join(tmpdir(), "nxrun-ui-")), "summary.md");
     const reporter = createReporters({
       output: "json",
-      terminal: detectTerminal({ stdout: { write: () => true } as unknown as NodeJS.WriteStream, env: {} }),
+      terminal: terminalOver({ write: () => true }, {}),
       secrets: [],
       header: { address: "127.0.0.1:7233", namespace: "default" },
       summary: { file },

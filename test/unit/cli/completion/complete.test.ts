@@ -3,14 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
 import { describe, expect, it } from "vitest";
-import { detectTerminal } from "../../../../src/base/terminal.js";
 import { registerCommands } from "../../../../src/cli/commands.js";
 import { complete, completionLines } from "../../../../src/cli/completion/complete.js";
 import { splitShellWords } from "../../../../src/cli/completion/shell-words.js";
 import { catchInterrupts, NO_SIGNALS } from "../../../../src/cli/interrupts.js";
+import { memoryStream, terminalOver } from "../../../support/unit/terminal.js";
 
 const program = new Command("nxrun");
-const terminal = detectTerminal({ env: {} });
+const terminal = terminalOver(memoryStream().stream, {});
 registerCommands(program, () => {}, {
   terminal,
   secrets: [],
