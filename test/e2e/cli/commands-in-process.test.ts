@@ -43,7 +43,7 @@ steps:
 
 /** `nxrun ARGS --address ... -n ...` against the test server, in this process. */
 function nxrun(args: string[]): Promise<CliResult> {
-  return nxrunInProcess([...args, "--address", stack().address, "-n", stack().namespace], ENV);
+  return nxrunInProcess([...args, "--address", stack().address, "-n", stack().namespace], { env: ENV });
 }
 
 const shown = (r: CliResult) => `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
@@ -117,7 +117,7 @@ describe("commands in-process on memory streams", () => {
   });
 
   it("a server that is not there: exit 3 and one message on the handed stderr", async () => {
-    const result = await nxrunInProcess(["status", "some-run", "--address", "127.0.0.1:1"], ENV);
+    const result = await nxrunInProcess(["status", "some-run", "--address", "127.0.0.1:1"], { env: ENV });
     expect(result.code, shown(result)).toBe(3);
     expect(result.stdout).toBe("");
     expect(result.stderr).toMatch(/^error: /);

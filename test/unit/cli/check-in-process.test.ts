@@ -47,9 +47,7 @@ describe("nxrun check in-process", () => {
   it("GitHub Actions in the handed environment (not this process's) makes the annotations the default", async () => {
     expect(process.env.GITHUB_ACTIONS).not.toBe("true");
     const result = await nxrunInProcess(["check", typo], {
-      NO_COLOR: "1",
-      GITHUB_ACTIONS: "true",
-      GITHUB_WORKSPACE: repo,
+      env: { NO_COLOR: "1", GITHUB_ACTIONS: "true", GITHUB_WORKSPACE: repo },
     });
     expect(result.code).toBe(2);
     const [annotation] = parseWorkflowCommands(result.stdout).filter((c) => c.command === "error");
