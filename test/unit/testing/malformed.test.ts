@@ -21,6 +21,11 @@ steps:
     needs: [approve]
     activity: Ship
     input: { region: "{% $inputs.region %}" }
+  - id: each
+    forEach: "{% [1, 2] %}"
+    activity: Each
+  - id: pause
+    wait: 1m
 outputs:
   shipped: "{% $steps.ship.output %}"
 `;
@@ -122,6 +127,70 @@ const cases: Array<{ mistake: string; body: string; code: string; line: number; 
     line: 5,
     column: 30,
     hint: /a status: completed, failed/,
+  },
+  {
+    mistake: "an item mock with neither index nor match",
+    body: "cases:\n  - name: a\n    mocks:\n      each:\n        output: 1\n        items: [{ output: 2 }]\n",
+    code: "NX405",
+    line: 8,
+    column: 17,
+    hint: /index: 0, or match:/,
+  },
+  {
+    mistake: "checks on a step without repeat",
+    body: "cases:\n  - name: a\n    mocks:\n      ship:\n        checks: [{ output: 1 }]\n",
+    code: "NX403",
+    line: 7,
+    column: 9,
+    hint: /output or failure/,
+  },
+  {
+    mistake: "compensate on a step without one",
+    body: "cases:\n  - name: a\n    mocks:\n      ship:\n        output: 1\n        compensate: { output: 2 }\n",
+    code: "NX403",
+    line: 8,
+    column: 9,
+    hint: /remove compensate:/,
+  },
+  {
+    mistake: "a wait step mocked",
+    body: "cases:\n  - name: a\n    mocks:\n      pause: { output: 1 }\n",
+    code: "NX403",
+    line: 6,
+    column: 7,
+    hint: /remove the mock/,
+  },
+  {
+    mistake: "a var the pipeline lacks",
+    body: "cases:\n  - name: a\n    vars: { when: now }\n",
+    code: "NX404",
+    line: 5,
+    column: 13,
+    hint: /its vars: none/,
+  },
+  {
+    mistake: "a secret the pipeline lacks",
+    body: "cases:\n  - name: a\n    secrets: { token: x }\n",
+    code: "NX404",
+    line: 5,
+    column: 16,
+    hint: /its secrets: none/,
+  },
+  {
+    mistake: "an expectation on a step the pipeline lacks",
+    body: "cases:\n  - name: a\n    expect: { steps: { shp: completed } }\n",
+    code: "NX402",
+    line: 5,
+    column: 24,
+    hint: /did you mean "ship"\?/,
+  },
+  {
+    mistake: "an expected compensation of a step without one",
+    body: "cases:\n  - name: a\n    expect: { compensations: [ship] }\n",
+    code: "NX403",
+    line: 5,
+    column: 31,
+    hint: /steps with a compensation: none/,
   },
   {
     mistake: "a YAML syntax error",

@@ -223,6 +223,24 @@ cases:
   });
 });
 
+describe("a forEach's concurrency on the virtual clock", () => {
+  it("holds items back: four 1m items two at a time outlast a 90s run timeout, four at a time do not", async () => {
+    const pipeline = (concurrency: number) => `timeout: 90s
+steps:
+  - id: each
+    forEach: "{% [1, 2, 3, 4] %}"
+    concurrency: ${concurrency}
+    activity: Each
+`;
+    const tests =
+      "mocks: { each: { output: done, after: 1m } }\ncases:\n  - name: a\n    expect: { status: completed }\n";
+    const [twoAtATime] = (await runTests([files(pipeline(2), tests)])).cases;
+    expect(twoAtATime?.mismatches).toEqual([{ path: "status", expected: "completed", actual: "timedOut" }]);
+    const [fourAtATime] = (await runTests([files(pipeline(4), tests)])).cases;
+    expect([fourAtATime?.problems, fourAtATime?.mismatches]).toEqual([[], []]);
+  });
+});
+
 describe("an item mock by index", () => {
   const FOR_EACH = `inputs:
   regions: { type: array, default: [a, b, c] }
