@@ -24,6 +24,7 @@ import { detectTerminal } from "../src/base/terminal.js";
 import { runPipeline } from "../src/engine/run-pipeline.js";
 import { loadPipeline } from "../src/pipeline/load.js";
 import { createReporters } from "../src/report/index.js";
+import { DEFAULT_SERVER_LIMITS } from "../src/temporal/server-limits.js";
 import type {
   ExecutionClient,
   ExecutionDescription,
@@ -93,6 +94,7 @@ const client: TemporalClient = {
     calls.pollerCount++;
     return 1;
   },
+  serverLimits: async () => DEFAULT_SERVER_LIMITS,
   onConnectionChange: () => () => {},
   close: () => {},
 };

@@ -48,6 +48,7 @@ const client: TemporalClient = {
     counts.pollerChecks++;
     return real.pollerCount(queue, type);
   },
+  serverLimits: () => real.serverLimits(),
   onConnectionChange: (listener) => real.onConnectionChange(listener),
   close: () => real.close(),
 };

@@ -26,12 +26,14 @@ import {
   startActivitySlots,
 } from "./payload-boundary.js";
 import type { PayloadCodec } from "./payload-codec.js";
+import { checkInputSize, sizeRefusalOf } from "./payload-size.js";
 import { decodePayloads, decodeSingleResult, encodePayload, encodePayloads } from "./payloads.js";
 import { enums, type TemporalApi, wf } from "./proto.js";
 import { msToDuration } from "./proto-values.js";
 import { NotNowRetry } from "./retry-rule.js";
 import type { WorkflowServiceRpc } from "./rpc.js";
 import { searchAttributesMessage } from "./search-attributes.js";
+import type { ServerLimits } from "./server-limits.js";
 import type {
   ActivityExecutions,
   AwaitOptions,
@@ -119,11 +121,12 @@ export function activityOutcome(outcome: ActivityOutcome | null | undefined): Ou
 
 /**
  * Creates the activity half of a TemporalClient over one RPC channel; payloads pass `codec` when one
- * is given (payload-boundary.ts).
+ * is given (payload-boundary.ts); a start's encoded input is held to `limits` (server-limits.ts).
  */
 export function activityExecutions(
   rpc: WorkflowServiceRpc,
   identity: string,
+  limits: () => Promise<ServerLimits>,
   codec?: PayloadCodec,
 ): ActivityExecutions {
   const namespace = rpc.namespace;
@@ -136,6 +139,8 @@ export function activityExecutions(
       const request = startActivityRequest(namespace, identity, options, requestId);
       // Encoded once, before the first attempt: a retried start sends the very same payloads.
       await encodeOutgoing(codec, startActivitySlots(request), `the input of activity ${options.id}`);
+      const of = `activity ${options.id}`;
+      const bytes = checkInputSize("activity", request.input?.payloads ?? [], of, await limits());
       return startOnce(requestId, () =>
         rpc.call(
           "StartActivityExecution",
@@ -146,7 +151,9 @@ export function activityExecutions(
             idempotent: true,
           },
         ),
-      );
+      ).catch((error: unknown) => {
+        throw sizeRefusalOf(error, of, bytes);
+      });
     },
 
     async awaitOutcome(id: string, runId: string | undefined, options: AwaitOptions = {}): Promise<Outcome> {

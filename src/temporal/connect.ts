@@ -3,6 +3,7 @@ import { type ChannelCredentials, Client, credentials } from "@grpc/grpc-js";
 import { activityExecutions } from "./activity-executions.js";
 import { tlsIsOn } from "./api-key-tls.js";
 import { defaultIdentity } from "./execution-common.js";
+import { namespaceLimits } from "./namespace-limits.js";
 import { nexusOperations } from "./nexus-operations.js";
 import type { PayloadCodec } from "./payload-codec.js";
 import { WORKFLOW_SERVICE, wf } from "./proto.js";
@@ -67,11 +68,13 @@ export function openRpc(options: ConnectionOptions, service: string = WORKFLOW_S
 
 /** Wraps an open channel as a TemporalClient; payloads pass `codec` when one is given. */
 export function clientOver(rpc: WorkflowServiceRpc, identity: string, codec?: PayloadCodec): TemporalClient {
+  const limits = namespaceLimits(rpc);
   return {
     address: rpc.address,
     namespace: rpc.namespace,
-    activities: activityExecutions(rpc, identity, codec),
-    nexus: nexusOperations(rpc, identity, codec),
+    activities: activityExecutions(rpc, identity, limits, codec),
+    nexus: nexusOperations(rpc, identity, limits, codec),
+    serverLimits: limits,
     pollerCount: (queue, type) => pollerCount(rpc, queue, type),
     onConnectionChange: (listener) => rpc.health.onChange(listener),
     close: () => {

@@ -5,6 +5,7 @@
  */
 import { Metadata, type ServiceError, status } from "@grpc/grpc-js";
 import { decodeByTypeName, google } from "./proto.js";
+import { formatBytes, PayloadTooLargeError, SERVER_LIMITS } from "./server-limits.js";
 import {
   AlreadyStartedError,
   AuthError,
@@ -254,22 +255,28 @@ export function mapGrpcError(error: unknown, ctx: CallContext): unknown {
           cause,
         },
       );
-    case status.INVALID_ARGUMENT:
+    case status.INVALID_ARGUMENT: {
+      const oversize = payloadRefusal(serverMessage, error);
+      if (oversize) return oversize;
       return new InvalidArgumentError(`Temporal rejected ${method}: ${serverMessage}`, error.code, method, {
         hint: /search attribute/i.test(serverMessage)
           ? "check the step's searchAttributes: `nxrun check --preflight` says which the namespace lacks or types otherwise"
           : "check the step's options (IDs, timeouts, retry policy, task queue, endpoint)",
         cause,
       });
+    }
     case status.RESOURCE_EXHAUSTED:
-      return new ResourceExhaustedError(
-        `Temporal at ${ctx.address} is rate limiting ${method}: ${serverMessage}`,
-        error.code,
-        method,
-        {
-          hint: "lower --concurrency or ask the server's operator for a higher limit",
-          cause,
-        },
+      return (
+        (method.startsWith("Start") ? requestRefusal(serverMessage, error) : undefined) ??
+        new ResourceExhaustedError(
+          `Temporal at ${ctx.address} is rate limiting ${method}: ${serverMessage}`,
+          error.code,
+          method,
+          {
+            hint: "lower --concurrency or ask the server's operator for a higher limit",
+            cause,
+          },
+        )
       );
     case status.FAILED_PRECONDITION:
       return new FailedPreconditionError(`Temporal refused ${method}: ${serverMessage}`, error.code, method, {
@@ -284,6 +291,44 @@ export function mapGrpcError(error: unknown, ctx: CallContext): unknown {
         { hint: "a problem on the server's side or between: try again, and check the server's logs", cause },
       );
   }
+}
+
+/**
+ * The server's refusal of an input over its payload limit: "input exceeds length limit" (standalone
+ * activities) or "input exceeds size limit. Length=N Limit=M" (standalone Nexus operations). The
+ * caller names the execution and the size it measured (payload-size.ts, sizeRefusalOf).
+ */
+function payloadRefusal(serverMessage: string, cause: unknown): PayloadTooLargeError | undefined {
+  if (!/\binput exceeds (length|size) limit/i.test(serverMessage)) return undefined;
+  const length = /Length=(\d+)/.exec(serverMessage)?.[1];
+  const limit = /Limit=(\d+)/.exec(serverMessage)?.[1];
+  const bytes = limit === undefined ? SERVER_LIMITS.payload.bytes : Number(limit);
+  const whose = limit === undefined ? "the server's limit (by default" : "the server's limit of";
+  const text = limit === undefined ? `${whose} ${formatBytes(bytes)})` : `${whose} ${formatBytes(bytes)}`;
+  return new PayloadTooLargeError(
+    "the input",
+    undefined,
+    length === undefined ? undefined : Number(length),
+    { bytes, text },
+    cause,
+  );
+}
+
+/**
+ * gRPC's refusal of a start request over the frontend's message size: "received message larger than
+ * max (N vs. M)". (The same words from grpc-js itself are about an answer over nxrun's own limit.)
+ */
+function requestRefusal(serverMessage: string, cause: unknown): PayloadTooLargeError | undefined {
+  const sizes = /larger than max \((\d+) vs\. (\d+)\)/i.exec(serverMessage);
+  if (!sizes) return undefined;
+  const limit = Number(sizes[2]);
+  return new PayloadTooLargeError(
+    "the start request",
+    undefined,
+    Number(sizes[1]),
+    { bytes: limit, text: `the server's gRPC message limit of ${formatBytes(limit)}` },
+    cause,
+  );
 }
 
 /** A grpc-js call error (has a numeric code and metadata). */

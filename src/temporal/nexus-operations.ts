@@ -26,12 +26,14 @@ import {
   startNexusSlots,
 } from "./payload-boundary.js";
 import type { PayloadCodec } from "./payload-codec.js";
+import { checkInputSize, sizeRefusalOf } from "./payload-size.js";
 import { decodePayload, encodePayload } from "./payloads.js";
 import { enums, type TemporalApi, wf } from "./proto.js";
 import { msToDuration } from "./proto-values.js";
 import { NotNowRetry } from "./retry-rule.js";
 import type { WorkflowServiceRpc } from "./rpc.js";
 import { searchAttributesMessage } from "./search-attributes.js";
+import type { ServerLimits } from "./server-limits.js";
 import type {
   AwaitOptions,
   CountResult,
@@ -106,9 +108,14 @@ function cancellationState(value: number | null | undefined): string | undefined
 
 /**
  * Creates the Nexus half of a TemporalClient over one RPC channel; payloads pass `codec` when one is
- * given (payload-boundary.ts).
+ * given (payload-boundary.ts); a start's encoded input is held to `limits` (server-limits.ts).
  */
-export function nexusOperations(rpc: WorkflowServiceRpc, identity: string, codec?: PayloadCodec): NexusOperations {
+export function nexusOperations(
+  rpc: WorkflowServiceRpc,
+  identity: string,
+  limits: () => Promise<ServerLimits>,
+  codec?: PayloadCodec,
+): NexusOperations {
   const namespace = rpc.namespace;
   return {
     kind: "nexus",
@@ -118,6 +125,8 @@ export function nexusOperations(rpc: WorkflowServiceRpc, identity: string, codec
       const request = startNexusRequest(namespace, identity, options, requestId);
       // Encoded once, before the first attempt: a retried start sends the very same payloads.
       await encodeOutgoing(codec, startNexusSlots(request), `the input of Nexus operation ${options.id}`);
+      const of = `Nexus operation ${options.id}`;
+      const bytes = checkInputSize("nexus", request.input ? [request.input] : [], of, await limits());
       return startOnce(requestId, () =>
         rpc.call(
           "StartNexusOperationExecution",
@@ -126,7 +135,9 @@ export function nexusOperations(rpc: WorkflowServiceRpc, identity: string, codec
           request,
           { idempotent: true },
         ),
-      );
+      ).catch((error: unknown) => {
+        throw sizeRefusalOf(error, of, bytes);
+      });
     },
 
     /**

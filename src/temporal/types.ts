@@ -7,6 +7,7 @@
 
 import type { ServerTrouble } from "./retry-rule.js";
 import type { TypedSearchAttribute } from "./search-attributes.js";
+import type { ServerLimits } from "./server-limits.js";
 
 export type ExecutionKind = "activity" | "nexus";
 
@@ -218,6 +219,8 @@ export interface TemporalClient {
   readonly nexus: NexusOperations;
   /** How many workers poll `queue` for this kind of task (DescribeTaskQueue). */
   pollerCount(queue: string, type: ExecutionKind): Promise<number>;
+  /** The limits the namespace holds starts to (server-limits.ts), asked once. */
+  serverLimits(): Promise<ServerLimits>;
   /** Tells `listener` when calls start failing with UNAVAILABLE and when one succeeds again; returns an unsubscribe. */
   onConnectionChange(listener: (change: ConnectionChange) => void): () => void;
   close(): void;

@@ -9,8 +9,10 @@
  * after the virtual time the mock says; wait markers stay scheduled until cancelled, as on a server
  * where no worker polls their queue.
  */
+
 import type { Clock } from "../engine/clock.js";
 import { WAIT_MARKER_TYPE } from "../engine/wait.js";
+import { DEFAULT_SERVER_LIMITS, type ServerLimits } from "../temporal/server-limits.js";
 import { AlreadyStartedError, NotFoundError } from "../temporal/service-errors.js";
 import type {
   AwaitOptions,
@@ -87,6 +89,11 @@ export class MockTemporal implements TemporalClient {
 
   async pollerCount(): Promise<number> {
     return 1;
+  }
+
+  /** A server with the default limits (server-limits.ts). */
+  async serverLimits(): Promise<ServerLimits> {
+    return DEFAULT_SERVER_LIMITS;
   }
 
   onConnectionChange(): () => void {

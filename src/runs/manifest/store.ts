@@ -6,6 +6,7 @@
  * one run cannot both hold it), terminated when the session ends with a reason that records how the
  * run ended and its exit code. A session killed with SIGKILL leaves it running.
  */
+import { PayloadTooLargeError } from "../../temporal/server-limits.js";
 import { AlreadyStartedError, FailedPreconditionError, NotFoundError } from "../../temporal/service-errors.js";
 import type { ExecutionStatus, TemporalClient } from "../../temporal/types.js";
 import { decodeManifest, encodeManifest, ManifestFormatError, type RunManifest } from "./manifest.js";
@@ -154,6 +155,9 @@ async function startSession(
   } catch (error) {
     if (error instanceof AlreadyStartedError)
       throw new SessionHeldError(`run ${manifest.runId} is held by another session`);
+    // The manifest holds the run's inputs: too large, they are what to make smaller.
+    if (error instanceof PayloadTooLargeError && error.bytes !== undefined)
+      throw error.about(`run ${manifest.runId}'s manifest (${id}: the run's inputs and steps)`, error.bytes);
     throw error;
   }
   return {

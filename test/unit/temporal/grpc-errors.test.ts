@@ -1,8 +1,9 @@
 import { Metadata, type ServiceError, status } from "@grpc/grpc-js";
 import { describe, expect, it } from "vitest";
-import { UserError } from "../../../src/base/user-error.js";
+import { ServerError, UserError } from "../../../src/base/user-error.js";
 import { connectionFailure, mapGrpcError } from "../../../src/temporal/grpc-errors.js";
 import { google, temporal } from "../../../src/temporal/proto.js";
+import { PayloadTooLargeError } from "../../../src/temporal/server-limits.js";
 import {
   AlreadyStartedError,
   AuthError,
@@ -10,6 +11,7 @@ import {
   InvalidArgumentError,
   NamespaceNotFoundError,
   NotFoundError,
+  ResourceExhaustedError,
   type TemporalServiceError,
   UnavailableError,
   UnimplementedError,
@@ -207,6 +209,42 @@ describe("mapGrpcError", () => {
       const error = mapGrpcError(serviceError(code, "denied"), ctx) as UserError;
       expect(`${error.message} ${error.hint ?? ""} ${String(error)}`).not.toContain("SECRET-KEY");
     }
+  });
+
+  // The dev server's answers (temporal CLI 1.9.1, Server 1.32) to a 3 MB and a 10 MB activity input,
+  // and a standalone Nexus operation's, as test/e2e/run/payload-limits.test.ts sees them.
+  it("names an input over the server's payload limit as such, never as rate limiting", () => {
+    const activity = mapGrpcError(serviceError(status.INVALID_ARGUMENT, "input exceeds length limit"), ctx);
+    expect(activity).toBeInstanceOf(PayloadTooLargeError);
+    expect(activity).not.toBeInstanceOf(ServerError);
+    expect((activity as PayloadTooLargeError).message).toBe(
+      "the input is over the server's limit (by default 2,097,152 bytes (2 MiB))",
+    );
+    const nexus = mapGrpcError(
+      serviceError(status.INVALID_ARGUMENT, "input exceeds size limit. Length=3000100 Limit=1048576"),
+      { ...ctx, method: "StartNexusOperationExecution" },
+    ) as PayloadTooLargeError;
+    expect(nexus.message).toBe(
+      "the input is 3,000,100 bytes (2.9 MiB) encoded, over the server's limit of 1,048,576 bytes (1 MiB)",
+    );
+    expect(nexus.about("Nexus operation r.s", 1).message).toMatch(
+      /^the input of Nexus operation r\.s is 3,000,100 bytes/,
+    );
+    const whole = mapGrpcError(
+      serviceError(status.RESOURCE_EXHAUSTED, "grpc: received message larger than max (10001031 vs. 4194304)"),
+      ctx,
+    ) as PayloadTooLargeError;
+    expect(whole).toBeInstanceOf(PayloadTooLargeError);
+    expect(whole.message).toBe(
+      "the start request is 10,001,031 bytes (9.5 MiB) encoded, over the server's gRPC message limit of 4,194,304 bytes (4 MiB)",
+    );
+    expect(whole.message).not.toMatch(/rate limit|concurrency/);
+    expect(whole.hint).toMatch(/by reference/);
+    expect(whole.exitCode).toBe(2);
+    // A busy server is still one.
+    expect(mapGrpcError(serviceError(status.RESOURCE_EXHAUSTED, "namespace rate limit exceeded"), ctx)).toBeInstanceOf(
+      ResourceExhaustedError,
+    );
   });
 
   it("returns anything that is not a gRPC error unchanged (a bug keeps its stack)", () => {
