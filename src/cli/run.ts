@@ -315,7 +315,7 @@ async function runWithSignals(
     interrupts.doing(`closing run ${runId}`, "its steps have ended; nxrun status shows them");
     if (forceExit) clearTimeout(forceExit);
   }
-  const exitCode = exitCodeOf(record, signals > 0);
+  const exitCode = exitCodeOf(record, signals > 0, signals > 1);
   // A file the user asked for is missing. A run that completed ends with the code of its own (4);
   // a failed or interrupted one keeps its code, which matters more, and the missing file is said too.
   if (unwritten) {

@@ -22,6 +22,9 @@ import type { Evaluate, StartHeaders } from "./run-options.js";
 
 export type CancelReason = CancelEvent["reason"];
 
+/** What a second Ctrl-C did, as the run's error says it. */
+export const INTERRUPTED_TWICE = "interrupted twice: the second Ctrl-C terminated the executions nxrun was waiting on";
+
 /** What each cancellation type does, as the cancelling event tells it. */
 export function cancellationAction(type: CancellationType): string {
   switch (type) {
@@ -237,9 +240,7 @@ export class RunContext implements ExecutionContext {
 
   cancelReason(): string {
     const why: Record<CancelReason, string> = {
-      signal: this.inFlight.terminating
-        ? "interrupted twice: the second Ctrl-C terminated the executions nxrun was waiting on"
-        : "interrupted (Ctrl-C / SIGTERM)",
+      signal: this.inFlight.terminating ? INTERRUPTED_TWICE : "interrupted (Ctrl-C / SIGTERM)",
       timeout: "run timeout reached",
       failure: "another step failed",
       remote: "cancelled from outside",

@@ -5,20 +5,24 @@
  */
 import { describeErrorChain } from "./error-chain.js";
 import type { RunStatus, StepError, StepRecord } from "./events.js";
-import type { RunContext } from "./run-context.js";
+import { INTERRUPTED_TWICE, type RunContext } from "./run-context.js";
 import { isFailure, statusWord } from "./step-outcome.js";
 
 export function runError(ctx: RunContext, status: RunStatus): StepError | undefined {
   const first =
     ctx.failure ?? (status === "canceled" || status === "timedOut" ? { message: ctx.cancelReason() } : undefined);
   const more = ctx.recordList.filter((record) => failsTheRun(ctx, record) && record.error !== ctx.failure?.cause);
-  if (more.length === 0) return first;
+  // A second Ctrl-C during the cleanup of a run that had already failed: its cause says what failed,
+  // this says why its rollback or finally stopped (a cancelled run's reason says it already).
+  const stopped: StepError[] =
+    ctx.inFlight.terminating && ctx.cancelledBecause !== "signal" ? [{ message: INTERRUPTED_TWICE }] : [];
+  if (more.length === 0 && stopped.length === 0) return first;
   const parts = more.map((record): StepError => {
     const what = record.section === "compensate" ? `compensation '${record.id}'` : `step '${record.id}'`;
     const message = `${what} ${statusWord(record.status)}`;
     return record.error ? { message: `${message}: ${record.error.message}`, cause: record.error } : { message };
   });
-  return { message: [...(first ? [first] : []), ...parts].map(describeErrorChain).join("; ") };
+  return { message: [...(first ? [first] : []), ...parts, ...stopped].map(describeErrorChain).join("; ") };
 }
 
 /**

@@ -168,6 +168,48 @@ steps:
     expect(stepOf(result, "act").status).toBe("terminated");
   });
 
+  it("two Ctrl-Cs during the rollback of a failed run stop it and exit 130, the run's error saying both", async () => {
+    const key = uniqueId("undo-ctrl-c");
+    const file = pipelineFile(`
+nxrun: 1
+name: undo-ctrl-c
+defaults: { taskQueue: {{queue}} }
+steps:
+  - id: open
+    activity: echo
+    input: { ticket: 1 }
+    compensate:
+      activity: slow
+      input: { recordKey: ${key}, heartbeatMs: 200 }
+      timeouts: { startToClose: 5m, heartbeat: 3s }
+  - id: verify
+    needs: [open]
+    activity: fail
+    retry: { maximumAttempts: 1 }
+    input: { nonRetryable: true, message: smoke test failed }
+`);
+    const runId = uniqueId("undo-ctrl-c");
+    let child: ChildProcess | undefined;
+    const running = runPipelineFile(file, ["--output", "plain"], { runId, onSpawn: (c) => (child = c) });
+    await waitFor(`${key} (the compensation) to start`, () => events(key).includes("started"), { timeoutMs: 60_000 });
+    const firstAt = Date.now();
+    child?.kill("SIGINT");
+    // The first Ctrl-C does not stop a rollback: the compensation goes on (a heartbeat after it).
+    await waitFor("the compensation to heartbeat after the first Ctrl-C", async () => {
+      const now = await client.activities.describe(`${runId}.open.compensate`);
+      return (now.details?.lastHeartbeatTime?.getTime() ?? 0) > firstAt;
+    });
+    child?.kill("SIGINT");
+    const result = await running;
+    expect(result.code, output(result)).toBe(130);
+    expect(result.report?.status).toBe("failed");
+    expect(result.report?.error?.message).toMatch(
+      /^step 'verify' failed: TestFailure \(non-retryable\): smoke test failed/,
+    );
+    expect(result.report?.error?.message).toMatch(/interrupted twice: the second Ctrl-C terminated/);
+    expect((await client.activities.describe(`${result.runId}.open.compensate`)).status).toBe("terminated");
+  });
+
   it("the run timeout cancels the run: exit 1, status timedOut, the execution cancelled", async () => {
     const key = uniqueId("timeout");
     const file = pipelineFor("activity", "waitCompleted", key, "timeout: 3s");

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { describeErrorChain } from "../../../src/engine/error-chain.js";
 import type { Reporter, RunRecord, StepRecord } from "../../../src/engine/events.js";
+import { exitCodeOf } from "../../../src/engine/exit-code.js";
 import type { RunOptions } from "../../../src/engine/run-options.js";
 import { runPipeline } from "../../../src/engine/run-pipeline.js";
 import type { Pipeline } from "../../../src/pipeline/model.js";
@@ -340,6 +341,30 @@ describe("cancellation contract", () => {
     expect(record.status).toBe("canceled");
     expect(record.error?.message).toMatch(/interrupted twice: the second Ctrl-C terminated/);
     expect(record.error?.message).not.toContain("step 'audit'");
+  });
+
+  it("a second interrupt during the rollback of a failed run: the run failed, its error says it was stopped, exit 130", async () => {
+    const client = new FakeTemporal({ Stubborn: stubborn, Echo: echo, Fail: fail });
+    const signal = new AbortController();
+    const terminate = new AbortController();
+    const p = pipeline([
+      activity("done", "Echo", {
+        compensate: { ...undo("done"), call: { ...undo("done").call, activityType: "Stubborn" } },
+      }),
+      activity("bad", "Fail", { dependsOn: ["done"] }),
+    ]);
+    const running = run(p, client, { signal: signal.signal, terminateSignal: terminate.signal });
+    await until(() => client.inFlight === 1 && client.latest("r.done.compensate") !== undefined);
+    signal.abort();
+    terminate.abort();
+    const record = await running;
+    expect(client.latest("r.done.compensate")?.outcome?.status).toBe("terminated");
+    expect(record.status).toBe("failed");
+    expect(record.error?.message).toMatch(/^step 'bad' failed: .*; interrupted twice: the second Ctrl-C terminated/);
+    expect(record.error?.message).not.toContain("compensation 'done.compensate'");
+    // Two Ctrl-Cs stopped the run's cleanup: the user interrupted it, whatever its status.
+    expect(exitCodeOf(record, true, true)).toBe(130);
+    expect(exitCodeOf(record, true)).toBe(1);
   });
 
   it("the run timeout cancels the run as timedOut", async () => {
