@@ -9,6 +9,7 @@ import type { PayloadCodec } from "./payload-codec.js";
 import { WORKFLOW_SERVICE, wf } from "./proto.js";
 import { remoteCodec } from "./remote-codec.js";
 import { ServiceRpc, type WorkflowServiceRpc } from "./rpc.js";
+import { watchSilence } from "./silence-watch.js";
 import { pollerCount } from "./task-queues.js";
 import { TlsChannelCredentials } from "./tls-credentials.js";
 import type { ConnectionOptions, TemporalClient, TlsSettings } from "./types.js";
@@ -69,6 +70,10 @@ export function openRpc(options: ConnectionOptions, service: string = WORKFLOW_S
 /** Wraps an open channel as a TemporalClient; payloads pass `codec` when one is given. */
 export function clientOver(rpc: WorkflowServiceRpc, identity: string, codec?: PayloadCodec): TemporalClient {
   const limits = namespaceLimits(rpc);
+  // Asking a silent server is worth its calls only where someone is told of the connection.
+  let stopWatch: (() => void) | undefined;
+  const ask = (timeoutMs: number) =>
+    rpc.call("GetSystemInfo", wf.GetSystemInfoRequest, wf.GetSystemInfoResponse, {}, { timeout: timeoutMs });
   return {
     address: rpc.address,
     namespace: rpc.namespace,
@@ -76,8 +81,12 @@ export function clientOver(rpc: WorkflowServiceRpc, identity: string, codec?: Pa
     nexus: nexusOperations(rpc, identity, limits, codec),
     serverLimits: limits,
     pollerCount: (queue, type) => pollerCount(rpc, queue, type),
-    onConnectionChange: (listener) => rpc.health.onChange(listener),
+    onConnectionChange: (listener) => {
+      stopWatch ??= watchSilence(rpc.health, ask);
+      return rpc.health.onChange(listener);
+    },
     close: () => {
+      stopWatch?.();
       codec?.close?.();
       rpc.close();
     },

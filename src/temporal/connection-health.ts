@@ -8,6 +8,10 @@
  * (each grpc-js channel has its own reconnect backoff), so a call on a channel still backing off
  * fails while others already succeed. That is not a lost connection, and a user must not see
  * "lost, reconnected, lost, reconnected" for one restart.
+ *
+ * A server cut off by a network that drops packets refuses nothing: calls just wait. For that,
+ * this also knows how many calls are waiting and since when nothing answered, and silence-watch.ts
+ * asks when that grows long.
  */
 import type { ConnectionChange } from "./types.js";
 
@@ -24,11 +28,38 @@ export class ConnectionHealth {
    */
   epoch = 0;
   private readonly listeners = new Set<(change: ConnectionChange) => void>();
+  private waiting = 0;
+  private lastAnswerAt: number;
 
   constructor(
     private readonly address: string,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.lastAnswerAt = now();
+  }
+
+  /** A call was sent. */
+  sent(): void {
+    if (this.waiting++ === 0) this.lastAnswerAt = Math.max(this.lastAnswerAt, this.now());
+  }
+
+  /** A call ended, answered or not. */
+  ended(): void {
+    this.waiting = Math.max(0, this.waiting - 1);
+  }
+
+  /** How long calls have been waiting with nothing answered, or undefined when none waits. */
+  quietFor(): number | undefined {
+    return this.waiting > 0 ? this.now() - this.lastAnswerAt : undefined;
+  }
+
+  /** A call sent to find out got no answer in time: the server is not answering (since the last answer). */
+  silent(message: string): void {
+    if (this.lostSince !== undefined) return;
+    this.epoch++;
+    this.lostSince = new Date(this.lastAnswerAt);
+    this.emit({ state: "lost", address: this.address, since: this.lostSince, message });
+  }
 
   /** A call that started in `epoch` failed with UNAVAILABLE. */
   failed(message: string, epoch: number): void {
@@ -44,6 +75,7 @@ export class ConnectionHealth {
   /** A call got its answer: the server is there. */
   answered(): void {
     this.failing = undefined;
+    this.lastAnswerAt = this.now();
     if (this.lostSince === undefined) return;
     this.epoch++;
     const since = this.lostSince;

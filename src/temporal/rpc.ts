@@ -174,6 +174,7 @@ export class ServiceRpc {
       const bytes = encoded(requestType, request);
       const lent = options.longPoll ? this.pollChannels?.acquire() : undefined;
       const onAbort = () => call.cancel();
+      this.health.sent();
       const call = unaryCall(
         (lent?.client ?? this.client).getChannel(),
         `/${this.service}/${method}`,
@@ -183,6 +184,7 @@ export class ServiceRpc {
         this.metadata.clone(),
         Date.now() + (options.timeout ?? this.callTimeout),
         (error, response) => {
+          this.health.ended();
           lent?.release();
           signal?.removeEventListener("abort", onAbort);
           if (error) reject(error);

@@ -47,3 +47,31 @@ describe("ConnectionHealth", () => {
     expect(changes).toEqual([]);
   });
 });
+
+describe("a server that stops answering without refusing (a network that drops packets)", () => {
+  it("counts quiet time only while calls wait, lost since the last answer when asked, reconnected at an answer", () => {
+    let now = 0;
+    const health = new ConnectionHealth("h:1", () => now);
+    const changes: ConnectionChange[] = [];
+    health.onChange((change) => changes.push(change));
+    expect(health.quietFor()).toBeUndefined();
+    now = 60_000; // idle for a minute: that is no silence
+    health.sent();
+    now = 62_000;
+    expect(health.quietFor()).toBe(2_000);
+    health.answered();
+    health.ended();
+    expect(health.quietFor()).toBeUndefined();
+    health.sent(); // a long poll
+    now = 70_000;
+    expect(health.quietFor()).toBe(8_000);
+    health.silent("server not answering");
+    health.silent("server not answering"); // one line, not one per ask
+    expect(changes).toEqual([
+      { state: "lost", address: "h:1", since: new Date(62_000), message: "server not answering" },
+    ]);
+    now = 80_000;
+    health.answered();
+    expect(changes[1]).toEqual({ state: "reconnected", address: "h:1", since: new Date(62_000) });
+  });
+});
