@@ -42,6 +42,17 @@ function decodeAttributes(fields: Payloads | null | undefined): Record<string, {
   );
 }
 
+/** A payload as the Web UI's API sends it: JSON, base64 in `data`. */
+type UiPayload = { data?: string };
+interface UiExecutionInfo {
+  userMetadata?: { summary?: UiPayload; details?: UiPayload };
+  header?: { fields?: Record<string, UiPayload> };
+  nexusHeader?: Record<string, string>;
+  searchAttributes?: { indexedFields?: Record<string, UiPayload> };
+}
+const uiPayload = (payload: UiPayload | undefined): unknown =>
+  payload?.data === undefined ? undefined : JSON.parse(Buffer.from(payload.data, "base64").toString("utf8"));
+
 describe("search attributes, headers and details of a step", () => {
   let server: DevServer;
   let worker: WorkerProcess | undefined;
@@ -102,7 +113,7 @@ steps:
     const file = writePipeline(pipelineText(runTag));
     const report = join(dirname(file), "run.json");
     const runId = uniqueId("tags");
-    const result = await runNxrun([file, "--run-id", runId, "--output", "plain", "--report", report], {
+    const result = await runNxrun([file, "--run-id", runId, "--output", "plain", "--report", report, "--ui-url", ui], {
       address: server.address,
       env: { TAGS_TOKEN: "tok-7f3a9c" },
     });
@@ -155,16 +166,45 @@ steps:
     ]);
     expect(await listed("nexus", `NxNote = '${runTag}' AND NxRegion = 'eu'`, 1)).toEqual([`${runId}.greet`]);
 
-    // The Web UI's API (what the page nxrun links to shows) has them too.
-    const api = new URL(`api/v1/namespaces/default/activities/${encodeURIComponent(`${runId}.add.1`)}`, ui);
-    api.searchParams.set("runId", us.info?.runId ?? "");
-    const described = await fetch(api);
-    expect(described.status).toBe(200);
-    const body = (await described.json()) as {
-      info?: { searchAttributes?: { indexedFields?: Record<string, { data?: string }> } };
+    // The Web UI: the page the run links to is served, and the UI's own API, from which that page reads
+    // the execution, gives what the page shows: summary and details (the Markdown of `details:`),
+    // headers and search attributes, the secret masked.
+    const usRef = record.steps.find((step) => step.id === "add")?.items?.[1]?.execution;
+    const usPage = `namespaces/default/activities/${runId}.add.1/${us.info?.runId}/details`;
+    expect(usRef?.uiUrl).toBe(new URL(usPage, ui).href);
+    const page = await fetch(usRef?.uiUrl ?? "");
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/<html/i);
+
+    const fromUi = async (path: string, executionRunId: string | null | undefined) => {
+      const url = new URL(path, ui);
+      url.searchParams.set("runId", executionRunId ?? "");
+      const response = await fetch(url);
+      const text = await response.text();
+      expect(response.status, text).toBe(200);
+      expect(text).not.toContain("tok-7f3a9c");
+      return JSON.parse(text) as { info?: UiExecutionInfo };
     };
-    const region = body.info?.searchAttributes?.indexedFields?.NxRegion?.data ?? "";
-    expect(JSON.parse(Buffer.from(region, "base64").toString("utf8"))).toBe("us");
+    const activity = await fromUi(
+      `api/v1/namespaces/default/activities/${encodeURIComponent(`${runId}.add.1`)}`,
+      us.info?.runId,
+    );
+    expect(uiPayload(activity.info?.userMetadata?.summary)).toBe("add in us");
+    expect(uiPayload(activity.info?.userMetadata?.details)).toBe("**region** us, token ***");
+    const uiHeaders = Object.entries(activity.info?.header?.fields ?? {}).map(([key, value]) => [
+      key,
+      uiPayload(value),
+    ]);
+    expect(Object.fromEntries(uiHeaders)).toEqual({ team: "ops", region: "us", auth: "***" });
+    expect(uiPayload(activity.info?.searchAttributes?.indexedFields?.NxRegion)).toBe("us");
+
+    const operation = await fromUi(
+      `api/v1/namespaces/default/nexus-operations/${encodeURIComponent(`${runId}.greet`)}`,
+      greet.info?.runId,
+    );
+    expect(uiPayload(operation.info?.userMetadata?.details)).toBe("greeting");
+    expect(operation.info?.nexusHeader).toMatchObject({ team: "ops", region: "eu", retries: "3" });
+    expect(uiPayload(operation.info?.searchAttributes?.indexedFields?.NxNote)).toBe(runTag);
   });
 
   it("check --preflight names an attribute the namespace lacks, or has with another type, at its step", async () => {
