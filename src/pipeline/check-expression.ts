@@ -11,7 +11,7 @@ import { Codes } from "./diagnostic-codes.js";
 import type { DiagnosticList } from "./diagnostic-list.js";
 import { didYouMean } from "./did-you-mean.js";
 import { type ExpressionValue, programOf } from "./expr/compile.js";
-import { DEFINED_FIELDS, JSONATA_FUNCTIONS, SCOPE_VARIABLES } from "./expr/references.js";
+import { DEFINED_FIELDS, JSONATA_FUNCTIONS, type ReferenceSite, SCOPE_VARIABLES } from "./expr/references.js";
 import type { Pipeline, Step } from "./model.js";
 import type { StepField } from "./step-fields.js";
 
@@ -116,6 +116,9 @@ export function stepPlace(step: PlacedStep, field: StepField, names: PipelineNam
 /** The names repeat.until sees beyond the usual ones. */
 const REPEAT_VARIABLES: ReadonlySet<string> = new Set(["output", "attempt"]);
 
+/** Says one problem of a reference, placed at it: its code, message and hint. */
+type Report = (code: string, message: string, hint: string) => void;
+
 /** Checks every reference of one expression; `found` collects the steps it reads (for dependsOn). */
 export function checkExpression(
   expr: ExpressionValue,
@@ -124,176 +127,163 @@ export function checkExpression(
   out: DiagnosticList,
   found?: Map<string, () => SourcePosition>,
 ): void {
-  const { inputs, secrets, allVars, finallyIds, allIds } = names;
   const program = programOf(expr);
   for (const site of program.sites) {
     // Positions are computed only for what is reported: most references are fine.
     const at = () => program.locate(site.offset);
-    const end = () => program.locate(site.offset + site.length);
-    switch (site.kind) {
-      case "inputs":
-        if (!inputs.has(site.name!)) {
-          out.error(
-            Codes.unknownInput,
-            `unknown input "${site.name}" in ${ctx.label}`,
-            at(),
-            didYouMean(site.name!, inputs, "$inputs.") ?? hintDeclared("inputs", inputs),
-            end(),
-          );
-        }
-        break;
-      case "vars":
-        if (!allVars.has(site.name!)) {
-          out.error(
-            Codes.unknownVar,
-            `unknown var "${site.name}" in ${ctx.label}`,
-            at(),
-            didYouMean(site.name!, allVars, "$vars.") ?? hintDeclared("vars", allVars),
-            end(),
-          );
-        } else if (!ctx.vars.has(site.name!)) {
-          out.error(
-            Codes.unknownVar,
-            `var "${site.name}" is used in ${ctx.label} before it is defined`,
-            at(),
-            "a var may use only the vars above it; move it below",
-            end(),
-          );
-        }
-        break;
-      case "secrets":
-        if (!secrets.has(site.name!)) {
-          out.error(
-            Codes.unknownSecret,
-            `unknown secret "${site.name}" in ${ctx.label}`,
-            at(),
-            didYouMean(site.name!, secrets, "$secrets.") ?? hintDeclared("secrets", secrets),
-            end(),
-          );
-        }
-        break;
-      case "steps": {
-        if (site.name === undefined) break; // whole $steps: nothing to check or infer
-        const id = site.name;
-        if (!allIds.has(id)) {
-          out.error(
-            Codes.unknownStep,
-            `unknown step "${id}" in ${ctx.label}`,
-            at(),
-            didYouMean(id, allIds, "$steps.") ?? "step IDs are case-sensitive",
-            end(),
-          );
-          break;
-        }
-        if (ctx.stage === "vars") {
-          out.error(
-            Codes.stepNotUpstream,
-            `${ctx.label} uses step "${id}", but vars are computed before any step runs`,
-            at(),
-            "compute the value in the step's input instead",
-            end(),
-          );
-          break;
-        }
-        if (ctx.stage === "steps" && finallyIds.has(id)) {
-          out.error(
-            Codes.stepNotUpstream,
-            `${ctx.label} uses finally step "${id}", which runs after every step`,
-            at(),
-            "finally steps run last; move the step into steps:",
-            end(),
-          );
-          break;
-        }
-        if (id === ctx.stepId && !ctx.selfAllowed) {
-          out.error(
-            Codes.stepNotUpstream,
-            `${ctx.label} uses its own step "${id}", which has not finished yet`,
-            at(),
-            "a step can read only the steps before it",
-            end(),
-          );
-          break;
-        }
-        if (found && id !== ctx.stepId && !found.has(id)) found.set(id, at);
-        break;
-      }
-      case "item":
-      case "index":
-        if (!ctx.itemAllowed) {
-          out.error(
-            Codes.itemOutsideForEach,
-            `$${site.kind} is used in ${ctx.label}, outside a forEach step`,
-            at(),
-            "$item and $index exist only in the input, args, summary, call settings (taskQueue, endpoint, timeouts, retry, priority) and compensate of a step with forEach:",
-            end(),
-          );
-        }
-        break;
-      case "runStatus":
-        if (!ctx.runStatusAllowed) {
-          out.error(
-            Codes.runStatusOutsideFinally,
-            `$run.status is used in ${ctx.label}; it is known only in finally steps`,
-            at(),
-            "move this step into finally:",
-            end(),
-          );
-        }
-        break;
-      case "unknownVariable":
-        if (REPEAT_VARIABLES.has(site.name!)) {
-          if (ctx.repeatAllowed || (ctx.outputAllowed && site.name === "output")) break;
-          out.error(
-            Codes.exprNotHere,
-            `$${site.name} is used in ${ctx.label}, outside repeat.until${site.name === "output" ? " and compensate" : ""}`,
-            at(),
-            "$output exists only in the until of a step's repeat: and in compensate:, $attempt only in repeat.until; elsewhere read $steps.<id>.output",
-            end(),
-          );
-          break;
-        }
-        out.error(
-          Codes.exprNotHere,
-          `unknown variable $${site.name} in ${ctx.label}`,
-          at(),
-          didYouMean(
-            site.name!,
-            ctx.repeatAllowed ? [...SCOPE_VARIABLES, ...REPEAT_VARIABLES] : SCOPE_VARIABLES,
-            "$",
-          ) ?? "names available: $inputs, $vars, $secrets, $steps, $run, and $item/$index in forEach",
-          end(),
+    const report: Report = (code, message, hint) =>
+      out.error(code, message, at(), hint, program.locate(site.offset + site.length));
+    if (site.kind !== "steps") {
+      checkName(site, ctx, names, report);
+      continue;
+    }
+    // The whole $steps: nothing to check or infer.
+    const id = site.name;
+    if (id === undefined || !stepReadable(id, ctx, names, report)) continue;
+    if (found && id !== ctx.stepId && !found.has(id)) found.set(id, at);
+  }
+}
+
+/** Whether `$steps.<id>` may be read where `ctx` is; says why not when it may not. */
+function stepReadable(
+  id: string,
+  ctx: ExpressionPlace,
+  { allIds, finallyIds }: PipelineNames,
+  report: Report,
+): boolean {
+  if (!allIds.has(id)) {
+    report(
+      Codes.unknownStep,
+      `unknown step "${id}" in ${ctx.label}`,
+      didYouMean(id, allIds, "$steps.") ?? "step IDs are case-sensitive",
+    );
+  } else if (ctx.stage === "vars") {
+    report(
+      Codes.stepNotUpstream,
+      `${ctx.label} uses step "${id}", but vars are computed before any step runs`,
+      "compute the value in the step's input instead",
+    );
+  } else if (ctx.stage === "steps" && finallyIds.has(id)) {
+    report(
+      Codes.stepNotUpstream,
+      `${ctx.label} uses finally step "${id}", which runs after every step`,
+      "finally steps run last; move the step into steps:",
+    );
+  } else if (id === ctx.stepId && !ctx.selfAllowed) {
+    report(
+      Codes.stepNotUpstream,
+      `${ctx.label} uses its own step "${id}", which has not finished yet`,
+      "a step can read only the steps before it",
+    );
+  } else return true;
+  return false;
+}
+
+/** Checks a reference to anything but a step: a declared name, a name allowed only in some places, an unknown one. */
+function checkName(
+  site: Exclude<ReferenceSite, { kind: "steps" }>,
+  ctx: ExpressionPlace,
+  { inputs, secrets, allVars }: PipelineNames,
+  report: Report,
+): void {
+  switch (site.kind) {
+    case "inputs":
+      if (!inputs.has(site.name)) {
+        report(
+          Codes.unknownInput,
+          `unknown input "${site.name}" in ${ctx.label}`,
+          didYouMean(site.name, inputs, "$inputs.") ?? hintDeclared("inputs", inputs),
         );
-        break;
-      case "unknownFunction":
-        out.error(
-          Codes.exprNotHere,
-          `unknown function $${site.name}() in ${ctx.label}`,
-          at(),
-          didYouMean(site.name!, JSONATA_FUNCTIONS, "$") ??
-            "see the JSONata function library: https://docs.jsonata.org",
-          end(),
-        );
-        break;
-      case "unknownField": {
-        const owner = site.owner!;
-        const fields = DEFINED_FIELDS[owner.kind];
-        out.error(
-          Codes.unknownField,
-          `${owner.written} has no field "${site.name}" (in ${ctx.label})`,
-          at(),
-          didYouMean(site.name!, fields, `${owner.written}.`) ??
-            `${owner.written} has ${fields.join(", ")}${owner.kind === "step" ? "; what the execution returned is under output" : ""}`,
-          end(),
-        );
-        break;
       }
-      default: {
-        const never: never = site.kind;
-        throw new Error(`unhandled reference kind ${String(never)}`);
+      break;
+    case "vars":
+      if (!allVars.has(site.name)) {
+        report(
+          Codes.unknownVar,
+          `unknown var "${site.name}" in ${ctx.label}`,
+          didYouMean(site.name, allVars, "$vars.") ?? hintDeclared("vars", allVars),
+        );
+      } else if (!ctx.vars.has(site.name)) {
+        report(
+          Codes.unknownVar,
+          `var "${site.name}" is used in ${ctx.label} before it is defined`,
+          "a var may use only the vars above it; move it below",
+        );
       }
+      break;
+    case "secrets":
+      if (!secrets.has(site.name)) {
+        report(
+          Codes.unknownSecret,
+          `unknown secret "${site.name}" in ${ctx.label}`,
+          didYouMean(site.name, secrets, "$secrets.") ?? hintDeclared("secrets", secrets),
+        );
+      }
+      break;
+    case "item":
+    case "index":
+      if (!ctx.itemAllowed) {
+        report(
+          Codes.itemOutsideForEach,
+          `$${site.kind} is used in ${ctx.label}, outside a forEach step`,
+          "$item and $index exist only in the input, args, summary, call settings (taskQueue, endpoint, timeouts, retry, priority) and compensate of a step with forEach:",
+        );
+      }
+      break;
+    case "runStatus":
+      if (!ctx.runStatusAllowed) {
+        report(
+          Codes.runStatusOutsideFinally,
+          `$run.status is used in ${ctx.label}; it is known only in finally steps`,
+          "move this step into finally:",
+        );
+      }
+      break;
+    case "unknownVariable":
+      checkVariable(site.name, ctx, report);
+      break;
+    case "unknownFunction":
+      report(
+        Codes.exprNotHere,
+        `unknown function $${site.name}() in ${ctx.label}`,
+        didYouMean(site.name, JSONATA_FUNCTIONS, "$") ?? "see the JSONata function library: https://docs.jsonata.org",
+      );
+      break;
+    case "unknownField": {
+      const { owner } = site;
+      const fields = DEFINED_FIELDS[owner.kind];
+      report(
+        Codes.unknownField,
+        `${owner.written} has no field "${site.name}" (in ${ctx.label})`,
+        didYouMean(site.name, fields, `${owner.written}.`) ??
+          `${owner.written} has ${fields.join(", ")}${owner.kind === "step" ? "; what the execution returned is under output" : ""}`,
+      );
+      break;
+    }
+    default: {
+      const never: never = site;
+      throw new Error(`unhandled reference kind ${JSON.stringify(never)}`);
     }
   }
+}
+
+/** A `$name` no scope defines: `$output` and `$attempt` where repeat.until or compensate gives them, else unknown. */
+function checkVariable(name: string, ctx: ExpressionPlace, report: Report): void {
+  if (REPEAT_VARIABLES.has(name)) {
+    if (ctx.repeatAllowed || (ctx.outputAllowed && name === "output")) return;
+    report(
+      Codes.exprNotHere,
+      `$${name} is used in ${ctx.label}, outside repeat.until${name === "output" ? " and compensate" : ""}`,
+      "$output exists only in the until of a step's repeat: and in compensate:, $attempt only in repeat.until; elsewhere read $steps.<id>.output",
+    );
+    return;
+  }
+  report(
+    Codes.exprNotHere,
+    `unknown variable $${name} in ${ctx.label}`,
+    didYouMean(name, ctx.repeatAllowed ? [...SCOPE_VARIABLES, ...REPEAT_VARIABLES] : SCOPE_VARIABLES, "$") ??
+      "names available: $inputs, $vars, $secrets, $steps, $run, and $item/$index in forEach",
+  );
 }
 
 function hintDeclared(block: string, names: ReadonlySet<string>): string {

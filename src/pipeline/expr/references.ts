@@ -6,18 +6,6 @@
 import type { References } from "./compiled.js";
 import { RUN_FIELDS, STEP_ERROR_FIELDS, STEP_VIEW_FIELDS } from "./scope.js";
 
-export type ReferenceKind =
-  | "inputs"
-  | "vars"
-  | "secrets"
-  | "steps"
-  | "item"
-  | "index"
-  | "runStatus"
-  | "unknownVariable"
-  | "unknownFunction"
-  | "unknownField";
-
 /** Whose fields nxrun defines: a step's view, a step's error, the run. */
 export type FieldOwner = "step" | "stepError" | "run";
 
@@ -28,16 +16,30 @@ export const DEFINED_FIELDS: Readonly<Record<FieldOwner, readonly string[]>> = {
   run: RUN_FIELDS,
 };
 
-/** One use of a name, at a character offset of the expression source. */
-export interface ReferenceSite {
-  readonly kind: ReferenceKind;
-  /** The member name (`x` of `$inputs.x`), or the variable's name for unknown variables; absent for whole-object use. */
-  readonly name?: string;
+/** Where a use of a name stands: a character offset of the expression source and its length. */
+interface Span {
   readonly offset: number;
   readonly length: number;
-  /** unknownField only: whose field it is, and that object as written (`$steps.a.error`). */
-  readonly owner?: { readonly kind: FieldOwner; readonly written: string };
 }
+
+/** One use of a name; what it carries depends on its kind. */
+export type ReferenceSite =
+  /** `$inputs.x`, `$vars.x`, `$secrets.x`: the member's name. */
+  | (Span & { readonly kind: "inputs" | "vars" | "secrets"; readonly name: string })
+  /** `$steps.id`, or the whole `$steps` (no name: nothing to check or infer). */
+  | (Span & { readonly kind: "steps"; readonly name: string | undefined })
+  /** `$item`, `$index`, `$run.status`: the name is the kind. */
+  | (Span & { readonly kind: "item" | "index" | "runStatus"; readonly name?: undefined })
+  /** A `$name` or `$name()` that nxrun, JSONata and the expression itself do not define. */
+  | (Span & { readonly kind: "unknownVariable" | "unknownFunction"; readonly name: string })
+  /** A field nxrun does not define, of `owner` as written (`$steps.a.error`). */
+  | (Span & {
+      readonly kind: "unknownField";
+      readonly name: string;
+      readonly owner: { readonly kind: FieldOwner; readonly written: string };
+    });
+
+export type ReferenceKind = ReferenceSite["kind"];
 
 /** Variables nxrun binds for every expression. */
 export const SCOPE_VARIABLES = ["inputs", "vars", "secrets", "steps", "run", "item", "index"] as const;
@@ -65,7 +67,7 @@ interface AstNode {
   [key: string]: unknown;
 }
 
-const MEMBER_KINDS: Record<string, ReferenceKind | undefined> = {
+const MEMBER_KINDS: Record<string, "inputs" | "vars" | "secrets" | "steps" | undefined> = {
   inputs: "inputs",
   vars: "vars",
   secrets: "secrets",
@@ -148,7 +150,7 @@ export function extractReferenceSites(ast: unknown): ReferenceSite[] {
         else if (name === "index") add(name, { kind: "index", offset, length });
         else if (MEMBER_KINDS[name] || name === "run") {
           // Whole-object use: `$inputs`, `$steps`, `$run` — no single member to check.
-          if (name === "steps") add(name, { kind: "steps", offset, length });
+          if (name === "steps") add(name, { kind: "steps", name: undefined, offset, length });
         } else if (!JSONATA_FUNCTIONS.has(name)) add(name, { kind: "unknownVariable", name, offset, length });
         break;
       }
@@ -206,7 +208,7 @@ function checkField(node: AstNode, owner: FieldOwner, written: string, add: (sit
 /** The summary the model carries (names only), from reference sites. */
 export function summarizeReferences(sites: readonly ReferenceSite[]): References {
   const pick = (kind: ReferenceKind) => [
-    ...new Set(sites.filter((s) => s.kind === kind && s.name !== undefined).map((s) => s.name!)),
+    ...new Set(sites.flatMap((s) => (s.kind === kind && s.name !== undefined ? [s.name] : []))),
   ];
   return {
     inputs: pick("inputs"),
