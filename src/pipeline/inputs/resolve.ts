@@ -32,69 +32,88 @@ export type ResolveResult =
   | { ok: true; values: Record<string, unknown>; given: string[]; missing: string[] }
   | { ok: false; diagnostics: Diagnostic[] };
 
+/** Each value given for an input: where it came from, and the text of a -i value. */
+type Given = Map<string, { value: unknown; from: string; raw?: string }>;
+
+/** Adds an error about the inputs (no place in the pipeline: `<inputs>`, or the inputs file). */
+type Problem = (code: string, message: string, hint?: string, file?: string) => void;
+
+function problemsInto(diagnostics: Diagnostic[]): Problem {
+  return (code, message, hint, file = "<inputs>") =>
+    diagnostics.push({ code, severity: "error", message, file, line: 0, column: 0, ...(hint ? { hint } : {}) });
+}
+
 /** Resolves and validates a run's inputs. */
 export async function resolveInputs(pipeline: Pipeline, sources: InputSources = {}): Promise<ResolveResult> {
   const diagnostics: Diagnostic[] = [];
-  const declared = Object.keys(pipeline.inputs);
-  const problem = (code: string, message: string, hint?: string, file = "<inputs>", line = 0, column = 0) =>
-    diagnostics.push({ code, severity: "error", message, file, line, column, ...(hint ? { hint } : {}) });
-
-  const given = new Map<string, { value: unknown; from: string; raw?: string }>();
-
+  const problem = problemsInto(diagnostics);
+  const given: Given = new Map();
   if (sources.file !== undefined) {
-    const path = resolvePath(sources.file);
-    let text: string | undefined;
-    try {
-      text = await readFile(path, "utf8");
-    } catch (error) {
-      problem(
-        Codes.inputsFile,
-        `cannot read the inputs file ${sources.file}: ${(error as Error).message}`,
-        "check the path given to --inputs",
-        path,
-      );
-    }
-    if (text !== undefined && tooDeepYamlOffset(text) !== undefined) {
-      problem(
-        Codes.inputsFile,
-        `the inputs file ${sources.file} is nested deeper than ${MAX_NESTING} levels`,
-        undefined,
-        path,
-      );
-    } else if (text !== undefined) {
-      let parsed: unknown;
-      try {
-        // YAML is a superset of JSON: one parser reads both.
-        parsed = parseYaml(text, { uniqueKeys: true, maxAliasCount: 1000 });
-      } catch (error) {
-        problem(
-          Codes.inputsFile,
-          `the inputs file ${sources.file} is not valid JSON or YAML: ${(error as Error).message}`,
-          undefined,
-          path,
-        );
-      }
-      if (parsed !== undefined && parsed !== null && (typeof parsed !== "object" || Array.isArray(parsed))) {
-        problem(
-          Codes.inputsFile,
-          `the inputs file ${sources.file} must hold a mapping of input names to values`,
-          'e.g. {"tenant": "acme"}',
-          path,
-        );
-      } else if (parsed) {
-        for (const [key, value] of Object.entries(parsed as Record<string, unknown>))
-          given.set(key, { value, from: sources.file });
-      }
-    }
+    for (const [key, value] of await readInputsFile(sources.file, problem))
+      given.set(key, { value, from: sources.file });
   }
-
   for (const [key, value] of Object.entries(sources.values ?? {})) given.set(key, { value, from: "inputs" });
-
   const pairs = parseInputPairs(sources.pairs ?? []);
   if (!pairs.ok) diagnostics.push(...pairs.diagnostics);
   for (const [key, { value, raw }] of pairs.values) given.set(key, { value, from: "-i", raw });
 
-  // Inputs whose value cannot be used at all (reported once here, not again as missing or invalid).
+  const refused = refuseUnusable(pipeline, given, problem);
+  const { values, missing } = validValues(pipeline, given, refused, sources.allowMissing === true, diagnostics);
+  if (diagnostics.length > 0) return { ok: false, diagnostics };
+  return { ok: true, values, given: [...given.keys()], missing };
+}
+
+/** The mapping of an `--inputs` file, as entries; none when it cannot be read or holds no mapping. */
+async function readInputsFile(file: string, problem: Problem): Promise<[string, unknown][]> {
+  const path = resolvePath(file);
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    problem(
+      Codes.inputsFile,
+      `cannot read the inputs file ${file}: ${(error as Error).message}`,
+      "check the path given to --inputs",
+      path,
+    );
+    return [];
+  }
+  if (tooDeepYamlOffset(text) !== undefined) {
+    problem(Codes.inputsFile, `the inputs file ${file} is nested deeper than ${MAX_NESTING} levels`, undefined, path);
+    return [];
+  }
+  let parsed: unknown;
+  try {
+    // YAML is a superset of JSON: one parser reads both.
+    parsed = parseYaml(text, { uniqueKeys: true, maxAliasCount: 1000 });
+  } catch (error) {
+    problem(
+      Codes.inputsFile,
+      `the inputs file ${file} is not valid JSON or YAML: ${(error as Error).message}`,
+      undefined,
+      path,
+    );
+    return [];
+  }
+  if (parsed !== undefined && parsed !== null && (typeof parsed !== "object" || Array.isArray(parsed))) {
+    problem(
+      Codes.inputsFile,
+      `the inputs file ${file} must hold a mapping of input names to values`,
+      'e.g. {"tenant": "acme"}',
+      path,
+    );
+    return [];
+  }
+  return parsed ? Object.entries(parsed as Record<string, unknown>) : [];
+}
+
+/**
+ * Reports the given values no payload can hold (a cycle, too deep) and those of inputs the pipeline
+ * does not declare; returns the names of the first kind, reported once here and not again as
+ * missing or invalid.
+ */
+function refuseUnusable(pipeline: Pipeline, given: Given, problem: Problem): Set<string> {
+  const declared = Object.keys(pipeline.inputs);
   const refused = new Set<string>();
   for (const [key, { value, from }] of given) {
     const shape = shapeProblem(value);
@@ -111,15 +130,28 @@ export async function resolveInputs(pipeline: Pipeline, sources: InputSources = 
       continue;
     }
     if (!(key in pipeline.inputs)) {
-      const suggestion = didYouMean(key, declared);
       problem(
         Codes.unknownInputValue,
         `unknown input "${key}" (from ${from}); pipeline ${pipeline.name} declares ${declared.length === 0 ? "no inputs" : declared.join(", ")}`,
-        suggestion,
+        didYouMean(key, declared),
       );
     }
   }
+  return refused;
+}
 
+/**
+ * Each declared input's value (given, else its default) checked against its schema; a required one
+ * with no value is an error, or listed in `missing` when `allowMissing`.
+ */
+function validValues(
+  pipeline: Pipeline,
+  given: Given,
+  refused: ReadonlySet<string>,
+  allowMissing: boolean,
+  diagnostics: Diagnostic[],
+): { values: Record<string, unknown>; missing: string[] } {
+  const problem = problemsInto(diagnostics);
   const values: Record<string, unknown> = {};
   const missing: string[] = [];
   for (const [name, schema] of Object.entries(pipeline.inputs)) {
@@ -129,7 +161,7 @@ export async function resolveInputs(pipeline: Pipeline, sources: InputSources = 
     if (entry !== undefined) value = entry.value;
     else if ("default" in schema) value = structuredClone(schema.default);
     else {
-      if (sources.allowMissing) missing.push(name);
+      if (allowMissing) missing.push(name);
       else diagnostics.push(missingInput(pipeline, name));
       continue;
     }
@@ -157,8 +189,7 @@ export async function resolveInputs(pipeline: Pipeline, sources: InputSources = 
     }
     values[name] = value;
   }
-  if (diagnostics.length > 0) return { ok: false, diagnostics };
-  return { ok: true, values, given: [...given.keys()], missing };
+  return { values, missing };
 }
 
 /** NX151: a required input with no value. */
