@@ -286,6 +286,14 @@ class CaseBuilder {
         "compensate",
         "remove compensate: from the mock",
       );
+    const itemCompensate = ((raw.items as Raw[] | undefined) ?? []).findIndex((i) => i.compensate !== undefined);
+    if (itemCompensate >= 0 && step.compensate === undefined)
+      this.out.error(
+        Codes.testMockKind,
+        `step "${path}" has no compensate, so there is no compensation of its items to mock`,
+        this.keyAt([...at, "items", itemCompensate, "compensate"]),
+        "remove compensate: from the item mock",
+      );
   }
 
   private item(raw: Raw, at: JsonPath): ItemMock {
@@ -301,6 +309,9 @@ class CaseBuilder {
       ...this.result(raw, at),
       ...(typeof raw.index === "number" ? { index: raw.index } : {}),
       ...(raw.match === undefined ? {} : { match: compileAt(this.src, [...at, "match"], this.out, this.seen) }),
+      ...(raw.compensate === undefined
+        ? {}
+        : { compensate: this.result(raw.compensate as Raw, [...at, "compensate"]) }),
       position: this.keyAt(raw.index === undefined && raw.match !== undefined ? [...at, "match"] : [...at, "index"]),
     };
   }

@@ -12,7 +12,7 @@ import type { Pipeline } from "../pipeline/model.js";
 import type { FailureInfo, Outcome } from "../temporal/types.js";
 import { type ExecutionSite, executionSite } from "./execution-site.js";
 import type { ExecutionCall, Response } from "./mock-temporal.js";
-import type { MockResult, StepMock } from "./test-model.js";
+import type { ItemMock, MockResult, StepMock } from "./test-model.js";
 
 /** A call the case made, by the step's record path. */
 export interface RecordedCall {
@@ -29,6 +29,12 @@ export interface TestProblem {
 }
 
 const NO_MOCK_TYPE = "NxrunTestNoMock";
+const NO_OUTPUT: MockResult = { output: { kind: "literal", value: null }, afterMs: 0 };
+
+/** True when a mock says how the execution ends (an item mock may give only its compensation). */
+function givesResult(result: MockResult): boolean {
+  return result.output !== undefined || result.failure !== undefined || result.checks !== undefined;
+}
 
 export class Responder {
   readonly calls: RecordedCall[] = [];
@@ -47,11 +53,12 @@ export class Responder {
     if (!site) return this.problem(call.id, `an execution nxrun test cannot place: ${call.id}`);
     this.calls.push({ site, input: call.input });
     const mock = this.mocks.get(site.stepPath);
-    // A compensation's output is read by nothing, so an unmocked one simply completes.
-    if (site.compensation)
-      return this.answer(site, mock?.compensate ?? { output: { kind: "literal", value: null }, afterMs: 0 }, call);
     const item = site.index === undefined ? undefined : this.itemsOf(site.baseId)?.[site.index];
-    let result: MockResult | undefined = mock && (await this.itemMock(mock, site, item, call.input));
+    const chosen = mock && (await this.itemMock(mock, site, item, call.input));
+    // A compensation's output is read by nothing, so an unmocked one simply completes.
+    if (site.compensation) return this.answer(site, chosen?.compensate ?? mock?.compensate ?? NO_OUTPUT, call, item);
+    // An item mock that gives only its compensation leaves the item's own result to the step's.
+    let result: MockResult | undefined = chosen && !givesResult(chosen) ? mock : chosen;
     if (result?.checks && site.check !== undefined)
       result = result.checks[Math.min(site.check, result.checks.length) - 1];
     if (!result || (result.output === undefined && result.failure === undefined)) {
@@ -65,7 +72,12 @@ export class Responder {
     return this.answer(site, result, call, item);
   }
 
-  private async itemMock(mock: StepMock, site: ExecutionSite, item: unknown, input: unknown): Promise<MockResult> {
+  private async itemMock(
+    mock: StepMock,
+    site: ExecutionSite,
+    item: unknown,
+    input: unknown,
+  ): Promise<StepMock | ItemMock> {
     if (site.index === undefined || mock.items.length === 0) return mock;
     const byIndex = mock.items.find((m) => m.index === site.index);
     if (byIndex) return byIndex;

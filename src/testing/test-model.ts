@@ -27,6 +27,8 @@ export interface MockResult {
 export interface ItemMock extends MockResult {
   readonly index?: number;
   readonly match?: CompiledValue;
+  /** This item's compensation; the step's `compensate` when absent. */
+  readonly compensate?: MockResult;
   /** Where the test file chooses the item: its `index` (or `match`) value. */
   readonly position: SourcePosition;
 }

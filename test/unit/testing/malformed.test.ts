@@ -153,6 +153,14 @@ const cases: Array<{ mistake: string; body: string; code: string; line: number; 
     hint: /remove compensate:/,
   },
   {
+    mistake: "an item's compensate on a step without one",
+    body: "cases:\n  - name: a\n    mocks:\n      each:\n        output: 1\n        items:\n          - index: 0\n            compensate: { output: 2 }\n",
+    code: "NX403",
+    line: 10,
+    column: 13,
+    hint: /remove compensate: from the item mock/,
+  },
+  {
     mistake: "a wait step mocked",
     body: "cases:\n  - name: a\n    mocks:\n      pause: { output: 1 }\n",
     code: "NX403",

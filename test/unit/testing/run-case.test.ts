@@ -223,6 +223,52 @@ cases:
   });
 });
 
+describe("a forEach step's compensation", () => {
+  const UNDO = `steps:
+  - id: deploy
+    forEach: "{% ['a', 'b', 'c'] %}"
+    activity: Deploy
+    compensate: { activity: Undeploy }
+  - id: verify
+    needs: [deploy]
+    activity: Verify
+`;
+
+  it("is mocked per item, by index or match, the others by the step's; $item is the item undone", async () => {
+    const path = files(
+      UNDO,
+      `mocks:
+  deploy: { output: "{% $item %}", compensate: { output: "{% $item %}" } }
+  verify: { failure: { message: unhealthy } }
+cases:
+  - name: every item undone
+    expect: { status: failed, steps: { deploy: compensated, "deploy[1]": compensated }, compensations: [deploy] }
+  - name: item 1's undo fails by index
+    mocks:
+      deploy:
+        output: "{% $item %}"
+        items: [{ index: 1, compensate: { failure: { message: stuck } } }]
+    expect:
+      steps: { deploy: compensationFailed, "deploy[0]": compensated, "deploy[1]": compensationFailed, "deploy[2]": compensated }
+  - name: item c's undo fails by match
+    mocks:
+      deploy:
+        output: "{% $item %}"
+        items: [{ match: "{% $item = 'c' %}", compensate: { failure: { message: stuck } } }]
+    expect:
+      steps: { "deploy[1]": compensated, "deploy[2]": compensationFailed }
+`,
+    );
+    const run = await runTests([path]);
+    expect(run.diagnostics).toEqual([]);
+    expect(run.cases.map((c) => [c.name, c.problems, c.mismatches])).toEqual([
+      ["every item undone", [], []],
+      ["item 1's undo fails by index", [], []],
+      ["item c's undo fails by match", [], []],
+    ]);
+  });
+});
+
 describe("a forEach's concurrency on the virtual clock", () => {
   it("holds items back: four 1m items two at a time outlast a 90s run timeout, four at a time do not", async () => {
     const pipeline = (concurrency: number) => `timeout: 90s
