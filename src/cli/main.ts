@@ -62,8 +62,9 @@ async function runMain(argv: string[], cli: CliContext): Promise<number> {
   // Not a commander command, so it stays out of help and out of its own completions.
   if (argv[0] === "__complete") {
     const { complete, completionLines } = await import("./completion/complete.js");
+    const { withRunIds } = await import("./completion/run-ids.js");
     const [shell = "bash", line = ""] = argv.slice(1);
-    const lines = completionLines(complete(program, line), shell, line);
+    const lines = completionLines(await withRunIds(complete(program, line), terminal.env), shell, line);
     terminal.stdout.stream.write(lines.length > 0 ? `${lines.join("\n")}\n` : "");
     return ExitCode.ok;
   }

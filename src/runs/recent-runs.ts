@@ -24,10 +24,14 @@ export interface RecentRun {
 const SUFFIX = "~manifest";
 const READ_CONCURRENCY = 8;
 
-export async function recentRuns(
+/**
+ * The IDs of the `limit` most recent runs, newest first, from the listing alone (no manifest read):
+ * what `nxrun runs` shows, and what TAB offers for a run ID. `signal` stops the listing.
+ */
+export async function recentRunIds(
   client: TemporalClient,
-  options: { pipeline?: string; limit: number; now?: Date },
-): Promise<RecentRun[]> {
+  options: { pipeline?: string; limit: number; signal?: AbortSignal },
+): Promise<string[]> {
   const query = andQuery(
     `TaskQueue = ${queryString(MANIFEST_TASK_QUEUE)}`,
     options.pipeline === undefined ? undefined : `ActivityType = ${queryString(options.pipeline)}`,
@@ -36,17 +40,26 @@ export async function recentRuns(
   // time: take a wide window of manifests, the latest session of each run, and keep the newest.
   const latest = new Map<string, number>();
   let listed = 0;
-  for await (const entry of client.activities.list(query, { pageSize: Math.min(1000, candidates(options.limit)) })) {
+  const pageSize = Math.min(1000, candidates(options.limit));
+  const signal = options.signal ? { signal: options.signal } : {};
+  for await (const entry of client.activities.list(query, { pageSize, ...signal })) {
     if (++listed > candidates(options.limit)) break;
     if (!entry.id.endsWith(SUFFIX)) continue;
     const runId = entry.id.slice(0, -SUFFIX.length);
     const at = entry.startTime?.getTime() ?? 0;
     if ((latest.get(runId) ?? -1) < at) latest.set(runId, at);
   }
-  const runIds = [...latest]
+  return [...latest]
     .sort((a, b) => b[1] - a[1])
     .slice(0, options.limit)
     .map(([runId]) => runId);
+}
+
+export async function recentRuns(
+  client: TemporalClient,
+  options: { pipeline?: string; limit: number; now?: Date },
+): Promise<RecentRun[]> {
+  const runIds = await recentRunIds(client, options);
   const now = (options.now ?? new Date()).getTime();
   const rows: Array<RecentRun | undefined> = new Array(runIds.length);
   await eachAtMost(runIds, READ_CONCURRENCY, async (runId, i) => {

@@ -255,14 +255,14 @@ export function activityExecutions(
       );
     },
 
-    list(query?: string, options: { pageSize?: number } = {}): AsyncIterable<ExecutionListEntry> {
+    list(query?: string, options: { pageSize?: number; signal?: AbortSignal } = {}): AsyncIterable<ExecutionListEntry> {
       return pages(async (nextPageToken) => {
         const page = await rpc.call(
           "ListActivityExecutions",
           wf.ListActivityExecutionsRequest,
           wf.ListActivityExecutionsResponse,
           { namespace, query: query ?? "", pageSize: options.pageSize ?? 0, nextPageToken },
-          { idempotent: true },
+          { idempotent: true, ...(options.signal ? { signal: options.signal } : {}) },
         );
         const items = page.executions.map((e) => {
           const entry: ExecutionListEntry = {

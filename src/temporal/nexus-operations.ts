@@ -252,14 +252,14 @@ export function nexusOperations(
       );
     },
 
-    list(query?: string, options: { pageSize?: number } = {}): AsyncIterable<ExecutionListEntry> {
+    list(query?: string, options: { pageSize?: number; signal?: AbortSignal } = {}): AsyncIterable<ExecutionListEntry> {
       return pages(async (nextPageToken) => {
         const page = await rpc.call(
           "ListNexusOperationExecutions",
           wf.ListNexusOperationExecutionsRequest,
           wf.ListNexusOperationExecutionsResponse,
           { namespace, query: query ?? "", pageSize: options.pageSize ?? 0, nextPageToken },
-          { idempotent: true },
+          { idempotent: true, ...(options.signal ? { signal: options.signal } : {}) },
         );
         const items = page.operations.map((o) => {
           const entry: ExecutionListEntry = {

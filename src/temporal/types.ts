@@ -204,7 +204,8 @@ export interface ExecutionClient<StartOptions> {
   describe(id: string, runId?: string, options?: DescribeOptions): Promise<ExecutionDescription>;
   requestCancel(id: string, runId: string | undefined, reason: string): Promise<void>;
   terminate(id: string, runId: string | undefined, reason: string): Promise<void>;
-  list(query?: string, options?: { pageSize?: number }): AsyncIterable<ExecutionListEntry>;
+  /** `signal` stops the listing, the call under way included. */
+  list(query?: string, options?: { pageSize?: number; signal?: AbortSignal }): AsyncIterable<ExecutionListEntry>;
   count(query?: string): Promise<CountResult>;
 }
 

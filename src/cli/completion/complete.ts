@@ -17,6 +17,8 @@ export interface Candidate {
 export interface Completion {
   readonly candidates: Candidate[];
   readonly files?: "pipelines" | "any";
+  /** A run ID goes here: the recent runs starting with `prefix`, asked with the line's connection flags (run-ids.ts). */
+  readonly runIds?: { readonly prefix: string; readonly flags: Readonly<Record<string, unknown>> };
 }
 
 const NONE: Completion = { candidates: [] };
@@ -55,11 +57,13 @@ export function complete(program: Command, line: string, cwd?: string): Completi
     const inner = valueCompletion(option, current.slice(eq + 1), pipelineFile, cwd);
     return { ...inner, candidates: inner.candidates.map((c) => ({ ...c, value: prefix + c.value })) };
   }
+  if (state.pending?.long === "--resume") return runIdCompletion(command, state, current);
   if (state.pending) return valueCompletion(state.pending, current, pipelineFile, cwd);
   if (current.startsWith("-")) return matching(optionCandidates(command), current);
   const argument = argumentAt(command, state.positionals.length + (named ? 0 : 1));
   if (!argument) return NONE;
   if (argument.argChoices) return matching(argument.argChoices.map(plain), current);
+  if (argument.name() === "run-id") return runIdCompletion(command, state, current);
   return /pipeline/.test(argument.name()) ? { candidates: [], files: "pipelines" } : NONE;
 }
 
@@ -84,12 +88,14 @@ interface WalkState {
   positionals: string[];
   /** The last value given to each option, by long name. */
   values: Map<string, string>;
+  /** Options without a value that were given (`--tls`), by long name. */
+  flagsOn: Set<string>;
   /** The option whose value the current word is. */
   pending?: Option;
 }
 
 function walk(command: Command, words: readonly string[]): WalkState {
-  const state: WalkState = { positionals: [], values: new Map() };
+  const state: WalkState = { positionals: [], values: new Map(), flagsOn: new Set() };
   let afterDashes = false;
   for (const word of words) {
     if (state.pending) {
@@ -104,9 +110,22 @@ function walk(command: Command, words: readonly string[]): WalkState {
       const option = findOption(command, eq > 0 ? word.slice(0, eq) : word);
       if (option && eq > 0) state.values.set(option.long ?? "", word.slice(eq + 1));
       else if (option?.required) state.pending = option;
+      else if (option) state.flagsOn.add(option.long ?? "");
     }
   }
   return state;
+}
+
+/** The options given on the line, as commander would hand them to the command: the connection to ask. */
+function runIdCompletion(command: Command, state: WalkState, prefix: string): Completion {
+  const flags: Record<string, unknown> = {};
+  for (const [long, value] of state.values) {
+    const option = findOption(command, long);
+    if (option) flags[option.attributeName()] = option.parseArg ? option.parseArg(value, undefined) : value;
+  }
+  for (const option of command.options)
+    if (state.flagsOn.has(option.long ?? "") && !takesValue(option)) flags[option.attributeName()] = true;
+  return { candidates: [], runIds: { prefix, flags } };
 }
 
 function valueCompletion(

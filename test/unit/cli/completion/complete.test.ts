@@ -54,3 +54,20 @@ describe("complete (zsh and fish send whole words)", () => {
     expect(completionLines(complete(program, line), "zsh", line)).toEqual(["--format=github"]);
   });
 });
+
+describe("complete asks for run IDs where a run ID goes", () => {
+  it("status, watch and cancel's argument and run's --resume, with the line's connection flags as commander parses them", () => {
+    expect(complete(program, "nxrun status --address h:1 -n ns --tls --grpc-meta a=b ab").runIds).toEqual({
+      prefix: "ab",
+      flags: { address: "h:1", namespace: "ns", tls: true, grpcMeta: ["a=b"] },
+    });
+    expect(complete(program, "nxrun watch ").runIds).toEqual({ prefix: "", flags: {} });
+    expect(complete(program, "nxrun cancel --terminate x").runIds?.prefix).toBe("x");
+    expect(complete(program, "nxrun run p.yaml --resume de").runIds?.prefix).toBe("de");
+  });
+
+  it("nowhere else: a second word after the run ID, a run's new --run-id, other commands", () => {
+    for (const line of ["nxrun status r1 ", "nxrun run p.yaml --run-id ", "nxrun check ", "nxrun runs "])
+      expect(complete(program, line).runIds, line).toBeUndefined();
+  });
+});
