@@ -303,6 +303,7 @@ async function runWithSignals(
       compensate: prepared.compensate,
       concurrency: prepared.concurrency,
       attempts: prepared.attempts,
+      ...(prepared.readBack === undefined ? {} : { readBack: prepared.readBack }),
       vars: prepared.vars,
       keepVars: prepared.keepVars,
       beforeCompensation: prepared.beforeCompensation,

@@ -21,6 +21,7 @@ import type { ExecutionProgress, StepError, StepStatus } from "./events.js";
 import type { Follower, Following } from "./follow/follower.js";
 import type { InFlight, InFlightExecution } from "./in-flight.js";
 import { withMaskedMetadata } from "./masked-metadata.js";
+import { NotRunError } from "./read-back.js";
 import type { StartHeaders } from "./run-options.js";
 import { stepErrorFromFailure, stepErrorFromThrown } from "./step-errors.js";
 
@@ -80,6 +81,12 @@ export interface ExecutionHooks {
    * its failure was a result, not an interruption).
    */
   keepFailure?: boolean;
+  /**
+   * Read back only, never start (a step `--from` does not rerun, src/engine/read-back.ts): a
+   * completed execution gives its result, a failure keepFailure holds gives that; anything else
+   * (none, running, failed) throws NotRunError.
+   */
+  readOnly?: boolean;
 }
 
 const DESCRIBE_INTERVAL_MS = 250;
@@ -100,6 +107,7 @@ export async function runExecution(
   hooks: ExecutionHooks = {},
 ): Promise<ExecutionResult> {
   const executions = executionsOf(ctx.client, spec.kind);
+  if (hooks.readOnly) return await readBackOnly(executions, spec.options.id, cancelSignal, hooks);
   if (hooks.keepFailure && ctx.resumed) {
     const held = await heldFailure(executions, spec.options.id, cancelSignal);
     if (held !== undefined) {
@@ -141,6 +149,45 @@ async function heldFailure(
     remoteCancel: false,
     ...(description.attempt === undefined ? {} : { attempt: description.attempt }),
   };
+}
+
+/** The execution's result when it completed (or ended as keepFailure holds); else NotRunError. */
+async function readBackOnly(
+  executions: ExecutionClient<unknown>,
+  id: string,
+  signal: AbortSignal,
+  hooks: ExecutionHooks,
+): Promise<ExecutionResult> {
+  let description: Awaited<ReturnType<ExecutionClient<unknown>["describe"]>>;
+  try {
+    description = await retryTransient(() => executions.describe(id), signal);
+  } catch (error) {
+    if (error instanceof NotFoundError) throw new NotRunError(id, "never started");
+    throw error;
+  }
+  if (description.status === "completed") {
+    const outcome = await executions.awaitOutcome(id, description.runId, { signal });
+    if (outcome.status === "completed") {
+      hooks.onStarted?.(description.runId, true);
+      return {
+        status: "completed",
+        runId: description.runId,
+        output: outcome.result,
+        reused: true,
+        remoteCancel: false,
+      };
+    }
+  }
+  if (hooks.keepFailure) {
+    const held = await heldFailure(executions, id, signal);
+    if (held !== undefined) {
+      hooks.onStarted?.(held.runId ?? "", true);
+      return held;
+    }
+  }
+  const { status } = description;
+  if (status === "running" || status === "paused") throw new NotRunError(id, "still running");
+  throw new NotRunError(id, `it ended ${status === "timedOut" ? "timed out" : status}`);
 }
 
 /** Whether a cancel request is recorded on the execution (undefined: it could not be described). */

@@ -12,6 +12,7 @@ import type { ItemRecord, StepError, StepRecord } from "./events.js";
 import type { ExecutionSpec } from "./execution.js";
 import { type ExecutionResult, runExecution } from "./execution.js";
 import { itemExecutionId } from "./execution-ids.js";
+import { NotRunError } from "./read-back.js";
 import { runRepeated } from "./repeat.js";
 import type { ItemCompletions, RunContext } from "./run-context.js";
 import { stepErrorFromThrown } from "./step-errors.js";
@@ -56,6 +57,9 @@ export async function runForEach(
   let next = 0;
   let reusedItems = 0;
   const completed: number[] = [];
+  // Read back only (--from, read-back.ts): a failed item is read as it ended, one not there stops the step.
+  const readOnly = ctx.readsBackOnly(step);
+  let notRun: NotRunError | undefined;
 
   const countFailure = (item: ItemRecord) => {
     failures++;
@@ -90,6 +94,12 @@ export async function runForEach(
       if (result.reused) reusedItems++;
       if (result.remoteCancel) ctx.cancelFromOutside();
     } catch (error) {
+      if (error instanceof NotRunError) {
+        notRun ??= error;
+        item.status = "pending";
+        stepController.abort();
+        return;
+      }
       item.status = "failed";
       item.error = stepErrorFromThrown(placedInStep(error, step));
       ctx.noteFatal(error);
@@ -114,7 +124,9 @@ export async function runForEach(
       // One sub-pipeline per item, under `<runId>.<stepId>.<index>`, its records `<stepId>[<index>].<substep>`.
       await runLifecycle(item, async (announce) => {
         announce();
+        const notRunBefore = ctx.notRun.length;
         const result = await runSubPipeline(ctx, step, call, scope(), id, `${step.id}[${index}].`, itemSignal, index);
+        if (ctx.notRun.length > notRunBefore) throw new NotRunError(id, "steps of it were not there to read back");
         return { ...result, reused: false, remoteCancel: false };
       });
       return;
@@ -143,7 +155,8 @@ export async function runForEach(
         item.execution = { kind: spec.kind, executionId: id };
         announce();
         return runExecution(ctx, spec, step.cancellation, itemSignal, {
-          keepFailure: ctx.keepsFailure(step),
+          keepFailure: ctx.keepsFailure(step) || readOnly,
+          readOnly,
           onStarted: (runId) => {
             if (item.execution) item.execution.runId = runId;
           },
@@ -177,6 +190,7 @@ export async function runForEach(
   };
   const workers = Math.max(1, Math.min(step.concurrency ?? ctx.slots.limit, total));
   await Promise.all(Array.from({ length: workers }, worker));
+  if (notRun !== undefined) throw notRun;
 
   let allCompleted = true;
   for (const item of items) {
@@ -201,6 +215,9 @@ export async function runForEach(
   } else {
     record.status = "completed";
   }
+  // Read back as it ended: done when it completed, or failed where onError: continue held that.
+  if (readOnly && record.status !== "completed" && !(record.status === "failed" && ctx.keepsFailure(step)))
+    throw new NotRunError(record.id, `it ended ${record.status}`);
   if (record.status === "completed" || record.status === "failed") {
     // Outputs stay aligned with the input: a tolerated failure leaves a null in its place, except a
     // repeat item that failed by its limit or timeout, which keeps its last check's output (as

@@ -152,6 +152,7 @@ async function runAttempt(
     target.update();
     return await runExecution(ctx, spec, step.cancellation, signal, {
       keepFailure: ctx.keepsFailure(step),
+      readOnly: ctx.readsBackOnly(step),
       onStarted: (runId) => {
         if (record.execution) record.execution.runId = runId;
         target.update();

@@ -18,6 +18,7 @@ import type { ExecutionContext } from "./execution.js";
 import { stepKey } from "./execution-ids.js";
 import { Follower } from "./follow/follower.js";
 import { InFlight } from "./in-flight.js";
+import type { NotRun, ReadBack } from "./read-back.js";
 import type { Evaluate, StartHeaders } from "./run-options.js";
 
 export type CancelReason = CancelEvent["reason"];
@@ -54,6 +55,8 @@ export interface SubRun {
   readonly item?: { readonly stepId: string; readonly index: number };
   /** The uses step has onError: continue: a failure inside it was a result (see keepsFailure). */
   readonly continueOnError: boolean;
+  /** The uses step is read back, not rerun (`--from`, read-back.ts): so is every step inside it. */
+  readonly readBackAll?: boolean;
 }
 
 /**
@@ -124,6 +127,10 @@ export class RunContext implements ExecutionContext {
   resumed: boolean;
   /** Inside a uses step with onError: continue (at any depth): its steps' failures were results. */
   readonly insideContinue: boolean;
+  /** What `--from` reads back (set by runPipeline on the run's own context; read-back.ts). */
+  readBack: ReadBack | undefined = undefined;
+  /** The steps not run because `--from` only reads them back (record IDs); the run's, shared by sub-pipelines. */
+  readonly notRun: NotRun[];
   /** Secret values of the pipelines the run uses (uses:), by file; read by the caller with the run's own. */
   usedSecrets: ReadonlyMap<string, Record<string, string>> = new Map();
   /** Set by runPipeline; a sub-pipeline's context takes its caller's. */
@@ -165,6 +172,7 @@ export class RunContext implements ExecutionContext {
     this.inFlight = sub ? sub.parent.inFlight : new InFlight(client);
     this.recordList = sub ? sub.parent.recordList : [];
     this.completionOrder = sub ? sub.parent.completionOrder : [];
+    this.notRun = sub ? sub.parent.notRun : [];
     this.recordPrefix = sub ? sub.recordPrefix : "";
     if (sub) {
       this.clock = sub.parent.clock;
@@ -173,6 +181,7 @@ export class RunContext implements ExecutionContext {
     }
     this.parentRecordId = sub?.parentRecordId;
     this.resumed = sub?.parent.resumed ?? false;
+    this.readBack = sub?.parent.readBack;
     this.insideContinue = sub ? sub.parent.insideContinue || sub.continueOnError : false;
     this.runSection = sub
       ? sub.parent.runSection
@@ -187,6 +196,13 @@ export class RunContext implements ExecutionContext {
    */
   keepsFailure(step: Step): boolean {
     return step.onError === "continue" || this.insideContinue;
+  }
+
+  /** Whether `step` is only read back, never started (`--from`; src/engine/read-back.ts). */
+  readsBackOnly(step: Step): boolean {
+    if (this.sub) return this.sub.readBackAll === true;
+    if (step.section !== "steps" || this.readBack === undefined) return false;
+    return this.readBack.upstream.has(step.id) || this.readBack.outside.has(step.id);
   }
 
   /** The step's part of its execution IDs, attempt included (src/engine/execution-ids.ts). */

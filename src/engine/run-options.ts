@@ -5,6 +5,7 @@ import type { Scope } from "../pipeline/expr/scope.js";
 import type { ExecutionKind, TemporalClient } from "../temporal/types.js";
 import type { Clock } from "./clock.js";
 import type { Reporter } from "./events.js";
+import type { ReadBack } from "./read-back.js";
 
 /** Evaluates a compiled value in a scope (src/pipeline/expr/evaluate.ts; injectable for tests). */
 export type Evaluate = (value: CompiledValue, scope: Scope) => unknown;
@@ -64,6 +65,12 @@ export interface RunOptions {
    * know what was undone (src/engine/compensation.ts, BeforeCompensation).
    */
   beforeCompensation?: (stepExecutionId: string) => Promise<void>;
+  /**
+   * `--from`: the steps read back, never started (src/engine/read-back.ts). An upstream one not there
+   * to read refuses the run (a UserError, nothing started); an outside one is not run, and the run
+   * ends failed as not complete, with no compensation.
+   */
+  readBack?: ReadBack;
   /** The current attempt of steps rerun with `--from` (execution IDs `<run>.<step>@<n>`); 1 when absent. */
   attempts?: ReadonlyMap<string, number>;
   /**

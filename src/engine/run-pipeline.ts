@@ -6,8 +6,9 @@ import { setMaxListeners } from "node:events";
 import type { Pipeline } from "../pipeline/model.js";
 import { realClock } from "./clock.js";
 import { runCompensations } from "./compensation.js";
-import type { Reporter, RunRecord, RunStartEvent } from "./events.js";
+import type { Reporter, RunRecord, RunStartEvent, StepError } from "./events.js";
 import { newRunId } from "./execution-ids.js";
+import { type NotRun, type ReadBack, upstreamRefusal } from "./read-back.js";
 import { RunContext, runStatusOf } from "./run-context.js";
 import { runError } from "./run-error.js";
 import { DEFAULT_DESCRIBE_RATE, type Evaluate, type RunOptions } from "./run-options.js";
@@ -47,6 +48,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions): Prom
     options.describeRate ?? DEFAULT_DESCRIBE_RATE,
   );
   if (options.usedSecrets) ctx.usedSecrets = options.usedSecrets;
+  ctx.readBack = options.readBack;
   ctx.resumed = options.resume === true;
   ctx.clock = clock;
   ctx.startHeaders = options.startHeaders;
@@ -109,10 +111,33 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions): Prom
       ctx.noteFatal(error);
       ctx.cancel("failure");
     }
-    await runSection(ctx, pipeline.steps, ctx.cancelSignal);
+    // --from: what the rerun set reads is read back first; one not there refuses the run (nothing started).
+    const upstream = pipeline.steps.filter((step) => options.readBack?.upstream.has(step.id));
+    if (upstream.length > 0) await runSection(ctx, upstream, ctx.cancelSignal);
+    const missing = ctx.notRun.length > 0 ? ownSteps(ctx.notRun) : undefined;
+    if (missing === undefined)
+      await runSection(
+        ctx,
+        pipeline.steps.filter((step) => !upstream.includes(step)),
+        ctx.cancelSignal,
+      );
     stopTimer?.();
 
     let status = runStatusOf(ctx);
+    // Steps --from left alone that never completed: the run is not complete, yet nothing failed to undo.
+    const incomplete = missing ?? (status === "completed" && ctx.notRun.length > 0 ? ownSteps(ctx.notRun) : undefined);
+    if (incomplete !== undefined && ctx.failure === undefined) {
+      ctx.failure = notCompleteError(pipeline, runId, incomplete, missing !== undefined, options.readBack);
+      status = "failed";
+    }
+    if (missing !== undefined) {
+      // Refused before anything started: no compensation, no finally, the run ends here.
+      record.status = "failed";
+      record.closedAt = now().toISOString();
+      record.error = ctx.failure;
+      reporter.onRunEnd?.(record);
+      throw upstreamRefusal(pipeline, runId, options.readBack?.from ?? [], missing);
+    }
     if (status === "completed") {
       try {
         record.outputs = await allOutputs(ctx, pipeline);
@@ -121,7 +146,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions): Prom
         status = "failed";
       }
     }
-    if (status !== "completed" && options.compensate !== false)
+    if (status !== "completed" && incomplete === undefined && options.compensate !== false)
       await runCompensations(ctx, stopCleanup.signal, options.beforeCompensation);
     ctx.runStatus = status;
     await runSection(ctx, pipeline.finally, stopCleanup.signal);
@@ -146,6 +171,32 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions): Prom
   }
   if (ctx.fatal !== undefined) throw ctx.fatal;
   return record;
+}
+
+/** The run's error when --from left steps not run: upstream ones (the run is refused) or outside ones. */
+function notCompleteError(
+  pipeline: Pipeline,
+  runId: string,
+  steps: readonly NotRun[],
+  upstream: boolean,
+  readBack: ReadBack | undefined,
+): StepError {
+  const from = readBack?.from ?? [];
+  if (upstream) {
+    const { message } = upstreamRefusal(pipeline, runId, from, steps);
+    return { message, type: "FromNeedsUpstream" };
+  }
+  const named = steps.map((s) => `'${s.id}'`).join(", ");
+  const them = steps.length === 1 ? "it" : "them";
+  return {
+    message: `the run is not complete: ${named} did not run (outside --from ${from.join(", ")}); run ${them} with nxrun run ${pipeline.file} --resume ${runId}`,
+    type: "RunNotComplete",
+  };
+}
+
+/** The run's own steps among those not run: a step of a used pipeline not run makes its uses step not run too. */
+function ownSteps(notRun: readonly NotRun[]): NotRun[] {
+  return notRun.filter((s) => !s.id.includes(".") && !s.id.includes("["));
 }
 
 function runStartEvent(pipeline: Pipeline, record: RunRecord, resumed: boolean): RunStartEvent {

@@ -12,6 +12,7 @@ import type { StepRecord } from "./events.js";
 import { runExecution } from "./execution.js";
 import { stepExecutionId } from "./execution-ids.js";
 import { runForEach } from "./for-each.js";
+import { NOT_RUN_TYPE, NotRunError, notRunMessage } from "./read-back.js";
 import { runRepeated } from "./repeat.js";
 import type { ItemCompletions, RunContext } from "./run-context.js";
 import { stepErrorFromThrown } from "./step-errors.js";
@@ -41,12 +42,32 @@ export async function runStep(ctx: RunContext, step: Step, signal: AbortSignal):
       await runSingle(ctx, step, record, signal);
     }
   } catch (error) {
-    record.status = "failed";
-    // An expression's hint names this step and the field, so it is the command that tries it here.
-    record.error = stepErrorFromThrown(placedInStep(error, step));
-    ctx.noteFatal(error);
+    if (error instanceof NotRunError) {
+      markNotRun(ctx, step, record, error);
+    } else {
+      record.status = "failed";
+      // An expression's hint names this step and the field, so it is the command that tries it here.
+      record.error = stepErrorFromThrown(placedInStep(error, step));
+      ctx.noteFatal(error);
+    }
   }
   finishStep(ctx, step, record, signal.aborted, items);
+}
+
+/**
+ * A step `--from` only reads back, whose execution was not there to read (read-back.ts): `skipped`,
+ * with why, and listed so the run does not claim it complete. Nothing of it is in `$steps` but that.
+ */
+function markNotRun(ctx: RunContext, step: Step, record: StepRecord, error: NotRunError): void {
+  record.status = "skipped";
+  delete record.output;
+  delete record.items;
+  delete record.reused;
+  // It never ran in this session: no start, so no duration either.
+  delete record.startedAt;
+  const why = notRunMessage(ctx.readBack, ctx.sub ? undefined : step.id);
+  record.error = { message: `${why}: ${error.found}`, type: NOT_RUN_TYPE };
+  ctx.notRun.push({ id: `${ctx.recordPrefix}${step.id}`, found: error.found });
 }
 
 async function runSingle(ctx: RunContext, step: Step, record: StepRecord, signal: AbortSignal): Promise<void> {
@@ -69,6 +90,7 @@ async function runSingle(ctx: RunContext, step: Step, record: StepRecord, signal
     record.execution = { kind: spec.kind, executionId: id };
     ctx.reporter.onStepStart?.({ stepId: step.id, record });
     const result = await runExecution(ctx, spec, step.cancellation, signal, {
+      readOnly: ctx.readsBackOnly(step),
       onStarted: (runId, reused) => {
         if (record.execution) record.execution.runId = runId;
         // Each start says anew: an execution awaited and then started again is not reused.
@@ -109,15 +131,10 @@ async function runUses(
   record.status = "running";
   record.startedAt = new Date().toISOString();
   ctx.reporter.onStepStart?.({ stepId: step.id, record });
-  const result = await runSubPipeline(
-    ctx,
-    step,
-    call,
-    ctx.scope(),
-    stepExecutionId(ctx.runId, ctx.stepKey(step.id)),
-    `${step.id}.`,
-    signal,
-  );
+  const notRunBefore = ctx.notRun.length;
+  const id = stepExecutionId(ctx.runId, ctx.stepKey(step.id));
+  const result = await runSubPipeline(ctx, step, call, ctx.scope(), id, `${step.id}.`, signal);
+  if (ctx.notRun.length > notRunBefore) throw new NotRunError(id, "steps of it were not there to read back");
   record.status = result.status;
   if (result.output !== undefined) record.output = result.output;
   if (result.error !== undefined) record.error = result.error;

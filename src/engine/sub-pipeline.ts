@@ -73,6 +73,7 @@ export async function runSubPipeline(
       recordPrefix,
       parentRecordId,
       continueOnError: step.onError === "continue",
+      readBackAll: ctx.readsBackOnly(step),
       ...(index === undefined ? {} : { item: { stepId: step.id, index } }),
     },
   );

@@ -18,6 +18,7 @@ import { NotFoundError } from "../temporal/service-errors.js";
 import type { StepRecord } from "./events.js";
 import { RESUME_ID_REUSE_POLICY, retryTransient } from "./execution.js";
 import { stepExecutionId } from "./execution-ids.js";
+import { NotRunError } from "./read-back.js";
 import type { RunContext } from "./run-context.js";
 
 /** Activity type of a wait's marker execution. */
@@ -78,6 +79,8 @@ async function beginMarker(
   } catch (error) {
     if (!(error instanceof NotFoundError)) throw error;
   }
+  // A wait --from reads back only (read-back.ts) never began unless its marker is there.
+  if (ctx.readsBackOnly(step)) throw new NotRunError(id, "never started");
   const beganMs = ctx.clock.now();
   const started = await retryTransient(
     () =>

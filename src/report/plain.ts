@@ -122,7 +122,8 @@ export function createPlainReporter(options: PlainReporterOptions): Reporter {
         write("abandoned", "yellow", `${name} (its execution keeps running on Temporal)`);
         return;
       case "skipped":
-        write("skipped", "dim", name);
+        // A reason when there is one: a step --from did not run says so (src/engine/read-back.ts).
+        write("skipped", "dim", record.error ? `${name}: ${record.error.message}` : name);
         return;
       case "compensated":
         write("undone", "magenta", `${name} compensated: the run's rollback undid it${undoneItems(record)}`);

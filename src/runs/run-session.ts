@@ -6,6 +6,7 @@
  */
 import { UserError } from "../base/user-error.js";
 import type { Reporter } from "../engine/events.js";
+import type { ReadBack } from "../engine/read-back.js";
 import type { Pipeline } from "../pipeline/model.js";
 import type { TemporalClient } from "../temporal/types.js";
 import { pipelineDigest } from "./manifest/digest.js";
@@ -19,7 +20,14 @@ import {
   writeOutputs,
   writeVars,
 } from "./manifest/records.js";
-import { inputConflicts, nextAttempts, rerunSet, stepChanges, undoneSteps } from "./manifest/resume-check.js";
+import {
+  fromScope,
+  inputConflicts,
+  nextAttempts,
+  rerunSet,
+  stepChanges,
+  undoneSteps,
+} from "./manifest/resume-check.js";
 import {
   type ManifestRead,
   openNewSession,
@@ -30,6 +38,7 @@ import {
   type SessionEnd,
   SessionHeldError,
 } from "./manifest/store.js";
+import { refuseUnfinishedUpstream } from "./manifest/upstream-check.js";
 import { findRunExecutions } from "./run-executions.js";
 import { unknownRunError } from "./unknown-run.js";
 
@@ -64,6 +73,8 @@ export interface PreparedSession {
   /** Keeps this run's vars for its resumes (RunOptions.keepVars). */
   keepVars(vars: Readonly<Record<string, unknown>>): Promise<void>;
   readonly attempts: ReadonlyMap<string, number>;
+  /** With `--from`: the steps read back, never started (RunOptions.readBack). */
+  readonly readBack?: ReadBack;
   readonly compensate: boolean;
   readonly concurrency: number;
   /** True when an earlier session of the run existed. */
@@ -203,8 +214,13 @@ export async function prepareSession(
 
   // Every session after the first starts anew what --from names, what the rollback undid, and
   // (rerunSet) the finally steps, so each session that ends the run runs finally with its own status.
+  let readBack: ReadBack | undefined;
   if (request.from.length > 0 || previous !== undefined) {
-    const { rerun, unknown } = rerunSet(pipeline, [...request.from, ...undone]);
+    const named = [...request.from, ...undone];
+    // --from starts what it reruns and nothing else: the other steps are read back (engine/read-back.ts).
+    const scope = request.from.length > 0 ? fromScope(pipeline, named) : undefined;
+    const readOnly = new Set([...(scope?.upstream ?? []), ...(scope?.outside ?? [])]);
+    const { rerun, unknown } = rerunSet(pipeline, named, readOnly);
     if (unknown.length > 0) {
       throw new UserError(`--from ${unknown.join(", ")}: no such step in pipeline ${pipeline.name}`, {
         hint: `--from takes the ID of a step under steps: (${pipeline.steps.map((s) => s.id).join(", ")}), or the path of a step inside a uses step's pipeline (uses step ID, a dot, its step ID: db.migrate)`,
@@ -214,7 +230,12 @@ export async function prepareSession(
       notes.push(
         `the run's rollback undid ${undone.join(", ")}: ${undone.length === 1 ? "it starts" : "they start"} again as a new attempt, with what depends on ${undone.length === 1 ? "it" : "them"}`,
       );
+    // Before the attempts move on: the upstream steps are read back under their current ones.
+    if (scope !== undefined)
+      await refuseUnfinishedUpstream(client, pipeline, runId, attempts, scope.upstream, request.from);
     nextAttempts(attempts, rerun);
+    if (scope !== undefined)
+      readBack = { from: request.from, upstream: new Set(scope.upstream), outside: new Set(scope.outside) };
   }
 
   const manifest = buildManifest(pipeline, {
@@ -238,6 +259,7 @@ export async function prepareSession(
   return ready(client, session, {
     inputs,
     vars: vars ?? {},
+    ...(readBack === undefined ? {} : { readBack }),
     attempts,
     compensate,
     concurrency,

@@ -45,12 +45,25 @@ export function inputConflicts(
 /**
  * What `--from` reruns: each named step and everything downstream of it, and every `finally` step,
  * the used pipelines' too (each session that ends a run or a sub-pipeline runs its `finally` anew,
- * as in a fresh run). A step inside a used pipeline is named by its path
+ * as in a fresh run), except those of uses steps in `readBack` (a `--from` reads those back whole).
+ * A step inside a used pipeline is named by its path
  * (`db.migrate`, at any depth): it reruns with what is downstream of it inside that pipeline and the
  * pipeline's `finally` (paths `db.x`), and what is downstream of the uses step outside, but not the
  * uses step's other steps, which are read back. Step IDs not in the pipeline are returned apart.
  */
-export function rerunSet(pipeline: Pipeline, from: readonly string[]): { rerun: Set<string>; unknown: string[] } {
+export function rerunSet(
+  pipeline: Pipeline,
+  from: readonly string[],
+  readBack: ReadonlySet<string> = new Set(),
+): { rerun: Set<string>; unknown: string[] } {
+  const { rerun, unknown } = namedAndDownstream(pipeline, from);
+  for (const step of pipeline.finally) rerun.add(step.id);
+  addUsedFinally(pipeline, "", rerun, readBack);
+  return { rerun, unknown };
+}
+
+/** Each named step (a path inside a uses step too) and what is downstream of it; no `finally` step. */
+function namedAndDownstream(pipeline: Pipeline, from: readonly string[]): { rerun: Set<string>; unknown: string[] } {
   const ids = new Set(pipeline.steps.map((s) => s.id));
   const unknown: string[] = [];
   const rerun = new Set<string>();
@@ -68,21 +81,51 @@ export function rerunSet(pipeline: Pipeline, from: readonly string[]): { rerun: 
     for (const path of inner.rerun) rerun.add(path);
     for (const d of downstreamOf(pipeline, inner.usesStep)) rerun.add(d);
   }
-  for (const step of pipeline.finally) rerun.add(step.id);
-  addUsedFinally(pipeline, "", rerun);
   return { rerun, unknown };
+}
+
+/** With `--from`: the run's own steps it reruns (in part: a uses step one of whose steps it names), and the rest. */
+export interface FromScope {
+  /** Steps the rerun steps read, directly or not: read back, never started; each must have completed. */
+  readonly upstream: string[];
+  /** Steps neither rerun nor read by them: read back when done, otherwise not run. */
+  readonly outside: string[];
+}
+
+/**
+ * Splits the steps `--from` does not rerun (`from` with the steps a rollback undid) into those the
+ * rerun steps depend on (`needs` and the `$steps` their expressions read: `dependsOn`) and the
+ * others, each in plan order. Pure: run-session.ts passes it to the engine (src/engine/read-back.ts).
+ */
+export function fromScope(pipeline: Pipeline, from: readonly string[]): FromScope {
+  const { rerun } = namedAndDownstream(pipeline, from);
+  const inSet = (id: string) => rerun.has(id) || [...rerun].some((path) => path.startsWith(`${id}.`));
+  const byId = new Map(pipeline.steps.map((s) => [s.id, s]));
+  const upstream = new Set<string>();
+  const stack = pipeline.steps.filter((s) => inSet(s.id)).flatMap((s) => s.dependsOn);
+  while (stack.length > 0) {
+    const id = stack.pop() as string;
+    if (upstream.has(id) || inSet(id) || !byId.has(id)) continue;
+    upstream.add(id);
+    stack.push(...(byId.get(id)?.dependsOn ?? []));
+  }
+  const ordered = pipeline.steps.map((s) => s.id);
+  return {
+    upstream: ordered.filter((id) => upstream.has(id)),
+    outside: ordered.filter((id) => !inSet(id) && !upstream.has(id)),
+  };
 }
 
 /**
  * The `finally` steps of each used pipeline (`db.audit`, at any depth), unless its uses step reruns
  * as a whole: that one starts all its steps afresh under its new key anyway (nextAttempts).
  */
-function addUsedFinally(pipeline: Pipeline, prefix: string, rerun: Set<string>): void {
+function addUsedFinally(pipeline: Pipeline, prefix: string, rerun: Set<string>, readBack: ReadonlySet<string>): void {
   for (const step of pipeline.steps) {
     const path = `${prefix}${step.id}`;
-    if (step.call.kind !== "uses" || rerun.has(path)) continue;
+    if (step.call.kind !== "uses" || rerun.has(path) || readBack.has(path)) continue;
     for (const last of step.call.pipeline.finally) rerun.add(`${path}.${last.id}`);
-    addUsedFinally(step.call.pipeline, `${path}.`, rerun);
+    addUsedFinally(step.call.pipeline, `${path}.`, rerun, readBack);
   }
 }
 
