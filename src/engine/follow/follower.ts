@@ -194,109 +194,127 @@ export class Follower {
     return executionsOf(this.client, kind);
   }
 
+  /** Describes the execution until it closes or its following ends, publishing each change. */
   private async loop(entry: Followed, signal: AbortSignal): Promise<void> {
-    const request = entry.request;
-    const executions = this.executions(request.kind);
-    let token: Uint8Array | undefined;
-    let lastKey = "";
-    let errors = 0;
-    let recheck = ITEM_RECHECK_MS;
-    let holdsItemSlot = false;
-    let waiting: { attempt: number | undefined; since: number } | undefined;
-    const releaseSlot = () => {
-      if (holdsItemSlot) this.itemsFollowed--;
-      holdsItemSlot = false;
+    const { request } = entry;
+    const look: Look = {
+      token: undefined,
+      lastKey: "",
+      errors: 0,
+      recheck: ITEM_RECHECK_MS,
+      holdsItemSlot: false,
+      waiting: undefined,
     };
     try {
       while (!signal.aborted) {
         if (!(await this.budget.take(signal, request.item))) return;
-        let description: ExecutionDescription;
-        try {
-          description = await executions.describe(request.executionId, request.runId, {
-            heartbeatDetails: request.kind === "activity",
-            signal,
-            ...(token ? { longPollToken: token } : {}),
-          });
-          errors = 0;
-        } catch {
-          if (signal.aborted) return;
-          errors++;
-          token = undefined;
-          await sleep(Math.min(ERROR_BACKOFF_MAX_MS, 500 * 2 ** errors), signal);
-          continue;
-        }
+        const description = await this.describe(request, look, signal);
+        if (description === undefined) continue;
         if (signal.aborted || (description.status !== "running" && description.status !== "paused")) return;
-        const now = this.now();
-        const attempt = description.details?.attempt ?? description.attempt;
-        if (isWaitingForWorker(description, now)) {
-          if (waiting === undefined || waiting.attempt !== attempt) {
-            // The first attempt waits since it was scheduled; a retry since we saw it scheduled again.
-            const scheduled = attempt === 1 ? description.startTime?.getTime() : undefined;
-            waiting = { attempt, since: Math.min(now, scheduled ?? now) };
-          }
-        } else waiting = undefined;
-        let noPoller = false;
-        const notStartedTroubleMs = this.latency.slowAfter(request.group, NOT_STARTED_FLOOR_MS);
-        if (waiting && request.taskQueue && now - waiting.since >= notStartedTroubleMs - POLL_MS) {
-          noPoller = (await this.pollerCount(request.taskQueue, request.kind, signal)) === 0;
-        }
-        const progress = toProgress({
-          description,
-          now,
-          ...(request.taskQueue ? { taskQueue: request.taskQueue } : {}),
-          ...(waiting ? { waitingSinceMs: waiting.since } : {}),
-          noPoller,
-          notStartedTroubleMs,
-        });
-        const publish = (next: ExecutionProgress) => {
-          const key = JSON.stringify(next);
-          if (key === lastKey) return;
-          lastKey = key;
-          entry.last = next;
-          if (next.trouble) entry.troubled = true;
-          entry.onProgress?.(next);
-        };
-        publish(progress);
-
-        if (request.item && !progress.trouble) {
-          releaseSlot();
-          token = undefined;
-          await sleep(recheck, signal);
-          recheck = Math.min(recheck * 2, ITEM_RECHECK_MAX_MS);
-          continue;
-        }
-        if (request.item && !holdsItemSlot) {
-          if (this.itemsFollowed >= MAX_ITEMS_FOLLOWED) {
-            token = undefined;
-            await sleep(ITEM_RECHECK_MS, signal);
-            continue;
-          }
-          holdsItemSlot = true;
-          this.itemsFollowed++;
-        }
-        recheck = ITEM_RECHECK_MS;
-        const heartbeating = progress.state === "started" && progress.heartbeat !== undefined;
-        if (waiting || heartbeating) {
-          // Neither a worker that never comes nor a heartbeat ends a long poll: look again soon.
-          token = undefined;
-          const lateAt = heartbeatLateAt(description);
-          const now = this.now();
-          if (lateAt !== undefined && lateAt > now && lateAt < now + POLL_MS) {
-            // Going late before the next look: look again when it would, and let the server's answer
-            // say whether it is. A heartbeat may have come in meanwhile; deciding from this answer
-            // warned about healthy workers.
-            await sleep(lateAt - now + 10, signal);
-            continue;
-          }
-          await sleep(POLL_MS, signal);
-        } else {
-          token = description.longPollToken;
-          if (!token) await sleep(POLL_MS, signal);
-        }
+        const progress = await this.progressOf(request, description, look, signal);
+        publish(entry, progress, look);
+        const pause = this.itemPause(request, progress, look) ?? this.nextLookIn(description, progress, look);
+        if (pause > 0) await sleep(pause, signal);
       }
     } finally {
-      releaseSlot();
+      this.releaseItemSlot(look);
     }
+  }
+
+  /** One describe (a long poll when the last answer gave a token); undefined, after a back-off, when it failed. */
+  private async describe(
+    request: Followed["request"],
+    look: Look,
+    signal: AbortSignal,
+  ): Promise<ExecutionDescription | undefined> {
+    try {
+      const description = await this.executions(request.kind).describe(request.executionId, request.runId, {
+        heartbeatDetails: request.kind === "activity",
+        signal,
+        ...(look.token ? { longPollToken: look.token } : {}),
+      });
+      look.errors = 0;
+      return description;
+    } catch {
+      if (signal.aborted) return undefined;
+      look.errors++;
+      look.token = undefined;
+      await sleep(Math.min(ERROR_BACKOFF_MAX_MS, 500 * 2 ** look.errors), signal);
+      return undefined;
+    }
+  }
+
+  /** What the answer says of the execution: since when it waits for a worker, and whether any polls its queue. */
+  private async progressOf(
+    request: Followed["request"],
+    description: ExecutionDescription,
+    look: Look,
+    signal: AbortSignal,
+  ): Promise<ExecutionProgress> {
+    const now = this.now();
+    look.waiting = waitingSince(description, now, look.waiting);
+    const { waiting } = look;
+    const notStartedTroubleMs = this.latency.slowAfter(request.group, NOT_STARTED_FLOOR_MS);
+    let noPoller = false;
+    if (waiting && request.taskQueue && now - waiting.since >= notStartedTroubleMs - POLL_MS) {
+      noPoller = (await this.pollerCount(request.taskQueue, request.kind, signal)) === 0;
+    }
+    return toProgress({
+      description,
+      now,
+      ...(request.taskQueue ? { taskQueue: request.taskQueue } : {}),
+      ...(waiting ? { waitingSinceMs: waiting.since } : {}),
+      noPoller,
+      notStartedTroubleMs,
+    });
+  }
+
+  /**
+   * An item is followed closely only while in trouble, and only MAX_ITEMS_FOLLOWED at once: the pause
+   * before its next look when it is not (now), undefined when it is (it holds a slot).
+   */
+  private itemPause(request: Followed["request"], progress: ExecutionProgress, look: Look): number | undefined {
+    if (!request.item) return undefined;
+    if (!progress.trouble) {
+      this.releaseItemSlot(look);
+      look.token = undefined;
+      const pause = look.recheck;
+      look.recheck = Math.min(look.recheck * 2, ITEM_RECHECK_MAX_MS);
+      return pause;
+    }
+    if (!look.holdsItemSlot) {
+      if (this.itemsFollowed >= MAX_ITEMS_FOLLOWED) {
+        look.token = undefined;
+        return ITEM_RECHECK_MS;
+      }
+      look.holdsItemSlot = true;
+      this.itemsFollowed++;
+    }
+    look.recheck = ITEM_RECHECK_MS;
+    return undefined;
+  }
+
+  /** The pause before the next look at an execution followed closely: none when a long poll waits for the change. */
+  private nextLookIn(description: ExecutionDescription, progress: ExecutionProgress, look: Look): number {
+    const heartbeating = progress.state === "started" && progress.heartbeat !== undefined;
+    if (!look.waiting && !heartbeating) {
+      look.token = description.longPollToken;
+      return look.token ? 0 : POLL_MS;
+    }
+    // Neither a worker that never comes nor a heartbeat ends a long poll: look again soon.
+    look.token = undefined;
+    const lateAt = heartbeatLateAt(description);
+    const now = this.now();
+    // Going late before the next look: look again when it would, and let the server's answer say
+    // whether it is. A heartbeat may have come in meanwhile; deciding from this answer warned about
+    // healthy workers.
+    if (lateAt !== undefined && lateAt > now && lateAt < now + POLL_MS) return lateAt - now + 10;
+    return POLL_MS;
+  }
+
+  private releaseItemSlot(look: Look): void {
+    if (look.holdsItemSlot) this.itemsFollowed--;
+    look.holdsItemSlot = false;
   }
 
   /** Workers polling `queue`, one DescribeTaskQueue per queue every POLLER_CACHE_MS; undefined when unknown. */
@@ -315,4 +333,40 @@ export class Follower {
     this.pollers.set(key, { at: this.now(), count });
     return count;
   }
+}
+
+/** What one execution's follow loop carries from one look to the next. */
+interface Look {
+  /** The last answer's long-poll token: the next describe waits for a change. */
+  token: Uint8Array | undefined;
+  /** The last progress published, as JSON: an unchanged one is not published again. */
+  lastKey: string;
+  /** Describes failed in a row (the back-off grows with them). */
+  errors: number;
+  /** The pause before an item's next look while it is not in trouble. */
+  recheck: number;
+  /** An item followed closely holds one of the MAX_ITEMS_FOLLOWED slots. */
+  holdsItemSlot: boolean;
+  /** The attempt waiting for a worker, and since when. */
+  waiting: { attempt: number | undefined; since: number } | undefined;
+}
+
+/** Since when the execution's attempt waits for a worker (kept while the same attempt waits); undefined when it does not. */
+function waitingSince(description: ExecutionDescription, now: number, previous: Look["waiting"]): Look["waiting"] {
+  if (!isWaitingForWorker(description, now)) return undefined;
+  const attempt = description.details?.attempt ?? description.attempt;
+  if (previous !== undefined && previous.attempt === attempt) return previous;
+  // The first attempt waits since it was scheduled; a retry since we saw it scheduled again.
+  const scheduled = attempt === 1 ? description.startTime?.getTime() : undefined;
+  return { attempt, since: Math.min(now, scheduled ?? now) };
+}
+
+/** Tells the owner of `progress` when it differs from what it was last told. */
+function publish(entry: Followed, progress: ExecutionProgress, look: Look): void {
+  const key = JSON.stringify(progress);
+  if (key === look.lastKey) return;
+  look.lastKey = key;
+  entry.last = progress;
+  if (progress.trouble) entry.troubled = true;
+  entry.onProgress?.(progress);
 }
