@@ -16,6 +16,7 @@ import {
   type WorkerProcess,
 } from "../../../scripts/dev-server.js";
 import { runNxrun, stack, uniqueId, waitFor, writePipeline } from "../../support/e2e/harness.js";
+import { exitCodeInTmux, pane, settledPane, startInTmux, stopTmux, tmux } from "../../support/e2e/tmux.js";
 import {
   decodeExport,
   type OtlpReceiver,
@@ -49,6 +50,7 @@ describe("a run as an OpenTelemetry trace (--trace)", () => {
     });
   });
   afterAll(async () => {
+    stopTmux();
     await worker?.stop();
     if (python) await stopProcess(python);
     await receiver?.close();
@@ -278,6 +280,139 @@ steps:
     );
     expect(run?.attributes["nxrun.status"]).toBe("canceled");
     expect(receiver.spans.some((span) => span.name === "step sleep" && span.traceId === run?.traceId)).toBe(true);
+  });
+
+  it("--output tui: a collector refusing spans mid-run costs a warning below the view, never a crossed view", async () => {
+    const refusing = await startOtlpReceiver({ answer: "refuse" });
+    try {
+      const file = writePipeline(`
+nxrun: 1
+name: traced-tui
+defaults: { taskQueue: ${QUEUE} }
+steps:
+  - id: add
+    activity: add
+    input: { a: 1, b: 2 }
+  - id: sleep
+    needs: [add]
+    activity: sleepFor
+    input: { ms: 60000 }
+    cancellation: abandon
+`);
+      const runId = uniqueId("traced-tui");
+      const session = "trace-tui";
+      const { exitFile } = startInTmux(session, [file, "--run-id", runId, "--output", "tui", "--trace"], {
+        TEMPORAL_ADDRESS: stack().address,
+        TEMPORAL_NAMESPACE: stack().namespace,
+        OTEL_EXPORTER_OTLP_ENDPOINT: refusing.endpoint,
+        // The first batch (the add step's span) goes out while the view is live, and is refused.
+        OTEL_BSP_SCHEDULE_DELAY: "50",
+      });
+      await waitFor("a refused export while the view is live", () => refusing.bodies.length > 0 || undefined);
+      await waitFor("the sleep step running in the view", () => /sleep .*attempt 1/.test(pane(session)) || undefined);
+      tmux("send-keys", "-t", session, "C-c");
+      const code = await exitCodeInTmux(exitFile);
+      const end = await settledPane(session, { join: true });
+      expect(code, end).toBe("130");
+      const lines = end.split("\n");
+      // The view drawn once: its header not left behind by a frame the warning pushed down.
+      expect(
+        lines.filter((line) => line.includes(`run ${runId}`)),
+        end,
+      ).toHaveLength(1);
+      const warnings = lines.filter((line) => line.startsWith("nxrun: warning:"));
+      expect(warnings, end).toEqual([
+        "nxrun: warning: spans could not be sent to the OpenTelemetry collector (Internal Server Error); the run goes on without them",
+      ]);
+      // Below the view's last line, the run's end.
+      const endLine = lines.findIndex((line) => /Run cancelled|cancelled/.test(line));
+      expect(endLine, end).toBeGreaterThanOrEqual(0);
+      expect(lines.indexOf(warnings[0] as string), end).toBeGreaterThan(endLine);
+    } finally {
+      await refusing.close();
+    }
+  });
+
+  it("Ctrl-C while the spans go to a collector that never answers: nxrun stops waiting and says so", async () => {
+    const hole = await startOtlpReceiver({ answer: "never" });
+    try {
+      const file = writePipeline(`
+nxrun: 1
+name: traced-hole
+steps:
+  - id: add
+    activity: add
+    taskQueue: ${QUEUE}
+    input: { a: 1, b: 2 }
+`);
+      let signalled = 0;
+      const result = await runNxrun([file, "--output", "plain", "--trace"], {
+        env: traceEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: hole.endpoint }),
+        onSpawn: (child) => {
+          let out = "";
+          child.stdout?.on("data", (data: Buffer) => {
+            out += data.toString();
+            if (signalled > 0 || !/run +completed/.test(out)) return;
+            // The run has ended and its spans are on their way to a collector that will not answer.
+            void waitFor("the spans sent", () => hole.bodies.length > 0 || undefined).then(() => {
+              signalled = Date.now();
+              child.kill("SIGINT");
+            });
+          });
+        },
+      });
+      expect(signalled, result.stderr).toBeGreaterThan(0);
+      // The run completed: a Ctrl-C during the flush does not make it interrupted.
+      expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+      expect(result.stderr.split("\n").filter((line) => line.includes("warning"))).toEqual([
+        "nxrun: warning: spans not sent before nxrun was interrupted were dropped",
+      ]);
+    } finally {
+      await hole.close();
+    }
+  });
+
+  it("an endpoint without its scheme: one warning naming the variable, the run goes on untraced at once", async () => {
+    const file = writePipeline(`
+nxrun: 1
+name: traced-typo
+steps:
+  - id: add
+    activity: add
+    taskQueue: ${QUEUE}
+    input: { a: 1, b: 2 }
+`);
+    const result = await runNxrun([file, "--output", "plain", "--trace"], {
+      env: traceEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: "localhost:4318", TRACEPARENT: "not-a-traceparent" }),
+    });
+    expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+    expect(result.stderr.split("\n").filter((line) => line.includes("warning"))).toEqual([
+      "nxrun: warning: OTEL_EXPORTER_OTLP_ENDPOINT is not an http:// or https:// URL (the collector's OTLP/HTTP address, e.g. http://localhost:4318); the run is not traced",
+    ]);
+  });
+
+  it("a TRACEPARENT that is not W3C: one warning, the run traced from its own root", async () => {
+    const file = writePipeline(`
+nxrun: 1
+name: traced-bad-parent
+steps:
+  - id: add
+    activity: add
+    taskQueue: ${QUEUE}
+    input: { a: 1, b: 2 }
+`);
+    const runId = uniqueId("traced-bad-parent");
+    const result = await runNxrun([file, "--run-id", runId, "--output", "plain", "--trace"], {
+      env: traceEnv({ TRACEPARENT: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7" }),
+    });
+    expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+    expect(result.stderr.split("\n").filter((line) => line.includes("warning"))).toEqual([
+      "nxrun: warning: TRACEPARENT is not a W3C traceparent (00-<32 hex trace ID>-<16 hex span ID>-<2 hex flags>); the run's trace starts without a parent",
+    ]);
+    const run = receiver.spans.find(
+      (span) => span.attributes["nxrun.run_id"] === runId && span.name.startsWith("nxrun run"),
+    );
+    expect(run?.parentSpanId).toBe("");
   });
 
   it("without --trace nothing of OpenTelemetry is loaded", () => {

@@ -116,8 +116,16 @@ async function bodyOf(request: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** Starts a receiver on a free loopback port. */
-export async function startOtlpReceiver(): Promise<OtlpReceiver> {
+/**
+ * Starts a receiver on a free loopback port. `answer`: "ok" takes the spans; "refuse" decodes them and
+ * answers 500, as a collector in trouble; "never" reads the request and never answers, as a collector
+ * behind a black hole.
+ */
+export async function startOtlpReceiver({
+  answer = "ok",
+}: {
+  answer?: "ok" | "refuse" | "never";
+} = {}): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
   const bodies: Buffer[] = [];
   const server: Server = createServer((request, response) => {
@@ -135,8 +143,13 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
         response.writeHead(400, { "content-type": "text/plain" }).end(String(error));
         return;
       }
-      const answer = Buffer.from(Response.encode(Response.create({})).finish());
-      response.writeHead(200, { "content-type": "application/x-protobuf" }).end(answer);
+      if (answer === "never") return;
+      if (answer === "refuse") {
+        response.writeHead(500, { "content-type": "text/plain" }).end("collector in trouble");
+        return;
+      }
+      const accepted = Buffer.from(Response.encode(Response.create({})).finish());
+      response.writeHead(200, { "content-type": "application/x-protobuf" }).end(accepted);
     })();
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
