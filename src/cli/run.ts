@@ -209,8 +209,27 @@ export async function runCommand(file: string, flags: RunFlags, cli: CliContext)
       ...(ui.links ? { links: ui.links } : {}),
       ...(prepared.journal ? { journal: prepared.journal } : {}),
     });
-    const tracing = await startTracing(flags, pipeline, secretValues, terminal);
-    const reporter: Reporter = fanOut([reporters, prepared.recorder, ...(tracing ? [tracing.reporter] : [])]);
+    // A Ctrl-C while the spans are flushed stops the wait for the collector (runWithSignals).
+    const stopFlush = new AbortController();
+    const tracing = await startTracing(flags, pipeline, secretValues, terminal, {
+      holdWarnings: output === "tui",
+      stop: stopFlush.signal,
+    });
+    const views = fanOut([reporters, prepared.recorder]);
+    const reporter: Reporter =
+      tracing === undefined
+        ? views
+        : {
+            ...fanOut([views, tracing.reporter]),
+            // The spans are flushed once the view is gone: its warnings are printed then, below it.
+            async close() {
+              try {
+                await views.close?.();
+              } finally {
+                await tracing.reporter.close?.();
+              }
+            },
+          };
     let end: {
       status: "completed" | "failed" | "canceled" | "timedOut";
       exitCode: number;
@@ -230,7 +249,7 @@ export async function runCommand(file: string, flags: RunFlags, cli: CliContext)
         reporter,
         prepared,
         cli,
-        tracing?.startHeaders,
+        { startHeaders: tracing?.startHeaders, stopFlush },
       );
       end = outcome;
       return outcome.exitCode;
@@ -260,7 +279,7 @@ async function runWithSignals(
   reporter: Reporter,
   prepared: import("../runs/run-session.js").PreparedSession,
   { interrupts, terminal }: CliContext,
-  startHeaders: import("../engine/run-options.js").StartHeaders | undefined,
+  tracing: { startHeaders: import("../engine/run-options.js").StartHeaders | undefined; stopFlush: AbortController },
 ): Promise<{
   status: "completed" | "failed" | "canceled" | "timedOut";
   exitCode: number;
@@ -269,9 +288,13 @@ async function runWithSignals(
   const { runPipeline } = await import("../engine/run-pipeline.js");
   const interrupt = new AbortController();
   const terminate = new AbortController();
+  const { startHeaders, stopFlush } = tracing;
   let signals = 0;
   let forceExit: NodeJS.Timeout | undefined;
+  let closing = false;
   const onSignal = () => {
+    // The run has ended: a signal now cuts short the one wait left that is not the user's, the collector's.
+    if (closing) stopFlush.abort();
     signals++;
     if (signals === 1) {
       interrupt.abort();
@@ -311,6 +334,7 @@ async function runWithSignals(
       ...(startHeaders === undefined ? {} : { startHeaders }),
     });
   } finally {
+    closing = true;
     unwritten = await closeReporters(reporter);
     release();
     interrupts.doing(`closing run ${runId}`, "its steps have ended; nxrun status shows them");
@@ -337,13 +361,16 @@ async function startTracing(
   pipeline: Pipeline,
   secretValues: readonly string[],
   { stderr, env }: Terminal,
+  options: { holdWarnings: boolean; stop: AbortSignal },
 ): Promise<{ reporter: Reporter; startHeaders: import("../engine/run-options.js").StartHeaders } | undefined> {
-  const warn = (message: string) => stderr.stream.write(`nxrun: warning: ${sanitizeTerminalText(message)}\n`);
+  const print = (message: string) => stderr.stream.write(`nxrun: warning: ${sanitizeTerminalText(message)}\n`);
+  // Text written while the Ink view is live would cross it (and be erased by its next frame).
+  const held: string[] = [];
+  let holding = options.holdWarnings;
+  const warn = (message: string) => (holding ? held.push(message) : print(message));
   const wanted = traceSwitch(flags.trace, env);
-  if (!wanted.on) {
-    if (wanted.warning) warn(wanted.warning);
-    return undefined;
-  }
+  if (wanted.warning) print(wanted.warning);
+  if (!wanted.on) return undefined;
   const [{ startRunTracing }, { redactEvents }] = await Promise.all([
     import("../trace/otlp.js"),
     import("../report/redact.js"),
@@ -353,8 +380,21 @@ async function startTracing(
     version: NXRUN_VERSION,
     warn,
     parent: { traceparent: env.TRACEPARENT, tracestate: env.TRACESTATE },
+    stop: options.stop,
   });
-  return { reporter: redactEvents(tracer.reporter, secretValues), startHeaders: tracer.startHeaders };
+  const reporter = redactEvents(tracer.reporter, secretValues);
+  return {
+    // Closed after the view (runCommand): what was held is printed, then the flush may warn directly.
+    reporter: {
+      ...reporter,
+      async close() {
+        holding = false;
+        for (const message of held.splice(0)) print(message);
+        await reporter.close?.();
+      },
+    },
+    startHeaders: tracer.startHeaders,
+  };
 }
 
 /** Closes the reporters; a file that could not be written is returned (the caller decides the code), anything else thrown. */

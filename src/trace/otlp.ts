@@ -19,7 +19,7 @@ export const FLUSH_BOUND_MS = 5_000;
 
 export interface OtlpTracing {
   readonly tracer: Tracer;
-  /** Sends what is left and stops; resolves within FLUSH_BOUND_MS whatever the collector does. */
+  /** Sends what is left and stops; resolves within FLUSH_BOUND_MS whatever the collector does, at once on `stop`. */
   shutdown(): Promise<void>;
 }
 
@@ -53,7 +53,12 @@ class WarnOnceExporter implements SpanExporter {
 }
 
 /** A tracer provider of this run's own, exporting over OTLP/HTTP. */
-export function startOtlpTracing(options: { version: string; warn: (message: string) => void }): OtlpTracing {
+export function startOtlpTracing(options: {
+  version: string;
+  warn: (message: string) => void;
+  /** Aborted while the spans are flushed (a Ctrl-C then): stop waiting for the collector at once. */
+  stop?: AbortSignal;
+}): OtlpTracing {
   let warned = false;
   const warn = (message: string) => {
     if (warned) return;
@@ -72,16 +77,22 @@ export function startOtlpTracing(options: { version: string; warn: (message: str
   return {
     tracer: provider.getTracer("nxrun", options.version),
     async shutdown() {
+      const { stop } = options;
       let timer: NodeJS.Timeout | undefined;
+      let onStop: (() => void) | undefined;
       const bound = new Promise<void>((resolve) => {
-        timer = setTimeout(() => {
-          warn(`spans not sent within ${FLUSH_BOUND_MS / 1000} s were dropped`);
+        const giveUp = (why: string) => {
+          warn(`spans not sent ${why} were dropped`);
           resolve();
-        }, FLUSH_BOUND_MS);
+        };
+        timer = setTimeout(() => giveUp(`within ${FLUSH_BOUND_MS / 1000} s`), FLUSH_BOUND_MS);
         timer.unref();
+        onStop = () => giveUp("before nxrun was interrupted");
+        stop?.addEventListener("abort", onStop, { once: true });
       });
       await Promise.race([provider.shutdown().catch(() => undefined), bound]);
       clearTimeout(timer);
+      if (onStop) stop?.removeEventListener("abort", onStop);
     },
   };
 }
@@ -93,6 +104,8 @@ export function startRunTracing(options: {
   warn: (message: string) => void;
   /** TRACEPARENT / TRACESTATE of the environment. */
   parent?: { traceparent?: string | undefined; tracestate?: string | undefined };
+  /** Aborted while the spans are flushed: stop waiting for the collector. */
+  stop?: AbortSignal;
 }): RunTracer {
   const otlp = startOtlpTracing(options);
   const run = createRunTracer({

@@ -16,7 +16,6 @@ import {
   type WorkerProcess,
 } from "../../../scripts/dev-server.js";
 import { runNxrun, stack, uniqueId, waitFor, writePipeline } from "../../support/e2e/harness.js";
-import { exitCodeInTmux, pane, settledPane, startInTmux, stopTmux, tmux } from "../../support/e2e/tmux.js";
 import {
   decodeExport,
   type OtlpReceiver,
@@ -24,6 +23,7 @@ import {
   startOtlpReceiver,
 } from "../../support/e2e/otlp-receiver.js";
 import { startPythonWorker } from "../../support/e2e/python-worker.js";
+import { exitCodeInTmux, pane, settledPane, startInTmux, stopTmux, tmux } from "../../support/e2e/tmux.js";
 
 const QUEUE = "nxrun-trace";
 const PY_QUEUE = "nxrun-trace-py";
@@ -317,7 +317,7 @@ steps:
       const lines = end.split("\n");
       // The view drawn once: its header not left behind by a frame the warning pushed down.
       expect(
-        lines.filter((line) => line.includes(`run ${runId}`)),
+        lines.filter((line) => line.startsWith(`traced-tui  run ${runId}`)),
         end,
       ).toHaveLength(1);
       const warnings = lines.filter((line) => line.startsWith("nxrun: warning:"));
@@ -325,7 +325,7 @@ steps:
         "nxrun: warning: spans could not be sent to the OpenTelemetry collector (Internal Server Error); the run goes on without them",
       ]);
       // Below the view's last line, the run's end.
-      const endLine = lines.findIndex((line) => /Run cancelled|cancelled/.test(line));
+      const endLine = lines.findIndex((line) => /^✖ Run canceled/.test(line));
       expect(endLine, end).toBeGreaterThanOrEqual(0);
       expect(lines.indexOf(warnings[0] as string), end).toBeGreaterThan(endLine);
     } finally {
