@@ -8,6 +8,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { vi } from "vitest";
 import { freePort, stopProcess } from "../../../scripts/dev-server.js";
 import type { TestCertificates } from "./certs.js";
 
@@ -19,6 +20,11 @@ export interface ProxyOptions {
   mtls?: boolean;
   /** Require `authorization: Bearer <apiKey>`. */
   apiKey?: string;
+  /**
+   * With mtls: refuse a missing or bad client certificate as a stock nginx does, with plain HTTP 400,
+   * instead of a gRPC status.
+   */
+  plainHttpRefusal?: boolean;
 }
 
 export interface TlsProxy {
@@ -78,8 +84,7 @@ http {
     ssl_certificate ${certs.serverCert};
     ssl_certificate_key ${certs.serverKey};
     ${options.mtls ? `ssl_client_certificate ${certs.clientCaCert};\n    ssl_verify_client on;` : ""}
-    # nginx answers a missing (496) or bad (495) client certificate with HTTP 400; say it in gRPC.
-    error_page 495 496 = @no_client_certificate;
+    ${options.plainHttpRefusal ? "" : "# nginx answers a missing (496) or bad (495) client certificate with HTTP 400; say it in gRPC.\n    error_page 495 496 = @no_client_certificate;"}
     location / {
       ${options.apiKey ? `if ($http_authorization != "Bearer ${options.apiKey}") { return 418; }\n      error_page 418 = @unauthenticated;` : ""}
       grpc_read_timeout 300s;
@@ -93,24 +98,31 @@ http {
 `;
 }
 
-/** Resolves once something accepts TCP connections on 127.0.0.1:port. */
-async function waitForPort(port: number, child: ChildProcess, timeoutMs: number, log: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.exitCode !== null) {
-      throw new Error(`nginx exited (${child.exitCode}) before it listened:\n${readLog(log)}`);
-    }
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect({ host: "127.0.0.1", port }, () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once("error", () => resolve(false));
+/** True when something accepts TCP connections on 127.0.0.1:port. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port }, () => {
+      socket.destroy();
+      resolve(true);
     });
-    if (open) return;
-    if (Date.now() > deadline)
-      throw new Error(`nginx did not listen on ${port} within ${timeoutMs} ms:\n${readLog(log)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    socket.once("error", () => resolve(false));
+  });
+}
+
+/** Resolves once nginx accepts connections on the port; fails at once if it exits first. */
+async function waitForPort(port: number, child: ChildProcess, timeoutMs: number, log: string): Promise<void> {
+  const exited = () => new Error(`nginx exited (${child.exitCode}) before it listened:\n${readLog(log)}`);
+  try {
+    await vi.waitUntil(
+      () => {
+        if (child.exitCode !== null) throw exited();
+        return accepts(port);
+      },
+      { timeout: timeoutMs, interval: 50 },
+    );
+  } catch (error) {
+    if (child.exitCode !== null) throw exited();
+    throw new Error(`nginx did not listen on ${port} within ${timeoutMs} ms:\n${readLog(log)}`, { cause: error });
   }
 }
 
