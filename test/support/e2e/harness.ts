@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Connection } from "@temporalio/client";
-import { inject } from "vitest";
+import { inject, vi } from "vitest";
 import { REPO } from "../../../scripts/dev-server.js";
 import { type HandlerRecord, readRecord } from "../../workers/record.js";
 import type { TestStack } from "./stack.js";
@@ -90,24 +90,29 @@ export function handlerRecord(key: string): HandlerRecord[] {
   return readRecord(stack().recordsDir, key);
 }
 
-/** Polls `check` until it returns a value that is not undefined/false, or fails after `timeoutMs`. */
+/**
+ * Polls `check` until it returns a value that is not undefined/false, or fails after `timeoutMs`
+ * naming `what` and the last error. The polling is vitest's own (`vi.waitFor`); this adds the name
+ * and treats undefined/false as "not yet", and returns the value (which `expect.poll` does not).
+ */
 export async function waitFor<T>(
   what: string,
   check: () => Promise<T | undefined | false> | T | undefined | false,
   { timeoutMs = 30_000, intervalMs = 250 } = {},
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  const notYet = new Error("not yet");
+  try {
+    return await vi.waitFor(
+      async () => {
+        const value = await check();
+        if (value === undefined || value === false) throw notYet;
+        return value;
+      },
+      { timeout: timeoutMs, interval: intervalMs },
+    );
+  } catch (error) {
+    const last = error === notYet ? "" : `: ${String(error)}`;
+    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last}`, { cause: error });
   }
 }
 

@@ -3,7 +3,7 @@
  * under onError: continue is done, a handler's cancel is the step's outcome, a cancel request left by
  * an earlier session restarts the execution, one made from outside now cancels the run.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { CancelEvent, RunRecord, StepRecord } from "../../../src/engine/events.js";
 import type { RunOptions } from "../../../src/engine/run-options.js";
 import { runPipeline } from "../../../src/engine/run-pipeline.js";
@@ -23,10 +23,8 @@ function step(record: RunRecord, id: string): StepRecord {
   return found;
 }
 
-async function until(predicate: () => boolean): Promise<void> {
-  for (let i = 0; i < 1000 && !predicate(); i++) await new Promise((r) => setTimeout(r, 2));
-  if (!predicate()) throw new Error("condition never held");
-}
+/** Polls the fake until a condition holds, so tests can act mid-run (vitest's own polling). */
+const MID_RUN = { timeout: 5_000, interval: 2 };
 
 describe("a resumed run keeps what ended by itself", () => {
   it("a step that failed under onError: continue is read back, not started again; one under fail is", async () => {
@@ -119,7 +117,7 @@ describe("a canceled execution nxrun did not cancel", () => {
     const client = new FakeTemporal({ slow: (input, ctx) => cancellableSleep(5_000, ctx.signal, input) });
     const p = pipeline([activity("a", "slow"), activity("b", "slow", { cancellation: "tryCancel" })]);
     const running = run(p, client, { reporter: { onCancelling: (e) => cancels.push(e) } });
-    await until(() => client.latest("r.a") !== undefined && client.latest("r.b") !== undefined);
+    await vi.waitUntil(() => client.latest("r.a") !== undefined && client.latest("r.b") !== undefined, MID_RUN);
     await client.activities.requestCancel("r.a", undefined, "nxrun cancel r by someone");
     const record = await running;
     expect(record.status).toBe("canceled");
@@ -143,7 +141,7 @@ describe("a canceled execution nxrun did not cancel", () => {
     const p = pipeline([activity("a", "slow", { input: literal("second"), cancellation: "tryCancel" })]);
     const interrupt = new AbortController();
     const first = run(p, client, { signal: interrupt.signal });
-    await until(() => client.latest("r.a") !== undefined);
+    await vi.waitUntil(() => client.latest("r.a") !== undefined, MID_RUN);
     interrupt.abort();
     expect((await first).status).toBe("canceled");
     // The first session's cancel request is on the still-running execution when the resume attaches.
@@ -173,7 +171,7 @@ describe("an execution an earlier session asked to cancel", () => {
     const p = pipeline([activity("a", "slow", { input: literal("again"), cancellation: "tryCancel" })]);
     const interrupt = new AbortController();
     const first = run(p, client, { signal: interrupt.signal });
-    await until(() => client.latest("r.a") !== undefined);
+    await vi.waitUntil(() => client.latest("r.a") !== undefined, MID_RUN);
     interrupt.abort();
     await first;
     const resumed = await run(p, client, { resume: true });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { describeErrorChain } from "../../../src/engine/error-chain.js";
 import type { Reporter, RunRecord, StepRecord } from "../../../src/engine/events.js";
 import { exitCodeOf } from "../../../src/engine/exit-code.js";
@@ -34,11 +34,8 @@ function step(record: RunRecord, id: string): StepRecord {
   return found;
 }
 
-/** Resolves once `predicate` holds (polling the fake), so tests can act mid-run. */
-async function until(predicate: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !predicate(); i++) await new Promise((r) => setTimeout(r, 2));
-  if (!predicate()) throw new Error("condition never held");
-}
+/** Polls the fake until a condition holds, so tests can act mid-run (vitest's own polling). */
+const MID_RUN = { timeout: 5_000, interval: 2 };
 
 describe("runPipeline scheduling", () => {
   it("runs a chain with inputs mapped from earlier outputs, under deterministic execution IDs", async () => {
@@ -261,7 +258,7 @@ describe("cancellation contract", () => {
     ]);
     client.handlers["svc/Long2"] = (input, ctx) => cancellableSleep(10_000, ctx.signal, input);
     const running = run(p, client, { signal: controller.signal });
-    await until(() => client.inFlight === 2);
+    await vi.waitUntil(() => client.inFlight === 2, MID_RUN);
     controller.abort();
     const record = await running;
     return { record, client };
@@ -291,7 +288,7 @@ describe("cancellation contract", () => {
     const client = new FakeTemporal({ Stubborn: stubborn });
     const controller = new AbortController();
     const running = run(pipeline([activity("s", "Stubborn")]), client, { signal: controller.signal });
-    await until(() => client.inFlight === 1);
+    await vi.waitUntil(() => client.inFlight === 1, MID_RUN);
     controller.abort();
     const record = await running;
     expect(client.latest("r.s")?.outcome?.status).toBe("failed");
@@ -308,7 +305,7 @@ describe("cancellation contract", () => {
       { finally: [activity("audit", "Echo", { section: "finally" })] },
     );
     const running = run(p, client, { signal: signal.signal, terminateSignal: terminate.signal });
-    await until(() => client.inFlight === 1 && client.latest("r.s") !== undefined);
+    await vi.waitUntil(() => client.inFlight === 1 && client.latest("r.s") !== undefined, MID_RUN);
     signal.abort();
     terminate.abort();
     const record = await running;
@@ -331,9 +328,9 @@ describe("cancellation contract", () => {
       finally: [activity("audit", "Stubborn", { section: "finally" })],
     });
     const running = run(p, client, { signal: signal.signal, terminateSignal: terminate.signal });
-    await until(() => client.inFlight === 1 && client.latest("r.work") !== undefined);
+    await vi.waitUntil(() => client.inFlight === 1 && client.latest("r.work") !== undefined, MID_RUN);
     signal.abort();
-    await until(() => client.inFlight === 1 && client.latest("r.audit") !== undefined);
+    await vi.waitUntil(() => client.inFlight === 1 && client.latest("r.audit") !== undefined, MID_RUN);
     terminate.abort();
     const record = await running;
     expect(step(record, "audit").status).toBe("terminated");
@@ -354,7 +351,7 @@ describe("cancellation contract", () => {
       activity("bad", "Fail", { dependsOn: ["done"] }),
     ]);
     const running = run(p, client, { signal: signal.signal, terminateSignal: terminate.signal });
-    await until(() => client.inFlight === 1 && client.latest("r.done.compensate") !== undefined);
+    await vi.waitUntil(() => client.inFlight === 1 && client.latest("r.done.compensate") !== undefined, MID_RUN);
     signal.abort();
     terminate.abort();
     const record = await running;
@@ -377,7 +374,7 @@ describe("cancellation contract", () => {
   it("an execution cancelled from outside cancels the run", async () => {
     const client = new FakeTemporal({ Long: (input, ctx) => cancellableSleep(10_000, ctx.signal, input) });
     const running = run(pipeline([activity("a", "Long"), activity("b", "Long")]), client);
-    await until(() => client.inFlight === 2);
+    await vi.waitUntil(() => client.inFlight === 2, MID_RUN);
     await client.activities.requestCancel("r.a", undefined, "nxrun cancel");
     const record = await running;
     expect(record.status).toBe("canceled");
@@ -404,7 +401,7 @@ describe("resume", () => {
       activity("c", "count", { dependsOn: ["b"], input: expr((s) => s.steps.b?.output) }),
     ]);
     const first = run(p1, client, { signal: controller.signal });
-    await until(() => client.latest("r.b") !== undefined);
+    await vi.waitUntil(() => client.latest("r.b") !== undefined, MID_RUN);
     controller.abort();
     expect((await first).status).toBe("canceled");
     expect(calls).toBe(1);

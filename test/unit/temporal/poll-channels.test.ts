@@ -35,11 +35,6 @@ beforeAll(async () => {
 
 afterAll(() => server.forceShutdown());
 
-async function until(condition: () => boolean, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-}
-
 describe("long polls on a connection with a stream cap", () => {
   it("keep polls off the channel other calls use, at most MAX_POLLS_PER_CHANNEL on each", async () => {
     expect(MAX_POLLS_PER_CHANNEL).toBeLessThanOrEqual(STREAM_CAP);
@@ -51,8 +46,7 @@ describe("long polls on a connection with a stream cap", () => {
     try {
       // Every poll reaches the server (one more than a connection may carry)... (bounded generously:
       // opening the channels takes longer on a loaded machine; a poll that never arrives still fails)
-      await until(() => pollsSeen === STREAM_CAP + 1, 20_000);
-      expect(pollsSeen).toBe(STREAM_CAP + 1);
+      await expect.poll(() => pollsSeen, { timeout: 20_000, interval: 20 }).toBe(STREAM_CAP + 1);
       // ...and a start does not wait for a stream behind them: the polls never answer, so a start queued
       // behind one would never end. It must answer while all of them are still held (bounded, not timed:
       // the bound only turns such a hang into a failure, however slow the machine).
