@@ -57,14 +57,14 @@ export async function runCase(testFile: TestFile, testCase: TestCase): Promise<C
   // Wraps the engine's evaluator: keeps each forEach's values (a mock matches on $item) and each
   // `when`'s answer (coverage), changing nothing of what is evaluated.
   const evaluateWatching = async (value: CompiledValue, scope: Scope): Promise<unknown> => {
-    const result = await evaluate(value, scope);
+    const result = await clock.hold(() => evaluate(value, scope));
     const forEachOf = watched.forEach.get(value);
     if (forEachOf !== undefined && Array.isArray(result)) items.set(`${scope.run.id}.${forEachOf}`, result);
     if (!isTruthy(result)) for (const path of watched.when.get(value) ?? []) whenFalse.add(path);
     return result;
   };
   const responder = new Responder(TEST_RUN_ID, pipeline, testCase.mocks, (baseId) => items.get(baseId));
-  const client = new MockTemporal(clock, (call) => responder.respond(call));
+  const client = new MockTemporal(clock, (call) => clock.hold(() => responder.respond(call)));
   const started: string[] = [];
   const unanswered: TestProblem[] = [];
   const reporter: Reporter = {

@@ -3,6 +3,9 @@
  * timeouts and mocked durations are timers on this clock; once every promise of the run has settled
  * and a few turns of the event loop went by without anything new, the clock jumps to the next timer
  * and fires it. A one-hour wait takes no time, and what happens first in virtual time happens first.
+ * Work that itself crosses turns of the event loop (an expression yields one after running a while,
+ * src/pipeline/expr/evaluate.ts) runs under `hold`, so a slow expression or a loaded machine never
+ * lets the clock move in the middle of it.
  */
 import type { Clock } from "../engine/clock.js";
 
@@ -22,6 +25,8 @@ export class VirtualClock implements Clock {
   private scheduled = false;
   private idleTurns = 0;
   private stopped = false;
+  /** Work under `hold` not finished yet. */
+  private held = 0;
 
   constructor(startMs: number) {
     this.nowMs = startMs;
@@ -56,6 +61,18 @@ export class VirtualClock implements Clock {
     });
   }
 
+  /** Runs `work` with the clock standing still until it settles, however many turns it takes. */
+  async hold<T>(work: () => Promise<T>): Promise<T> {
+    this.held++;
+    try {
+      return await work();
+    } finally {
+      this.held--;
+      this.idleTurns = 0;
+      this.schedule();
+    }
+  }
+
   /** Fires nothing more (the run has ended). */
   stop(): void {
     this.stopped = true;
@@ -70,7 +87,8 @@ export class VirtualClock implements Clock {
 
   private turn(): void {
     this.scheduled = false;
-    if (this.timers.length === 0 || this.stopped) return;
+    // Held: the work's end schedules the next turn.
+    if (this.timers.length === 0 || this.stopped || this.held > 0) return;
     if (++this.idleTurns < IDLE_TURNS) {
       this.schedule();
       return;

@@ -223,6 +223,24 @@ cases:
   });
 });
 
+describe("virtual time", () => {
+  it("does not pass while slow expressions run: two in a row do not make a 1m run time out", async () => {
+    // Each sum runs long enough that evaluate.ts yields a turn of the event loop after it; the run's
+    // 1m timer must not fire in those turns, as nothing in the run waits.
+    const path = files(
+      `timeout: 1m
+steps:
+  - id: a
+    activity: A
+    input: { n: "{% $sum([1..1000000]) %}" }
+`,
+      'cases:\n  - name: a\n    mocks: { a: { output: "{% $sum([1..1000000]) %}" } }\n    expect: { status: completed }\n',
+    );
+    const [result] = (await runTests([path])).cases;
+    expect([result?.problems, result?.mismatches]).toEqual([[], []]);
+  });
+});
+
 describe("a forEach step's compensation", () => {
   const UNDO = `steps:
   - id: deploy
