@@ -102,6 +102,18 @@ function unavailableHint(serverMessage: string): string {
  */
 const CLIENT_CERTIFICATE_REFUSED = new Set(["400", "495", "496"]);
 
+/** What to check when the server refused a request's arguments, judged by its message. */
+function invalidArgumentHint(serverMessage: string): string {
+  // "ExecutionStatus attribute can't be set in SearchAttributes": registered, so preflight passes it.
+  if (/can't be set in SearchAttributes/i.test(serverMessage)) {
+    return "check the step's searchAttributes: that one is Temporal's own, set by the server; tag the execution with a custom search attribute (temporal operator search-attribute create)";
+  }
+  if (/search ?attribute/i.test(serverMessage)) {
+    return "check the step's searchAttributes: `nxrun check --preflight` says which the namespace lacks or types otherwise";
+  }
+  return "check the step's options (IDs, timeouts, retry policy, task queue, endpoint)";
+}
+
 /** Maps a failed grpc-js call to a typed error; anything else (a bug) is returned unchanged. */
 export function mapGrpcError(error: unknown, ctx: CallContext): unknown {
   if (!isServiceError(error)) return error;
@@ -259,9 +271,7 @@ export function mapGrpcError(error: unknown, ctx: CallContext): unknown {
       const oversize = payloadRefusal(serverMessage, error);
       if (oversize) return oversize;
       return new InvalidArgumentError(`Temporal rejected ${method}: ${serverMessage}`, error.code, method, {
-        hint: /search attribute/i.test(serverMessage)
-          ? "check the step's searchAttributes: `nxrun check --preflight` says which the namespace lacks or types otherwise"
-          : "check the step's options (IDs, timeouts, retry policy, task queue, endpoint)",
+        hint: invalidArgumentHint(serverMessage),
         cause,
       });
     }

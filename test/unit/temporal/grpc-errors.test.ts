@@ -152,6 +152,26 @@ describe("mapGrpcError", () => {
     }
   });
 
+  // The dev server's answers (temporal CLI 1.9.1) to a start with a search attribute it refuses.
+  it("points at the step's searchAttributes for every refusal of a search attribute", () => {
+    for (const answer of [
+      "Namespace default has no mapping defined for search attribute Undeclared",
+      "invalid value for search attribute Team of type Keyword: 3",
+      "search attribute Team value size 5002 exceeds size limit 2048",
+      "ExecutionStatus attribute can't be set in SearchAttributes",
+    ]) {
+      const error = mapGrpcError(serviceError(status.INVALID_ARGUMENT, answer), ctx) as UserError;
+      expect(error.hint, answer).toMatch(/^check the step's searchAttributes/);
+    }
+    // Registered (a system attribute), so preflight passes it: the hint must not send the user there.
+    const own = mapGrpcError(
+      serviceError(status.INVALID_ARGUMENT, "ExecutionStatus attribute can't be set in SearchAttributes"),
+      ctx,
+    ) as UserError;
+    expect(own.hint).toMatch(/Temporal's own/);
+    expect(own.hint).not.toMatch(/preflight/);
+  });
+
   it("points at TLS settings when the transport failed in the handshake", () => {
     const error = mapGrpcError(
       serviceError(status.UNAVAILABLE, "SSL routines::wrong version number"),
