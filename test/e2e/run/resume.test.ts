@@ -5,7 +5,15 @@
 import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { runNxrun, stack, uniqueId, waitFor, waitForCount } from "../../support/e2e/harness.js";
+import {
+  countExecutions,
+  expectNothingFor,
+  runNxrun,
+  stack,
+  uniqueId,
+  waitFor,
+  waitForCount,
+} from "../../support/e2e/harness.js";
 import { output, pipelineFile, runPipelineFile, stepOf } from "../../support/e2e/run-helpers.js";
 import { stackClient } from "../../support/e2e/temporal-client.js";
 
@@ -108,13 +116,12 @@ describe("resume after SIGKILL", () => {
     // No session was opened: no report, no step line.
     expect(again.report).toBeUndefined();
     expect(again.stdout).not.toMatch(/running|reused/);
-    await waitForCount("activity", `ActivityId STARTS_WITH '${runId}.'`, activityIds(runId).length);
-    // Visibility is eventually consistent: give a stray second execution time to show, then count again.
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-    await waitFor("the count to stay put", async () => {
-      await waitForCount("activity", `ActivityId STARTS_WITH '${runId}.'`, activityIds(runId).length, 5000);
-      return true;
-    });
+    const query = `ActivityId STARTS_WITH '${runId}.'`;
+    await waitForCount("activity", query, activityIds(runId).length);
+    // Visibility is eventually consistent: a stray second execution would show within seconds.
+    await expectNothingFor(2000, async () =>
+      expect(await countExecutions("activity", query)).toBe(activityIds(runId).length),
+    );
   });
 });
 
@@ -289,7 +296,9 @@ describe("resume refuses to mix runs", () => {
     const ids = activityIds(runId);
     await waitForCount("activity", `ActivityId STARTS_WITH '${runId}.'`, ids.length);
     await waitForCount("nexus", `OperationId STARTS_WITH '${runId}.'`, 1);
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-    await waitForCount("activity", `ActivityId STARTS_WITH '${runId}.'`, ids.length, 5000);
+    // And no stray second one shows later.
+    await expectNothingFor(2000, async () =>
+      expect(await countExecutions("activity", `ActivityId STARTS_WITH '${runId}.'`)).toBe(ids.length),
+    );
   });
 });

@@ -73,8 +73,10 @@ outputs:
 `);
     const runId = uniqueId("waitresume");
     const { running: killed, child } = await runUntilWaiting(file, runId);
-    // Let a good part of the wait pass, then kill nxrun outright: nothing gets to clean up.
-    await new Promise((resolve) => setTimeout(resolve, 3000));
+    // Once a good part of the wait has passed on the server's clock (its marker started when the
+    // wait began), kill nxrun outright: nothing gets to clean up.
+    const started = (await client.activities.describe(`${runId}.settle`)).startTime?.getTime() ?? Date.now();
+    await waitFor("3 s of the wait to have passed", () => Date.now() >= started + 3000, { intervalMs: 100 });
     child.kill("SIGKILL");
     const first = await killed;
     expect(first.signal, output(first)).toBe("SIGKILL");

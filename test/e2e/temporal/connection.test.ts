@@ -258,7 +258,8 @@ steps:
     it("is retried inside the layer for calls that are safe to repeat", async () => {
       const client = await connect({ address: server.address, namespace: "default" });
       try {
-        // Wait out whatever the connection itself spent of the bucket.
+        // Wait out whatever the connection itself spent of the bucket. A fixed wait on purpose: the
+        // bucket refills with time, and asking whether it has would spend it again.
         await new Promise((resolve) => setTimeout(resolve, 1500));
         const answers = await Promise.all(
           [1, 2, 3, 4].map((i) => client.activities.describe(uniqueId(`busy-${i}`)).catch((e: unknown) => e)),

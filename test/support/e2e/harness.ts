@@ -116,6 +116,21 @@ export async function waitFor<T>(
   }
 }
 
+/**
+ * The one fixed wait a test may hold: proof that something does NOT happen within `ms` (a stray
+ * execution, a cancel request never sent), since an absence cannot be polled for. `check` asserts
+ * the absence; it runs throughout, so what shows up early fails early.
+ */
+export async function expectNothingFor(ms: number, check: () => unknown, intervalMs = 250): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    await check();
+    const left = end - Date.now();
+    if (left <= 0) return;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(intervalMs, left)));
+  }
+}
+
 let connection: Promise<Connection> | undefined;
 /** The Temporal SDK's own connection to the test server: for asserting on what the server says. */
 export function serverConnection(): Promise<Connection> {
@@ -148,6 +163,16 @@ export async function nexusStatus(operationId: string): Promise<string> {
   return STATUS[r.info?.status ?? 0] ?? String(r.info?.status);
 }
 
+/** How many executions a visibility query counts now. */
+export async function countExecutions(kind: "activity" | "nexus", query: string): Promise<number> {
+  const c = await serverConnection();
+  const r =
+    kind === "activity"
+      ? await c.workflowService.countActivityExecutions({ namespace: stack().namespace, query })
+      : await c.workflowService.countNexusOperationExecutions({ namespace: stack().namespace, query });
+  return Number(r.count ?? 0);
+}
+
 /** Counts executions by a visibility query, waiting (bounded) until the count equals `expected`. */
 export async function waitForCount(
   kind: "activity" | "nexus",
@@ -155,17 +180,12 @@ export async function waitForCount(
   expected: number,
   timeoutMs = 30_000,
 ): Promise<number> {
-  const c = await serverConnection();
   let last = -1;
   try {
     await waitFor(
       `${kind} count of "${query}" to reach ${expected}`,
       async () => {
-        const r =
-          kind === "activity"
-            ? await c.workflowService.countActivityExecutions({ namespace: stack().namespace, query })
-            : await c.workflowService.countNexusOperationExecutions({ namespace: stack().namespace, query });
-        last = Number(r.count ?? 0);
+        last = await countExecutions(kind, query);
         return last === expected;
       },
       { timeoutMs },
