@@ -88,15 +88,18 @@ async function runSingle(ctx: RunContext, step: Step, record: StepRecord, signal
     record.status = "running";
     record.startedAt = new Date().toISOString();
     record.execution = { kind: spec.kind, executionId: id };
-    ctx.reporter.onStepStart?.({ stepId: step.id, record });
+    // A step read back only (--from) is announced once its execution is found: one not there never ran.
+    const readOnly = ctx.readsBackOnly(step);
+    if (!readOnly) ctx.reporter.onStepStart?.({ stepId: step.id, record });
     const result = await runExecution(ctx, spec, step.cancellation, signal, {
-      readOnly: ctx.readsBackOnly(step),
+      readOnly,
       onStarted: (runId, reused) => {
         if (record.execution) record.execution.runId = runId;
         // Each start says anew: an execution awaited and then started again is not reused.
         if (reused) record.reused = true;
         else delete record.reused;
-        ctx.reporter.onStepUpdate?.({ stepId: step.id, record });
+        if (readOnly) ctx.reporter.onStepStart?.({ stepId: step.id, record });
+        else ctx.reporter.onStepUpdate?.({ stepId: step.id, record });
       },
       keepFailure: ctx.keepsFailure(step),
       follow: {

@@ -99,6 +99,7 @@ describe("--from X starts X and what depends on X, nothing else", () => {
         error: { type: "NotRun", message: `not run (outside --from b): ${found}` },
       });
       expect(rerun.stdout).toMatch(new RegExp(`skipped +${id}: not run \\(outside --from b\\)`));
+      expect(rerun.stdout).not.toMatch(new RegExp(`running +${id} `));
     }
     expect(rerun.report?.status).toBe("failed");
     expect(rerun.report?.error).toMatchObject({ type: "RunNotComplete" });
