@@ -72,7 +72,9 @@ export function peer(script: string, ...args: string[]): string[] {
 export function benchEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
+    // OTEL_* and TRACEPARENT would trace the runs that are timed untraced (B2 times --trace apart).
     if (key.startsWith("TEMPORAL_") || key === "CI" || key.startsWith("NODE_OPTIONS")) continue;
+    if (key.startsWith("OTEL_") || key === "TRACEPARENT") continue;
     env[key] = value;
   }
   env.NO_COLOR = "1";
@@ -92,6 +94,8 @@ export interface TimedSpec {
   peer: string;
   command: BenchCommand;
   extra?: Partial<Measurement>;
+  /** Variables this command runs with beside the bench environment's. */
+  env?: NodeJS.ProcessEnv;
   /**
    * Commands with the same group run back to back in every round, their order within the group
    * reversed every other round: for a comparison made pair by pair (results.ts `pairedRatio`).
@@ -149,7 +153,8 @@ export async function timeCommands<const T extends readonly TimedSpec[]>(
       if (m.error) continue;
       try {
         if (options.emptyServerEachRun) await ctx.resetServer();
-        const timed = await ctx.timer.time(spec.command, { runs: 1, warmup: 0, outDir: ctx.outDir, env: ctx.env });
+        const env = spec.env ? { ...ctx.env, ...spec.env } : ctx.env;
+        const timed = await ctx.timer.time(spec.command, { runs: 1, warmup: 0, outDir: ctx.outDir, env });
         if (round < ctx.warmup) continue;
         m.samples.push(...timed.times);
         if (timed.cpuSeconds !== undefined) cpu[i]?.push(timed.cpuSeconds);

@@ -1,4 +1,7 @@
-/** B2 and B3: a forEach of no-op executions against Promise pools over each client and a raw gRPC loop. */
+/**
+ * B2 and B3: a forEach of no-op executions against Promise pools over each client and a raw gRPC loop;
+ * nxrun also with a codec server and with `--trace` (spans to an OTLP sink on loopback).
+ */
 import { execFileSync } from "node:child_process";
 import { freePort, spawnUntilReady, stopProcess } from "../../scripts/dev-server.js";
 import { type BenchContext, nxrun, peer, timeCommands } from "../context.js";
@@ -32,6 +35,9 @@ async function fanOut(
   own: Measurement;
   followOff: Measurement;
   codec: Measurement;
+  traced: Measurement;
+  /** OTLP bytes the sink took per traced run (warm-up runs included), to show spans were sent. */
+  otlpBytesPerRun: number | undefined;
   describesPerExecution: number | undefined;
   latencies?: Latencies;
 }> {
@@ -54,7 +60,17 @@ async function fanOut(
     ctx.env,
   );
   const codec = ["--codec-endpoint", `http://127.0.0.1:${codecPort}`];
-  const [nx, off, sdk, own, raw, withCodec] = await timeCommands(
+  // An OpenTelemetry collector on loopback (bench/peers/otlp-sink.ts) for the runs with --trace.
+  const sinkPort = await freePort();
+  const sink = await spawnUntilReady(
+    peer("otlp-sink.js")[0] as string,
+    [...peer("otlp-sink.js").slice(1), "--port", String(sinkPort)],
+    /otlp sink ready/,
+    30_000,
+    ctx.env,
+  );
+  const collector = `http://127.0.0.1:${sinkPort}`;
+  const [nx, off, traced, sdk, own, raw, withCodec] = await timeCommands(
     ctx,
     [
       {
@@ -69,6 +85,17 @@ async function fanOut(
           name: `${tag}-nxrun-nofollow`,
           argv: nxrun(file, "-i", `n=${count}`, "--output", "plain", "--describe-rate", "0", ...conn),
         },
+        extra,
+        group: "following",
+      },
+      // In the same group as nxrun: in every round the two run close together, for the paired ratio.
+      {
+        peer: "nxrun --trace (OTLP/HTTP to a sink on loopback)",
+        command: {
+          name: `${tag}-nxrun-trace`,
+          argv: nxrun(file, "-i", `n=${count}`, "--output", "plain", "--trace", ...conn),
+        },
+        env: { OTEL_EXPORTER_OTLP_ENDPOINT: collector },
         extra,
         group: "following",
       },
@@ -98,19 +125,34 @@ async function fanOut(
     ],
     { emptyServerEachRun: true },
   ).finally(() => stopProcess(codecServer));
+  const otlpBytesPerRun = await exportedBytesPerRun(collector, ctx.warmup + ctx.runs).finally(() => stopProcess(sink));
   const describes = describesPerExecution(ctx, file, count);
   const latencies =
     kind === "activity" ? await measureLatencies(ctx, file, count, concurrency, LATENCY_ROUNDS) : undefined;
   return {
-    measurements: [nx, off, sdk, own, raw, withCodec],
+    measurements: [nx, off, traced, sdk, own, raw, withCodec],
     nxrun: nx,
     codec: withCodec,
+    traced,
+    otlpBytesPerRun,
     raw,
     own,
     followOff: off,
     describesPerExecution: describes,
     ...(latencies ? { latencies } : {}),
   };
+}
+
+/** What the OTLP sink took per traced run, from its /stats; undefined when it cannot say. */
+async function exportedBytesPerRun(collector: string, runs: number): Promise<number | undefined> {
+  try {
+    const stats = (await (await fetch(`${collector}/stats`)).json()) as { requests: number; bytes: number };
+    process.stderr.write(`bench:   OTLP sink took: ${JSON.stringify(stats)}\n`);
+    return runs > 0 && stats.requests > 0 ? stats.bytes / runs : undefined;
+  } catch (error) {
+    process.stderr.write(`bench:   reading the OTLP sink's counts failed: ${(error as Error).message}\n`);
+    return undefined;
+  }
 }
 
 /**
@@ -159,6 +201,25 @@ function codecComparisons(run: { nxrun: Measurement; codec: Measurement }, rate:
   ];
 }
 
+/**
+ * nxrun with `--trace` against without, the same rounds: issue 28's target is the CPU per execution;
+ * the executions are the same, so the ratio per run is the ratio per execution.
+ */
+function traceComparisons(
+  run: { nxrun: Measurement; traced: Measurement; otlpBytesPerRun: number | undefined },
+  rate: string,
+) {
+  return [
+    atMost("CPU per execution: --trace / without", cpuRatio(run.traced, run.nxrun), 1.1),
+    info(`${rate} --trace / without (median of the per-round ratios)`, pairedRateRatio(run.traced, run.nxrun)),
+    info(`${rate} --trace / without (at median wall time)`, ratio(ratePerSecond(run.traced), ratePerSecond(run.nxrun))),
+    info("OTLP bytes exported per traced run", run.otlpBytesPerRun, (bytes) => `${Math.round(bytes)} B`),
+  ];
+}
+
+const TRACE_NOTE =
+  "With --trace: OTEL_EXPORTER_OTLP_ENDPOINT names bench/peers/otlp-sink.ts on loopback, which answers every export with 200 and counts the bytes; the run's spans (run, steps, items) go out in batches and are flushed at exit. It runs in the same group as nxrun and following off, so the three are timed in the same rounds.";
+
 function latencyNote(latencies: Latencies): string {
   const what = `Per-execution latency: ${latencies.rounds} untimed runs of each after the timed ones (${latencies.nxrun.length} nxrun items from --report, startedAt..closedAt; ${latencies.sdk.length} sdk-client executions, call to result).`;
   return latencies.error ? `${what} Failed: ${latencies.error}` : what;
@@ -193,10 +254,12 @@ export async function benchFanOut(ctx: BenchContext): Promise<Omit<CaseResult, "
       info("CPU per run: following on / off", cpuRatio(run.nxrun, run.followOff)),
       info("extra RPCs per execution from following (Describe + DescribeTaskQueue)", run.describesPerExecution),
       ...codecComparisons(run, "executions/s"),
+      ...traceComparisons(run, "executions/s"),
       ...(run.latencies ? latencyComparisons(run.latencies) : []),
     ],
     notes: [
       "With a codec server: nxrun with --codec-endpoint to bench/peers/codec-echo.ts on loopback, which answers each batch with the payloads it was given (the worker has no codec); every start encodes and every outcome decodes through it. CPU is nxrun's process alone.",
+      TRACE_NOTE,
       "Executions/s = executions / whole-process wall time (start-up and connection included for every peer alike).",
       "Following on is nxrun's default (--describe-rate 20); following off is --describe-rate 0; the two run back to back in every round, in alternating order, and their target ratio is the median of the rounds' ratios. The extra RPCs are counted by one more run of the pipeline through nxrun's engine over a counting client (bench/peers/follow-rpcs.ts).",
       ...(run.latencies ? [latencyNote(run.latencies)] : []),
@@ -234,10 +297,12 @@ export async function benchNexus(ctx: BenchContext): Promise<Omit<CaseResult, "s
       info("CPU per run: following on / off", cpuRatio(run.nxrun, run.followOff)),
       info("extra RPCs per execution from following (Describe + DescribeTaskQueue)", run.describesPerExecution),
       ...codecComparisons(run, "operations/s"),
+      ...traceComparisons(run, "operations/s"),
     ],
     notes: [
       "Following on is nxrun's default (--describe-rate 20); following off is --describe-rate 0; the two run back to back in every round, in alternating order, and their target ratio is the median of the rounds' ratios. The extra RPCs are counted by one more run of the pipeline through nxrun's engine over a counting client (bench/peers/follow-rpcs.ts).",
       "With a codec server: nxrun with --codec-endpoint to bench/peers/codec-echo.ts on loopback, which answers each batch with the payloads it was given (the worker has no codec); every start encodes and every outcome decodes through it. CPU is nxrun's process alone.",
+      TRACE_NOTE,
       "The sdk-client peer is @temporalio/client's NexusClient (client.nexus.createServiceClient(...).executeOperation).",
       "Each operation is a StartNexusOperationExecution plus PollNexusOperationExecution (wait stage CLOSED).",
     ],
