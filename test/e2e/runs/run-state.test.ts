@@ -6,9 +6,20 @@
  */
 import type { ChildProcess } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { countExecutions, expectNothingFor, runNxrun, uniqueId, waitForCount } from "../../support/e2e/harness.js";
+import { itemExecutionId } from "../../../src/engine/execution-ids.js";
+import {
+  countExecutions,
+  expectNothingFor,
+  runNxrun,
+  uniqueId,
+  waitFor,
+  waitForCount,
+} from "../../support/e2e/harness.js";
 import { output, pipelineFile, runPipelineFile, stepOf } from "../../support/e2e/run-helpers.js";
+import { stackClient } from "../../support/e2e/temporal-client.js";
 import { schemaErrors, validateStatus } from "../../support/output-schemas.js";
+
+const server = stackClient();
 
 const name = uniqueId("chain").toLowerCase();
 // a -> b -> c, and side on its own; b takes 2 s so a kill can land while it runs.
@@ -50,16 +61,14 @@ describe("the whole run", () => {
   it("status after a kill shows the steps not started and the exact resume command", async () => {
     const pipeline = file();
     const runId = uniqueId("killed");
-    let timer: NodeJS.Timeout | undefined;
-    const first = await runNxrun(["run", pipeline, "--run-id", runId, "-i", "tag=k"], {
-      onSpawn: (child: ChildProcess) => {
-        child.stdout?.on("data", (chunk: Buffer) => {
-          // Kill once b is running: a and side completed, c not started.
-          if (/running\s+b /.test(chunk.toString())) timer ??= setTimeout(() => child.kill("SIGKILL"), 300);
-        });
-      },
+    let child: ChildProcess | undefined;
+    const running = runNxrun(["run", pipeline, "--run-id", runId, "-i", "tag=k"], { onSpawn: (c) => (child = c) });
+    // Kill once the server holds b (2 s long): a and side completed, c not started.
+    await waitFor("b to be started", () => server.activities.describe(`${runId}.b`).then(() => true), {
+      intervalMs: 50,
     });
-    clearTimeout(timer);
+    child?.kill("SIGKILL");
+    const first = await running;
     expect(first.signal, output(first)).toBe("SIGKILL");
     await waitForCount("activity", `ActivityId STARTS_WITH '${runId}.'`, 3);
     // status reads each step's state from visibility, which is eventually consistent: wait until it
@@ -152,15 +161,16 @@ outputs:
   total: "{% $sum($steps.fan.output.slept) %}"
 `);
     const runId = uniqueId("fankill");
-    let timer: NodeJS.Timeout | undefined;
-    const first = await runNxrun(["run", pipeline, "--run-id", runId], {
-      onSpawn: (child: ChildProcess) => {
-        child.stdout?.on("data", (chunk: Buffer) => {
-          if (/running\s+fan/.test(chunk.toString())) timer ??= setTimeout(() => child.kill("SIGKILL"), 2000);
-        });
-      },
-    });
-    clearTimeout(timer);
+    let child: ChildProcess | undefined;
+    const running = runNxrun(["run", pipeline, "--run-id", runId], { onSpawn: (c) => (child = c) });
+    // Kill once the first item has completed (the others take 4 s more, one at a time).
+    await waitFor(
+      "the first item to complete",
+      async () => (await server.activities.describe(itemExecutionId(runId, "fan", 0))).status === "completed",
+      { intervalMs: 100 },
+    );
+    child?.kill("SIGKILL");
+    const first = await running;
     expect(first.signal, output(first)).toBe("SIGKILL");
     // The item in flight at the kill goes on on the server; wait until nothing of the run runs.
     await waitForCount("activity", `ActivityId STARTS_WITH '${runId}.' AND ExecutionStatus = 'Running'`, 0);

@@ -5,7 +5,7 @@
 import { EventEmitter } from "node:events";
 import { render } from "ink-testing-library";
 import stringWidth from "string-width";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { ExecutionProgress, RunStartEvent, StepRecord, StepStatus } from "../../../src/engine/events.js";
 import type { Printed } from "../../../src/report/tui/fit.js";
 import { mountView } from "../../../src/report/tui/mount.js";
@@ -268,6 +268,8 @@ describe("the mounted view on a terminal shorter than the run", () => {
     const steps = ids(40);
     const store = storeWith(steps);
     let now = T0;
+    // The frame timer on vitest's clock: each state below is drawn, however slow the machine.
+    vi.useFakeTimers();
     const view = mountView(store, {
       screen: terminalOver(tty).stdout,
       stdin: Object.assign(new EventEmitter(), { isTTY: false }) as unknown as NodeJS.ReadStream,
@@ -280,8 +282,10 @@ describe("the mounted view on a terminal shorter than the run", () => {
         store.step(record(id, status), status === "completed");
       }
       now += 1000;
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await vi.advanceTimersByTimeAsync(250);
     }
+    // Ink's unmount waits on timers of its own: on the real clock.
+    vi.useRealTimers();
     store.runEnd({
       runId: runStart.runId,
       pipeline: "deploy",
