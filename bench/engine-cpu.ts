@@ -95,6 +95,7 @@ const client: TemporalClient = {
     return 1;
   },
   serverLimits: async () => DEFAULT_SERVER_LIMITS,
+  encodesPayloads: false,
   onConnectionChange: () => () => {},
   close: () => {},
 };

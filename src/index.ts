@@ -9,11 +9,13 @@
  * README.md, "Library", has the whole example (run by test/e2e/examples/library.test.ts).
  */
 import type { RunRecord } from "./engine/events.js";
+import { newRunId } from "./engine/execution-ids.js";
 import type { Diagnostic } from "./pipeline/diagnostic.js";
 import { loadPipeline } from "./pipeline/load.js";
 import type { Pipeline } from "./pipeline/model.js";
 import { createJournalReporter } from "./report/json.js";
 import { redact, redactEvents } from "./report/redact.js";
+import { idLengthProblems } from "./runs/id-lengths.js";
 import { type RecordedRunOptions, runRecorded } from "./runs/recorded-run.js";
 
 export type { SourcePosition } from "./base/source-position.js";
@@ -41,6 +43,7 @@ export async function checkPipeline(...paths: string[]): Promise<{ ok: boolean; 
   for (const path of paths) {
     const loaded = await loadPipeline(path);
     diagnostics.push(...(loaded.ok ? loaded.warnings : loaded.diagnostics));
+    if (loaded.ok) diagnostics.push(...idLengthProblems(loaded.pipeline, newRunId(loaded.pipeline.name), "generated"));
   }
   return { ok: diagnostics.every((d) => d.severity !== "error"), diagnostics };
 }

@@ -49,6 +49,7 @@ const client: TemporalClient = {
     return real.pollerCount(queue, type);
   },
   serverLimits: () => real.serverLimits(),
+  encodesPayloads: real.encodesPayloads,
   onConnectionChange: (listener) => real.onConnectionChange(listener),
   close: () => real.close(),
 };

@@ -9,11 +9,13 @@ import { inGithubActions } from "../base/github-workflow-commands.js";
 import { plural } from "../base/plural.js";
 import type { Terminal } from "../base/terminal.js";
 import { terminalSafeJson } from "../base/terminal-text.js";
+import { newRunId } from "../engine/execution-ids.js";
 import type { Diagnostic } from "../pipeline/diagnostic.js";
 import { diagnosticAnnotations } from "../pipeline/diagnostic-annotations.js";
 import { formatDiagnostics } from "../pipeline/format-diagnostics.js";
 import { loadPipeline } from "../pipeline/load.js";
 import type { Pipeline } from "../pipeline/model.js";
+import { idLengthProblems } from "../runs/id-lengths.js";
 import type { ConnectionOverrides } from "../temporal/connection-config.js";
 import { TEST_FILE_SUFFIX } from "../testing/test-model.js";
 
@@ -53,6 +55,12 @@ export async function checkCommand(files: string[], flags: CheckFlags, terminal:
       loaded.push(result.pipeline);
       loadedFrom.push(file);
       all.push(...result.warnings);
+      // The execution IDs a run would build, with a run ID as nxrun generates it.
+      const tooLong = idLengthProblems(result.pipeline, newRunId(result.pipeline.name), "generated");
+      if (tooLong.length > 0) {
+        failed.add(file);
+        all.push(...tooLong);
+      }
     } else {
       failed.add(file);
       all.push(...result.diagnostics);

@@ -64,6 +64,16 @@ export async function runCommand(file: string, flags: RunFlags, cli: CliContext)
     });
   }
   const runId = flags.resume ?? flags.runId ?? newRunId(pipeline.name);
+  const { idLengthProblems } = await import("../runs/id-lengths.js");
+  const tooLong = idLengthProblems(
+    pipeline,
+    runId,
+    runId === flags.resume || runId === flags.runId ? "flag" : "generated",
+  );
+  if (tooLong.length > 0) {
+    stderr.write(`${formatDiagnostics(tooLong, { color, width })}\n`);
+    return ExitCode.usage;
+  }
   const startedAt = new Date().toISOString();
   // Where the run was to go, once known: the record of a run that never started names it.
   const where = { address: "", namespace: "" };
@@ -157,6 +167,16 @@ export async function runCommand(file: string, flags: RunFlags, cli: CliContext)
     throw error;
   }
   try {
+    // The inputs known before the run, held to the server's payload limit now that it is known.
+    if (!client.encodesPayloads) {
+      const { payloadProblems } = await import("../pipeline/known-payloads.js");
+      const manifest = flags.resume === undefined ? { inputs, file: pipeline.file } : undefined;
+      const oversize = payloadProblems(before.payloads, await client.serverLimits(), manifest);
+      if (oversize.length > 0) {
+        stderr.write(`${formatDiagnostics(oversize, { color, width })}\n`);
+        return ExitCode.usage;
+      }
+    }
     interrupts.doing(`preparing run ${runId} on ${sanitizeTerminalText(client.address)}`, "no step was started");
     const { MissingInputsError, prepareSession } = await import("../runs/run-session.js");
     const prepared = await prepareSession(client, pipeline, {

@@ -21,7 +21,8 @@ import { ExpressionError } from "./expr/expression-error.js";
 import type { Scope } from "./expr/scope.js";
 import { isTruthy } from "./expr/truthy.js";
 import { fieldOf } from "./expression-field.js";
-import type { CallOptions, Pipeline, Step } from "./model.js";
+import { type KnownPayload, valuesBytes } from "./known-payloads.js";
+import type { CallOptions, Pipeline, Step, TemporalStepCall } from "./model.js";
 import { argsOf, forEachItemsOf, searchAttributesOf, waitTargetOf } from "./value-forms.js";
 import { withInputs, withProblems } from "./with-inputs.js";
 
@@ -32,6 +33,8 @@ export interface BeforeRunOptions {
   readonly confirmCaller?: ConfirmCaller;
   /** The secret values of the pipelines the run uses (uses:), by file, when they were read. */
   readonly usedSecrets?: ReadonlyMap<string, Record<string, string>>;
+  /** Given: filled with each execution input known before the run, measured (known-payloads.ts). */
+  readonly payloads?: KnownPayload[];
 }
 
 /** What a run knows before it connects: the inputs and vars as far as they are known, and the problems. */
@@ -39,6 +42,11 @@ export interface BeforeRun {
   /** The inputs and vars as the run will see them. */
   readonly known: KnownScope;
   readonly problems: readonly Diagnostic[];
+  /**
+   * The execution inputs known before the run, measured: the run holds them to the server's payload
+   * limit once it knows the limit (known-payloads.ts, oversizePayloads).
+   */
+  readonly payloads: readonly KnownPayload[];
 }
 
 /**
@@ -70,12 +78,14 @@ export async function beforeRun(
     run: { id: options.runId, name: pipeline.name, startedAt: new Date().toISOString() },
   };
   const known = await knownScope(pipeline, base, evaluateIn, { secretsKnown: true, inputsFinal: options.inputsFinal });
+  const payloads: KnownPayload[] = [];
   const problems = await checkBeforeRun(pipeline, known, evaluateIn, {
     confirmAnswered: options.confirmAnswered,
     confirmCaller: options.confirmCaller,
     usedSecrets: options.usedSecrets,
+    payloads,
   });
-  return { known, problems };
+  return { known, problems, payloads };
 }
 
 /** The problems of `pipeline`'s values known before the run (`known`: its inputs and vars), as errors. */
@@ -149,7 +159,7 @@ class Checker {
         break;
       case "activity":
       case "nexus":
-        await this.call(step, step, known, scopes, label);
+        await this.call(step, { ...step, call }, known, scopes, label);
         break;
       default: {
         const never: never = call;
@@ -171,7 +181,7 @@ class Checker {
   /** An activity or Nexus call (a step's or its compensation's): computed settings, input, args, summary. */
   private async call(
     step: Step,
-    options: CallOptions,
+    options: CallOptions & { readonly call: TemporalStepCall; readonly position: SourcePosition },
     known: KnownScope,
     scopes: Scope[] | undefined,
     label: string,
@@ -185,8 +195,10 @@ class Checker {
     }
     // The input is built per item when the item starts; here only what every item shares.
     const args = options.args;
-    if (args !== undefined) await this.value(args, known, label, step, (value) => argsOf(args, value));
-    if (options.input !== undefined) await this.value(options.input, known, label, step);
+    const argsKnown =
+      args === undefined ? undefined : await this.value(args, known, label, step, (v) => argsOf(args, v));
+    const input = options.input === undefined ? undefined : await this.value(options.input, known, label, step);
+    this.measure(options, label, argsKnown ?? input, args ?? options.input);
     for (const key of ["summary", "details", "headers"] as const) {
       const value = options[key];
       if (value !== undefined) await this.value(value, known, `${label}, ${key}`, step);
@@ -195,6 +207,27 @@ class Checker {
     if (attributes !== undefined) {
       await this.value(attributes, known, `${label}, searchAttributes`, step, (v) => searchAttributesOf(attributes, v));
     }
+  }
+
+  /**
+   * Records the size of the call's input when it is known: its args, or its input (an activity with
+   * neither sends none; a Nexus operation a null payload), as src/engine/call-spec.ts builds them.
+   */
+  private measure(
+    options: CallOptions & { readonly call: TemporalStepCall; readonly position: SourcePosition },
+    label: string,
+    value: Known | undefined,
+    written: CompiledValue | undefined,
+  ): void {
+    const out = this.options.payloads;
+    if (out === undefined || (written !== undefined && value?.known !== true)) return;
+    const given = value?.known === true ? value.value : undefined;
+    const values = options.args !== undefined ? (given as unknown[]) : given === undefined ? [] : [given];
+    out.push({
+      what: label,
+      bytes: valuesBytes(options.call.kind, values),
+      position: firstExpressionAt(written) ?? options.position,
+    });
   }
 
   /** A uses step: its `with:` against the used pipeline's inputs, then the used pipeline with them. */
@@ -317,6 +350,15 @@ class Checker {
       ...(position === undefined ? { file: "", line: 0, column: 0 } : at(position)),
     });
   }
+}
+
+/** Where the first expression in `value` is written: where a value computed from it is placed. */
+function firstExpressionAt(value: CompiledValue | undefined): SourcePosition | undefined {
+  let position: SourcePosition | undefined;
+  forEachExpression(value, (expr) => {
+    position ??= expr.position;
+  });
+  return position;
 }
 
 function readsItem(value: CompiledValue): boolean {

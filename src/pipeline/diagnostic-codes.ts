@@ -91,6 +91,10 @@ export const Codes = {
   valueBeforeRun: "NX180",
   /** A confirm step the run will reach with no terminal to ask on and no --yes. */
   confirmUnanswered: "NX181",
+  /** An execution's input (or the run's inputs) known before the run, over the server's payload limit. */
+  payloadTooLarge: "NX182",
+  /** An execution ID the run would build, over the server's ID length limit. */
+  idTooLong: "NX183",
   /** A cycle between steps. */
   cycle: "NX140",
   /** An input given that the pipeline does not declare. */

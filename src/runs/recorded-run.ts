@@ -15,7 +15,9 @@ import { runPipeline as runEngine } from "../engine/run-pipeline.js";
 import { beforeRun } from "../pipeline/before-run-check.js";
 import { formatDiagnostics } from "../pipeline/format-diagnostics.js";
 import { resolveInputs } from "../pipeline/inputs/resolve.js";
+import { payloadProblems } from "../pipeline/known-payloads.js";
 import type { Pipeline } from "../pipeline/model.js";
+import { idLengthProblems } from "./id-lengths.js";
 import { prepareSession } from "./run-session.js";
 
 export interface RecordedRunOptions
@@ -54,6 +56,8 @@ export async function runRecorded(
   const resolved = await resolveInputs(pipeline, { values: given, allowMissing: resume });
   if (!resolved.ok) throw new UserError(formatDiagnostics(resolved.diagnostics, { color: false }));
   const runId = options.runId ?? newRunId(pipeline.name);
+  const tooLong = idLengthProblems(pipeline, runId, options.runId === undefined ? "generated" : "flag");
+  if (tooLong.length > 0) throw new UserError(formatDiagnostics(tooLong, { color: false }));
   const secrets = [
     ...Object.values(options.secrets ?? {}),
     ...[...(options.usedSecrets?.values() ?? [])].flatMap((used) => Object.values(used)),
@@ -72,6 +76,12 @@ export async function runRecorded(
   });
   if (before.problems.length > 0)
     throw new UserError(maskSecrets(formatDiagnostics(before.problems, { color: false }), secrets));
+  // The inputs known now, held to the server's payload limit (with a codec, the start holds them).
+  if (!options.client.encodesPayloads) {
+    const manifestKept = manifest && !resume ? { inputs: resolved.values, file: pipeline.file } : undefined;
+    const oversize = payloadProblems(before.payloads, await options.client.serverLimits(), manifestKept);
+    if (oversize.length > 0) throw new UserError(formatDiagnostics(oversize, { color: false }));
+  }
   if (!manifest) return runEngine(pipeline, { ...engine, runId, inputs: resolved.values, resume });
 
   const prepared = await prepareSession(options.client, pipeline, {

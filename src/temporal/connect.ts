@@ -80,6 +80,7 @@ export function clientOver(rpc: WorkflowServiceRpc, identity: string, codec?: Pa
     activities: activityExecutions(rpc, identity, limits, codec),
     nexus: nexusOperations(rpc, identity, limits, codec),
     serverLimits: limits,
+    encodesPayloads: codec !== undefined,
     pollerCount: (queue, type) => pollerCount(rpc, queue, type),
     onConnectionChange: (listener) => {
       stopWatch ??= watchSilence(rpc.health, ask);

@@ -222,6 +222,8 @@ export interface TemporalClient {
   pollerCount(queue: string, type: ExecutionKind): Promise<number>;
   /** The limits the namespace holds starts to (server-limits.ts), asked once. */
   serverLimits(): Promise<ServerLimits>;
+  /** Payloads pass a codec: their size is known only once encoded, at the start (payload-size.ts). */
+  readonly encodesPayloads: boolean;
   /** Tells `listener` when calls start failing with UNAVAILABLE and when one succeeds again; returns an unsubscribe. */
   onConnectionChange(listener: (change: ConnectionChange) => void): () => void;
   close(): void;

@@ -64,6 +64,7 @@ const NOT_FOUND = 5;
 export class MockTemporal implements TemporalClient {
   readonly address: string = "nxrun-test (in memory)";
   readonly namespace: string = "test";
+  readonly encodesPayloads = false;
   readonly activities: ExecutionClient<StartActivityOptions>;
   readonly nexus: ExecutionClient<StartNexusOperationOptions>;
   /** Every execution started, in start order (several per ID when one was started again). */
