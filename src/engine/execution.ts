@@ -214,6 +214,7 @@ function withStartHeaders<O extends { id: string; headers?: Readonly<Record<stri
   return { ...options, headers: { ...options.headers, ...extra } };
 }
 
+/** One start (or re-attach) and its await; "startAgain" when an earlier session's cancel request ended it. */
 async function runExecutionOnce(
   ctx: ExecutionContext,
   executions: ExecutionClient<unknown>,
@@ -222,12 +223,33 @@ async function runExecutionOnce(
   cancelSignal: AbortSignal,
   hooks: ExecutionHooks,
 ): Promise<ExecutionResult | "startAgain"> {
+  const started = await startOrAttach(ctx, executions, spec, cancelSignal);
+  hooks.onStarted?.(started.runId ?? "", started.reused);
+  const attached = new Attached(ctx, executions, spec, started, hooks);
+  try {
+    return await attached.outcome(cancellation, cancelSignal);
+  } finally {
+    attached.close();
+  }
+}
+
+/** What a start told: the execution's run, whether it was there already, and with a cancel request on it. */
+interface Started {
+  runId: string | undefined;
+  reused: boolean;
+  /** Re-attached to a running execution that a cancel request was already made for. */
+  cancelBefore: boolean;
+}
+
+/** Starts the execution, or finds the one its ID names (running, or completed: then its outcome is read). */
+async function startOrAttach(
+  ctx: ExecutionContext,
+  executions: ExecutionClient<unknown>,
+  spec: ExecutionSpec,
+  cancelSignal: AbortSignal,
+): Promise<Started> {
   const id = spec.options.id;
   const request = withStartHeaders(spec, withMaskedMetadata(spec.options, ctx.secretNeedles), ctx.startHeaders);
-  let runId: string | undefined;
-  let reused = false;
-  // Re-attached to a running execution that a cancel request was already made for.
-  let cancelBefore = false;
   try {
     // Retrying a start is safe: with useExisting, a start that did reach the server answers started=false.
     const started = await retryTransient(
@@ -239,134 +261,147 @@ async function runExecutionOnce(
         }),
       cancelSignal,
     );
-    runId = started.runId;
-    reused = !started.started;
-    if (reused) cancelBefore = (await cancelRequested(executions, id, runId)) === true;
+    const reused = !started.started;
+    const cancelBefore = reused && (await cancelRequested(executions, id, started.runId)) === true;
+    return { runId: started.runId, reused, cancelBefore };
   } catch (error) {
     const existing = alreadyStartedRunId(error);
     if (existing === null) throw error;
     // Closed and not restartable under our reuse policy, i.e. it completed: read its outcome.
-    runId = existing;
-    reused = true;
+    return { runId: existing, reused: true, cancelBefore: false };
   }
-  hooks.onStarted?.(runId ?? "", reused);
+}
 
-  const awaitAbort = new AbortController();
-  const handle: InFlightExecution = {
-    kind: spec.kind,
-    executionId: id,
-    runId,
-    terminated: false,
-    stopAwaiting: () => awaitAbort.abort(),
-  };
-  ctx.inFlight.add(handle);
-  // What the follower last saw, and the trouble the await itself is in (the server refusing its
-  // polls): a person sees both in one progress.
-  let seen: ExecutionProgress | undefined;
-  let awaitTrouble: ServerTrouble | undefined;
-  const publish = () => {
-    if (!hooks.follow) return;
-    if (awaitTrouble === undefined) {
-      hooks.follow.onProgress(seen ?? { trouble: false });
+type Settled = { outcome: Outcome } | { error: unknown };
+
+/**
+ * One execution on the server, from its start to its end: in the run's in-flight set, followed,
+ * its outcome awaited; what following saw and the trouble the await is in published as one progress.
+ */
+class Attached {
+  private readonly id: string;
+  private readonly handle: InFlightExecution;
+  private readonly awaitAbort = new AbortController();
+  /** The await's poll loop has ended: nothing is left to stop, and aborting would only cost an abort event. */
+  private awaitEnded = false;
+  /** What the follower last saw. */
+  private seen: ExecutionProgress | undefined;
+  /** The trouble the await itself is in (the server refusing its polls). */
+  private awaitTrouble: ServerTrouble | undefined;
+  private readonly following: Following | undefined;
+  /** The await's end: an outcome, or the error it gave up with. */
+  private readonly settled: Promise<Settled>;
+  private readonly base: { reused: boolean; runId?: string };
+
+  constructor(
+    private readonly ctx: ExecutionContext,
+    private readonly executions: ExecutionClient<unknown>,
+    spec: ExecutionSpec,
+    private readonly started: Started,
+    private readonly hooks: ExecutionHooks,
+  ) {
+    const { runId, reused } = started;
+    this.id = spec.options.id;
+    this.base = { reused, ...(runId === undefined ? {} : { runId }) };
+    this.handle = {
+      kind: spec.kind,
+      executionId: this.id,
+      runId,
+      terminated: false,
+      stopAwaiting: () => this.awaitAbort.abort(),
+    };
+    ctx.inFlight.add(this.handle);
+    this.following =
+      hooks.follow && ctx.follower && runId
+        ? ctx.follower.follow({
+            kind: spec.kind,
+            executionId: this.id,
+            runId,
+            ...(spec.kind === "activity" ? { taskQueue: spec.options.taskQueue } : {}),
+            group: workGroup(spec),
+            item: hooks.follow.item,
+            onProgress: (progress) => {
+              this.seen = progress;
+              this.publish();
+            },
+          })
+        : undefined;
+    this.settled = this.awaitSettled();
+  }
+
+  /** Awaiting a known execution never gives up on a busy server (retry-rule.ts, "known"). */
+  private awaitSettled(): Promise<Settled> {
+    return this.executions
+      .awaitOutcome(this.id, this.started.runId, {
+        signal: this.awaitAbort.signal,
+        onTrouble: (trouble) => {
+          // An unreachable server is the connection's news (onConnection: "lost connection to ..."),
+          // said once for the run rather than once per execution.
+          const shown = trouble?.reason === "unavailable" ? undefined : trouble;
+          if (shown === undefined && this.awaitTrouble === undefined) return;
+          this.awaitTrouble = shown;
+          this.publish();
+        },
+      })
+      .then(
+        (outcome) => {
+          this.awaitEnded = true;
+          return { outcome };
+        },
+        (error: unknown) => {
+          this.awaitEnded = true;
+          return { error };
+        },
+      );
+  }
+
+  private publish(): void {
+    const { follow } = this.hooks;
+    if (!follow) return;
+    if (this.awaitTrouble === undefined) {
+      follow.onProgress(this.seen ?? { trouble: false });
       return;
     }
-    hooks.follow.onProgress({ ...(seen ?? {}), server: serverProgress(awaitTrouble), trouble: true });
-  };
-  const following: Following | undefined =
-    hooks.follow && ctx.follower && runId
-      ? ctx.follower.follow({
-          kind: spec.kind,
-          executionId: id,
-          runId,
-          ...(spec.kind === "activity" ? { taskQueue: spec.options.taskQueue } : {}),
-          group: workGroup(spec),
-          item: hooks.follow.item,
-          onProgress: (progress) => {
-            seen = progress;
-            publish();
-          },
-        })
-      : undefined;
-  // Set once the await's poll loop has ended: then there is nothing left to stop, and aborting
-  // awaitAbort would only cost an abort event (and its DOMException) per execution.
-  let awaitEnded = false;
-  // Awaiting a known execution never gives up on a busy server (retry-rule.ts, "known").
-  const outcomeOrError: Promise<{ outcome: Outcome } | { error: unknown }> = executions
-    .awaitOutcome(id, runId, {
-      signal: awaitAbort.signal,
-      onTrouble: (trouble) => {
-        // An unreachable server is the connection's news (onConnection: "lost connection to ..."),
-        // said once for the run rather than once per execution.
-        const shown = trouble?.reason === "unavailable" ? undefined : trouble;
-        if (shown === undefined && awaitTrouble === undefined) return;
-        awaitTrouble = shown;
-        publish();
-      },
-    })
-    .then(
-      (outcome) => {
-        awaitEnded = true;
-        return { outcome };
-      },
-      (error: unknown) => {
-        awaitEnded = true;
-        return { error };
-      },
-    );
-  const base = { reused, ...(runId === undefined ? {} : { runId }) };
-  const terminatedResult = (): ExecutionResult => ({
-    ...base,
-    status: "terminated",
-    error: { message: "terminated by nxrun (interrupted twice)", type: "Terminated" },
-    remoteCancel: false,
-  });
-  const fromOutcome = (settled: { outcome: Outcome } | { error: unknown }): ExecutionResult => {
-    if (handle.terminated) return terminatedResult();
-    if ("error" in settled) throw settled.error;
-    const outcome = settled.outcome;
-    if (outcome.status === "completed")
-      return { ...base, status: "completed", output: outcome.result, remoteCancel: false };
-    return { ...base, status: outcome.status, error: stepErrorFromFailure(outcome.failure), remoteCancel: false };
-  };
-  /**
-   * An outcome this session did not cancel. One that an earlier session's cancel request ended
-   * (canceled, or failed or timed out while the handler wound down) is started again; canceled on a
-   * request made now from outside cancels the run; canceled with no request is the handler's answer,
-   * the step's outcome.
-   */
-  const unasked = async (result: ExecutionResult): Promise<ExecutionResult | "startAgain"> => {
-    if (result.status === "completed" || cancelSignal.aborted) return result;
-    if (cancelBefore) return "startAgain";
-    if (result.status !== "canceled") return result;
-    const requested = await cancelRequested(executions, id, runId);
-    // Not described: a cancel nxrun did not ask for is most likely one from outside.
-    return requested === false ? result : { ...result, remoteCancel: true };
-  };
+    follow.onProgress({ ...(this.seen ?? {}), server: serverProgress(this.awaitTrouble), trouble: true });
+  }
 
-  const cancelled = onAbort(cancelSignal);
-  try {
-    const first = await Promise.race([outcomeOrError, cancelled.promise.then(() => "cancel" as const)]);
-    if (first !== "cancel") return await unasked(await withAttempt(following, fromOutcome(first)));
-    if (handle.terminated) return terminatedResult();
+  /** Its outcome, or when `cancelSignal` aborts first, what `cancellation` makes of it. */
+  async outcome(cancellation: CancellationType, cancelSignal: AbortSignal): Promise<ExecutionResult | "startAgain"> {
+    const cancelled = onAbort(cancelSignal);
+    try {
+      const first = await Promise.race([this.settled, cancelled.promise.then(() => "cancel" as const)]);
+      if (first !== "cancel")
+        return await this.unasked(await withAttempt(this.following, this.fromSettled(first)), cancelSignal);
+      if (this.handle.terminated) return this.terminatedResult();
+      return await this.cancel(cancellation);
+    } finally {
+      cancelled.dispose();
+    }
+  }
 
-    const reason = ctx.cancelReason();
+  /** The run is cancelled: the step's cancellation type says whether to ask, and whether to wait. */
+  private async cancel(cancellation: CancellationType): Promise<ExecutionResult> {
+    const { executions, id, base } = this;
+    const { runId } = this.started;
+    const reason = this.ctx.cancelReason();
+    const fromSettled = (settled: Settled) => this.fromSettled(settled);
     switch (cancellation) {
       case "abandon":
         return { ...base, status: "abandoned", remoteCancel: false };
       case "tryCancel": {
         const refused = await requestCancel(executions, id, runId, reason);
-        if (refused) return closedOrAbandoned(await settledSoon(outcomeOrError), fromOutcome, base, refused);
+        if (refused) return closedOrAbandoned(await settledSoon(this.settled), fromSettled, base, refused);
         return { ...base, status: "canceled", remoteCancel: false };
       }
       case "waitRequested": {
         const refused = await requestCancel(executions, id, runId, reason);
-        if (refused) return closedOrAbandoned(await settledSoon(outcomeOrError), fromOutcome, base, refused);
-        const stopped = onAbort(awaitAbort.signal);
-        const delivered = await waitForCancelDelivered(executions, id, runId, outcomeOrError, stopped.promise).finally(
+        if (refused) return closedOrAbandoned(await settledSoon(this.settled), fromSettled, base, refused);
+        const stopped = onAbort(this.awaitAbort.signal);
+        const delivered = await waitForCancelDelivered(executions, id, runId, this.settled, stopped.promise).finally(
           stopped.dispose,
         );
-        if (handle.terminated) return terminatedResult();
-        if (delivered.closed) return fromOutcome(delivered.closed);
+        if (this.handle.terminated) return this.terminatedResult();
+        if (delivered.closed) return this.fromSettled(delivered.closed);
         return {
           ...base,
           status: "canceled",
@@ -378,18 +413,53 @@ async function runExecutionOnce(
         // A refusal (a sync Nexus operation cannot be cancelled, or it just closed) changes nothing:
         // we wait for the close either way.
         await requestCancel(executions, id, runId, reason);
-        return fromOutcome(await outcomeOrError);
+        return this.fromSettled(await this.settled);
       }
       default: {
         const never: never = cancellation;
         throw new Error(`unknown cancellation type ${String(never)}`);
       }
     }
-  } finally {
-    following?.stop();
-    cancelled.dispose();
-    ctx.inFlight.delete(handle);
-    if (!awaitEnded) awaitAbort.abort();
+  }
+
+  private terminatedResult(): ExecutionResult {
+    return {
+      ...this.base,
+      status: "terminated",
+      error: { message: "terminated by nxrun (interrupted twice)", type: "Terminated" },
+      remoteCancel: false,
+    };
+  }
+
+  private fromSettled(settled: Settled): ExecutionResult {
+    if (this.handle.terminated) return this.terminatedResult();
+    if ("error" in settled) throw settled.error;
+    const { outcome } = settled;
+    if (outcome.status === "completed")
+      return { ...this.base, status: "completed", output: outcome.result, remoteCancel: false };
+    return { ...this.base, status: outcome.status, error: stepErrorFromFailure(outcome.failure), remoteCancel: false };
+  }
+
+  /**
+   * An outcome this session did not cancel. One that an earlier session's cancel request ended
+   * (canceled, or failed or timed out while the handler wound down) is started again; canceled on a
+   * request made now from outside cancels the run; canceled with no request is the handler's answer,
+   * the step's outcome.
+   */
+  private async unasked(result: ExecutionResult, cancelSignal: AbortSignal): Promise<ExecutionResult | "startAgain"> {
+    if (result.status === "completed" || cancelSignal.aborted) return result;
+    if (this.started.cancelBefore) return "startAgain";
+    if (result.status !== "canceled") return result;
+    const requested = await cancelRequested(this.executions, this.id, this.started.runId);
+    // Not described: a cancel nxrun did not ask for is most likely one from outside.
+    return requested === false ? result : { ...result, remoteCancel: true };
+  }
+
+  /** Out of the in-flight set, following stopped, the await stopped if it still polls. */
+  close(): void {
+    this.following?.stop();
+    this.ctx.inFlight.delete(this.handle);
+    if (!this.awaitEnded) this.awaitAbort.abort();
   }
 }
 
@@ -472,8 +542,8 @@ async function settledSoon<T>(outcome: Promise<T>): Promise<T | undefined> {
 }
 
 function closedOrAbandoned(
-  settled: { outcome: Outcome } | { error: unknown } | undefined,
-  fromOutcome: (s: { outcome: Outcome } | { error: unknown }) => ExecutionResult,
+  settled: Settled | undefined,
+  fromOutcome: (s: Settled) => ExecutionResult,
   base: { reused: boolean; runId?: string },
   refused: string,
 ): ExecutionResult {
