@@ -87,6 +87,8 @@ function endWith(span: Span, record: StepRecord | ItemRecord): void {
     if (record.execution.runId) span.setAttribute("temporal.run_id", record.execution.runId);
   }
   if (record.attempt !== undefined) span.setAttribute("nxrun.attempts", record.attempt);
+  // A resumed run reads back what an earlier session did: this span is not a second run of it.
+  if ("reused" in record && record.reused === true) span.setAttribute("nxrun.reused", true);
   if (record.repeat !== undefined) span.setAttribute("nxrun.repeat.attempts", record.repeat.attempt);
   if (record.error) {
     if (record.error.type !== undefined) span.setAttribute("nxrun.failure_type", record.error.type);
@@ -118,10 +120,21 @@ export function createRunTracer(options: RunTracerOptions): RunTracer {
   };
   const stepContext = (stepId: string) =>
     open.get(`steps:${stepId}`)?.context ?? open.get(`finally:${stepId}`)?.context;
-  /** The span a step's span nests under: the step a compensation undoes, the uses step of a sub-step, or the run. */
+  /** A sub-step of a forEach uses step runs in an item: its ID is `<parent>[<index>].<step>`. */
+  const itemContext = (parent: string, stepId: string) => {
+    const index = stepId.startsWith(parent) ? /^\[(\d+)\]\./.exec(stepId.slice(parent.length))?.[1] : undefined;
+    if (index === undefined) return undefined;
+    return open.get(`steps:${parent}#${index}`)?.context ?? open.get(`finally:${parent}#${index}`)?.context;
+  };
+  /**
+   * The span a step's span nests under: the step a compensation undoes, the uses step (or its item)
+   * of a sub-step, or the run.
+   */
   const parentOf = (stepId: string, record: StepRecord): Context => {
     if (record.section === "compensate") return stepContext(undoneBy(stepId)) ?? runContext;
-    if (record.parent !== undefined) return stepContext(record.parent) ?? runContext;
+    if (record.parent !== undefined) {
+      return itemContext(record.parent, stepId) ?? stepContext(record.parent) ?? runContext;
+    }
     return runContext;
   };
   /** What a step's record is: its own call, or for a compensation the call that undoes. */
