@@ -161,7 +161,7 @@ class ForEachItems {
         announce();
         const notRunBefore = ctx.notRun.length;
         const result = await runSubPipeline(ctx, step, call, scope(), id, `${step.id}[${index}].`, this.signal, index);
-        if (ctx.notRun.length > notRunBefore) throw new NotRunError(id, "steps of it were not there to read back");
+        if (ctx.notRun.length > notRunBefore) throw new NotRunError(id, "a step of it never completed");
         return { ...result, reused: false, remoteCancel: false };
       });
       return;

@@ -137,7 +137,7 @@ async function runUses(
   const notRunBefore = ctx.notRun.length;
   const id = stepExecutionId(ctx.runId, ctx.stepKey(step.id));
   const result = await runSubPipeline(ctx, step, call, ctx.scope(), id, `${step.id}.`, signal);
-  if (ctx.notRun.length > notRunBefore) throw new NotRunError(id, "steps of it were not there to read back");
+  if (ctx.notRun.length > notRunBefore) throw new NotRunError(id, "a step of it never completed");
   record.status = result.status;
   if (result.output !== undefined) record.output = result.output;
   if (result.error !== undefined) record.error = result.error;

@@ -5,8 +5,11 @@
  * and an upstream step that never completed refuses the rerun with nothing started. What was started
  * is read from the server: executions described by ID, and the counts of each step's executions.
  */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runNxrun, waitForCount } from "../../support/e2e/harness.js";
+import { runNxrun, stack, waitForCount } from "../../support/e2e/harness.js";
 import { output, pipelineFile, runPipelineFile, stepOf } from "../../support/e2e/run-helpers.js";
 import { stackClient } from "../../support/e2e/temporal-client.js";
 
@@ -212,6 +215,67 @@ steps:
     expect(refused.stderr).toContain(`--resume ${first.runId} --from fan`);
     expect(await described(`${first.runId}.next@2`)).toBe("not found");
     await startsOf(first.runId, "fan.1", 1);
+    await waitForCount("activity", `ActivityId STARTS_WITH '${first.runId}.'`, 2);
+  });
+
+  it("reads a uses step back whole: one whose step failed refuses a rerun that reads it, starting nothing", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "nxrun-from-uses-"));
+    const write = (name: string, yaml: string) =>
+      writeFileSync(join(dir, name), yaml.replaceAll("{{queue}}", stack().taskQueue));
+    write(
+      "inner.yaml",
+      `
+nxrun: 1
+name: inner
+inputs:
+  tag: { type: string }
+defaults:
+  taskQueue: {{queue}}
+  timeouts: { startToClose: 15s }
+  retry: { maximumAttempts: 1 }
+steps:
+  - id: x
+    activity: echo
+    input: { x: 1 }
+  - id: y
+    needs: [x]
+    activity: fail
+    input: { message: y broke, succeedOnAttempt: "{% $inputs.tag = 'stop' ? 99 : 1 %}" }
+`,
+    );
+    write(
+      "main.yaml",
+      `
+nxrun: 1
+name: from-uses
+inputs:
+  tag: { type: string }
+defaults:
+  taskQueue: {{queue}}
+  timeouts: { startToClose: 15s }
+  retry: { maximumAttempts: 1 }
+steps:
+  - id: u
+    uses: ./inner.yaml
+    with: { tag: "{% $inputs.tag %}" }
+  - id: z
+    activity: echo
+    input: { after: "{% $steps.u.status %}" }
+`,
+    );
+    const file = join(dir, "main.yaml");
+    const first = await runPipelineFile(file, ["-i", "tag=stop"]);
+    expect(first.code, output(first)).toBe(1);
+    expect(stepOf(first, "u.y").status).toBe("failed");
+    const yBefore = await described(`${first.runId}.u.y`);
+
+    const refused = await runNxrun(["run", file, "--resume", first.runId, "--from", "z"]);
+    expect(refused.code, output(refused)).toBe(2);
+    expect(refused.stderr).toContain("--from z needs 'u' (a step of it never completed)");
+    expect(refused.stderr).toContain(`--resume ${first.runId} --from u`);
+    expect(await described(`${first.runId}.z@2`)).toBe("not found");
+    expect(await described(`${first.runId}.z`)).toBe("not found");
+    expect(await described(`${first.runId}.u.y`)).toEqual(yBefore);
     await waitForCount("activity", `ActivityId STARTS_WITH '${first.runId}.'`, 2);
   });
 });
