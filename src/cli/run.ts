@@ -350,6 +350,7 @@ async function runWithSignals(
       vars: prepared.vars,
       keepVars: prepared.keepVars,
       beforeCompensation: prepared.beforeCompensation,
+      earlierUndo: prepared.earlierUndo,
       ...(flags.describeRate === undefined ? {} : { describeRate: flags.describeRate }),
       ...(startHeaders === undefined ? {} : { startHeaders }),
     });

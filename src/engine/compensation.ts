@@ -165,55 +165,97 @@ async function compensateItems(
 ): Promise<void> {
   const { ctx: owner, stepId } = completion;
   const { order, values } = completion.items as NonNullable<Completion["items"]>;
-  const step = owner.stepsById.get(stepId);
-  const stepKey = owner.stepKey(stepId);
-  const byIndex = new Map<number, ItemRecord>();
-  for (const index of order) {
-    const item: ItemRecord = {
-      index,
-      status: "pending",
-      execution: { kind: compensate.call.kind, executionId: itemCompensationExecutionId(owner.runId, stepKey, index) },
-    };
-    byIndex.set(index, item);
-  }
-  record.items = [...byIndex.values()].sort((a, b) => a.index - b.index);
-  record.status = "running";
-  record.startedAt = new Date().toISOString();
-  ctx.reporter.onStepStart?.({ stepId: record.id, record });
-
-  const latestFirst = [...order].reverse();
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    for (;;) {
-      const index = latestFirst[next++];
-      if (index === undefined || stop.aborted) return;
-      const item = byIndex.get(index) as ItemRecord;
-      const scope = { ...owner.scope({ item: values[index], index }), output: target.items?.[index]?.output };
-      const id = item.execution?.executionId ?? "";
-      await runOne(ctx, owner, stepId, compensate, scope, id, item, stop, () =>
-        ctx.reporter.onItemStart?.({ stepId: record.id, item }),
-      );
-      if (item.startedAt !== undefined) item.closedAt = new Date().toISOString();
-      ctx.reporter.onItemEnd?.({ stepId: record.id, item });
-    }
-  };
-  const workers = Math.max(1, Math.min(step?.concurrency ?? ctx.slots.limit, order.length));
-  await Promise.all(Array.from({ length: workers }, worker));
-
-  let failed = 0;
+  const { failed, skipped } = await undoItems(
+    ctx,
+    { owner, stepId, key: owner.stepKey(stepId), compensate, record },
+    [...order].reverse().map((index) => ({ index, item: values[index], output: target.items?.[index]?.output })),
+    stop,
+  );
   let undoneAny = false;
-  for (const item of record.items) {
-    if (item.status === "pending") {
-      item.status = "skipped";
-      ctx.reporter.onItemEnd?.({ stepId: record.id, item });
-    }
-    if (item.status !== "completed" && item.status !== "skipped") failed++;
+  for (const item of record.items ?? []) {
     const undone = undoneStatus(item.status);
     const done = target.items?.[item.index];
     if (undone !== undefined && done) {
       done.status = undone;
       undoneAny = true;
     }
+  }
+  // The step itself is undone only if it had completed: a failed or cancelled forEach keeps its
+  // own end (the run's failure), its items show what was undone.
+  if (undoneAny && target.status === "completed")
+    markUndone(ctx, owner, stepId, target, failed > 0 || skipped > 0 ? "compensationFailed" : "compensated");
+  else if (undoneAny) ctx.reporter.onStepUpdate?.({ stepId: target.id, record: target });
+}
+
+/** What one forEach item's compensation reads: its index, `$item` and `$output`. */
+export interface ItemToUndo {
+  readonly index: number;
+  readonly item: unknown;
+  readonly output: unknown;
+}
+
+/** Whose items are undone: the step (of `owner`'s pipeline), the key of its attempt, and the record shown. */
+export interface ItemsUndo {
+  readonly owner: RunContext;
+  readonly stepId: string;
+  /** The step's attempt key (`flush`, `flush@2`): the items' compensations are `<runId>.<key>.<index>.compensate`. */
+  readonly key: string;
+  readonly compensate: Compensation;
+  readonly record: StepRecord;
+  /** Read back a compensation an earlier session saw fail, rather than start it again (a resume finishing its undo). */
+  readonly keepFailure?: boolean;
+}
+
+/**
+ * Runs the compensations of `items` (given latest completed first) in that order, at most the step's
+ * `concurrency` at a time, each item's outcome on `undo.record.items`, the record announced and
+ * ended; says how many failed and how many never started.
+ */
+export async function undoItems(
+  ctx: RunContext,
+  undo: ItemsUndo,
+  items: readonly ItemToUndo[],
+  stop: AbortSignal,
+): Promise<{ failed: number; skipped: number }> {
+  const { owner, stepId, key, compensate, record } = undo;
+  const byIndex = new Map<number, ItemRecord>();
+  for (const { index } of items) {
+    byIndex.set(index, {
+      index,
+      status: "pending",
+      execution: { kind: compensate.call.kind, executionId: itemCompensationExecutionId(owner.runId, key, index) },
+    });
+  }
+  record.items = [...byIndex.values()].sort((a, b) => a.index - b.index);
+  record.status = "running";
+  record.startedAt = new Date().toISOString();
+  ctx.reporter.onStepStart?.({ stepId: record.id, record });
+
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      const undone = items[next++];
+      if (undone === undefined || stop.aborted) return;
+      const item = byIndex.get(undone.index) as ItemRecord;
+      const scope = { ...owner.scope({ item: undone.item, index: undone.index }), output: undone.output };
+      const id = item.execution?.executionId ?? "";
+      const announce = () => ctx.reporter.onItemStart?.({ stepId: record.id, item });
+      await runOne(ctx, owner, stepId, compensate, scope, id, item, stop, announce, undo.keepFailure === true);
+      if (item.startedAt !== undefined) item.closedAt = new Date().toISOString();
+      ctx.reporter.onItemEnd?.({ stepId: record.id, item });
+    }
+  };
+  const step = owner.stepsById.get(stepId);
+  const workers = Math.max(1, Math.min(step?.concurrency ?? ctx.slots.limit, items.length));
+  await Promise.all(Array.from({ length: workers }, worker));
+
+  let failed = 0;
+  for (const item of record.items) {
+    if (item.status === "pending") {
+      item.status = "skipped";
+      ctx.reporter.onItemEnd?.({ stepId: record.id, item });
+    }
+    if (item.status !== "completed" && item.status !== "skipped") failed++;
   }
   const total = record.items.length;
   const skipped = record.items.filter((item) => item.status === "skipped").length;
@@ -228,18 +270,15 @@ async function compensateItems(
   }
   record.closedAt = new Date().toISOString();
   ctx.reporter.onStepEnd?.({ stepId: record.id, record });
-  // The step itself is undone only if it had completed: a failed or cancelled forEach keeps its
-  // own end (the run's failure), its items show what was undone.
-  if (undoneAny && target.status === "completed")
-    markUndone(ctx, owner, stepId, target, failed > 0 || skipped > 0 ? "compensationFailed" : "compensated");
-  else if (undoneAny) ctx.reporter.onStepUpdate?.({ stepId: target.id, record: target });
+  return { failed, skipped };
 }
 
 /**
  * Starts one compensation execution of step `stepId` (of `owner`'s pipeline) and waits for it,
- * holding a run-wide slot; its outcome on `record`.
+ * holding a run-wide slot; its outcome on `record`. `keepFailure`: on a resume, one an earlier
+ * session saw end failed is read back, not started again.
  */
-async function runOne(
+export async function runOne(
   ctx: RunContext,
   owner: RunContext,
   stepId: string,
@@ -249,6 +288,7 @@ async function runOne(
   record: StepRecord | ItemRecord,
   stop: AbortSignal,
   announce: () => void,
+  keepFailure = false,
 ): Promise<void> {
   let holdsSlot = false;
   try {
@@ -264,6 +304,7 @@ async function runOne(
     if ("id" in record && spec.options.summary !== undefined) record.summary = spec.options.summary;
     announce();
     const result = await runExecution(ctx, spec, "waitCompleted", NEVER_ABORTED, {
+      keepFailure,
       onStarted: (runId, reused) => {
         if (record.execution) record.execution.runId = runId;
         // Each start says anew: an execution awaited and then started again is not reused.

@@ -23,6 +23,12 @@ export interface ExecutionStart {
  */
 export type StartHeaders = (start: ExecutionStart) => Readonly<Record<string, unknown>> | undefined;
 
+/** A step of the run and the attempt of it an earlier session's rollback set out to undo. */
+export interface EarlierUndo {
+  readonly stepId: string;
+  readonly attempt: number;
+}
+
 export interface RunOptions {
   client: TemporalClient;
   /** Validated inputs, defaults applied. */
@@ -71,6 +77,11 @@ export interface RunOptions {
    * ends failed as not complete, with no compensation.
    */
   readBack?: ReadBack;
+  /**
+   * What earlier sessions' rollbacks set out to undo (a resume; src/runs/manifest/records.ts): before
+   * the steps start, what is left of it is undone (earlier-undo.ts), unless `compensate` is false.
+   */
+  earlierUndo?: readonly EarlierUndo[];
   /** The current attempt of steps rerun with `--from` (execution IDs `<run>.<step>@<n>`); 1 when absent. */
   attempts?: ReadonlyMap<string, number>;
   /**

@@ -6,6 +6,7 @@ import { setMaxListeners } from "node:events";
 import type { Pipeline } from "../pipeline/model.js";
 import { realClock } from "./clock.js";
 import { runCompensations } from "./compensation.js";
+import { finishEarlierUndo, readBeforeUndo } from "./earlier-undo.js";
 import type { Reporter, RunRecord, RunStartEvent, StepError } from "./events.js";
 import { newRunId } from "./execution-ids.js";
 import { type NotRun, type ReadBack, upstreamRefusal } from "./read-back.js";
@@ -115,10 +116,15 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions): Prom
     const upstream = pipeline.steps.filter((step) => options.readBack?.upstream.has(step.id));
     if (upstream.length > 0) await runSection(ctx, upstream, ctx.cancelSignal);
     const missing = ctx.notRun.length > 0 ? ownSteps(ctx.notRun) : undefined;
+    // A resume finishes an earlier session's cut-short undo next, after reading back what it reads.
+    const earlier = missing !== undefined || options.compensate === false ? [] : (options.earlierUndo ?? []);
+    const reads = readBeforeUndo(pipeline, earlier).filter((step) => !upstream.includes(step));
+    if (reads.length > 0) await runSection(ctx, reads, ctx.cancelSignal);
+    if (earlier.length > 0) await finishEarlierUndo(ctx, earlier, stopCleanup.signal, options.beforeCompensation);
     if (missing === undefined)
       await runSection(
         ctx,
-        pipeline.steps.filter((step) => !upstream.includes(step)),
+        pipeline.steps.filter((step) => !upstream.includes(step) && !reads.includes(step)),
         ctx.cancelSignal,
       );
     stopTimer?.();

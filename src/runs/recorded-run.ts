@@ -23,7 +23,7 @@ import { prepareSession } from "./run-session.js";
 export interface RecordedRunOptions
   extends Omit<
     RunOptions,
-    "inputs" | "vars" | "keepVars" | "attempts" | "resume" | "terminateSignal" | "confirmCaller"
+    "inputs" | "vars" | "keepVars" | "attempts" | "resume" | "terminateSignal" | "confirmCaller" | "earlierUndo"
   > {
   /**
    * Input values by name. Each input not given takes its default; every value is checked against its
@@ -117,6 +117,7 @@ export async function runRecorded(
       concurrency: prepared.concurrency,
       resume: prepared.resumed,
       beforeCompensation: prepared.beforeCompensation,
+      earlierUndo: prepared.earlierUndo,
       reporter,
     });
     return record;

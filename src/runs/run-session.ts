@@ -7,6 +7,7 @@
 import { UserError } from "../base/user-error.js";
 import type { Reporter } from "../engine/events.js";
 import type { ReadBack } from "../engine/read-back.js";
+import type { EarlierUndo } from "../engine/run-options.js";
 import type { Pipeline } from "../pipeline/model.js";
 import type { TemporalClient } from "../temporal/types.js";
 import { pipelineDigest } from "./manifest/digest.js";
@@ -21,6 +22,7 @@ import {
   writeVars,
 } from "./manifest/records.js";
 import {
+  earlierUndos,
   fromScope,
   inputConflicts,
   nextAttempts,
@@ -75,6 +77,8 @@ export interface PreparedSession {
   readonly attempts: ReadonlyMap<string, number>;
   /** With `--from`: the steps read back, never started (RunOptions.readBack). */
   readonly readBack?: ReadBack;
+  /** What earlier sessions' rollbacks set out to undo, for RunOptions.earlierUndo (empty for a new run). */
+  readonly earlierUndo: readonly EarlierUndo[];
   readonly compensate: boolean;
   readonly concurrency: number;
   /** True when an earlier session of the run existed. */
@@ -150,6 +154,7 @@ export async function prepareSession(
         inputs,
         vars: {},
         attempts,
+        earlierUndo: [],
         compensate,
         concurrency,
         resumed: false,
@@ -166,6 +171,7 @@ export async function prepareSession(
   let previous: RunManifest | undefined;
   // Steps an earlier session's rollback undid: started again as new attempts, never reused.
   let undone: string[] = [];
+  let earlierUndo: EarlierUndo[] = [];
   let stale: string | undefined;
   let vars: Record<string, unknown> | undefined;
 
@@ -203,7 +209,9 @@ export async function prepareSession(
         request.walkComplete !== true
       )
         return { complete: true, ...(read.closeTime === undefined ? {} : { closedAt: read.closeTime }), notes };
-      undone = undoneSteps(pipeline, attempts, await readCompensations(client, runId));
+      const compensations = await readCompensations(client, runId);
+      undone = undoneSteps(pipeline, attempts, compensations);
+      earlierUndo = earlierUndos(pipeline, compensations);
       if (undone.length > 0) await awaitOpenCompensations(client, runId, notes);
     }
     stale = await staleSession(read, request);
@@ -261,6 +269,7 @@ export async function prepareSession(
     vars: vars ?? {},
     ...(readBack === undefined ? {} : { readBack }),
     attempts,
+    earlierUndo,
     compensate,
     concurrency,
     resumed: read.found,

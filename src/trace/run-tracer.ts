@@ -74,9 +74,12 @@ function callAttributes(call: StepCall | undefined): Attributes {
   }
 }
 
-/** The step a compensation record undoes (its record ID is `<step>.compensate`). */
+/**
+ * The step a compensation record undoes (its record ID is `<step>.compensate`, or for an earlier
+ * attempt's undo that a resume finishes, `<step>@<attempt>.compensate`: src/engine/earlier-undo.ts).
+ */
 function undoneBy(compensationId: string): string {
-  return compensationId.replace(/\.compensate$/, "");
+  return compensationId.replace(/(@\d+)?\.compensate$/, "");
 }
 
 /** What a step's or item's record ended with, on its span. */

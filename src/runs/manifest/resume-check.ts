@@ -2,6 +2,7 @@
  * What a resume compares between the run's manifest and what it is given now: the pipeline's steps
  * (by digest) and the inputs. Pure functions; src/runs/run-session.ts turns their findings into errors.
  */
+import type { EarlierUndo } from "../../engine/run-options.js";
 import type { Pipeline } from "../../pipeline/model.js";
 import { downstreamOf } from "../../pipeline/plan/build-plan.js";
 import { canonicalJson, stepDigest } from "./digest.js";
@@ -176,4 +177,23 @@ export function nextAttempts(attempts: Map<string, number>, rerun: ReadonlySet<s
     attempts.set(id, (attempts.get(id) ?? 1) + 1);
     for (const path of attempts.keys()) if (path.startsWith(`${id}.`) && !rerun.has(path)) attempts.delete(path);
   }
+}
+
+/**
+ * The run's own steps (a call with a `compensate`, not a uses step) that an earlier session's
+ * rollback set out to undo, each with the attempt it undid, from `compensated` (records.ts keys:
+ * `open`, `flush@2`). A resume finishes what is left of each undo before anything starts
+ * (src/engine/earlier-undo.ts); one already finished costs a look at the server.
+ */
+export function earlierUndos(pipeline: Pipeline, compensated: readonly string[]): EarlierUndo[] {
+  const undoable = new Set(pipeline.steps.filter((s) => s.compensate && s.call.kind !== "uses").map((s) => s.id));
+  const found: EarlierUndo[] = [];
+  for (const entry of compensated) {
+    const match = /^([A-Za-z_][A-Za-z0-9_]*)(?:@([1-9]\d*))?$/.exec(entry);
+    const stepId = match?.[1];
+    if (stepId === undefined || !undoable.has(stepId)) continue;
+    const attempt = match?.[2] === undefined ? 1 : Number(match[2]);
+    if (!found.some((u) => u.stepId === stepId && u.attempt === attempt)) found.push({ stepId, attempt });
+  }
+  return found;
 }

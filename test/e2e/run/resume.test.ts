@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import {
   countExecutions,
   expectNothingFor,
+  handlerRecord,
   runNxrun,
   stack,
   uniqueId,
@@ -186,6 +187,83 @@ steps:
       undo.closeTime?.getTime() ?? Infinity,
     );
     expect(resumed.stdout + resumed.stderr).toContain(`waited for ${runId}.a.compensate`);
+  });
+});
+
+describe("resume after a forEach rollback killed part-way", () => {
+  it("undoes first, once each, the completed items whose undo never started: latest first, 3 at a time; then reruns the step", async () => {
+    const runId = uniqueId("items-kill");
+    const key = uniqueId("items-undo");
+    // Items end in index order (300 ms + 150 ms per index, 3 at a time): their undo goes 5, 4, 3, 2, 1, 0.
+    // The gate is healthy on its second call only, so verify fails in the first session and passes
+    // in the resume, which reruns the gate after the undone forEach.
+    const pipeline = pipelineFile(`
+nxrun: 1
+name: items-kill
+defaults: { taskQueue: {{queue}} }
+steps:
+  - id: items
+    forEach: "{% [0..5] %}"
+    concurrency: 3
+    activity: slow
+    timeouts: { startToClose: 1m }
+    input: { ms: "{% 300 + $item * 150 %}", recordKey: ${key}-do }
+    compensate:
+      activity: slow
+      timeouts: { startToClose: 1m }
+      input: { ms: 2500, recordKey: ${key} }
+  - id: gate
+    needs: [items]
+    activity: checkHealth
+    input: { recordKey: ${key}-gate, healthyOnCall: 2 }
+  - id: verify
+    activity: fail
+    retry: { maximumAttempts: 1 }
+    input: { nonRetryable: true, message: smoke test failed, succeedOnAttempt: "{% $steps.gate.output.healthy ? 1 : 99 %}" }
+`);
+    const undoStarts = () => handlerRecord(key).filter((r) => r.event === "started");
+    // Killed as the first item's compensation starts: the others of its three were maybe started, maybe not.
+    await runAndKill(pipeline, runId, ["--output", "plain"], async () => undoStarts().length > 0);
+    const resumed = await runPipelineFile(pipeline, ["--resume", runId, "--output", "plain"], { runId });
+    expect(resumed.code, output(resumed)).toBe(0);
+
+    const indexes = [0, 1, 2, 3, 4, 5];
+    const done = await Promise.all(indexes.map((i) => client.activities.describe(`${runId}.items.${i}`)));
+    const undo = await Promise.all(indexes.map((i) => client.activities.describe(`${runId}.items.${i}.compensate`)));
+    // Every completed item undone, by one execution each, started once (the worker saw one start of each).
+    for (const d of undo) expect(d.status, output(resumed)).toBe("completed");
+    const started = undoStarts().map((r) => r.id);
+    expect([...started].sort()).toEqual(indexes.map((i) => `${runId}.items.${i}.compensate`).sort());
+    // Latest completed first: a pool of 3 may swap starts only within a window of 3.
+    const time = (d: { startTime?: Date; closeTime?: Date }, at: "startTime" | "closeTime") => d[at]?.getTime() ?? NaN;
+    const latestFirst = [...indexes].sort((a, b) => time(done[b]!, "closeTime") - time(done[a]!, "closeTime"));
+    const byStart = [...indexes].sort((a, b) => time(undo[a]!, "startTime") - time(undo[b]!, "startTime"));
+    for (const i of indexes)
+      expect(Math.abs(byStart.indexOf(i) - latestFirst.indexOf(i)), output(resumed)).toBeLessThan(3);
+    // At most the step's concurrency at a time.
+    const overlap = indexes.map(
+      (i) =>
+        undo.filter(
+          (u) =>
+            time(u, "startTime") <= time(undo[i]!, "startTime") && time(u, "closeTime") > time(undo[i]!, "startTime"),
+        ).length,
+    );
+    expect(Math.max(...overlap)).toBeLessThanOrEqual(3);
+    // The step started again only once all of its earlier work was undone, and nothing of the new attempt was undone.
+    const again = await Promise.all(indexes.map((i) => client.activities.describe(`${runId}.items@2.${i}`)));
+    const lastUndone = Math.max(...undo.map((u) => time(u, "closeTime")));
+    for (const a of again) {
+      expect(a.status).toBe("completed");
+      expect(time(a, "startTime")).toBeGreaterThanOrEqual(lastUndone);
+    }
+    for (const i of indexes)
+      await expect(client.activities.describe(`${runId}.items@2.${i}.compensate`)).rejects.toThrow();
+    expect(stepOf(resumed, "items").status).toBe("completed");
+    // The resume shows the undo it finished, its compensations started then and those it found done.
+    const finished = resumed.report?.steps.find((s) => s.id === "items@1.compensate");
+    expect(finished?.status, output(resumed)).toBe("completed");
+    expect(finished?.items?.map((i) => i.status)).toEqual(indexes.map(() => "completed"));
+    expect(resumed.stdout).toContain("items@1.compensate");
   });
 });
 

@@ -11,7 +11,13 @@ import {
   encodeManifest,
   ManifestFormatError,
 } from "../../../src/runs/manifest/manifest.js";
-import { inputConflicts, rerunSet, stepChanges, undoneSteps } from "../../../src/runs/manifest/resume-check.js";
+import {
+  earlierUndos,
+  inputConflicts,
+  rerunSet,
+  stepChanges,
+  undoneSteps,
+} from "../../../src/runs/manifest/resume-check.js";
 import { activity, pipeline as built, literal, uses } from "../../support/unit/pipeline-builder.js";
 
 function load(text: string): Pipeline {
@@ -182,4 +188,30 @@ describe("resume checks", () => {
     expect(undoneSteps(pipeline, moved, ["open@2", "db@3.migrate"])).toEqual(["open", "db.migrate"]);
     expect(undoneSteps(pipeline, new Map([["db.migrate", 2]]), ["db.migrate@2"])).toEqual(["db.migrate"]);
   });
+
+  it("finds the undos a resume finishes: the run's own steps with a compensate, each attempt once", () => {
+    const inner = built([activity("createDb", "Create", { compensate: undoCall })], { name: "inner" });
+    const pipeline = built([
+      activity("open", "Open", { compensate: undoCall }),
+      activity("flush", "Flush", { forEach: literal([1]), compensate: undoCall }),
+      activity("plain", "Plain"),
+      uses("db", inner),
+    ]);
+    expect(earlierUndos(pipeline, [])).toEqual([]);
+    // An attempt a later session moved past is kept (its undo may have been cut short too); a step
+    // without a compensate, a used pipeline's step and a uses step are not the resume's to finish.
+    expect(
+      earlierUndos(pipeline, ["flush", "flush@2", "open", "flush", "plain", "db.createDb", "db", "nope@2"]),
+    ).toEqual([
+      { stepId: "flush", attempt: 1 },
+      { stepId: "flush", attempt: 2 },
+      { stepId: "open", attempt: 1 },
+    ]);
+  });
 });
+
+const undoCall = {
+  call: { kind: "activity" as const, activityType: "Undo", taskQueue: "q" },
+  timeouts: { scheduleToClose: 60_000 },
+  position: { file: "/test/pipeline.yaml", line: 1, column: 1 },
+};
