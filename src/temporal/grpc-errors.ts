@@ -108,6 +108,10 @@ function invalidArgumentHint(serverMessage: string): string {
   if (/can't be set in SearchAttributes/i.test(serverMessage)) {
     return "check the step's searchAttributes: that one is Temporal's own, set by the server; tag the execution with a custom search attribute (temporal operator search-attribute create)";
   }
+  // 'nexus_header contains a disallowed key: "request-timeout"': the server keeps some names for itself.
+  if (/nexus_header|header contains/i.test(serverMessage)) {
+    return "check the step's headers: the server keeps that name for itself; send the value under another name";
+  }
   if (/search ?attribute/i.test(serverMessage)) {
     return "check the step's searchAttributes: `nxrun check --preflight` says which the namespace lacks or types otherwise";
   }

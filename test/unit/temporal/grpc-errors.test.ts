@@ -172,6 +172,15 @@ describe("mapGrpcError", () => {
     expect(own.hint).not.toMatch(/preflight/);
   });
 
+  // The dev server's answer (temporal CLI 1.9.1) to a Nexus start with `headers: { request-timeout: ... }`.
+  it("points at the step's headers when the server refuses a Nexus header's name", () => {
+    const error = mapGrpcError(
+      serviceError(status.INVALID_ARGUMENT, 'nexus_header contains a disallowed key: "request-timeout"'),
+      { ...ctx, method: "StartNexusOperationExecution" },
+    ) as UserError;
+    expect(error.hint).toMatch(/^check the step's headers: the server keeps that name for itself/);
+  });
+
   it("points at TLS settings when the transport failed in the handshake", () => {
     const error = mapGrpcError(
       serviceError(status.UNAVAILABLE, "SSL routines::wrong version number"),
