@@ -199,6 +199,7 @@ class Checker {
       args === undefined ? undefined : await this.value(args, known, label, step, (v) => argsOf(args, v));
     const input = options.input === undefined ? undefined : await this.value(options.input, known, label, step);
     this.measure(options, label, argsKnown ?? input, args ?? options.input);
+    await this.measureItems(options, known, scopes, label, args ?? options.input);
     for (const key of ["summary", "details", "headers"] as const) {
       const value = options[key];
       if (value !== undefined) await this.value(value, known, `${label}, ${key}`, step);
@@ -228,6 +229,33 @@ class Checker {
       bytes: valuesBytes(options.call.kind, values),
       position: firstExpressionAt(written) ?? options.position,
     });
+  }
+
+  /**
+   * Records the size of each forEach item's input that reads `$item`, when the items are known. An
+   * item whose input fails is not measured: it fails at its start with the expression's error.
+   */
+  private async measureItems(
+    options: CallOptions & { readonly call: TemporalStepCall; readonly position: SourcePosition },
+    known: KnownScope,
+    scopes: Scope[] | undefined,
+    label: string,
+    written: CompiledValue | undefined,
+  ): Promise<void> {
+    if (this.options.payloads === undefined || scopes === undefined || written === undefined || !readsItem(written))
+      return;
+    // Only what the items and the inputs decide: one that reads a step's output is known at its start.
+    if (whyUnknown(written, known, true) !== undefined) return;
+    for (const [index, scope] of scopes.entries()) {
+      let value: unknown;
+      try {
+        value = await this.evaluate(written, scope);
+        if (options.args !== undefined) value = argsOf(written, value);
+      } catch {
+        continue;
+      }
+      this.measure(options, `${label} (item ${index})`, { known: true, value }, written);
+    }
   }
 
   /** A uses step: its `with:` against the used pipeline's inputs, then the used pipeline with them. */

@@ -87,11 +87,14 @@ describe("execution inputs known before the run", () => {
       ["step fetch, compensate", inputBytes("activity", [encodePayload(blob), encodePayload(2)]), 13, 18],
       // A literal input: at its step.
       ["step notify", inputBytes("nexus", [encodePayload({ literal: true })]), 14, 5],
+      // Per item: the forEach list is literal.
+      ["step each (item 0)", inputBytes("activity", [encodePayload(1)]), 21, 16],
+      ["step each (item 1)", inputBytes("activity", [encodePayload(2)]), 21, 16],
       ["step empty", 0, 26, 5],
       ["step db.create", inputBytes("activity", [encodePayload(blob)]), 9, 16],
     ]);
     expect(found[0]?.position.file).toMatch(/main\.yaml$/);
-    expect(found[4]?.position.file).toMatch(/db\.yaml$/);
+    expect(found[6]?.position.file).toMatch(/db\.yaml$/);
   });
 
   it("over the limit, each is an NX182 error at its place with its size and the limit; the run's inputs too", async () => {
@@ -126,6 +129,40 @@ describe("execution inputs known before the run", () => {
       payloadProblems(await measured(pipeline, { blob: "x" }), limits, { inputs: { blob: "x" }, file: "f" }),
     ).toEqual([]);
     expect(payloadProblems([], limits)).toEqual([]);
+  });
+
+  it("measures each forEach item's input that reads $item once the items are known", async () => {
+    const pipeline = await load({
+      "main.yaml": `nxrun: 1
+name: p
+inputs:
+  files: { type: array }
+steps:
+  - id: upload
+    forEach: "{% $inputs.files %}"
+    activity: put
+    taskQueue: q
+    input: "{% {'name': $item.name, 'body': $item.body} %}"
+  - id: later
+    forEach: "{% $inputs.files %}"
+    activity: put
+    taskQueue: q
+    input: "{% {'body': $item.body, 'seen': $steps.upload.output} %}"
+`,
+    });
+    const files = [
+      { name: "a", body: "x".repeat(10) },
+      { name: "b", body: "x".repeat(4000) },
+    ];
+    const found = await measured(pipeline, { files });
+    expect(found.map((p) => [p.what, p.bytes, p.position.line])).toEqual([
+      ["step upload (item 0)", inputBytes("activity", [encodePayload({ name: "a", body: files[0]?.body })]), 10],
+      ["step upload (item 1)", inputBytes("activity", [encodePayload({ name: "b", body: files[1]?.body })]), 10],
+    ]);
+    const limits: ServerLimits = { ...DEFAULT_SERVER_LIMITS, payloadBytes: 1000, payloadFrom: "server" };
+    expect(payloadProblems(found, limits).map((d) => d.message)).toEqual([
+      expect.stringMatching(/^step upload \(item 1\): its input is 4,0\d\d bytes/),
+    ]);
   });
 
   it("a Nexus operation without input sends a null payload; an activity without one sends none", () => {
