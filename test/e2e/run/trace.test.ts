@@ -48,6 +48,12 @@ describe("a run as an OpenTelemetry trace (--trace)", () => {
       taskQueue: QUEUE,
       env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_SERVICE_NAME: "test-worker" },
     });
+    // In the hook, whose time limit allows for the project's venv being made on a fresh machine.
+    await createNexusEndpoint(stack().address, { name: PY_QUEUE, taskQueue: PY_QUEUE });
+    python = await startPythonWorker("traced_worker.py", PY_QUEUE, {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+      OTEL_SERVICE_NAME: "py-worker",
+    });
   });
   afterAll(async () => {
     stopTmux();
@@ -173,11 +179,6 @@ steps:
   });
 
   it("a Python worker's TracingInterceptor spans nest under the step spans, a failed activity's marked", async () => {
-    await createNexusEndpoint(stack().address, { name: PY_QUEUE, taskQueue: PY_QUEUE });
-    python = await startPythonWorker("traced_worker.py", PY_QUEUE, {
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
-      OTEL_SERVICE_NAME: "py-worker",
-    });
     const file = writePipeline(`
 nxrun: 1
 name: traced-py
