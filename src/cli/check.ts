@@ -106,6 +106,6 @@ async function preflight(pipelines: readonly Pipeline[], flags: CheckFlags): Pro
   const { runPreflight } = await import("../preflight/run-preflight.js");
   return runPreflight(pipelines, flags, {
     pairs: flags.input ?? [],
-    ...(flags.inputs === undefined ? {} : { file: flags.inputs }),
+    file: flags.inputs,
   });
 }

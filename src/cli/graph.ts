@@ -55,7 +55,7 @@ async function computedNotes(
   const { computedCallNotes, knownScope } = await import("../pipeline/before-run.js");
   const inputs = await resolveInputs(pipeline, {
     pairs: flags.input ?? [],
-    ...(flags.inputs === undefined ? {} : { file: flags.inputs }),
+    file: flags.inputs,
     allowMissing: true,
   });
   if (!inputs.ok) return inputs;

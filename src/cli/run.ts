@@ -44,7 +44,7 @@ export async function runCommand(file: string, flags: RunFlags, cli: CliContext)
   const mayResume = (flags.resume !== undefined || flags.runId !== undefined) && !flags.dryRun;
   const resolved = await resolveInputs(pipeline, {
     pairs: flags.input ?? [],
-    ...(flags.inputs === undefined ? {} : { file: flags.inputs }),
+    file: flags.inputs,
     allowMissing: mayResume,
   });
   if (!resolved.ok) {
@@ -83,7 +83,7 @@ export async function runCommand(file: string, flags: RunFlags, cli: CliContext)
     await reportRunNotStarted(
       {
         output: chooseOutput(flags.output, terminal),
-        ...(flags.report === undefined ? {} : { report: flags.report }),
+        report: flags.report,
         secrets: secretValues,
         terminal,
       },
@@ -186,7 +186,7 @@ export async function runCommand(file: string, flags: RunFlags, cli: CliContext)
       given: resolved.given,
       missing: resolved.missing,
       ...(flags.compensate === false ? { compensate: false } : {}),
-      ...(flags.concurrency === undefined ? {} : { concurrency: flags.concurrency }),
+      concurrency: flags.concurrency,
       from: flags.from ?? [],
       allowChanged: flags.allowChanged === true,
       takeover: flags.takeover === true,
@@ -220,8 +220,8 @@ export async function runCommand(file: string, flags: RunFlags, cli: CliContext)
     if (ui.warning) stderr.write(`nxrun: warning: ${sanitizeTerminalText(ui.warning)}\n`);
     const reporters = createReporters({
       output,
-      ...(flags.report === undefined ? {} : { report: flags.report }),
-      ...(flags.junit === undefined ? {} : { junit: flags.junit }),
+      report: flags.report,
+      junit: flags.junit,
       summary: (await import("./summary-options.js")).summaryOptions(pipeline, flags, output, terminal),
       secrets: secretValues,
       terminal,
@@ -346,13 +346,13 @@ async function runWithSignals(
       compensate: prepared.compensate,
       concurrency: prepared.concurrency,
       attempts: prepared.attempts,
-      ...(prepared.readBack === undefined ? {} : { readBack: prepared.readBack }),
+      readBack: prepared.readBack,
       vars: prepared.vars,
       keepVars: prepared.keepVars,
       beforeCompensation: prepared.beforeCompensation,
       earlierUndo: prepared.earlierUndo,
-      ...(flags.describeRate === undefined ? {} : { describeRate: flags.describeRate }),
-      ...(startHeaders === undefined ? {} : { startHeaders }),
+      describeRate: flags.describeRate,
+      startHeaders,
     });
   } finally {
     closing = true;
@@ -450,7 +450,7 @@ async function dryRun(
       secrets,
       evaluate,
       known,
-      ...(flags.concurrency === undefined ? {} : { concurrency: flags.concurrency }),
+      concurrency: flags.concurrency,
     }),
     [...secretValues],
   );

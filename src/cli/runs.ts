@@ -25,7 +25,7 @@ export async function runsCommand(flags: RunsFlags, terminal: Terminal): Promise
   try {
     const runs = await recentRuns(client, {
       limit: flags.limit ?? DEFAULT_LIMIT,
-      ...(flags.pipeline === undefined ? {} : { pipeline: flags.pipeline }),
+      pipeline: flags.pipeline,
     });
     if (flags.output === "json") {
       stdout.write(

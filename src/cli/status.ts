@@ -50,10 +50,7 @@ export async function statusCommand(runId: string, flags: StatusFlags, terminal:
     const masked = [...secrets.values, ...connectionSecrets];
     const undescribed = await addFailureMessages(client, executions, masked);
     const counts = countByStatus(executions);
-    const connection = {
-      ...(flags.address === undefined ? {} : { address: flags.address }),
-      ...(flags.namespace === undefined ? {} : { namespace: flags.namespace }),
-    };
+    const connection = { address: flags.address, namespace: flags.namespace };
     const manifest = read.found ? read.manifest : undefined;
     // What the run's latest session recorded of its steps, when it kept a journal that got a line.
     const journal =
