@@ -11,6 +11,7 @@ import { Codes } from "../pipeline/diagnostic-codes.js";
 import type { CompiledValue } from "../pipeline/expr/compiled.js";
 import { evaluate } from "../pipeline/expr/evaluate.js";
 import type { Scope } from "../pipeline/expr/scope.js";
+import type { KnownPayload } from "../pipeline/known-payloads.js";
 import type { CallOptions, Pipeline, Step, StepCall } from "../pipeline/model.js";
 
 /** One use of a task queue or endpoint, for a diagnostic at the step (or compensation) that uses it. */
@@ -97,6 +98,8 @@ export function pipelineNeeds(pipeline: Pipeline): PipelineNeeds {
 /** Computed task queues and endpoints known before the run, and what could not be computed or checked. */
 export interface ComputedNeeds extends PipelineNeeds {
   readonly diagnostics: readonly Diagnostic[];
+  /** The execution inputs the inputs decide, measured (held to the server's payload limit by the caller). */
+  readonly payloads: readonly KnownPayload[];
 }
 
 /**
@@ -164,8 +167,9 @@ export async function computedNeeds(
   }
   // Every value the inputs decide, as the run checks it before it starts; whether a confirm step can be
   // answered is the run's to say (its terminal, --yes), not the check's.
-  diagnostics.push(...(await checkBeforeRun(pipeline, known, evaluateIn, { confirmAnswered: true })));
-  return { taskQueues, endpoints, diagnostics };
+  const payloads: KnownPayload[] = [];
+  diagnostics.push(...(await checkBeforeRun(pipeline, known, evaluateIn, { confirmAnswered: true, payloads })));
+  return { taskQueues, endpoints, diagnostics, payloads };
 }
 
 function placed(position: SourcePosition, d: Pick<Diagnostic, "code" | "severity" | "message" | "hint">): Diagnostic {

@@ -11,11 +11,13 @@ import type { SourcePosition } from "../base/source-position.js";
 import type { Diagnostic } from "../pipeline/diagnostic.js";
 import { Codes } from "../pipeline/diagnostic-codes.js";
 import { type InputSources, resolveInputs } from "../pipeline/inputs/resolve.js";
+import { payloadProblems } from "../pipeline/known-payloads.js";
 import type { Pipeline } from "../pipeline/model.js";
 import { YamlFile } from "../pipeline/yaml-source.js";
 import { openRpc } from "../temporal/connect.js";
 import type { ConnectionOverrides } from "../temporal/connection-config.js";
 import { resolveConnection } from "../temporal/connection-config.js";
+import { namespaceLimits } from "../temporal/namespace-limits.js";
 import { enums, wf } from "../temporal/proto.js";
 import type { WorkflowServiceRpc } from "../temporal/rpc.js";
 import { type SearchAttributeType, serverTypeName } from "../temporal/search-attributes.js";
@@ -72,6 +74,11 @@ async function preflightOne(
     const literal = pipelineNeeds(pipeline);
     const computed = await computedNeeds(pipeline, inputs);
     diagnostics.push(...computed.diagnostics);
+    // Inputs over the namespace's payload limit, as the run would refuse them (a codec changes the size).
+    if (options.codec === undefined)
+      diagnostics.push(
+        ...payloadProblems(computed.payloads, await namespaceLimits(rpc)(), { inputs, file: pipeline.file }),
+      );
     const needs = {
       taskQueues: mergeUses(literal.taskQueues, computed.taskQueues),
       endpoints: mergeUses(literal.endpoints, computed.endpoints),

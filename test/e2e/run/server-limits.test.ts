@@ -158,6 +158,12 @@ steps:
       expect(result.stdout).toBe("");
       for (const id of [`${result.runId}~manifest`, `${result.runId}.one`]) expect(await exists(id)).toBe(false);
       refused.push(result.runId);
+      // check --preflight asks the server for its limit and says the same.
+      const preflight = await runNxrun(["check", "--preflight", file, "--inputs", inputs]);
+      expect(preflight.code, output(preflight)).toBe(2);
+      expect(preflight.stdout).toMatch(
+        new RegExp(`pipeline\\.yaml:9:16: error NX182 step one: its input is ${size} encoded`),
+      );
     }
     // Against a run of the same pipeline that did start: once visibility lists it, it would list theirs.
     const small = join(dirname(file), "inputs-small.json");
