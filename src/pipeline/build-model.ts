@@ -435,36 +435,7 @@ class Builder {
     const path: JsonPath = [section, index];
     const what = `${section === "finally" ? "finally step" : "step"} "${raw.id}"`;
     const { call, options } = this.callAndOptions(raw, path, what);
-
-    if (raw.with !== undefined && raw.uses === undefined) {
-      this.out.error(
-        Codes.withWithoutUses,
-        `with: applies only to a uses step (${what})`,
-        this.keyAt([...path, "with"]),
-        "with: gives the inputs of the pipeline a uses: step runs; give this step its argument in input:",
-      );
-    }
-    this.refuseKeysOf(call.kind, raw, path, what);
-    if (call.kind === "nexus" && raw.timeouts?.heartbeat !== undefined) {
-      this.out.error(
-        Codes.notForKind,
-        `heartbeat does not apply to a Nexus operation (${what})`,
-        this.keyAt([...path, "timeouts", "heartbeat"]),
-        "remove it",
-      );
-    }
-    if (raw.forEach === undefined) {
-      for (const key of ["concurrency", "toleratedFailures"] as const) {
-        if (raw[key] !== undefined) {
-          this.out.error(
-            Codes.forEachOnly,
-            `${key} applies only to a forEach step (${what})`,
-            this.keyAt([...path, key]),
-            "add forEach: or remove it",
-          );
-        }
-      }
-    }
+    this.checkStepKeys(raw, call.kind, path, what);
 
     const cancellation: CancellationType = raw.cancellation ?? this.raw.defaults?.cancellation ?? DEFAULT_CANCELLATION;
     const when =
@@ -505,6 +476,39 @@ class Builder {
       dependsOn: [],
       position: this.at(path),
     };
+  }
+
+  /** Keys the step sets that its kind or its other keys rule out: with: without uses:, a Nexus heartbeat, forEach-only keys. */
+  private checkStepKeys(raw: RawStep, kind: StepCall["kind"], path: JsonPath, what: string): void {
+    if (raw.with !== undefined && raw.uses === undefined) {
+      this.out.error(
+        Codes.withWithoutUses,
+        `with: applies only to a uses step (${what})`,
+        this.keyAt([...path, "with"]),
+        "with: gives the inputs of the pipeline a uses: step runs; give this step its argument in input:",
+      );
+    }
+    this.refuseKeysOf(kind, raw, path, what);
+    if (kind === "nexus" && raw.timeouts?.heartbeat !== undefined) {
+      this.out.error(
+        Codes.notForKind,
+        `heartbeat does not apply to a Nexus operation (${what})`,
+        this.keyAt([...path, "timeouts", "heartbeat"]),
+        "remove it",
+      );
+    }
+    if (raw.forEach === undefined) {
+      for (const key of ["concurrency", "toleratedFailures"] as const) {
+        if (raw[key] !== undefined) {
+          this.out.error(
+            Codes.forEachOnly,
+            `${key} applies only to a forEach step (${what})`,
+            this.keyAt([...path, key]),
+            "add forEach: or remove it",
+          );
+        }
+      }
+    }
   }
 
   /** An error for each key `raw` sets that a step of `kind` refuses (NOT_FOR_KIND). */
