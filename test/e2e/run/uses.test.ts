@@ -217,6 +217,60 @@ finally:
     await waitForCount("activity", `ActivityId STARTS_WITH '${first.runId}.db.create'`, 1);
   });
 
+  it("a sub-pipeline its caller cancels (another step failed) is not failed: completed if its steps were, else canceled", async () => {
+    const key = uniqueId("uses-cut");
+    const file = files({
+      "main.yaml": `
+nxrun: 1
+name: uses-cut
+defaults:
+  taskQueue: {{queue}}
+steps:
+  - id: done
+    uses: ./quick.yaml
+  - id: cut
+    uses: ./long.yaml
+    with: { key: ${key} }
+  - id: bad
+    activity: fail
+    input: { message: smoke test failed, nonRetryable: true }
+`,
+      "quick.yaml": `
+nxrun: 1
+name: quick
+defaults:
+  taskQueue: {{queue}}
+steps:
+  - id: work
+    activity: sleepFor
+    input: { ms: 3000 }
+`,
+      "long.yaml": `
+nxrun: 1
+name: long
+inputs:
+  key: { type: string }
+defaults:
+  taskQueue: {{queue}}
+steps:
+  - id: work
+    activity: slow
+    input: { recordKey: "{% $inputs.key %}" }
+    timeouts: { heartbeat: 2s }
+`,
+    });
+    const result = await runPipelineFile(file);
+    expect(result.code, output(result)).toBe(1);
+    // Only bad failed: the run's error names it alone, not the sub-pipelines it cancelled.
+    expect(result.report?.error?.message, output(result)).toMatch(/^step 'bad' failed/);
+    expect(result.report?.error?.message).not.toMatch(/SubPipelineFailed/);
+    expect(stepOf(result, "done.work").status).toBe("completed");
+    expect(stepOf(result, "done")).toMatchObject({ status: "completed" });
+    expect(stepOf(result, "cut.work").status).toBe("canceled");
+    expect(stepOf(result, "cut").status).toBe("canceled");
+    expect(stepOf(result, "cut").error?.type).not.toBe("SubPipelineFailed");
+  });
+
   it("a failure inside a sub-pipeline: the caller compensates its steps and the sub-pipeline's, latest first; its finally runs", async () => {
     const key = uniqueId("uses-undo");
     const file = files({
