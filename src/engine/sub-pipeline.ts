@@ -11,7 +11,7 @@ import type { Scope } from "../pipeline/expr/scope.js";
 import type { Step, StepCall } from "../pipeline/model.js";
 import { withInputs, withProblems } from "../pipeline/with-inputs.js";
 import { NEVER_ABORTED } from "./abort.js";
-import type { ItemEvent, Reporter, StepError, StepStatus, StepUpdate } from "./events.js";
+import type { ItemEvent, Reporter, RunStatus, StepError, StepStatus, StepUpdate } from "./events.js";
 import { RunContext, runStatusOf } from "./run-context.js";
 import { stepErrorFromThrown } from "./step-errors.js";
 import { computeVars } from "./vars.js";
@@ -90,13 +90,17 @@ export async function runSubPipeline(
     ctx.reporter.onStepUpdate?.({ stepId: `${prefix}${s.id}`, record });
   }
 
-  const onCancel = () => child.cancel(ctx.cancelledBecause ?? "signal");
+  let byCaller = false;
+  const onCancel = () => {
+    byCaller = child.cancelledBecause === undefined;
+    child.cancel(ctx.cancelledBecause ?? "signal");
+  };
   signal.addEventListener("abort", onCancel, { once: true });
   if (signal.aborted) onCancel();
   const stopTimer =
     used.timeout === undefined ? undefined : ctx.clock.setTimer(() => child.cancel("timeout"), used.timeout);
   let outputs: Record<string, unknown> | undefined;
-  let status: ReturnType<typeof runStatusOf>;
+  let status: RunStatus;
   try {
     try {
       child.vars = await computeVars(used, child.scope(), ctx.evaluator);
@@ -105,7 +109,7 @@ export async function runSubPipeline(
       child.cancel("failure");
     }
     await child.runSection(child, used.steps, child.cancelSignal);
-    status = runStatusOf(child);
+    status = subStatus(child, used.steps, byCaller);
     if (status === "completed") {
       try {
         outputs = {};
@@ -117,7 +121,7 @@ export async function runSubPipeline(
     }
     child.runStatus = status;
     await child.runSection(child, used.finally, NEVER_ABORTED);
-    status = runStatusOf(child, status);
+    status = subStatus(child, used.steps, byCaller, status);
   } finally {
     stopTimer?.();
     signal.removeEventListener("abort", onCancel);
@@ -139,6 +143,17 @@ export async function runSubPipeline(
     default:
       return { status: "canceled" };
   }
+}
+
+/**
+ * The sub-pipeline's status. A cancel that came from its caller (another step failed, Ctrl-C, the
+ * run's timeout) is neither its failure nor its timeout: it is canceled, or completed when every
+ * one of its steps completed anyway, as an activity step that finishes despite the request is.
+ */
+function subStatus(child: RunContext, steps: readonly Step[], byCaller: boolean, sofar?: RunStatus): RunStatus {
+  if (!byCaller) return runStatusOf(child, sofar);
+  if (child.failure !== undefined || sofar === "failed") return "failed";
+  return steps.every((s) => child.records.get(s.id)?.status === "completed") ? "completed" : "canceled";
 }
 
 /** The caller's reporter, with the sub-pipeline's step IDs prefixed (`db.createDb`). */
