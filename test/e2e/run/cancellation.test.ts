@@ -220,3 +220,38 @@ steps:
     expect((await client.activities.describe(`${result.runId}.work`)).status).toBe("canceled");
   });
 });
+
+describe.concurrent("a second Ctrl-C during a forEach", () => {
+  it("terminates its items without failing the step: the run's error says it was interrupted twice", async () => {
+    const key = uniqueId("second-each");
+    const file = pipelineFile(`
+nxrun: 1
+name: second-ctrl-c-each
+steps:
+  - id: fan
+    forEach: [a, b]
+    activity: slow
+    taskQueue: {{queue}}
+    input: { recordKey: "{% '${key}-' & $item %}", heartbeatMs: 200, cleanupMs: 60000 }
+    timeouts: { startToClose: 5m, heartbeat: 3s }
+    retry: { maximumAttempts: 1 }
+`);
+    const keys = [`${key}-a`, `${key}-b`];
+    let child: ChildProcess | undefined;
+    const running = runPipelineFile(file, [], { onSpawn: (c) => (child = c) });
+    for (const k of keys) await waitFor(`${k} to start`, () => events(k).includes("started"), { timeoutMs: 60_000 });
+    child?.kill("SIGINT");
+    for (const k of keys)
+      await waitFor(`${k} to see the cancel`, () => events(k).includes("canceled"), { timeoutMs: 30_000 });
+    child?.kill("SIGINT");
+    const result = await running;
+    expect(result.code, output(result)).toBe(130);
+    for (const index of [0, 1])
+      expect((await client.activities.describe(`${result.runId}.fan.${index}`)).status).toBe("terminated");
+    expect(stepOf(result, "fan").items?.map((item) => item.status)).toEqual(["terminated", "terminated"]);
+    // The interrupt ended the items, not a failure of theirs: the step is not failed, the run says why.
+    expect(stepOf(result, "fan").status).toBe("canceled");
+    expect(result.report?.error?.message, output(result)).toMatch(/interrupted twice/);
+    expect(result.report?.error?.message).not.toMatch(/ForEachFailed|step 'fan' failed/);
+  });
+});
