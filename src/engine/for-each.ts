@@ -8,7 +8,7 @@ import { placedInStep } from "../pipeline/expression-field.js";
 import type { Step, StepCall } from "../pipeline/model.js";
 import { forEachItemsOf } from "../pipeline/value-forms.js";
 import { buildExecutionSpec, scopeFree, withId } from "./call-spec.js";
-import type { ItemRecord, StepError, StepRecord } from "./events.js";
+import type { ItemRecord, StepError, StepRecord, StepStatus } from "./events.js";
 import type { ExecutionSpec } from "./execution.js";
 import { type ExecutionResult, runExecution } from "./execution.js";
 import { itemExecutionId } from "./execution-ids.js";
@@ -255,7 +255,10 @@ class ForEachItems {
     }
     item.closedAt = new Date().toISOString();
     ctx.reporter.onItemEnd?.({ stepId: step.id, item });
-    if (countsAsFailure(item.status, this.signal.aborted)) tally.countFailure(item);
+    // An item the second Ctrl-C terminated did not fail: the interrupt ended it (as finishStep has it).
+    const ended = item.status as StepStatus;
+    const byInterrupt = ended === "terminated" && ctx.inFlight.terminating;
+    if (countsAsFailure(ended, this.signal.aborted) && !byInterrupt) tally.countFailure(item);
   }
 }
 
