@@ -6,6 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { relative } from "node:path";
+import { columns, graphemes } from "../base/terminal-columns.js";
 import { sanitizeTerminalLines, sanitizeTerminalText } from "../base/terminal-text.js";
 import type { Diagnostic } from "./diagnostic.js";
 
@@ -71,20 +72,21 @@ export function formatDiagnostics(diags: readonly Diagnostic[], options: FormatO
 /**
  * The line at fault (and `context` lines above it), each cut to the terminal's width around the
  * caret: a file can hold a line of megabytes (or, through a symlink, anything), and only the place
- * at fault is worth showing.
+ * at fault is worth showing. Counted in terminal columns (src/base/terminal-columns.ts), so a wide
+ * or combining character before the caret leaves it under the text it marks.
  */
 function codeFrame(
   lines: string[],
   d: Diagnostic,
   context: number,
-  columns: number,
+  terminalColumns: number,
   paint: { dim: (s: string) => string; red: (s: string) => string },
 ): string {
   const first = Math.max(1, d.line - context);
   const width = String(d.line).length;
-  const room = Math.max(20, columns - width - 5);
+  const room = Math.max(20, (Number.isFinite(terminalColumns) ? terminalColumns : 120) - width - 5);
   const lineText = lines[d.line - 1] ?? "";
-  const start = Math.max(1, d.column);
+  const start = Math.min(Math.max(1, d.column), lineText.length + 1);
   let length = 1;
   if (d.endLine === d.line && d.endColumn !== undefined && d.endColumn > start) length = d.endColumn - start;
   else if (d.endLine === undefined) {
@@ -93,34 +95,102 @@ function codeFrame(
     const token = /^("[^"]*"|'[^']*'|[^\s:,\]}]+)/.exec(rest);
     if (token) length = token[0].length;
   } else length = Math.max(1, lineText.length - start + 1);
-  length = Math.max(1, Math.min(length, Math.max(1, lineText.length - start + 1)));
-  // The caret's place in the line as shown (sanitized: an escaped character is wider than one column).
-  const before = sanitizeTerminalText(lineText.slice(Math.max(0, start - 1 - room), start - 1).replace(/\t/g, " "));
-  const marked = sanitizeTerminalText(lineText.slice(start - 1, start - 1 + Math.min(length, room)));
-  // One character more than fits, so a line that goes on is cut with an ellipsis.
-  const after = sanitizeTerminalText(lineText.slice(start - 1, start + room).replace(/\t/g, " "));
+  // Only a window around the caret is read: no more characters than columns can ever be shown.
+  const caret = start - 1;
+  const from = pairStart(lineText, Math.max(0, caret - 4 * room));
+  const to = pairStart(lineText, Math.min(lineText.length, caret + 4 * room));
+  // The caret goes to the start of the cluster it falls in (an accent marks its letter).
+  const pieces = shownPieces(lineText.slice(from, to));
+  let split = 0;
+  let caretIndex = from;
+  while (split < pieces.length && caretIndex + (pieces[split] as Piece).raw.length <= caret) {
+    caretIndex += (pieces[split] as Piece).raw.length;
+    split++;
+  }
+  const before = pieces.slice(0, split);
+  const after = pieces.slice(split);
+  const markEnd = caret + Math.max(1, length);
+  const beforeColumns = sum(before);
+  const afterColumns = sum(after);
+  let marked = 0;
+  for (let at = caretIndex, n = 0; n < after.length && at < markEnd; n++) {
+    const piece = after[n] as Piece;
+    marked += piece.columns;
+    at += piece.raw.length;
+  }
+  const whole = from === 0 && to === lineText.length && beforeColumns + afterColumns <= room;
   // When the line must be cut, keep about a third of the room before the caret, or more when the
   // line ends sooner: the room a short rest leaves goes to what stands before it.
-  const keepBefore =
-    before.length + marked.length <= room
-      ? before.length
-      : Math.min(before.length, Math.max(Math.floor(room / 3), room - 1 - after.length));
-  const cutBefore = start - 1 > keepBefore || before.length > keepBefore;
-  const cut = (text: string) => (text.length > room ? `${text.slice(0, room - 1)}…` : text);
-  const atFault = cut(`${cutBefore ? "…" : ""}${before.slice(before.length - keepBefore)}${after}`);
+  let keepBefore =
+    whole || beforeColumns + Math.min(marked, room) <= room
+      ? beforeColumns
+      : Math.min(beforeColumns, Math.max(Math.floor(room / 3), room - 1 - afterColumns));
+  const cutBefore = from > 0 || keepBefore < beforeColumns;
+  if (cutBefore) keepBefore = Math.min(keepBefore, room - 2);
+  const keptBefore = takeColumns(before.toReversed(), keepBefore).reverse();
+  const caretAt = (cutBefore ? 1 : 0) + sum(keptBefore);
+  const cutAfter = to < lineText.length || caretAt + afterColumns > room;
+  const keptAfter = takeColumns(after, room - caretAt - (cutAfter ? 1 : 0));
+  const atFault = `${cutBefore ? "…" : ""}${text(keptBefore)}${text(keptAfter)}${cutAfter ? "…" : ""}`;
   const out: string[] = [];
   for (let n = first; n <= d.line; n++) {
     const marker = n === d.line ? paint.red(">") : " ";
-    const text =
-      n === d.line ? atFault : cut(sanitizeTerminalText((lines[n - 1] ?? "").slice(0, room + 1).replace(/\t/g, " ")));
-    out.push(`${marker} ${paint.dim(`${String(n).padStart(width)} |`)} ${text}`);
+    out.push(
+      `${marker} ${paint.dim(`${String(n).padStart(width)} |`)} ${n === d.line ? atFault : cutLine(lines[n - 1] ?? "", room)}`,
+    );
   }
-  const caretAt = (cutBefore ? 1 : 0) + keepBefore;
   // Never under the ellipsis of a line cut after the caret.
-  const shownAfter = atFault.endsWith("…") && atFault.length === room ? room - 1 : atFault.length;
-  const caretLength = Math.max(1, Math.min(marked.length, shownAfter - caretAt));
+  const caretLength = Math.max(1, Math.min(marked, sum(keptAfter)));
   out.push(`  ${" ".repeat(width)} ${paint.dim("|")} ${" ".repeat(caretAt)}${paint.red("^".repeat(caretLength))}`);
   return out.join("\n");
+}
+
+/** A grapheme of a source line as it is shown (sanitized, a tab as one space) and its columns. */
+interface Piece {
+  readonly raw: string;
+  readonly shown: string;
+  readonly columns: number;
+}
+
+function shownPieces(raw: string): Piece[] {
+  return graphemes(raw).map((piece) => {
+    const shown = piece === "\t" ? " " : sanitizeTerminalText(piece);
+    return { raw: piece, shown, columns: columns(shown) };
+  });
+}
+
+/** The leading pieces that fit in `room` columns. */
+function takeColumns(pieces: readonly Piece[], room: number): Piece[] {
+  const kept: Piece[] = [];
+  let used = 0;
+  for (const piece of pieces) {
+    if (used + piece.columns > room) break;
+    kept.push(piece);
+    used += piece.columns;
+  }
+  return kept;
+}
+
+function sum(pieces: readonly Piece[]): number {
+  return pieces.reduce((total, piece) => total + piece.columns, 0);
+}
+
+function text(pieces: readonly Piece[]): string {
+  return pieces.map((piece) => piece.shown).join("");
+}
+
+/** A context line cut to `room` columns, `…` last when cut. */
+function cutLine(line: string, room: number): string {
+  const end = pairStart(line, Math.min(line.length, 4 * room));
+  const pieces = shownPieces(line.slice(0, end));
+  if (end === line.length && sum(pieces) <= room) return text(pieces);
+  return `${text(takeColumns(pieces, room - 1))}…`;
+}
+
+/** `index`, moved back off the second half of a surrogate pair, so a slice there keeps the pair whole. */
+function pairStart(line: string, index: number): number {
+  const code = line.charCodeAt(index);
+  return index > 0 && code >= 0xdc00 && code <= 0xdfff ? index - 1 : index;
 }
 
 /** A file as messages show it: relative to `cwd` when inside it, else as it is. */

@@ -1,18 +1,11 @@
 /**
- * Terminal columns, the one rule of the Ink view: a grapheme cluster (an emoji with its modifiers, a
- * letter with its accents) is cut whole, and takes the columns its East Asian width gives it, as
- * `string-width` counts them (the library Ink lays text out with, so the view and Ink agree).
- * The view cuts every line itself: Ink's own truncation can put its `…` one column past the edge
+ * Lines of the Ink view cut to its width, by the rule of src/base/terminal-columns.ts. The view cuts
+ * every line itself: Ink's own truncation can put its `…` one column past the edge
  * when a wide character meets it, and the terminal then wraps the line.
  */
-import stringWidth from "string-width";
+import { columns, graphemes } from "../../base/terminal-columns.js";
 
-const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
-
-/** Columns `text` takes on a terminal. */
-export function columns(text: string): number {
-  return stringWidth(text);
-}
+export { columns };
 
 /** `text` padded with spaces to `width` columns (as it is when already that wide). */
 export function padColumns(text: string, width: number): string {
@@ -46,7 +39,7 @@ export function cutSpans(spans: readonly Span[], width: number): Span[] {
     }
     if (span.link === undefined) {
       let kept = "";
-      for (const { segment } of graphemes.segment(span.text)) {
+      for (const segment of graphemes(span.text)) {
         const w = columns(segment);
         if (used + w > room) break;
         kept += segment;
@@ -96,7 +89,7 @@ export function wrapColumns(text: string, width: number): string[] {
   let line = "";
   let lineWidth = 0;
   let lastSpace = -1;
-  for (const { segment } of graphemes.segment(text)) {
+  for (const segment of graphemes(text)) {
     const w = columns(segment);
     if (lineWidth + w > width && line !== "") {
       if (lastSpace > 0) {
