@@ -7,7 +7,6 @@
  * stops the rest. What was undone then shows `compensated` (or `compensationFailed`).
  */
 import type { Scope } from "../pipeline/expr/scope.js";
-import { placedInStep } from "../pipeline/expression-field.js";
 import type { Compensation } from "../pipeline/model.js";
 import { NEVER_ABORTED } from "./abort.js";
 import { buildExecutionSpec } from "./call-spec.js";
@@ -15,6 +14,7 @@ import type { ItemRecord, StepRecord, StepStatus } from "./events.js";
 import { runExecution } from "./execution.js";
 import { compensationExecutionId, itemCompensationExecutionId, stepExecutionId } from "./execution-ids.js";
 import type { Completion, RunContext } from "./run-context.js";
+import { placedError } from "./start-refusal.js";
 import { stepErrorFromThrown } from "./step-errors.js";
 import { applyResult } from "./step-outcome.js";
 
@@ -317,8 +317,9 @@ export async function runOne(
     record.status = "failed";
     // An expression's hint is the eval command that tries it where it failed (--step, --in compensate).
     const step = owner.stepsById.get(stepId);
-    record.error = stepErrorFromThrown(step === undefined ? error : placedInStep(error, step));
-    ctx.noteFatal(error);
+    const placed = step === undefined ? error : placedError(error, step, step.compensate?.position);
+    record.error = stepErrorFromThrown(placed);
+    ctx.noteFatal(placed);
   } finally {
     if (holdsSlot) ctx.slots.release();
   }

@@ -15,6 +15,7 @@ import { itemExecutionId } from "./execution-ids.js";
 import { NotRunError } from "./read-back.js";
 import { runRepeated } from "./repeat.js";
 import type { ItemCompletions, RunContext } from "./run-context.js";
+import { placedError } from "./start-refusal.js";
 import { stepErrorFromThrown } from "./step-errors.js";
 import { applyProgress, applyResult, countsAsFailure } from "./step-outcome.js";
 import { runSubPipeline } from "./sub-pipeline.js";
@@ -250,8 +251,9 @@ class ForEachItems {
         return;
       }
       item.status = "failed";
-      item.error = stepErrorFromThrown(placedInStep(error, step));
-      ctx.noteFatal(error);
+      const placed = placedError(error, step);
+      item.error = stepErrorFromThrown(placed);
+      ctx.noteFatal(placed);
     }
     item.closedAt = new Date().toISOString();
     ctx.reporter.onItemEnd?.({ stepId: step.id, item });

@@ -4,7 +4,6 @@
  */
 
 import { isTruthy } from "../pipeline/expr/truthy.js";
-import { placedInStep } from "../pipeline/expression-field.js";
 import type { Step, TemporalStepCall } from "../pipeline/model.js";
 import { buildExecutionSpec } from "./call-spec.js";
 import { runConfirm } from "./confirm.js";
@@ -15,6 +14,7 @@ import { runForEach } from "./for-each.js";
 import { NOT_RUN_TYPE, NotRunError, notRunMessage } from "./read-back.js";
 import { runRepeated } from "./repeat.js";
 import type { ItemCompletions, RunContext } from "./run-context.js";
+import { placedError } from "./start-refusal.js";
 import { stepErrorFromThrown } from "./step-errors.js";
 import { applyProgress, applyResult, countsAsFailure, statusWord } from "./step-outcome.js";
 import { runSubPipeline } from "./sub-pipeline.js";
@@ -47,8 +47,9 @@ export async function runStep(ctx: RunContext, step: Step, signal: AbortSignal):
     } else {
       record.status = "failed";
       // An expression's hint names this step and the field, so it is the command that tries it here.
-      record.error = stepErrorFromThrown(placedInStep(error, step));
-      ctx.noteFatal(error);
+      const placed = placedError(error, step);
+      record.error = stepErrorFromThrown(placed);
+      ctx.noteFatal(placed);
     }
   }
   finishStep(ctx, step, record, signal.aborted, items);
