@@ -234,7 +234,11 @@ export function recordedStepViews(
     const subs = others.filter(
       (sub) => sub.section !== "compensate" && (sub.id.startsWith(`${step.id}.`) || sub.id.startsWith(`${step.id}[`)),
     );
-    const own = recordView(record, step.attempt, runState, server?.attempts ?? 0);
+    const undone = itemsUndoneOnServer(record, step, executions);
+    const own = withCompensating(
+      recordView(undone.record, step.attempt, runState, server?.attempts ?? 0),
+      undone.compensating,
+    );
     // A uses step runs no execution of its own: its executions are its sub-steps' current ones.
     const view =
       own.executions.length === 0 && subs.length > 0 ? { ...own, executions: subs.flatMap(executionIdsOf) } : own;
@@ -248,9 +252,99 @@ export function recordedStepViews(
       shown.add(sub.id);
     }
   }
-  for (const record of others)
-    if (!shown.has(record.id)) views.push(recordView(record, 1, runState, countOf(record, executions)));
+  for (const record of others) {
+    if (shown.has(record.id)) continue;
+    if (record.section === "compensate" && record.status === "running" && runState !== "in progress") {
+      views.push(undoLeftRunning(record, runState, executions));
+      continue;
+    }
+    views.push(recordView(record, 1, runState, countOf(record, executions)));
+  }
   return views;
+}
+
+/**
+ * A forEach step's record with each completed item whose compensation the server has marked by it
+ * (`compensated`, `compensationFailed`), and how many items' compensations still run
+ * (`compensating`): a session killed mid-rollback recorded none of them, the server's went on. The
+ * step is `compensated` once all its completed items are, `compensationFailed` when any undo failed.
+ */
+function itemsUndoneOnServer(
+  record: StepRecord,
+  step: ManifestStep,
+  executions: readonly RunExecution[],
+): { record: StepRecord; compensating: number } {
+  if (!step.forEach || record.items === undefined) return { record, compensating: 0 };
+  const undo = new Map<number, ExecutionStatus>();
+  for (const e of latestPerId(executions)) {
+    const role = e.role;
+    if (
+      role.role === "compensation" &&
+      role.stepId === step.id &&
+      role.attempt === step.attempt &&
+      role.index !== undefined
+    )
+      undo.set(role.index, e.status);
+  }
+  if (undo.size === 0) return { record, compensating: 0 };
+  let compensating = 0;
+  const items = record.items.map((item) => {
+    const status = undo.get(item.index);
+    if (item.status !== "completed" || status === undefined) return item;
+    if (status === "running" || status === "paused") {
+      compensating++;
+      return item;
+    }
+    return { ...item, status: (status === "completed" ? "compensated" : "compensationFailed") as StepStatus };
+  });
+  const done = items.filter((i) => i.status === "completed" || isUndoneStatus(i.status));
+  const state: StepStatus =
+    record.status !== "completed"
+      ? record.status
+      : done.some((i) => i.status === "compensationFailed")
+        ? "compensationFailed"
+        : done.length > 0 && done.every((i) => i.status === "compensated")
+          ? "compensated"
+          : record.status;
+  return { record: { ...record, status: state, items }, compensating };
+}
+
+const isUndoneStatus = (status: StepStatus) => status === "compensated" || status === "compensationFailed";
+
+/** A view's item counts with `n` of its completed items shown `compensating`. */
+function withCompensating(view: StepView, n: number): StepView {
+  if (n === 0 || view.items === undefined) return view;
+  const items = { ...view.items, completed: (view.items.completed ?? 0) - n, compensating: n };
+  if (items.completed === 0) delete (items as Record<string, number>).completed;
+  return { ...view, items };
+}
+
+/**
+ * A compensation left running by a session that stopped: its items as the server has them now
+ * (their executions went on), `running` while any runs, else `completed`, `failed`, or
+ * `interrupted` when some item's compensation never started.
+ */
+function undoLeftRunning(record: StepRecord, runState: RunStateName, executions: readonly RunExecution[]): StepView {
+  const byId = new Map(latestPerId(executions).map((e) => [e.id, e]));
+  const items = (record.items ?? []).map((item) => {
+    const now = item.execution ? byId.get(item.execution.executionId) : undefined;
+    if (now === undefined) return { ...item, status: "pending" as StepStatus };
+    const status: StepStatus =
+      now.status === "completed"
+        ? "completed"
+        : now.status === "running" || now.status === "paused"
+          ? "running"
+          : "failed";
+    return { ...item, status };
+  });
+  const single = record.execution ? byId.get(record.execution.executionId) : undefined;
+  const statuses = record.items === undefined ? (single ? [single.status] : []) : items.map((i) => i.status);
+  const running = statuses.some((st) => st === "running" || st === "paused");
+  const failed = statuses.some((st) => st !== "completed" && st !== "running" && st !== "paused" && st !== "pending");
+  const all = statuses.length > 0 && statuses.every((st) => st === "completed");
+  const view = recordView({ ...record, items }, 1, runState, countOf(record, executions));
+  const state: StepState = running ? "running" : failed ? "failed" : all ? "completed" : "interrupted";
+  return { ...view, state };
 }
 
 /** States of a step that completed, whether or not the rollback undid it since. */

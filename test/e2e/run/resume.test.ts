@@ -224,6 +224,30 @@ steps:
     const undoStarts = () => handlerRecord(key).filter((r) => r.event === "started");
     // Killed as the first item's compensation starts: the others of its three were maybe started, maybe not.
     await runAndKill(pipeline, runId, ["--output", "plain"], async () => undoStarts().length > 0);
+    // status tells what the server did since the kill: the items undone by then compensated, the
+    // others completed, the compensation's counts from its executions (some never started).
+    const counts = (items: object | undefined) => JSON.stringify(Object.entries(items ?? {}).sort());
+    await waitFor(
+      "status to show the items the killed rollback undid",
+      async () => {
+        const shown = await runNxrun(["status", runId, "-o", "json"]);
+        const { run } = JSON.parse(shown.stdout) as {
+          run: { steps: Array<{ id: string; state: string; items?: object }> };
+        };
+        const steps = run.steps;
+        const items = steps.find((s) => s.id === "items");
+        const undo = steps.find((s) => s.id === "items.compensate");
+        // The compensations started before the kill (the worker's records of them may come late).
+        const n = undoStarts().length;
+        const ok =
+          counts(items?.items) === counts({ compensated: n, completed: 6 - n }) &&
+          undo?.state === "interrupted" &&
+          counts(undo.items) === counts({ completed: n });
+        if (!ok) throw new Error(`status shows ${JSON.stringify([items, undo])}`);
+        return true;
+      },
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
     const resumed = await runPipelineFile(pipeline, ["--resume", runId, "--output", "plain"], { runId });
     expect(resumed.code, output(resumed)).toBe(0);
 

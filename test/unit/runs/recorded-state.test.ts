@@ -273,3 +273,45 @@ describe("the journal's lines", () => {
     });
   });
 });
+
+describe("status of a run killed mid-rollback", () => {
+  const items = [0, 1, 2].map((index) => ({ index, status: "completed" as const, output: { ok: true } }));
+  const undoItems = [0, 1, 2].map((index) => ({
+    index,
+    status: (index === 0 ? "pending" : "running") as "pending" | "running",
+    execution: { kind: "activity" as const, executionId: `r.fan.${index}.compensate` },
+  }));
+  const events: Array<[string, object]> = [
+    ["stepEnd", { stepId: "fan", record: step({ id: "fan", items }) }],
+    [
+      "stepStart",
+      {
+        stepId: "fan.compensate",
+        record: step({ id: "fan.compensate", section: "compensate", status: "running", items: undoItems }),
+      },
+    ],
+  ];
+  const undo = (index: number, status: ExecutionStatus) =>
+    execution(`fan.${index}.compensate`, status, { role: "compensation", stepId: "fan", attempt: 1, index }, 9);
+
+  it("shows each item's compensation as the server has it, and the compensation's counts from the server", () => {
+    const found = views(events, [undo(2, "completed"), undo(1, "running")], "stopped");
+    const fan = found.find((v) => v.id === "fan");
+    // Item 0's undo never started: it still holds; 1 is being undone, 2 was.
+    expect(fan).toMatchObject({ state: "completed", items: { completed: 1, compensating: 1, compensated: 1 } });
+    const compensation = found.find((v) => v.id === "fan.compensate");
+    expect(compensation).toMatchObject({ state: "running", items: { completed: 1, running: 1 } });
+  });
+
+  it("a step whose completed items were all undone since is compensated; a failed undo makes it compensationFailed", () => {
+    const all = views(events, [undo(0, "completed"), undo(1, "completed"), undo(2, "completed")], "stopped");
+    expect(all.find((v) => v.id === "fan")).toMatchObject({ state: "compensated", items: { compensated: 3 } });
+    expect(all.find((v) => v.id === "fan.compensate")).toMatchObject({ state: "completed", items: { completed: 3 } });
+    const failed = views(events, [undo(0, "completed"), undo(1, "failed"), undo(2, "completed")], "stopped");
+    expect(failed.find((v) => v.id === "fan")).toMatchObject({
+      state: "compensationFailed",
+      items: { compensated: 2, compensationFailed: 1 },
+    });
+    expect(failed.find((v) => v.id === "fan.compensate")?.state).toBe("failed");
+  });
+});
