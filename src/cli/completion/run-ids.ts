@@ -23,8 +23,20 @@ export async function withRunIds(
   if (!completion.runIds) return completion;
   const { prefix, flags } = completion.runIds;
   const ids = await askRunIds(flags as ConnectionOverrides, env, deadlineMs);
-  const candidates: Candidate[] = ids.filter((id) => id.startsWith(prefix)).map((value) => ({ value }));
+  const candidates: Candidate[] = offeredRunIds(ids, prefix).map((value) => ({ value }));
   return { candidates: [...completion.candidates, ...candidates] };
+}
+
+/**
+ * A run ID goes into the command line as it is (bash and zsh quote only file names), and anyone who
+ * can start a run can choose its ID (`--run-id`): only IDs a shell reads back as themselves, one word
+ * with nothing to expand or run, no control character, are offered.
+ */
+const SHELL_WORD = /^[\p{L}\p{N}._@%+=:,/-]+$/u;
+
+/** The run IDs among `ids` that start with `prefix` and are safe to put on a command line unquoted. */
+export function offeredRunIds(ids: readonly string[], prefix: string): string[] {
+  return ids.filter((id) => id.startsWith(prefix) && SHELL_WORD.test(id));
 }
 
 async function askRunIds(flags: ConnectionOverrides, env: NodeJS.ProcessEnv, deadlineMs: number): Promise<string[]> {
