@@ -141,7 +141,8 @@ function bytesOf(text: string): number {
   return encoder.encode(text).length;
 }
 
-/** A long ID shown by its ends, so a message stays one line. */
+/** A long ID shown by its ends, so a message stays one line; cut between characters, never in a pair. */
 function cut(text: string): string {
-  return text.length <= 60 ? text : `${text.slice(0, 30)}…${text.slice(-25)}`;
+  const chars = Array.from(text);
+  return chars.length <= 60 ? text : `${chars.slice(0, 30).join("")}…${chars.slice(-25).join("")}`;
 }
