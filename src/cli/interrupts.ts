@@ -6,6 +6,7 @@
  * and report), and exits 130. A second signal while that is written exits at once.
  */
 import { ExitCode } from "../base/exit-codes.js";
+import { removeEarlyInterrupts } from "./early-interrupts.js";
 
 /** Where the signals come from and how the process ends: this process's, unless a test hands in its own. */
 export interface InterruptHost {
@@ -88,7 +89,11 @@ export const NO_SIGNALS: InterruptHost = { on: () => undefined, off: () => undef
 
 function processHost(): InterruptHost {
   return {
-    on: (signal, listener) => process.on(signal, listener),
+    on: (signal, listener) => {
+      // Added before the early one goes: with no listener at all Node drops a signal already pending.
+      process.on(signal, listener);
+      removeEarlyInterrupts(signal);
+    },
     off: (signal, listener) => process.off(signal, listener),
     exit: (code) => process.exit(code),
   };

@@ -9,14 +9,9 @@ import { detectTerminal, type Terminal } from "../base/terminal.js";
 import { NXRUN_VERSION } from "../base/version.js";
 import { handleClosedOutput } from "./closed-output.js";
 import type { CliContext } from "./context.js";
+import { SIGNAL_COMMANDS } from "./early-interrupts.js";
 import { catchInterrupts, NO_SIGNALS } from "./interrupts.js";
 import { printError } from "./print-error.js";
-
-/**
- * Commands that wait on the server: a Ctrl-C ends them with a message and exit 130 (src/cli/interrupts.ts).
- * The others only read files and compute; Node's own ending by the signal is all they need.
- */
-const WAIT_ON_SERVER = new Set(["run", "status", "watch", "list", "count", "runs", "cancel"]);
 
 /**
  * This process's streams and environment, read here and nowhere else: every command writes through
@@ -33,7 +28,7 @@ export async function main(argv: string[], terminal: Terminal = processTerminal(
   if (first !== undefined && !first.startsWith("-") && first !== "__complete") {
     if (!(await import("./commands.js")).commandNames().has(first)) argv = ["run", ...argv];
   }
-  const interrupts = WAIT_ON_SERVER.has(argv[0] ?? "")
+  const interrupts = SIGNAL_COMMANDS.has(argv[0] ?? "")
     ? catchInterrupts(terminal.stderr.stream)
     : catchInterrupts(terminal.stderr.stream, NO_SIGNALS);
   try {
