@@ -323,7 +323,14 @@ async function runWithSignals(
     if (signals === 2) {
       terminate.abort();
       // The engine resolves once the terminate requests are answered; never hang on a dead server.
-      forceExit = setTimeout(() => process.exit(ExitCode.interrupted), TERMINATE_GRACE_MS);
+      forceExit = setTimeout(() => {
+        // Exiting with the requests unanswered must not read as done: what was awaited may still run.
+        const id = sanitizeTerminalText(runId);
+        terminal.stderr.stream.write(
+          `nxrun: the server did not answer the terminate requests in ${TERMINATE_GRACE_MS / 1000} s: what the run was waiting on may still be running; see it with nxrun status ${id} and stop it with nxrun cancel ${id}\n`,
+        );
+        process.exit(ExitCode.interrupted);
+      }, TERMINATE_GRACE_MS);
       forceExit.unref();
     }
   };

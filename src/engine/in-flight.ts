@@ -3,6 +3,7 @@
  * Holds only what is in flight (bounded by the run's concurrency), never finished or pending work.
  */
 import { executionsOf } from "../temporal/executions-of.js";
+import { FailedPreconditionError, NotFoundError } from "../temporal/service-errors.js";
 import type { ExecutionKind, TemporalClient } from "../temporal/types.js";
 import type { ExecutionRef } from "./events.js";
 
@@ -19,6 +20,8 @@ export interface InFlightExecution {
 export class InFlight {
   private readonly executions = new Set<InFlightExecution>();
   private terminateReason: string | undefined;
+  /** Executions a terminate did not reach (the server did not answer): they may still be running. */
+  readonly unterminated: string[] = [];
 
   constructor(private readonly client: TemporalClient) {}
 
@@ -56,8 +59,10 @@ export class InFlight {
     const executions = executionsOf(this.client, execution.kind);
     try {
       await executions.terminate(execution.executionId, execution.runId, reason);
-    } catch {
-      // Already closed, or the server is gone: either way there is nothing left to stop.
+    } catch (error) {
+      // Already closed is what was wanted; anything else leaves it running, which the run must say.
+      if (!(error instanceof NotFoundError || error instanceof FailedPreconditionError))
+        this.unterminated.push(execution.executionId);
     } finally {
       execution.stopAwaiting();
     }

@@ -14,8 +14,10 @@ export function runError(ctx: RunContext, status: RunStatus): StepError | undefi
   const more = ctx.recordList.filter((record) => failsTheRun(ctx, record) && record.error !== ctx.failure?.cause);
   // A second Ctrl-C during the cleanup of a run that had already failed: its cause says what failed,
   // this says why its rollback or finally stopped (a cancelled run's reason says it already).
-  const stopped: StepError[] =
-    ctx.inFlight.terminating && ctx.cancelledBecause !== "signal" ? [{ message: INTERRUPTED_TWICE }] : [];
+  const stopped: StepError[] = [
+    ...(ctx.inFlight.terminating && ctx.cancelledBecause !== "signal" ? [{ message: INTERRUPTED_TWICE }] : []),
+    ...unterminated(ctx),
+  ];
   if (more.length === 0 && stopped.length === 0) return first;
   const parts = more.map((record): StepError => {
     const what = record.section === "compensate" ? `compensation '${record.id}'` : `step '${record.id}'`;
@@ -23,6 +25,17 @@ export function runError(ctx: RunContext, status: RunStatus): StepError | undefi
     return record.error ? { message: `${message}: ${record.error.message}`, cause: record.error } : { message };
   });
   return { message: [...(first ? [first] : []), ...parts, ...stopped].map(describeErrorChain).join("; ") };
+}
+
+/** What a second Ctrl-C could not terminate: the user must hear it may still run, and how to stop it. */
+function unterminated(ctx: RunContext): StepError[] {
+  const ids = ctx.inFlight.unterminated;
+  if (ids.length === 0) return [];
+  return [
+    {
+      message: `could not terminate ${ids.join(", ")} (the server did not take the request): it may still be running; stop it with nxrun cancel ${ctx.runId}`,
+    },
+  ];
 }
 
 /**

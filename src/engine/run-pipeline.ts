@@ -165,9 +165,10 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions): Prom
       else record.outputs = produced;
     }
     record.closedAt = now().toISOString();
+    // What the terminate requests did not reach is part of the run's error.
+    if (terminating) await terminating;
     const error = runError(ctx, record.status);
     if (error) record.error = error;
-    if (terminating) await terminating;
     reporter.onRunEnd?.(record);
   } finally {
     stopWatchingConnection();
