@@ -32,9 +32,14 @@ export function shortExecutionId(executionId: string, runId: string): string {
   return executionId.length > 40 ? `…${executionId.slice(-39)}` : executionId;
 }
 
-/** `3 s` under a minute (a countdown reads better in whole seconds), else `4m05s`. */
+/**
+ * `3 s` under a minute (a countdown reads better in whole seconds), else `4m05s`. Under a second it
+ * is tenths (`0.3 s`): rounding `every: 300ms` up to a whole second would show a wait three times longer.
+ */
 export function seconds(ms: number): string {
   const positive = Math.max(0, ms);
+  const tenths = Math.ceil(positive / 100);
+  if (tenths > 0 && tenths < 10) return `0.${tenths} s`;
   return positive < 60_000 ? `${Math.ceil(positive / 1000)} s` : formatDuration(positive);
 }
 

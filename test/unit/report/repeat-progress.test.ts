@@ -15,8 +15,19 @@ describe("repeat progress text", () => {
   });
 
   it("counts down in seconds under a minute", () => {
-    expect(countdown("2026-12-01T20:00:00.400Z", now)).toBe("1 s");
+    expect(countdown("2026-12-01T20:00:01.400Z", now)).toBe("2 s");
     expect(countdown("2026-12-01T20:04:05Z", now)).toBe("4m05s");
     expect(countdown("2026-12-01T19:00:00Z", now)).toBe("0 s");
+  });
+
+  it("shows a wait under a second as the tenths it really is, never as 1 s", () => {
+    expect(countdown("2026-12-01T20:00:00.300Z", now)).toBe("0.3 s");
+    expect(countdown("2026-12-01T20:00:00.298Z", now)).toBe("0.3 s");
+    expect(countdown("2026-12-01T20:00:00.040Z", now)).toBe("0.1 s");
+    expect(countdown("2026-12-01T20:00:00.950Z", now)).toBe("1 s");
+    expect(countdown("2026-12-01T20:00:01Z", now)).toBe("1 s");
+    expect(describeRepeat({ attempt: 1, limit: 5, nextAt: "2026-12-01T20:00:00.300Z" }, now)).toBe(
+      "check 1/5, next in 0.3 s",
+    );
   });
 });
