@@ -4,6 +4,7 @@ import { defineConfig } from "vitest/config";
 // test/support/e2e/global-setup.ts starts (and stops, by process id, also when tests fail).
 export default defineConfig({
   test: {
+    reporters: ["default", "./test/support/flaky-reporter.ts"],
     projects: [
       {
         test: {
@@ -29,6 +30,10 @@ export default defineConfig({
           hookTimeout: 180_000,
           // One server and two cores: files run one at a time, tests inside a file may run concurrently.
           fileParallelism: false,
+          // A real server and real workers on two shared cores: a test that fails once by timing is run
+          // again; test/support/flaky-reporter.ts names each that passed only then, and a defect fails
+          // both times.
+          retry: 1,
         },
       },
     ],
