@@ -21,7 +21,11 @@ function camelState(name: string | undefined, prefix: string): string | undefine
     .replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
-/** The first heartbeat payload: JSON decoded, or its size when it is not JSON (a codec, bytes). */
+/**
+ * The first heartbeat payload: JSON decoded, or its size when it is not JSON (a codec, bytes).
+ * Undefined when there are none or the payload is null: the SDKs send `heartbeat()` without details
+ * as a null payload, and a null is no detail to show.
+ */
 export function decodeHeartbeat(
   payloads: TemporalApi.api.common.v1.IPayloads | null | undefined,
 ): HeartbeatDetails | undefined {
@@ -29,10 +33,11 @@ export function decodeHeartbeat(
   if (!first) return undefined;
   const encoding = payloadEncoding(first);
   const data = first.data ?? new Uint8Array();
-  if (encoding === ENCODING_NULL) return { value: null };
+  if (encoding === ENCODING_NULL) return undefined;
   if (encoding === ENCODING_JSON || encoding === "json/protobuf") {
     try {
-      return { value: JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(data)) };
+      const value: unknown = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(data));
+      return value === null ? undefined : { value };
     } catch {
       // Falls through: not JSON after all.
     }
