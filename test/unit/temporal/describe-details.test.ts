@@ -3,6 +3,7 @@ import { toProgress } from "../../../src/engine/follow/progress.js";
 import { progressLine } from "../../../src/report/progress-text.js";
 import { activityDetails, decodeHeartbeat } from "../../../src/temporal/describe-details.js";
 import { encodePayload } from "../../../src/temporal/payloads.js";
+import { msToDuration } from "../../../src/temporal/proto-values.js";
 
 const NOW = Date.parse("2026-01-01T00:00:10Z");
 
@@ -19,8 +20,8 @@ describe("decodeHeartbeat", () => {
     const details = activityDetails({
       runState: 2, // PENDING_ACTIVITY_STATE_STARTED
       attempt: 1,
-      lastHeartbeatTime: { seconds: NOW / 1000 - 1 },
-      heartbeatTimeout: { seconds: 30 },
+      lastHeartbeatTime: msToDuration(NOW - 1000),
+      heartbeatTimeout: msToDuration(30_000),
       heartbeatDetails: { payloads: [encodePayload(undefined)] },
     });
     const progress = toProgress({
