@@ -91,7 +91,7 @@ export async function runRecorded(
     given: resolved.given,
     missing: resolved.missing,
     ...(options.compensate === false ? { compensate: false } : {}),
-    ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+    concurrency: options.concurrency,
     from: [],
     allowChanged: false,
     takeover: false,

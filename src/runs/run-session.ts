@@ -208,7 +208,7 @@ export async function prepareSession(
         request.from.length === 0 &&
         request.walkComplete !== true
       )
-        return { complete: true, ...(read.closeTime === undefined ? {} : { closedAt: read.closeTime }), notes };
+        return { complete: true, closedAt: read.closeTime, notes };
       const compensations = await readCompensations(client, runId);
       undone = undoneSteps(pipeline, attempts, compensations);
       earlierUndo = earlierUndos(pipeline, compensations);
@@ -252,7 +252,7 @@ export async function prepareSession(
     compensate,
     concurrency,
     attempts,
-    ...(previous === undefined ? {} : { previous }),
+    previous,
     from: request.from,
     journal: request.journal === true,
   });
@@ -267,7 +267,7 @@ export async function prepareSession(
   return ready(client, session, {
     inputs,
     vars: vars ?? {},
-    ...(readBack === undefined ? {} : { readBack }),
+    readBack,
     attempts,
     earlierUndo,
     compensate,
@@ -320,7 +320,7 @@ function ready(
     session: runSession,
     recorder: itemCountRecorder(client, prepared.manifest),
     keepVars: (vars) => writeVars(client, runId, vars),
-    ...(journal ? { journal } : {}),
+    journal,
     beforeCompensation: compensationRecorder(client, runId, held.sessionRunId),
   };
 }

@@ -75,11 +75,11 @@ export async function readManifest(client: TemporalClient, runId: string): Promi
   return {
     found: true,
     manifest,
-    ...(problem === undefined ? {} : { problem }),
+    problem,
     sessionRunId: description.runId,
     status: description.status,
     ...(match ? { end: { status: match[1] as SessionEnd["status"], exitCode: Number(match[2]) } } : {}),
-    ...(description.closeTime ? { closeTime: description.closeTime } : {}),
+    closeTime: description.closeTime,
   };
 }
 
