@@ -470,6 +470,20 @@ function usesPathOf(stepId: string, usesId: string, attempt?: number): boolean {
 }
 
 /**
+ * How often a uses step ran: the executions of its most-started sub-step (over the step's reruns,
+ * `db@2.x`, and the sub-step's own, `db.x@2`), as a forEach's are those of its most-started item.
+ * Its sub-steps' executions added up would count the size of the used pipeline instead.
+ */
+function usesAttempts(all: readonly RunExecution[]): number {
+  const perSubStep = new Map<string, number>();
+  for (const e of all) {
+    const path = `${e.role.stepId.replace(/@\d+(?=[.[])/g, "")}${e.role.role === "item" ? `.${e.role.index}` : ""}`;
+    perSubStep.set(path, (perSubStep.get(path) ?? 0) + 1);
+  }
+  return Math.max(0, ...perSubStep.values());
+}
+
+/**
  * A uses step's state from its sub-steps' executions of its current attempt. The manifest does not
  * list a used pipeline's steps, so with all of them closed well the step is completed only when the
  * run completed or a step after it started; before that it is still running (a next sub-step may not
@@ -483,7 +497,13 @@ function usesView(
   followed: boolean,
 ): StepView {
   const current = latestPerId(nestedNow);
-  const base = { id: step.id, section: step.section, kind: step.kind, attempt: step.attempt, attempts: all.length };
+  const base = {
+    id: step.id,
+    section: step.section,
+    kind: step.kind,
+    attempt: step.attempt,
+    attempts: usesAttempts(all),
+  };
   const closed = runState === "completed" || runState === "failed" || runState === "canceled";
   if (current.length === 0) return { ...base, state: closed ? "skipped" : "not started", executions: [] };
   const running = current.some((e) => e.status === "running" || e.status === "paused");

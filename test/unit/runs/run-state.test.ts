@@ -100,7 +100,8 @@ describe("a uses step's state, from its sub-steps' executions", () => {
 
   it("completed with the run: its sub-steps' executions are its own", () => {
     const v = view([sub("db.create", "completed", 1), sub("db.migrate", "completed", 2)], "completed");
-    expect(v).toMatchObject({ id: "db", state: "completed", attempts: 2, executions: ["r.db.create", "r.db.migrate"] });
+    // Attempts are the uses step's own (it ran once), not how many sub-steps it has.
+    expect(v).toMatchObject({ id: "db", state: "completed", attempts: 1, executions: ["r.db.create", "r.db.migrate"] });
     expect(v?.durationMs).toBe(1500);
   });
 
@@ -128,11 +129,24 @@ describe("a uses step's state, from its sub-steps' executions", () => {
       "completed",
       2,
     );
-    expect(v).toMatchObject({ state: "completed", attempts: 3, executions: ["r.db@2.create"] });
+    // Ran twice (db, then db@2): its most-started sub-step's executions, as a forEach's most-started item's.
+    expect(v).toMatchObject({ state: "completed", attempts: 2, executions: ["r.db@2.create"] });
     expect(view([sub("db[0].create", "completed"), sub("db[1].create", "completed")], "completed")?.executions).toEqual(
       ["r.db[0].create", "r.db[1].create"],
     );
     expect(view([sub("dbx.create", "completed")], "completed")?.state).toBe("skipped");
+  });
+
+  it("attempts: a sub-step a resume restarted counts, the other sub-steps and forEach items do not add up", () => {
+    const restarted = { ...sub("db.migrate", "completed", 4), runId: "t-again" };
+    expect(
+      view(
+        [sub("db.create", "completed"), sub("db.migrate", "failed", 2), restarted, sub("db.seed", "completed", 5)],
+        "completed",
+      )?.attempts,
+    ).toBe(2);
+    expect(view([sub("db[0].create", "completed"), sub("db[1].create", "completed")], "completed")?.attempts).toBe(1);
+    expect(view([], "completed")?.attempts).toBe(0);
   });
 
   it("a sub-step rerun with --from db.migrate: its current attempt only", () => {
@@ -147,6 +161,6 @@ describe("a uses step's state, from its sub-steps' executions", () => {
       [sub("db.create", "completed"), sub("db.migrate", "completed", 2), rerun],
       "completed",
     )[0];
-    expect(v).toMatchObject({ state: "completed", attempts: 3, executions: ["r.db.create", "r.db.migrate@2"] });
+    expect(v).toMatchObject({ state: "completed", attempts: 2, executions: ["r.db.create", "r.db.migrate@2"] });
   });
 });
