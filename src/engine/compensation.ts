@@ -8,10 +8,11 @@
  */
 import type { Scope } from "../pipeline/expr/scope.js";
 import type { Compensation } from "../pipeline/model.js";
+import { executionsOf } from "../temporal/executions-of.js";
 import { NEVER_ABORTED } from "./abort.js";
 import { buildExecutionSpec } from "./call-spec.js";
 import type { ItemRecord, StepRecord, StepStatus } from "./events.js";
-import { runExecution } from "./execution.js";
+import { retryTransient, runExecution } from "./execution.js";
 import { compensationExecutionId, itemCompensationExecutionId, stepExecutionId } from "./execution-ids.js";
 import type { Completion, RunContext } from "./run-context.js";
 import { placedError } from "./start-refusal.js";
@@ -31,10 +32,36 @@ export function compensationRecordId(stepId: string): string {
  */
 export type BeforeCompensation = (stepExecutionId: string) => Promise<void>;
 
-export async function runCompensations(ctx: RunContext, stop: AbortSignal, before?: BeforeCompensation): Promise<void> {
+/** An undo of work an earlier session did, placed in a rollback by when that work completed (the server's time). */
+export interface EarlierWork {
+  readonly closedAt: number;
+  undo(): Promise<void>;
+}
+
+/**
+ * The rollback: this session's completions, latest first, and `earlier` (latest first too), the
+ * undos of earlier attempts this session moved past (src/engine/earlier-undo.ts), each placed
+ * before the first completion that closed before it, by the server's close times.
+ */
+export async function runCompensations(
+  ctx: RunContext,
+  stop: AbortSignal,
+  before?: BeforeCompensation,
+  earlier: readonly EarlierWork[] = [],
+): Promise<void> {
+  const pending = [...earlier];
+  const undoEarlierThan = async (closedAt: number): Promise<void> => {
+    for (let next = pending[0]; next !== undefined && next.closedAt > closedAt; next = pending[0]) {
+      if (stop.aborted) return;
+      pending.shift();
+      await next.undo();
+    }
+  };
   // Steps of sub-pipelines (uses:) are in the same order: their undo joins the run's. The items of
   // a forEach over uses are undone as a forEach's items are: at most its concurrency at a time.
   for (const unit of undoUnits([...ctx.completionOrder].reverse())) {
+    if (stop.aborted) break;
+    if (pending.length > 0) await undoEarlierThan(await closedAtOf(ctx, unit, stop));
     if (stop.aborted) break;
     if ("usesItems" in unit) {
       const items = unit.usesItems;
@@ -46,7 +73,36 @@ export async function runCompensations(ctx: RunContext, stop: AbortSignal, befor
       await Promise.all(Array.from({ length: Math.max(1, Math.min(unit.concurrency, items.length)) }, worker));
     } else await compensateCompletion(ctx, unit, stop, before);
   }
+  await undoEarlierThan(Number.NEGATIVE_INFINITY);
   markUndoneUsesSteps(ctx);
+}
+
+/**
+ * When a completion's work closed, by the server's clock: a step read back from an earlier session
+ * (reused) closed then; one this session ran closed after every earlier session's work (infinity).
+ * A close time the server does not give keeps the completion where this session has it.
+ */
+async function closedAtOf(ctx: RunContext, unit: Completion | UsesItems, stop: AbortSignal): Promise<number> {
+  if ("usesItems" in unit) return Number.POSITIVE_INFINITY;
+  const record = unit.ctx.records.get(unit.stepId);
+  if (record?.reused !== true) return Number.POSITIVE_INFINITY;
+  const executions = unit.items
+    ? unit.items.order.map((index) => record.items?.[index]?.execution)
+    : [record.execution];
+  let latest = Number.NEGATIVE_INFINITY;
+  for (const execution of executions) {
+    if (execution === undefined) return Number.POSITIVE_INFINITY;
+    try {
+      const found = await retryTransient(
+        () => executionsOf(ctx.client, execution.kind).describe(execution.executionId, execution.runId),
+        stop,
+      );
+      latest = Math.max(latest, found.closeTime?.getTime() ?? Number.POSITIVE_INFINITY);
+    } catch {
+      return Number.POSITIVE_INFINITY;
+    }
+  }
+  return latest;
 }
 
 /** The completions of a forEach over uses, item by item (latest completed first), and its concurrency. */

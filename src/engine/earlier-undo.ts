@@ -13,7 +13,7 @@ import { forEachItemsOf } from "../pipeline/value-forms.js";
 import { executionsOf } from "../temporal/executions-of.js";
 import { NotFoundError } from "../temporal/service-errors.js";
 import type { ExecutionKind } from "../temporal/types.js";
-import type { BeforeCompensation, ItemToUndo } from "./compensation.js";
+import type { BeforeCompensation, EarlierWork, ItemToUndo } from "./compensation.js";
 import { compensationRecordId, runOne, undoItems } from "./compensation.js";
 import type { StepRecord } from "./events.js";
 import { retryTransient } from "./execution.js";
@@ -62,6 +62,37 @@ export async function finishEarlierUndo(
   stop: AbortSignal,
   before: BeforeCompensation | undefined,
 ): Promise<void> {
+  for (const work of await earlierWork(ctx, undos, stop, before)) {
+    if (stop.aborted) return;
+    await work.undo();
+  }
+}
+
+/**
+ * The attempts of the run's steps before the ones this session uses (`flush@1` when it runs
+ * `flush@2`, rerun by `--from` or after a rollback, or read back): a rollback of this session
+ * undoes those that completed and were never undone (earlierWork), with its own steps.
+ */
+export function earlierAttempts(pipeline: Pipeline, attempts: ReadonlyMap<string, number>): EarlierUndo[] {
+  const found: EarlierUndo[] = [];
+  for (const step of pipeline.steps) {
+    const current = attempts.get(step.id) ?? 1;
+    for (let attempt = 1; attempt < current; attempt++) found.push({ stepId: step.id, attempt });
+  }
+  return found;
+}
+
+/**
+ * What is left to undo of each earlier attempt in `undos` (a compensation never started, or still
+ * running: one that ended, even failed, is never started again), the latest completed first. One
+ * whose work cannot be told is said as that undo's failure here.
+ */
+export async function earlierWork(
+  ctx: RunContext,
+  undos: readonly EarlierUndo[],
+  stop: AbortSignal,
+  before: BeforeCompensation | undefined,
+): Promise<EarlierWork[]> {
   const found: Done[] = [];
   for (const undo of undos) {
     try {
@@ -77,37 +108,39 @@ export async function finishEarlierUndo(
     }
   }
   found.sort((a, b) => b.closedAt - a.closedAt);
-  for (const done of found) {
-    if (stop.aborted) return;
-    const { step, key } = done;
-    const compensate = step.compensate;
-    if (compensate === undefined) continue;
-    const record = undoRecord(ctx, done.undo);
-    try {
-      await before?.(stepExecutionId(ctx.runId, key));
-    } catch (error) {
-      record.status = "failed";
-      record.error = { message: `not started: ${stepErrorFromThrown(error).message}`, type: "CompensationNotRecorded" };
-      ctx.noteFatal(error);
-      ctx.reporter.onStepEnd?.({ stepId: record.id, record });
-      continue;
-    }
-    if (done.items !== undefined) {
-      await undoItems(
-        ctx,
-        { owner: ctx, stepId: step.id, key, compensate, record, keepFailure: true },
-        done.items,
-        stop,
-      );
-      continue;
-    }
-    const scope = { ...ctx.scope(), output: done.output };
-    const id = compensationExecutionId(ctx.runId, key);
-    const announce = () => ctx.reporter.onStepStart?.({ stepId: record.id, record });
-    await runOne(ctx, ctx, step.id, compensate, scope, id, record, stop, announce, true);
-    if (record.startedAt !== undefined) record.closedAt = new Date().toISOString();
+  return found.map((done) => ({ closedAt: done.closedAt, undo: () => undoDone(ctx, done, stop, before) }));
+}
+
+/** Undoes what is left of one earlier attempt, after telling `before`. */
+async function undoDone(
+  ctx: RunContext,
+  done: Done,
+  stop: AbortSignal,
+  before: BeforeCompensation | undefined,
+): Promise<void> {
+  const { step, key } = done;
+  const compensate = step.compensate;
+  if (compensate === undefined) return;
+  const record = undoRecord(ctx, done.undo);
+  try {
+    await before?.(stepExecutionId(ctx.runId, key));
+  } catch (error) {
+    record.status = "failed";
+    record.error = { message: `not started: ${stepErrorFromThrown(error).message}`, type: "CompensationNotRecorded" };
+    ctx.noteFatal(error);
     ctx.reporter.onStepEnd?.({ stepId: record.id, record });
+    return;
   }
+  if (done.items !== undefined) {
+    await undoItems(ctx, { owner: ctx, stepId: step.id, key, compensate, record, keepFailure: true }, done.items, stop);
+    return;
+  }
+  const scope = { ...ctx.scope(), output: done.output };
+  const id = compensationExecutionId(ctx.runId, key);
+  const announce = () => ctx.reporter.onStepStart?.({ stepId: record.id, record });
+  await runOne(ctx, ctx, step.id, compensate, scope, id, record, stop, announce, true);
+  if (record.startedAt !== undefined) record.closedAt = new Date().toISOString();
+  ctx.reporter.onStepEnd?.({ stepId: record.id, record });
 }
 
 /** The record of an earlier attempt's undo, added to the run's. */

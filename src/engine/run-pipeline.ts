@@ -6,7 +6,7 @@ import { setMaxListeners } from "node:events";
 import type { Pipeline } from "../pipeline/model.js";
 import { realClock } from "./clock.js";
 import { runCompensations } from "./compensation.js";
-import { finishEarlierUndo, readBeforeUndo } from "./earlier-undo.js";
+import { earlierAttempts, earlierWork, finishEarlierUndo, readBeforeUndo } from "./earlier-undo.js";
 import type { Reporter, RunRecord, RunStartEvent, StepError } from "./events.js";
 import { newRunId } from "./execution-ids.js";
 import { type NotRun, type ReadBack, upstreamRefusal } from "./read-back.js";
@@ -152,8 +152,13 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions): Prom
         status = "failed";
       }
     }
-    if (status !== "completed" && incomplete === undefined && options.compensate !== false)
-      await runCompensations(ctx, stopCleanup.signal, options.beforeCompensation);
+    if (status !== "completed" && incomplete === undefined && options.compensate !== false) {
+      // What earlier attempts of the run's steps did and no rollback undid is undone with this session's work.
+      const before = options.beforeCompensation;
+      const attempts = earlierAttempts(pipeline, options.attempts ?? new Map());
+      const earlierDone = await earlierWork(ctx, attempts, stopCleanup.signal, before);
+      await runCompensations(ctx, stopCleanup.signal, before, earlierDone);
+    }
     ctx.runStatus = status;
     await runSection(ctx, pipeline.finally, stopCleanup.signal);
 
