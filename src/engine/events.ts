@@ -204,11 +204,11 @@ export interface ProgressEvent {
   progress: ExecutionProgress;
 }
 
-/** The server stopped answering (every call fails UNAVAILABLE), or answers again. */
+/** The server stopped answering (calls refused with UNAVAILABLE, or left unanswered), or answers again. */
 export interface ConnectionEvent {
   state: "lost" | "reconnected";
   address: string;
-  /** When the outage began. */
+  /** When the outage began: its first sign since the last answer (src/temporal/connection-health.ts). */
   since: string;
   message?: string;
 }

@@ -174,7 +174,7 @@ export class ServiceRpc {
       const bytes = encoded(requestType, request);
       const lent = options.longPoll ? this.pollChannels?.acquire() : undefined;
       const onAbort = () => call.cancel();
-      this.health.sent();
+      const sent = this.health.sent(options.longPoll !== true);
       const call = unaryCall(
         (lent?.client ?? this.client).getChannel(),
         `/${this.service}/${method}`,
@@ -184,7 +184,7 @@ export class ServiceRpc {
         this.metadata.clone(),
         Date.now() + (options.timeout ?? this.callTimeout),
         (error, response) => {
-          this.health.ended();
+          this.health.ended(sent, error?.code === status.DEADLINE_EXCEEDED);
           lent?.release();
           signal?.removeEventListener("abort", onAbort);
           if (error) reject(error);

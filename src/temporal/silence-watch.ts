@@ -23,10 +23,11 @@ export function watchSilence(health: ConnectionHealth, ask: Ask): () => void {
     const quiet = health.quietFor();
     if (asking || quiet === undefined || quiet < QUIET_MS) return;
     asking = true;
+    const askedAt = health.now();
     ask(ASK_TIMEOUT_MS)
       .catch((error: unknown) => {
         const reason = notNowReason(error);
-        if (reason === "noAnswer" || reason === "unavailable") health.silent("server not answering");
+        if (reason === "noAnswer" || reason === "unavailable") health.silent("server not answering", askedAt);
         // Any other failure is the server's answer: it is there.
         else health.answered();
       })

@@ -224,18 +224,18 @@ export interface TemporalClient {
   serverLimits(): Promise<ServerLimits>;
   /** Payloads pass a codec: their size is known only once encoded, at the start (payload-size.ts). */
   readonly encodesPayloads: boolean;
-  /** Tells `listener` when calls start failing with UNAVAILABLE and when one succeeds again; returns an unsubscribe. */
+  /** Tells `listener` when the server stops answering (ConnectionChange) and when it answers again; returns an unsubscribe. */
   onConnectionChange(listener: (change: ConnectionChange) => void): () => void;
   close(): void;
 }
 
-/** The connection to the server was lost (calls fail UNAVAILABLE) or is back. */
+/** The connection to the server was lost (calls refused with UNAVAILABLE, or left unanswered) or is back. */
 export interface ConnectionChange {
   state: "lost" | "reconnected";
   address: string;
-  /** When the outage began. */
+  /** When the outage began: its first sign since the last answer (connection-health.ts). */
   since: Date;
-  /** lost: the error the first failed call got. */
+  /** lost: the error the first refused call got, or `server not answering`. */
   message?: string;
 }
 

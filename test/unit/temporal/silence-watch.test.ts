@@ -11,12 +11,12 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-/** A health over the fake clock with one call waiting, the changes it told, and a watch on it. */
+/** A health over the fake clock with one long poll waiting, the changes it told, and a watch on it. */
 function watched(ask: (timeoutMs: number) => Promise<unknown>) {
   const health = new ConnectionHealth("h:1");
   const changes: ConnectionChange[] = [];
   health.onChange((change) => changes.push(change));
-  health.sent();
+  health.sent(false);
   const stop = watchSilence(health, ask);
   return { health, changes, stop };
 }
@@ -27,7 +27,7 @@ const noAnswer = (timeoutMs: number) =>
   );
 
 describe("watchSilence", () => {
-  it("asks only once calls have waited QUIET_MS with no answer, and says lost when the ask gets none", async () => {
+  it("asks only once calls have waited QUIET_MS with no answer, and says lost since the ask when it gets none", async () => {
     const ask = vi.fn(noAnswer);
     const { changes, stop } = watched(ask);
     await vi.advanceTimersByTimeAsync(QUIET_MS - 1);
@@ -36,9 +36,21 @@ describe("watchSilence", () => {
     expect(ask).toHaveBeenCalledWith(ASK_TIMEOUT_MS);
     expect(changes).toEqual([]);
     await vi.advanceTimersByTimeAsync(ASK_TIMEOUT_MS);
-    expect(changes).toEqual([{ state: "lost", address: "h:1", since: new Date(0), message: "server not answering" }]);
+    // Only a long poll waited, which is no sign: the outage shows from the ask on.
+    expect(changes).toEqual([
+      { state: "lost", address: "h:1", since: new Date(QUIET_MS), message: "server not answering" },
+    ]);
     // Well within the 10 s a user is promised.
     expect(Date.now()).toBeLessThanOrEqual(10_000);
+    stop();
+  });
+
+  it("dates the outage from a prompt call left unanswered before the ask", async () => {
+    const { health, changes, stop } = watched(noAnswer);
+    await vi.advanceTimersByTimeAsync(1_500);
+    health.sent(true);
+    await vi.advanceTimersByTimeAsync(QUIET_MS + ASK_TIMEOUT_MS);
+    expect(changes.map((c) => c.since)).toEqual([new Date(1_500)]);
     stop();
   });
 
@@ -75,7 +87,7 @@ describe("watchSilence", () => {
     const stop = watchSilence(health, ask);
     await vi.advanceTimersByTimeAsync(30_000);
     expect(ask).not.toHaveBeenCalled();
-    health.sent();
+    health.sent(false);
     stop();
     await vi.advanceTimersByTimeAsync(30_000);
     expect(ask).not.toHaveBeenCalled();
