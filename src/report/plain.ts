@@ -26,7 +26,7 @@ import { STOPPED_TEXT } from "../engine/events.js";
 import { formatDuration } from "../pipeline/duration.js";
 import { cutText } from "./cut-text.js";
 import { cancelReason, describeErrorChain, describeRepeat, elapsedMs, shortExecutionId } from "./format.js";
-import { progressLabel, progressLine } from "./progress-text.js";
+import { connectionText, progressLabel, progressLine } from "./progress-text.js";
 import { executionUiUrl, type UiLinks } from "./ui-links.js";
 
 export interface PlainReporterOptions {
@@ -220,19 +220,9 @@ export function createPlainReporter(options: PlainReporterOptions): Reporter {
       );
     },
     onConnection(event: ConnectionEvent) {
-      if (event.state === "lost") {
-        write(
-          "offline",
-          "red",
-          `lost connection to ${event.address}, retrying since ${event.since.slice(11, 19)}${event.message ? ` (${sanitizeTerminalText(event.message)})` : ""}`,
-        );
-      } else {
-        write(
-          "online",
-          "green",
-          `reconnected to ${event.address} after ${formatDuration(now() - Date.parse(event.since))}`,
-        );
-      }
+      const text = connectionText(event, now());
+      if (event.state === "reconnected") write("online", "green", text);
+      else write("offline", "red", `${text}${event.message ? ` (${sanitizeTerminalText(event.message)})` : ""}`);
     },
     // Item starts are not printed: a forEach of 10,000 items would print 10,000 lines that say nothing.
     // A repeated item's checks are: each says where its polling is.

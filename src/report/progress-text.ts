@@ -6,6 +6,7 @@
  */
 import { sanitizeTerminalText } from "../base/terminal-text.js";
 import type { ExecutionProgress, StepError } from "../engine/events.js";
+import { formatDuration } from "../pipeline/duration.js";
 import { cutText } from "./cut-text.js";
 import { describeError, oneLineJson, seconds } from "./format.js";
 
@@ -140,12 +141,16 @@ export function progressLabel(progress: ExecutionProgress): string {
   return "progress";
 }
 
-/** `lost connection to H:P, retrying since 12:00:03` / `reconnected to H:P after 4 s`. */
+/**
+ * `lost connection to H:P, retrying since 12:00:03` / `reconnected to H:P after 4.2s`, for a refused
+ * connection and an unanswered one alike. `now` is when the event came: a reconnected event's outage
+ * lasted from `since` to then.
+ */
 export function connectionText(
   event: { state: "lost" | "reconnected"; address: string; since: string },
   now: number,
 ): string {
   const address = clean(event.address);
   if (event.state === "lost") return `lost connection to ${address}, retrying since ${event.since.slice(11, 19)}`;
-  return `reconnected to ${address} after ${seconds(now - Date.parse(event.since))}`;
+  return `reconnected to ${address} after ${formatDuration(now - Date.parse(event.since))}`;
 }

@@ -236,7 +236,7 @@ function connectionShown(state: ViewState, now: number): boolean {
   return connection.state === "lost" || now - connection.receivedAt < RECONNECTED_SHOWN_MS;
 }
 
-/** `⚠ lost connection to H:P, retrying since 12:00:03 (5 s)` or `✔ reconnected to H:P after 4 s`. */
+/** `⚠ lost connection to H:P, retrying since 12:00:03 (5 s)` or `✔ reconnected to H:P after 4.2s`. */
 function ConnectionLine({ state, now, width }: { state: ViewState; now: number; width: number }) {
   const connection = state.connection;
   if (!connection || !connectionShown(state, now)) return null;

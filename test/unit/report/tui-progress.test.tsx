@@ -94,7 +94,8 @@ describe("the view of a run in trouble", () => {
   });
 
   it("a forEach counts its items in trouble and shows the worst; the connection line while the server is away", () => {
-    const store = new ViewStore(() => T0);
+    let clock = T0;
+    const store = new ViewStore(() => clock);
     store.runStart(runStart);
     const items = Array.from({ length: 1000 }, (_, index) => ({ index, status: "running" as const }));
     store.step({ ...running("fanout"), items }, false);
@@ -124,10 +125,11 @@ describe("the view of a run in trouble", () => {
     // An item that ends leaves the count; one that is fine again too.
     store.item("fanout", { index: 912, status: "completed" });
     progressOf(store, "fanout", { trouble: false, state: "started", attempt: 1 }, 7);
+    clock = T0 + 4_000; // the answer: the outage lasted from since (1 s) to then
     store.connection({ state: "reconnected", address: "127.0.0.1:7233", since: at(1) });
     const after = frame(store, 4);
     expect(after).toContain("⚠ 1 item in trouble · worst [3]: attempt 1 failed · retrying in 1 s");
-    expect(after).toContain("✔ reconnected to 127.0.0.1:7233 after 0 s");
+    expect(after).toContain("✔ reconnected to 127.0.0.1:7233 after 3s");
   });
 });
 
