@@ -170,13 +170,14 @@ export function undoneSteps(
 
 /**
  * Gives each step of `rerun` (rerunSet's) its next attempt; a uses step rerun as a whole starts its
- * steps afresh under its new key (`<run>.db@2.x`), so their own attempts are dropped.
+ * steps afresh under its new key (`<run>.db@2.x`), so their own attempts are dropped, also of a
+ * step inside it that is named too (a rollback undid `db.x` and `--from db`): under `db@2` it is
+ * on its first attempt, never `db@2.x@2`.
  */
 export function nextAttempts(attempts: Map<string, number>, rerun: ReadonlySet<string>): void {
-  for (const id of rerun) {
-    attempts.set(id, (attempts.get(id) ?? 1) + 1);
-    for (const path of attempts.keys()) if (path.startsWith(`${id}.`) && !rerun.has(path)) attempts.delete(path);
-  }
+  const underWhole = (path: string) => [...rerun].some((id) => path.startsWith(`${id}.`));
+  for (const id of rerun) if (!underWhole(id)) attempts.set(id, (attempts.get(id) ?? 1) + 1);
+  for (const path of [...attempts.keys()]) if (underWhole(path)) attempts.delete(path);
 }
 
 /**

@@ -321,4 +321,52 @@ finally:
     expect(undo).toMatchObject({ section: "compensate", status: "completed", parent: "db" });
     expect(undo?.execution?.executionId).toBe(`${result.runId}.db.create.compensate`);
   });
+
+  it("after a rollback undid a sub-step, --from the uses step starts its steps under the new key alone (db@2.create)", async () => {
+    const key = uniqueId("uses-redo");
+    const file = files({
+      "main.yaml": `
+nxrun: 1
+name: uses-redo
+defaults:
+  taskQueue: {{queue}}
+steps:
+  - id: db
+    uses: ./provision.yaml
+  - id: gate
+    activity: fail
+    input: { message: gate closed, nonRetryable: true }
+    needs: [db]
+`,
+      "provision.yaml": `
+nxrun: 1
+name: provision
+defaults:
+  taskQueue: {{queue}}
+steps:
+  - id: create
+    activity: echo
+    input: { what: create }
+    compensate: { activity: recordEvent, args: [${key}, { event: undo-create }] }
+`,
+    });
+    const first = await runPipelineFile(file);
+    expect(first.code, output(first)).toBe(1);
+    expect(handlerRecord(key).map((r) => r.event)).toEqual(["undo-create"]);
+    const runId = first.runId;
+
+    // The rollback undid db.create, and --from names db: db runs again as a whole under db@2, where
+    // create is on its first attempt. The execution the engine starts is <run>.db@2.create.
+    const whole = await runPipelineFile(file, ["--resume", runId, "--from", "db"], { runId });
+    expect(whole.code, output(whole)).toBe(1);
+    expect(stepOf(whole, "db.create").execution?.executionId).toBe(`${runId}.db@2.create`);
+    await completedOnServer(runId, ["db@2.create"]);
+    const status = await runNxrun(["status", runId, "-o", "json"]);
+    expect(status.code, output(status)).toBe(0);
+    const steps = (
+      JSON.parse(status.stdout) as { run: { steps: Array<{ id: string; attempt: number; executions: string[] }> } }
+    ).run.steps;
+    expect(steps.find((s) => s.id === "db")).toMatchObject({ attempt: 2, executions: [`${runId}.db@2.create`] });
+    expect(steps.find((s) => s.id === "db.create")?.executions).toEqual([`${runId}.db@2.create`]);
+  });
 });

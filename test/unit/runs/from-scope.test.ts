@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { loadPipelineText } from "../../../src/pipeline/load.js";
 import type { Pipeline } from "../../../src/pipeline/model.js";
-import { fromScope, rerunSet } from "../../../src/runs/manifest/resume-check.js";
+import { fromScope, nextAttempts, rerunSet } from "../../../src/runs/manifest/resume-check.js";
 import { activity, pipeline as built, uses } from "../../support/unit/pipeline-builder.js";
 
 function load(text: string): Pipeline {
@@ -120,5 +120,16 @@ describe("--from step sets", () => {
       "db.migrate",
       "db.tidy",
     ]);
+  });
+
+  it("a uses step rerun whole starts its steps under its new key with no attempt of their own", () => {
+    // --from db after a rollback undid db.createDb (named too): db@2.createDb, never db@2.createDb@2.
+    const attempts = new Map([["db.migrate", 2]]);
+    nextAttempts(attempts, new Set(["db.createDb", "db", "db.createDb.x", "after"]));
+    expect(Object.fromEntries(attempts)).toEqual({ db: 2, after: 2 });
+    // Named alone, a sub-step gets its own next attempt under the uses step's unchanged key.
+    const inside = new Map([["db", 2]]);
+    nextAttempts(inside, new Set(["db.createDb"]));
+    expect(Object.fromEntries(inside)).toEqual({ db: 2, "db.createDb": 2 });
   });
 });
