@@ -364,7 +364,7 @@ class Checker {
         code,
         severity: "error",
         message: `${what}: ${placed.detail}`,
-        ...(placed.hint === undefined ? {} : { hint: placed.hint }),
+        hint: placed.hint,
         ...at(placed.position),
       });
       return;

@@ -16,9 +16,7 @@ export function diagnosticAnnotations(
     const placed = d.line > 0;
     return annotation(d.severity, d.hint ? `${d.message}\nhint: ${d.hint}` : d.message, {
       file: annotationPath(d.file, env, cwd),
-      ...(placed ? { line: d.line, col: d.column } : {}),
-      ...(placed && d.endLine !== undefined ? { endLine: d.endLine } : {}),
-      ...(placed && d.endColumn !== undefined ? { endColumn: d.endColumn } : {}),
+      ...(placed ? { line: d.line, col: d.column, endLine: d.endLine, endColumn: d.endColumn } : {}),
       title: d.code,
     });
   });

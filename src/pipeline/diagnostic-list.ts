@@ -35,7 +35,7 @@ export class DiagnosticList {
       file: at.file,
       line: at.line,
       column: at.column,
-      ...(hint !== undefined ? { hint } : {}),
+      hint,
       ...(end !== undefined && (end.line !== at.line || end.column !== at.column)
         ? { endLine: end.line, endColumn: end.column }
         : {}),

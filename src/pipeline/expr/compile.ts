@@ -60,7 +60,7 @@ export function compileExpression(
         problem: {
           message: e.message,
           position: locate(problemOffset(source, e.position, e.token)),
-          ...(e.code !== undefined ? { jsonataCode: e.code } : {}),
+          jsonataCode: e.code,
         },
       };
     }

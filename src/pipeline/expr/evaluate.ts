@@ -148,8 +148,8 @@ function toExpressionError(
     hint = "look for recursion without an end";
   }
   return new ExpressionError(detail, position, value.source, {
-    ...(e.code !== undefined ? { jsonataCode: e.code } : {}),
-    ...(hint !== undefined ? { hint } : {}),
+    jsonataCode: e.code,
+    hint,
     cause: error,
   });
 }

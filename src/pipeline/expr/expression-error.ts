@@ -37,8 +37,8 @@ export class ExpressionError extends UserError {
   /** The same error saying more (`; $output was {...}`), its hint kept. */
   withDetail(more: string): ExpressionError {
     return new ExpressionError(`${this.detail}${more}`, this.position, this.source, {
-      ...(this.tryable ? {} : this.hint === undefined ? {} : { hint: this.hint }),
-      ...(this.jsonataCode === undefined ? {} : { jsonataCode: this.jsonataCode }),
+      hint: this.tryable ? undefined : this.hint,
+      jsonataCode: this.jsonataCode,
       cause: this.cause,
     });
   }
@@ -52,7 +52,7 @@ export class ExpressionError extends UserError {
     if (!this.tryable) return this;
     const placed = new ExpressionError(this.detail, this.position, this.source, {
       hint: evalHint(this.source, this.position.file, stepId, field),
-      ...(this.jsonataCode === undefined ? {} : { jsonataCode: this.jsonataCode }),
+      jsonataCode: this.jsonataCode,
       cause: this.cause,
     });
     return placed;
