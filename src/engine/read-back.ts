@@ -56,8 +56,11 @@ export function upstreamRefusal(
   const below = new Set(steps.flatMap((s) => [...downstreamOf(pipeline, s.id)]));
   const first = steps.map((s) => s.id).filter((id) => !below.has(id));
   const one = first.length === 1;
+  // Placed at the first of them, the step the user looks at in the file.
+  const at = pipeline.steps.find((s) => s.id === steps[0]?.id)?.position;
+  const place = at === undefined ? "" : `${at.file}:${at.line}:${at.column}: `;
   return new UserError(
-    `--from ${from.join(", ")} needs ${named}, which ${steps.length === 1 ? "has" : "have"} not completed in run ${runId}; nothing was started`,
+    `${place}--from ${from.join(", ")} needs ${named}, which ${steps.length === 1 ? "has" : "have"} not completed in run ${runId}; nothing was started`,
     {
       hint: `rerun from ${one ? "that step" : "those steps"} instead (what depends on ${one ? "it" : "them"} reruns too): nxrun run ${pipeline.file} --resume ${runId} ${first.map((id) => `--from ${id}`).join(" ")}`,
     },

@@ -162,6 +162,13 @@ async function runSingleRepeated(
     record.status = "skipped";
     return;
   }
+  // Read back (--from) as it ended: done when it completed, or failed where onError: continue holds that.
+  if (
+    ctx.readsBackOnly(step) &&
+    result.status !== "completed" &&
+    !(result.status === "failed" && ctx.keepsFailure(step))
+  )
+    throw new NotRunError(id, result.error?.message ?? `it ended ${result.status}`);
   applyResult(record, result);
   if (result.remoteCancel) ctx.cancelFromOutside();
 }

@@ -240,7 +240,10 @@ export async function prepareSession(
       );
     // Before the attempts move on: the upstream steps are read back under their current ones.
     if (scope !== undefined)
-      await refuseUnfinishedUpstream(client, pipeline, runId, attempts, scope.upstream, request.from);
+      await refuseUnfinishedUpstream(client, pipeline, runId, attempts, scope.upstream, request.from, {
+        inputs,
+        vars: vars ?? {},
+      });
     nextAttempts(attempts, rerun);
     if (scope !== undefined)
       readBack = { from: request.from, upstream: new Set(scope.upstream), outside: new Set(scope.outside) };
