@@ -1,18 +1,19 @@
 /**
  * After a failed or cancelled run: undo what was done, most recent first. Each completed step's
- * `compensate` call runs once, in reverse completion order; a forEach step's completed items are
- * each undone by their own execution (with the item's `$item`, `$index` and `$output`), in reverse
- * of the order they completed, at most the step's `concurrency` at a time. Compensations are not
+ * `compensate` call runs once, in reverse completion order (on a resume, across its sessions: the
+ * server's close times); a forEach step's completed items are each undone by their own execution
+ * (with the item's `$item`, `$index` and `$output`), in reverse of the order they completed, at
+ * most the step's `concurrency` at a time. Compensations are not
  * cancelled by the run (they are the cleanup); a second Ctrl-C terminates those in flight and
  * stops the rest. What was undone then shows `compensated` (or `compensationFailed`).
  */
 import type { Scope } from "../pipeline/expr/scope.js";
 import type { Compensation } from "../pipeline/model.js";
-import { executionsOf } from "../temporal/executions-of.js";
 import { NEVER_ABORTED } from "./abort.js";
 import { buildExecutionSpec } from "./call-spec.js";
+import { latestClosedFirst } from "./close-order.js";
 import type { ItemRecord, StepRecord, StepStatus } from "./events.js";
-import { retryTransient, runExecution } from "./execution.js";
+import { runExecution } from "./execution.js";
 import { compensationExecutionId, itemCompensationExecutionId, stepExecutionId } from "./execution-ids.js";
 import type { Completion, RunContext } from "./run-context.js";
 import { placedError } from "./start-refusal.js";
@@ -41,7 +42,8 @@ export interface EarlierWork {
 /**
  * The rollback: this session's completions, latest first, and `earlier` (latest first too), the
  * undos of earlier attempts this session moved past (src/engine/earlier-undo.ts), each placed
- * before the first completion that closed before it, by the server's close times.
+ * before the first completion that closed before it. A resumed session read back what earlier
+ * sessions did as it reached each step: it goes by the server's close times (close-order.ts).
  */
 export async function runCompensations(
   ctx: RunContext,
@@ -57,11 +59,19 @@ export async function runCompensations(
       await next.undo();
     }
   };
+  const timed = ctx.resumed
+    ? await latestClosedFirst(ctx, ctx.completionOrder, stop)
+    : [...ctx.completionOrder].reverse().map((completion) => ({ completion, closedAt: Number.POSITIVE_INFINITY }));
+  const closedAt = new Map(timed.map((t) => [t.completion, t.closedAt]));
+  const timeOf = (unit: Completion | UsesItems) =>
+    "usesItems" in unit
+      ? Math.max(...unit.usesItems.flat().map((c) => closedAt.get(c) ?? Number.POSITIVE_INFINITY))
+      : (closedAt.get(unit) ?? Number.POSITIVE_INFINITY);
   // Steps of sub-pipelines (uses:) are in the same order: their undo joins the run's. The items of
   // a forEach over uses are undone as a forEach's items are: at most its concurrency at a time.
-  for (const unit of undoUnits([...ctx.completionOrder].reverse())) {
+  for (const unit of undoUnits(timed.map((t) => t.completion))) {
     if (stop.aborted) break;
-    if (pending.length > 0) await undoEarlierThan(await closedAtOf(ctx, unit, stop));
+    if (pending.length > 0) await undoEarlierThan(timeOf(unit));
     if (stop.aborted) break;
     if ("usesItems" in unit) {
       const items = unit.usesItems;
@@ -75,34 +85,6 @@ export async function runCompensations(
   }
   await undoEarlierThan(Number.NEGATIVE_INFINITY);
   markUndoneUsesSteps(ctx);
-}
-
-/**
- * When a completion's work closed, by the server's clock: a step read back from an earlier session
- * (reused) closed then; one this session ran closed after every earlier session's work (infinity).
- * A close time the server does not give keeps the completion where this session has it.
- */
-async function closedAtOf(ctx: RunContext, unit: Completion | UsesItems, stop: AbortSignal): Promise<number> {
-  if ("usesItems" in unit) return Number.POSITIVE_INFINITY;
-  const record = unit.ctx.records.get(unit.stepId);
-  if (record?.reused !== true) return Number.POSITIVE_INFINITY;
-  const executions = unit.items
-    ? unit.items.order.map((index) => record.items?.[index]?.execution)
-    : [record.execution];
-  let latest = Number.NEGATIVE_INFINITY;
-  for (const execution of executions) {
-    if (execution === undefined) return Number.POSITIVE_INFINITY;
-    try {
-      const found = await retryTransient(
-        () => executionsOf(ctx.client, execution.kind).describe(execution.executionId, execution.runId),
-        stop,
-      );
-      latest = Math.max(latest, found.closeTime?.getTime() ?? Number.POSITIVE_INFINITY);
-    } catch {
-      return Number.POSITIVE_INFINITY;
-    }
-  }
-  return latest;
 }
 
 /** The completions of a forEach over uses, item by item (latest completed first), and its concurrency. */

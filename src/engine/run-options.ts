@@ -23,10 +23,31 @@ export interface ExecutionStart {
  */
 export type StartHeaders = (start: ExecutionStart) => Readonly<Record<string, unknown>> | undefined;
 
-/** A step of the run and the attempt of it an earlier session's rollback set out to undo. */
-export interface EarlierUndo {
+/** A step and its attempt, as one part of an execution key says them (`flush@2`: flush, 2). */
+export interface UndoSegment {
   readonly stepId: string;
   readonly attempt: number;
+}
+
+/**
+ * What an earlier session's rollback set out to undo: the run's own step `stepId` (its attempt
+ * `attempt`) with a `compensate`, or, when `inside` is given, a step inside the pipeline uses step
+ * `stepId` runs: `inside` goes down through single uses steps to the step undone. A forEach over uses
+ * (at the end of the way down, or the run's own) is undone whole: every item's steps;
+ * `attemptsInside` are the attempts its steps had then (paths below it: `createDb` -> 2).
+ */
+export interface EarlierUndo extends UndoSegment {
+  readonly inside?: readonly UndoSegment[];
+  readonly attemptsInside?: Readonly<Record<string, number>>;
+}
+
+/**
+ * What earlier sessions' rollbacks set out to undo, and the attempts of the run's steps then (the
+ * manifest's, before this session moved them on): the undo reads the outputs its work read.
+ */
+export interface EarlierUndos {
+  readonly undos: readonly EarlierUndo[];
+  readonly attempts: ReadonlyMap<string, number>;
 }
 
 export interface RunOptions {
@@ -81,7 +102,7 @@ export interface RunOptions {
    * What earlier sessions' rollbacks set out to undo (a resume; src/runs/manifest/records.ts): before
    * the steps start, what is left of it is undone (earlier-undo.ts), unless `compensate` is false.
    */
-  earlierUndo?: readonly EarlierUndo[];
+  earlierUndo?: EarlierUndos;
   /** The current attempt of steps rerun with `--from` (execution IDs `<run>.<step>@<n>`); 1 when absent. */
   attempts?: ReadonlyMap<string, number>;
   /**

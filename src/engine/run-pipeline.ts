@@ -6,7 +6,7 @@ import { setMaxListeners } from "node:events";
 import type { Pipeline } from "../pipeline/model.js";
 import { realClock } from "./clock.js";
 import { runCompensations } from "./compensation.js";
-import { earlierAttempts, earlierWork, finishEarlierUndo, readBeforeUndo } from "./earlier-undo.js";
+import { earlierAttempts, earlierWork, finishEarlierUndo } from "./earlier-undo.js";
 import type { Reporter, RunRecord, RunStartEvent, StepError } from "./events.js";
 import { newRunId } from "./execution-ids.js";
 import { type NotRun, type ReadBack, upstreamRefusal } from "./read-back.js";
@@ -116,15 +116,14 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions): Prom
     const upstream = pipeline.steps.filter((step) => options.readBack?.upstream.has(step.id));
     if (upstream.length > 0) await runSection(ctx, upstream, ctx.cancelSignal);
     const missing = ctx.notRun.length > 0 ? ownSteps(ctx.notRun) : undefined;
-    // A resume finishes an earlier session's cut-short undo next, after reading back what it reads.
-    const earlier = missing !== undefined || options.compensate === false ? [] : (options.earlierUndo ?? []);
-    const reads = readBeforeUndo(pipeline, earlier).filter((step) => !upstream.includes(step));
-    if (reads.length > 0) await runSection(ctx, reads, ctx.cancelSignal);
-    if (earlier.length > 0) await finishEarlierUndo(ctx, earlier, stopCleanup.signal, options.beforeCompensation);
+    // A resume finishes an earlier session's cut-short undo next, before any step starts.
+    const earlier = options.earlierUndo;
+    if (missing === undefined && options.compensate !== false && earlier !== undefined && earlier.undos.length > 0)
+      await finishEarlierUndo(ctx, earlier, stopCleanup.signal, options.beforeCompensation);
     if (missing === undefined)
       await runSection(
         ctx,
-        pipeline.steps.filter((step) => !upstream.includes(step) && !reads.includes(step)),
+        pipeline.steps.filter((step) => !upstream.includes(step)),
         ctx.cancelSignal,
       );
     stopTimer?.();
@@ -155,8 +154,10 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions): Prom
     if (status !== "completed" && incomplete === undefined && options.compensate !== false) {
       // What earlier attempts of the run's steps did and no rollback undid is undone with this session's work.
       const before = options.beforeCompensation;
-      const attempts = earlierAttempts(pipeline, options.attempts ?? new Map());
-      const earlierDone = await earlierWork(ctx, attempts, stopCleanup.signal, before);
+      const undos = earlierAttempts(pipeline, options.attempts ?? new Map());
+      // Read under the attempts they read then: the earlier session's, as its manifest has them.
+      const attempts = options.earlierUndo?.attempts ?? options.attempts ?? new Map();
+      const earlierDone = await earlierWork(ctx, { undos, attempts }, stopCleanup.signal, before);
       await runCompensations(ctx, stopCleanup.signal, before, earlierDone);
     }
     ctx.runStatus = status;

@@ -7,7 +7,7 @@
 import { UserError } from "../base/user-error.js";
 import type { Reporter } from "../engine/events.js";
 import type { ReadBack } from "../engine/read-back.js";
-import type { EarlierUndo } from "../engine/run-options.js";
+import type { EarlierUndos } from "../engine/run-options.js";
 import type { Pipeline } from "../pipeline/model.js";
 import type { TemporalClient } from "../temporal/types.js";
 import { pipelineDigest } from "./manifest/digest.js";
@@ -78,7 +78,7 @@ export interface PreparedSession {
   /** With `--from`: the steps read back, never started (RunOptions.readBack). */
   readonly readBack?: ReadBack;
   /** What earlier sessions' rollbacks set out to undo, for RunOptions.earlierUndo (empty for a new run). */
-  readonly earlierUndo: readonly EarlierUndo[];
+  readonly earlierUndo: EarlierUndos;
   readonly compensate: boolean;
   readonly concurrency: number;
   /** True when an earlier session of the run existed. */
@@ -154,7 +154,7 @@ export async function prepareSession(
         inputs,
         vars: {},
         attempts,
-        earlierUndo: [],
+        earlierUndo: { undos: [], attempts: new Map() },
         compensate,
         concurrency,
         resumed: false,
@@ -171,7 +171,7 @@ export async function prepareSession(
   let previous: RunManifest | undefined;
   // Steps an earlier session's rollback undid: started again as new attempts, never reused.
   let undone: string[] = [];
-  let earlierUndo: EarlierUndo[] = [];
+  let earlierUndo: EarlierUndos = { undos: [], attempts: new Map() };
   let stale: string | undefined;
   let vars: Record<string, unknown> | undefined;
 
@@ -211,7 +211,7 @@ export async function prepareSession(
         return { complete: true, closedAt: read.closeTime, notes };
       const compensations = await readCompensations(client, runId);
       undone = undoneSteps(pipeline, attempts, compensations);
-      earlierUndo = earlierUndos(pipeline, compensations);
+      earlierUndo = { undos: earlierUndos(pipeline, compensations, attempts), attempts: new Map(attempts) };
       if (undone.length > 0) await awaitOpenCompensations(client, runId, notes);
     }
     stale = await staleSession(read, request);

@@ -2,7 +2,7 @@
  * What a resume compares between the run's manifest and what it is given now: the pipeline's steps
  * (by digest) and the inputs. Pure functions; src/runs/run-session.ts turns their findings into errors.
  */
-import type { EarlierUndo } from "../../engine/run-options.js";
+import type { EarlierUndo, UndoSegment } from "../../engine/run-options.js";
 import type { Pipeline } from "../../pipeline/model.js";
 import { downstreamOf } from "../../pipeline/plan/build-plan.js";
 import { canonicalJson, stepDigest } from "./digest.js";
@@ -181,20 +181,61 @@ export function nextAttempts(attempts: Map<string, number>, rerun: ReadonlySet<s
 }
 
 /**
- * The run's own steps (a call with a `compensate`, not a uses step) that an earlier session's
- * rollback set out to undo, each with the attempt it undid, from `compensated` (records.ts keys:
- * `open`, `flush@2`). A resume finishes what is left of each undo before anything starts
- * (src/engine/earlier-undo.ts); one already finished costs a look at the server.
+ * What an earlier session's rollback set out to undo, from `compensated` (records.ts keys: `open`,
+ * `flush@2`, `db.createDb`, `dbs.2.createDb`), each once: a step with a `compensate` (the run's own
+ * or inside a used pipeline, by the way down), or a forEach over uses as a whole (an entry for any of
+ * its items' steps names it). `attempts` are those the earlier session had (the manifest's): a forEach
+ * over uses takes those of the steps inside it. A resume finishes what is left of each undo before
+ * anything starts (src/engine/earlier-undo.ts); one already finished costs a look at the server.
  */
-export function earlierUndos(pipeline: Pipeline, compensated: readonly string[]): EarlierUndo[] {
-  const undoable = new Set(pipeline.steps.filter((s) => s.compensate && s.call.kind !== "uses").map((s) => s.id));
-  const found: EarlierUndo[] = [];
+export function earlierUndos(
+  pipeline: Pipeline,
+  compensated: readonly string[],
+  attempts: ReadonlyMap<string, number> = new Map(),
+): EarlierUndo[] {
+  const found = new Map<string, EarlierUndo>();
   for (const entry of compensated) {
-    const match = /^([A-Za-z_][A-Za-z0-9_]*)(?:@([1-9]\d*))?$/.exec(entry);
-    const stepId = match?.[1];
-    if (stepId === undefined || !undoable.has(stepId)) continue;
-    const attempt = match?.[2] === undefined ? 1 : Number(match[2]);
-    if (!found.some((u) => u.stepId === stepId && u.attempt === attempt)) found.push({ stepId, attempt });
+    const way = undoWay(pipeline, entry);
+    if (way === undefined) continue;
+    const [top, ...inside] = way.segments;
+    if (top === undefined) continue;
+    const key = JSON.stringify(way.segments);
+    if (found.has(key)) continue;
+    const below = `${way.segments.map((s) => s.stepId).join(".")}.`;
+    const attemptsInside = Object.fromEntries(
+      [...attempts]
+        .filter(([path]) => way.whole && path.startsWith(below))
+        .map(([path, n]) => [path.slice(below.length), n]),
+    );
+    found.set(key, {
+      ...top,
+      ...(inside.length === 0 ? {} : { inside }),
+      ...(Object.keys(attemptsInside).length === 0 ? {} : { attemptsInside }),
+    });
   }
-  return found;
+  return [...found.values()];
+}
+
+/**
+ * The way down an execution key names, to the step it undoes: through single uses steps to a step
+ * with a `compensate`, or to a forEach over uses (`whole`: the rest names one of its items). Undefined
+ * for a key that names no such step of `pipeline`.
+ */
+function undoWay(pipeline: Pipeline, entry: string): { segments: UndoSegment[]; whole: boolean } | undefined {
+  const parts = entry.split(".");
+  const segments: UndoSegment[] = [];
+  let used = pipeline;
+  for (const [at, part] of parts.entries()) {
+    const match = /^([A-Za-z_][A-Za-z0-9_]*)(?:@([1-9]\d*))?$/.exec(part);
+    const step = match?.[1] === undefined ? undefined : used.steps.find((s) => s.id === match[1]);
+    if (step === undefined) return undefined;
+    segments.push({ stepId: step.id, attempt: match?.[2] === undefined ? 1 : Number(match[2]) });
+    const last = at === parts.length - 1;
+    if (step.call.kind !== "uses")
+      return last && step.compensate !== undefined ? { segments, whole: false } : undefined;
+    if (step.forEach !== undefined) return { segments, whole: true };
+    if (last) return undefined;
+    used = step.call.pipeline;
+  }
+  return undefined;
 }

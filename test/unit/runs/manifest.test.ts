@@ -189,23 +189,63 @@ describe("resume checks", () => {
     expect(undoneSteps(pipeline, new Map([["db.migrate", 2]]), ["db.migrate@2"])).toEqual(["db.migrate"]);
   });
 
-  it("finds the undos a resume finishes: the run's own steps with a compensate, each attempt once", () => {
-    const inner = built([activity("createDb", "Create", { compensate: undoCall })], { name: "inner" });
+  it("finds the undos a resume finishes: steps with a compensate, inside used pipelines too, each once", () => {
+    const inner = built([activity("createDb", "Create", { compensate: undoCall }), activity("seed", "Seed")], {
+      name: "inner",
+    });
+    const outer = built([uses("nested", inner), activity("grant", "Grant", { compensate: undoCall })], {
+      name: "outer",
+    });
     const pipeline = built([
       activity("open", "Open", { compensate: undoCall }),
       activity("flush", "Flush", { forEach: literal([1]), compensate: undoCall }),
       activity("plain", "Plain"),
       uses("db", inner),
+      uses("dbs", inner, { forEach: literal([1, 2, 3]) }),
+      uses("deep", outer),
     ]);
     expect(earlierUndos(pipeline, [])).toEqual([]);
-    // An attempt a later session moved past is kept (its undo may have been cut short too); a step
-    // without a compensate, a used pipeline's step and a uses step are not the resume's to finish.
+    // An attempt a later session moved past is kept (its undo may have been cut short too). A step
+    // without a compensate, a uses step itself, an unknown step are nothing to finish; a forEach over
+    // uses is finished whole, named once by any of its items' steps.
     expect(
-      earlierUndos(pipeline, ["flush", "flush@2", "open", "flush", "plain", "db.createDb", "db", "nope@2"]),
+      earlierUndos(
+        pipeline,
+        [
+          "flush",
+          "flush@2",
+          "open",
+          "flush",
+          "plain",
+          "db.createDb",
+          "db.seed",
+          "db",
+          "nope@2",
+          "dbs.2.createDb",
+          "dbs.0.createDb",
+          "deep.nested@2.createDb",
+          "deep.grant",
+        ],
+        new Map([
+          ["dbs.createDb", 3],
+          ["db.createDb", 2],
+        ]),
+      ),
     ).toEqual([
       { stepId: "flush", attempt: 1 },
       { stepId: "flush", attempt: 2 },
       { stepId: "open", attempt: 1 },
+      { stepId: "db", attempt: 1, inside: [{ stepId: "createDb", attempt: 1 }] },
+      { stepId: "dbs", attempt: 1, attemptsInside: { createDb: 3 } },
+      {
+        stepId: "deep",
+        attempt: 1,
+        inside: [
+          { stepId: "nested", attempt: 2 },
+          { stepId: "createDb", attempt: 1 },
+        ],
+      },
+      { stepId: "deep", attempt: 1, inside: [{ stepId: "grant", attempt: 1 }] },
     ]);
   });
 });

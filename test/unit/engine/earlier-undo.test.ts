@@ -1,0 +1,272 @@
+/**
+ * Finishing an earlier session's cut-short rollback (src/engine/earlier-undo.ts), without a server:
+ * the plan (what is left, in which order) as pure data, then the engine on the in-memory stand-in
+ * (test/support/unit/fake-temporal.ts) holding what a killed session left: which executions a resume
+ * compensates, each exactly once, latest completed first, a repeat, a forEach over uses and a step
+ * inside a used pipeline included; and a resumed session's own rollback in the server's close order.
+ */
+import { describe, expect, it } from "vitest";
+import { type DoneWork, leftToFinish, planUndo, type UndoState } from "../../../src/engine/earlier-undo.js";
+import type { RunRecord } from "../../../src/engine/events.js";
+import { runPipeline } from "../../../src/engine/run-pipeline.js";
+import type { Compensation, Pipeline } from "../../../src/pipeline/model.js";
+import { earlierUndos, nextAttempts, rerunSet, undoneSteps } from "../../../src/runs/manifest/resume-check.js";
+import { FakeTemporal, type Handler } from "../../support/unit/fake-temporal.js";
+import { activity, expr, fakeEvaluate, literal, pipeline, uses } from "../../support/unit/pipeline-builder.js";
+
+const done = (closedAt: number, undo: UndoState, index?: number): DoneWork => ({
+  closedAt,
+  undo,
+  output: null,
+  ...(index === undefined ? {} : { index }),
+});
+
+describe("the plan of an earlier undo", () => {
+  it("finishes only compensations never started, still running or terminated part-way", () => {
+    expect((["none", "running", "terminated", "completed", "failed"] as const).filter(leftToFinish)).toEqual([
+      "none",
+      "running",
+      "terminated",
+    ]);
+  });
+
+  it("orders steps, items and uses items latest completed first, dropping what is already undone", () => {
+    const single = { name: "single", done: [done(10, "none")] };
+    const items = {
+      name: "items",
+      done: [
+        done(30, "completed", 0),
+        done(5, "none", 1),
+        done(20, "running", 2),
+        done(25, "failed", 3),
+        done(15, "terminated", 4),
+      ],
+    };
+    const x = { name: "x", done: [done(12, "none")] };
+    const y = { name: "y", done: [done(40, "completed")] };
+    const z = { name: "z", done: [done(8, "none")] };
+    const w = { name: "w", done: [done(9, "none")] };
+    const settled = { name: "settled", done: [done(50, "completed"), done(1, "failed")] };
+    const planned = planUndo([single, items, { concurrency: 2, items: [[x], [y], [z, w]] }, settled]);
+
+    // The forEach over uses first (its latest work, y, closed at 40, though y is undone already),
+    // then items (30), then single (10); settled has nothing left.
+    expect(planned).toHaveLength(3);
+    const [uses, forEach, last] = planned;
+    expect(uses).toEqual({
+      concurrency: 2,
+      items: [
+        [x],
+        [
+          { name: "w", done: w.done },
+          { name: "z", done: z.done },
+        ],
+      ],
+    });
+    expect(forEach && "done" in forEach ? forEach.done.map((d) => d.index) : undefined).toEqual([2, 4, 1]);
+    expect(last).toEqual(single);
+  });
+
+  it("keeps equal times in the order given", () => {
+    const a = { name: "a", done: [done(7, "none")] };
+    const b = { name: "b", done: [done(7, "none")] };
+    expect(planUndo([a, b])).toEqual([a, b]);
+    expect(planUndo([b, a])).toEqual([b, a]);
+  });
+});
+
+const undo: Compensation = {
+  call: { kind: "activity", activityType: "undo", taskQueue: "q" },
+  input: expr((s) => ({ name: s.inputs.name ?? null, item: s.item ?? null, output: s.output ?? null })),
+  timeouts: { scheduleToClose: 60_000 },
+  position: { file: "/test/pipeline.yaml", line: 1, column: 1 },
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Work sleeps `ms` and answers what it was given; Poll is ok from its second call on; Gate fails while `first`. */
+function handlers(session: { first: boolean }, undoes: Handler): Record<string, Handler> {
+  let polls = 0;
+  return {
+    work: async (input) => {
+      await sleep((input as { ms?: number }).ms ?? 1);
+      return input;
+    },
+    poll: async () => {
+      await sleep(2);
+      return { ok: ++polls >= 2 };
+    },
+    gate: async () => {
+      if (session.first) throw new Error("gate closed");
+      return {};
+    },
+    undo: undoes,
+  };
+}
+
+const db = pipeline(
+  [
+    activity("create", "work", { input: expr((s) => ({ name: s.inputs.name, ms: 3 })), compensate: undo }),
+    activity("seed", "work", { input: literal({ ms: 1 }), dependsOn: ["create"], needs: ["create"] }),
+  ],
+  { name: "db", file: "/test/db.yaml", inputs: { name: { type: "string" } } },
+);
+
+/** Each step after the one before: their close times go in plan order, items by their own `ms`. */
+function build(): Pipeline {
+  const after = (id: string) => ({ needs: [id], dependsOn: [id] });
+  return pipeline([
+    activity("a", "work", { input: literal({ ms: 2 }), compensate: undo }),
+    activity("poll", "poll", {
+      ...after("a"),
+      repeat: { until: expr((s) => (s.output as { ok: boolean }).ok), every: 1, limit: 5 },
+      compensate: undo,
+    }),
+    activity("items", "work", {
+      ...after("poll"),
+      forEach: literal([30, 5, 15]),
+      concurrency: 3,
+      input: expr((s) => ({ ms: s.item })),
+      compensate: undo,
+    }),
+    uses("dbs", db, {
+      ...after("items"),
+      forEach: literal(["x", "y"]),
+      concurrency: 1,
+      with: expr((s) => ({ name: s.item })),
+    }),
+    uses("solo", db, { ...after("dbs"), with: literal({ name: "solo" }) }),
+    activity("gate", "gate", after("solo")),
+  ]);
+}
+
+describe("a resume finishing a killed session's rollback", () => {
+  it("compensates each completed execution left once, latest completed first, then reruns", async () => {
+    const session = { first: true };
+    // A compensation the killed session left running ends on its own a little later.
+    const client = new FakeTemporal(
+      handlers(session, async (input, { id }) => {
+        if (id === "r.poll.compensate") await sleep(40);
+        // Cut part-way in the killed session: it never ends by itself there.
+        if (id === "r.dbs.0.create.compensate" && session.first) await new Promise(() => {});
+        if (id === "r.a.compensate") throw new Error("undo refused");
+        return input;
+      }),
+    );
+    const p = build();
+    // The killed session: everything up to the gate completed, its rollback cut short (below).
+    const first = await runPipeline(p, { client, inputs: {}, evaluate: fakeEvaluate, runId: "r", compensate: false });
+    expect(first.status).toBe("failed");
+    // What its rollback got to: a's compensation failed, poll's still runs, items' item 1 is
+    // undone, dbs item 0's was terminated part-way; the rest never started.
+    const start = (id: string) =>
+      client.activities.start({ id, activityType: "undo", taskQueue: "q", args: [{}], scheduleToClose: 60_000 });
+    await start("r.a.compensate");
+    await start("r.items.1.compensate");
+    await start("r.dbs.0.create.compensate");
+    await client.activities.terminate("r.dbs.0.create.compensate", undefined, "second Ctrl-C");
+    await start("r.poll.compensate");
+    await sleep(5);
+    const recorded = ["solo.create", "dbs.1.create", "dbs.0.create", "items", "poll", "a"];
+    const before = client.all.length;
+
+    const attempts = new Map<string, number>();
+    const earlierUndo = { undos: earlierUndos(p, recorded, attempts), attempts: new Map(attempts) };
+    nextAttempts(attempts, rerunSet(p, undoneSteps(p, attempts, recorded)).rerun);
+    session.first = false;
+    const told: string[] = [];
+    const second: RunRecord = await runPipeline(p, {
+      client,
+      inputs: {},
+      evaluate: fakeEvaluate,
+      runId: "r",
+      attempts,
+      resume: true,
+      earlierUndo,
+      beforeCompensation: async (id) => {
+        told.push(id);
+      },
+    });
+    expect(second.status).toBe("completed");
+
+    // Started by the resume, in order: the latest completed first (solo, then dbs item by item,
+    // then items latest first); poll's was awaited, a's failed one is not started twice.
+    const startedNow = client.all.slice(before).filter((e) => e.id.endsWith(".compensate"));
+    expect(startedNow.map((e) => e.id)).toEqual([
+      "r.solo.create.compensate",
+      "r.dbs.1.create.compensate",
+      "r.dbs.0.create.compensate",
+      "r.items.0.compensate",
+      "r.items.2.compensate",
+    ]);
+    for (const id of ["r.a.compensate", "r.poll.compensate", "r.items.1.compensate", "r.solo.create.compensate"])
+      expect(client.history(id), id).toHaveLength(1);
+    // The terminated one once more, and nothing else: no execution of a compensate anywhere else.
+    expect(client.history("r.dbs.0.create.compensate")).toHaveLength(2);
+    expect(client.latest("r.poll.compensate")?.outcome?.status).toBe("completed");
+    // Each reads its own item's and output's values.
+    expect(client.latest("r.dbs.1.create.compensate")?.input).toEqual({
+      name: "y",
+      item: null,
+      output: { name: "y", ms: 3 },
+    });
+    expect(client.latest("r.items.2.compensate")?.input).toEqual({ name: null, item: 15, output: { ms: 15 } });
+    // The repeat's undo reads its last check's output.
+    expect(client.all.filter((e) => e.id.startsWith("r.poll.check-")).map((e) => e.id)).toContain("r.poll.check-2");
+
+    // Told first, before anything started, so a session killed now leaves the same record; a's
+    // undo had run its course (failed), nothing of it is left.
+    expect(told.slice(0, 4)).toEqual(["r.solo.create", "r.dbs", "r.items", "r.poll"]);
+    // Shown under the attempt they undid, inside their uses step.
+    const shown = second.steps.filter((s) => s.section === "compensate").map((s) => [s.id, s.parent ?? null]);
+    expect(shown).toEqual([
+      ["solo.create@1.compensate", "solo"],
+      ["dbs[1].create@1.compensate", "dbs"],
+      ["dbs[0].create@1.compensate", "dbs"],
+      ["items@1.compensate", null],
+      ["poll@1.compensate", null],
+    ]);
+    // Nothing of the run started before its earlier work was undone (what the undo read was read back).
+    const lastUndo = Math.max(...client.all.filter((e) => e.id.endsWith(".compensate")).map(closed));
+    const rerun = client.all.slice(before).filter((e) => !e.id.endsWith(".compensate"));
+    expect(rerun.map((e) => e.id)).toContain("r.a@2");
+    for (const e of rerun) expect(e.startTime.getTime(), e.id).toBeGreaterThanOrEqual(lastUndo);
+  });
+});
+
+const closed = (e: { closeTime?: Date }) => e.closeTime?.getTime() ?? Number.POSITIVE_INFINITY;
+
+describe("a resumed session's rollback", () => {
+  it("undoes what earlier sessions did in the server's reverse close order, not the order read back", async () => {
+    const session = { first: true };
+    const client = new FakeTemporal(handlers(session, async (input) => input));
+    // slow and fast start together, fast closes first; items close 1, 2, 0.
+    const p = pipeline([
+      activity("slow", "work", { input: literal({ ms: 30 }), compensate: undo }),
+      activity("fast", "work", { input: literal({ ms: 2 }), compensate: undo }),
+      activity("items", "work", {
+        forEach: literal([40, 5, 20]),
+        concurrency: 3,
+        input: expr((s) => ({ ms: s.item })),
+        compensate: undo,
+      }),
+      activity("gate", "gate", { needs: ["slow", "fast", "items"], dependsOn: ["slow", "fast", "items"] }),
+    ]);
+    const first = await runPipeline(p, { client, inputs: {}, evaluate: fakeEvaluate, runId: "o", compensate: false });
+    expect(first.status).toBe("failed");
+    const before = client.all.length;
+    // The resume reads them all back and fails at the gate again (it stays closed): its rollback.
+    const second = await runPipeline(p, { client, inputs: {}, evaluate: fakeEvaluate, runId: "o", resume: true });
+    expect(second.status).toBe("failed");
+    const undone = client.all.slice(before).filter((e) => e.id.endsWith(".compensate"));
+    // Each step by its latest completion, a forEach's items latest first: items (item 0 closed
+    // last), slow, fast. Read back in plan order, the session itself finished them slow, fast, items.
+    expect(undone.map((e) => e.id)).toEqual([
+      "o.items.0.compensate",
+      "o.items.2.compensate",
+      "o.items.1.compensate",
+      "o.slow.compensate",
+      "o.fast.compensate",
+    ]);
+  });
+});
