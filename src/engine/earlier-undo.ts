@@ -80,34 +80,32 @@ export function closedAtOf<S extends StepWork>(work: Work<S>): number {
   return Math.max(0, ...work.done.map((d) => d.closedAt));
 }
 
+/** Whether anything of `work` is left to finish (leftToFinish). */
+export function anyLeft<S extends StepWork>(work: Work<S>): boolean {
+  if (isItems(work)) return work.items.some((steps) => steps.some((step) => anyLeft(step)));
+  return work.done.some((d) => leftToFinish(d.undo));
+}
+
 /**
- * What is left of `works` and the order to undo it in: only the executions whose compensation is
- * left to finish (leftToFinish), each step's latest completed first, a forEach over uses item by item
- * (the latest completed item first, each item's steps latest first); the steps (and forEach over
- * uses) by their latest completion, latest first, counting work already undone too: reverse
- * completion order is that of the work, whatever its undo did. Work with nothing left is dropped.
+ * The work with something left to finish and the order to undo it in: the steps (and forEach over
+ * uses) by their latest completion, latest first, counting work already undone too (reverse
+ * completion order is that of the work, whatever its undo did); each step's executions latest
+ * completed first; a forEach over uses item by item, the latest completed item first, each item's
+ * steps latest first. Work with something left keeps all its executions: those whose compensation
+ * had closed are read back, never started again (runOne), so the step's undo shows whole.
  */
 export function planUndo<S extends StepWork>(works: ReadonlyArray<Work<S>>): Array<Work<S>> {
-  const left = (step: S): S | undefined => {
-    const done = latestFirst(
-      step.done.filter((d) => leftToFinish(d.undo)),
-      (d) => d.closedAt,
-    );
-    return done.length === 0 ? undefined : { ...step, done };
-  };
-  const planned: Array<Work<S>> = [];
-  for (const work of latestFirst(works, closedAtOf)) {
-    if (!isItems(work)) {
-      const step = left(work);
-      if (step !== undefined) planned.push(step);
-      continue;
-    }
-    const items = latestFirst(work.items, (steps) => Math.max(0, ...steps.map((s) => closedAtOf(s))))
-      .map((steps) => latestFirst(steps, closedAtOf).flatMap((s) => left(s) ?? []))
-      .filter((steps) => steps.length > 0);
-    if (items.length > 0) planned.push({ ...work, items });
-  }
-  return planned;
+  const ordered = (step: S): S => ({ ...step, done: latestFirst(step.done, (d) => d.closedAt) });
+  return latestFirst(works.filter(anyLeft), closedAtOf).map((work) =>
+    isItems(work)
+      ? {
+          ...work,
+          items: latestFirst(work.items, (steps) => Math.max(0, ...steps.map((s) => closedAtOf(s)))).map((steps) =>
+            latestFirst(steps, closedAtOf).map(ordered),
+          ),
+        }
+      : ordered(work),
+  );
 }
 
 /** A step's earlier work as this module undoes it: where it ran, under which key, and its record. */
@@ -181,7 +179,7 @@ export async function earlierWork(
         vars: ctx.vars,
       });
       const found = await workOf(ctx, root, undo);
-      if (found.some((work) => planUndo([work]).length > 0)) {
+      if (found.some((work) => anyLeft(work))) {
         works.push(...found);
         told.push(undo);
       }

@@ -2,7 +2,6 @@
  * Resume end to end: nxrun killed with SIGKILL at random moments, then `--resume RUN_ID`, must end
  * complete with exactly one execution per step ID, as the server counts them. Temporal is the journal.
  */
-import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
@@ -15,7 +14,7 @@ import {
   waitFor,
   waitForCount,
 } from "../../support/e2e/harness.js";
-import { output, pipelineFile, runPipelineFile, stepOf } from "../../support/e2e/run-helpers.js";
+import { output, pipelineFile, runAndKill, runPipelineFile, stepOf } from "../../support/e2e/run-helpers.js";
 import { stackClient } from "../../support/e2e/temporal-client.js";
 
 const client = stackClient();
@@ -125,32 +124,6 @@ describe("resume after SIGKILL", () => {
     );
   });
 });
-
-/**
- * Runs `pipeline` as `runId` and SIGKILLs it `when` ms after its first line (its manifest is written
- * by then), or once `when()` holds.
- */
-async function runAndKill(pipeline: string, runId: string, args: string[], when: number | (() => Promise<boolean>)) {
-  let timer: NodeJS.Timeout | undefined;
-  let child: ChildProcess | undefined;
-  const running = runNxrun(["run", pipeline, "--run-id", runId, ...args], {
-    onSpawn: (spawned: ChildProcess) => {
-      child = spawned;
-      if (typeof when === "number") {
-        spawned.stdout?.once("data", () => {
-          timer = setTimeout(() => spawned.kill("SIGKILL"), when);
-        });
-      }
-    },
-  });
-  if (typeof when !== "number") {
-    await waitFor("the moment to kill nxrun", when, { timeoutMs: 60_000, intervalMs: 100 });
-    child?.kill("SIGKILL");
-  }
-  const first = await running;
-  clearTimeout(timer);
-  expect(first.signal, output(first)).toBe("SIGKILL");
-}
 
 /** Whether `id` runs on the server now (not found yet: not running). */
 const runningNow = (id: string) => async () =>

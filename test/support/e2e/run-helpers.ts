@@ -1,9 +1,11 @@
 /** Helpers shared by the `nxrun run` end-to-end tests: pipelines with the stack's names, reports, counts. */
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { expect } from "vitest";
 import type { RunRecord, StepRecord } from "../../../src/engine/events.js";
-import { type NxrunOptions, type NxrunResult, runNxrun, stack, uniqueId, writePipeline } from "./harness.js";
+import { type NxrunOptions, type NxrunResult, runNxrun, stack, uniqueId, waitFor, writePipeline } from "./harness.js";
 
 /** Writes a pipeline whose `{{queue}}`, `{{endpoint}}`, `{{idleQueue}}`, `{{idleEndpoint}}` are the stack's. */
 export function pipelineFile(yaml: string): string {
@@ -52,4 +54,35 @@ export function stepOf(result: RunResult, id: string): StepRecord {
 /** Everything nxrun printed, for assertion messages. */
 export function output(result: NxrunResult): string {
   return `exit ${result.code} signal ${result.signal}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`;
+}
+
+/**
+ * Runs `pipeline` as `runId` and SIGKILLs it `when` ms after its first line (its manifest is written
+ * by then), or once `when()` holds.
+ */
+export async function runAndKill(
+  pipeline: string,
+  runId: string,
+  args: string[],
+  when: number | (() => Promise<boolean>),
+) {
+  let timer: NodeJS.Timeout | undefined;
+  let child: ChildProcess | undefined;
+  const running = runNxrun(["run", pipeline, "--run-id", runId, ...args], {
+    onSpawn: (spawned: ChildProcess) => {
+      child = spawned;
+      if (typeof when === "number") {
+        spawned.stdout?.once("data", () => {
+          timer = setTimeout(() => spawned.kill("SIGKILL"), when);
+        });
+      }
+    },
+  });
+  if (typeof when !== "number") {
+    await waitFor("the moment to kill nxrun", when, { timeoutMs: 60_000, intervalMs: 100 });
+    child?.kill("SIGKILL");
+  }
+  const first = await running;
+  clearTimeout(timer);
+  expect(first.signal, output(first)).toBe("SIGKILL");
 }

@@ -30,7 +30,7 @@ describe("the plan of an earlier undo", () => {
     ]);
   });
 
-  it("orders steps, items and uses items latest completed first, dropping what is already undone", () => {
+  it("picks the work with something left, whole, latest completed first", () => {
     const single = { name: "single", done: [done(10, "none")] };
     const items = {
       name: "items",
@@ -45,26 +45,18 @@ describe("the plan of an earlier undo", () => {
     const x = { name: "x", done: [done(12, "none")] };
     const y = { name: "y", done: [done(40, "completed")] };
     const z = { name: "z", done: [done(8, "none")] };
-    const w = { name: "w", done: [done(9, "none")] };
+    const w = { name: "w", done: [done(9, "completed")] };
     const settled = { name: "settled", done: [done(50, "completed"), done(1, "failed")] };
-    const planned = planUndo([single, items, { concurrency: 2, items: [[x], [y], [z, w]] }, settled]);
+    const settledItems = { concurrency: 2, items: [[{ name: "v", done: [done(60, "completed")] }]] };
+    const planned = planUndo([single, items, { concurrency: 2, items: [[x], [y], [z, w]] }, settled, settledItems]);
 
     // The forEach over uses first (its latest work, y, closed at 40, though y is undone already),
-    // then items (30), then single (10); settled has nothing left.
-    expect(planned).toHaveLength(3);
-    const [uses, forEach, last] = planned;
-    expect(uses).toEqual({
-      concurrency: 2,
-      items: [
-        [x],
-        [
-          { name: "w", done: w.done },
-          { name: "z", done: z.done },
-        ],
-      ],
-    });
-    expect(forEach && "done" in forEach ? forEach.done.map((d) => d.index) : undefined).toEqual([2, 4, 1]);
-    expect(last).toEqual(single);
+    // then items (30), then single (10); settled and settledItems have nothing left.
+    expect(planned).toEqual([
+      { concurrency: 2, items: [[y], [x], [w, z]] },
+      { name: "items", done: [0, 3, 2, 4, 1].map((index) => items.done.find((d) => d.index === index)) },
+      single,
+    ]);
   });
 
   it("keeps equal times in the order given", () => {
@@ -217,7 +209,14 @@ describe("a resume finishing a killed session's rollback", () => {
     // Told first, before anything started, so a session killed now leaves the same record; a's
     // undo had run its course (failed), nothing of it is left.
     expect(told.slice(0, 4)).toEqual(["r.solo.create", "r.dbs", "r.items", "r.poll"]);
-    // Shown under the attempt they undid, inside their uses step.
+    // Shown under the attempt they undid, inside their uses step, whole: items' item 1, undone
+    // before the kill, is read back.
+    const itemsUndo = second.steps.find((s) => s.id === "items@1.compensate");
+    expect(itemsUndo?.items?.map((i) => [i.index, i.status])).toEqual([
+      [0, "completed"],
+      [1, "completed"],
+      [2, "completed"],
+    ]);
     const shown = second.steps.filter((s) => s.section === "compensate").map((s) => [s.id, s.parent ?? null]);
     expect(shown).toEqual([
       ["solo.create@1.compensate", "solo"],
