@@ -4,14 +4,16 @@
  * forEach item with a `compensate` was compensated exactly once, later-ended steps first and each
  * step's items latest completed first, and nothing that did not complete was; after a resume that
  * succeeds (the resume's attempts worked out as a session does: src/runs/manifest/resume-check.ts),
- * no step is left built on undone work: nothing it reads back was compensated.
+ * no step is left built on undone work: nothing it reads back was compensated. And when a second
+ * Ctrl-C cuts the rollback at a random compensation, the resume finishes it: every completed
+ * execution of a step the rollback set out to undo is compensated exactly once in the end.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Reporter, RunRecord } from "../../../src/engine/events.js";
 import { runPipeline } from "../../../src/engine/run-pipeline.js";
 import type { Compensation, Pipeline, Step } from "../../../src/pipeline/model.js";
-import { nextAttempts, rerunSet, undoneSteps } from "../../../src/runs/manifest/resume-check.js";
+import { earlierUndos, nextAttempts, rerunSet, undoneSteps } from "../../../src/runs/manifest/resume-check.js";
 import { FakeTemporal, type Handler } from "../../support/unit/fake-temporal.js";
 import { activity, expr, fakeEvaluate, literal, pipeline } from "../../support/unit/pipeline-builder.js";
 
@@ -207,6 +209,75 @@ describe("the saga invariant", () => {
         expect(second.steps.find((s) => s.id === "audit")?.output).toEqual({ status: "completed" });
       }),
       { numRuns: 80 },
+    );
+  });
+
+  it("holds when a second Ctrl-C cuts the rollback and the resume finishes it", async () => {
+    await fc.assert(
+      fc.asyncProperty(plans, fc.nat({ max: 6 }), async (plan, cutAt) => {
+        const session = { first: true };
+        const secondCtrlC = new AbortController();
+        let undoStarts = 0;
+        const client = new FakeTemporal({
+          Work: workHandler(plan, session),
+          Undo: async (input) => {
+            if (!session.first || ++undoStarts <= cutAt) return input;
+            // The second Ctrl-C lands while this compensation runs: it is terminated, the rest never start.
+            setTimeout(() => secondCtrlC.abort(), 2);
+            await new Promise(() => {});
+          },
+        });
+        const p = build(plan);
+        const recorded: string[] = [];
+        const first = await runPipeline(p, {
+          client,
+          inputs: {},
+          evaluate: fakeEvaluate,
+          runId: "r",
+          terminateSignal: secondCtrlC.signal,
+          beforeCompensation: async (id) => {
+            recorded.push(id.slice("r.".length));
+          },
+        });
+        if (first.status === "completed") return;
+        const completed = (id: string) => client.history(id).some((e) => e.outcome?.status === "completed");
+        // The work the cut rollback set out to undo: each completed execution of a step it recorded.
+        const work = recorded.flatMap((stepId) => {
+          const sp = plan[Number(stepId.slice(1))] as StepPlan;
+          const ids = sp.items === 0 ? [`r.${stepId}`] : Array.from({ length: sp.items }, (_, i) => `r.${stepId}.${i}`);
+          return ids.filter(completed);
+        });
+
+        const attempts = new Map<string, number>();
+        const earlierUndo = { undos: earlierUndos(p, recorded, attempts), attempts: new Map(attempts) };
+        nextAttempts(attempts, rerunSet(p, undoneSteps(p, attempts, recorded)).rerun);
+        session.first = false;
+        const second = await runPipeline(p, {
+          client,
+          inputs: {},
+          evaluate: fakeEvaluate,
+          runId: "r",
+          attempts,
+          resume: true,
+          earlierUndo,
+        });
+        expect(second.status).toBe("completed");
+        // Exactly once each: one compensation completed per execution, any other run of its ID one
+        // the second Ctrl-C terminated; and no compensation of anything else.
+        for (const id of work) {
+          const runs = client.history(`${id}.compensate`);
+          expect(
+            runs.filter((e) => e.outcome?.status === "completed"),
+            id,
+          ).toHaveLength(1);
+          expect(runs.filter((e) => e.outcome?.status !== "completed" && e.outcome?.status !== "terminated")).toEqual(
+            [],
+          );
+        }
+        const compensated = new Set(client.all.filter((e) => e.id.endsWith(".compensate")).map((e) => e.id));
+        expect([...compensated].sort()).toEqual(work.map((id) => `${id}.compensate`).sort());
+      }),
+      { numRuns: 60 },
     );
   });
 });
