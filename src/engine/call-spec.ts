@@ -37,12 +37,12 @@ export async function buildExecutionSpec(
   const { scheduleToClose, scheduleToStart, startToClose, heartbeat } = options.timeouts;
   const common = {
     id,
-    ...(scheduleToClose === undefined ? {} : { scheduleToClose }),
-    ...(scheduleToStart === undefined ? {} : { scheduleToStart }),
-    ...(startToClose === undefined ? {} : { startToClose }),
-    ...(summary === undefined ? {} : { summary }),
-    ...(details === undefined ? {} : { details }),
-    ...(searchAttributes === undefined ? {} : { searchAttributes }),
+    scheduleToClose,
+    scheduleToStart,
+    startToClose,
+    summary,
+    details,
+    searchAttributes,
   };
   switch (call.kind) {
     case "activity": {
@@ -59,10 +59,10 @@ export async function buildExecutionSpec(
           activityType: call.activityType,
           taskQueue: call.taskQueue,
           args,
-          ...(heartbeat === undefined ? {} : { heartbeat }),
-          ...(options.retry === undefined ? {} : { retry: options.retry }),
-          ...(options.priority === undefined ? {} : { priority: options.priority }),
-          ...(headers === undefined ? {} : { headers }),
+          heartbeat,
+          retry: options.retry,
+          priority: options.priority,
+          headers,
         },
       };
     }
@@ -74,7 +74,7 @@ export async function buildExecutionSpec(
           endpoint: call.endpoint,
           service: call.service,
           operation: call.operation,
-          ...(input === undefined ? {} : { input }),
+          input,
           ...(headers === undefined ? {} : { headers: nexusHeaders(headers) }),
         },
       };

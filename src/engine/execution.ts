@@ -147,7 +147,7 @@ async function heldFailure(
     error: stepErrorFromFailure(outcome.failure),
     reused: true,
     remoteCancel: false,
-    ...(description.attempt === undefined ? {} : { attempt: description.attempt }),
+    attempt: description.attempt,
   };
 }
 
@@ -302,7 +302,7 @@ class Attached {
   ) {
     const { runId, reused } = started;
     this.id = spec.options.id;
-    this.base = { reused, ...(runId === undefined ? {} : { runId }) };
+    this.base = { reused, runId };
     this.handle = {
       kind: spec.kind,
       executionId: this.id,

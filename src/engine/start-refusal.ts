@@ -14,7 +14,7 @@ import { InvalidArgumentError } from "../temporal/service-errors.js";
 export function placedError(error: unknown, step: Step, position: SourcePosition = step.position): unknown {
   if (error instanceof InvalidArgumentError && error.method.startsWith("Start")) {
     return new UserError(`${position.file}:${position.line}:${position.column}: ${error.message}`, {
-      ...(error.hint === undefined ? {} : { hint: error.hint }),
+      hint: error.hint,
       cause: error,
     });
   }

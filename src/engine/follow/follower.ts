@@ -231,7 +231,7 @@ export class Follower {
       const description = await this.executions(request.kind).describe(request.executionId, request.runId, {
         heartbeatDetails: request.kind === "activity",
         signal,
-        ...(look.token ? { longPollToken: look.token } : {}),
+        longPollToken: look.token,
       });
       look.errors = 0;
       return description;
@@ -262,8 +262,8 @@ export class Follower {
     return toProgress({
       description,
       now,
-      ...(request.taskQueue ? { taskQueue: request.taskQueue } : {}),
-      ...(waiting ? { waitingSinceMs: waiting.since } : {}),
+      taskQueue: request.taskQueue,
+      waitingSinceMs: waiting?.since,
       noPoller,
       notStartedTroubleMs,
     });
