@@ -172,7 +172,7 @@ export function activityExecutions(
                 idempotent: true,
                 longPoll: true,
                 timeout: POLL_TIMEOUT_MS,
-                ...(options.signal ? { signal: options.signal } : {}),
+                signal: options.signal,
               },
             ),
           options.signal,
@@ -262,7 +262,7 @@ export function activityExecutions(
           wf.ListActivityExecutionsRequest,
           wf.ListActivityExecutionsResponse,
           { namespace, query: query ?? "", pageSize: options.pageSize ?? 0, nextPageToken },
-          { idempotent: true, ...(options.signal ? { signal: options.signal } : {}) },
+          { idempotent: true, signal: options.signal },
         );
         const items = page.executions.map((e) => {
           const entry: ExecutionListEntry = {

@@ -164,7 +164,7 @@ export function nexusOperations(
                 idempotent: true,
                 longPoll: true,
                 timeout: POLL_TIMEOUT_MS,
-                ...(options.signal ? { signal: options.signal } : {}),
+                signal: options.signal,
               },
             ),
           options.signal,
@@ -259,7 +259,7 @@ export function nexusOperations(
           wf.ListNexusOperationExecutionsRequest,
           wf.ListNexusOperationExecutionsResponse,
           { namespace, query: query ?? "", pageSize: options.pageSize ?? 0, nextPageToken },
-          { idempotent: true, ...(options.signal ? { signal: options.signal } : {}) },
+          { idempotent: true, signal: options.signal },
         );
         const items = page.operations.map((o) => {
           const entry: ExecutionListEntry = {
