@@ -44,7 +44,7 @@ export async function runPreflight(
         : inputs.pairs;
     const resolved = await resolveInputs(pipeline, {
       ...inputs,
-      ...(pairs === undefined ? {} : { pairs }),
+      pairs,
       allowMissing: true,
     });
     if (!resolved.ok) {
@@ -290,7 +290,7 @@ async function checkStandaloneFeatures(
         code: Codes.featureMissing,
         severity: "error",
         message: error.message,
-        ...(error.hint === undefined ? {} : { hint: error.hint }),
+        hint: error.hint,
         file: feature.position.file,
         line: feature.position.line,
         column: feature.position.column,

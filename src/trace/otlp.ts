@@ -111,7 +111,7 @@ export function startRunTracing(options: {
   const run = createRunTracer({
     tracer: otlp.tracer,
     pipeline: options.pipeline,
-    ...(options.parent === undefined ? {} : { parent: options.parent }),
+    parent: options.parent,
   });
   return { startHeaders: run.startHeaders, reporter: { ...run.reporter, close: () => otlp.shutdown() } };
 }
