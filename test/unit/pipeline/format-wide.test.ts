@@ -62,6 +62,17 @@ describe("a source excerpt in terminal columns: wide, combining and astral chara
     expect(underCaret(shown, caret)).toBe("MARK");
   });
 
+  it.each([20, 22, 24])("a narrow terminal of %i columns: the frame fits it, the caret under MARK", (width) => {
+    for (const filler of ["a", "漢", "🎉", "e\u0301"]) {
+      const prefix = filler.repeat(60);
+      const line = `${prefix}MARK${filler.repeat(60)}`;
+      const { shown, caret } = frame(line, prefix.length + 1, 4, width);
+      expect(stringWidth(shown), shown).toBeLessThanOrEqual(width);
+      expect(stringWidth(caret), caret).toBeLessThanOrEqual(width);
+      expect(underCaret(shown, caret)).toBe("MARK");
+    }
+  });
+
   it("a caret at the end of a line of combining marks stays on the line", () => {
     const line = "e\u0301".repeat(10);
     const { shown, caret } = frame(line, line.length, 1, 120);
