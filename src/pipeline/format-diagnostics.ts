@@ -70,6 +70,12 @@ export function formatDiagnostics(diags: readonly Diagnostic[], options: FormatO
 }
 
 /**
+ * Fewest columns a source line is given, whatever the terminal: two ellipses around a wide character
+ * and a short token. Only a terminal narrower than its gutter and this wraps the frame.
+ */
+const MIN_ROOM = 8;
+
+/**
  * The line at fault (and `context` lines above it), each cut to the terminal's width around the
  * caret: a file can hold a line of megabytes (or, through a symlink, anything), and only the place
  * at fault is worth showing. Counted in terminal columns (src/base/terminal-columns.ts), so a wide
@@ -84,7 +90,7 @@ function codeFrame(
 ): string {
   const first = Math.max(1, d.line - context);
   const width = String(d.line).length;
-  const room = Math.max(20, (Number.isFinite(terminalColumns) ? terminalColumns : 120) - width - 5);
+  const room = Math.max(MIN_ROOM, (Number.isFinite(terminalColumns) ? terminalColumns : 120) - width - 5);
   const lineText = lines[d.line - 1] ?? "";
   const start = Math.min(Math.max(1, d.column), lineText.length + 1);
   let length = 1;
