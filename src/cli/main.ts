@@ -46,7 +46,16 @@ async function runMain(argv: string[], cli: CliContext): Promise<number> {
     .description("Run YAML pipelines of standalone Temporal activities and Nexus operations")
     .version(NXRUN_VERSION, "-V, --version")
     .exitOverride()
-    .showSuggestionAfterError(true);
+    .showSuggestionAfterError(true)
+    // Commander's own lines (usage mistakes, --help, --version) go where every command's go.
+    .configureOutput({
+      writeOut: (text) => terminal.stdout.stream.write(text),
+      writeErr: (text) => terminal.stderr.stream.write(text),
+      getOutHelpWidth: () => terminal.stdout.width(),
+      getErrHelpWidth: () => terminal.stderr.width(),
+      getOutHasColors: () => terminal.stdout.color,
+      getErrHasColors: () => terminal.stderr.color,
+    });
 
   const commands: Array<(program: Command, setExit: (code: number) => void, cli: CliContext) => void> = (
     await Promise.all([import("./commands.js")])
