@@ -126,6 +126,19 @@ function endings(): { reporter: Reporter; steps: string[]; items: Map<string, nu
   return { reporter, steps, items };
 }
 
+/**
+ * Undo: in the first session, the compensation after the first `cut` is cut: the second Ctrl-C
+ * lands while it runs (it is terminated, the rest never start). Later, every undo works.
+ */
+function cutAfter(cut: number, session: { first: boolean }, secondCtrlC: AbortController): Handler {
+  let starts = 0;
+  return async (input) => {
+    if (!session.first || ++starts <= cut) return input;
+    setTimeout(() => secondCtrlC.abort(), 2);
+    return await new Promise(() => {});
+  };
+}
+
 describe("the saga invariant", () => {
   it("holds over random pipelines and failure points, through a resume", async () => {
     await fc.assert(
@@ -217,15 +230,9 @@ describe("the saga invariant", () => {
       fc.asyncProperty(plans, fc.nat({ max: 6 }), async (plan, cutAt) => {
         const session = { first: true };
         const secondCtrlC = new AbortController();
-        let undoStarts = 0;
         const client = new FakeTemporal({
           Work: workHandler(plan, session),
-          Undo: async (input) => {
-            if (!session.first || ++undoStarts <= cutAt) return input;
-            // The second Ctrl-C lands while this compensation runs: it is terminated, the rest never start.
-            setTimeout(() => secondCtrlC.abort(), 2);
-            await new Promise(() => {});
-          },
+          Undo: cutAfter(cutAt, session, secondCtrlC),
         });
         const p = build(plan);
         const recorded: string[] = [];
