@@ -114,6 +114,52 @@ steps:
     expect(result.stderr).toContain(`nxrun run ${file} --resume ${first.runId} --from fan --from u\n`);
   });
 
+  it("a --from naming no step: the hint names the pipeline's steps, the closest first", async () => {
+    const dir = files({
+      "inner.yaml": `
+nxrun: 1
+name: inner
+${HEAD}
+steps:
+  - id: create
+    activity: echo
+    input: { c: 1 }
+  - id: seed
+    needs: [create]
+    activity: echo
+    input: { s: 1 }
+`,
+      "main.yaml": `
+nxrun: 1
+name: from-refuse-names
+${HEAD}
+steps:
+  - id: prep
+    activity: echo
+    input: { p: 1 }
+  - id: db
+    needs: [prep]
+    uses: ./inner.yaml
+`,
+    });
+    const file = join(dir, "main.yaml");
+    const first = await runPipelineFile(file);
+    expect(first.code, output(first)).toBe(0);
+    const session = await sessionOf(first.runId);
+    const typo = await runNxrun(["run", file, "--resume", first.runId, "--from", "db.sed"]);
+    expect(typo.code, output(typo)).toBe(2);
+    expect(typo.stderr).toContain(
+      "hint: did you mean --from db.seed? --from takes a step of this pipeline: db.seed, prep, db, db.create;",
+    );
+    // Nothing near: the steps inside the uses step the name starts with come first.
+    const nope = await runNxrun(["run", file, "--resume", first.runId, "--from", "db.nope"]);
+    expect(nope.code, output(nope)).toBe(2);
+    expect(nope.stderr).toContain("error: --from db.nope: no such step in pipeline from-refuse-names\n");
+    expect(nope.stderr).toContain("hint: --from takes a step of this pipeline: db.create, db.seed, prep, db;");
+    expect(nope.stderr).not.toContain("migrate");
+    expect(await sessionOf(first.runId)).toBe(session);
+  });
+
   it("a repeat whose until never held, behind a confirm approved again", async () => {
     const dir = files({
       "main.yaml": `

@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { loadPipelineText } from "../../../src/pipeline/load.js";
 import type { Pipeline } from "../../../src/pipeline/model.js";
-import { fromScope, nextAttempts, rerunSet } from "../../../src/runs/manifest/resume-check.js";
+import { fromNames, fromScope, nextAttempts, rerunSet } from "../../../src/runs/manifest/resume-check.js";
 import { activity, pipeline as built, uses } from "../../support/unit/pipeline-builder.js";
 
 function load(text: string): Pipeline {
@@ -120,6 +120,20 @@ describe("--from step sets", () => {
       "db.migrate",
       "db.tidy",
     ]);
+  });
+
+  it("names every step --from takes, the paths inside uses steps too, and nothing it refuses", () => {
+    const inner = built([activity("createDb", "Create"), activity("migrate", "Migrate", { dependsOn: ["createDb"] })], {
+      name: "inner",
+      finally: [activity("tidy", "Tidy", { section: "finally" })],
+    });
+    const pipeline = built([activity("prep", "Prep"), uses("db", inner), activity("after", "After")], {
+      finally: [activity("audit", "Audit", { section: "finally" })],
+    });
+    const names = fromNames(pipeline);
+    expect(names).toEqual(["prep", "db", "db.createDb", "db.migrate", "after"]);
+    for (const name of names) expect(rerunSet(pipeline, [name]).unknown, name).toEqual([]);
+    for (const name of ["audit", "db.tidy", "db.nope"]) expect(rerunSet(pipeline, [name]).unknown).toEqual([name]);
   });
 
   it("a uses step rerun whole starts its steps under its new key with no attempt of their own", () => {
