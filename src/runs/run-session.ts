@@ -8,6 +8,7 @@ import { UserError } from "../base/user-error.js";
 import type { Reporter } from "../engine/events.js";
 import type { ReadBack } from "../engine/read-back.js";
 import type { EarlierUndos } from "../engine/run-options.js";
+import { closest } from "../pipeline/did-you-mean.js";
 import type { Pipeline } from "../pipeline/model.js";
 import type { TemporalClient } from "../temporal/types.js";
 import { pipelineDigest } from "./manifest/digest.js";
@@ -23,6 +24,7 @@ import {
 } from "./manifest/records.js";
 import {
   earlierUndos,
+  fromNames,
   fromScope,
   inputConflicts,
   nextAttempts,
@@ -229,11 +231,7 @@ export async function prepareSession(
     const scope = request.from.length > 0 ? fromScope(pipeline, named) : undefined;
     const readOnly = new Set([...(scope?.upstream ?? []), ...(scope?.outside ?? [])]);
     const { rerun, unknown } = rerunSet(pipeline, named, readOnly);
-    if (unknown.length > 0) {
-      throw new UserError(`--from ${unknown.join(", ")}: no such step in pipeline ${pipeline.name}`, {
-        hint: `--from takes the ID of a step under steps: (${pipeline.steps.map((s) => s.id).join(", ")}), or the path of a step inside a uses step's pipeline (uses step ID, a dot, its step ID: db.migrate)`,
-      });
-    }
+    if (unknown.length > 0) throw unknownFromError(pipeline, unknown);
     if (undone.length > 0)
       notes.push(
         `the run's rollback undid ${undone.join(", ")}: ${undone.length === 1 ? "it starts" : "they start"} again as a new attempt, with what depends on ${undone.length === 1 ? "it" : "them"}`,
@@ -432,6 +430,30 @@ function heldError(runId: string, manifest: RunManifest | undefined): UserError 
     : "another process";
   return new UserError(`run ${runId} is being run now by ${who}`, {
     hint: `follow it with nxrun watch ${runId}; resume it once that process has ended`,
+  });
+}
+
+/** How many of the pipeline's step names a hint lists. */
+const NAMES_SHOWN = 12;
+
+/** `--from` names no step of `pipeline`: the hint lists the names it takes there, the closest to the first unknown first. */
+function unknownFromError(pipeline: Pipeline, unknown: readonly string[]): UserError {
+  const names = fromNames(pipeline);
+  const asked = unknown[0] ?? "";
+  const near = closest(asked, names);
+  // The closest first; else the steps inside the uses step the name starts with (`db.` of `db.nope`).
+  const inside = names.filter(
+    (name) => name.includes(".") && asked.startsWith(name.slice(0, name.lastIndexOf(".") + 1)),
+  );
+  const first = near === undefined ? inside : [near];
+  const ordered = [...first, ...names.filter((name) => !first.includes(name))];
+  const shownNames = ordered.slice(0, NAMES_SHOWN).join(", ");
+  const more = ordered.length > NAMES_SHOWN ? ` and ${ordered.length - NAMES_SHOWN} more` : "";
+  const paths = names.some((name) => name.includes("."))
+    ? "; a step inside a uses step is named by its path (uses step ID, a dot, its step ID)"
+    : "";
+  return new UserError(`--from ${unknown.join(", ")}: no such step in pipeline ${pipeline.name}`, {
+    hint: `${near === undefined ? "" : `did you mean --from ${near}? `}--from takes a step of this pipeline: ${shownNames}${more}${paths}`,
   });
 }
 

@@ -130,6 +130,17 @@ function addUsedFinally(pipeline: Pipeline, prefix: string, rerun: Set<string>, 
   }
 }
 
+/**
+ * Every name `--from` takes in `pipeline`, in plan order: each step's ID under `steps:` and, for a
+ * uses step, the paths of the steps inside its pipeline (`db.create`, at any depth), as insideUses reads them.
+ */
+export function fromNames(pipeline: Pipeline, prefix = ""): string[] {
+  return pipeline.steps.flatMap((step) => [
+    `${prefix}${step.id}`,
+    ...(step.call.kind === "uses" ? fromNames(step.call.pipeline, `${prefix}${step.id}.`) : []),
+  ]);
+}
+
 /** `a.b[.c...]` where `a` is a uses step whose pipeline has the step `b[.c...]`: the paths it reruns there. */
 function insideUses(pipeline: Pipeline, id: string): { usesStep: string; rerun: string[] } | undefined {
   const dot = id.indexOf(".");
