@@ -13,6 +13,7 @@ import {
   countExecutions,
   expectNothingFor,
   handlerRecord,
+  runNxrun,
   stack,
   uniqueId,
   waitForCount,
@@ -106,6 +107,19 @@ async function killAndResume(pipeline: string, runId: string, key: string, items
     expect(again.status).toBe("completed");
     expect(time(again, "startTime"), item.again).toBeGreaterThanOrEqual(lastUndone);
   }
+  // status reads the run back as it ended: completed, the undo it finished shown, every compensation in it.
+  const status = await runNxrun(["status", runId, "-o", "json"]);
+  expect(status.code, output(status)).toBe(0);
+  const { run } = JSON.parse(status.stdout) as {
+    run: { state: string; steps: Array<{ id: string; section: string; state: string; executions?: string[] }> };
+  };
+  expect(run.state).toBe("completed");
+  const undoViews = run.steps.filter((s) => s.section === "compensate");
+  expect(
+    undoViews.every((s) => /@1\.compensate$/.test(s.id) && s.state === "completed"),
+    status.stdout,
+  ).toBe(true);
+  expect(undoViews.flatMap((s) => s.executions ?? []).sort()).toEqual(items.map((i) => i.undo).sort());
   return { resumed, inputs: undone.map((u) => u.input?.[0] as Record<string, unknown>) };
 }
 
