@@ -83,6 +83,24 @@ describe("resolveInputs", () => {
     expect(!bad.ok && bad.diagnostics[0]!.message).toContain("must hold a mapping");
   });
 
+  it.each([
+    ["nested 20,000 levels in flow style", `tenant: acme\nregions: ${"[".repeat(20_000)}${"]".repeat(20_000)}\n`, 2],
+    [
+      "nested 300 levels in block style",
+      `count:\n${Array.from({ length: 300 }, (_, i) => `${"  ".repeat(i + 1)}k:\n`).join("")}`,
+      201,
+    ],
+    ["not JSON or YAML", "tenant: [acme\n", 0],
+  ])("an inputs file %s: one error, at its line when there is one, no input called missing", async (_, text, line) => {
+    const file = join(dir, `bad-${line}.yaml`);
+    writeFileSync(file, text);
+    const r = await resolveInputs(pipeline(), { file });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.diagnostics.map((d) => d.code)).toEqual(["NX153"]);
+    if (line > 0) expect(r.diagnostics[0]).toMatchObject({ file, line, column: expect.any(Number) });
+  });
+
   it("rejects a malformed -i pair", async () => {
     const r = await resolveInputs(pipeline(), { pairs: ["tenant"] });
     expect(!r.ok && r.diagnostics.some((d) => d.message === "-i tenant: expected key=value")).toBe(true);
