@@ -5,7 +5,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { resolve as resolvePath } from "node:path";
-import { MAX_NESTING, shapeProblem, tooDeepYamlOffset } from "../../base/nesting.js";
+import { lineColumnAt, MAX_NESTING, shapeProblem, tooDeepYamlOffset } from "../../base/nesting.js";
 import type { Diagnostic } from "../diagnostic.js";
 import { Codes } from "../diagnostic-codes.js";
 import { didYouMean } from "../did-you-mean.js";
@@ -35,12 +35,18 @@ export type ResolveResult =
 /** Each value given for an input: where it came from, and the text of a -i value. */
 type Given = Map<string, { value: unknown; from: string; raw?: string }>;
 
-/** Adds an error about the inputs (no place in the pipeline: `<inputs>`, or the inputs file). */
-type Problem = (code: string, message: string, hint?: string, file?: string) => void;
+/** Adds an error about the inputs (no place in the pipeline: `<inputs>`, or the inputs file, at a line when known). */
+type Problem = (
+  code: string,
+  message: string,
+  hint?: string,
+  file?: string,
+  at?: { line: number; column: number },
+) => void;
 
 function problemsInto(diagnostics: Diagnostic[]): Problem {
-  return (code, message, hint, file = "<inputs>") =>
-    diagnostics.push({ code, severity: "error", message, file, line: 0, column: 0, ...(hint ? { hint } : {}) });
+  return (code, message, hint, file = "<inputs>", at = { line: 0, column: 0 }) =>
+    diagnostics.push({ code, severity: "error", message, file, ...at, ...(hint ? { hint } : {}) });
 }
 
 /** Resolves and validates a run's inputs. */
@@ -48,9 +54,11 @@ export async function resolveInputs(pipeline: Pipeline, sources: InputSources = 
   const diagnostics: Diagnostic[] = [];
   const problem = problemsInto(diagnostics);
   const given: Given = new Map();
+  let fileRead = true;
   if (sources.file !== undefined) {
-    for (const [key, value] of await readInputsFile(sources.file, problem))
-      given.set(key, { value, from: sources.file });
+    const entries = await readInputsFile(sources.file, problem);
+    fileRead = entries !== undefined;
+    for (const [key, value] of entries ?? []) given.set(key, { value, from: sources.file });
   }
   for (const [key, value] of Object.entries(sources.values ?? {})) given.set(key, { value, from: "inputs" });
   const pairs = parseInputPairs(sources.pairs ?? []);
@@ -58,13 +66,15 @@ export async function resolveInputs(pipeline: Pipeline, sources: InputSources = 
   for (const [key, { value, raw }] of pairs.values) given.set(key, { value, from: "-i", raw });
 
   const refused = refuseUnusable(pipeline, given, problem);
-  const { values, missing } = validValues(pipeline, given, refused, sources.allowMissing === true, diagnostics);
+  // An inputs file that could not be read is the one error: the inputs it was to give are not also missing.
+  const allowMissing = sources.allowMissing === true || !fileRead;
+  const { values, missing } = validValues(pipeline, given, refused, allowMissing, diagnostics);
   if (diagnostics.length > 0) return { ok: false, diagnostics };
   return { ok: true, values, given: [...given.keys()], missing };
 }
 
-/** The mapping of an `--inputs` file, as entries; none when it cannot be read or holds no mapping. */
-async function readInputsFile(file: string, problem: Problem): Promise<[string, unknown][]> {
+/** The mapping of an `--inputs` file, as entries; undefined (said through `problem`) when it cannot be read or holds no mapping. */
+async function readInputsFile(file: string, problem: Problem): Promise<[string, unknown][] | undefined> {
   const path = resolvePath(file);
   let text: string;
   try {
@@ -76,11 +86,18 @@ async function readInputsFile(file: string, problem: Problem): Promise<[string, 
       "check the path given to --inputs",
       path,
     );
-    return [];
+    return undefined;
   }
-  if (tooDeepYamlOffset(text) !== undefined) {
-    problem(Codes.inputsFile, `the inputs file ${file} is nested deeper than ${MAX_NESTING} levels`, undefined, path);
-    return [];
+  const deep = tooDeepYamlOffset(text);
+  if (deep !== undefined) {
+    problem(
+      Codes.inputsFile,
+      `the inputs file ${file} is nested deeper than ${MAX_NESTING} levels`,
+      "flatten it",
+      path,
+      lineColumnAt(text, deep),
+    );
+    return undefined;
   }
   let parsed: unknown;
   try {
@@ -93,7 +110,7 @@ async function readInputsFile(file: string, problem: Problem): Promise<[string, 
       undefined,
       path,
     );
-    return [];
+    return undefined;
   }
   if (parsed !== undefined && parsed !== null && (typeof parsed !== "object" || Array.isArray(parsed))) {
     problem(
@@ -102,7 +119,7 @@ async function readInputsFile(file: string, problem: Problem): Promise<[string, 
       'e.g. {"tenant": "acme"}',
       path,
     );
-    return [];
+    return undefined;
   }
   return parsed ? Object.entries(parsed as Record<string, unknown>) : [];
 }
