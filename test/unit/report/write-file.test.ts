@@ -46,6 +46,24 @@ describe("writeReportFile", () => {
     expect(missing.message).not.toMatch(/ENOENT|rename|open '/);
   });
 
+  it("a name as long as the file system takes is written (its temporary file's name is no longer)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "nxrun-write-"));
+    const name = `${"n".repeat(250)}.json`;
+    await writeReportFile(join(dir, name), "{}\n", kind);
+    expect(readdirSync(dir)).toEqual([name]);
+  });
+
+  it("a name or a path too long for the file system: said in words, without the temporary file's name", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "nxrun-write-"));
+    for (const path of [join(dir, `${"x".repeat(300)}.json`), join(dir, ...Array(3000).fill("d"), "run.json")]) {
+      const error = await failure(path);
+      expect(error.message).toBe(`cannot write the run report to ${path}: the path or a name in it is too long`);
+      expect(error.hint).toBe("give --report a shorter path");
+      expect(error.message).not.toMatch(/ENAMETOOLONG|\.tmp/);
+    }
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   // Skipped as root: root may write in any directory, so there is no refusal to word.
   it.skipIf(process.getuid?.() === 0)("says a directory it may not write in is one", async () => {
     const dir = mkdtempSync(join(tmpdir(), "nxrun-write-"));
