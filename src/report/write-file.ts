@@ -2,11 +2,12 @@
  * Report files are written whole (a temporary file, then rename) so a reader never sees half a file.
  * The temporary file is created exclusively (`wx`: O_CREAT | O_EXCL, which also refuses to follow a
  * symlink planted at its name) under an unpredictable name in the report's own directory (so the
- * rename stays on one file system), and removed when anything fails: none is left behind.
+ * rename stays on one file system), and removed when anything fails: none is left behind. Its name
+ * is short and not the report's: any name the file system takes for the report works.
  */
 import { randomBytes } from "node:crypto";
 import { open, rename, rm } from "node:fs/promises";
-import { basename, dirname, join, sep } from "node:path";
+import { dirname, join, sep } from "node:path";
 import { OutputError } from "../base/user-error.js";
 
 /** Which file is written, for the message: "run report", and the flag that named it: "--report". */
@@ -22,7 +23,7 @@ export interface ReportFileKind {
  */
 export async function writeReportFile(path: string, text: string, kind: ReportFileKind): Promise<void> {
   if (path.endsWith(sep) || path.endsWith("/")) throw unwritable(path, kind, { code: "EISDIR" });
-  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(8).toString("hex")}.tmp`);
+  const temporary = join(dirname(path), `.nxrun-${randomBytes(8).toString("hex")}.tmp`);
   let created = false;
   try {
     const file = await open(temporary, "wx", 0o644);
@@ -57,6 +58,8 @@ function unwritable(path: string, kind: ReportFileKind, error: unknown): OutputE
         return [`no permission to write in ${directory}`, `give ${kind.flag} a path in a directory you can write to`];
       case "EROFS":
         return [`${directory} is on a read-only file system`, `give ${kind.flag} a path on a writable file system`];
+      case "ENAMETOOLONG":
+        return ["the path or a name in it is too long", `give ${kind.flag} a shorter path`];
       case "ENOSPC":
       case "EDQUOT":
         return ["no space left on the device", `free some space or give ${kind.flag} a path on another device`];
