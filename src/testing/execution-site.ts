@@ -43,19 +43,18 @@ export function executionSite(runId: string, pipeline: Pipeline, id: string): Ex
       index = Number(segments[i++]);
       recordPath += `[${index}]`;
     }
-    const itemPart = index === undefined ? {} : { index };
     if (step.call.kind === "uses" && i < segments.length) {
       current = step.call.pipeline;
       if (index !== undefined) consumed.push(String(index));
       continue;
     }
     const next = segments[i];
-    if (next === undefined) return { stepPath, recordPath, step, ...itemPart, compensation: false, baseId };
+    if (next === undefined) return { stepPath, recordPath, step, index, compensation: false, baseId };
     const check = /^check-(\d+)$/.exec(next);
     if (check && i + 1 === segments.length)
-      return { stepPath, recordPath, step, ...itemPart, check: Number(check[1]), compensation: false, baseId };
+      return { stepPath, recordPath, step, index, check: Number(check[1]), compensation: false, baseId };
     if (next === "compensate" && i + 1 === segments.length)
-      return { stepPath, recordPath, step, ...itemPart, compensation: true, baseId };
+      return { stepPath, recordPath, step, index, compensation: true, baseId };
     return undefined;
   }
   return undefined;

@@ -328,7 +328,7 @@ class CaseBuilder {
     const failure = raw.failure as MockResult["failure"] | undefined;
     return {
       ...("output" in raw ? { output: compileAt(this.src, [...at, "output"], this.out, this.seen) } : {}),
-      ...(failure === undefined ? {} : { failure }),
+      failure,
       afterMs: typeof raw.after === "string" ? (parseDuration(raw.after) ?? 0) : 0,
       ...(raw.checks === undefined
         ? {}
@@ -373,9 +373,9 @@ class CaseBuilder {
       ...(raw.outputs === undefined ? {} : { outputs: this.outputs(raw.outputs, [...at, "outputs"]) }),
       ...(raw.error === undefined ? {} : { error: this.valueExpectation(raw.error, [...at, "error"]) }),
       steps,
-      ...(raw.started === undefined ? {} : { started: raw.started as string[] }),
-      ...(raw.startedInOrder === undefined ? {} : { startedInOrder: raw.startedInOrder as string[] }),
-      ...(raw.compensations === undefined ? {} : { compensations: raw.compensations as string[] }),
+      started: raw.started as string[] | undefined,
+      startedInOrder: raw.startedInOrder as string[] | undefined,
+      compensations: raw.compensations as string[] | undefined,
     };
   }
 
