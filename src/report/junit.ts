@@ -60,33 +60,11 @@ export function junitXml(record: RunRecord, links?: UiLinks): string {
 }
 
 function casesOf(pipeline: string, step: StepRecord, links: UiLinks | undefined): TestCase[] {
-  const link = (execution: StepRecord["execution"]) => {
-    const uiUrl = executionUiUrl(links, execution);
-    return uiUrl === undefined ? {} : { uiUrl };
-  };
   const classname = step.section === "steps" ? pipeline : `${pipeline}.${step.section}`;
-  const stepCase: TestCase = {
-    name: step.id,
-    classname,
-    seconds: seconds(step.startedAt, step.closedAt),
-    status: step.status,
-    ...(step.error ? { error: step.error } : {}),
-    ...(step.execution ? { executionId: step.execution.executionId } : {}),
-    ...link(step.execution),
-    ...attemptsOf(step),
-  };
+  const stepCase = caseOf(step.id, classname, step, links);
   if (!step.items || step.items.length === 0) return [stepCase];
-  const itemCases = step.items.map((item: ItemRecord) => ({
-    name: `${step.id}[${item.index}]`,
-    classname,
-    seconds: seconds(item.startedAt, item.closedAt),
-    // An item still running when the run ended did not finish: reported as skipped.
-    status: item.status,
-    ...(item.error ? { error: item.error } : {}),
-    ...(item.execution ? { executionId: item.execution.executionId } : {}),
-    ...link(item.execution),
-    ...attemptsOf(item),
-  }));
+  // An item still running when the run ended did not finish: reported as skipped.
+  const itemCases = step.items.map((item: ItemRecord) => caseOf(`${step.id}[${item.index}]`, classname, item, links));
   // A forEach step that failed with no failing item (e.g. its list could not be evaluated) keeps its own case.
   const itemFailed = itemCases.some((c) => isFailure(c.status));
   return isFailure(step.status) && !itemFailed ? [stepCase, ...itemCases] : itemCases;
@@ -103,10 +81,23 @@ function seconds(startedAt: string | undefined, closedAt: string | undefined): n
   return ms === undefined ? undefined : ms / 1000;
 }
 
-function attemptsOf(record: StepRecord | ItemRecord): Pick<TestCase, "attempt" | "lastFailure"> {
+/** A step's or an item's case: what its record says, and its execution's page in the Web UI. */
+function caseOf(
+  name: string,
+  classname: string,
+  record: StepRecord | ItemRecord,
+  links: UiLinks | undefined,
+): TestCase {
   return {
-    ...(record.attempt === undefined ? {} : { attempt: record.attempt }),
-    ...(record.lastFailure === undefined ? {} : { lastFailure: record.lastFailure }),
+    name,
+    classname,
+    seconds: seconds(record.startedAt, record.closedAt),
+    status: record.status,
+    error: record.error,
+    executionId: record.execution?.executionId,
+    uiUrl: executionUiUrl(links, record.execution),
+    attempt: record.attempt,
+    lastFailure: record.lastFailure,
   };
 }
 

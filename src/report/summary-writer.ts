@@ -70,7 +70,8 @@ export function failureAnnotations(
     lines.push(
       annotation("error", message, {
         file,
-        ...(position ? { line: position.line, col: position.column } : {}),
+        line: position?.line,
+        col: position?.column,
         title: `nxrun: ${step.section === "steps" ? "" : `${step.section} `}step ${step.id} failed`,
       }),
     );

@@ -42,7 +42,7 @@ export function createTuiReporter(options: TuiReporterOptions): Reporter {
           store.dismissConfirm();
           interrupt();
         },
-        ...(options.now ? { now: options.now } : {}),
+        now: options.now,
       }),
     )
     .catch((error: unknown) => {

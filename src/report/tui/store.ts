@@ -226,8 +226,8 @@ export class ViewStore {
       const uiUrl = executionUiUrl(this.links, item.execution);
       view.failingItems.push({
         index: item.index,
-        ...(item.error ? { error: item.error } : {}),
-        ...(uiUrl ? { uiUrl } : {}),
+        error: item.error,
+        uiUrl,
       });
     }
     this.version++;
@@ -286,7 +286,7 @@ export class ViewStore {
     for (const [index, progress] of trouble) {
       if (!worst || severity(progress) > severity(worst.progress)) worst = { index, progress };
     }
-    view.trouble = { count: trouble.size, ...(worst ? { worst } : {}) };
+    view.trouble = { count: trouble.size, worst };
   }
 
   cancelling(event: CancelEvent): void {
@@ -332,7 +332,7 @@ export class ViewStore {
 
   runEnd(record: RunRecord): void {
     const { steps, outputs, ...rest } = record;
-    this.state.end = { ...clean(cutLong(rest)), ...(outputs === undefined ? {} : { outputs }), steps: [] };
+    this.state.end = { ...clean(cutLong(rest)), outputs, steps: [] };
     for (const step of steps) this.step(step, true);
     this.pendingConfirm = undefined;
     this.syncConfirm();
@@ -367,7 +367,7 @@ export class ViewStore {
         if (view.failingItems.length >= FAILING_ITEMS_KEPT) break;
         if (isFailure(item.status)) {
           const shown = clean(cutLong(item));
-          view.failingItems.push({ index: item.index, ...(shown.error ? { error: shown.error } : {}) });
+          view.failingItems.push({ index: item.index, error: shown.error });
         }
       }
     }
