@@ -7,14 +7,13 @@
  * server's close times), at most the step's `concurrency` items at a time. A compensation the
  * earlier session started is awaited or read back, never started twice (its ID is the same:
  * execution-ids.ts); nothing is shown when every compensation had already closed (the rollback had
- * run its course). docs/cli.md, "Resuming a run".
+ * run its course). docs/cli.md, "Resuming a run". A session's own rollback undoes the same way the
+ * earlier attempts of its steps it moved past (earlierWork, placed by compensation.ts).
  */
 import type { Scope } from "../pipeline/expr/scope.js";
 import { isTruthy } from "../pipeline/expr/truthy.js";
 import type { Pipeline, Step } from "../pipeline/model.js";
-import { upstreamOf } from "../pipeline/plan/build-plan.js";
 import { forEachItemsOf } from "../pipeline/value-forms.js";
-import { withInputs } from "../pipeline/with-inputs.js";
 import { executionsOf } from "../temporal/executions-of.js";
 import { NotFoundError } from "../temporal/service-errors.js";
 import type { ExecutionDescription, ExecutionKind } from "../temporal/types.js";
@@ -31,10 +30,10 @@ import {
   stepExecutionId,
   stepKey,
 } from "./execution-ids.js";
-import { RunContext } from "./run-context.js";
+import type { RunContext } from "./run-context.js";
 import type { EarlierUndo, EarlierUndos } from "./run-options.js";
 import { stepErrorFromThrown } from "./step-errors.js";
-import { computeVars } from "./vars.js";
+import { undoContext, usedContext } from "./undo-context.js";
 
 /** Where an earlier attempt's compensation stands on the server. */
 export type UndoState = "none" | "running" | "completed" | "failed" | "terminated";
@@ -387,85 +386,6 @@ async function anyUnder(ctx: RunContext, used: Pipeline, subRunId: string): Prom
     if ((await describeOrNone(ctx, step.call.kind, probe)) !== undefined) return true;
   }
   return false;
-}
-
-/**
- * A context for the steps of uses step `step`'s pipeline run under `subRunId` (one item's, with
- * `at`), to undo them: its inputs from the step's `with`, its vars, what `undone` reads read back.
- */
-async function usedContext(
-  parent: RunContext,
-  step: Step,
-  subRunId: string,
-  attempts: ReadonlyMap<string, number>,
-  undone: readonly string[],
-  at: { item: unknown; index: number } | undefined,
-): Promise<RunContext> {
-  if (step.call.kind !== "uses") throw new Error(`bug: ${step.id} is no uses step`);
-  const used = step.call.pipeline;
-  const evaluated = await parent.evaluate(step.call.with, parent.scope(at));
-  const values = (typeof evaluated === "object" && evaluated !== null ? evaluated : {}) as Record<string, unknown>;
-  return undoContext(parent, used, {
-    runId: subRunId,
-    inputs: withInputs(used, values),
-    secrets: parent.secretsOf(used),
-    attempts,
-    reads: undone,
-  });
-}
-
-/** What a context to undo a pipeline's steps in is made of (undoContext). */
-interface UndoScope {
-  readonly runId: string;
-  readonly inputs: Record<string, unknown>;
-  readonly secrets: Record<string, string>;
-  readonly attempts: ReadonlyMap<string, number>;
-  /** The steps undone (or holding what is): those upstream of them are read back. */
-  readonly reads: readonly string[];
-  /** The vars, when known (the run's own); otherwise computed as a used pipeline's are. */
-  readonly vars?: Record<string, unknown>;
-}
-
-/**
- * A context for `pipeline`'s steps to undo them in, apart from the run's: it shows nothing and adds
- * no record to the run's, reads back (never starts) the steps upstream of `scope.reads` under
- * `scope.attempts`, and its compensations run under the run's limit (runOne is given the run's).
- */
-async function undoContext(parent: RunContext, pipeline: Pipeline, scope: UndoScope): Promise<RunContext> {
-  const owner = new RunContext(
-    pipeline,
-    parent.client,
-    scope.runId,
-    parent.startedAt,
-    scope.inputs,
-    scope.secrets,
-    {},
-    parent.evaluator,
-    parent.slots.limit,
-    parent.yes,
-    scope.attempts,
-  );
-  // Every secret of the run stays masked in what it starts (masked-metadata.ts).
-  owner.usedSecrets =
-    pipeline === parent.pipeline
-      ? parent.usedSecrets
-      : new Map([...parent.usedSecrets, [parent.pipeline.file, parent.secrets]]);
-  owner.resumed = true;
-  owner.clock = parent.clock;
-  owner.startHeaders = parent.startHeaders;
-  owner.confirmCaller = parent.confirmCaller;
-  owner.runSection = parent.runSection;
-  owner.vars = scope.vars ?? (await computeVars(pipeline, owner.scope(), parent.evaluator));
-  const reads = new Set<string>();
-  for (const id of scope.reads) for (const up of upstreamOf(pipeline, id)) reads.add(up);
-  const steps = pipeline.steps.filter((s) => reads.has(s.id));
-  if (steps.length > 0) {
-    owner.readBack = { from: [], upstream: reads, outside: new Set() };
-    for (const s of steps) owner.addRecord({ id: s.id, section: s.section, kind: s.call.kind, status: "pending" });
-    await owner.runSection(owner, steps, parent.cancelSignal);
-    if (owner.fatal !== undefined) throw owner.fatal;
-  }
-  return owner;
 }
 
 /** What step `step` (of `owner`'s pipeline) under `key` completed, each with its undo's state; undefined when nothing. */
