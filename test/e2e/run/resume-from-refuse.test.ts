@@ -60,6 +60,40 @@ async function refused(file: string, runId: string, args: string[], untouched: s
   return result;
 }
 
+describe("--from refused by the run itself, what the check before the session cannot judge", () => {
+  it("a repeat whose until reads another step and never held: exit 2, nothing started", async () => {
+    const dir = files({
+      "main.yaml": `
+nxrun: 1
+name: from-refuse-repeat-steps
+${HEAD}
+steps:
+  - id: x
+    activity: echo
+    input: { want: 2 }
+  - id: rep
+    needs: [x]
+    activity: echo
+    input: { n: 1 }
+    repeat: { until: "{% $output.n = $steps.x.output.want %}", every: 100ms, limit: 2 }
+  - id: z
+    needs: [rep]
+    activity: echo
+    input: { z: 1 }
+`,
+    });
+    const file = join(dir, "main.yaml");
+    const first = await runPipelineFile(file);
+    expect(first.code, output(first)).toBe(1);
+    const result = await runNxrun(["run", file, "--resume", first.runId, "--from", "z"]);
+    // Read back, the repeat ends as it did (limit reached): not done, so the rerun is refused, not run and failed.
+    expect(result.code, output(result)).toBe(2);
+    expect(result.stderr).toContain(`${file}:13:5: --from z needs 'rep' (until was still false after 2 checks`);
+    expect(result.stderr).toContain(`--resume ${first.runId} --from rep\n`);
+    for (const id of ["z", "z@2", "rep.check-3", "x@2"]) expect(await held(`${first.runId}.${id}`), id).toBe(false);
+  });
+});
+
 describe("--from refused before its session opens", () => {
   it("a forEach with a failed item, one never started, a wait never begun, a uses step whose step failed", async () => {
     const dir = files({
