@@ -269,3 +269,27 @@ describe("a resumed session's rollback", () => {
     ]);
   });
 });
+
+describe("a resumed session's rollback of a forEach over uses", () => {
+  it("places the items by their undoable work, not by a step with nothing to undo read back later", async () => {
+    const session = { first: true };
+    const client = new FakeTemporal(handlers(session, async (input) => input));
+    // dbs' items (create undoable, seed not) complete before late; seed is read back by the resume,
+    // after late closed on the server.
+    const p = pipeline([
+      uses("dbs", db, { forEach: literal(["x", "y"]), concurrency: 2, with: expr((s) => ({ name: s.item })) }),
+      activity("late", "work", { input: literal({ ms: 2 }), compensate: undo, needs: ["dbs"], dependsOn: ["dbs"] }),
+      activity("gate", "gate", { needs: ["late"], dependsOn: ["late"] }),
+    ]);
+    const first = await runPipeline(p, { client, inputs: {}, evaluate: fakeEvaluate, runId: "u", compensate: false });
+    expect(first.status).toBe("failed");
+    const before = client.all.length;
+    const second = await runPipeline(p, { client, inputs: {}, evaluate: fakeEvaluate, runId: "u", resume: true });
+    expect(second.status).toBe("failed");
+    const undone = client.all.slice(before).filter((e) => e.id.endsWith(".compensate"));
+    expect(undone.map((e) => e.id)[0]).toBe("u.late.compensate");
+    expect(undone.map((e) => e.id).sort()).toEqual(
+      ["u.dbs.0.create.compensate", "u.dbs.1.create.compensate", "u.late.compensate"].sort(),
+    );
+  });
+});
