@@ -69,7 +69,10 @@ export async function runCompensations(
       : (closedAt.get(unit) ?? Number.POSITIVE_INFINITY);
   // Steps of sub-pipelines (uses:) are in the same order: their undo joins the run's. The items of
   // a forEach over uses are undone as a forEach's items are: at most its concurrency at a time.
-  for (const unit of undoUnits(timed.map((t) => t.completion))) {
+  // A completion with nothing to undo places nothing: read back by a resume, it keeps this
+  // session's time, which would put a forEach over uses' items ahead of later work.
+  const undoable = timed.map((t) => t.completion).filter((c) => c.ctx.stepsById.get(c.stepId)?.compensate);
+  for (const unit of undoUnits(undoable)) {
     if (stop.aborted) break;
     if (pending.length > 0) await undoEarlierThan(timeOf(unit));
     if (stop.aborted) break;
