@@ -51,6 +51,17 @@ export async function runRecorded(
   options: RecordedRunOptions,
   reports: RecordedRunReports,
 ): Promise<RunRecord> {
+  const held = heldRejections(options.reporter);
+  const record = await runHeld(pipeline, { ...options, reporter: held.reporter }, reports);
+  await held.settled();
+  return record;
+}
+
+async function runHeld(
+  pipeline: Pipeline,
+  options: RecordedRunOptions,
+  reports: RecordedRunReports,
+): Promise<RunRecord> {
   const { manifest = true, resume = false, inputs: given = {}, ...engine } = options;
   if (resume && options.runId === undefined) throw new UserError("resume: true needs the runId of the run to resume");
   const resolved = await resolveInputs(pipeline, { values: given, allowMissing: resume });
@@ -139,6 +150,41 @@ export async function runRecorded(
       // The run's own outcome matters more than its record; status reads an unclosed session as stopped.
     });
   }
+}
+
+/**
+ * The program's reporter with its async hooks' promises kept, their rejections not left unhandled
+ * (which ends the program that embeds nxrun): once the run has ended they are awaited, and the first
+ * rejection is thrown. Hooks are looked up as the engine calls them, so a class's methods count too.
+ */
+function heldRejections(user: Reporter | undefined): { reporter: Reporter | undefined; settled(): Promise<void> } {
+  if (user === undefined) return { reporter: undefined, settled: async () => undefined };
+  let first: { error: unknown } | undefined;
+  const pending = new Set<Promise<unknown>>();
+  const reporter = new Proxy(user, {
+    get(target, key, receiver) {
+      const hook: unknown = Reflect.get(target, key, receiver);
+      if (typeof hook !== "function" || key === "onConfirm") return hook;
+      return (...args: unknown[]) => {
+        const result: unknown = hook.apply(target, args);
+        if (result instanceof Promise) {
+          const kept = result.catch((error: unknown) => {
+            first ??= { error };
+          });
+          pending.add(kept);
+          void kept.finally(() => pending.delete(kept));
+        }
+        return result;
+      };
+    },
+  });
+  return {
+    reporter,
+    async settled() {
+      while (pending.size > 0) await Promise.all(pending);
+      if (first) throw first.error;
+    },
+  };
 }
 
 /**
