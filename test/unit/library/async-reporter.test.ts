@@ -15,11 +15,11 @@ function twoSteps() {
 name: async-hooks
 steps:
   - id: a
-    activity: Echo
+    activity: echo
     taskQueue: q
     input: 1
   - id: b
-    activity: Echo
+    activity: echo
     taskQueue: q
     input: 2
 `,
@@ -33,7 +33,7 @@ describe("a reporter's async hook that rejects", () => {
   it.each([true, false])(
     "manifest %s: the run goes on to its end, then runPipeline rejects with the first rejection",
     async (manifest) => {
-      const client = new FakeTemporal({ Echo: async (input) => input });
+      const client = new FakeTemporal({ echo: async (input) => input });
       const ended: string[] = [];
       const reporter: Reporter = {
         onStepEnd: (async ({ stepId }: { stepId: string }) => {
@@ -49,7 +49,7 @@ describe("a reporter's async hook that rejects", () => {
   );
 
   it("onRunEnd's promise is awaited: what it rejects later is not lost, what it does is done before runPipeline resolves", async () => {
-    const client = new FakeTemporal({ Echo: async (input) => input });
+    const client = new FakeTemporal({ echo: async (input) => input });
     const late: Reporter = {
       onRunEnd: async () => {
         await new Promise((resolve) => setTimeout(resolve, 50));
@@ -71,7 +71,7 @@ describe("a reporter's async hook that rejects", () => {
   });
 
   it("hooks that resolve change nothing: the run's record", async () => {
-    const client = new FakeTemporal({ Echo: async (input) => input });
+    const client = new FakeTemporal({ echo: async (input) => input });
     const reporter: Reporter = { onStepEnd: async () => undefined };
     const record = await runPipeline(twoSteps(), { client, inputs: {}, reporter, manifest: false });
     expect(record.status).toBe("completed");
