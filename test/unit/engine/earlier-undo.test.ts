@@ -76,12 +76,35 @@ const undo: Compensation = {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Work sleeps `ms` and answers what it was given; Poll is ok from its second call on; Gate fails while `first`. */
+/**
+ * Work given a `turn` closes 2 ms after the work of the turn before it closed: a close order no load
+ * on the machine can change, where racing sleeps of different lengths could.
+ */
+function turns(): (turn: number) => Promise<void> {
+  const closed: Promise<void>[] = [];
+  const release: (() => void)[] = [];
+  const ensure = (turn: number) => {
+    while (closed.length <= turn) closed.push(new Promise<void>((resolve) => release.push(resolve)));
+  };
+  return async (turn) => {
+    ensure(turn);
+    if (turn > 0) await closed[turn - 1];
+    await sleep(2);
+    release[turn]?.();
+  };
+}
+
+/**
+ * Work answers what it was given, closing in its `turn` or after `ms`; Poll is ok from its second
+ * call on; Gate fails while `first`.
+ */
 function handlers(session: { first: boolean }, undoes: Handler): Record<string, Handler> {
   let polls = 0;
+  const inTurn = turns();
   return {
     work: async (input) => {
-      await sleep((input as { ms?: number }).ms ?? 1);
+      const { ms, turn } = input as { ms?: number; turn?: number };
+      await (turn === undefined ? sleep(ms ?? 1) : inTurn(turn));
       return input;
     },
     poll: async () => {
@@ -104,7 +127,7 @@ const db = pipeline(
   { name: "db", file: "/test/db.yaml", inputs: { name: { type: "string" } } },
 );
 
-/** Each step after the one before: their close times go in plan order, items by their own `ms`. */
+/** Each step after the one before: their close times go in plan order, items in their turns (1, 2, 0). */
 function build(): Pipeline {
   const after = (id: string) => ({ needs: [id], dependsOn: [id] });
   return pipeline([
@@ -116,9 +139,9 @@ function build(): Pipeline {
     }),
     activity("items", "work", {
       ...after("poll"),
-      forEach: literal([30, 5, 15]),
+      forEach: literal([2, 0, 1]),
       concurrency: 3,
-      input: expr((s) => ({ ms: s.item })),
+      input: expr((s) => ({ turn: s.item })),
       compensate: undo,
     }),
     uses("dbs", db, {
@@ -202,7 +225,7 @@ describe("a resume finishing a killed session's rollback", () => {
       item: null,
       output: { name: "y", ms: 3 },
     });
-    expect(client.latest("r.items.2.compensate")?.input).toEqual({ name: null, item: 15, output: { ms: 15 } });
+    expect(client.latest("r.items.2.compensate")?.input).toEqual({ name: null, item: 1, output: { turn: 1 } });
     // The repeat's undo reads its last check's output.
     expect(client.all.filter((e) => e.id.startsWith("r.poll.check-")).map((e) => e.id)).toContain("r.poll.check-2");
 
@@ -239,14 +262,14 @@ describe("a resumed session's rollback", () => {
   it("undoes what earlier sessions did in the server's reverse close order, not the order read back", async () => {
     const session = { first: true };
     const client = new FakeTemporal(handlers(session, async (input) => input));
-    // slow and fast start together, fast closes first; items close 1, 2, 0.
+    // slow and fast start together, fast closes first; items close 1, 2, 0, slow between 2 and 0.
     const p = pipeline([
-      activity("slow", "work", { input: literal({ ms: 30 }), compensate: undo }),
-      activity("fast", "work", { input: literal({ ms: 2 }), compensate: undo }),
+      activity("slow", "work", { input: literal({ turn: 3 }), compensate: undo }),
+      activity("fast", "work", { input: literal({ turn: 0 }), compensate: undo }),
       activity("items", "work", {
-        forEach: literal([40, 5, 20]),
+        forEach: literal([4, 1, 2]),
         concurrency: 3,
-        input: expr((s) => ({ ms: s.item })),
+        input: expr((s) => ({ turn: s.item })),
         compensate: undo,
       }),
       activity("gate", "gate", { needs: ["slow", "fast", "items"], dependsOn: ["slow", "fast", "items"] }),
