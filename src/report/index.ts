@@ -4,7 +4,7 @@
  */
 import type { Terminal } from "../base/terminal.js";
 import type { ConfirmRequest, ExecutionRef, Reporter, RunRecord } from "../engine/events.js";
-import { createJournalReporter, createJsonReporter } from "./json.js";
+import { createJournalReporter, createJsonReporter, type JournalStream } from "./json.js";
 import { createJunitWriter } from "./junit.js";
 import { createPlainReporter } from "./plain.js";
 import { redactEvents } from "./redact.js";
@@ -33,7 +33,7 @@ export interface ReporterOptions {
   /** The Temporal Web UI, when its address is known: each execution is linked to its page. */
   links?: UiLinks;
   /** The run's journal (src/runs/manifest/journal.ts): gets the NDJSON lines, masked, that watch replays. */
-  journal?: { write(chunk: string): unknown };
+  journal?: JournalStream;
   /** The clock of the NDJSON and plain lines: `nxrun watch` replays each event at the time the run wrote it. */
   now?: () => number;
 }

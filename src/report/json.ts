@@ -15,6 +15,13 @@ export interface JsonReporterOptions {
   now?: () => number;
 }
 
+/** A run's journal as its reporter writes it: lines, each made by the journal's own `line`. */
+export interface JournalStream {
+  /** The text an event is kept as (src/runs/manifest/journal.ts: it fits its lines to its records). */
+  line(event: object): string;
+  write(chunk: string): unknown;
+}
+
 /** The `event` names of the NDJSON stream, one per reporter hook. */
 export type EventName =
   | "runStart"
@@ -31,11 +38,14 @@ export type EventName =
   | "runEnd";
 
 /** Creates the NDJSON reporter. */
-export function createJsonReporter(options: JsonReporterOptions): Reporter {
+export function createJsonReporter(
+  options: JsonReporterOptions,
+  text: (line: object) => string = (line) => terminalSafeJson(JSON.stringify(line)),
+): Reporter {
   const now = options.now ?? Date.now;
   const emit = (event: EventName, fields: object): void => {
     const line = { event, time: new Date(now()).toISOString(), ...fields };
-    options.stream.write(`${terminalSafeJson(JSON.stringify(line))}\n`);
+    options.stream.write(`${text(line)}\n`);
   };
   const links = options.links;
   const step = (event: StepUpdate) => ({ ...event, record: linkStep(links, event.record) });
@@ -66,8 +76,8 @@ export function createJsonReporter(options: JsonReporterOptions): Reporter {
  * reads: every event as NDJSON but a confirm prompt, which only the run's own terminal can answer.
  * Not masked here: `nxrun run` masks them with its other reporters, the library with redactEvents.
  */
-export function createJournalReporter(options: JsonReporterOptions): Reporter {
-  const journal = createJsonReporter(options);
+export function createJournalReporter(options: JsonReporterOptions & { stream: JournalStream }): Reporter {
+  const journal = createJsonReporter(options, (line) => options.stream.line(line));
   delete journal.onConfirm;
   return journal;
 }

@@ -18,6 +18,7 @@ import { resolveInputs } from "../pipeline/inputs/resolve.js";
 import { payloadProblems } from "../pipeline/known-payloads.js";
 import type { Pipeline } from "../pipeline/model.js";
 import { idLengthProblems } from "./id-lengths.js";
+import type { JournalWriter } from "./manifest/journal.js";
 import { prepareSession } from "./run-session.js";
 
 export interface RecordedRunOptions
@@ -42,7 +43,7 @@ export interface RecordedRunReports {
   /** Masks the run's secret values in its outputs before they are recorded (src/report/redact.ts). */
   maskOutputs(outputs: Record<string, unknown>, secrets: readonly string[]): Record<string, unknown>;
   /** The reporter that writes the session's journal, its events masked (src/report/json.ts, redact.ts). */
-  journalReporter(journal: { write(chunk: string): unknown }, secrets: string[]): Reporter;
+  journalReporter(journal: JournalWriter, secrets: string[]): Reporter;
 }
 
 /** Runs `pipeline` as `nxrun run` would, and resolves to the run's record. */

@@ -7,19 +7,25 @@
  * the first record of another session. One batch is written at a time, holding every line written
  * since the last: a busy run writes few, large records; a quiet one, small ones as it goes.
  */
+import { terminalSafeJson } from "../../base/terminal-text.js";
 import type { TemporalClient } from "../../temporal/types.js";
 import { isRecord, readRecord, writeRecord } from "./records.js";
 
 /** A batch stays under this (as JSON), far below the server's payload limit. */
 const MAX_BATCH_BYTES = 512 * 1024;
-/** A line over this is kept without its outputs (journalLine). */
+/** A line over this is kept without its largest outputs (journalText). */
 export const MAX_LINE_BYTES = 256 * 1024;
 const READ_AHEAD = 4;
 
 export const journalRecordId = (runId: string, n: number) => `${runId}~events.${n}`;
 
-/** Where a session writes its lines; `close` waits until each is recorded (or recording gave up). */
+/**
+ * Where a session writes its lines, each made by `line`; `close` waits until each is recorded (or
+ * recording gave up).
+ */
 export interface JournalWriter {
+  /** The text an event is recorded as (journalText). */
+  line(event: object): string;
   write(chunk: string): void;
   close(): Promise<void>;
 }
@@ -61,11 +67,12 @@ export function openJournal(client: TemporalClient, runId: string, session: stri
     });
   };
   return {
+    line: journalText,
     write(chunk) {
       const text = partial + chunk;
       const parts = text.split("\n");
       partial = parts.pop() ?? "";
-      for (const line of parts) if (line !== "") pending.push(journalLine(line));
+      for (const line of parts) if (line !== "") pending.push(line);
       kick();
     },
     async close() {
@@ -75,16 +82,19 @@ export function openJournal(client: TemporalClient, runId: string, session: stri
 }
 
 /**
- * A line as recorded: one over MAX_LINE_BYTES loses its largest outputs (step, item and run outputs),
- * one at a time until it fits, so one huge step output does not take every other step's with it.
+ * An event as its journal line, terminal-safe JSON (src/base/terminal-text.ts). One over
+ * MAX_LINE_BYTES loses its largest outputs (step, item and run outputs), one at a time until it fits,
+ * so one huge step output does not take every other step's with it. The outputs are left out while
+ * the event is written, not deleted from a copy parsed back: the event of a large forEach's end holds
+ * every item's record (bench/findings.md, "The journal's end-of-run lines").
  */
-export function journalLine(line: string): string {
+export function journalText(event: object): string {
+  const line = terminalSafeJson(JSON.stringify(event));
   if (line.length <= MAX_LINE_BYTES) return line;
-  const event: unknown = JSON.parse(line);
-  const found: { holder: Record<string, unknown>; key: string; bytes: number }[] = [];
+  const found: { holder: object; key: string; bytes: number }[] = [];
   const collect = (value: unknown): void => {
     if (Array.isArray(value)) for (const v of value) collect(v);
-    else if (isRecord(value)) {
+    else if (isRecord(value) && typeof value.toJSON !== "function") {
       for (const [key, v] of Object.entries(value)) {
         if (key === "output" || key === "outputs" || key === "lastOutput")
           found.push({ holder: value, key, bytes: JSON.stringify(v)?.length ?? 0 });
@@ -94,13 +104,20 @@ export function journalLine(line: string): string {
   };
   collect(event);
   found.sort((a, b) => b.bytes - a.bytes);
+  const dropped = new Map<object, Set<string>>();
   let length = line.length;
   for (const { holder, key, bytes } of found) {
     if (length <= MAX_LINE_BYTES) break;
-    delete holder[key];
+    const keys = dropped.get(holder) ?? new Set<string>();
+    keys.add(key);
+    dropped.set(holder, keys);
     length -= bytes;
   }
-  return JSON.stringify(event);
+  return terminalSafeJson(
+    JSON.stringify(event, function (this: object, key: string, value: unknown) {
+      return dropped.get(this)?.has(key) ? undefined : value;
+    }),
+  );
 }
 
 /** The lines of session `session` from record `from` on, and the number of the next record to read. */

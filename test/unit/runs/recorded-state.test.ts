@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import type { StepRecord } from "../../../src/engine/events.js";
 import { loadPipelineText } from "../../../src/pipeline/load.js";
 import { parseJournal, recordedRun } from "../../../src/runs/journal-events.js";
-import { journalLine, MAX_LINE_BYTES } from "../../../src/runs/manifest/journal.js";
+import { journalText, MAX_LINE_BYTES } from "../../../src/runs/manifest/journal.js";
 import { buildManifest } from "../../../src/runs/manifest/manifest.js";
 import type { RunExecution } from "../../../src/runs/run-executions.js";
 import { type RunStateName, recordedStepViews, stepViews } from "../../../src/runs/run-state.js";
@@ -233,21 +233,36 @@ describe("status from the executions alone (a run that kept no journal)", () => 
 
 describe("the journal's lines", () => {
   it("a line over the limit loses its largest outputs until it fits; others are kept as written", () => {
-    const small = JSON.stringify({ event: "stepEnd", stepId: "a", record: { id: "a", output: { x: 1 } } });
-    expect(journalLine(small)).toBe(small);
-    const big = JSON.stringify({
+    const smallEvent = { event: "stepEnd", stepId: "a", record: { id: "a", output: { x: 1 } } };
+    const small = JSON.stringify(smallEvent);
+    expect(journalText(smallEvent)).toBe(small);
+    const big = {
       event: "runEnd",
       record: { id: "a", outputs: { x: "y".repeat(MAX_LINE_BYTES) }, steps: [{ id: "a", output: "z", status: "ok" }] },
-    });
-    expect(JSON.parse(journalLine(big))).toEqual({
+    };
+    expect(JSON.parse(journalText(big))).toEqual({
       event: "runEnd",
       record: { id: "a", steps: [{ id: "a", output: "z", status: "ok" }] },
     });
   });
 
+  it("a line over the limit leaves the event it was made from as it was (other reporters get it too)", () => {
+    const items = Array.from({ length: 3 }, (_, index) => ({
+      index,
+      status: "completed",
+      output: "o".repeat(MAX_LINE_BYTES),
+    }));
+    const event = { event: "stepEnd", stepId: "fan", record: { id: "fan", items, output: items.map((i) => i.output) } };
+    const before = structuredClone(event);
+    const kept = JSON.parse(journalText(event));
+    expect(kept.record.items.every((item: object) => !("output" in item))).toBe(true);
+    expect(kept.record.output).toBeUndefined();
+    expect(event).toEqual(before);
+  });
+
   it("one huge step output leaves the other steps' outputs and the run's outputs in the run's last line", () => {
     const huge = "x".repeat(MAX_LINE_BYTES + 10);
-    const line = JSON.stringify({
+    const line = {
       event: "runEnd",
       record: {
         outputs: { s: 1 },
@@ -257,8 +272,8 @@ describe("the journal's lines", () => {
           { id: "fan", items: [{ index: 0, output: { i: 1 } }], output: [{ i: 1 }] },
         ],
       },
-    });
-    const kept = journalLine(line);
+    };
+    const kept = journalText(line);
     expect(kept.length).toBeLessThanOrEqual(MAX_LINE_BYTES);
     expect(JSON.parse(kept)).toEqual({
       event: "runEnd",
