@@ -14,8 +14,18 @@ import { installLeanAsyncBind } from "./lean-async-bind.js";
  */
 const OLD_GROWTH_PERCENT = 100;
 
+/**
+ * How much V8's young generation grows each time it fills: 1 keeps it at its starting size. A run's
+ * garbage is mostly per-call objects that outlive a young collection anyway, so a young generation
+ * grown large holds memory without saving the old generation work (bench/findings.md, "The young
+ * generation of a run"). Set before the bundle loads, as V8 grows it while the CLI's code loads.
+ */
+const YOUNG_GROWTH_FACTOR = 1;
+
 /** Settles the process for `command` (`run` for `nxrun file.yaml`: bin/nxrun.js names it). */
 export function setUpProcess(command: string): void {
   installLeanAsyncBind();
-  if (command === "run") setFlagsFromString(`--heap-growing-percent=${OLD_GROWTH_PERCENT}`);
+  if (command !== "run") return;
+  setFlagsFromString(`--heap-growing-percent=${OLD_GROWTH_PERCENT}`);
+  setFlagsFromString(`--semi-space-growth-factor=${YOUNG_GROWTH_FACTOR}`);
 }
