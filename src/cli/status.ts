@@ -122,7 +122,7 @@ function itemsCell(step: RunView["steps"][number]): string {
   const breakdown = byStatus.map(([status, n]) => `${n} ${status}`).join(", ");
   if (step.itemCount === undefined) return breakdown;
   const done = byStatus
-    .filter(([status]) => status !== "running" && status !== "paused")
+    .filter(([status]) => status !== "running" && status !== "paused" && status !== "compensating")
     .reduce((t, [, n]) => t + n, 0);
   return `${done}/${step.itemCount} done${breakdown === "" ? "" : `: ${breakdown}`}`;
 }

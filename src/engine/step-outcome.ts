@@ -32,6 +32,7 @@ export function statusWord(status: StepStatus): string {
     case "skipped":
     case "compensated":
     case "interrupted":
+    case "compensating":
       return status;
     default: {
       const unknown: never = status;

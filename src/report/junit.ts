@@ -145,6 +145,7 @@ function outcomeXml(test: TestCase): string[] {
     case "abandoned":
     case "compensated":
     case "interrupted":
+    case "compensating":
       return [`      <skipped ${attributes({ message: skipMessage(test.status, test.error) })}/>`];
     default: {
       const unknown: never = test.status;
@@ -154,7 +155,7 @@ function outcomeXml(test: TestCase): string[] {
 }
 
 function skipMessage(
-  status: "skipped" | "pending" | "running" | "canceled" | "abandoned" | "compensated" | "interrupted",
+  status: "skipped" | "pending" | "running" | "canceled" | "abandoned" | "compensated" | "interrupted" | "compensating",
   error?: StepError,
 ): string {
   switch (status) {
@@ -172,6 +173,8 @@ function skipMessage(
       return "compensated: it completed, and the run's rollback undid it";
     case "interrupted":
       return "interrupted: running when the run's nxrun stopped part-way";
+    case "compensating":
+      return "compensating: its compensation was still running when the run's nxrun stopped part-way";
     default: {
       const unknown: never = status;
       throw new Error(`unknown status ${String(unknown)}`);

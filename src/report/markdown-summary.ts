@@ -41,6 +41,7 @@ const STATUS: Readonly<Record<StepStatus, string>> = {
   compensated: "↩️ compensated",
   compensationFailed: "❌ compensation failed",
   interrupted: "⏸️ interrupted",
+  compensating: "↩️ compensating",
 };
 
 const RESULT: Readonly<Record<RunRecord["status"], string>> = {

@@ -131,6 +131,13 @@ export function createPlainReporter(options: PlainReporterOptions): Reporter {
       case "interrupted":
         write("interrupted", "yellow", `${name}${execution(record.execution)}: running when the run's nxrun stopped`);
         return;
+      case "compensating":
+        write(
+          "undoing",
+          "magenta",
+          `${name}${items}: compensation still running on the server, the run's nxrun stopped`,
+        );
+        return;
       case "compensationFailed":
         write(
           "NOT UNDONE",

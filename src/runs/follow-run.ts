@@ -37,6 +37,7 @@ const STATUS: Record<StepView["state"], StepStatus> = {
   terminated: "terminated",
   abandoned: "abandoned",
   interrupted: "interrupted",
+  compensating: "compensating",
   compensated: "compensated",
   compensationFailed: "compensationFailed",
 };
@@ -52,6 +53,8 @@ const FINAL: ReadonlySet<StepStatus> = new Set([
   "compensated",
   "compensationFailed",
   "interrupted",
+  // Still running on the server, but as far as the stopped run goes it ended so: watch says it once.
+  "compensating",
 ]);
 
 /** Polls that must see a run's process gone with its manifest open before watch calls it stopped. */

@@ -321,8 +321,8 @@ function withCompensating(view: StepView, n: number): StepView {
 
 /**
  * A compensation left running by a session that stopped: its items as the server has them now
- * (their executions went on), `running` while any runs, else `completed`, `failed`, or
- * `interrupted` when some item's compensation never started.
+ * (their executions went on), `compensating` while any runs (so it reads as an undo in flight, not
+ * a step), else `completed`, `failed`, or `interrupted` when some item's compensation never started.
  */
 function undoLeftRunning(record: StepRecord, runState: RunStateName, executions: readonly RunExecution[]): StepView {
   const byId = new Map(latestPerId(executions).map((e) => [e.id, e]));
@@ -333,17 +333,18 @@ function undoLeftRunning(record: StepRecord, runState: RunStateName, executions:
       now.status === "completed"
         ? "completed"
         : now.status === "running" || now.status === "paused"
-          ? "running"
+          ? "compensating"
           : "failed";
     return { ...item, status };
   });
   const single = record.execution ? byId.get(record.execution.executionId) : undefined;
-  const statuses = record.items === undefined ? (single ? [single.status] : []) : items.map((i) => i.status);
-  const running = statuses.some((st) => st === "running" || st === "paused");
-  const failed = statuses.some((st) => st !== "completed" && st !== "running" && st !== "paused" && st !== "pending");
+  const statuses: string[] = record.items === undefined ? (single ? [single.status] : []) : items.map((i) => i.status);
+  const inFlight = new Set(["running", "paused", "compensating"]);
+  const running = statuses.some((st) => inFlight.has(st));
+  const failed = statuses.some((st) => st !== "completed" && st !== "pending" && !inFlight.has(st));
   const all = statuses.length > 0 && statuses.every((st) => st === "completed");
   const view = recordView({ ...record, items }, 1, runState, countOf(record, executions));
-  const state: StepState = running ? "running" : failed ? "failed" : all ? "completed" : "interrupted";
+  const state: StepState = running ? "compensating" : failed ? "failed" : all ? "completed" : "interrupted";
   return { ...view, state };
 }
 

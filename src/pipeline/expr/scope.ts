@@ -16,7 +16,9 @@ export type StepStatus =
   /** It completed, and the run's rollback tried to undo it and failed. */
   | "compensationFailed"
   /** Running when the run's nxrun stopped part-way (killed): what `status` and `watch` show of it. */
-  | "interrupted";
+  | "interrupted"
+  /** A compensation still running on the server after the run's nxrun stopped part-way: `status` and `watch`. */
+  | "compensating";
 
 export interface StepView {
   readonly output?: unknown;

@@ -38,6 +38,8 @@ export function statusMark(status: StepStatus, tick: number): { mark: string; co
       return { mark: "↶", colour: "red" };
     case "interrupted":
       return { mark: "⏸", colour: "yellow" };
+    case "compensating":
+      return { mark: "↶", colour: "yellow" };
     default: {
       const unknown: never = status;
       throw new Error(`unknown status ${String(unknown)}`);

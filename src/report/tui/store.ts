@@ -426,6 +426,7 @@ function adjust(counts: ItemCounts, status: StepStatus, delta: 1 | -1): void {
     case "canceled":
     case "abandoned":
     case "interrupted":
+    case "compensating":
       counts.other += delta;
       return;
     case "compensated":

@@ -315,7 +315,29 @@ describe("status of a run killed mid-rollback", () => {
     // Item 0's undo never started: it still holds; 1 is being undone, 2 was.
     expect(fan).toMatchObject({ state: "completed", items: { completed: 1, compensating: 1, compensated: 1 } });
     const compensation = found.find((v) => v.id === "fan.compensate");
-    expect(compensation).toMatchObject({ state: "running", items: { completed: 1, running: 1 } });
+    // Still undoing on the server although nxrun is gone: a compensation in progress, said so.
+    expect(compensation).toMatchObject({ state: "compensating", items: { completed: 1, compensating: 1 } });
+  });
+
+  it("a single step's compensation left running is compensating; one whose run goes on stays running", () => {
+    const single: Array<[string, object]> = [
+      ["stepEnd", { stepId: "open", record: step({ id: "open", output: { ok: true } }) }],
+      [
+        "stepStart",
+        {
+          stepId: "open.compensate",
+          record: step({
+            id: "open.compensate",
+            section: "compensate",
+            status: "running",
+            execution: { kind: "activity", executionId: "r.open.compensate" },
+          }),
+        },
+      ],
+    ];
+    const running = execution("open.compensate", "running", { role: "compensation", stepId: "open", attempt: 1 }, 9);
+    expect(views(single, [running], "stopped").find((v) => v.id === "open.compensate")?.state).toBe("compensating");
+    expect(views(single, [running], "in progress").find((v) => v.id === "open.compensate")?.state).toBe("running");
   });
 
   it("a step whose completed items were all undone since is compensated; a failed undo makes it compensationFailed", () => {
