@@ -92,7 +92,7 @@ export async function statusCommand(runId: string, flags: StatusFlags, terminal:
       if (flags.outputs) stdout.write(`${outputsText(run)}\n\n`);
     } else
       stdout.write(
-        `run ${runId} has no manifest (started by an nxrun that kept none, or it was deleted): its steps that never started are not known\n\n`,
+        `run ${runId} has no manifest (started with manifest: false, by an nxrun that kept none, or it was deleted): its steps that never started are not known; its executions below, each compensation too (\`step[index] (compensate)\`), are as the server has them\n\n`,
       );
     stdout.write(
       `run ${runId} (namespace ${client.namespace} on ${client.address}): ${plural(executions.length, "execution")}: ${summary}\n\n`,

@@ -15,6 +15,7 @@ import { readItemCounts, readOutputs } from "./manifest/records.js";
 import { type ManifestRead, readManifest } from "./manifest/store.js";
 import { addFailureMessages, findRunExecutions, type RunExecution } from "./run-executions.js";
 import { type RunStateName, runStateOf, runView, type StepView, stepViews } from "./run-state.js";
+import { undoOnServer } from "./undo-state.js";
 
 export interface FollowResult {
   /** The run's state when watching ended; undefined when the watcher was stopped (Ctrl-C). */
@@ -209,8 +210,9 @@ async function stepsAsStatusShows(
       ...(step.parent === undefined ? {} : { parent: step.parent }),
       status,
     };
-    if (had !== undefined && had.status !== status && FINAL.has(status))
-      reporter.onStepEnd?.({ stepId: record.id, record });
+    // A compensation the journal never got (killed first) is news too: status finds it on the server.
+    const changed = had === undefined ? step.section === "compensate" : had.status !== status;
+    if (changed && FINAL.has(status)) reporter.onStepEnd?.({ stepId: record.id, record });
     return record;
   });
 }
@@ -278,6 +280,15 @@ async function followExecutions(
     const counts = new Map<string, number>();
     for (const s of manifest.steps) if (counted.has(key(s))) counts.set(s.id, counted.get(key(s)) as number);
     for (const view of stepViews(manifest, executions, shown, counts)) {
+      // A compensation the server has gets its row when first seen, as the run's own rollback adds it.
+      if (view.section === "compensate" && !records.has(view.id))
+        records.set(view.id, {
+          id: view.id,
+          section: "compensate",
+          kind: view.kind,
+          status: "pending",
+          ...(view.parent === undefined ? {} : { parent: view.parent }),
+        });
       const record = records.get(view.id);
       if (record) update(reporter, record, view, executions);
     }
@@ -320,7 +331,7 @@ function update(reporter: Reporter, record: StepRecord, view: StepView, executio
   const mine = executions.filter((e) => view.executions.includes(e.id));
   if (view.startedAt) record.startedAt = view.startedAt;
   if (view.closedAt) record.closedAt = view.closedAt;
-  const single = mine.find((e) => e.role.role === "step");
+  const single = mine.find((e) => itemIndex(e) === undefined);
   if (single) record.execution = { kind: single.kind, executionId: single.id, runId: single.runId };
   if (view.itemCount !== undefined && (record.items?.length ?? 0) < view.itemCount) {
     // Every item, as the engine lists them: the view counts done of all, not of those seen so far.
@@ -330,7 +341,7 @@ function update(reporter: Reporter, record: StepRecord, view: StepView, executio
     record.items = items.sort((a, b) => a.index - b.index);
     if (record.status !== "pending") reporter.onStepUpdate?.({ stepId: record.id, record });
   }
-  if (mine.some((e) => e.role.role === "item")) updateItems(reporter, record, mine);
+  if (mine.some((e) => itemIndex(e) !== undefined)) updateItems(reporter, record, mine, executions);
   if (view.failure) record.error = { message: view.failure };
   if (status === record.status) return;
   const was = record.status;
@@ -343,16 +354,33 @@ function update(reporter: Reporter, record: StepRecord, view: StepView, executio
   else if (was !== "pending") reporter.onStepUpdate?.({ stepId: record.id, record });
 }
 
-function updateItems(reporter: Reporter, record: StepRecord, mine: readonly RunExecution[]): void {
+/** The forEach item an execution is (`<step>.<index>`) or undoes (`<step>.<index>.compensate`). */
+function itemIndex(e: RunExecution): number | undefined {
+  return e.role.role === "item" || e.role.role === "compensation" ? e.role.index : undefined;
+}
+
+/**
+ * A record's items as the server has them: a step's by their executions, each completed one by its
+ * compensation once one started (undo-state.ts); a compensation's by theirs.
+ */
+function updateItems(
+  reporter: Reporter,
+  record: StepRecord,
+  mine: readonly RunExecution[],
+  executions: readonly RunExecution[],
+): void {
   if (!record.items) record.items = [];
   const items = record.items;
   const byIndex = new Map(items.map((i) => [i.index, i]));
   let added = false;
+  const attempt = mine[0]?.role.attempt ?? 1;
+  const undo = record.section === "steps" ? undoOnServer(executions, record.id, attempt).items : new Map();
   for (const e of mine) {
-    if (e.role.role !== "item") continue;
-    const index = e.role.index;
+    const index = itemIndex(e);
+    if (index === undefined) continue;
     let item: ItemRecord | undefined = byIndex.get(index);
-    const status: StepStatus = e.status === "paused" ? "running" : e.status;
+    const undone = e.status === "completed" ? undo.get(index) : undefined;
+    const status: StepStatus = undone ?? (e.status === "paused" ? "running" : e.status);
     if (!item || item.status === "pending") {
       if (!item) {
         item = { index, status: "pending" };

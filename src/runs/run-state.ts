@@ -13,6 +13,7 @@ import type { ManifestStep, RunManifest } from "./manifest/manifest.js";
 import type { ManifestRead } from "./manifest/store.js";
 import type { RunExecution } from "./run-executions.js";
 import { processAlive } from "./run-session.js";
+import { stateAfterUndo, type UndoRow, undoOnServer, undoRowsOnServer } from "./undo-state.js";
 
 /**
  * A step's state: the status its run recorded for it (`canceled`, `abandoned`, ... as the run's own
@@ -103,7 +104,7 @@ export function stepViews(
   const nested = (step: ManifestStep, attempt?: number) =>
     executions.filter((e) => e.role.role !== "compensation" && usesPathOf(e.role.stepId, step.id, attempt));
   for (const step of manifest.steps) if (step.kind === "uses" && nested(step).length > 0) started.add(step.id);
-  return manifest.steps.map((step) => {
+  const views = manifest.steps.map((step): StepView => {
     if (step.kind === "uses") {
       const followed = manifest.steps.some((s) => s.dependsOn.includes(step.id) && started.has(s.id));
       // Of the current attempt of the uses step, and of each sub-step a --from db.x reran (db.x@2).
@@ -148,7 +149,13 @@ export function stepViews(
     );
     const state: StepState = running ? "running" : failed.length > 0 && !step.forEach ? "failed" : "completed";
     const itemExecutions = current.filter((e) => e.role.role === "item");
-    const items = step.forEach ? countBy(itemExecutions) : undefined;
+    // What the server undid of it since: each completed item by its compensation, or the step by its own.
+    const undo = undoOnServer(executions, step.id, step.attempt);
+    const itemStates = itemExecutions.map((e) => {
+      const undone = e.role.role === "item" ? undo.items.get(e.role.index) : undefined;
+      return e.status === "completed" && undone !== undefined ? undone : e.status;
+    });
+    const items = step.forEach ? countBy(itemStates.map((status) => ({ status }))) : undefined;
     // Items counted but not all started: the step goes on while the run does, else it was left part-way.
     const unstarted = itemCount === undefined ? 0 : Math.max(0, itemCount - itemExecutions.length);
     const forEachState: StepState =
@@ -164,7 +171,7 @@ export function stepViews(
       (unstarted > 0 && ended ? `${unstarted} of ${itemCount} items never started` : undefined);
     return {
       ...base,
-      state: step.forEach ? forEachState : state,
+      state: step.forEach ? stateAfterUndo(forEachState, undo, itemStates) : stateAfterUndo(state, undo),
       attempts,
       ...(first === undefined ? {} : { startedAt: new Date(first).toISOString() }),
       ...(last === undefined ? {} : { closedAt: new Date(last).toISOString() }),
@@ -174,6 +181,24 @@ export function stepViews(
       executions: current.map((e) => e.id),
     };
   });
+  return [...views, ...undoRows(manifest, executions, runState)];
+}
+
+/** The compensations the server has (undo-state.ts), as rows after the steps. */
+function undoRows(manifest: RunManifest, executions: readonly RunExecution[], runState: RunStateName): StepView[] {
+  return undoRowsOnServer(executions, isCurrentAttempt(manifest), runState === "in progress").map(
+    (row: UndoRow): StepView => ({ ...row, section: "compensate", attempt: 1 }),
+  );
+}
+
+/** Whether `attempt` of step `stepId` (`db@2.x`: a used pipeline's, by path) is its current one. */
+function isCurrentAttempt(manifest: RunManifest): (stepId: string, attempt: number) => boolean {
+  return (stepId, attempt) => {
+    const head = /^([^.[@]+)(?:@(\d+))?/.exec(stepId);
+    const top = manifest.steps.find((s) => s.id === head?.[1]);
+    if (!/[.[]/.test(stepId)) return attempt === (top?.attempt ?? 1);
+    return Number(head?.[2] ?? 1) === (top?.attempt ?? 1) && attempt === subAttempt(manifest, stepId);
+  };
 }
 
 /** A repeated step's or item's last check only: its earlier checks are how it got there, not its outcome. */
@@ -260,6 +285,9 @@ export function recordedStepViews(
     }
     views.push(recordView(record, 1, runState, countOf(record, executions)));
   }
+  // Compensations the server has that the record lacks (a session killed before its journal got them).
+  const recordedIds = new Set(views.map((v) => v.id));
+  for (const row of fromServer) if (row.section === "compensate" && !recordedIds.has(row.id)) views.push(row);
   return views;
 }
 
@@ -274,7 +302,11 @@ function itemsUndoneOnServer(
   step: ManifestStep,
   executions: readonly RunExecution[],
 ): { record: StepRecord; compensating: number } {
-  if (!step.forEach || record.items === undefined) return { record, compensating: 0 };
+  if (!step.forEach || record.items === undefined) {
+    // A single step: compensated (or not) once its compensation closed on the server.
+    const status = stateAfterUndo(record.status, undoOnServer(executions, step.id, step.attempt));
+    return { record: status === record.status ? record : { ...record, status }, compensating: 0 };
+  }
   const undo = new Map<number, ExecutionStatus>();
   for (const e of latestPerId(executions)) {
     const role = e.role;

@@ -13,7 +13,10 @@ import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type NxrunResult, runNxrun, stack, uniqueId, waitFor, waitForCount } from "../../support/e2e/harness.js";
 import { output, pipelineFile } from "../../support/e2e/run-helpers.js";
-import { schemaErrors, validateStatus } from "../../support/output-schemas.js";
+import { stackClient } from "../../support/e2e/temporal-client.js";
+import { ndjsonEvents, schemaErrors, validateStatus } from "../../support/output-schemas.js";
+
+const client = stackClient();
 
 const SECRET = "s3cr3t-truth-value";
 const env = { TRUTH_TOKEN: SECRET };
@@ -243,5 +246,67 @@ steps:
     expect(runs.find((r) => r.runId === stoppedId)?.state).toBe("stopped");
     const starts = runs.map((r) => Date.parse(r.startedAt));
     expect(starts).toEqual([...starts].sort((a, b) => b - a));
+  });
+});
+
+describe("a compensation the killed run left running", () => {
+  it("is compensating, not running, in status, its -o json and watch (plain and NDJSON)", async () => {
+    const runId = uniqueId("truth-undoing");
+    const file = pipelineFile(`
+nxrun: 1
+name: truth-undoing
+defaults:
+  taskQueue: {{queue}}
+steps:
+  - id: open
+    activity: echo
+    input: { v: 1 }
+    compensate: { activity: sleepFor, input: { ms: 30000 } }
+  - id: gate
+    needs: [open]
+    activity: fail
+    input: { nonRetryable: true, message: gate closed }
+`);
+    let child: ChildProcess | undefined;
+    const running = runNxrun(["run", file, "--run-id", runId, "-o", "plain"], {
+      onSpawn: (spawned) => {
+        child = spawned;
+      },
+    });
+    // Killed once the server runs the compensation (its 30 s outlive nxrun).
+    await waitFor(
+      "the compensation to run on the server",
+      async () =>
+        (await client.activities.describe(`${runId}.open.compensate`).catch(() => undefined))?.status === "running",
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
+    child?.kill("SIGKILL");
+    const killed = await running;
+    expect(killed.signal, output(killed)).toBe("SIGKILL");
+    // The kill may come before the journal got the compensation: status finds it on the server.
+    const status = await waitFor("status with the run stopped and its compensation", async () => {
+      const json = await runNxrun(["status", runId, "-o", "json"]);
+      const parsed = JSON.parse(json.stdout) as { run: { state: string; steps: StatusStep[] } };
+      const shown = parsed.run.state === "stopped" && parsed.run.steps.some((s) => s.id === "open.compensate");
+      return shown ? parsed : undefined;
+    });
+    expect(validateStatus(status), schemaErrors(validateStatus)).toBe(true);
+    expect(status.run.steps.find((s) => s.id === "open.compensate")).toMatchObject({
+      section: "compensate",
+      state: "compensating",
+    });
+    const text = await runNxrun(["status", runId]);
+    expect(text.stdout).toMatch(/open\.compensate\s+compensating\s/);
+
+    const watchedJson = await runNxrun(["watch", runId, "-o", "json"]);
+    const end = ndjsonEvents<{ event: string; record?: { steps: Array<{ id: string; status: string }> } }>(
+      watchedJson.stdout,
+    ).find((e) => e.event === "runEnd");
+    expect(end?.record?.steps.find((s) => s.id === "open.compensate")?.status, output(watchedJson)).toBe(
+      "compensating",
+    );
+    const watchedPlain = await runNxrun(["watch", runId, "-o", "plain"]);
+    expect(watchedPlain.stdout).toMatch(/undoing\s+open\.compensate \(compensate\): compensation still running/);
+    expect(watchedPlain.stdout).toMatch(/1 compensating/);
   });
 });

@@ -193,7 +193,8 @@ describe("status from what the run recorded", () => {
       "failed",
     );
     expect(result.map((v) => [v.id, v.state, v.parent])).toEqual([
-      ["open", "completed", undefined],
+      // Its compensation failed on the server: as the run marks a step whose undo failed.
+      ["open", "compensationFailed", undefined],
       ["settle", "completed", undefined],
       ["settle.inner", "completed", "settle"],
       ["fan", "failed", undefined],
@@ -350,5 +351,89 @@ describe("status of a run killed mid-rollback", () => {
       items: { compensated: 2, compensationFailed: 1 },
     });
     expect(failed.find((v) => v.id === "fan.compensate")?.state).toBe("failed");
+  });
+});
+
+describe("the compensations of a run that kept no journal (a library run), from the server", () => {
+  const undone = loadPipelineText(
+    `
+nxrun: 1
+name: undone
+defaults:
+  taskQueue: q
+steps:
+  - id: open
+    activity: Open
+    compensate: { activity: Close }
+  - id: fan
+    needs: [open]
+    forEach: "{% [1, 2, 3] %}"
+    activity: Work
+    compensate: { activity: Undo }
+  - id: gate
+    needs: [fan]
+    activity: Fail
+`,
+    "/tmp/undone.yaml",
+  );
+  if (!undone.ok) throw new Error(JSON.stringify(undone.diagnostics));
+  const noJournal = buildManifest(undone.pipeline, { runId: "r", inputs: {}, compensate: true, concurrency: 4 });
+  const item = (index: number) =>
+    execution(`fan.${index}`, "completed", { role: "item", stepId: "fan", attempt: 1, index }, 2);
+  const itemUndo = (index: number, status: ExecutionStatus) =>
+    execution(`fan.${index}.compensate`, status, { role: "compensation", stepId: "fan", attempt: 1, index }, 5 + index);
+  const ran = [
+    execution("open", "completed", { role: "step", stepId: "open", attempt: 1 }, 1),
+    item(0),
+    item(1),
+    item(2),
+    execution("gate", "failed", { role: "step", stepId: "gate", attempt: 1 }, 3),
+  ];
+
+  it("each item's undo counted on its step, the steps compensated, a row per compensation in the order it ran", () => {
+    const undo = [
+      itemUndo(2, "completed"),
+      itemUndo(1, "completed"),
+      itemUndo(0, "completed"),
+      execution("open.compensate", "completed", { role: "compensation", stepId: "open", attempt: 1 }, 9),
+    ];
+    const found = stepViews(noJournal, [...ran, ...undo], "failed");
+    expect(found.map((v) => [v.id, v.state])).toEqual([
+      ["open", "compensated"],
+      ["fan", "compensated"],
+      ["gate", "failed"],
+      ["fan.compensate", "completed"],
+      ["open.compensate", "completed"],
+    ]);
+    expect(found.find((v) => v.id === "fan")?.items).toEqual({ compensated: 3 });
+    expect(found.find((v) => v.id === "fan.compensate")).toMatchObject({
+      section: "compensate",
+      items: { completed: 3 },
+      executions: ["r.fan.2.compensate", "r.fan.1.compensate", "r.fan.0.compensate"],
+    });
+  });
+
+  it("a stopped run's undo in flight: items compensating, the row compensating; a failed undo is compensationFailed", () => {
+    const found = stepViews(noJournal, [...ran, itemUndo(2, "completed"), itemUndo(1, "running")], "stopped");
+    expect(found.find((v) => v.id === "fan")).toMatchObject({
+      state: "completed",
+      items: { completed: 1, compensating: 1, compensated: 1 },
+    });
+    expect(found.find((v) => v.id === "fan.compensate")).toMatchObject({
+      state: "compensating",
+      items: { completed: 1, compensating: 1 },
+    });
+    const failed = stepViews(noJournal, [...ran, itemUndo(2, "completed"), itemUndo(1, "failed")], "failed");
+    expect(failed.find((v) => v.id === "fan")?.state).toBe("compensationFailed");
+    expect(failed.find((v) => v.id === "fan.compensate")?.state).toBe("failed");
+  });
+
+  it("the undo of an earlier attempt is labelled by it; a run in progress shows its undo running", () => {
+    const later = { ...noJournal, steps: noJournal.steps.map((s) => (s.id === "open" ? { ...s, attempt: 2 } : s)) };
+    const earlier = execution("open.compensate", "running", { role: "compensation", stepId: "open", attempt: 1 }, 9);
+    expect(stepViews(later, [earlier], "in progress").find((v) => v.section === "compensate")).toMatchObject({
+      id: "open@1.compensate",
+      state: "running",
+    });
   });
 });
