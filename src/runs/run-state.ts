@@ -173,9 +173,7 @@ export function stepViews(
       ...base,
       state: step.forEach ? stateAfterUndo(forEachState, undo, itemStates) : stateAfterUndo(state, undo),
       attempts,
-      ...(first === undefined ? {} : { startedAt: new Date(first).toISOString() }),
-      ...(last === undefined ? {} : { closedAt: new Date(last).toISOString() }),
-      ...(first !== undefined && last !== undefined ? { durationMs: last - first } : {}),
+      ...timesOf(first, last),
       ...(failure === undefined ? {} : { failure }),
       ...(items === undefined ? {} : { items }),
       executions: current.map((e) => e.id),
@@ -198,6 +196,18 @@ function isCurrentAttempt(manifest: RunManifest): (stepId: string, attempt: numb
     const top = manifest.steps.find((s) => s.id === head?.[1]);
     if (!/[.[]/.test(stepId)) return attempt === (top?.attempt ?? 1);
     return Number(head?.[2] ?? 1) === (top?.attempt ?? 1) && attempt === subAttempt(manifest, stepId);
+  };
+}
+
+/** When the executions of a step started and closed (epoch ms), as a status view shows it: only what is known. */
+function timesOf(
+  first: number | undefined,
+  last: number | undefined,
+): Pick<StepView, "startedAt" | "closedAt" | "durationMs"> {
+  return {
+    ...(first === undefined ? {} : { startedAt: new Date(first).toISOString() }),
+    ...(last === undefined ? {} : { closedAt: new Date(last).toISOString() }),
+    ...(first !== undefined && last !== undefined ? { durationMs: last - first } : {}),
   };
 }
 
@@ -561,9 +571,7 @@ function usesView(
   return {
     ...base,
     state,
-    ...(first === undefined ? {} : { startedAt: new Date(first).toISOString() }),
-    ...(last === undefined ? {} : { closedAt: new Date(last).toISOString() }),
-    ...(first !== undefined && last !== undefined ? { durationMs: last - first } : {}),
+    ...timesOf(first, last),
     ...(failure === undefined ? {} : { failure }),
     executions: current.map((e) => e.id),
   };
