@@ -325,6 +325,8 @@ describe("resume refuses to mix runs", () => {
     const unknown = await runNxrun(["run", pipeline, "--resume", "no-such-run-id"]);
     expect(unknown.code, output(unknown)).toBe(2);
     expect(unknown.stderr).toContain(`in namespace "${stack().namespace}" on ${stack().address}`);
+    // A run stopped before anything started left nothing to resume: the hint starts it under its ID.
+    expect(unknown.stderr).toContain(`nxrun run ${pipeline} --run-id no-such-run-id`);
 
     // What an nxrun without manifests left behind: executions, no manifest.
     const old = uniqueId("old");
