@@ -180,7 +180,7 @@ export async function prepareSession(
   if (!read.found) {
     if (request.resume || request.allowChanged || request.from.length > 0) {
       const executions = await findRunExecutions(client, runId);
-      if (executions.length === 0) throw unknownRunError(client, runId);
+      if (executions.length === 0) throw unknownRunError(client, runId, `nxrun run ${pipeline.file} --run-id ${runId}`);
       if (!request.allowChanged) {
         throw new UserError(`run ${runId} has no manifest, so nxrun cannot check that this resume matches it`, {
           hint: `its ${executions.length} executions exist, but its manifest execution (${runId}~manifest) does not: it was started by an nxrun that kept no manifests, or the manifest was deleted. To resume it without the checks, give the run's inputs again with -i and add --allow-changed; or start a new run without --resume.`,
