@@ -6,6 +6,7 @@
  * can know it: when it sent the first request that went unanswered, not its last answer; the
  * reconnected duration runs from then to the heal.
  */
+import type { ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runNxrun, stack, uniqueId, waitFor } from "../../support/e2e/harness.js";
 import { type PartitionProxy, partitionProxy } from "../../support/e2e/partition-proxy.js";
@@ -126,5 +127,47 @@ steps:
     const replayed = await runNxrun(["watch", runId, "-o", "plain"]);
     expect(lost.exec(replayed.stdout)?.[1], output(replayed)).toBe(shownSince);
     expect(back.exec(replayed.stdout)?.[1], output(replayed)).toBe(shownAfter);
+  }, 150_000);
+  it("two Ctrl-Cs during it: exit 130 within the terminate grace, with the runEnd event and the --report still written", async () => {
+    const file = pipelineFile(`
+nxrun: 1
+name: partition-ctrl-c
+defaults:
+  taskQueue: {{queue}}
+steps:
+  - id: held
+    activity: sleepFor
+    input: { ms: 60000 }
+    timeouts: { startToClose: 2m }
+`);
+    let stdout = "";
+    let child: ChildProcess | undefined;
+    const run = runPipelineFile(file, ["-o", "json"], {
+      address: proxy.address,
+      timeoutMs: 120_000,
+      onSpawn: (spawned) => {
+        child = spawned;
+        spawned.stdout?.on("data", (d: Buffer) => (stdout += d.toString()));
+      },
+    });
+    try {
+      await waitFor("the step to be running", () => stdout.includes('"event":"stepUpdate"'), { timeoutMs: 60_000 });
+      proxy.cut();
+      child?.kill("SIGINT");
+      await waitFor("the run to be cancelling", () => stdout.includes('"event":"cancelling"'), { timeoutMs: 30_000 });
+      child?.kill("SIGINT");
+      const secondAt = Date.now();
+      const result = await run;
+      // The terminate grace (5 s) and the bounded writes after it (3 s), with room for a loaded machine.
+      expect(Date.now() - secondAt, output(result)).toBeLessThan(15_000);
+      expect(result.code, output(result)).toBe(130);
+      expect(result.stderr).toContain("the server did not answer the terminate requests");
+      const last = ndjsonEvents<{ event: string }>(result.stdout).at(-1);
+      expect(last?.event, output(result)).toBe("runEnd");
+      expect(result.report?.runId, output(result)).toBe(result.runId);
+      expect(result.report?.status).not.toBe("completed");
+    } finally {
+      proxy.heal();
+    }
   }, 150_000);
 });
