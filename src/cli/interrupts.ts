@@ -30,7 +30,7 @@ export interface Interrupts {
 }
 
 /** Longest the owed writes may take before the process exits anyway: a report never holds Ctrl-C up. */
-const WRITE_GRACE_MS = 3_000;
+export const WRITE_GRACE_MS = 3_000;
 
 /** Listens for SIGINT and SIGTERM on `host`, printing to `stderr`, from now until close(). */
 export function catchInterrupts(

@@ -18,6 +18,7 @@ import { loadPipeline } from "../pipeline/load.js";
 import type { Pipeline } from "../pipeline/model.js";
 import type { CliContext } from "./context.js";
 import type { RunFlags } from "./flags.js";
+import { WRITE_GRACE_MS } from "./interrupts.js";
 import { printError } from "./print-error.js";
 import { traceSwitch } from "./trace-switch.js";
 
@@ -305,13 +306,22 @@ async function runWithSignals(
   exitCode: number;
   outputs?: Record<string, unknown>;
 }> {
-  const { runPipeline } = await import("../engine/run-pipeline.js");
+  const [{ runPipeline }, { fanOut }, { createRunCollector }] = await Promise.all([
+    import("../engine/run-pipeline.js"),
+    import("../report/index.js"),
+    import("../report/run-collector.js"),
+  ]);
+  // The run as far as its events went, for a forced exit that comes before the engine's runEnd.
+  const collector = createRunCollector();
   const interrupt = new AbortController();
   const terminate = new AbortController();
   const { startHeaders, stopFlush } = tracing;
   let signals = 0;
   let forceExit: NodeJS.Timeout | undefined;
   let closing = false;
+  // Closed once, whether the run ends or a forced exit comes first.
+  let closed: Promise<OutputError | undefined> | undefined;
+  const close = () => (closed ??= closeReporters(reporter));
   const onSignal = () => {
     // The run has ended: a signal now cuts short the one wait left that is not the user's, the collector's.
     if (closing) stopFlush.abort();
@@ -326,10 +336,19 @@ async function runWithSignals(
       forceExit = setTimeout(() => {
         // Exiting with the requests unanswered must not read as done: what was awaited may still run.
         const id = sanitizeTerminalText(runId);
-        terminal.stderr.stream.write(
-          `nxrun: the server did not answer the terminate requests in ${TERMINATE_GRACE_MS / 1000} s: what the run was waiting on may still be running; see it with nxrun status ${id} and stop it with nxrun cancel ${id}\n`,
-        );
-        process.exit(ExitCode.interrupted);
+        const exit = () => {
+          terminal.stderr.stream.write(
+            `nxrun: the server did not answer the terminate requests in ${TERMINATE_GRACE_MS / 1000} s: what the run was waiting on may still be running; see it with nxrun status ${id} and stop it with nxrun cancel ${id}\n`,
+          );
+          process.exit(ExitCode.interrupted);
+        };
+        // What an interrupted run owes (its runEnd event, --report, the view's last frame) first, bounded:
+        // the journal and the spans would wait on the same unanswering network.
+        stopFlush.abort();
+        const record = collector.record();
+        if (record) reporter.onRunEnd?.(record);
+        setTimeout(exit, WRITE_GRACE_MS).unref();
+        void close().finally(exit);
       }, TERMINATE_GRACE_MS);
       forceExit.unref();
     }
@@ -343,7 +362,7 @@ async function runWithSignals(
       inputs,
       secrets,
       usedSecrets,
-      reporter,
+      reporter: fanOut([reporter, collector.reporter]),
       signal: interrupt.signal,
       terminateSignal: terminate.signal,
       runId,
@@ -363,7 +382,7 @@ async function runWithSignals(
     });
   } finally {
     closing = true;
-    unwritten = await closeReporters(reporter);
+    unwritten = await close();
     release();
     interrupts.doing(`closing run ${runId}`, "its steps have ended; nxrun status shows them");
     if (forceExit) clearTimeout(forceExit);
