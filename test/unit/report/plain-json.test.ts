@@ -280,3 +280,20 @@ describe("createReporters", () => {
     expect(out.text()).not.toContain(SECRET);
   });
 });
+
+describe("the cancel line's Ctrl-C hint", () => {
+  // Only a Ctrl-C's own cancellation is the first: a failed, timed-out or `nxrun cancel`ed run's
+  // cleanup goes on after one Ctrl-C (docs/cli.md "Signals"), a second terminates it.
+  it("says again after a Ctrl-C, twice after any other reason", () => {
+    for (const [reason, hint] of [
+      ["signal", "Ctrl-C again to terminate"],
+      ["failure", "Ctrl-C twice to terminate"],
+      ["timeout", "Ctrl-C twice to terminate"],
+      ["remote", "Ctrl-C twice to terminate"],
+    ] as const) {
+      const out = sink();
+      createPlainReporter({ stream: out.stream, color: false, now: () => T0 }).onCancelling?.({ reason, steps: [] });
+      expect(out.text(), reason).toContain(`; ${hint}\n`);
+    }
+  });
+});

@@ -195,6 +195,15 @@ describe("Ink view frames", () => {
     `);
   });
 
+  it("cancelling for a failure: Ctrl-C twice to terminate (one lets the rollback go on)", () => {
+    const store = storeAtStart();
+    store.step(build, false);
+    store.cancelling({ reason: "failure", steps: [] });
+    const frame = frameOf(store, 4).lastFrame();
+    expect(frame).toContain("Ctrl-C twice to terminate");
+    expect(frame).not.toContain("Ctrl-C again");
+  });
+
   it("cancelling: what each step's cancellation type is doing, and Ctrl-C again to terminate", () => {
     const store = storeAtStart();
     store.step(build, false);
