@@ -69,6 +69,14 @@ export function oneLineJson(value: unknown, max = 200): string {
 }
 
 /** Why the run is being cancelled, in words. */
+/**
+ * How many Ctrl-Cs terminate a cancelling run: one more after the user's own; a run cancelled for
+ * another reason lets one Ctrl-C go (its cleanup goes on, docs/cli.md "Signals"), so it takes two.
+ */
+export function terminateHint(reason: CancelEvent["reason"]): string {
+  return reason === "signal" ? "Ctrl-C again to terminate" : "Ctrl-C twice to terminate";
+}
+
 export function cancelReason(reason: CancelEvent["reason"]): string {
   switch (reason) {
     case "signal":

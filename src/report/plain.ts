@@ -25,7 +25,14 @@ import type {
 import { STOPPED_TEXT } from "../engine/events.js";
 import { formatDuration } from "../pipeline/duration.js";
 import { cutText } from "./cut-text.js";
-import { cancelReason, describeErrorChain, describeRepeat, elapsedMs, shortExecutionId } from "./format.js";
+import {
+  cancelReason,
+  describeErrorChain,
+  describeRepeat,
+  elapsedMs,
+  shortExecutionId,
+  terminateHint,
+} from "./format.js";
 import { connectionText, progressLabel, progressLine } from "./progress-text.js";
 import { executionUiUrl, type UiLinks } from "./ui-links.js";
 
@@ -256,7 +263,7 @@ export function createPlainReporter(options: PlainReporterOptions): Reporter {
       }
     },
     onCancelling(event: CancelEvent) {
-      write("cancel", "yellow", `cancelling the run (${cancelReason(event.reason)}); Ctrl-C again to terminate`);
+      write("cancel", "yellow", `cancelling the run (${cancelReason(event.reason)}); ${terminateHint(event.reason)}`);
       for (const step of event.steps) write("cancel", "yellow", `${step.stepId} ${step.cancellation}: ${step.action}`);
     },
     onTerminating({ executions }) {

@@ -9,7 +9,7 @@ import { Box, Static, Text } from "ink";
 import { sanitizeTerminalText } from "../../base/terminal-text.js";
 import { type RunRecord, STOPPED_TEXT, type StepStatus } from "../../engine/events.js";
 import { formatDuration } from "../../pipeline/duration.js";
-import { cancelReason, elapsedMs, isFailure, oneLineJson, seconds, statusWord } from "../format.js";
+import { cancelReason, elapsedMs, isFailure, oneLineJson, seconds, statusWord, terminateHint } from "../format.js";
 import { connectionText } from "../progress-text.js";
 import { columns, cutColumns, padColumns, type Span, wrapColumns } from "./columns.js";
 import { ConfirmPrompt, confirmSpans } from "./confirm-prompt.js";
@@ -373,7 +373,7 @@ function spansWidth(spans: readonly Span[]): number {
 
 function footerHint(state: ViewState): string {
   if (state.terminating) return "terminating…";
-  if (state.cancel) return "Ctrl-C again to terminate";
+  if (state.cancel) return terminateHint(state.cancel.reason);
   if (state.confirm) return "y/n to answer · Ctrl-C to cancel";
   if (state.watching) return "watching · Ctrl-C to stop watching (the run goes on)";
   return "Ctrl-C to cancel";
