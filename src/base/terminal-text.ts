@@ -74,6 +74,8 @@ export function sanitizeTerminalData<T>(value: T): T {
 
 /** The characters JSON.stringify leaves raw that a terminal may act on: DEL, C1 controls, Cf, separators. */
 const UNSAFE_IN_JSON = /[\u007f-\u009f\u2028\u2029]|(?![\u200c\u200d])\p{Cf}/gu;
+/** Every character UNSAFE_IN_JSON matches is beyond U+007E; a test for them without the `u` flag copies nothing. */
+const BEYOND_ASCII = /[^\u0000-\u007e]/;
 
 /**
  * JSON text made safe for a terminal without changing what it means: JSON.stringify escapes the C0
@@ -82,6 +84,9 @@ const UNSAFE_IN_JSON = /[\u007f-\u009f\u2028\u2029]|(?![\u200c\u200d])\p{Cf}/gu;
  * reads back as the same character.
  */
 export function terminalSafeJson(json: string): string {
+  // ASCII text has none of them and is given back as it is: a replace copies even what it leaves
+  // unchanged, and a large forEach's last events are megabytes.
+  if (!BEYOND_ASCII.test(json)) return json;
   // One code point, one or two UTF-16 units (the tag characters are outside the BMP): each escaped.
   const escapeUnits = (char: string) =>
     Array.from({ length: char.length }, (_, i) => `\\u${char.charCodeAt(i).toString(16).padStart(4, "0")}`).join("");

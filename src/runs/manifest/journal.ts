@@ -92,13 +92,16 @@ export function journalText(event: object): string {
   const line = terminalSafeJson(JSON.stringify(event));
   if (line.length <= MAX_LINE_BYTES) return line;
   const found: { holder: object; key: string; bytes: number }[] = [];
+  // Index loops and keys, not entries: this walks every item record of the event.
   const collect = (value: unknown): void => {
-    if (Array.isArray(value)) for (const v of value) collect(v);
+    if (Array.isArray(value)) for (let i = 0; i < value.length; i++) collect(value[i]);
     else if (isRecord(value) && typeof value.toJSON !== "function") {
-      for (const [key, v] of Object.entries(value)) {
+      const keys = Object.keys(value);
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i] as string;
         if (key === "output" || key === "outputs" || key === "lastOutput")
-          found.push({ holder: value, key, bytes: JSON.stringify(v)?.length ?? 0 });
-        else collect(v);
+          found.push({ holder: value, key, bytes: JSON.stringify(value[key])?.length ?? 0 });
+        else collect(value[key]);
       }
     }
   };
