@@ -195,6 +195,16 @@ describe("Ink view frames", () => {
     `);
   });
 
+  it("watching a run that is cancelling: Ctrl-C stops watching, it terminates nothing", () => {
+    const store = storeAtStart();
+    store.state.watching = true;
+    store.step(build, false);
+    store.cancelling({ reason: "signal", steps: [] });
+    const frame = frameOf(store, 4).lastFrame();
+    expect(frame).toContain("Ctrl-C to stop watching (the run goes on)");
+    expect(frame).not.toContain("to terminate");
+  });
+
   it("cancelling for a failure: Ctrl-C twice to terminate (one lets the rollback go on)", () => {
     const store = storeAtStart();
     store.step(build, false);
