@@ -373,9 +373,10 @@ function spansWidth(spans: readonly Span[]): number {
 
 function footerHint(state: ViewState): string {
   if (state.terminating) return "terminating…";
+  // A watcher's keys reach only itself (src/cli/watch.ts): whatever the run is doing.
+  if (state.watching) return "watching · Ctrl-C to stop watching (the run goes on)";
   if (state.cancel) return terminateHint(state.cancel.reason);
   if (state.confirm) return "y/n to answer · Ctrl-C to cancel";
-  if (state.watching) return "watching · Ctrl-C to stop watching (the run goes on)";
   return "Ctrl-C to cancel";
 }
 
