@@ -21,7 +21,7 @@ import { evaluate } from "../pipeline/expr/evaluate.js";
 import type { Scope, StepView } from "../pipeline/expr/scope.js";
 import { parseTemplate } from "../pipeline/expr/template.js";
 import { formatDiagnostics } from "../pipeline/format-diagnostics.js";
-import { parseInputPairs, resolveInputs } from "../pipeline/inputs/resolve.js";
+import { parseInputPairs, resolveInputs, unusableInput } from "../pipeline/inputs/resolve.js";
 import { loadPipeline } from "../pipeline/load.js";
 import type { Pipeline, Step } from "../pipeline/model.js";
 import { upstreamOf } from "../pipeline/plan/build-plan.js";
@@ -246,6 +246,13 @@ async function buildScope(
   } else {
     const parsed = parseInputPairs([...dataPairs, ...pairs]);
     if (!parsed.ok) return parsed;
+    // The shape rules of a run's inputs hold without a pipeline too: no value deeper than a payload may be.
+    const unusable = [...parsed.values].flatMap(([key, { value }]) => unusableInput(key, value, "-i") ?? []);
+    if (unusable.length > 0)
+      return {
+        ok: false,
+        diagnostics: unusable.map((u) => ({ ...u, severity: "error", file: "<inputs>", line: 0, column: 0 })),
+      };
     inputs = Object.fromEntries([...parsed.values].map(([key, { value }]) => [key, value]));
   }
 

@@ -133,16 +133,9 @@ function refuseUnusable(pipeline: Pipeline, given: Given, problem: Problem): Set
   const declared = Object.keys(pipeline.inputs);
   const refused = new Set<string>();
   for (const [key, { value, from }] of given) {
-    const shape = shapeProblem(value);
-    if (shape) {
-      const where = [key, ...shape.path.slice(0, 4)].join(".") + (shape.path.length > 4 ? ".…" : "");
-      problem(
-        Codes.inputsFile,
-        shape.kind === "cycle"
-          ? `input ${where} (from ${from}) contains itself (a YAML alias inside its own anchor), which no payload can hold`
-          : `input ${where} (from ${from}) is nested deeper than ${MAX_NESTING} levels`,
-        shape.kind === "cycle" ? "copy the part you need instead of aliasing the anchor inside itself" : "flatten it",
-      );
+    const unusable = unusableInput(key, value, from);
+    if (unusable) {
+      problem(unusable.code, unusable.message, unusable.hint);
       refused.add(key);
       continue;
     }
@@ -155,6 +148,28 @@ function refuseUnusable(pipeline: Pipeline, given: Given, problem: Problem): Set
     }
   }
   return refused;
+}
+
+/** NX153 for an input's value no payload can hold (a cycle, too deep), from `from` (-i, a file); else undefined. */
+export function unusableInput(
+  key: string,
+  value: unknown,
+  from: string,
+): { code: string; message: string; hint: string } | undefined {
+  const shape = shapeProblem(value);
+  if (!shape) return undefined;
+  const where = [key, ...shape.path.slice(0, 4)].join(".") + (shape.path.length > 4 ? ".…" : "");
+  return shape.kind === "cycle"
+    ? {
+        code: Codes.inputsFile,
+        message: `input ${where} (from ${from}) contains itself (a YAML alias inside its own anchor), which no payload can hold`,
+        hint: "copy the part you need instead of aliasing the anchor inside itself",
+      }
+    : {
+        code: Codes.inputsFile,
+        message: `input ${where} (from ${from}) is nested deeper than ${MAX_NESTING} levels`,
+        hint: "flatten it",
+      };
 }
 
 /**
