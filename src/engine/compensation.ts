@@ -20,9 +20,26 @@ import { placedError } from "./start-refusal.js";
 import { stepErrorFromThrown } from "./step-errors.js";
 import { applyResult } from "./step-outcome.js";
 
-/** Record ID of a step's compensation in the run record and events. */
-export function compensationRecordId(stepId: string): string {
-  return `${stepId}.compensate`;
+/**
+ * Record ID of a compensation in the run record and events: `<key>.compensate`, where `key` names
+ * the attempt it undoes as its execution ID does (`flush`, `flush@2`, `db@2.createDb`,
+ * `dbs[2].createDb`), so the undo of attempt 1 reads `flush.compensate` in every session and that of
+ * attempt 2 `flush@2.compensate`, never sharing a row.
+ */
+export function compensationRecordId(key: string): string {
+  return `${key}.compensate`;
+}
+
+/**
+ * The key of the attempt of `owner`'s step `stepId` as shown under the run `root` (compensationRecordId):
+ * its execution key without the run ID, a forEach over uses item's index in brackets (`dbs[2].`).
+ */
+function shownKey(root: RunContext, owner: RunContext, stepId: string): string {
+  const under =
+    owner.runId === root.runId
+      ? ""
+      : `${owner.runId.slice(root.runId.length + 1).replace(/\.(\d+)(?=\.|$)/g, "[$1]")}.`;
+  return `${under}${owner.stepKey(stepId)}`;
 }
 
 /**
@@ -151,7 +168,7 @@ async function compensateCompletion(
   const target = owner.records.get(stepId);
   if (!compensate || !target) return;
   const record: StepRecord = {
-    id: compensationRecordId(target.id),
+    id: compensationRecordId(shownKey(ctx, owner, stepId)),
     section: "compensate",
     kind: compensate.call.kind,
     status: "pending",

@@ -114,7 +114,7 @@ interface OwnedWork extends StepWork {
   readonly step: Step;
   /** The key of its attempt then (`flush`, `flush@2`). */
   readonly key: string;
-  /** Its undo's record ID (`flush@1.compensate`, `db.createDb@1.compensate`) and the uses step it sits under. */
+  /** Its undo's record ID (`flush.compensate`, `db.createDb.compensate`) and the uses step it sits under. */
   readonly recordId: string;
   readonly parent?: string;
 }
@@ -258,14 +258,12 @@ function keyOf(undo: EarlierUndo): string {
 }
 
 /**
- * The record ID an earlier attempt's undo is shown under: the attempt is named even for the first
- * (`flush@1.compensate`, `db.createDb@1.compensate`), as this session may undo the step's new
- * attempt too, as `flush.compensate`.
+ * The record ID an earlier attempt's undo is shown under, as every compensation's: by the key of
+ * the attempt it undid (`flush.compensate` for attempt 1, as the killed session showed it;
+ * `db.createDb.compensate`), apart from this session's undo of its new attempt (`flush@2.compensate`).
  */
 function labelOf(undo: EarlierUndo): string {
-  const way = [undo, ...(undo.inside ?? [])];
-  const path = way.map((s, at) => (at === way.length - 1 ? `${s.stepId}@${s.attempt}` : stepKey(s.stepId, s.attempt)));
-  return compensationRecordId(path.join("."));
+  return compensationRecordId(keyOf(undo));
 }
 
 /**
@@ -416,7 +414,7 @@ async function stepWork(
     }
   }
   if (done.length === 0) return undefined;
-  const recordId = compensationRecordId(`${names.shown}${step.id}@${attemptOf(key)}`);
+  const recordId = compensationRecordId(`${names.shown}${stepKey(step.id, attemptOf(key))}`);
   return { owner, step, key, done, recordId, ...(names.parent === undefined ? {} : { parent: names.parent }) };
 }
 

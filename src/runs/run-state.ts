@@ -179,24 +179,14 @@ export function stepViews(
       executions: current.map((e) => e.id),
     };
   });
-  return [...views, ...undoRows(manifest, executions, runState)];
+  return [...views, ...undoRows(executions, runState)];
 }
 
 /** The compensations the server has (undo-state.ts), as rows after the steps. */
-function undoRows(manifest: RunManifest, executions: readonly RunExecution[], runState: RunStateName): StepView[] {
-  return undoRowsOnServer(executions, isCurrentAttempt(manifest), runState === "in progress").map(
+function undoRows(executions: readonly RunExecution[], runState: RunStateName): StepView[] {
+  return undoRowsOnServer(executions, runState === "in progress").map(
     (row: UndoRow): StepView => ({ ...row, section: "compensate", attempt: 1 }),
   );
-}
-
-/** Whether `attempt` of step `stepId` (`db@2.x`: a used pipeline's, by path) is its current one. */
-function isCurrentAttempt(manifest: RunManifest): (stepId: string, attempt: number) => boolean {
-  return (stepId, attempt) => {
-    const head = /^([^.[@]+)(?:@(\d+))?/.exec(stepId);
-    const top = manifest.steps.find((s) => s.id === head?.[1]);
-    if (!/[.[]/.test(stepId)) return attempt === (top?.attempt ?? 1);
-    return Number(head?.[2] ?? 1) === (top?.attempt ?? 1) && attempt === subAttempt(manifest, stepId);
-  };
 }
 
 /** When the executions of a step started and closed (epoch ms), as a status view shows it: only what is known. */

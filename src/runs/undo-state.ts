@@ -87,24 +87,22 @@ export interface UndoRow {
 
 /**
  * The compensations the server has, one row per step attempt undone (its forEach items' counted in
- * it), in the order they started, labelled as the run labels them: `<step>.compensate` for the
- * step's current attempt (`current` tells), `<step>@<n>.compensate` for an earlier one a resume
- * undid, a used pipeline's step by its path (`db.createDb.compensate`, under `db`). A compensation
- * still running once the run stopped is `compensating`.
+ * it), in the order they started, labelled as the run labels them (src/engine/compensation.ts): by
+ * the key of the attempt undone, `<step>.compensate`, `<step>@2.compensate`, a used pipeline's step
+ * by its path (`db@2.createDb.compensate`, `dbs[1].createDb.compensate`, under `db`, `dbs`). A
+ * compensation still running once the run stopped is `compensating`.
  */
-export function undoRowsOnServer(
-  executions: readonly RunExecution[],
-  current: (stepId: string, attempt: number) => boolean,
-  runInProgress: boolean,
-): UndoRow[] {
+export function undoRowsOnServer(executions: readonly RunExecution[], runInProgress: boolean): UndoRow[] {
   const groups = new Map<string, { parent?: string; all: RunExecution[] }>();
   for (const e of executions) {
     const role = e.role;
     if (role.role !== "compensation") continue;
+    const id = `${role.attempt > 1 ? `${role.stepId}@${role.attempt}` : role.stepId}.compensate`;
+    // The uses step's record ID: its path without attempts or item index (`db`, `dbs`).
     const path = role.stepId.replace(/@\d+(?=[.[])/g, "");
-    const id = `${current(role.stepId, role.attempt) ? path : `${path}@${role.attempt}`}.compensate`;
     const dot = path.lastIndexOf(".");
-    const group = groups.get(id) ?? { ...(dot < 0 ? {} : { parent: path.slice(0, dot) }), all: [] };
+    const parent = dot < 0 ? undefined : path.slice(0, dot).replace(/\[\d+\]$/, "");
+    const group = groups.get(id) ?? { ...(parent === undefined ? {} : { parent }), all: [] };
     group.all.push(e);
     groups.set(id, group);
   }

@@ -75,8 +75,8 @@ function callAttributes(call: StepCall | undefined): Attributes {
 }
 
 /**
- * The step a compensation record undoes (its record ID is `<step>.compensate`, or for an earlier
- * attempt's undo that a resume finishes, `<step>@<attempt>.compensate`: src/engine/earlier-undo.ts).
+ * The step a compensation record undoes (its record ID is `<step>.compensate`, or for the undo of a
+ * later attempt `<step>@<attempt>.compensate`: src/engine/compensation.ts compensationRecordId).
  */
 function undoneBy(compensationId: string): string {
   return compensationId.replace(/(@\d+)?\.compensate$/, "");

@@ -108,8 +108,16 @@ describe("a --from session stopped by Ctrl-C", () => {
     ];
     expect(undos(key)).toEqual(undoneBySecond);
     expect(madeAt(second, "poll")).not.toEqual(madeAt(first, "poll"));
-    // The report shows each earlier attempt's undo under its attempt.
-    for (const id of ["poll@1.compensate", "fan@1.compensate", "last@1.compensate"])
+    // The report shows each undo under the attempt it undid, as its execution ID has it: the
+    // earlier session's (poll.compensate) apart from this session's own (poll@2.compensate).
+    for (const id of [
+      "poll.compensate",
+      "fan.compensate",
+      "last.compensate",
+      "a.compensate",
+      "poll@2.compensate",
+      "fan@2.compensate",
+    ])
       expect(stepOf(second, id).status, id).toBe("completed");
 
     // The server: each compensation ran once, under the ID of the attempt it undid.

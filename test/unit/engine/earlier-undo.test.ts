@@ -234,7 +234,9 @@ describe("a resume finishing a killed session's rollback", () => {
     expect(told.slice(0, 4)).toEqual(["r.solo.create", "r.dbs", "r.items", "r.poll"]);
     // Shown under the attempt they undid, inside their uses step, whole: items' item 1, undone
     // before the kill, is read back.
-    const itemsUndo = second.steps.find((s) => s.id === "items@1.compensate");
+    // Labelled as every compensation row is: by the key of the attempt it undoes, its execution
+    // ID's (`r.items.0.compensate` -> items.compensate), as the killed session labelled it.
+    const itemsUndo = second.steps.find((s) => s.id === "items.compensate");
     expect(itemsUndo?.items?.map((i) => [i.index, i.status])).toEqual([
       [0, "completed"],
       [1, "completed"],
@@ -242,11 +244,11 @@ describe("a resume finishing a killed session's rollback", () => {
     ]);
     const shown = second.steps.filter((s) => s.section === "compensate").map((s) => [s.id, s.parent ?? null]);
     expect(shown).toEqual([
-      ["solo.create@1.compensate", "solo"],
-      ["dbs[1].create@1.compensate", "dbs"],
-      ["dbs[0].create@1.compensate", "dbs"],
-      ["items@1.compensate", null],
-      ["poll@1.compensate", null],
+      ["solo.create.compensate", "solo"],
+      ["dbs[1].create.compensate", "dbs"],
+      ["dbs[0].create.compensate", "dbs"],
+      ["items.compensate", null],
+      ["poll.compensate", null],
     ]);
     // Nothing of the run started before its earlier work was undone (what the undo read was read back).
     const lastUndo = Math.max(...client.all.filter((e) => e.id.endsWith(".compensate")).map(closed));
@@ -314,5 +316,35 @@ describe("a resumed session's rollback of a forEach over uses", () => {
     expect(undone.map((e) => e.id).sort()).toEqual(
       ["u.dbs.0.create.compensate", "u.dbs.1.create.compensate", "u.late.compensate"].sort(),
     );
+  });
+});
+
+describe("the rows of a rerun's rollback", () => {
+  it("the undo of a step's attempt 2 is `<step>@2.compensate`, as its execution is; attempt 1's stays apart", async () => {
+    const session = { first: true };
+    const client = new FakeTemporal(handlers(session, async (input) => input));
+    const p = pipeline([
+      activity("items", "work", { forEach: literal([1, 2]), input: expr((s) => ({ ms: s.item })), compensate: undo }),
+      activity("a", "work", { input: literal({ ms: 1 }), compensate: undo, needs: ["items"], dependsOn: ["items"] }),
+      activity("gate", "gate", { needs: ["a"], dependsOn: ["a"] }),
+    ]);
+    const first = await runPipeline(p, { client, inputs: {}, evaluate: fakeEvaluate, runId: "w" });
+    expect(first.steps.filter((s) => s.section === "compensate").map((s) => s.id)).toEqual([
+      "a.compensate",
+      "items.compensate",
+    ]);
+    // A --from items session: attempt 2 of items and a, failing at the gate again.
+    const attempts = new Map([
+      ["items", 2],
+      ["a", 2],
+      ["gate", 2],
+    ]);
+    const second = await runPipeline(p, { client, inputs: {}, evaluate: fakeEvaluate, runId: "w", attempts });
+    expect(second.status).toBe("failed");
+    const rows = second.steps.filter((s) => s.section === "compensate");
+    expect(rows.map((s) => [s.id, s.execution?.executionId ?? s.items?.map((i) => i.execution?.executionId)])).toEqual([
+      ["a@2.compensate", "w.a@2.compensate"],
+      ["items@2.compensate", ["w.items@2.0.compensate", "w.items@2.1.compensate"]],
+    ]);
   });
 });

@@ -428,12 +428,26 @@ steps:
     expect(failed.find((v) => v.id === "fan.compensate")?.state).toBe("failed");
   });
 
-  it("the undo of an earlier attempt is labelled by it; a run in progress shows its undo running", () => {
+  it("an undo is labelled by the attempt it undid, as its execution is; a run in progress shows it running", () => {
     const later = { ...noJournal, steps: noJournal.steps.map((s) => (s.id === "open" ? { ...s, attempt: 2 } : s)) };
     const earlier = execution("open.compensate", "running", { role: "compensation", stepId: "open", attempt: 1 }, 9);
     expect(stepViews(later, [earlier], "in progress").find((v) => v.section === "compensate")).toMatchObject({
-      id: "open@1.compensate",
+      id: "open.compensate",
       state: "running",
     });
+    const second = execution("open@2.compensate", "completed", { role: "compensation", stepId: "open", attempt: 2 }, 9);
+    const sub = execution("db@2.x.compensate", "completed", { role: "compensation", stepId: "db@2.x", attempt: 1 }, 9);
+    const item = execution(
+      "dbs.1.x.compensate",
+      "completed",
+      { role: "compensation", stepId: "dbs[1].x", attempt: 1 },
+      9,
+    );
+    const rows = stepViews(later, [second, sub, item], "failed").filter((v) => v.section === "compensate");
+    expect(rows.map((v) => [v.id, v.parent])).toEqual([
+      ["open@2.compensate", undefined],
+      ["db@2.x.compensate", "db"],
+      ["dbs[1].x.compensate", "dbs"],
+    ]);
   });
 });
