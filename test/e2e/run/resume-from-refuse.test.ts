@@ -174,12 +174,23 @@ steps:
   - id: db
     needs: [prep]
     uses: ./inner.yaml
+finally:
+  - id: audit
+    activity: echo
+    input: { a: 1 }
 `,
     });
     const file = join(dir, "main.yaml");
     const first = await runPipelineFile(file);
     expect(first.code, output(first)).toBe(0);
     const session = await sessionOf(first.runId);
+    // A finally step is a step of the pipeline: not "no such step"; each session runs it anew.
+    const fin = await runNxrun(["run", file, "--resume", first.runId, "--from", "audit"]);
+    expect(fin.code, output(fin)).toBe(2);
+    expect(fin.stderr).toContain(
+      "error: --from audit: a finally step, which every session that ends the run runs again; --from names a step of steps\n",
+    );
+    expect(fin.stderr).toContain("hint: --from takes a step of this pipeline: prep, db, db.create, db.seed;");
     const typo = await runNxrun(["run", file, "--resume", first.runId, "--from", "db.sed"]);
     expect(typo.code, output(typo)).toBe(2);
     expect(typo.stderr).toContain(
