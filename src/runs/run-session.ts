@@ -452,7 +452,12 @@ function unknownFromError(pipeline: Pipeline, unknown: readonly string[]): UserE
   const paths = names.some((name) => name.includes("."))
     ? "; a step inside a uses step is named by its path (uses step ID, a dot, its step ID)"
     : "";
-  return new UserError(`--from ${unknown.join(", ")}: no such step in pipeline ${pipeline.name}`, {
+  // A finally step is the pipeline's too: saying it does not exist would be untrue.
+  const isFinally = unknown.every((name) => pipeline.finally.some((step) => step.id === name));
+  const what = isFinally
+    ? "a finally step, which every session that ends the run runs again; --from names a step of steps"
+    : `no such step in pipeline ${pipeline.name}`;
+  return new UserError(`--from ${unknown.join(", ")}: ${what}`, {
     hint: `${near === undefined ? "" : `did you mean --from ${near}? `}--from takes a step of this pipeline: ${shownNames}${more}${paths}`,
   });
 }
