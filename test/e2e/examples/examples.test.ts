@@ -193,7 +193,7 @@ describe("examples", () => {
     }
     expect(stepOf(result, "waitHealthy").items?.map((i) => i.repeat?.attempt)).toEqual([3, 2]);
     expect(result.stdout).toMatch(
-      /check\s+waitHealthy\[0\] check 1\/10, next in \d+ s, last output \{"region":"us-east-1","healthy":false/,
+      /check\s+waitHealthy\[0\] check 1\/10, next in (?:\d+|0\.\d) s, last output \{"region":"us-east-1","healthy":false/,
     );
     // The handlers saw every check once, in order.
     const seen = workers.journal().filter((e) => e.handler === "CheckRegionHealth" && e.tenant === tenant);

@@ -52,7 +52,9 @@ describe.concurrent("repeat", () => {
     expect(step.repeat).toMatchObject({ attempt: 3, limit: 5 });
     expect(step.execution?.executionId).toBe(`${result.runId}.poll.check-3`);
     expect(result.report?.outputs).toMatchObject({ call: 3 });
-    expect(result.stdout).toMatch(/check\s+poll check 1\/5, next in \d+ s, last output \{"healthy":false,"call":1\}/);
+    expect(result.stdout).toMatch(
+      /check\s+poll check 1\/5, next in (?:\d+|0\.\d) s, last output \{"healthy":false,"call":1\}/,
+    );
     expect(result.stdout).toMatch(/check\s+poll check 2\/5/);
     expect(handlerRecord(key).map((r) => r.id)).toEqual([1, 2, 3].map((n) => `${result.runId}.poll.check-${n}`));
     await waitForCount("activity", `ActivityId STARTS_WITH '${result.runId}.poll.'`, 3);
