@@ -8,6 +8,7 @@ import { hostname } from "node:os";
 import { describeErrorChain } from "../engine/error-chain.js";
 import type { StepRecord, StepStatus } from "../engine/events.js";
 import type { ExecutionStatus } from "../temporal/types.js";
+import { latestPerId, timesOf } from "./execution-times.js";
 import type { RecordedRun } from "./journal-events.js";
 import type { ManifestStep, RunManifest } from "./manifest/manifest.js";
 import type { ManifestRead } from "./manifest/store.js";
@@ -187,18 +188,6 @@ function undoRows(executions: readonly RunExecution[], runState: RunStateName): 
   return undoRowsOnServer(executions, runState === "in progress").map(
     (row: UndoRow): StepView => ({ ...row, section: "compensate", attempt: 1 }),
   );
-}
-
-/** When the executions of a step started and closed (epoch ms), as a status view shows it: only what is known. */
-function timesOf(
-  first: number | undefined,
-  last: number | undefined,
-): Pick<StepView, "startedAt" | "closedAt" | "durationMs"> {
-  return {
-    ...(first === undefined ? {} : { startedAt: new Date(first).toISOString() }),
-    ...(last === undefined ? {} : { closedAt: new Date(last).toISOString() }),
-    ...(first !== undefined && last !== undefined ? { durationMs: last - first } : {}),
-  };
 }
 
 /** A repeated step's or item's last check only: its earlier checks are how it got there, not its outcome. */
@@ -426,16 +415,6 @@ function executionIdsOf(record: StepRecord): string[] {
 function countOf(record: StepRecord, executions: readonly RunExecution[]): number {
   const ids = new Set(executionIdsOf(record));
   return executions.filter((e) => ids.has(e.id)).length;
-}
-
-/** The latest run of each execution ID (a failed step restarted by a resume has two). */
-function latestPerId(executions: readonly RunExecution[]): RunExecution[] {
-  const latest = new Map<string, RunExecution>();
-  for (const e of executions) {
-    const seen = latest.get(e.id);
-    if (!seen || (e.startTime?.getTime() ?? 0) >= (seen.startTime?.getTime() ?? 0)) latest.set(e.id, e);
-  }
-  return [...latest.values()];
 }
 
 function countBy(entries: ReadonlyArray<{ readonly status: string }>): Record<string, number> {

@@ -6,20 +6,11 @@
  */
 import type { StepStatus } from "../engine/events.js";
 import type { ExecutionStatus } from "../temporal/types.js";
+import { latestPerId, timesOf } from "./execution-times.js";
 import type { RunExecution } from "./run-executions.js";
 
 /** How the undo of one step attempt (or of one forEach item of it) stands on the server. */
 export type UndoStatus = "compensated" | "compensationFailed" | "compensating";
-
-/** The latest run of each execution ID (a compensation a resume awaited has one; one restarted, two). */
-function latestPerId(executions: readonly RunExecution[]): RunExecution[] {
-  const latest = new Map<string, RunExecution>();
-  for (const e of executions) {
-    const seen = latest.get(e.id);
-    if (!seen || (e.startTime?.getTime() ?? 0) >= (seen.startTime?.getTime() ?? 0)) latest.set(e.id, e);
-  }
-  return [...latest.values()];
-}
 
 const undoStatusOf = (status: ExecutionStatus): UndoStatus =>
   status === "completed"
@@ -126,9 +117,7 @@ export function undoRowsOnServer(executions: readonly RunExecution[], runInProgr
       kind: latest[0]?.kind ?? "activity",
       state: inFlight ?? failed ?? "completed",
       attempts: all.length,
-      ...(first === undefined ? {} : { startedAt: new Date(first).toISOString() }),
-      ...(last === undefined ? {} : { closedAt: new Date(last).toISOString() }),
-      ...(first !== undefined && last !== undefined ? { durationMs: last - first } : {}),
+      ...timesOf(first, last),
       ...(failure === undefined ? {} : { failure }),
       ...(perItem ? { items } : {}),
       executions: latest.map((e) => e.id),
